@@ -1,0 +1,258 @@
+//! The engine's lifecycle: pre-initialization, `init`, and the invocations.
+
+use std::cell::RefCell;
+
+use rquickjs::{
+    Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState,
+};
+
+use crate::isolet::worker::types::{Request, Response, ScriptError, WorkerSpec};
+use crate::modules;
+
+/// The JS prelude: Workers globals (Request, Response, Headers, URL, console,
+/// timers, fetch, ...). It evaluates to a function taking the native hooks and
+/// returning the engine's internal entry points.
+const PRELUDE: &str = include_str!("../js/prelude.js");
+
+/// QuickJS's own stack limit. NB: QuickJS-ng ignores it on WASI (it cannot
+/// know where the shadow stack ends), so runaway recursion ends in a wasm
+/// stack-overflow trap that the host reports as a crash and discards the
+/// instance; the native wasm stack (512 KiB) runs out before the 256 KiB
+/// shadow stack does, which makes the trap a clean `StackOverflow`.
+const JS_MAX_STACK: usize = 192 * 1024;
+
+struct State {
+    runtime: javy::Runtime,
+    /// The object returned by the prelude: `init`, `fetch`, `call`, `runNextTimer`.
+    hooks: Persistent<Object<'static>>,
+    initialized: bool,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+}
+
+/// Runs once at build time (the host snapshots memory afterwards): creates the
+/// QuickJS runtime and evaluates the prelude.
+pub fn pre_initialize() {
+    let mut config = javy::Config::default();
+    config
+        .date(true)
+        .eval(true)
+        .regexp_compiler(true)
+        .regexp(true)
+        .json(true)
+        .proxy(true)
+        .map_set(true)
+        .promise(true)
+        .bignum_extension(true)
+        .text_encoding(true)
+        .weak_ref(true)
+        .performance(true)
+        .max_stack_size(JS_MAX_STACK);
+    let runtime = javy::Runtime::new(config).expect("the QuickJS runtime starts");
+    runtime
+        .context()
+        .runtime()
+        .set_loader(modules::Resolver, modules::Loader);
+    let hooks = runtime.context().with(|ctx| {
+        let natives = crate::native::register(&ctx).expect("native hooks register");
+        let prelude: Function = ctx
+            .eval(PRELUDE)
+            .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
+        let hooks: Object = prelude
+            .call((natives,))
+            .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
+        Persistent::save(&ctx, hooks)
+    });
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(State {
+            runtime,
+            hooks,
+            initialized: false,
+        })
+    });
+}
+
+fn with_engine<T>(
+    f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>, &mut bool) -> Result<T, ScriptError>,
+) -> Result<T, ScriptError> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let Some(state) = s.as_mut() else {
+            return Err(internal("the engine was not pre-initialized"));
+        };
+        let State {
+            runtime,
+            hooks,
+            initialized,
+        } = state;
+        runtime.context().with(|ctx| {
+            let hooks = hooks
+                .clone()
+                .restore(&ctx)
+                .map_err(|e| describe(&ctx, e))?;
+            f(&ctx, hooks, initialized)
+        })
+    })
+}
+
+pub fn init(spec: WorkerSpec) -> Result<(), ScriptError> {
+    with_engine(|ctx, hooks, initialized| {
+        if *initialized {
+            return Err(internal("init was already called on this instance"));
+        }
+        *initialized = true;
+        modules::install(&spec)?;
+        let call = |name: &str| -> Result<Function<'_>, ScriptError> {
+            hooks.get(name).map_err(|e| describe(ctx, e))
+        };
+        call("setEnv")?
+            .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str()))
+            .map_err(|e| describe(ctx, e))?;
+        let main = modules::normalize(&spec.main_module);
+        let namespace = Module::import(ctx, main.as_str())
+            .map_err(|e| describe(ctx, e))
+            .and_then(|p| settle(ctx, &hooks, p))?;
+        call("setMain")?
+            .call::<_, ()>((namespace,))
+            .map_err(|e| describe(ctx, e))?;
+        Ok(())
+    })
+}
+
+pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<Response, ScriptError> {
+    with_engine(|ctx, hooks, initialized| {
+        if !*initialized {
+            return Err(internal("fetch called before init"));
+        }
+        let headers = pairs_to_js(ctx, &req.headers)?;
+        let body = TypedArray::<u8>::new(ctx.clone(), req.body).map_err(|e| describe(ctx, e))?;
+        let dispatch: Function = hooks.get("fetch").map_err(|e| describe(ctx, e))?;
+        let promise: Promise = dispatch
+            .call((entrypoint, req.method, req.url, headers, body))
+            .map_err(|e| describe(ctx, e))?;
+        let out = settle(ctx, &hooks, promise)?;
+        response_from_js(ctx, out)
+    })
+}
+
+pub fn call(entrypoint: Option<String>, method: String, args: String) -> Result<String, ScriptError> {
+    with_engine(|ctx, hooks, initialized| {
+        if !*initialized {
+            return Err(internal("call before init"));
+        }
+        let dispatch: Function = hooks.get("call").map_err(|e| describe(ctx, e))?;
+        let promise: Promise = dispatch
+            .call((entrypoint, method, args))
+            .map_err(|e| describe(ctx, e))?;
+        let out = settle(ctx, &hooks, promise)?;
+        out.as_string()
+            .and_then(|s| s.to_string().ok())
+            .ok_or_else(|| internal("RPC result was not encoded"))
+    })
+}
+
+/// Drives the job queue (and virtual-time timers) until `promise` settles.
+fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Result<Value<'js>, ScriptError> {
+    loop {
+        match promise.state() {
+            PromiseState::Resolved | PromiseState::Rejected => {
+                return match promise.result::<Value>() {
+                    Some(Ok(v)) => Ok(v),
+                    Some(Err(e)) => Err(describe(ctx, e)),
+                    None => Err(internal("promise state changed while reading it")),
+                };
+            }
+            PromiseState::Pending => {
+                if ctx.execute_pending_job() {
+                    continue;
+                }
+                let next: Function = hooks.get("runNextTimer").map_err(|e| describe(ctx, e))?;
+                let fired: bool = next.call(()).map_err(|e| describe(ctx, e))?;
+                if !fired {
+                    return Err(ScriptError {
+                        name: "Error".into(),
+                        message: "The script will never generate a response: a promise it awaits never settles \
+                                  (nothing left to run: no pending jobs, timers or I/O)."
+                            .into(),
+                        stack: String::new(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn pairs_to_js<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> Result<Array<'js>, ScriptError> {
+    let arr = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        let pair = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
+        pair.set(0, k.as_str()).map_err(|e| describe(ctx, e))?;
+        pair.set(1, v.as_str()).map_err(|e| describe(ctx, e))?;
+        arr.set(i, pair).map_err(|e| describe(ctx, e))?;
+    }
+    Ok(arr)
+}
+
+pub fn pairs_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec<(String, String)>> {
+    let arr: Array = Array::from_value(v)?;
+    let mut out = Vec::with_capacity(arr.len());
+    for pair in arr.iter::<Array>() {
+        let pair = pair?;
+        out.push((pair.get::<String>(0)?, pair.get::<String>(1)?));
+    }
+    let _ = ctx;
+    Ok(out)
+}
+
+fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<Response, ScriptError> {
+    let parts = Array::from_value(out).map_err(|e| describe(ctx, e))?;
+    let status: u16 = parts.get(0).map_err(|e| describe(ctx, e))?;
+    let headers = pairs_from_js(ctx, parts.get(1).map_err(|e| describe(ctx, e))?).map_err(|e| describe(ctx, e))?;
+    let body: TypedArray<u8> = parts.get(2).map_err(|e| describe(ctx, e))?;
+    let body = body.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
+    Ok(Response { status, headers, body })
+}
+
+fn internal(message: &str) -> ScriptError {
+    ScriptError {
+        name: "InternalError".into(),
+        message: message.into(),
+        stack: String::new(),
+    }
+}
+
+/// Turns a QuickJS error (usually a pending exception) into a script error.
+pub fn describe(ctx: &Ctx<'_>, err: rquickjs::Error) -> ScriptError {
+    if !matches!(err, rquickjs::Error::Exception) {
+        return ScriptError {
+            name: "Error".into(),
+            message: err.to_string(),
+            stack: String::new(),
+        };
+    }
+    let value = ctx.catch();
+    if let Some(obj) = value.as_object() {
+        let text = |key: &str| -> Option<String> {
+            obj.get::<_, Option<rquickjs::Coerced<String>>>(key)
+                .ok()
+                .flatten()
+                .map(|c| c.0)
+        };
+        return ScriptError {
+            name: text("name").unwrap_or_else(|| "Error".into()),
+            message: text("message").unwrap_or_default(),
+            stack: text("stack").unwrap_or_default(),
+        };
+    }
+    let message = <rquickjs::Coerced<String> as rquickjs::FromJs>::from_js(ctx, value)
+        .map(|c| c.0)
+        .unwrap_or_else(|_| "a value that cannot be converted to a string".into());
+    ScriptError {
+        name: "Error".into(),
+        message: format!("Uncaught {message}"),
+        stack: String::new(),
+    }
+}
+

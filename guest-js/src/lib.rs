@@ -1,0 +1,38 @@
+//! isolet's JavaScript engine component.
+//!
+//! One precompiled component serves every JS worker: QuickJS (through `javy`)
+//! is set up and the Workers globals (prelude.js) are evaluated once, at build
+//! time, by `wizer-initialize`; the host snapshots that state. Each instance
+//! then receives its worker's code at run time through `init`.
+
+mod engine;
+mod modules;
+mod native;
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "worker",
+});
+
+
+struct Engine;
+
+impl Guest for Engine {
+    fn init(spec: WorkerSpec) -> Result<(), ScriptError> {
+        engine::init(spec)
+    }
+
+    fn fetch(entrypoint: Option<String>, req: Request) -> Result<Response, ScriptError> {
+        engine::fetch(entrypoint, req)
+    }
+
+    fn call(entrypoint: Option<String>, method: String, args: String) -> Result<String, ScriptError> {
+        engine::call(entrypoint, method, args)
+    }
+
+    fn wizer_initialize() {
+        engine::pre_initialize();
+    }
+}
+
+export!(Engine);

@@ -1,0 +1,205 @@
+//! The worker's module graph: names, resolution and loading.
+//!
+//! Module names are paths (`main.js`, `lib/util.js`). Relative specifiers
+//! (`./x.js`, `../x.js`) resolve against the importing module; other
+//! specifiers must name a module exactly, or a built-in (`cloudflare:workers`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use rquickjs::loader::ImportAttributes;
+use rquickjs::{Ctx, Exception, Module, module::Declared};
+
+use crate::isolet::worker::types::{ModuleKind, ScriptError, WorkerSpec};
+
+struct Source {
+    kind: ModuleKind,
+    bytes: Vec<u8>,
+}
+
+thread_local! {
+    static MODULES: RefCell<HashMap<String, Source>> = RefCell::new(HashMap::new());
+}
+
+/// Built-in modules, implemented by the prelude (reachable through a
+/// registered symbol so user code cannot shadow them by accident).
+const BUILTINS: &[(&str, &str)] = &[(
+    "cloudflare:workers",
+    "const w = globalThis[Symbol.for('isolet.workers')];\n\
+     export const WorkerEntrypoint = w.WorkerEntrypoint;\n\
+     export const RpcTarget = w.RpcTarget;\n\
+     export const env = w.env;\n\
+     export default w;\n",
+)];
+
+pub fn install(spec: &WorkerSpec) -> Result<(), ScriptError> {
+    MODULES.with(|m| {
+        let mut m = m.borrow_mut();
+        for module in &spec.modules {
+            let name = normalize(&module.name);
+            if name.is_empty() {
+                return Err(bad_spec("a module has an empty name".into()));
+            }
+            if module.kind == ModuleKind::Python {
+                return Err(bad_spec(format!(
+                    "module \"{name}\" is a Python module; the JavaScript engine cannot load it"
+                )));
+            }
+            m.insert(
+                name,
+                Source {
+                    kind: module.kind,
+                    bytes: module.source.clone(),
+                },
+            );
+        }
+        let main = normalize(&spec.main_module);
+        if !m.contains_key(&main) {
+            return Err(bad_spec(format!("the main module \"{main}\" is not among the modules")));
+        }
+        Ok(())
+    })
+}
+
+fn bad_spec(message: String) -> ScriptError {
+    ScriptError {
+        name: "TypeError".into(),
+        message,
+        stack: String::new(),
+    }
+}
+
+/// Removes `./` and resolves `..` segments; never escapes the root.
+pub fn normalize(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+fn resolve(base: &str, specifier: &str) -> String {
+    if specifier.starts_with("./") || specifier.starts_with("../") {
+        let dir = match base.rfind('/') {
+            Some(i) => &base[..i],
+            None => "",
+        };
+        normalize(&format!("{dir}/{specifier}"))
+    } else {
+        normalize(specifier)
+    }
+}
+
+/// Bytes of a data module, for the prelude's `dataModule` hook.
+pub fn data_bytes(name: &str) -> Option<Vec<u8>> {
+    MODULES.with(|m| m.borrow().get(name).map(|s| s.bytes.clone()))
+}
+
+pub struct Resolver;
+
+impl rquickjs::loader::Resolver for Resolver {
+    fn resolve<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        if BUILTINS.iter().any(|(b, _)| *b == name) {
+            return Ok(name.to_string());
+        }
+        let resolved = resolve(base, name);
+        if MODULES.with(|m| m.borrow().contains_key(&resolved)) {
+            return Ok(resolved);
+        }
+        let importer = if base.is_empty() || base == "<input>" {
+            String::from("the worker")
+        } else {
+            format!("\"{base}\"")
+        };
+        Err(Exception::throw_type(
+            ctx,
+            &format!("Module not found: \"{name}\" imported from {importer} (resolved to \"{resolved}\")"),
+        ))
+    }
+}
+
+pub struct Loader;
+
+impl rquickjs::loader::Loader for Loader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        if let Some((_, src)) = BUILTINS.iter().find(|(b, _)| *b == name) {
+            return Module::declare(ctx.clone(), name, *src);
+        }
+        let source = MODULES.with(|m| {
+            m.borrow()
+                .get(name)
+                .map(|s| (s.kind, String::from_utf8_lossy(&s.bytes).into_owned()))
+        });
+        let Some((kind, text)) = source else {
+            return Err(Exception::throw_type(ctx, &format!("Module not found: \"{name}\"")));
+        };
+        let code = match kind {
+            ModuleKind::Esm => text,
+            ModuleKind::Text => format!("export default {};", js_string(&text)),
+            ModuleKind::Json => format!("export default JSON.parse({});", js_string(&text)),
+            ModuleKind::Data => format!(
+                "export default globalThis[Symbol.for('isolet.workers')].dataModule({});",
+                js_string(name)
+            ),
+            ModuleKind::Commonjs => format!(
+                "export default globalThis[Symbol.for('isolet.workers')].commonjs({});",
+                js_string(name)
+            ),
+            ModuleKind::Python => {
+                return Err(Exception::throw_type(
+                    ctx,
+                    &format!("\"{name}\" is a Python module; the JavaScript engine cannot load it"),
+                ));
+            }
+        };
+        Module::declare(ctx.clone(), name, code)
+    }
+}
+
+/// Source text of a CommonJS module, for the prelude's `require`.
+pub fn commonjs_source(name: &str) -> Option<String> {
+    MODULES.with(|m| {
+        m.borrow()
+            .get(name)
+            .filter(|s| s.kind == ModuleKind::Commonjs)
+            .map(|s| String::from_utf8_lossy(&s.bytes).into_owned())
+    })
+}
+
+/// A JS string literal for `s` (JSON string syntax, valid JS).
+pub fn js_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,136 @@
+//! Builds the JS engine component (guest-js) for wasm32-wasip2 and hands it to
+//! the crate as `$OUT_DIR/guest-js.wasm`.
+//!
+//! The build is cached by the content hash of its inputs (guest sources, the
+//! WIT, the lock file and the toolchain pin) under
+//! `$ISOLET_BUILD_CACHE` (default `~/.cache/isolet/guest-build`), so a clean
+//! clone on a machine that built the same guest before skips the ~1 minute
+//! QuickJS compile. The wasm C toolchain comes from `scripts/setup`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::{env, fs};
+
+use sha2::{Digest, Sha256};
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = manifest.parent().expect("host/ has a parent").to_path_buf();
+    let guest = root.join("guest-js");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("guest-js.wasm");
+
+    let inputs = [
+        guest.join("src"),
+        guest.join("js"),
+        guest.join("Cargo.toml"),
+        guest.join("Cargo.lock"),
+        guest.join(".cargo"),
+        root.join("wit"),
+        root.join("rust-toolchain.toml"),
+    ];
+    for i in &inputs {
+        println!("cargo:rerun-if-changed={}", i.display());
+    }
+    println!("cargo:rerun-if-env-changed=ISOLET_BUILD_CACHE");
+
+    let mut hasher = Sha256::new();
+    for i in &inputs {
+        hash_path(&root, i, &mut hasher);
+    }
+    let key = hex::encode(hasher.finalize());
+    let cache_dir = env::var_os("ISOLET_BUILD_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/isolet/guest-build")))
+        .unwrap_or_else(|| root.join("target/guest-build-cache"));
+    let cached = cache_dir.join(format!("guest-js-{key}.wasm"));
+
+    if cached.is_file() {
+        fs::copy(&cached, &out).expect("copy cached guest component");
+        return;
+    }
+
+    let wasm = build_guest(&root, &guest);
+    fs::copy(&wasm, &out).expect("copy guest component");
+    // Best effort: a read-only cache only costs a rebuild next time.
+    if fs::create_dir_all(&cache_dir).is_ok() {
+        let tmp = cache_dir.join(format!(".guest-js-{key}.{}.tmp", std::process::id()));
+        if fs::copy(&wasm, &tmp).is_ok() {
+            let _ = fs::rename(&tmp, &cached);
+        }
+    }
+}
+
+fn hash_path(root: &Path, path: &Path, hasher: &mut Sha256) {
+    if path.is_dir() {
+        let mut entries: Vec<_> = fs::read_dir(path)
+            .expect("read guest input dir")
+            .map(|e| e.expect("dir entry").path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            hash_path(root, &e, hasher);
+        }
+    } else if path.is_file() {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        hasher.update(rel.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        let bytes = fs::read(path).expect("read guest input");
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+}
+
+fn build_guest(root: &Path, guest: &Path) -> PathBuf {
+    // The wasm32-wasi C toolchain (Debian clang + wasi-libc dressed as a wasi-sdk).
+    let setup = Command::new("bash")
+        .arg(root.join("scripts/setup"))
+        .output()
+        .expect("run scripts/setup");
+    if !setup.status.success() {
+        panic!(
+            "scripts/setup failed (it installs the wasm C toolchain; run it by hand to see why):\n{}",
+            String::from_utf8_lossy(&setup.stderr)
+        );
+    }
+    let target_dir = root.join("target/guest-js");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(guest)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-wasip2",
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // Do not leak this build's settings (target, flags, jobserver) into the guest's.
+    for (k, _) in env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if (k.starts_with("CARGO_") && k != "CARGO_HOME")
+            || k.starts_with("RUSTC")
+            || k == "RUSTFLAGS"
+            || k == "RUSTDOCFLAGS"
+            || k == "TARGET"
+            || k == "HOST"
+            || k == "OUT_DIR"
+            || k == "OPT_LEVEL"
+            || k == "PROFILE"
+            || k == "DEBUG"
+            || k == "NUM_JOBS"
+        {
+            cmd.env_remove(&k);
+        }
+    }
+    for line in String::from_utf8_lossy(&setup.stdout).lines() {
+        if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            cmd.env(k, v);
+        }
+    }
+    let status = cmd.status().expect("run cargo for guest-js");
+    if !status.success() {
+        panic!("building guest-js for wasm32-wasip2 failed (see the output above)");
+    }
+    target_dir.join("wasm32-wasip2/release/isolet_guest_js.wasm")
+}

@@ -1,0 +1,139 @@
+//! The errors isolet returns.
+
+use std::fmt;
+use std::time::Duration;
+
+/// An error raised by the worker's code: an uncaught exception, a rejected
+/// promise, or a syntax error in one of its modules.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScriptError {
+    /// The error's class name, e.g. `TypeError` or `SyntaxError`.
+    pub name: String,
+    /// The error's message.
+    pub message: String,
+    /// The stack trace as the engine printed it; frames name the worker's
+    /// modules (`at handler (main.js:3:11)`). Empty when unknown.
+    pub stack: String,
+}
+
+impl ScriptError {
+    /// The first source position named in the stack: `(module, line, column)`.
+    ///
+    /// ```
+    /// let e = isolet::ScriptError {
+    ///     name: "SyntaxError".into(),
+    ///     message: "unexpected token".into(),
+    ///     stack: "    at main.js:3:14\n".into(),
+    /// };
+    /// assert_eq!(e.location(), Some(("main.js".to_string(), 3, 14)));
+    /// ```
+    pub fn location(&self) -> Option<(String, u32, u32)> {
+        self.stack.lines().find_map(|line| {
+            let frame = line.trim().strip_prefix("at ")?;
+            let inner = match (frame.rfind('('), frame.ends_with(')')) {
+                (Some(i), true) => &frame[i + 1..frame.len() - 1],
+                _ => frame,
+            };
+            let mut parts = inner.rsplitn(3, ':');
+            let col = parts.next()?.parse().ok()?;
+            let line = parts.next()?.parse().ok()?;
+            let file = parts.next()?.to_string();
+            Some((file, line, col))
+        })
+    }
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{}: {}", self.name, self.message)
+        }
+    }
+}
+
+/// Everything that can go wrong loading or calling a worker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The `WorkerCode` is not valid; each entry names one problem.
+    #[error("invalid worker code: {}", .0.join("; "))]
+    InvalidCode(Vec<String>),
+    /// The worker's code threw (or failed to parse).
+    #[error("script error: {0}")]
+    Script(ScriptError),
+    /// The invocation used up its CPU budget (fuel). The instance was discarded.
+    #[error("worker exceeded its CPU limit ({fuel} fuel units)")]
+    CpuLimitExceeded {
+        /// The budget that was exceeded.
+        fuel: u64,
+    },
+    /// The worker tried to use more memory than its limit. The instance was discarded.
+    #[error("worker exceeded its memory limit ({limit} bytes)")]
+    MemoryLimitExceeded {
+        /// The limit that was exceeded, in bytes.
+        limit: u64,
+    },
+    /// The invocation ran past its wall-clock deadline. The instance was discarded.
+    #[error("worker exceeded its wall-clock deadline ({0:?})")]
+    Timeout(Duration),
+    /// The instance crashed (a Wasm trap other than a limit). It was discarded.
+    #[error("worker crashed: {0}")]
+    Crashed(String),
+    /// The worker handle refers to an instance that was discarded after a
+    /// limit or crash; get a new one with `Runtime::get` or `Runtime::load`.
+    #[error("this worker was discarded after an earlier failure; load it again")]
+    Discarded,
+    /// No instance slot is free (the pooling allocator's limit was reached).
+    #[error("no free worker slot: {0}")]
+    Capacity(String),
+    /// Setting up the engine or an instance failed (a host-side problem).
+    #[error("engine error: {0}")]
+    Engine(String),
+}
+
+impl Error {
+    /// True for the errors that mean the worker hit one of its limits.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(isolet::Error::Timeout(Duration::from_secs(1)).is_limit());
+    /// assert!(!isolet::Error::Discarded.is_limit());
+    /// ```
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            Error::CpuLimitExceeded { .. } | Error::MemoryLimitExceeded { .. } | Error::Timeout(_)
+        )
+    }
+
+    pub(crate) fn engine(e: impl fmt::Display) -> Self {
+        Error::Engine(format!("{e:#}"))
+    }
+}
+
+/// `Result` with isolet's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_from_plain_and_named_frames() {
+        let e = ScriptError {
+            name: "Error".into(),
+            message: "boom".into(),
+            stack: "    at handler (lib/util.js:12:5)\n    at <anonymous> (main.js:2:1)\n".into(),
+        };
+        assert_eq!(e.location(), Some(("lib/util.js".into(), 12, 5)));
+        let none = ScriptError {
+            name: "Error".into(),
+            message: String::new(),
+            stack: "    at <native>\n".into(),
+        };
+        assert_eq!(none.location(), None);
+        assert_eq!(none.to_string(), "Error");
+    }
+}

@@ -1,0 +1,65 @@
+//! # isolet
+//!
+//! Run untrusted JavaScript "dynamic workers" in WebAssembly isolates on
+//! Wasmtime: the parent hands isolet a worker's code at run time and gets back
+//! a sandboxed worker it can call at once, like Cloudflare's Worker Loader
+//! (`env.LOADER.load(code)`, `env.LOADER.get(id, () => code)`), on Wasm
+//! instead of V8.
+//!
+//! Every worker is an instance of one precompiled engine component (QuickJS),
+//! so no per-worker Wasm compile ever happens; instances come from Wasmtime's
+//! pooling allocator with copy-on-write memory images. Each runs under a
+//! memory limit, a CPU budget (fuel) and a wall-clock deadline (epoch
+//! interruption), and can reach nothing it was not given.
+//!
+//! ```no_run
+//! # #[tokio::main] async fn main() -> isolet::Result<()> {
+//! use isolet::{Request, Runtime, WorkerCode};
+//!
+//! let runtime = Runtime::builder().build().await?;
+//! let code = WorkerCode::js(r#"
+//!     export default {
+//!         async fetch(request, env) {
+//!             const url = new URL(request.url);
+//!             return Response.json({ path: url.pathname, greeting: env.GREETING });
+//!         }
+//!     }
+//! "#).env_var("GREETING", "hello");
+//!
+//! // One-shot: a fresh instance.
+//! let worker = runtime.load(code.clone()).await?;
+//! let resp = worker.fetch(Request::get("https://example.com/hi")).await?;
+//! assert_eq!(resp.json().unwrap()["path"], "/hi");
+//!
+//! // Warm: kept by id; the callback runs only on a miss.
+//! let warm = runtime.get("greeter", || code).await?;
+//! warm.fetch(Request::get("https://example.com/")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Modules, one concept each: [`code`](WorkerCode) (what a worker is),
+//! `runtime` (engine and pools), `loader` (`load` / `get`), `worker`
+//! (invocations), [`limits`](Limits), [`tail`](TailSink) (traces), and the
+//! `engine` component cache.
+
+mod code;
+mod engine;
+mod error;
+mod http;
+mod limits;
+mod loader;
+mod runtime;
+mod state;
+mod tail;
+mod worker;
+
+pub use code::{ModuleSource, WorkerCode};
+pub use error::{Error, Result, ScriptError};
+pub use http::{Request, Response};
+pub use limits::{DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
+pub use runtime::{Runtime, RuntimeBuilder};
+pub use tail::{
+    EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
+    TailSink, TraceEvent, TraceException,
+};
+pub use worker::{Entrypoint, Worker};

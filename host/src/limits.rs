@@ -1,0 +1,243 @@
+//! Per-worker limits: memory, CPU (fuel) and wall-clock deadline, and the
+//! `ResourceLimiter` that enforces memory across all of an instance's
+//! memories and tables.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Default memory limit per worker (Cloudflare's: 128 MiB).
+pub const DEFAULT_MEMORY_BYTES: u64 = 128 << 20;
+/// Default CPU budget per invocation, in fuel units (≈ Wasm instructions;
+/// roughly a second of QuickJS work on a current x86 core).
+pub const DEFAULT_FUEL: u64 = 2_000_000_000;
+/// Default wall-clock deadline per invocation.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Limits for a worker. Unset fields fall back to the runtime's defaults
+/// (see [`RuntimeBuilder::default_limits`](crate::RuntimeBuilder::default_limits)).
+///
+/// ```
+/// use std::time::Duration;
+/// let limits = isolet::Limits::new()
+///     .memory_bytes(64 << 20)
+///     .fuel(50_000_000)
+///     .timeout(Duration::from_millis(500));
+/// assert_eq!(limits.memory_bytes, Some(64 << 20));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Limits {
+    /// Most memory (all linear memories and tables together), in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    /// CPU budget per invocation (`init`, each `fetch`, each RPC call), in fuel units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+    /// Wall-clock deadline per invocation, in milliseconds.
+    #[serde(
+        default,
+        rename = "timeoutMs",
+        with = "opt_millis",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<Duration>,
+}
+
+mod opt_millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_u64(d.as_millis() as u64),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}
+
+impl Limits {
+    /// No limits set: everything falls back to the runtime's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the memory limit in bytes.
+    pub fn memory_bytes(mut self, bytes: u64) -> Self {
+        self.memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Sets the CPU budget per invocation in fuel units.
+    pub fn fuel(mut self, fuel: u64) -> Self {
+        self.fuel = Some(fuel);
+        self
+    }
+
+    /// Sets the wall-clock deadline per invocation.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The limits Cloudflare-like defaults give: 128 MiB, [`DEFAULT_FUEL`], 30 s.
+    ///
+    /// ```
+    /// let l = isolet::Limits::cloudflare_defaults();
+    /// assert_eq!(l.memory_bytes, Some(128 << 20));
+    /// ```
+    pub fn cloudflare_defaults() -> Self {
+        Limits {
+            memory_bytes: Some(DEFAULT_MEMORY_BYTES),
+            fuel: Some(DEFAULT_FUEL),
+            timeout: Some(DEFAULT_TIMEOUT),
+        }
+    }
+
+    /// `self`, with unset fields taken from `defaults`.
+    pub(crate) fn or(self, defaults: Limits) -> Limits {
+        Limits {
+            memory_bytes: self.memory_bytes.or(defaults.memory_bytes),
+            fuel: self.fuel.or(defaults.fuel),
+            timeout: self.timeout.or(defaults.timeout),
+        }
+    }
+
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.memory_bytes == Some(0) {
+            p.push("`limits.memoryBytes` must be greater than 0".to_string());
+        }
+        if self.fuel == Some(0) {
+            p.push("`limits.fuel` must be greater than 0".to_string());
+        }
+        if self.timeout == Some(Duration::ZERO) {
+            p.push("`limits.timeoutMs` must be greater than 0".to_string());
+        }
+        p
+    }
+
+    pub(crate) fn resolve(self, defaults: Limits) -> Effective {
+        let l = self.or(defaults).or(Limits::cloudflare_defaults());
+        Effective {
+            memory_bytes: l.memory_bytes.unwrap_or(DEFAULT_MEMORY_BYTES),
+            fuel: l.fuel.unwrap_or(DEFAULT_FUEL),
+            timeout: l.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        }
+    }
+}
+
+/// Fully resolved limits of one worker.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Effective {
+    pub memory_bytes: u64,
+    pub fuel: u64,
+    pub timeout: Duration,
+}
+
+/// Enforces the memory limit over every memory and table of an instance, and
+/// remembers whether it had to refuse growth (so a resulting trap or
+/// out-of-memory exception is reported as `MemoryLimitExceeded`).
+pub(crate) struct MemoryLimiter {
+    limit: usize,
+    memory_used: usize,
+    table_bytes: usize,
+    pub hit: bool,
+}
+
+/// Bytes charged per table element (a funcref slot).
+const TABLE_ELEMENT_BYTES: usize = 8;
+
+impl MemoryLimiter {
+    pub fn new(limit: u64) -> Self {
+        MemoryLimiter {
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            memory_used: 0,
+            table_bytes: 0,
+            hit: false,
+        }
+    }
+
+    /// Linear memory plus tables currently in use, in bytes.
+    pub fn used(&self) -> usize {
+        self.memory_used + self.table_bytes
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let after = self.used() - current.min(self.memory_used) + desired;
+        if after > self.limit {
+            self.hit = true;
+            return Ok(false);
+        }
+        self.memory_used = self.memory_used - current.min(self.memory_used) + desired;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let cur = current.saturating_mul(TABLE_ELEMENT_BYTES);
+        let want = desired.saturating_mul(TABLE_ELEMENT_BYTES);
+        let after = self.used() - cur.min(self.table_bytes) + want;
+        if after > self.limit {
+            self.hit = true;
+            return Ok(false);
+        }
+        self.table_bytes = self.table_bytes - cur.min(self.table_bytes) + want;
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        64
+    }
+
+    fn tables(&self) -> usize {
+        64
+    }
+
+    fn memories(&self) -> usize {
+        16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::ResourceLimiter;
+
+    #[test]
+    fn limiter_counts_all_memories_and_tables_together() {
+        let mut l = MemoryLimiter::new(100);
+        assert!(l.memory_growing(0, 60, None).unwrap());
+        assert!(l.table_growing(0, 4, None).unwrap()); // 32 bytes
+        assert_eq!(l.used(), 92);
+        assert!(!l.memory_growing(60, 70, None).unwrap());
+        assert!(l.hit);
+        assert!(l.memory_growing(60, 68, None).unwrap());
+        assert_eq!(l.used(), 100);
+    }
+
+    #[test]
+    fn unset_limits_take_defaults() {
+        let e = Limits::new()
+            .fuel(5)
+            .resolve(Limits::new().timeout(Duration::from_secs(2)));
+        assert_eq!(e.fuel, 5);
+        assert_eq!(e.timeout, Duration::from_secs(2));
+        assert_eq!(e.memory_bytes, DEFAULT_MEMORY_BYTES);
+    }
+}

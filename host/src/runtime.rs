@@ -1,0 +1,219 @@
+//! The `Runtime`: one Wasmtime engine (pooling allocator, copy-on-write
+//! memory images, epoch ticker), the precompiled engine components and their
+//! `InstancePre`s, default limits, tail sinks and the warm-worker cache.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::engine::{self, wit};
+use crate::error::{Error, Result};
+use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
+use crate::loader::WarmCache;
+use crate::state::HostState;
+use crate::tail::{Sinks, TailSink};
+
+/// How often the epoch advances; wall-clock deadlines are measured in these ticks.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Runs dynamic workers. Cheap to clone (a handle to shared state).
+///
+/// ```no_run
+/// # async fn demo() -> isolet::Result<()> {
+/// use isolet::{Request, Runtime, WorkerCode};
+/// let runtime = Runtime::builder().build().await?;
+/// let worker = runtime
+///     .load(WorkerCode::js("export default { fetch(req) { return new Response('hi from ' + req.url) } }"))
+///     .await?;
+/// let resp = worker.fetch(Request::get("https://example.com/")).await?;
+/// assert_eq!(resp.text(), "hi from https://example.com/");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Runtime {
+    pub(crate) inner: Arc<RuntimeInner>,
+}
+
+pub(crate) struct RuntimeInner {
+    pub engine: Engine,
+    pub js: wit::WorkerPre<HostState>,
+    pub defaults: Limits,
+    pub max_memory_bytes: u64,
+    pub sinks: Sinks,
+    pub warm: Mutex<WarmCache>,
+    _ticker: EpochTicker,
+}
+
+/// Configures a [`Runtime`].
+///
+/// ```no_run
+/// # async fn demo() -> isolet::Result<()> {
+/// use std::time::Duration;
+/// let runtime = isolet::Runtime::builder()
+///     .max_instances(2_000)
+///     .max_warm_workers(500)
+///     .default_limits(isolet::Limits::new().timeout(Duration::from_secs(5)))
+///     .build()
+///     .await?;
+/// # drop(runtime); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RuntimeBuilder {
+    cache_dir: Option<PathBuf>,
+    max_instances: u32,
+    max_warm_workers: usize,
+    max_memory_bytes: u64,
+    default_limits: Limits,
+    sinks: Vec<Arc<dyn TailSink>>,
+}
+
+impl Default for RuntimeBuilder {
+    fn default() -> Self {
+        RuntimeBuilder {
+            cache_dir: engine::default_cache_dir(),
+            max_instances: 1_000,
+            max_warm_workers: 256,
+            max_memory_bytes: DEFAULT_MEMORY_BYTES,
+            default_limits: Limits::cloudflare_defaults(),
+            sinks: Vec::new(),
+        }
+    }
+}
+
+impl RuntimeBuilder {
+    /// Where compiled engine components are cached (default:
+    /// `$ISOLET_CACHE_DIR`, `$XDG_CACHE_HOME/isolet` or `~/.cache/isolet`).
+    /// `None` disables the disk cache (every runtime compiles the engine).
+    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache_dir = dir;
+        self
+    }
+
+    /// Most live instances at once (one-shot and warm together); sizes the
+    /// pooling allocator. Default 1,000.
+    pub fn max_instances(mut self, n: u32) -> Self {
+        self.max_instances = n.max(1);
+        self
+    }
+
+    /// Most warm workers `get` keeps (least recently used are evicted). Default 256.
+    pub fn max_warm_workers(mut self, n: usize) -> Self {
+        self.max_warm_workers = n.max(1);
+        self
+    }
+
+    /// The largest memory limit any worker may have (the pool's slot size).
+    /// Default 128 MiB.
+    pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.max_memory_bytes = bytes;
+        self
+    }
+
+    /// Limits for workers whose code does not set them. Unset fields here
+    /// fall back to [`Limits::cloudflare_defaults`].
+    pub fn default_limits(mut self, limits: Limits) -> Self {
+        self.default_limits = limits.or(Limits::cloudflare_defaults());
+        self
+    }
+
+    /// Adds a tail sink that receives every invocation's trace.
+    pub fn tail_sink(mut self, sink: Arc<dyn TailSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// Builds the runtime: creates the engine and loads (or, on first use,
+    /// pre-initializes, compiles and caches) the engine components.
+    pub async fn build(self) -> Result<Runtime> {
+        let default_memory = self
+            .default_limits
+            .memory_bytes
+            .unwrap_or(DEFAULT_MEMORY_BYTES);
+        if default_memory > self.max_memory_bytes {
+            return Err(Error::Engine(format!(
+                "default memory limit {default_memory} exceeds max_memory_bytes {}",
+                self.max_memory_bytes
+            )));
+        }
+        let engine = Engine::new(&self.engine_config()?).map_err(Error::engine)?;
+        let component = engine::js_component(&engine, self.cache_dir.as_deref()).await?;
+        let linker = engine::linker(&engine)?;
+        let pre = linker.instantiate_pre(&component).map_err(Error::engine)?;
+        let js = wit::WorkerPre::new(pre).map_err(Error::engine)?;
+        let ticker = EpochTicker::start(engine.clone());
+        Ok(Runtime {
+            inner: Arc::new(RuntimeInner {
+                engine,
+                js,
+                defaults: self.default_limits,
+                max_memory_bytes: self.max_memory_bytes,
+                sinks: Arc::new(self.sinks),
+                warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    fn engine_config(&self) -> Result<Config> {
+        let n = self.max_instances;
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(n)
+            .total_core_instances(n.saturating_mul(8))
+            .max_core_instances_per_component(16)
+            .total_memories(n.saturating_mul(2))
+            .max_memories_per_component(4)
+            .total_tables(n.saturating_mul(4))
+            .max_tables_per_component(8)
+            .total_stacks(n)
+            .max_memory_size(usize::try_from(self.max_memory_bytes).map_err(Error::engine)?);
+        let mut config = Config::new();
+        config
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .memory_init_cow(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        if std::env::var_os("ISOLET_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        Ok(config)
+    }
+}
+
+impl Runtime {
+    /// A builder with defaults: 1,000 instances, 256 warm workers, 128 MiB /
+    /// 2e9 fuel / 30 s limits, the default cache directory.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("isolet-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawn the epoch ticker thread");
+        EpochTicker { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

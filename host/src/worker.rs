@@ -1,0 +1,382 @@
+//! A loaded worker: its instance, its entrypoints, and one invocation under
+//! limits (fuel, memory, wall-clock deadline) with its trace.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::Store;
+
+use crate::code::{ModuleSource, WorkerCode};
+use crate::engine::wit;
+use crate::engine::wit::isolet::worker::types as wt;
+use crate::error::{Error, Result, ScriptError};
+use crate::http::{Request, Response};
+use crate::limits::{Effective, Limits};
+use crate::runtime::{EPOCH_TICK, RuntimeInner};
+use crate::state::HostState;
+use crate::tail::{EventInfo, Outcome, TraceEvent, TraceException, now_ms};
+
+/// A handle to a loaded worker. Cheap to clone; calls on one worker run one
+/// at a time (a worker is single-threaded, like an isolate).
+///
+/// ```no_run
+/// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+/// let worker = runtime.load(isolet::WorkerCode::js(r#"
+///     export default { fetch() { return new Response("main") } };
+///     export const admin = { fetch() { return new Response("admin") } };
+/// "#)).await?;
+/// let r = worker.entrypoint(Some("admin")).fetch(isolet::Request::get("https://x/")).await?;
+/// assert_eq!(r.text(), "admin");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Worker {
+    inner: Arc<WorkerInner>,
+}
+
+struct WorkerInner {
+    rt: Arc<RuntimeInner>,
+    id: Option<String>,
+    limits: Effective,
+    instance: tokio::sync::Mutex<Option<Instance>>,
+}
+
+struct Instance {
+    store: Store<HostState>,
+    bindings: wit::Worker,
+}
+
+/// One of a worker's entrypoints: the default export (`None`) or a named one.
+pub struct Entrypoint<'a> {
+    worker: &'a Worker,
+    name: Option<String>,
+}
+
+enum Call {
+    Init(wt::WorkerSpec),
+    Fetch(Option<String>, wt::Request),
+    Rpc(Option<String>, String, String),
+}
+
+enum Output {
+    Init,
+    Fetch(wt::Response),
+    Rpc(String),
+}
+
+impl Worker {
+    pub(crate) async fn create(
+        rt: Arc<RuntimeInner>,
+        id: Option<String>,
+        code: &WorkerCode,
+    ) -> Result<Worker> {
+        code.validate().map_err(Error::InvalidCode)?;
+        if code.is_python() {
+            return Err(Error::InvalidCode(vec![
+                "Python workers are not supported by this build yet (the main module is a .py module)".into(),
+            ]));
+        }
+        let limits = code.limits.unwrap_or_default().resolve(rt.defaults);
+        if limits.memory_bytes > rt.max_memory_bytes {
+            return Err(Error::InvalidCode(vec![format!(
+                "`limits.memoryBytes` {} exceeds this runtime's maximum of {}",
+                limits.memory_bytes, rt.max_memory_bytes
+            )]));
+        }
+        let mut store = Store::new(&rt.engine, HostState::new(limits.memory_bytes));
+        store.limiter(|s| &mut s.limiter);
+        store.set_fuel(limits.fuel).map_err(Error::engine)?;
+        store.set_epoch_deadline(deadline_ticks(limits.timeout));
+        let bindings = match rt.js.instantiate_async(&mut store).await {
+            Ok(b) => b,
+            Err(e)
+                if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+                    .is_some() =>
+            {
+                return Err(Error::Capacity(format!("{e}")));
+            }
+            Err(_) if store.data().limiter.hit => {
+                return Err(Error::MemoryLimitExceeded {
+                    limit: limits.memory_bytes,
+                });
+            }
+            Err(e) => return Err(Error::engine(e)),
+        };
+        let worker = Worker {
+            inner: Arc::new(WorkerInner {
+                rt,
+                id,
+                limits,
+                instance: tokio::sync::Mutex::new(Some(Instance { store, bindings })),
+            }),
+        };
+        worker
+            .invoke(None, EventInfo::Init, Call::Init(spec(code)))
+            .await?;
+        Ok(worker)
+    }
+
+    /// Calls the default entrypoint's `fetch` handler.
+    pub async fn fetch(&self, request: Request) -> Result<Response> {
+        self.entrypoint(None).fetch(request).await
+    }
+
+    /// An entrypoint: `None` for the default export, `Some(name)` for a named export.
+    pub fn entrypoint(&self, name: Option<&str>) -> Entrypoint<'_> {
+        Entrypoint {
+            worker: self,
+            name: name.map(str::to_string),
+        }
+    }
+
+    /// The id this worker was created under by `Runtime::get`.
+    pub fn id(&self) -> Option<&str> {
+        self.inner.id.as_deref()
+    }
+
+    /// The limits this worker runs under.
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) {
+    /// assert_eq!(worker.limits().memory_bytes, Some(128 << 20));
+    /// # }
+    /// ```
+    pub fn limits(&self) -> Limits {
+        Limits {
+            memory_bytes: Some(self.inner.limits.memory_bytes),
+            fuel: Some(self.inner.limits.fuel),
+            timeout: Some(self.inner.limits.timeout),
+        }
+    }
+
+    pub(crate) fn same_as(&self, other: &Worker) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    async fn invoke(
+        &self,
+        entrypoint: Option<&str>,
+        event: EventInfo,
+        call: Call,
+    ) -> Result<Output> {
+        let started = Instant::now();
+        let started_ms = now_ms();
+        let limits = self.inner.limits;
+        let mut guard = self.inner.instance.lock().await;
+        let Some(instance) = guard.as_mut() else {
+            return Err(Error::Discarded);
+        };
+        instance.store.data_mut().limiter.hit = false;
+        instance
+            .store
+            .set_fuel(limits.fuel)
+            .map_err(Error::engine)?;
+        instance
+            .store
+            .set_epoch_deadline(deadline_ticks(limits.timeout));
+
+        // The epoch deadline stops guest code; this timer also covers time
+        // spent awaiting the host (outbound I/O) and is never hit first by a
+        // busy guest.
+        let grace = limits.timeout + EPOCH_TICK * 2 + Duration::from_millis(50);
+        let raw = tokio::time::timeout(grace, run(instance, call)).await;
+
+        let fuel_used = limits
+            .fuel
+            .saturating_sub(instance.store.get_fuel().unwrap_or(0));
+        let memory_hit = instance.store.data().limiter.hit;
+        let result = match raw {
+            Err(_) => Err(Error::Timeout(limits.timeout)),
+            Ok(Err(trap)) => Err(classify_trap(&trap, memory_hit, &limits)),
+            Ok(Ok(Err(_))) if memory_hit => Err(Error::MemoryLimitExceeded {
+                limit: limits.memory_bytes,
+            }),
+            Ok(Ok(Err(e))) => Err(Error::Script(ScriptError {
+                name: e.name,
+                message: e.message,
+                stack: e.stack,
+            })),
+            Ok(Ok(Ok(out))) => Ok(out),
+        };
+        let logs = instance.store.data_mut().logs.take();
+        // Anything but a script exception leaves the instance in an unknown
+        // state: discard it, never reuse it.
+        let discard = matches!(&result, Err(e) if !matches!(e, Error::Script(_)));
+        if discard {
+            *guard = None;
+        }
+        drop(guard);
+        if discard {
+            if let Some(id) = &self.inner.id {
+                self.inner
+                    .rt
+                    .warm
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .forget(id, self);
+            }
+        }
+
+        let sinks = &self.inner.rt.sinks;
+        let is_init = matches!(event, EventInfo::Init);
+        if !sinks.is_empty() && !(is_init && result.is_ok() && logs.is_empty()) {
+            let exceptions = match &result {
+                Err(Error::Script(e)) => vec![TraceException {
+                    name: e.name.clone(),
+                    message: e.message.clone(),
+                    stack: e.stack.clone(),
+                }],
+                _ => Vec::new(),
+            };
+            let trace = TraceEvent {
+                worker_id: self.inner.id.clone(),
+                entrypoint: entrypoint.map(str::to_string),
+                event,
+                outcome: Outcome::of(&result),
+                logs,
+                exceptions,
+                fuel_used,
+                wall_time: started.elapsed(),
+                event_timestamp_ms: started_ms,
+            };
+            for sink in sinks.iter() {
+                sink.on_event(&trace);
+            }
+        }
+        result
+    }
+}
+
+impl Entrypoint<'_> {
+    /// Calls this entrypoint's `fetch` handler with `request`.
+    pub async fn fetch(&self, request: Request) -> Result<Response> {
+        let event = EventInfo::Fetch {
+            method: request.method.clone(),
+            url: request.url.clone(),
+        };
+        let req = wt::Request {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: request.body,
+        };
+        match self
+            .worker
+            .invoke(
+                self.name.as_deref(),
+                event,
+                Call::Fetch(self.name.clone(), req),
+            )
+            .await?
+        {
+            Output::Fetch(r) => Ok(Response {
+                status: r.status,
+                headers: r.headers,
+                body: r.body,
+            }),
+            _ => Err(Error::Engine(
+                "fetch returned the wrong kind of result".into(),
+            )),
+        }
+    }
+
+    /// Calls the RPC method `method` on this entrypoint with `args` (a JSON
+    /// array of arguments) and returns its JSON result.
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+    /// let sum = worker.entrypoint(None).call("add", serde_json::json!([1, 2])).await?;
+    /// assert_eq!(sum, 3);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call(&self, method: &str, args: serde_json::Value) -> Result<serde_json::Value> {
+        let args = match args {
+            serde_json::Value::Array(_) => args,
+            other => serde_json::Value::Array(vec![other]),
+        };
+        let event = EventInfo::Rpc {
+            method: method.to_string(),
+        };
+        let call = Call::Rpc(self.name.clone(), method.to_string(), args.to_string());
+        match self
+            .worker
+            .invoke(self.name.as_deref(), event, call)
+            .await?
+        {
+            Output::Rpc(text) => serde_json::from_str(&text).map_err(|e| {
+                Error::Engine(format!("the worker's RPC result is not valid JSON: {e}"))
+            }),
+            _ => Err(Error::Engine(
+                "call returned the wrong kind of result".into(),
+            )),
+        }
+    }
+}
+
+async fn run(
+    instance: &mut Instance,
+    call: Call,
+) -> wasmtime::Result<Result<Output, wt::ScriptError>> {
+    let Instance { store, bindings } = instance;
+    Ok(match call {
+        Call::Init(spec) => bindings
+            .call_init(&mut *store, &spec)
+            .await?
+            .map(|()| Output::Init),
+        Call::Fetch(ep, req) => bindings
+            .call_fetch(&mut *store, ep.as_deref(), &req)
+            .await?
+            .map(Output::Fetch),
+        Call::Rpc(ep, method, args) => bindings
+            .call_call(&mut *store, ep.as_deref(), &method, &args)
+            .await?
+            .map(Output::Rpc),
+    })
+}
+
+fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) -> Error {
+    match err.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => Error::CpuLimitExceeded { fuel: limits.fuel },
+        Some(wasmtime::Trap::Interrupt) => Error::Timeout(limits.timeout),
+        _ if memory_hit => Error::MemoryLimitExceeded {
+            limit: limits.memory_bytes,
+        },
+        Some(wasmtime::Trap::StackOverflow) => Error::Crashed(
+            "stack overflow: the worker recursed too deeply (the instance was discarded)".into(),
+        ),
+        Some(t) => Error::Crashed(t.to_string()),
+        None => Error::Crashed(format!("{err:#}")),
+    }
+}
+
+fn deadline_ticks(timeout: Duration) -> u64 {
+    (timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64 + 1
+}
+
+fn spec(code: &WorkerCode) -> wt::WorkerSpec {
+    let modules = code
+        .modules
+        .iter()
+        .map(|(name, src)| {
+            let (kind, source) = match src {
+                ModuleSource::Esm(s) => (wt::ModuleKind::Esm, s.as_bytes().to_vec()),
+                ModuleSource::CommonJs(s) => (wt::ModuleKind::Commonjs, s.as_bytes().to_vec()),
+                ModuleSource::Text(s) => (wt::ModuleKind::Text, s.as_bytes().to_vec()),
+                ModuleSource::Data(b) => (wt::ModuleKind::Data, b.clone()),
+                ModuleSource::Json(v) => (wt::ModuleKind::Json, v.to_string().into_bytes()),
+                ModuleSource::Python(s) => (wt::ModuleKind::Python, s.as_bytes().to_vec()),
+            };
+            wt::Module {
+                name: name.clone(),
+                kind,
+                source,
+            }
+        })
+        .collect();
+    wt::WorkerSpec {
+        main_module: code.main_module.clone(),
+        modules,
+        env_json: serde_json::Value::Object(code.env.clone()).to_string(),
+        compatibility_date: code.compatibility_date.clone(),
+    }
+}

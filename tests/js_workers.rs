@@ -1,0 +1,575 @@
+//! End-to-end tests: real JS workers from tests/workers/js/ loaded into a real
+//! runtime, asserting on their responses, errors and logs.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use isolet::{Error, Limits, LogLevel, Outcome, Request, Runtime, TraceEvent, WorkerCode};
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+fn source(name: &str) -> String {
+    let path = format!("{}/../tests/workers/js/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn worker_code(name: &str) -> WorkerCode {
+    WorkerCode::new(name)
+        .module(name, isolet::ModuleSource::Esm(source(name)))
+        .compatibility_date("2025-06-01")
+}
+
+/// Every invocation's trace, for assertions on logs and outcomes.
+#[derive(Default)]
+struct Traces(Mutex<Vec<TraceEvent>>);
+
+impl isolet::TailSink for Traces {
+    fn on_event(&self, event: &TraceEvent) {
+        self.0.lock().unwrap().push(event.clone());
+    }
+}
+
+impl Traces {
+    fn for_worker(&self, id: &str) -> Vec<TraceEvent> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.worker_id.as_deref() == Some(id))
+            .cloned()
+            .collect()
+    }
+}
+
+struct Fixture {
+    runtime: Runtime,
+    traces: Arc<Traces>,
+}
+
+/// One runtime shared by the tests of this file (the engine is compiled or
+/// loaded from the cache once).
+async fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceCell<Fixture> = OnceCell::const_new();
+    FIXTURE
+        .get_or_init(|| async {
+            let traces = Arc::new(Traces::default());
+            let runtime = Runtime::builder()
+                .tail_sink(traces.clone())
+                .build()
+                .await
+                .expect("runtime builds");
+            Fixture { runtime, traces }
+        })
+        .await
+}
+
+async fn assert_still_serving(rt: &Runtime) {
+    let w = rt
+        .load(worker_code("hello.js"))
+        .await
+        .expect("a good worker loads");
+    let r = w
+        .fetch(Request::get("https://example.com/after?q=ok"))
+        .await
+        .expect("a good worker answers");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("q=ok"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn hello_echoes_path_query_and_headers() {
+    let f = fixture().await;
+    let w = f.runtime.load(worker_code("hello.js")).await.unwrap();
+    let r = w
+        .fetch(
+            Request::get("https://example.com/some/path?q=search%20term").header("X-Custom", "abc"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/plain"));
+    assert_eq!(r.header("x-echo-path"), Some("/some/path"));
+    assert_eq!(
+        r.text(),
+        "method=GET\npath=/some/path\nq=search term\nx-custom=abc"
+    );
+}
+
+#[tokio::test]
+async fn json_request_and_response() {
+    let f = fixture().await;
+    let w = f.runtime.load(worker_code("json_api.js")).await.unwrap();
+    let r = w
+        .fetch(
+            Request::post("https://api.test/sum", r#"{"numbers":[1,2,3.5]}"#)
+                .header("content-type", "application/json"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.json().unwrap(), json!({"sum": 6.5, "count": 3}));
+
+    let r = w
+        .fetch(Request::post("https://api.test/sum", r#"{"numbers":"x"}"#))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 400);
+    let r = w
+        .fetch(Request::get("https://api.test/nope"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json().unwrap()["path"], "/nope");
+
+    // Malformed JSON in the request is the script's exception, with its name.
+    let err = w
+        .fetch(Request::post("https://api.test/sum", "{not json"))
+        .await
+        .unwrap_err();
+    match err {
+        Error::Script(e) => assert_eq!(e.name, "SyntaxError"),
+        other => panic!("expected a script error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn async_handler_with_timers_and_microtasks() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .load(worker_code("async_handler.js"))
+        .await
+        .unwrap();
+    let r = w.fetch(Request::get("https://x.test/")).await.unwrap();
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"order": ["b", "a", "micro"], "doubled": 42, "bytes": 8})
+    );
+}
+
+#[tokio::test]
+async fn console_output_is_captured_with_levels() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .get("console-test", || worker_code("console.js"))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "logged"
+    );
+    let events = f.traces.for_worker("console-test");
+    let fetch = events
+        .iter()
+        .find(|e| matches!(e.event, isolet::EventInfo::Fetch { .. }))
+        .expect("a fetch trace");
+    assert_eq!(fetch.outcome, Outcome::Ok);
+    let logs: Vec<(LogLevel, &str)> = fetch
+        .logs
+        .iter()
+        .map(|l| (l.level, l.message.as_str()))
+        .collect();
+    assert_eq!(
+        logs,
+        vec![
+            (LogLevel::Log, "hello 42 { a: 1, b: [ 1, 2 ] }"),
+            (LogLevel::Info, "info line"),
+            (LogLevel::Warn, "warn line"),
+            (LogLevel::Error, "error line Map(1) { \"k\" => \"v\" }"),
+            (LogLevel::Debug, "debug line"),
+        ]
+    );
+    assert!(fetch.fuel_used > 0);
+}
+
+#[tokio::test]
+async fn get_keeps_state_and_calls_the_callback_once_load_never_shares() {
+    let f = fixture().await;
+    let calls = Mutex::new(0);
+    let code = || {
+        *calls.lock().unwrap() += 1;
+        worker_code("counter.js")
+    };
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let w = f.runtime.get("counter-test", code).await.unwrap();
+        seen.push(
+            w.fetch(Request::get("https://x.test/"))
+                .await
+                .unwrap()
+                .text(),
+        );
+    }
+    assert_eq!(seen, ["1", "2", "3"]);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        1,
+        "the callback runs only on a miss"
+    );
+
+    for _ in 0..2 {
+        let w = f.runtime.load(worker_code("counter.js")).await.unwrap();
+        assert_eq!(
+            w.fetch(Request::get("https://x.test/"))
+                .await
+                .unwrap()
+                .text(),
+            "1"
+        );
+    }
+    // A different id is a different worker.
+    let other = f
+        .runtime
+        .get("counter-test-2", || worker_code("counter.js"))
+        .await
+        .unwrap();
+    assert_eq!(
+        other
+            .fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn warm_cache_is_bounded() {
+    let traces = Arc::new(Traces::default());
+    let rt = Runtime::builder()
+        .max_warm_workers(2)
+        .tail_sink(traces)
+        .build()
+        .await
+        .unwrap();
+    let calls = Mutex::new(0);
+    let code = || {
+        *calls.lock().unwrap() += 1;
+        worker_code("counter.js")
+    };
+    for id in ["a", "b", "c", "a"] {
+        rt.get(id, code).await.unwrap();
+    }
+    assert_eq!(rt.warm_workers(), 2);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        4,
+        "\"a\" was evicted by \"c\" and created again"
+    );
+}
+
+#[tokio::test]
+async fn syntax_error_names_line_and_column() {
+    let f = fixture().await;
+    let err = f
+        .runtime
+        .load(worker_code("syntax_error.js"))
+        .await
+        .err()
+        .expect("must fail");
+    let Error::Script(e) = err else {
+        panic!("expected a script error, got {err:?}")
+    };
+    assert_eq!(e.name, "SyntaxError");
+    let (file, line, col) = e
+        .location()
+        .unwrap_or_else(|| panic!("no location in {e:?}"));
+    assert_eq!(file, "syntax_error.js");
+    assert_eq!(line, 4, "{e:?}");
+    assert!(col > 0);
+    assert_still_serving(&f.runtime).await;
+}
+
+#[tokio::test]
+async fn thrown_exception_has_message_and_stack_and_instance_survives() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .get("throws-test", || worker_code("throws.js"))
+        .await
+        .unwrap();
+    let err = w
+        .fetch(Request::get("https://x.test/oops"))
+        .await
+        .unwrap_err();
+    let Error::Script(e) = err else {
+        panic!("expected a script error, got {err:?}")
+    };
+    assert_eq!(e.name, "TypeError");
+    assert_eq!(e.message, "bad input: /oops");
+    assert!(e.stack.contains("validate"), "{}", e.stack);
+    assert_eq!(
+        e.location().map(|l| (l.0, l.1)),
+        Some(("throws.js".to_string(), 3))
+    );
+    // A script exception does not poison the instance.
+    let again = w
+        .fetch(Request::get("https://x.test/again"))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, Error::Script(_)));
+    let traces = f.traces.for_worker("throws-test");
+    let last = traces.last().unwrap();
+    assert_eq!(last.outcome, Outcome::Exception);
+    assert_eq!(last.exceptions[0].message, "bad input: /again");
+}
+
+#[tokio::test]
+async fn infinite_loop_is_stopped_by_fuel() {
+    let f = fixture().await;
+    let code = worker_code("infinite_loop.js").limits(Limits::new().fuel(20_000_000));
+    let w = f.runtime.get("loop-fuel", || code).await.unwrap();
+    let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::CpuLimitExceeded { fuel: 20_000_000 }),
+        "{err:?}"
+    );
+    // The trapped instance is discarded, never reused.
+    assert!(matches!(
+        w.fetch(Request::get("https://x.test/")).await.unwrap_err(),
+        Error::Discarded
+    ));
+    let traces = f.traces.for_worker("loop-fuel");
+    assert_eq!(traces.last().unwrap().outcome, Outcome::ExceededCpu);
+    // get() creates a fresh one.
+    let fresh = f
+        .runtime
+        .get("loop-fuel", || worker_code("hello.js"))
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh
+            .fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    assert_still_serving(&f.runtime).await;
+}
+
+#[tokio::test]
+async fn infinite_loop_is_stopped_by_the_deadline() {
+    let f = fixture().await;
+    let code = worker_code("infinite_loop.js").limits(
+        Limits::new()
+            .fuel(u64::MAX / 2)
+            .timeout(Duration::from_millis(200)),
+    );
+    let w = f.runtime.load(code).await.unwrap();
+    let started = std::time::Instant::now();
+    let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(t) if t == Duration::from_millis(200)),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped promptly: {:?}",
+        started.elapsed()
+    );
+    assert_still_serving(&f.runtime).await;
+}
+
+#[tokio::test]
+async fn top_level_loop_is_stopped_during_load() {
+    let f = fixture().await;
+    let code =
+        WorkerCode::js("while (true) {} export default {}").limits(Limits::new().fuel(10_000_000));
+    let err = f.runtime.load(code).await.err().expect("must fail");
+    assert!(matches!(err, Error::CpuLimitExceeded { .. }), "{err:?}");
+    assert_still_serving(&f.runtime).await;
+}
+
+#[tokio::test]
+async fn memory_bomb_is_stopped_by_the_memory_limit() {
+    let f = fixture().await;
+    let code = worker_code("memory_bomb.js").limits(Limits::new().memory_bytes(32 << 20));
+    let w = f.runtime.get("bomb", || code).await.unwrap();
+    let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::MemoryLimitExceeded { limit } if limit == 32 << 20),
+        "{err:?}"
+    );
+    assert!(matches!(
+        w.fetch(Request::get("https://x.test/")).await.unwrap_err(),
+        Error::Discarded
+    ));
+    assert_eq!(
+        f.traces.for_worker("bomb").last().unwrap().outcome,
+        Outcome::ExceededMemory
+    );
+    assert_still_serving(&f.runtime).await;
+}
+
+#[tokio::test]
+async fn deep_recursion_is_a_clear_error_and_the_runtime_survives() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .load(worker_code("deep_recursion.js"))
+        .await
+        .unwrap();
+    let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
+    match &err {
+        // QuickJS may catch it itself (RangeError) or the wasm stack may run
+        // out first (a trap): either way the caller gets a clear answer.
+        Error::Crashed(msg) => assert!(msg.contains("stack overflow"), "{msg}"),
+        other => panic!("expected a stack-overflow crash, got {other:?}"),
+    }
+    assert!(matches!(
+        w.fetch(Request::get("https://x.test/")).await.unwrap_err(),
+        Error::Discarded
+    ));
+    assert_still_serving(&f.runtime).await;
+}
+
+#[tokio::test]
+async fn entrypoints_and_rpc() {
+    let f = fixture().await;
+    let code = worker_code("entrypoints.js").env_var("ROLE", "owner");
+    let w = f.runtime.load(code).await.unwrap();
+    assert_eq!(
+        w.fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "default"
+    );
+    let admin = w.entrypoint(Some("Admin"));
+    assert_eq!(
+        admin
+            .fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "admin sees owner"
+    );
+    assert_eq!(
+        w.entrypoint(None).call("add", json!([2, 3])).await.unwrap(),
+        json!(5)
+    );
+    assert_eq!(
+        admin.call("greet", json!(["ada"])).await.unwrap(),
+        json!({"greeting": "hello ada", "role": "owner"})
+    );
+    for bad in ["_secret", "missing", "constructor", "toString"] {
+        let err = admin.call(bad, json!([])).await.unwrap_err();
+        let Error::Script(e) = err else {
+            panic!("{bad}: expected a script error, got {err:?}")
+        };
+        assert!(e.message.contains(bad), "{bad}: {}", e.message);
+    }
+    let err = w
+        .entrypoint(Some("Nope"))
+        .fetch(Request::get("https://x.test/"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Nope"), "{err}");
+}
+
+#[tokio::test]
+async fn env_vars_and_module_imports() {
+    let f = fixture().await;
+    let code = WorkerCode::new("src/main.js")
+        .module(
+            "src/main.js",
+            isolet::ModuleSource::Esm(
+                "import { shout } from './lib/util.js'; import cfg from '../config.json'; import note from './note.txt';\n\
+                 export default { fetch(req, env) { return new Response(shout(env.NAME) + ' ' + cfg.v + ' ' + note) } }"
+                    .into(),
+            ),
+        )
+        .module("src/lib/util.js", isolet::ModuleSource::Esm("export const shout = (s) => s.toUpperCase() + '!';".into()))
+        .module("config.json", isolet::ModuleSource::Json(json!({"v": 7})))
+        .module("src/note.txt", isolet::ModuleSource::Text("plain text".into()))
+        .compatibility_date("2025-06-01")
+        .env_var("NAME", "isolet");
+    let w = f.runtime.load(code).await.unwrap();
+    assert_eq!(
+        w.fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "ISOLET! 7 plain text"
+    );
+
+    let missing = WorkerCode::js("import x from './nope.js'; export default {}");
+    let err = f.runtime.load(missing).await.err().expect("must fail");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("./nope.js") && msg.contains("main.js"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_code_lists_every_problem() {
+    let f = fixture().await;
+    let code = WorkerCode::new("main.js").compatibility_date("not-a-date");
+    let Err(Error::InvalidCode(problems)) = f.runtime.load(code).await else {
+        panic!("must be invalid")
+    };
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+#[tokio::test]
+async fn handler_errors_are_clear() {
+    let f = fixture().await;
+    let cases = [
+        (
+            "export default { fetch() { return 'not a response' } }",
+            "Response",
+        ),
+        ("export default {}", "fetch()"),
+        (
+            "export default { fetch() { return new Promise(() => {}) } }",
+            "never generate a response",
+        ),
+        ("export const x = 1", "default export"),
+    ];
+    for (src, needle) in cases {
+        let w = f.runtime.load(WorkerCode::js(src)).await.unwrap();
+        let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
+        assert!(err.to_string().contains(needle), "{src}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn the_worker_gets_no_filesystem_env_or_network() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .load(WorkerCode::js(
+            "export default { async fetch() {\n\
+               const seen = { process: typeof process, require: typeof require, Deno: typeof Deno, std: typeof std, os: typeof os };\n\
+               let fetchError = null;\n\
+               try { await fetch('http://127.0.0.1:1/'); } catch (e) { fetchError = e.message; }\n\
+               return Response.json({ seen, fetchError });\n\
+             } }",
+        ))
+        .await
+        .unwrap();
+    let body = w
+        .fetch(Request::get("https://x.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        body["seen"],
+        json!({"process": "undefined", "require": "undefined", "Deno": "undefined", "std": "undefined", "os": "undefined"})
+    );
+    assert!(
+        body["fetchError"]
+            .as_str()
+            .unwrap()
+            .contains("no outbound network access"),
+        "{body}"
+    );
+}
