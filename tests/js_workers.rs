@@ -451,15 +451,18 @@ async fn entrypoints_and_rpc() {
         "admin sees owner"
     );
     assert_eq!(
-        w.entrypoint(None).call("add", json!([2, 3])).await.unwrap(),
-        json!(5)
+        w.entrypoint(None)
+            .call("add", vec![2.into(), 3.into()])
+            .await
+            .unwrap(),
+        isolet::Value::Number(5.0)
     );
     assert_eq!(
-        admin.call("greet", json!(["ada"])).await.unwrap(),
-        json!({"greeting": "hello ada", "role": "owner"})
+        admin.call("greet", vec!["ada".into()]).await.unwrap(),
+        isolet::Value::from(json!({"greeting": "hello ada", "role": "owner"}))
     );
     for bad in ["_secret", "missing", "constructor", "toString"] {
-        let err = admin.call(bad, json!([])).await.unwrap_err();
+        let err = admin.call(bad, vec![]).await.unwrap_err();
         let Error::Script(e) = err else {
             panic!("{bad}: expected a script error, got {err:?}")
         };

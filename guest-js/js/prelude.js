@@ -345,46 +345,263 @@
   }
   define("URL", URL);
 
+  // ---------------------------------------------------------------- Event, EventTarget, AbortController
+  class Event {
+    #type; #cancelable; #defaultPrevented = false; #stop = false;
+    constructor(type, init = {}) {
+      if (arguments.length === 0) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+      this.#type = String(type);
+      this.#cancelable = !!init.cancelable;
+      this.bubbles = !!init.bubbles;
+      this.composed = !!init.composed;
+      this.timeStamp = Date.now();
+      this.target = null;
+      this.currentTarget = null;
+    }
+    get type() { return this.#type; }
+    get cancelable() { return this.#cancelable; }
+    get defaultPrevented() { return this.#defaultPrevented; }
+    preventDefault() { if (this.#cancelable) this.#defaultPrevented = true; }
+    stopImmediatePropagation() { this.#stop = true; }
+    stopPropagation() {}
+    get _stopped() { return this.#stop; }
+  }
+  class EventTarget {
+    #listeners = new Map();
+    addEventListener(type, listener, options = {}) {
+      if (listener === null || listener === undefined) return;
+      const once = typeof options === "object" && !!options.once;
+      const signal = typeof options === "object" ? options.signal : undefined;
+      const list = this.#listeners.get(type) || [];
+      if (list.some((l) => l.listener === listener)) return;
+      const entry = { listener, once };
+      list.push(entry);
+      this.#listeners.set(type, list);
+      if (signal) signal.addEventListener("abort", () => this.removeEventListener(type, listener));
+    }
+    removeEventListener(type, listener) {
+      const list = this.#listeners.get(type);
+      if (list) this.#listeners.set(type, list.filter((l) => l.listener !== listener));
+    }
+    dispatchEvent(event) {
+      if (!(event instanceof Event)) throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
+      event.target = this;
+      event.currentTarget = this;
+      const handler = this["on" + event.type];
+      const list = [...(this.#listeners.get(event.type) || [])];
+      if (typeof handler === "function") list.unshift({ listener: handler, once: false });
+      for (const entry of list) {
+        if (entry.once) this.removeEventListener(event.type, entry.listener);
+        try {
+          if (typeof entry.listener === "function") entry.listener.call(this, event);
+          else if (entry.listener && typeof entry.listener.handleEvent === "function") entry.listener.handleEvent(event);
+        } catch (e) { reportError(e); }
+        if (event._stopped) break;
+      }
+      return !event.defaultPrevented;
+    }
+  }
+  define("Event", Event);
+  define("EventTarget", EventTarget);
+
+  class AbortSignal extends EventTarget {
+    #aborted = false; #reason = undefined;
+    constructor(key) {
+      super();
+      if (key !== abortKey) throw new TypeError("Illegal constructor");
+      this.onabort = null;
+    }
+    get aborted() { return this.#aborted; }
+    get reason() { return this.#reason; }
+    throwIfAborted() { if (this.#aborted) throw this.#reason; }
+    _abort(reason) {
+      if (this.#aborted) return;
+      this.#aborted = true;
+      this.#reason = reason === undefined ? new DOMExceptionLike("The operation was aborted.", "AbortError") : reason;
+      this.dispatchEvent(new Event("abort"));
+    }
+    static abort(reason) { const s = new AbortSignal(abortKey); s._abort(reason); return s; }
+    static timeout(ms) {
+      const s = new AbortSignal(abortKey);
+      setTimeout(() => s._abort(new DOMExceptionLike("The operation timed out.", "TimeoutError")), ms);
+      return s;
+    }
+    static any(signals) {
+      const s = new AbortSignal(abortKey);
+      for (const sig of signals) {
+        if (sig.aborted) { s._abort(sig.reason); return s; }
+        sig.addEventListener("abort", () => s._abort(sig.reason));
+      }
+      return s;
+    }
+  }
+  const abortKey = Symbol("AbortSignal");
+  class AbortController {
+    #signal = new AbortSignal(abortKey);
+    get signal() { return this.#signal; }
+    abort(reason) { this.#signal._abort(reason); }
+  }
+  define("AbortSignal", AbortSignal);
+  define("AbortController", AbortController);
+
+  // ---------------------------------------------------------------- ReadableStream
+  class ReadableStream {
+    #queue = []; #state = "readable"; #error; #source; #controller; #locked = false; #disturbed = false;
+    #waiters = []; #started; #pulling = false;
+    constructor(source = {}, strategy = {}) {
+      this.#source = source || {};
+      const self = this;
+      this.#controller = {
+        enqueue(chunk) {
+          if (self.#state !== "readable") throw new TypeError("Cannot enqueue to a closed or errored stream");
+          self.#queue.push(chunk); self.#wake();
+        },
+        close() { if (self.#state === "readable") { self.#state = "closed"; self.#wake(); } },
+        error(e) { if (self.#state === "readable") { self.#state = "errored"; self.#error = e; self.#queue = []; self.#wake(); } },
+        get desiredSize() { return self.#state === "readable" ? Math.max(0, 1 - self.#queue.length) : 0; },
+      };
+      void strategy;
+      try {
+        this.#started = Promise.resolve(typeof this.#source.start === "function" ? this.#source.start(this.#controller) : undefined)
+          .catch((e) => this.#controller.error(e));
+      } catch (e) {
+        this.#controller.error(e);
+        this.#started = Promise.resolve();
+      }
+    }
+    static from(iterable) {
+      if (iterable instanceof ReadableStream) return iterable;
+      const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+      return new ReadableStream({
+        async pull(c) { const { value, done } = await it.next(); if (done) c.close(); else c.enqueue(value); },
+      });
+    }
+    #wake() { const w = this.#waiters; this.#waiters = []; w.forEach((f) => f()); }
+    get locked() { return this.#locked; }
+    get _disturbed() { return this.#disturbed; }
+    async _read() {
+      this.#disturbed = true;
+      await this.#started;
+      for (;;) {
+        if (this.#queue.length) return { value: this.#queue.shift(), done: false };
+        if (this.#state === "closed") return { value: undefined, done: true };
+        if (this.#state === "errored") throw this.#error;
+        if (typeof this.#source.pull === "function" && !this.#pulling) {
+          this.#pulling = true;
+          try { await this.#source.pull(this.#controller); } catch (e) { this.#controller.error(e); } finally { this.#pulling = false; }
+          continue;
+        }
+        await new Promise((resolve) => this.#waiters.push(resolve));
+      }
+    }
+    async _cancel(reason) {
+      this.#disturbed = true;
+      if (this.#state !== "readable") return;
+      this.#state = "closed"; this.#queue = []; this.#wake();
+      if (typeof this.#source.cancel === "function") await this.#source.cancel(reason);
+    }
+    getReader(options) {
+      if (options && options.mode === "byob") throw new TypeError("BYOB readers are not supported");
+      if (this.#locked) throw new TypeError("ReadableStream is locked to a reader");
+      this.#locked = true;
+      const stream = this;
+      let released = false;
+      const check = () => { if (released) throw new TypeError("This reader was released"); };
+      return {
+        read() { try { check(); } catch (e) { return Promise.reject(e); } return stream._read(); },
+        cancel(reason) { check(); return stream._cancel(reason); },
+        releaseLock() { released = true; stream.#locked = false; },
+        get closed() { return new Promise((resolve, reject) => { const poll = () => stream.#state === "closed" ? resolve() : stream.#state === "errored" ? reject(stream.#error) : stream.#waiters.push(poll); poll(); }); },
+      };
+    }
+    cancel(reason) {
+      if (this.#locked) return Promise.reject(new TypeError("ReadableStream is locked to a reader"));
+      return this._cancel(reason);
+    }
+    async *[Symbol.asyncIterator]() {
+      const reader = this.getReader();
+      try {
+        for (;;) { const { value, done } = await reader.read(); if (done) return; yield value; }
+      } finally { reader.releaseLock(); }
+    }
+    values() { return this[Symbol.asyncIterator](); }
+    tee() {
+      const reader = this.getReader();
+      let c1, c2;
+      const pump = async () => {
+        const { value, done } = await reader.read();
+        if (done) { c1.close(); c2.close(); } else { c1.enqueue(value); c2.enqueue(value); }
+      };
+      const a = new ReadableStream({ start(c) { c1 = c; }, pull: pump });
+      const b = new ReadableStream({ start(c) { c2 = c; }, pull: pump });
+      return [a, b];
+    }
+    async pipeTo(dest) {
+      for await (const chunk of this) await dest.write(chunk);
+      if (typeof dest.close === "function") await dest.close();
+    }
+  }
+  define("ReadableStream", ReadableStream);
+
+  async function collectStream(stream) {
+    const reader = stream.getReader();
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      let bytes;
+      if (value instanceof Uint8Array) bytes = value;
+      else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+      else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      else throw new TypeError("This ReadableStream did not return bytes.");
+      chunks.push(bytes); total += bytes.byteLength;
+    }
+    reader.releaseLock();
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+    return out;
+  }
+
   // ---------------------------------------------------------------- Body, Request, Response
   class Body {
-    #bytes; #used = false;
+    #bytes = null; #stream = null; #used = false;
     _initBody(body, headers) {
-      if (body !== null && body !== undefined && (typeof body === "object") && body instanceof ReadableStreamLike) {
-        this.#bytes = body._bytes;
-      } else {
-        this.#bytes = toBytes(body);
-      }
+      if (body instanceof ReadableStream) this.#stream = body;
+      else this.#bytes = toBytes(body);
       const ct = defaultContentType(body);
       if (ct && !headers.has("content-type")) headers.set("content-type", ct);
     }
     _bodyBytes() { return this.#bytes; }
-    get body() { return this.#bytes === null ? null : new ReadableStreamLike(this.#bytes); }
-    get bodyUsed() { return this.#used; }
+    _bodySource() { return this.#stream || this.#bytes; }
+    get body() {
+      if (this.#stream === null && this.#bytes !== null) {
+        const bytes = this.#bytes;
+        this.#stream = new ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
+        this.#bytes = null;
+      }
+      return this.#stream;
+    }
+    get bodyUsed() { return this.#used || (this.#stream !== null && this.#stream._disturbed); }
     async #consume() {
-      if (this.#used) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
+      if (this.bodyUsed) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
       this.#used = true;
+      if (this.#stream !== null) return collectStream(this.#stream);
       return this.#bytes === null ? new Uint8Array(0) : this.#bytes;
     }
     async arrayBuffer() { const b = await this.#consume(); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); }
     async bytes() { return new Uint8Array(await this.arrayBuffer()); }
     async text() { return decodeUtf8(await this.#consume()); }
     async json() { return JSON.parse(await this.text()); }
-    async formData() { throw new TypeError("formData() is not supported yet"); }
-    async blob() { throw new TypeError("blob() is not supported yet"); }
-  }
-
-  // A minimal ReadableStream-shaped body view (a single chunk).
-  class ReadableStreamLike {
-    constructor(bytes) { this._bytes = bytes; this._done = false; }
-    getReader() {
-      const s = this;
-      return {
-        async read() { if (s._done) return { done: true, value: undefined }; s._done = true; return { done: false, value: s._bytes }; },
-        releaseLock() {},
-        async cancel() { s._done = true; },
-      };
+    async formData() { throw new TypeError("formData() is not supported by isolet yet"); }
+    async blob() { throw new TypeError("blob() is not supported by isolet yet"); }
+    _teeBody() {
+      if (this.#stream === null) return this.#bytes;
+      const [a, b] = this.#stream.tee();
+      this.#stream = a;
+      return b;
     }
-    get locked() { return false; }
   }
 
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
@@ -405,7 +622,7 @@
       this.#headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
       this.#redirect = init.redirect || (src ? src.redirect : "follow");
       this.#signal = init.signal || (src ? src.signal : null);
-      let body = init.body !== undefined ? init.body : src ? src._bodyBytes() : null;
+      let body = init.body !== undefined ? init.body : src ? src._teeBody() : null;
       if (body !== null && body !== undefined && (method === "GET" || method === "HEAD") && !init._internal) {
         throw new TypeError("Request with a GET or HEAD method cannot have a body.");
       }
@@ -465,7 +682,7 @@
     get webSocket() { return null; }
     clone() {
       if (this.bodyUsed) throw new TypeError("Cannot clone a Response whose body has been used.");
-      const r = new Response(this._bodyBytes(), { status: this.#status, statusText: this.#statusText, headers: this.#headers });
+      const r = new Response(this._teeBody(), { status: this.#status, statusText: this.#statusText, headers: new Headers(this.#headers) });
       r.#url = this.#url; r.#redirected = this.#redirected; r.#type = this.#type;
       return r;
     }
@@ -481,11 +698,22 @@
   // ---------------------------------------------------------------- fetch (through the host's outbound policy)
   async function fetch(input, init = {}) {
     const request = input instanceof Request && Object.keys(init).length === 0 ? input : new Request(input, init);
-    const body = request._bodyBytes();
+    if (request.signal && request.signal.aborted) throw request.signal.reason;
+    const source = request._bodySource();
+    const body = source instanceof ReadableStream ? await collectStream(source) : source;
     const [status, headers, bytes] = native.fetch(request.method, request.url, request.headers._pairs(), body || new Uint8Array(0));
     return Response._fromWire(status, headers, bytes, request.url);
   }
   define("fetch", fetch);
+
+  // ---------------------------------------------------------------- performance
+  // Milliseconds since the worker was loaded; advances with real time and
+  // with the virtual time timers skip over.
+  let timeOrigin = Date.now();
+  define("performance", Object.freeze({
+    now: () => Date.now() - timeOrigin + virtualNow,
+    get timeOrigin() { return timeOrigin; },
+  }));
 
   // ---------------------------------------------------------------- misc globals
   define("self", globalThis);
@@ -520,6 +748,198 @@
   }
   define("DOMException", DOMExceptionLike);
 
+  // ---------------------------------------------------------------- structuredClone
+  function cloneError(message) { return new DOMExceptionLike(message, "DataCloneError"); }
+  function structuredCloneImpl(value, memo) {
+    if (typeof value !== "object" || value === null) {
+      if (typeof value === "function") throw cloneError(`${value.name || "function"} could not be cloned.`);
+      if (typeof value === "symbol") throw cloneError(`${String(value)} could not be cloned.`);
+      return value;
+    }
+    if (memo.has(value)) return memo.get(value);
+    let out;
+    if (Array.isArray(value)) {
+      out = new Array(value.length); memo.set(value, out);
+      for (let i = 0; i < value.length; i++) if (i in value) out[i] = structuredCloneImpl(value[i], memo);
+      return out;
+    }
+    if (value instanceof Date) { out = new Date(value.getTime()); memo.set(value, out); return out; }
+    if (value instanceof RegExp) { out = new RegExp(value.source, value.flags); memo.set(value, out); return out; }
+    if (value instanceof ArrayBuffer) { out = value.slice(0); memo.set(value, out); return out; }
+    if (ArrayBuffer.isView(value)) {
+      const buf = structuredCloneImpl(value.buffer, memo);
+      out = value instanceof DataView ? new DataView(buf, value.byteOffset, value.byteLength) : new value.constructor(buf, value.byteOffset, value.length);
+      memo.set(value, out); return out;
+    }
+    if (value instanceof Map) {
+      out = new Map(); memo.set(value, out);
+      for (const [k, v] of value) out.set(structuredCloneImpl(k, memo), structuredCloneImpl(v, memo));
+      return out;
+    }
+    if (value instanceof Set) {
+      out = new Set(); memo.set(value, out);
+      for (const v of value) out.add(structuredCloneImpl(v, memo));
+      return out;
+    }
+    if (value instanceof Error) {
+      const Ctor = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[value.name] || Error;
+      out = new Ctor(value.message); memo.set(value, out);
+      if (value.name && Ctor === Error && value.name !== "Error") out.name = value.name;
+      if (value.stack) out.stack = value.stack;
+      return out;
+    }
+    if (value instanceof Boolean || value instanceof Number || value instanceof String) {
+      out = Object(value.valueOf()); memo.set(value, out); return out;
+    }
+    if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) {
+      throw cloneError(`${Object.prototype.toString.call(value)} could not be cloned.`);
+    }
+    out = {}; memo.set(value, out);
+    for (const k of Object.keys(value)) out[k] = structuredCloneImpl(value[k], memo);
+    return out;
+  }
+  define("structuredClone", function structuredClone(value, options) {
+    if (arguments.length === 0) throw new TypeError("structuredClone requires 1 argument");
+    void options;
+    return structuredCloneImpl(value, new Map());
+  });
+
+  // ---------------------------------------------------------------- crypto
+  function viewBytes(data, what) {
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    throw new TypeError(`${what} must be an ArrayBuffer or ArrayBufferView`);
+  }
+  function hashName(alg) {
+    const name = typeof alg === "string" ? alg : alg && alg.name;
+    if (typeof name !== "string") throw new TypeError("Algorithm name is missing");
+    return name.toUpperCase();
+  }
+  class CryptoKey {
+    constructor(key, secret) {
+      if (key !== abortKey) throw new TypeError("Illegal constructor");
+      Object.defineProperty(this, "_secret", { value: secret });
+    }
+  }
+  const subtle = {
+    async digest(algorithm, data) {
+      const name = hashName(algorithm);
+      if (!["SHA-1", "SHA-256", "SHA-384", "SHA-512"].includes(name)) {
+        throw new DOMExceptionLike(`Unrecognized hash name: ${name}`, "NotSupportedError");
+      }
+      return native.digest(name, viewBytes(data, "data"));
+    },
+    async importKey(format, keyData, algorithm, extractable, usages) {
+      if (format !== "raw") throw new DOMExceptionLike(`Unsupported key format: ${format}`, "NotSupportedError");
+      if (hashName(algorithm) !== "HMAC") throw new DOMExceptionLike(`Unsupported algorithm: ${hashName(algorithm)}`, "NotSupportedError");
+      const hash = hashName(algorithm.hash);
+      const key = new CryptoKey(abortKey, viewBytes(keyData, "keyData").slice());
+      Object.assign(key, { type: "secret", extractable: !!extractable, usages: [...usages], algorithm: { name: "HMAC", hash: { name: hash }, length: key._secret.length * 8 } });
+      return Object.freeze(key);
+    },
+    async sign(algorithm, key, data) {
+      if (hashName(algorithm) !== "HMAC" || !(key instanceof CryptoKey)) throw new DOMExceptionLike("Unsupported sign algorithm", "NotSupportedError");
+      if (!key.usages.includes("sign")) throw new DOMExceptionLike("The key does not allow signing", "InvalidAccessError");
+      return native.hmac(key.algorithm.hash.name, key._secret, viewBytes(data, "data"));
+    },
+    async verify(algorithm, key, signature, data) {
+      if (hashName(algorithm) !== "HMAC" || !(key instanceof CryptoKey)) throw new DOMExceptionLike("Unsupported verify algorithm", "NotSupportedError");
+      if (!key.usages.includes("verify")) throw new DOMExceptionLike("The key does not allow verifying", "InvalidAccessError");
+      const expected = new Uint8Array(native.hmac(key.algorithm.hash.name, key._secret, viewBytes(data, "data")));
+      const got = viewBytes(signature, "signature");
+      if (got.length !== expected.length) return false;
+      let diff = 0;
+      for (let i = 0; i < got.length; i++) diff |= got[i] ^ expected[i];
+      return diff === 0;
+    },
+  };
+  const crypto = {
+    getRandomValues(array) {
+      if (!(array instanceof Int8Array || array instanceof Uint8Array || array instanceof Uint8ClampedArray || array instanceof Int16Array ||
+            array instanceof Uint16Array || array instanceof Int32Array || array instanceof Uint32Array ||
+            (typeof BigInt64Array !== "undefined" && (array instanceof BigInt64Array || array instanceof BigUint64Array)))) {
+        throw new DOMExceptionLike("The data argument must be an integer-type TypedArray", "TypeMismatchError");
+      }
+      if (array.byteLength > 65536) throw new DOMExceptionLike(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, "QuotaExceededError");
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(native.randomBytes(array.byteLength));
+      return array;
+    },
+    randomUUID() {
+      const b = native.randomBytes(16);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+    subtle,
+  };
+  define("crypto", crypto);
+  define("CryptoKey", CryptoKey);
+
+  // ---------------------------------------------------------------- RPC wire encoding
+  // Tagged JSON (see host/src/wire.rs): JSON values stand for themselves;
+  // everything else is {"$t": type, "v": ...}. Plain objects that have a "$t"
+  // key are wrapped as {"$t": "object", "v": {...}}.
+  function b64encode(bytes) { let s = ""; for (const b of bytes) s += String.fromCharCode(b); return btoa(s); }
+  function b64decode(str) { const s = atob(str); const out = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i); return out; }
+  function wireEncode(value, seen = new Set()) {
+    switch (typeof value) {
+      case "undefined": return { $t: "undefined" };
+      case "boolean": case "string": return value;
+      case "number":
+        if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+        return { $t: "number", v: Number.isNaN(value) ? "NaN" : Object.is(value, -0) ? "-0" : value > 0 ? "Infinity" : "-Infinity" };
+      case "bigint": return { $t: "bigint", v: value.toString() };
+      case "function": throw cloneError(`Could not serialize function ${value.name || "(anonymous)"} for RPC`);
+      case "symbol": throw cloneError("Could not serialize a symbol for RPC");
+    }
+    if (value === null) return null;
+    if (seen.has(value)) throw cloneError("Could not serialize a cyclic value for RPC");
+    seen.add(value);
+    try {
+      if (Array.isArray(value)) return value.map((v) => wireEncode(v, seen));
+      if (value instanceof Date) return { $t: "date", v: isNaN(value) ? null : value.getTime() };
+      if (value instanceof Uint8Array) return { $t: "bytes", v: b64encode(value) };
+      if (value instanceof ArrayBuffer) return { $t: "arraybuffer", v: b64encode(new Uint8Array(value)) };
+      if (ArrayBuffer.isView(value)) return { $t: "bytes", v: b64encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
+      if (value instanceof Map) return { $t: "map", v: [...value].map(([k, v]) => [wireEncode(k, seen), wireEncode(v, seen)]) };
+      if (value instanceof Set) return { $t: "set", v: [...value].map((v) => wireEncode(v, seen)) };
+      if (value instanceof Error) return { $t: "error", name: String(value.name), message: String(value.message) };
+      if (value instanceof RegExp) return { $t: "regexp", source: value.source, flags: value.flags };
+      const obj = {};
+      for (const k of Object.keys(value)) if (typeof value[k] !== "function") obj[k] = wireEncode(value[k], seen);
+      return Object.prototype.hasOwnProperty.call(value, "$t") ? { $t: "object", v: obj } : obj;
+    } finally { seen.delete(value); }
+  }
+  function wireDecode(w) {
+    if (w === null || typeof w !== "object") return w;
+    if (Array.isArray(w)) return w.map(wireDecode);
+    if (!Object.prototype.hasOwnProperty.call(w, "$t")) {
+      const obj = {};
+      for (const k of Object.keys(w)) obj[k] = wireDecode(w[k]);
+      return obj;
+    }
+    switch (w.$t) {
+      case "undefined": return undefined;
+      case "number": return Number(w.v === "-0" ? -0 : w.v);
+      case "bigint": return BigInt(w.v);
+      case "date": return new Date(w.v === null ? NaN : w.v);
+      case "bytes": return b64decode(w.v);
+      case "arraybuffer": return b64decode(w.v).buffer;
+      case "map": return new Map(w.v.map(([k, v]) => [wireDecode(k), wireDecode(v)]));
+      case "set": return new Set(w.v.map(wireDecode));
+      case "error": {
+        const Ctor = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[w.name] || Error;
+        const e = new Ctor(w.message);
+        if (Ctor === Error && w.name && w.name !== "Error") e.name = w.name;
+        return e;
+      }
+      case "regexp": return new RegExp(w.source, w.flags);
+      case "object": { const obj = {}; for (const k of Object.keys(w.v)) obj[k] = wireDecode(w.v[k]); return obj; }
+      default: throw new TypeError(`Unknown wire type "${w.$t}"`);
+    }
+  }
+
   // ---------------------------------------------------------------- entrypoints
   class WorkerEntrypoint {
     constructor(ctx, env) { this.ctx = ctx; this.env = env; }
@@ -539,22 +959,31 @@
   let main = null;
   const cjsCache = new Map();
 
+  function requireFrom(importer) {
+    const dir = importer.includes("/") ? importer.slice(0, importer.lastIndexOf("/")) : "";
+    return (spec) => {
+      spec = String(spec);
+      const resolved = spec.startsWith("./") || spec.startsWith("../") ? normalizePath(dir + "/" + spec) : normalizePath(spec);
+      const found = native.moduleSource(resolved);
+      if (found === undefined) throw new TypeError(`Module not found: "${spec}" required from "${importer}"`);
+      const [kind, text] = found;
+      if (kind === "commonjs") return commonjs(resolved);
+      if (kind === "json") return JSON.parse(text);
+      if (kind === "text") return text;
+      if (kind === "data") return native.dataModule(resolved);
+      throw new TypeError(`require("${spec}") from "${importer}": "${resolved}" is an ES module; use import instead`);
+    };
+  }
   function commonjs(name) {
     if (cjsCache.has(name)) return cjsCache.get(name).exports;
-    const src = native.commonjsSource(name);
-    if (src === null || src === undefined) throw new TypeError(`Module not found: "${name}"`);
-    const module = { exports: {} };
+    const found = native.moduleSource(name);
+    if (found === undefined || found[0] !== "commonjs") throw new TypeError(`Module not found: "${name}"`);
+    const module = { exports: {}, id: name, filename: name, loaded: false };
     cjsCache.set(name, module);
     const dir = name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : "";
-    const require = (spec) => {
-      const resolved = spec.startsWith("./") || spec.startsWith("../") ? normalizePath(dir + "/" + spec) : normalizePath(spec);
-      if (native.commonjsSource(resolved) === undefined || native.commonjsSource(resolved) === null) {
-        throw new TypeError(`Module not found: "${spec}" required from "${name}"`);
-      }
-      return commonjs(resolved);
-    };
-    const fn = (0, eval)(`(function (exports, require, module, __filename, __dirname) {${src}\n})\n//# sourceURL=${name}`);
-    fn.call(module.exports, module.exports, require, module, name, dir);
+    const fn = (0, eval)(`(function (exports, require, module, __filename, __dirname) {${found[1]}\n})`);
+    fn.call(module.exports, module.exports, requireFrom(name), module, name, dir);
+    module.loaded = true;
     return module.exports;
   }
   function normalizePath(p) {
@@ -571,7 +1000,8 @@
   });
 
   function isClass(v) {
-    return typeof v === "function" && /^class[\s{]/.test(Function.prototype.toString.call(v));
+    // Constructable functions (classes, or old-style constructor functions).
+    return typeof v === "function" && v.prototype !== undefined && typeof v.prototype === "object";
   }
 
   function target(entrypoint, ctx) {
@@ -619,15 +1049,15 @@
     if (typeof fn !== "function" || own) {
       throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
     }
-    const args = JSON.parse(argsJson);
+    const args = wireDecode(JSON.parse(argsJson));
     const result = await fn.apply(instance, Array.isArray(args) ? args : [args]);
     await finish(pending);
-    const text = JSON.stringify(result === undefined ? null : result);
-    return text === undefined ? "null" : text;
+    return JSON.stringify(wireEncode(result));
   }
 
   return Object.freeze({
     setEnv(envJson, date) {
+      timeOrigin = Date.now();
       env = envJson ? JSON.parse(envJson) : {};
       compatibilityDate = date;
     },

@@ -6,7 +6,7 @@ use rquickjs::{
     Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState,
 };
 
-use crate::isolet::worker::types::{Request, Response, ScriptError, WorkerSpec};
+use crate::isolet::worker::types::{CompiledModule, Request, Response, ScriptError, WorkerSpec};
 use crate::modules;
 
 /// The JS prelude: Workers globals (Request, Response, Headers, URL, console,
@@ -57,8 +57,11 @@ pub fn pre_initialize() {
         .set_loader(modules::Resolver, modules::Loader);
     let hooks = runtime.context().with(|ctx| {
         let natives = crate::native::register(&ctx).expect("native hooks register");
+        let mut options = rquickjs::context::EvalOptions::default();
+        options.filename = Some("isolet:prelude".into());
+        options.strict = true;
         let prelude: Function = ctx
-            .eval(PRELUDE)
+            .eval_with_options(PRELUDE, options)
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
         let hooks: Object = prelude
             .call((natives,))
@@ -97,7 +100,7 @@ fn with_engine<T>(
     })
 }
 
-pub fn init(spec: WorkerSpec) -> Result<(), ScriptError> {
+pub fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
     with_engine(|ctx, hooks, initialized| {
         if *initialized {
             return Err(internal("init was already called on this instance"));
@@ -117,7 +120,7 @@ pub fn init(spec: WorkerSpec) -> Result<(), ScriptError> {
         call("setMain")?
             .call::<_, ()>((namespace,))
             .map_err(|e| describe(ctx, e))?;
-        Ok(())
+        Ok(modules::take_compiled())
     })
 }
 

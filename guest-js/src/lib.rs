@@ -15,10 +15,11 @@ wit_bindgen::generate!({
 });
 
 
+
 struct Engine;
 
 impl Guest for Engine {
-    fn init(spec: WorkerSpec) -> Result<(), ScriptError> {
+    fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         engine::init(spec)
     }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rquickjs::loader::ImportAttributes;
 use rquickjs::{Ctx, Exception, Module, module::Declared};
 
-use crate::isolet::worker::types::{ModuleKind, ScriptError, WorkerSpec};
+use crate::isolet::worker::types::{CompiledModule, ModuleKind, ScriptError, WorkerSpec};
 
 struct Source {
     kind: ModuleKind,
@@ -19,6 +19,15 @@ struct Source {
 
 thread_local! {
     static MODULES: RefCell<HashMap<String, Source>> = RefCell::new(HashMap::new());
+    /// Whether to record the bytecode of ES modules compiled from source.
+    static WANT_BYTECODE: RefCell<bool> = const { RefCell::new(false) };
+    /// Bytecode recorded during `init`, returned to the host.
+    static COMPILED: RefCell<Vec<CompiledModule>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The bytecode recorded while loading (empty unless the host asked).
+pub fn take_compiled() -> Vec<CompiledModule> {
+    COMPILED.with(|c| std::mem::take(&mut *c.borrow_mut()))
 }
 
 /// Built-in modules, implemented by the prelude (reachable through a
@@ -33,6 +42,7 @@ const BUILTINS: &[(&str, &str)] = &[(
 )];
 
 pub fn install(spec: &WorkerSpec) -> Result<(), ScriptError> {
+    WANT_BYTECODE.with(|w| *w.borrow_mut() = spec.want_bytecode);
     MODULES.with(|m| {
         let mut m = m.borrow_mut();
         for module in &spec.modules {
@@ -142,16 +152,33 @@ impl rquickjs::loader::Loader for Loader {
         if let Some((_, src)) = BUILTINS.iter().find(|(b, _)| *b == name) {
             return Module::declare(ctx.clone(), name, *src);
         }
-        let source = MODULES.with(|m| {
-            m.borrow()
-                .get(name)
-                .map(|s| (s.kind, String::from_utf8_lossy(&s.bytes).into_owned()))
-        });
-        let Some((kind, text)) = source else {
+        let kind = MODULES.with(|m| m.borrow().get(name).map(|s| s.kind));
+        let Some(kind) = kind else {
             return Err(Exception::throw_type(ctx, &format!("Module not found: \"{name}\"")));
         };
+        if kind == ModuleKind::Bytecode {
+            let bytes = MODULES.with(|m| m.borrow().get(name).map(|s| s.bytes.clone()).unwrap_or_default());
+            // SAFETY: the host only sends bytecode this same engine build
+            // produced for this module name (returned from `init` and cached
+            // by the host under the source's content hash); never user input.
+            return unsafe { Module::load(ctx.clone(), &bytes) };
+        }
+        let text = MODULES.with(|m| {
+            m.borrow()
+                .get(name)
+                .map(|s| String::from_utf8_lossy(&s.bytes).into_owned())
+                .unwrap_or_default()
+        });
         let code = match kind {
-            ModuleKind::Esm => text,
+            ModuleKind::Esm => {
+                let module = Module::declare(ctx.clone(), name, text)?;
+                if WANT_BYTECODE.with(|w| *w.borrow()) {
+                    let bytecode = module.write(rquickjs::module::WriteOptions::default())?;
+                    COMPILED.with(|c| c.borrow_mut().push(CompiledModule { name: name.to_string(), bytecode }));
+                }
+                return Ok(module);
+            }
+            ModuleKind::Bytecode => unreachable!("handled above"),
             ModuleKind::Text => format!("export default {};", js_string(&text)),
             ModuleKind::Json => format!("export default JSON.parse({});", js_string(&text)),
             ModuleKind::Data => format!(
@@ -173,13 +200,21 @@ impl rquickjs::loader::Loader for Loader {
     }
 }
 
-/// Source text of a CommonJS module, for the prelude's `require`.
-pub fn commonjs_source(name: &str) -> Option<String> {
+/// A module's kind (`esm`, `commonjs`, `text`, `data`, `json`) and source
+/// text, for the prelude's `require`.
+pub fn module_source(name: &str) -> Option<(&'static str, String)> {
     MODULES.with(|m| {
-        m.borrow()
-            .get(name)
-            .filter(|s| s.kind == ModuleKind::Commonjs)
-            .map(|s| String::from_utf8_lossy(&s.bytes).into_owned())
+        m.borrow().get(name).map(|s| {
+            let kind = match s.kind {
+                ModuleKind::Esm | ModuleKind::Bytecode => "esm",
+                ModuleKind::Commonjs => "commonjs",
+                ModuleKind::Text => "text",
+                ModuleKind::Data => "data",
+                ModuleKind::Json => "json",
+                ModuleKind::Python => "python",
+            };
+            (kind, String::from_utf8_lossy(&s.bytes).into_owned())
+        })
     })
 }
 

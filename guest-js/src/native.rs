@@ -17,7 +17,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
     n.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     n.set("dataModule", Function::new(ctx.clone(), data_module)?)?;
-    n.set("commonjsSource", Function::new(ctx.clone(), commonjs_source)?)?;
+    n.set("moduleSource", Function::new(ctx.clone(), module_source)?)?;
+    n.set("randomBytes", Function::new(ctx.clone(), random_bytes)?)?;
+    n.set("digest", Function::new(ctx.clone(), digest)?)?;
+    n.set("hmac", Function::new(ctx.clone(), hmac)?)?;
     Ok(n)
 }
 
@@ -150,6 +153,67 @@ fn data_module<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<ArrayBuffer
     ArrayBuffer::new(ctx, bytes)
 }
 
-fn commonjs_source(name: String) -> Option<String> {
-    modules::commonjs_source(&name)
+/// `moduleSource(name)`: `[kind, text]` or `undefined`.
+fn module_source<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
+    match modules::module_source(&name) {
+        Some((kind, text)) => {
+            let arr = Array::new(ctx.clone())?;
+            arr.set(0, kind)?;
+            arr.set(1, text)?;
+            Ok(arr.into_value())
+        }
+        None => Ok(Value::new_undefined(ctx)),
+    }
+}
+
+/// `randomBytes(n)`: `n` bytes from WASI's secure random source.
+fn random_bytes<'js>(ctx: Ctx<'js>, n: usize) -> rquickjs::Result<TypedArray<'js, u8>> {
+    if n > 65_536 {
+        return Err(Exception::throw_range(&ctx, "randomBytes: at most 65536 bytes"));
+    }
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).map_err(|e| Exception::throw_internal(&ctx, &format!("random source failed: {e}")))?;
+    TypedArray::new(ctx, buf)
+}
+
+fn hash_name(ctx: &Ctx<'_>, algorithm: &str) -> rquickjs::Result<&'static str> {
+    match algorithm.to_ascii_uppercase().as_str() {
+        "SHA-1" => Ok("SHA-1"),
+        "SHA-256" => Ok("SHA-256"),
+        "SHA-384" => Ok("SHA-384"),
+        "SHA-512" => Ok("SHA-512"),
+        _ => Err(Exception::throw_type(ctx, &format!("Unrecognized hash algorithm: {algorithm}"))),
+    }
+}
+
+/// `digest(algorithm, bytes)`: the hash as an ArrayBuffer.
+fn digest<'js>(ctx: Ctx<'js>, algorithm: String, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    use sha2::Digest as _;
+    let data = bytes_of(&data);
+    let out: Vec<u8> = match hash_name(&ctx, &algorithm)? {
+        "SHA-1" => sha1::Sha1::digest(&data).to_vec(),
+        "SHA-256" => sha2::Sha256::digest(&data).to_vec(),
+        "SHA-384" => sha2::Sha384::digest(&data).to_vec(),
+        _ => sha2::Sha512::digest(&data).to_vec(),
+    };
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `hmac(hash, key, bytes)`: the HMAC as an ArrayBuffer.
+fn hmac<'js>(ctx: Ctx<'js>, hash: String, key: Value<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    use hmac::{Hmac, Mac};
+    let key = bytes_of(&key);
+    let data = bytes_of(&data);
+    fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+    let out = match hash_name(&ctx, &hash)? {
+        "SHA-1" => run::<Hmac<sha1::Sha1>>(&key, &data),
+        "SHA-256" => run::<Hmac<sha2::Sha256>>(&key, &data),
+        "SHA-384" => run::<Hmac<sha2::Sha384>>(&key, &data),
+        _ => run::<Hmac<sha2::Sha512>>(&key, &data),
+    };
+    ArrayBuffer::new(ctx, out)
 }

@@ -42,6 +42,7 @@
 //! (invocations), [`limits`](Limits), [`tail`](TailSink) (traces), and the
 //! `engine` component cache.
 
+mod bytecode;
 mod code;
 mod engine;
 mod error;
@@ -51,15 +52,17 @@ mod loader;
 mod runtime;
 mod state;
 mod tail;
+mod wire;
 mod worker;
 
 pub use code::{ModuleSource, WorkerCode};
 pub use error::{Error, Result, ScriptError};
 pub use http::{Request, Response};
 pub use limits::{DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
-pub use runtime::{Runtime, RuntimeBuilder};
+pub use runtime::{Runtime, RuntimeBuilder, RuntimeStats};
 pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
     TailSink, TraceEvent, TraceException,
 };
+pub use wire::Value;
 pub use worker::{Entrypoint, Worker};

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::bytecode::BytecodeCache;
 use crate::engine::{self, wit};
 use crate::error::{Error, Result};
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
@@ -44,6 +45,7 @@ pub(crate) struct RuntimeInner {
     pub max_memory_bytes: u64,
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
+    pub bytecode: BytecodeCache,
     _ticker: EpochTicker,
 }
 
@@ -65,6 +67,7 @@ pub struct RuntimeBuilder {
     cache_dir: Option<PathBuf>,
     max_instances: u32,
     max_warm_workers: usize,
+    bytecode_cache_entries: usize,
     max_memory_bytes: u64,
     default_limits: Limits,
     sinks: Vec<Arc<dyn TailSink>>,
@@ -76,6 +79,7 @@ impl Default for RuntimeBuilder {
             cache_dir: engine::default_cache_dir(),
             max_instances: 1_000,
             max_warm_workers: 256,
+            bytecode_cache_entries: 4_096,
             max_memory_bytes: DEFAULT_MEMORY_BYTES,
             default_limits: Limits::cloudflare_defaults(),
             sinks: Vec::new(),
@@ -102,6 +106,12 @@ impl RuntimeBuilder {
     /// Most warm workers `get` keeps (least recently used are evicted). Default 256.
     pub fn max_warm_workers(mut self, n: usize) -> Self {
         self.max_warm_workers = n.max(1);
+        self
+    }
+
+    /// How many compiled ES modules the bytecode cache keeps. Default 4,096.
+    pub fn bytecode_cache_entries(mut self, n: usize) -> Self {
+        self.bytecode_cache_entries = n.max(1);
         self
     }
 
@@ -152,6 +162,7 @@ impl RuntimeBuilder {
                 max_memory_bytes: self.max_memory_bytes,
                 sinks: Arc::new(self.sinks),
                 warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
+                bytecode: BytecodeCache::new(self.bytecode_cache_entries),
                 _ticker: ticker,
             }),
         })
@@ -182,7 +193,36 @@ impl RuntimeBuilder {
     }
 }
 
+/// Counters describing a runtime's caches.
+///
+/// ```no_run
+/// # async fn demo(runtime: isolet::Runtime) {
+/// let stats = runtime.stats();
+/// println!("{} warm workers, {} bytecode hits", stats.warm_workers, stats.bytecode_hits);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RuntimeStats {
+    /// Warm workers kept by `get`.
+    pub warm_workers: usize,
+    /// ES modules loaded from cached bytecode (no parsing).
+    pub bytecode_hits: u64,
+    /// ES modules parsed from source.
+    pub bytecode_misses: u64,
+}
+
 impl Runtime {
+    /// Current cache counters.
+    pub fn stats(&self) -> RuntimeStats {
+        let (bytecode_hits, bytecode_misses) = self.inner.bytecode.counts();
+        RuntimeStats {
+            warm_workers: self.warm_workers(),
+            bytecode_hits,
+            bytecode_misses,
+        }
+    }
+
     /// A builder with defaults: 1,000 instances, 256 warm workers, 128 MiB /
     /// 2e9 fuel / 30 s limits, the default cache directory.
     pub fn builder() -> RuntimeBuilder {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::Store;
 
-use crate::code::{ModuleSource, WorkerCode};
+use crate::code::WorkerCode;
 use crate::engine::wit;
 use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
@@ -15,6 +15,7 @@ use crate::limits::{Effective, Limits};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::HostState;
 use crate::tail::{EventInfo, Outcome, TraceEvent, TraceException, now_ms};
+use crate::wire::Value;
 
 /// A handle to a loaded worker. Cheap to clone; calls on one worker run one
 /// at a time (a worker is single-threaded, like an isolate).
@@ -59,7 +60,7 @@ enum Call {
 }
 
 enum Output {
-    Init,
+    Init(Vec<wt::CompiledModule>),
     Fetch(wt::Response),
     Rpc(String),
 }
@@ -110,9 +111,13 @@ impl Worker {
                 instance: tokio::sync::Mutex::new(Some(Instance { store, bindings })),
             }),
         };
-        worker
-            .invoke(None, EventInfo::Init, Call::Init(spec(code)))
-            .await?;
+        let (spec, keys) = worker.inner.rt.bytecode.prepare(code);
+        if let Output::Init(compiled) = worker
+            .invoke(None, EventInfo::Init, Call::Init(spec))
+            .await?
+        {
+            worker.inner.rt.bytecode.store(&keys, compiled);
+        }
         Ok(worker)
     }
 
@@ -280,32 +285,37 @@ impl Entrypoint<'_> {
         }
     }
 
-    /// Calls the RPC method `method` on this entrypoint with `args` (a JSON
-    /// array of arguments) and returns its JSON result.
+    /// Calls the RPC method `method` on this entrypoint with `args` and
+    /// returns its result (see [`Value`] for what crosses the boundary).
+    /// Missing methods, private (`_`-prefixed) ones and `constructor` are
+    /// script errors (`TypeError`).
     ///
     /// ```no_run
     /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
-    /// let sum = worker.entrypoint(None).call("add", serde_json::json!([1, 2])).await?;
-    /// assert_eq!(sum, 3);
+    /// use isolet::Value;
+    /// let sum = worker.entrypoint(None).call("add", vec![Value::from(1), Value::from(2)]).await?;
+    /// assert_eq!(sum, Value::Number(3.0));
     /// # Ok(()) }
     /// ```
-    pub async fn call(&self, method: &str, args: serde_json::Value) -> Result<serde_json::Value> {
-        let args = match args {
-            serde_json::Value::Array(_) => args,
-            other => serde_json::Value::Array(vec![other]),
-        };
+    pub async fn call(&self, method: &str, args: Vec<Value>) -> Result<Value> {
         let event = EventInfo::Rpc {
             method: method.to_string(),
         };
-        let call = Call::Rpc(self.name.clone(), method.to_string(), args.to_string());
+        let wire = Value::Array(args).to_wire().to_string();
+        let call = Call::Rpc(self.name.clone(), method.to_string(), wire);
         match self
             .worker
             .invoke(self.name.as_deref(), event, call)
             .await?
         {
-            Output::Rpc(text) => serde_json::from_str(&text).map_err(|e| {
-                Error::Engine(format!("the worker's RPC result is not valid JSON: {e}"))
-            }),
+            Output::Rpc(text) => serde_json::from_str(&text)
+                .map_err(|e| e.to_string())
+                .and_then(Value::from_wire)
+                .map_err(|e| {
+                    Error::Engine(format!(
+                        "the worker's RPC result is not valid wire data: {e}"
+                    ))
+                }),
             _ => Err(Error::Engine(
                 "call returned the wrong kind of result".into(),
             )),
@@ -322,7 +332,7 @@ async fn run(
         Call::Init(spec) => bindings
             .call_init(&mut *store, &spec)
             .await?
-            .map(|()| Output::Init),
+            .map(Output::Init),
         Call::Fetch(ep, req) => bindings
             .call_fetch(&mut *store, ep.as_deref(), &req)
             .await?
@@ -351,32 +361,4 @@ fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) ->
 
 fn deadline_ticks(timeout: Duration) -> u64 {
     (timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64 + 1
-}
-
-fn spec(code: &WorkerCode) -> wt::WorkerSpec {
-    let modules = code
-        .modules
-        .iter()
-        .map(|(name, src)| {
-            let (kind, source) = match src {
-                ModuleSource::Esm(s) => (wt::ModuleKind::Esm, s.as_bytes().to_vec()),
-                ModuleSource::CommonJs(s) => (wt::ModuleKind::Commonjs, s.as_bytes().to_vec()),
-                ModuleSource::Text(s) => (wt::ModuleKind::Text, s.as_bytes().to_vec()),
-                ModuleSource::Data(b) => (wt::ModuleKind::Data, b.clone()),
-                ModuleSource::Json(v) => (wt::ModuleKind::Json, v.to_string().into_bytes()),
-                ModuleSource::Python(s) => (wt::ModuleKind::Python, s.as_bytes().to_vec()),
-            };
-            wt::Module {
-                name: name.clone(),
-                kind,
-                source,
-            }
-        })
-        .collect();
-    wt::WorkerSpec {
-        main_module: code.main_module.clone(),
-        modules,
-        env_json: serde_json::Value::Object(code.env.clone()).to_string(),
-        compatibility_date: code.compatibility_date.clone(),
-    }
 }

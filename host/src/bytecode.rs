@@ -1,0 +1,110 @@
+//! The module bytecode cache: each distinct ES module (name + source) is
+//! parsed by QuickJS once; its bytecode, produced by the engine itself during
+//! `init`, is kept by content hash so later loads of the same code skip
+//! parsing. Only bytecode the engine returned is ever sent back to it.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use lru::LruCache;
+use sha2::{Digest, Sha256};
+
+use crate::code::{ModuleSource, WorkerCode};
+use crate::engine::wit::isolet::worker::types as wt;
+
+type Key = [u8; 32];
+
+pub(crate) struct BytecodeCache {
+    lru: Mutex<LruCache<Key, Arc<Vec<u8>>>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Which modules of a spec were sent as source (and so come back compiled).
+pub(crate) struct PendingKeys(HashMap<String, Key>);
+
+impl BytecodeCache {
+    pub fn new(capacity: usize) -> Self {
+        BytecodeCache {
+            lru: Mutex::new(LruCache::new(
+                NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
+            )),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The `init` spec for `code`: cached ES modules as bytecode, the rest as
+    /// source (with `want-bytecode` set when any ES module missed).
+    pub fn prepare(&self, code: &WorkerCode) -> (wt::WorkerSpec, PendingKeys) {
+        let mut pending = HashMap::new();
+        let mut lru = self.lru.lock().unwrap_or_else(|p| p.into_inner());
+        let modules = code
+            .modules
+            .iter()
+            .map(|(name, src)| {
+                let (kind, source) = match src {
+                    ModuleSource::Esm(s) => {
+                        let key = key(name, s);
+                        if let Some(bc) = lru.get(&key) {
+                            self.hits.fetch_add(1, Ordering::Relaxed);
+                            (wt::ModuleKind::Bytecode, bc.as_ref().clone())
+                        } else {
+                            self.misses.fetch_add(1, Ordering::Relaxed);
+                            pending.insert(name.clone(), key);
+                            (wt::ModuleKind::Esm, s.as_bytes().to_vec())
+                        }
+                    }
+                    ModuleSource::CommonJs(s) => (wt::ModuleKind::Commonjs, s.as_bytes().to_vec()),
+                    ModuleSource::Text(s) => (wt::ModuleKind::Text, s.as_bytes().to_vec()),
+                    ModuleSource::Data(b) => (wt::ModuleKind::Data, b.clone()),
+                    ModuleSource::Json(v) => (wt::ModuleKind::Json, v.to_string().into_bytes()),
+                    ModuleSource::Python(s) => (wt::ModuleKind::Python, s.as_bytes().to_vec()),
+                };
+                wt::Module {
+                    name: name.clone(),
+                    kind,
+                    source,
+                }
+            })
+            .collect();
+        let spec = wt::WorkerSpec {
+            main_module: code.main_module.clone(),
+            modules,
+            env_json: serde_json::Value::Object(code.env.clone()).to_string(),
+            compatibility_date: code.compatibility_date.clone(),
+            want_bytecode: !pending.is_empty(),
+        };
+        (spec, PendingKeys(pending))
+    }
+
+    /// Keeps the bytecode the engine returned for modules sent as source.
+    pub fn store(&self, pending: &PendingKeys, compiled: Vec<wt::CompiledModule>) {
+        let mut lru = self.lru.lock().unwrap_or_else(|p| p.into_inner());
+        for m in compiled {
+            // Only names we sent as source: the engine cannot plant others.
+            if let Some(key) = pending.0.get(&m.name) {
+                lru.put(*key, Arc::new(m.bytecode));
+            }
+        }
+    }
+
+    /// (hits, misses) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+}
+
+fn key(name: &str, source: &str) -> Key {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0]);
+    h.update(source.as_bytes());
+    h.finalize().into()
+}

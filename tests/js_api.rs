@@ -1,0 +1,648 @@
+//! The Workers JavaScript API: realistic workers from tests/workers/js/ and
+//! one suite per group of globals (tests/workers/js/globals/).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use isolet::{Error, ModuleSource, Request, Runtime, TraceEvent, Value, WorkerCode};
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+const WORKERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/workers/js");
+
+fn read(rel: &str) -> String {
+    let path = Path::new(WORKERS).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every file under `dir` as a module named by its path relative to `dir`.
+fn code_from_dir(dir: &str, main: &str) -> WorkerCode {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, ModuleSource>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(
+                    name.clone(),
+                    ModuleSource::infer(&name, std::fs::read_to_string(&path).unwrap()),
+                );
+            }
+        }
+    }
+    let root = Path::new(WORKERS).join(dir);
+    let mut code = WorkerCode::new(main).compatibility_date("2025-06-01");
+    walk(&root, &root, &mut code.modules);
+    code
+}
+
+fn single(file: &str) -> WorkerCode {
+    WorkerCode::new(file)
+        .module(file, ModuleSource::Esm(read(file)))
+        .compatibility_date("2025-06-01")
+}
+
+#[derive(Default)]
+struct Traces(Mutex<Vec<TraceEvent>>);
+impl isolet::TailSink for Traces {
+    fn on_event(&self, e: &TraceEvent) {
+        self.0.lock().unwrap().push(e.clone());
+    }
+}
+
+async fn runtime() -> &'static (Runtime, Arc<Traces>) {
+    static RT: OnceCell<(Runtime, Arc<Traces>)> = OnceCell::const_new();
+    RT.get_or_init(|| async {
+        let traces = Arc::new(Traces::default());
+        (
+            Runtime::builder()
+                .tail_sink(traces.clone())
+                .build()
+                .await
+                .unwrap(),
+            traces,
+        )
+    })
+    .await
+}
+
+async fn run_suite(file: &str) {
+    run_suite_with(file, Request::get("https://suite.test/")).await
+}
+
+async fn run_suite_with(file: &str, request: Request) {
+    let (rt, _) = runtime().await;
+    let code = WorkerCode::new(format!("globals/{file}"))
+        .module(
+            format!("globals/{file}"),
+            ModuleSource::Esm(read(&format!("globals/{file}"))),
+        )
+        .module(
+            "globals/harness.js",
+            ModuleSource::Esm(read("globals/harness.js")),
+        )
+        .compatibility_date("2025-06-01");
+    let w = rt
+        .load(code)
+        .await
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    let resp = w
+        .fetch(request)
+        .await
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    let body = resp.json().unwrap();
+    let failures: Vec<String> = serde_json::from_value(body["failures"].clone()).unwrap();
+    assert!(
+        failures.is_empty(),
+        "{file}: {} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        body["passed"].as_u64().unwrap() >= 10,
+        "{file}: too few checks ran: {body}"
+    );
+}
+
+#[tokio::test]
+async fn globals_headers() {
+    run_suite("headers.js").await;
+}
+
+#[tokio::test]
+async fn globals_url_and_search_params() {
+    run_suite("url.js").await;
+}
+
+#[tokio::test]
+async fn globals_text_encoding_and_base64() {
+    run_suite("encoding.js").await;
+}
+
+#[tokio::test]
+async fn globals_structured_clone() {
+    run_suite("clone.js").await;
+}
+
+#[tokio::test]
+async fn globals_crypto() {
+    run_suite("crypto.js").await;
+}
+
+#[tokio::test]
+async fn globals_timers_events_abort() {
+    run_suite("timers_events.js").await;
+}
+
+#[tokio::test]
+async fn globals_request_response_streams() {
+    run_suite_with(
+        "request_response.js",
+        Request::new("PUT", "https://suite.test/").body("payload"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn json_api_router() {
+    let (rt, _) = runtime().await;
+    let w = rt.get("router", || single("router.js")).await.unwrap();
+    let call = |req: Request| {
+        let w = w.clone();
+        async move { w.fetch(req).await.unwrap() }
+    };
+    assert_eq!(
+        call(Request::get("https://api.test/todos"))
+            .await
+            .json()
+            .unwrap(),
+        json!([])
+    );
+    let created = call(Request::post(
+        "https://api.test/todos",
+        r#"{"title":" write tests "}"#,
+    ))
+    .await;
+    assert_eq!(created.status, 201);
+    assert_eq!(
+        created.json().unwrap(),
+        json!({"id": 1, "title": "write tests", "done": false})
+    );
+    assert_eq!(
+        call(Request::post("https://api.test/todos", "{}"))
+            .await
+            .status,
+        400
+    );
+    let patched =
+        call(Request::new("PATCH", "https://api.test/todos/1").body(r#"{"done":true}"#)).await;
+    assert_eq!(patched.json().unwrap()["done"], true);
+    assert_eq!(
+        call(Request::get("https://api.test/todos/1"))
+            .await
+            .json()
+            .unwrap()["done"],
+        true
+    );
+    assert_eq!(
+        call(Request::get("https://api.test/todos/9")).await.status,
+        404
+    );
+    assert_eq!(
+        call(Request::new("PUT", "https://api.test/todos/1"))
+            .await
+            .status,
+        405
+    );
+    assert_eq!(
+        call(Request::new("DELETE", "https://api.test/todos/1"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        call(Request::get("https://api.test/nope")).await.status,
+        404
+    );
+    assert_eq!(
+        call(Request::get("https://api.test/todos"))
+            .await
+            .json()
+            .unwrap(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn url_shortener_keeps_links_in_a_map() {
+    let (rt, _) = runtime().await;
+    let code = || single("shortener.js").env_var("BASE_URL", "https://sho.rt");
+    let w = rt.get("shortener", code).await.unwrap();
+    let created = w
+        .fetch(Request::post(
+            "https://sho.rt/shorten",
+            "url=https%3A%2F%2Fexample.com%2Flong%3Fa%3D1",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(created.status, 201, "{}", created.text());
+    let body = created.json().unwrap();
+    let code_str = body["code"].as_str().unwrap().to_string();
+    assert_eq!(body["short"], format!("https://sho.rt/{code_str}"));
+    let again = rt.get("shortener", code).await.unwrap();
+    let redirect = again
+        .fetch(Request::get(format!("https://sho.rt/{code_str}")))
+        .await
+        .unwrap();
+    assert_eq!(redirect.status, 302);
+    assert_eq!(
+        redirect.header("location"),
+        Some("https://example.com/long?a=1")
+    );
+    let stats = again
+        .fetch(Request::get(format!("https://sho.rt/stats/{code_str}")))
+        .await
+        .unwrap();
+    assert_eq!(stats.json().unwrap()["hits"], 1);
+    assert_eq!(
+        w.fetch(Request::post("https://sho.rt/shorten", "url=nope"))
+            .await
+            .unwrap()
+            .status,
+        400
+    );
+    assert_eq!(
+        w.fetch(Request::get("https://sho.rt/unknown"))
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn html_rewriter_with_string_ops() {
+    let (rt, _) = runtime().await;
+    let w = rt
+        .load(single("html_rewriter.js").env_var("ORIGIN", "https://site.test"))
+        .await
+        .unwrap();
+    let r = w
+        .fetch(Request::get(
+            "https://site.test/preview/page?title=Fish%20%26%20Chips",
+        ))
+        .await
+        .unwrap();
+    let html = r.text();
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(html.contains("<title>Fish &amp; Chips</title>"), "{html}");
+    assert!(
+        html.contains(r#"<a href="https://site.test/about">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<a href="https://other.example/" rel="noopener">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<div class="banner">Preview of /preview/page</div>"#),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn webhook_verifier_with_subtle_digest_and_hmac() {
+    use sha2::{Digest, Sha256};
+    let (rt, traces) = runtime().await;
+    let w = rt
+        .get("webhook", || {
+            single("webhook.js").env_var("WEBHOOK_SECRET", "s3cret")
+        })
+        .await
+        .unwrap();
+    let body = r#"{"type":"push","ref":"main"}"#;
+    let sig = hex::encode(Sha256::digest(format!("s3cret{body}")));
+    let ok = w
+        .fetch(Request::post("https://hook.test/", body).header("X-Signature", &sig))
+        .await
+        .unwrap();
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json().unwrap(), json!({"ok": true, "type": "push"}));
+    // HMAC-SHA256 over the body with the secret, as GitHub signs.
+    let hmac = {
+        use hmac::{Hmac, Mac};
+        let mut m = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
+        m.update(body.as_bytes());
+        hex::encode(m.finalize().into_bytes())
+    };
+    let ok2 = w
+        .fetch(
+            Request::post("https://hook.test/", body)
+                .header("X-Hub-Signature-256", format!("sha256={hmac}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok2.status, 200);
+    let bad = w
+        .fetch(Request::post("https://hook.test/", body).header("X-Signature", "00"))
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 401);
+    let logs: Vec<String> = traces
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.worker_id.as_deref() == Some("webhook"))
+        .flat_map(|e| e.logs.iter().map(|l| l.message.clone()))
+        .collect();
+    assert_eq!(
+        logs,
+        [
+            "accepted push",
+            "accepted push",
+            "rejected webhook with a bad signature"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn rpc_service_class_with_structured_values() {
+    let (rt, traces) = runtime().await;
+    let w = rt
+        .get("inventory", || {
+            single("rpc_service.js").env_var("STORE", "north")
+        })
+        .await
+        .unwrap();
+    let ep = w.entrypoint(None);
+    assert_eq!(
+        w.fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "inventory for north"
+    );
+    assert_eq!(
+        ep.call("add", vec![40.into(), 2.into()]).await.unwrap(),
+        Value::Number(42.0)
+    );
+    let map = Value::Map(vec![(Value::from("apples"), Value::from(json!([1, 2, 3])))]);
+    assert_eq!(
+        ep.call("totals", vec![map.clone()]).await.unwrap(),
+        Value::Map(vec![(Value::from("apples"), Value::Number(6.0))])
+    );
+    let described = ep.call("describe", vec![map]).await.unwrap();
+    assert_eq!(
+        described.as_json().unwrap(),
+        json!({"type": "[object Map]", "isMap": true, "size": 1.0})
+    );
+    let specials = vec![
+        Value::Undefined,
+        Value::Null,
+        Value::Number(f64::INFINITY),
+        Value::Number(-0.0),
+        Value::Set(vec![Value::from("a")]),
+        Value::Date(Some(86_400_000.0)),
+        Value::Bytes(vec![1, 2, 255]),
+        Value::ArrayBuffer(vec![9]),
+        Value::Error {
+            name: "TypeError".into(),
+            message: "m".into(),
+        },
+        Value::Object(
+            [("$t".to_string(), Value::from("literal"))]
+                .into_iter()
+                .collect(),
+        ),
+    ];
+    assert_eq!(
+        ep.call("echo", specials.clone()).await.unwrap(),
+        Value::Array(specials)
+    );
+    let nan = ep
+        .call("echo", vec![Value::Number(f64::NAN)])
+        .await
+        .unwrap();
+    assert!(
+        matches!(&nan, Value::Array(v) if matches!(v[0], Value::Number(n) if n.is_nan())),
+        "{nan:?}"
+    );
+    assert_eq!(
+        ep.call(
+            "bigSum",
+            vec![
+                Value::BigInt("9007199254740993".into()),
+                Value::BigInt("1".into())
+            ]
+        )
+        .await
+        .unwrap(),
+        Value::BigInt("9007199254740994".into())
+    );
+    assert_eq!(
+        ep.call("checksum", vec![Value::Bytes(vec![1, 2, 3])])
+            .await
+            .unwrap(),
+        Value::Object(
+            [
+                ("sum".to_string(), Value::Number(6.0)),
+                ("length".to_string(), Value::Number(3.0)),
+                ("copy".to_string(), Value::Bytes(vec![1, 2])),
+            ]
+            .into_iter()
+            .collect()
+        )
+    );
+    assert_eq!(
+        ep.call("later", vec![5.into()]).await.unwrap(),
+        Value::Date(Some(1_735_776_000_000.0))
+    );
+    let waited = traces.0.lock().unwrap().iter().any(|e| {
+        e.worker_id.as_deref() == Some("inventory")
+            && e.logs.iter().any(|l| l.message == "background work done")
+    });
+    assert!(waited, "ctx.waitUntil work finished within the invocation");
+    let Error::Script(e) = ep.call("fail", vec!["too big".into()]).await.unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(
+        (e.name.as_str(), e.message.as_str()),
+        ("RangeError", "too big")
+    );
+    assert!(
+        e.location().is_some_and(|l| l.0 == "rpc_service.js"),
+        "{e:?}"
+    );
+    for bad in ["_internal", "nope", "constructor", "hasOwnProperty"] {
+        let err = ep.call(bad, vec![]).await.unwrap_err();
+        assert!(err.to_string().contains(bad), "{bad}: {err}");
+    }
+    assert_eq!(
+        w.entrypoint(Some("Admin"))
+            .call("whoami", vec![])
+            .await
+            .unwrap(),
+        Value::from("admin of north")
+    );
+}
+
+#[tokio::test]
+async fn multi_module_app_with_cjs_json_text_and_esm() {
+    let (rt, _) = runtime().await;
+    let code = code_from_dir("app", "main.js");
+    assert!(matches!(
+        code.modules["lib/format.cjs"],
+        ModuleSource::CommonJs(_)
+    ));
+    let w = rt.load(code).await.unwrap();
+    let r = w
+        .fetch(Request::get("https://app.test/?v=10,20,60"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text(),
+        "== isolet app ==\naverage.= 30.00\nv1.2.3 (lib/format.cjs)"
+    );
+}
+
+#[tokio::test]
+async fn missing_modules_name_importer_and_specifier() {
+    let (rt, _) = runtime().await;
+    let esm = WorkerCode::new("main.js")
+        .module(
+            "main.js",
+            ModuleSource::Esm("import './lib/a.js'; export default {}".into()),
+        )
+        .module(
+            "lib/a.js",
+            ModuleSource::Esm("import { x } from './missing.js'; export const y = x;".into()),
+        )
+        .compatibility_date("2025-06-01");
+    let msg = rt.load(esm).await.err().unwrap().to_string();
+    assert!(
+        msg.contains("./missing.js") && msg.contains("lib/a.js"),
+        "{msg}"
+    );
+
+    let cjs = WorkerCode::new("main.js")
+        .module(
+            "main.js",
+            ModuleSource::Esm(
+                "import m from './m.cjs'; export default { fetch() { return new Response(m) } }"
+                    .into(),
+            ),
+        )
+        .module(
+            "m.cjs",
+            ModuleSource::CommonJs("module.exports = require('./gone.cjs');".into()),
+        )
+        .compatibility_date("2025-06-01");
+    let msg = rt.load(cjs).await.err().unwrap().to_string();
+    assert!(msg.contains("./gone.cjs") && msg.contains("m.cjs"), "{msg}");
+}
+
+#[tokio::test]
+async fn errors_carry_name_message_and_module_positions() {
+    let (rt, _) = runtime().await;
+    let code = WorkerCode::new("main.js")
+        .module("main.js", ModuleSource::Esm("import { boom } from './lib/boom.js';\nexport default { fetch() { return boom(); } }".into()))
+        .module("lib/boom.js", ModuleSource::Esm("export function boom() {\n  null.x;\n}".into()))
+        .compatibility_date("2025-06-01");
+    let w = rt.load(code).await.unwrap();
+    let Error::Script(e) = w.fetch(Request::get("https://x.test/")).await.unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(e.name, "TypeError");
+    assert_eq!(
+        e.location(),
+        Some(("lib/boom.js".to_string(), 2, 3)),
+        "{}",
+        e.stack
+    );
+    assert!(e.stack.contains("main.js:2"), "{}", e.stack);
+}
+
+#[tokio::test]
+async fn second_load_of_the_same_code_uses_cached_bytecode() {
+    let rt = Runtime::builder().build().await.unwrap();
+    let code = code_from_dir("app", "main.js");
+    let before = rt.stats();
+    rt.load(code.clone()).await.unwrap();
+    let first = rt.stats();
+    assert_eq!(
+        first.bytecode_misses - before.bytecode_misses,
+        2,
+        "main.js and lib/math.js parsed"
+    );
+    let w = rt.load(code).await.unwrap();
+    let second = rt.stats();
+    assert_eq!(
+        second.bytecode_hits - first.bytecode_hits,
+        2,
+        "both loaded from bytecode"
+    );
+    assert_eq!(second.bytecode_misses, first.bytecode_misses);
+    // And the bytecode-loaded worker behaves the same, with the same stack positions.
+    let r = w
+        .fetch(Request::get("https://app.test/?v=1"))
+        .await
+        .unwrap();
+    assert!(r.text().contains("average.= 1.00"), "{}", r.text());
+    let thrower = WorkerCode::js("export default {\n fetch() { throw new Error('x') } }");
+    rt.load(thrower.clone()).await.unwrap();
+    let Error::Script(e) = rt
+        .load(thrower)
+        .await
+        .unwrap()
+        .fetch(Request::get("https://x/"))
+        .await
+        .unwrap_err()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        e.location().map(|l| (l.0, l.1)),
+        Some(("main.js".to_string(), 2))
+    );
+}
+
+#[tokio::test]
+async fn compatibility_date_is_validated() {
+    let (rt, _) = runtime().await;
+    for (date, needle) in [
+        ("", "required"),
+        ("2025/01/01", "YYYY-MM-DD"),
+        ("2025-02-30", "real date"),
+        ("2999-01-01", "future"),
+    ] {
+        let err = rt
+            .load(WorkerCode::js("export default {}").compatibility_date(date))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&err, Error::InvalidCode(p) if p.iter().any(|p| p.contains(needle))),
+            "{date}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn console_formats_values_like_node() {
+    let (rt, traces) = runtime().await;
+    let src = r#"export default { fetch() {
+        const cyc = { a: 1 }; cyc.self = cyc;
+        console.log("s", 1, -0, 10n, true, null, undefined, [1, "a"], { "k-y": { deep: { deeper: { deepest: 1 } } } });
+        console.log(new Set([1]), new Uint8Array([1, 2]), cyc, function named() {}, Symbol("s"));
+        console.log(new Error("bad").message, new Date(0));
+        return new Response("ok");
+    } }"#;
+    let w = rt
+        .get("console-format", || WorkerCode::js(src))
+        .await
+        .unwrap();
+    w.fetch(Request::get("https://x.test/")).await.unwrap();
+    let logs: Vec<String> = traces
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.worker_id.as_deref() == Some("console-format"))
+        .flat_map(|e| e.logs.iter().map(|l| l.message.clone()))
+        .collect();
+    assert_eq!(
+        logs,
+        [
+            r#"s 1 -0 10n true null undefined [ 1, "a" ] { "k-y": { deep: { deeper: [Object] } } }"#,
+            "Set(1) { 1 } Uint8Array(2) [ 1, 2 ] { a: 1, self: [Circular *] } [Function: named] Symbol(s)",
+            "bad 1970-01-01T00:00:00.000Z",
+        ]
+    );
+}

@@ -1,0 +1,3 @@
+exports.pad = function pad(s, n) {
+  return String(s).padEnd(n, ".");
+};

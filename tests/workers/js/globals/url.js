@@ -1,0 +1,57 @@
+import { eq, ok, throws, suite } from "./harness.js";
+
+export default suite(() => {
+  const u = new URL("https://user:pw@EXAMPLE.com:8443/a/../b/./c?x=1&y=two#frag");
+  eq("href normalized", u.href, "https://user:pw@example.com:8443/b/c?x=1&y=two#frag");
+  eq("origin", u.origin, "https://example.com:8443");
+  eq("protocol", u.protocol, "https:");
+  eq("username", u.username, "user");
+  eq("host", u.host, "example.com:8443");
+  eq("hostname", u.hostname, "example.com");
+  eq("port", u.port, "8443");
+  eq("pathname", u.pathname, "/b/c");
+  eq("search", u.search, "?x=1&y=two");
+  eq("hash", u.hash, "#frag");
+  eq("default port dropped", new URL("https://a.test:443/").port, "");
+  eq("relative with base", new URL("../x?q", "https://a.test/p/q/r").href, "https://a.test/p/x?q");
+  eq("idna host", new URL("https://mañana.com/").hostname, "xn--maana-pta.com");
+  eq("percent-encodes spaces in path", new URL("https://a.test/a b").pathname, "/a%20b");
+  eq("ipv6 host", new URL("http://[::1]:8080/").hostname, "[::1]");
+  eq("file url", new URL("file:///etc/passwd").pathname, "/etc/passwd");
+  eq("odd: backslashes in special scheme", new URL("https:\\\\a.test\\x").href, "https://a.test/x");
+  eq("odd: tabs and newlines stripped", new URL("https://a.\ntest/\tx").href, "https://a.test/x");
+  throws("relative without base", () => new URL("/just/a/path"), "TypeError");
+  throws("garbage", () => new URL("http://exa mple.com"), "TypeError");
+  eq("canParse true", URL.canParse("https://x.test"), true);
+  eq("canParse false", URL.canParse("nope"), false);
+  eq("toString/JSON", JSON.stringify({ u: new URL("https://a.test") }), '{"u":"https://a.test/"}');
+
+  const m = new URL("https://a.test/p?a=1");
+  m.pathname = "/new path";
+  m.hash = "h";
+  m.port = "8080";
+  eq("setters", m.href, "https://a.test:8080/new%20path?a=1#h");
+  m.searchParams.append("b", "x y");
+  eq("searchParams write-through", m.search, "?a=1&b=x+y");
+  m.search = "?c=3";
+  eq("search setter updates searchParams", m.searchParams.get("c"), "3");
+
+  const p = new URLSearchParams("?a=1&b=%20two+words&a=3&empty=&flag");
+  eq("get first", p.get("a"), "1");
+  eq("getAll", p.getAll("a"), ["1", "3"]);
+  eq("decoding", p.get("b"), " two words");
+  eq("empty value", p.get("empty"), "");
+  eq("no =", p.get("flag"), "");
+  eq("has", p.has("flag"), true);
+  p.delete("a");
+  eq("delete all", p.getAll("a"), []);
+  p.set("z", "ü&=");
+  eq("serialize", p.toString(), "b=+two+words&empty=&flag=&z=%C3%BC%26%3D");
+  p.sort();
+  eq("sort", [...p.keys()], ["b", "empty", "flag", "z"]);
+  eq("from object", new URLSearchParams({ x: "1", y: "2" }).toString(), "x=1&y=2");
+  eq("from pairs", new URLSearchParams([["k", "v"]]).toString(), "k=v");
+  eq("invalid percent kept", new URLSearchParams("a=%zz%").get("a"), "%zz%");
+  eq("size", new URLSearchParams("a=1&b=2").size, 2);
+  ok("body content type", new Request("https://a.test", { method: "POST", body: new URLSearchParams("a=1") }).headers.get("content-type").startsWith("application/x-www-form-urlencoded"));
+});
