@@ -147,9 +147,24 @@
   define("TextDecoder", TextDecoder);
 
   // ---------------------------------------------------------------- Headers
-  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  // RFC 9110 token characters, as a lookup table (faster than a regex here).
+  const TOKEN_CHARS = new Uint8Array(128);
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1;
+  const TOKEN = {
+    test(s) {
+      if (s.length === 0) return false;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 128 || TOKEN_CHARS[c] === 0) return false;
+      }
+      return true;
+    },
+  };
+  const isWs = (c) => c === 32 || c === 9 || c === 10 || c === 13;
   function normalizeValue(v) {
-    return String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    v = String(v);
+    if (v.length === 0 || (!isWs(v.charCodeAt(0)) && !isWs(v.charCodeAt(v.length - 1)))) return v;
+    return v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
   }
   class Headers {
     #list = []; // [lowercased name, value]
@@ -171,6 +186,12 @@
       }
     }
     static _freeze(h) { h.#guard = "immutable"; return h; }
+    // Pairs the host already validated (incoming requests, fetch responses).
+    static _fromPairs(pairs) {
+      const h = new Headers();
+      for (let i = 0; i < pairs.length; i++) h.#list.push([pairs[i][0].toLowerCase(), pairs[i][1]]);
+      return h;
+    }
     #check(name) {
       if (this.#guard === "immutable") throw new TypeError("Can't modify immutable headers.");
       const n = String(name);
@@ -179,7 +200,7 @@
     }
     #checkValue(value) {
       const v = normalizeValue(value);
-      if (/[\0\r\n]/.test(v)) throw new TypeError(`Invalid header value for '${v}'`);
+      if (v.indexOf("\r") !== -1 || v.indexOf("\n") !== -1 || v.indexOf("\0") !== -1) throw new TypeError(`Invalid header value for '${v}'`);
       return v;
     }
     append(name, value) { const n = this.#check(name); this.#list.push([n, this.#checkValue(value)]); }
@@ -569,15 +590,23 @@
     #bytes = null; #stream = null; #used = false;
     _initBody(body, headers) {
       if (body instanceof ReadableStream) this.#stream = body;
+      else if (typeof body === "string") this.#bytes = body; // encoded lazily
       else this.#bytes = toBytes(body);
       const ct = defaultContentType(body);
       if (ct && !headers.has("content-type")) headers.set("content-type", ct);
     }
-    _bodyBytes() { return this.#bytes; }
-    _bodySource() { return this.#stream || this.#bytes; }
+    _bodyBytes() { return typeof this.#bytes === "string" ? (this.#bytes = textEncoder.encode(this.#bytes)) : this.#bytes; }
+    _bodySource() { return this.#stream || this._bodyBytes(); }
+    // For the response path: the body as a string or bytes without copying,
+    // or undefined when it must be read asynchronously (a stream).
+    _takeSync() {
+      if (this.#stream !== null) return undefined;
+      this.#used = true;
+      return this.#bytes === null ? "" : this.#bytes;
+    }
     get body() {
       if (this.#stream === null && this.#bytes !== null) {
-        const bytes = this.#bytes;
+        const bytes = this._bodyBytes();
         this.#stream = new ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
         this.#bytes = null;
       }
@@ -588,16 +617,23 @@
       if (this.bodyUsed) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
       this.#used = true;
       if (this.#stream !== null) return collectStream(this.#stream);
-      return this.#bytes === null ? new Uint8Array(0) : this.#bytes;
+      return this.#bytes === null ? new Uint8Array(0) : this._bodyBytes();
     }
     async arrayBuffer() { const b = await this.#consume(); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); }
     async bytes() { return new Uint8Array(await this.arrayBuffer()); }
-    async text() { return decodeUtf8(await this.#consume()); }
+    async text() {
+      if (typeof this.#bytes === "string" && this.#stream === null) {
+        if (this.bodyUsed) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
+        this.#used = true;
+        return this.#bytes;
+      }
+      return decodeUtf8(await this.#consume());
+    }
     async json() { return JSON.parse(await this.text()); }
     async formData() { throw new TypeError("formData() is not supported by isolet yet"); }
     async blob() { throw new TypeError("blob() is not supported by isolet yet"); }
     _teeBody() {
-      if (this.#stream === null) return this.#bytes;
+      if (this.#stream === null) return this.#bytes === null ? null : this._bodyBytes();
       const [a, b] = this.#stream.tee();
       this.#stream = a;
       return b;
@@ -609,6 +645,13 @@
     #url; #method; #headers; #redirect; #signal;
     constructor(input, init = {}) {
       super();
+      if (input === incomingKey) {
+        const [method, url, pairs, body] = init._incoming;
+        this.#url = url; this.#method = method; this.#headers = Headers._fromPairs(pairs);
+        this.#redirect = "follow"; this.#signal = null;
+        this._initBody(body, this.#headers);
+        return;
+      }
       let src = null;
       if (input instanceof Request) src = input;
       const url = src ? src.url : String(input instanceof URL ? input.href : input);
@@ -628,6 +671,11 @@
       }
       this._initBody(body, this.#headers);
     }
+    // The request the host hands the worker: URL, method and headers were
+    // already validated and normalized by the host.
+    static _incoming(method, url, pairs, body) {
+      return new Request(incomingKey, { _incoming: [method, url, pairs, body] });
+    }
     get url() { return this.#url; }
     get method() { return this.#method; }
     get headers() { return this.#headers; }
@@ -641,6 +689,8 @@
     get [Symbol.toStringTag]() { return "Request"; }
   }
   define("Request", Request);
+  // Marks the fast construction path for incoming requests (no re-validation).
+  const incomingKey = Symbol("incoming");
 
   const NULL_BODY_STATUS = [101, 204, 205, 304];
   class Response extends Body {
@@ -1022,22 +1072,33 @@
     for (const r of results) if (r.status === "rejected") reportError(r.reason);
   }
 
-  async function dispatchFetch(entrypoint, method, url, headers, body) {
+  // Returns [status, headerPairs, body (string or bytes)], or a promise of it
+  // when the handler is async or the body is a stream.
+  function dispatchFetch(entrypoint, method, url, headers, body) {
     const pending = [];
     const ctx = new ExecutionContext(pending);
-    const request = new Request(url, { method, headers, body: body.byteLength ? body : null, _internal: true });
+    const request = Request._incoming(method, url, headers, body.byteLength ? body : null);
     const { instance, classBased } = target(entrypoint, ctx);
     if (typeof instance.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
-    const response = await (classBased ? instance.fetch(request) : instance.fetch(request, env, ctx));
+    const result = classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
+    if (result instanceof Response && pending.length === 0) {
+      const out = result._takeSync();
+      if (out !== undefined) return [result.status, result.headers._pairs(), out];
+    }
+    return finishFetch(result, pending);
+  }
+  async function finishFetch(result, pending) {
+    const response = await result;
     if (!(response instanceof Response)) {
       throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
     }
-    const bytes = await response.bytes();
-    await finish(pending);
-    return [response.status, response.headers._pairs(), bytes];
+    let out = response._takeSync();
+    if (out === undefined) out = await response.bytes();
+    if (pending.length) await finish(pending);
+    return [response.status, response.headers._pairs(), out];
   }
 
-  async function dispatchCall(entrypoint, method, argsJson) {
+  function dispatchCall(entrypoint, method, argsJson) {
     const pending = [];
     const ctx = new ExecutionContext(pending);
     const { instance } = target(entrypoint, ctx);
@@ -1050,9 +1111,13 @@
       throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
     }
     const args = wireDecode(JSON.parse(argsJson));
-    const result = await fn.apply(instance, Array.isArray(args) ? args : [args]);
-    await finish(pending);
-    return JSON.stringify(wireEncode(result));
+    const result = fn.apply(instance, Array.isArray(args) ? args : [args]);
+    if (!(result instanceof Promise) && pending.length === 0) return JSON.stringify(wireEncode(result));
+    return (async () => {
+      const value = await result;
+      if (pending.length) await finish(pending);
+      return JSON.stringify(wireEncode(value));
+    })();
   }
 
   return Object.freeze({

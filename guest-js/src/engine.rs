@@ -132,10 +132,10 @@ pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<Response, Scrip
         let headers = pairs_to_js(ctx, &req.headers)?;
         let body = TypedArray::<u8>::new(ctx.clone(), req.body).map_err(|e| describe(ctx, e))?;
         let dispatch: Function = hooks.get("fetch").map_err(|e| describe(ctx, e))?;
-        let promise: Promise = dispatch
+        let out: Value = dispatch
             .call((entrypoint, req.method, req.url, headers, body))
             .map_err(|e| describe(ctx, e))?;
-        let out = settle(ctx, &hooks, promise)?;
+        let out = resolved(ctx, &hooks, out)?;
         response_from_js(ctx, out)
     })
 }
@@ -146,14 +146,22 @@ pub fn call(entrypoint: Option<String>, method: String, args: String) -> Result<
             return Err(internal("call before init"));
         }
         let dispatch: Function = hooks.get("call").map_err(|e| describe(ctx, e))?;
-        let promise: Promise = dispatch
+        let out: Value = dispatch
             .call((entrypoint, method, args))
             .map_err(|e| describe(ctx, e))?;
-        let out = settle(ctx, &hooks, promise)?;
+        let out = resolved(ctx, &hooks, out)?;
         out.as_string()
             .and_then(|s| s.to_string().ok())
             .ok_or_else(|| internal("RPC result was not encoded"))
     })
+}
+
+/// `value` itself, or what it settles to when it is a promise.
+fn resolved<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, value: Value<'js>) -> Result<Value<'js>, ScriptError> {
+    match value.as_promise() {
+        Some(p) => settle(ctx, hooks, p.clone()),
+        None => Ok(value),
+    }
 }
 
 /// Drives the job queue (and virtual-time timers) until `promise` settles.
@@ -213,8 +221,15 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<Response, Sc
     let parts = Array::from_value(out).map_err(|e| describe(ctx, e))?;
     let status: u16 = parts.get(0).map_err(|e| describe(ctx, e))?;
     let headers = pairs_from_js(ctx, parts.get(1).map_err(|e| describe(ctx, e))?).map_err(|e| describe(ctx, e))?;
-    let body: TypedArray<u8> = parts.get(2).map_err(|e| describe(ctx, e))?;
-    let body = body.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
+    let body: Value = parts.get(2).map_err(|e| describe(ctx, e))?;
+    let body = match body.as_string() {
+        Some(s) => s.to_string().map_err(|e| describe(ctx, e))?.into_bytes(),
+        None => TypedArray::<u8>::from_value(body)
+            .map_err(|e| describe(ctx, e))?
+            .as_bytes()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
+    };
     Ok(Response { status, headers, body })
 }
 

@@ -60,6 +60,9 @@ pub enum Error {
     /// The `WorkerCode` is not valid; each entry names one problem.
     #[error("invalid worker code: {}", .0.join("; "))]
     InvalidCode(Vec<String>),
+    /// The request handed to the worker is not valid (e.g. a relative URL).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
     /// The worker's code threw (or failed to parse).
     #[error("script error: {0}")]
     Script(ScriptError),
