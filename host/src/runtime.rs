@@ -69,6 +69,7 @@ pub struct RuntimeBuilder {
     max_warm_workers: usize,
     bytecode_cache_entries: usize,
     max_memory_bytes: u64,
+    keep_resident_bytes: usize,
     default_limits: Limits,
     sinks: Vec<Arc<dyn TailSink>>,
 }
@@ -81,6 +82,7 @@ impl Default for RuntimeBuilder {
             max_warm_workers: 256,
             bytecode_cache_entries: 4_096,
             max_memory_bytes: DEFAULT_MEMORY_BYTES,
+            keep_resident_bytes: 0,
             default_limits: Limits::cloudflare_defaults(),
             sinks: Vec::new(),
         }
@@ -119,6 +121,15 @@ impl RuntimeBuilder {
     /// Default 128 MiB.
     pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
         self.max_memory_bytes = bytes;
+        self
+    }
+
+    /// Bytes of each pool slot's linear memory (and table) kept resident when
+    /// an instance is freed, instead of being returned to the kernel. Raising
+    /// it trades idle memory (each used slot stays resident up to this much)
+    /// for faster fresh instances (fewer page faults). Default 0.
+    pub fn keep_resident_bytes(mut self, bytes: usize) -> Self {
+        self.keep_resident_bytes = bytes;
         self
     }
 
@@ -179,7 +190,9 @@ impl RuntimeBuilder {
             .total_tables(n.saturating_mul(4))
             .max_tables_per_component(8)
             .total_stacks(n)
-            .max_memory_size(usize::try_from(self.max_memory_bytes).map_err(Error::engine)?);
+            .max_memory_size(usize::try_from(self.max_memory_bytes).map_err(Error::engine)?)
+            .linear_memory_keep_resident(self.keep_resident_bytes)
+            .table_keep_resident(self.keep_resident_bytes);
         let mut config = Config::new();
         config
             .consume_fuel(true)

@@ -259,10 +259,19 @@ impl Entrypoint<'_> {
             method: request.method.clone(),
             url: request.url.clone(),
         };
-        let url = url::Url::parse(&request.url)
-            .map_err(|e| Error::InvalidRequest(format!("URL {:?} is not an absolute URL: {e}", request.url)))?;
-        if request.method.is_empty() || !request.method.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)) {
-            return Err(Error::InvalidRequest(format!("method {:?} is not a valid HTTP method", request.method)));
+        let url = url::Url::parse(&request.url).map_err(|e| {
+            Error::InvalidRequest(format!("URL {:?} is not an absolute URL: {e}", request.url))
+        })?;
+        if request.method.is_empty()
+            || !request
+                .method
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+        {
+            return Err(Error::InvalidRequest(format!(
+                "method {:?} is not a valid HTTP method",
+                request.method
+            )));
         }
         let req = wt::Request {
             method: request.method,
