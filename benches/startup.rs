@@ -72,7 +72,10 @@ fn startup(c: &mut Criterion) {
 
 /// Fresh instances with pool slots kept resident (fewer page faults per start).
 fn startup_keep_resident(c: &mut Criterion) {
-    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     let runtime = tokio
         .block_on(Runtime::builder().keep_resident_bytes(4 << 20).build())
         .expect("runtime");
@@ -80,7 +83,9 @@ fn startup_keep_resident(c: &mut Criterion) {
     c.bench_function("js_hello_cold_load_first_fetch_keep_resident", |b| {
         b.to_async(&tokio).iter(|| async {
             let w = runtime.load(code.clone()).await.expect("load");
-            w.fetch(Request::get("https://bench.test/")).await.expect("fetch");
+            w.fetch(Request::get("https://bench.test/"))
+                .await
+                .expect("fetch");
         })
     });
 }

@@ -50,6 +50,7 @@ mod http;
 mod limits;
 mod loader;
 mod runtime;
+mod server;
 mod state;
 mod tail;
 mod wire;
@@ -60,6 +61,7 @@ pub use error::{Error, Result, ScriptError};
 pub use http::{Request, Response};
 pub use limits::{DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
 pub use runtime::{Runtime, RuntimeBuilder, RuntimeStats};
+pub use server::{BoundServer, LogFormat, Server, ServerConfig};
 pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
     TailSink, TraceEvent, TraceException,

@@ -50,6 +50,10 @@ impl WarmCache {
         }
     }
 
+    pub fn remove(&mut self, id: &str) -> bool {
+        self.lru.pop(id).is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.lru.len()
     }
@@ -110,6 +114,19 @@ impl Runtime {
             })
             .await?;
         Ok(worker.clone())
+    }
+
+    /// Forgets the warm worker `id` (e.g. because its code changed): the
+    /// next `get` creates a new one. Callers holding its handle keep using
+    /// the old instance until they drop it.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) {
+    /// runtime.evict("counter");
+    /// # }
+    /// ```
+    pub fn evict(&self, id: &str) -> bool {
+        self.warm().remove(id)
     }
 
     /// How many warm workers `get` currently keeps.

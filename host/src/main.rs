@@ -20,6 +20,50 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the HTTP host server (admin API, worker invocation, tails, metrics).
+    ///
+    /// With no options it listens on 127.0.0.1:8787 and keeps data in
+    /// ~/.local/share/isolet (the admin token is in its `admin-token` file).
+    ///
+    /// Examples:
+    ///   isolet serve
+    ///   isolet serve --listen 0.0.0.0:8080 --config isolet.toml
+    ///   ISOLET_ADMIN_TOKEN=... isolet serve --data-dir /var/lib/isolet
+    Serve {
+        /// A TOML configuration file (see ServerConfig in the docs).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Listen address (overrides the config file and ISOLET_LISTEN).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory (overrides the config file and ISOLET_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Upload a worker's files to a running server under an id.
+    ///
+    /// Examples:
+    ///   isolet deploy hello examples/hello.js
+    ///   isolet deploy app main.js lib.js --server http://127.0.0.1:8787 --token $TOKEN
+    Deploy {
+        /// The worker id.
+        id: String,
+        /// The main module, then the other modules.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Stream a worker's trace events (console output, exceptions, outcomes).
+    ///
+    /// Example:
+    ///   isolet tail hello
+    Tail {
+        /// The worker id.
+        id: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Load a worker from files, send it one request and print the response.
     ///
     /// Examples:
@@ -51,14 +95,51 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8787", env = "ISOLET_SERVER")]
+    server: String,
+    /// The admin token (default: ISOLET_ADMIN_TOKEN, else the local server's token file).
+    #[arg(long, env = "ISOLET_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+impl ServerArgs {
+    fn token(&self) -> Result<String, String> {
+        if let Some(t) = &self.token {
+            return Ok(t.clone());
+        }
+        let path = isolet::ServerConfig::default().data_dir.join("admin-token");
+        std::fs::read_to_string(&path)
+            .map(|t| t.trim().to_string())
+            .map_err(|e| format!("no --token given and {} is unreadable: {e}", path.display()))
+    }
+}
+
+fn init_logging(format: isolet::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        isolet::LogFormat::Json => builder.json().init(),
+        isolet::LogFormat::Text => builder.init(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+        } => serve(config, listen, data_dir).await,
+        Command::Deploy { id, files, server } => deploy(id, files, server).await,
+        Command::Tail { id, server } => tail(id, server).await,
         Command::Run {
             files,
             path,
@@ -67,35 +148,86 @@ async fn main() -> ExitCode {
             data,
             include,
             compatibility_date,
-        } => match run(
-            files,
-            path,
-            method,
-            headers,
-            data,
-            include,
-            compatibility_date,
-        )
-        .await
-        {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        } => {
+            init_logging(isolet::LogFormat::Text);
+            run(
+                files,
+                path,
+                method,
+                headers,
+                data,
+                include,
+                compatibility_date,
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-async fn run(
-    files: Vec<PathBuf>,
-    path: String,
-    method: String,
-    headers: Vec<String>,
-    data: Option<String>,
-    include: bool,
-    compatibility_date: Option<String>,
-) -> Result<ExitCode, Box<dyn std::error::Error>> {
+async fn serve(
+    config: Option<PathBuf>,
+    listen: Option<std::net::SocketAddr>,
+    data_dir: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let mut cfg = match config {
+        Some(path) => isolet::ServerConfig::from_file(&path)?,
+        None => isolet::ServerConfig::default(),
+    }
+    .with_env()?;
+    if let Some(l) = listen {
+        cfg.listen = l;
+    }
+    if let Some(d) = data_dir {
+        cfg.data_dir = d;
+    }
+    init_logging(cfg.log_format);
+    let data_dir = cfg.data_dir.clone();
+    let server = isolet::Server::new(cfg).await.map_err(|e| e.to_string())?;
+    let bound = server.bind().await.map_err(|e| e.to_string())?;
+    eprintln!(
+        "isolet serving on http://{}\n  admin token: {} (from {}/admin-token unless configured)",
+        bound.local_addr(),
+        bound.admin_token(),
+        data_dir.display()
+    );
+    bound
+        .run(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Reads files into a WorkerCode: the first is the main module.
+fn code_from_files(files: &[PathBuf]) -> Result<WorkerCode, String> {
     let mut code = WorkerCode::js("");
     code.modules.clear();
     for (i, file) in files.iter().enumerate() {
@@ -114,6 +246,129 @@ async fn run(
         }
         code.modules.insert(name, module);
     }
+    Ok(code)
+}
+
+type Client = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+fn client() -> Client {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+async fn deploy(id: String, files: Vec<PathBuf>, server: ServerArgs) -> Result<ExitCode, String> {
+    use http_body_util::BodyExt;
+    let code = code_from_files(&files)?;
+    let body = serde_json::to_vec(&code).map_err(|e| e.to_string())?;
+    let req = http::Request::put(format!(
+        "{}/workers/{id}",
+        server.server.trim_end_matches('/')
+    ))
+    .header("authorization", format!("Bearer {}", server.token()?))
+    .header("content-type", "application/json")
+    .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+    .map_err(|e| e.to_string())?;
+    let resp = client()
+        .request(req)
+        .await
+        .map_err(|e| format!("{}: {e}", server.server))?;
+    let status = resp.status();
+    let text = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    println!("{}", String::from_utf8_lossy(&text));
+    if status.is_success() {
+        eprintln!(
+            "deployed {id}: try {}/w/{id}/",
+            server.server.trim_end_matches('/')
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(format!("the server answered {status}"))
+    }
+}
+
+async fn tail(id: String, server: ServerArgs) -> Result<ExitCode, String> {
+    use http_body_util::BodyExt;
+    let req = http::Request::get(format!(
+        "{}/workers/{id}/tail",
+        server.server.trim_end_matches('/')
+    ))
+    .header("authorization", format!("Bearer {}", server.token()?))
+    .body(http_body_util::Full::new(bytes::Bytes::new()))
+    .map_err(|e| e.to_string())?;
+    let resp = client()
+        .request(req)
+        .await
+        .map_err(|e| format!("{}: {e}", server.server))?;
+    if !resp.status().is_success() {
+        return Err(format!("the server answered {}", resp.status()));
+    }
+    eprintln!("tailing {id} (Ctrl-C to stop)");
+    let mut body = resp.into_body();
+    let mut buf = String::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_string())?;
+        if let Some(data) = frame.data_ref() {
+            buf.push_str(&String::from_utf8_lossy(data));
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                    print_trace(data);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_trace(data: &str) {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(data) else {
+        println!("{data}");
+        return;
+    };
+    let what = match v["event"]["type"].as_str() {
+        Some("fetch") => format!(
+            "{} {}",
+            v["event"]["method"].as_str().unwrap_or(""),
+            v["event"]["url"].as_str().unwrap_or("")
+        ),
+        Some("rpc") => format!("rpc {}", v["event"]["method"].as_str().unwrap_or("")),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    println!("{what} -> {}", v["outcome"].as_str().unwrap_or("?"));
+    for log in v["logs"].as_array().into_iter().flatten() {
+        println!(
+            "  [{}] {}",
+            log["level"].as_str().unwrap_or(""),
+            log["message"].as_str().unwrap_or("")
+        );
+    }
+    for ex in v["exceptions"].as_array().into_iter().flatten() {
+        println!(
+            "  [exception] {}: {}",
+            ex["name"].as_str().unwrap_or(""),
+            ex["message"].as_str().unwrap_or("")
+        );
+    }
+}
+
+async fn run(
+    files: Vec<PathBuf>,
+    path: String,
+    method: String,
+    headers: Vec<String>,
+    data: Option<String>,
+    include: bool,
+    compatibility_date: Option<String>,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let mut code = code_from_files(&files)?;
     if let Some(date) = compatibility_date {
         code.compatibility_date = date;
     }

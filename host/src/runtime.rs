@@ -46,6 +46,8 @@ pub(crate) struct RuntimeInner {
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
     pub bytecode: BytecodeCache,
+    /// Live instances (one-shot and warm), for metrics.
+    pub live: Arc<std::sync::atomic::AtomicUsize>,
     _ticker: EpochTicker,
 }
 
@@ -174,6 +176,7 @@ impl RuntimeBuilder {
                 sinks: Arc::new(self.sinks),
                 warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
                 bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+                live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 _ticker: ticker,
             }),
         })
@@ -223,6 +226,8 @@ pub struct RuntimeStats {
     pub bytecode_hits: u64,
     /// ES modules parsed from source.
     pub bytecode_misses: u64,
+    /// Instances alive now (one-shot workers still referenced, and warm ones).
+    pub live_instances: usize,
 }
 
 impl Runtime {
@@ -233,6 +238,7 @@ impl Runtime {
             warm_workers: self.warm_workers(),
             bytecode_hits,
             bytecode_misses,
+            live_instances: self.inner.live.load(Ordering::Relaxed),
         }
     }
 

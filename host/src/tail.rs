@@ -32,6 +32,7 @@ pub enum LogLevel {
 
 /// One console message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LogEntry {
     /// Its level.
     pub level: LogLevel,

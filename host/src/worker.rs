@@ -2,6 +2,7 @@
 //! limits (fuel, memory, wall-clock deadline) with its trace.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::Store;
@@ -45,6 +46,23 @@ struct WorkerInner {
 struct Instance {
     store: Store<HostState>,
     bindings: wit::Worker,
+    _live: LiveGuard,
+}
+
+/// Counts an instance in `RuntimeInner::live` while it exists.
+struct LiveGuard(Arc<AtomicUsize>);
+
+impl LiveGuard {
+    fn new(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        LiveGuard(counter.clone())
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// One of a worker's entrypoints: the default export (`None`) or a named one.
@@ -105,16 +123,21 @@ impl Worker {
         };
         let worker = Worker {
             inner: Arc::new(WorkerInner {
-                rt,
+                rt: rt.clone(),
                 id,
                 limits,
-                instance: tokio::sync::Mutex::new(Some(Instance { store, bindings })),
+                instance: tokio::sync::Mutex::new(Some(Instance {
+                    store,
+                    bindings,
+                    _live: LiveGuard::new(&rt.live),
+                })),
             }),
         };
         let (spec, keys) = worker.inner.rt.bytecode.prepare(code);
         if let Output::Init(compiled) = worker
             .invoke(None, EventInfo::Init, Call::Init(spec))
-            .await?
+            .await
+            .0?
         {
             worker.inner.rt.bytecode.store(&keys, compiled);
         }
@@ -154,6 +177,20 @@ impl Worker {
         }
     }
 
+    fn untraced(&self, entrypoint: Option<&str>, event: EventInfo) -> TraceEvent {
+        TraceEvent {
+            worker_id: self.inner.id.clone(),
+            entrypoint: entrypoint.map(str::to_string),
+            event,
+            outcome: Outcome::Canceled,
+            logs: Vec::new(),
+            exceptions: Vec::new(),
+            fuel_used: 0,
+            wall_time: Duration::ZERO,
+            event_timestamp_ms: now_ms(),
+        }
+    }
+
     pub(crate) fn same_as(&self, other: &Worker) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
@@ -163,19 +200,19 @@ impl Worker {
         entrypoint: Option<&str>,
         event: EventInfo,
         call: Call,
-    ) -> Result<Output> {
+    ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
         let started_ms = now_ms();
         let limits = self.inner.limits;
         let mut guard = self.inner.instance.lock().await;
         let Some(instance) = guard.as_mut() else {
-            return Err(Error::Discarded);
+            let mut trace = self.untraced(entrypoint, event);
+            trace.wall_time = started.elapsed();
+            return (Err(Error::Discarded), trace);
         };
         instance.store.data_mut().limiter.hit = false;
-        instance
-            .store
-            .set_fuel(limits.fuel)
-            .map_err(Error::engine)?;
+        // Cannot fail: fuel is enabled on every engine isolet creates.
+        let _ = instance.store.set_fuel(limits.fuel);
         instance
             .store
             .set_epoch_deadline(deadline_ticks(limits.timeout));
@@ -222,72 +259,70 @@ impl Worker {
             }
         }
 
-        let sinks = &self.inner.rt.sinks;
-        let is_init = matches!(event, EventInfo::Init);
-        if !sinks.is_empty() && !(is_init && result.is_ok() && logs.is_empty()) {
-            let exceptions = match &result {
-                Err(Error::Script(e)) => vec![TraceException {
-                    name: e.name.clone(),
-                    message: e.message.clone(),
-                    stack: e.stack.clone(),
-                }],
-                _ => Vec::new(),
-            };
-            let trace = TraceEvent {
-                worker_id: self.inner.id.clone(),
-                entrypoint: entrypoint.map(str::to_string),
-                event,
-                outcome: Outcome::of(&result),
-                logs,
-                exceptions,
-                fuel_used,
-                wall_time: started.elapsed(),
-                event_timestamp_ms: started_ms,
-            };
-            for sink in sinks.iter() {
+        let exceptions = match &result {
+            Err(Error::Script(e)) => vec![TraceException {
+                name: e.name.clone(),
+                message: e.message.clone(),
+                stack: e.stack.clone(),
+            }],
+            _ => Vec::new(),
+        };
+        let trace = TraceEvent {
+            worker_id: self.inner.id.clone(),
+            entrypoint: entrypoint.map(str::to_string),
+            event,
+            outcome: Outcome::of(&result),
+            logs,
+            exceptions,
+            fuel_used,
+            wall_time: started.elapsed(),
+            event_timestamp_ms: started_ms,
+        };
+        let is_init = matches!(trace.event, EventInfo::Init);
+        if !(is_init && result.is_ok() && trace.logs.is_empty()) {
+            for sink in self.inner.rt.sinks.iter() {
                 sink.on_event(&trace);
             }
         }
-        result
+        (result, trace)
     }
 }
 
 impl Entrypoint<'_> {
     /// Calls this entrypoint's `fetch` handler with `request`.
     pub async fn fetch(&self, request: Request) -> Result<Response> {
+        self.fetch_traced(request).await.0
+    }
+
+    /// Like [`fetch`](Self::fetch), also returning the invocation's trace
+    /// (its console output, exceptions, outcome, fuel and time), as the tail
+    /// sinks receive it. Useful for "run this snippet and show me what it
+    /// logged" flows.
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) {
+    /// let (result, trace) = worker.entrypoint(None).fetch_traced(isolet::Request::get("https://x/")).await;
+    /// for log in &trace.logs { println!("{:?}: {}", log.level, log.message); }
+    /// # drop(result); }
+    /// ```
+    pub async fn fetch_traced(&self, request: Request) -> (Result<Response>, TraceEvent) {
         let event = EventInfo::Fetch {
             method: request.method.clone(),
             url: request.url.clone(),
         };
-        let url = url::Url::parse(&request.url).map_err(|e| {
-            Error::InvalidRequest(format!("URL {:?} is not an absolute URL: {e}", request.url))
-        })?;
-        if request.method.is_empty()
-            || !request
-                .method
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
-        {
-            return Err(Error::InvalidRequest(format!(
-                "method {:?} is not a valid HTTP method",
-                request.method
-            )));
-        }
-        let req = wt::Request {
-            method: request.method,
-            url: url.into(),
-            headers: request.headers,
-            body: request.body,
+        let req = match validate_request(request) {
+            Ok(r) => r,
+            Err(e) => return (Err(e), self.worker.untraced(self.name.as_deref(), event)),
         };
-        match self
+        let (result, trace) = self
             .worker
             .invoke(
                 self.name.as_deref(),
                 event,
                 Call::Fetch(self.name.clone(), req),
             )
-            .await?
-        {
+            .await;
+        let result = result.and_then(|out| match out {
             Output::Fetch(r) => Ok(Response {
                 status: r.status,
                 headers: r.headers,
@@ -296,7 +331,8 @@ impl Entrypoint<'_> {
             _ => Err(Error::Engine(
                 "fetch returned the wrong kind of result".into(),
             )),
-        }
+        });
+        (result, trace)
     }
 
     /// Calls the RPC method `method` on this entrypoint with `args` and
@@ -320,7 +356,8 @@ impl Entrypoint<'_> {
         match self
             .worker
             .invoke(self.name.as_deref(), event, call)
-            .await?
+            .await
+            .0?
         {
             Output::Rpc(text) => serde_json::from_str(&text)
                 .map_err(|e| e.to_string())
@@ -337,11 +374,34 @@ impl Entrypoint<'_> {
     }
 }
 
+/// Checks what the worker will trust: an absolute URL (normalized) and a
+/// token method.
+fn validate_request(request: Request) -> Result<wt::Request> {
+    let url = url::Url::parse(&request.url).map_err(|e| {
+        Error::InvalidRequest(format!("URL {:?} is not an absolute URL: {e}", request.url))
+    })?;
+    let token = |b: u8| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b);
+    if request.method.is_empty() || !request.method.bytes().all(token) {
+        return Err(Error::InvalidRequest(format!(
+            "method {:?} is not a valid HTTP method",
+            request.method
+        )));
+    }
+    Ok(wt::Request {
+        method: request.method,
+        url: url.into(),
+        headers: request.headers,
+        body: request.body,
+    })
+}
+
 async fn run(
     instance: &mut Instance,
     call: Call,
 ) -> wasmtime::Result<Result<Output, wt::ScriptError>> {
-    let Instance { store, bindings } = instance;
+    let Instance {
+        store, bindings, ..
+    } = instance;
     Ok(match call {
         Call::Init(spec) => bindings
             .call_init(&mut *store, &spec)

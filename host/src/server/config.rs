@@ -1,0 +1,176 @@
+//! Server configuration: embedded defaults, an optional TOML file, and
+//! `ISOLET_*` environment overrides (in that order).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::limits::Limits;
+
+/// How the server logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Configuration of `isolet serve`.
+///
+/// ```
+/// let config = isolet::ServerConfig::from_toml(r#"
+///     listen = "127.0.0.1:9000"
+///     max_warm_workers = 100
+///     [limits]
+///     timeoutMs = 5000
+/// "#).unwrap();
+/// assert_eq!(config.listen.port(), 9000);
+/// assert_eq!(config.limits.timeout, Some(std::time::Duration::from_secs(5)));
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on. Default `127.0.0.1:8787`.
+    pub listen: SocketAddr,
+    /// Where worker code and the admin token live. Default
+    /// `$XDG_DATA_HOME/isolet` or `~/.local/share/isolet`.
+    pub data_dir: PathBuf,
+    /// Bearer token for admin routes. Default: read from
+    /// `<data_dir>/admin-token`, created with a random token on first start.
+    pub admin_token: Option<String>,
+    /// Bearer token for invocation routes (`/w/...`). Default: none (open).
+    pub invoke_token: Option<String>,
+    /// Warm workers kept by id. Default 1,000.
+    pub max_warm_workers: usize,
+    /// Live instances at once. Default 2,000.
+    pub max_instances: u32,
+    /// Default limits for workers that set none.
+    pub limits: Limits,
+    /// Largest request body accepted, in bytes. Default 10 MiB.
+    pub max_body_bytes: usize,
+    /// Largest request head (request line + headers), in bytes. Default 64 KiB.
+    pub max_header_bytes: usize,
+    /// Requests per worker in flight or queued; more get 503. Default 64.
+    pub worker_concurrency: usize,
+    /// Route `Host: {id}.{domain}` to worker `{id}`. Default: off.
+    pub domain: Option<String>,
+    /// Include script stack traces in 500 responses. Default false.
+    pub debug: bool,
+    /// Log format. Default text.
+    pub log_format: LogFormat,
+    /// How long shutdown waits for in-flight requests, in ms. Default 10,000.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            data_dir: default_data_dir(),
+            admin_token: None,
+            invoke_token: None,
+            max_warm_workers: 1_000,
+            max_instances: 2_000,
+            limits: Limits::new(),
+            max_body_bytes: 10 << 20,
+            max_header_bytes: 64 << 10,
+            worker_concurrency: 64,
+            domain: None,
+            debug: false,
+            log_format: LogFormat::Text,
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(d).join("isolet");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/isolet"),
+        None => PathBuf::from("isolet-data"),
+    }
+}
+
+impl ServerConfig {
+    /// Parses a TOML configuration (unset keys keep their defaults).
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| format!("invalid configuration: {e}"))
+    }
+
+    /// Reads a TOML file.
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Applies `ISOLET_LISTEN`, `ISOLET_DATA_DIR`, `ISOLET_ADMIN_TOKEN`,
+    /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`, `ISOLET_DOMAIN`,
+    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG` and `ISOLET_TIMEOUT_MS`.
+    pub fn with_env(mut self) -> Result<Self, String> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let parse_err = |k: &str, v: &str| format!("{k}={v:?} is not valid");
+        if let Some(v) = var("ISOLET_LISTEN") {
+            self.listen = v.parse().map_err(|_| parse_err("ISOLET_LISTEN", &v))?;
+        }
+        if let Some(v) = var("ISOLET_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("ISOLET_ADMIN_TOKEN") {
+            self.admin_token = Some(v);
+        }
+        if let Some(v) = var("ISOLET_INVOKE_TOKEN") {
+            self.invoke_token = Some(v);
+        }
+        if let Some(v) = var("ISOLET_MAX_WARM_WORKERS") {
+            self.max_warm_workers = v
+                .parse()
+                .map_err(|_| parse_err("ISOLET_MAX_WARM_WORKERS", &v))?;
+        }
+        if let Some(v) = var("ISOLET_DOMAIN") {
+            self.domain = Some(v);
+        }
+        if let Some(v) = var("ISOLET_LOG_FORMAT") {
+            self.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => return Err(parse_err("ISOLET_LOG_FORMAT", &v)),
+            };
+        }
+        if let Some(v) = var("ISOLET_DEBUG") {
+            self.debug = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("ISOLET_TIMEOUT_MS") {
+            let ms: u64 = v.parse().map_err(|_| parse_err("ISOLET_TIMEOUT_MS", &v))?;
+            self.limits.timeout = Some(Duration::from_millis(ms));
+        }
+        Ok(self)
+    }
+
+    pub(crate) fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_unknown_keys() {
+        let c = ServerConfig::from_toml("").unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8787");
+        assert!(
+            ServerConfig::from_toml("bogus = 1")
+                .unwrap_err()
+                .contains("bogus")
+        );
+        assert!(ServerConfig::from_toml("log_format = \"xml\"").is_err());
+    }
+}

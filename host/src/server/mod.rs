@@ -1,0 +1,203 @@
+//! The isolet HTTP host server (`isolet serve`): an admin API to store worker
+//! code durably, invocation routes that run stored workers warm, one-shot
+//! runs, live tails over Server-Sent Events, health and Prometheus metrics.
+//! The API is described in `host/openapi.yaml`.
+
+mod config;
+mod metrics;
+mod routes;
+mod store;
+mod tail_hub;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+pub use config::{LogFormat, ServerConfig};
+
+use crate::error::{Error, Result};
+use crate::runtime::Runtime;
+use metrics::Metrics;
+use store::CodeStore;
+use tail_hub::TailHub;
+
+/// The HTTP host server.
+///
+/// ```no_run
+/// # async fn demo() -> isolet::Result<()> {
+/// let config = isolet::ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+/// let server = isolet::Server::new(config).await?.bind().await?;
+/// println!("listening on {}", server.local_addr());
+/// server.run(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+/// # Ok(()) }
+/// ```
+pub struct Server {
+    state: Arc<State>,
+}
+
+pub(crate) struct State {
+    pub runtime: Runtime,
+    pub store: CodeStore,
+    pub hub: Arc<TailHub>,
+    pub metrics: Arc<Metrics>,
+    pub config: ServerConfig,
+    pub admin_token: String,
+    pub concurrency: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// A server bound to its listening socket, ready to run.
+pub struct BoundServer {
+    state: Arc<State>,
+    listener: TcpListener,
+}
+
+impl Server {
+    /// Opens the data directory, loads (or creates) the admin token and
+    /// builds the runtime.
+    pub async fn new(config: ServerConfig) -> Result<Server> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| Error::Engine(format!("data dir {}: {e}", config.data_dir.display())))?;
+        let admin_token = match &config.admin_token {
+            Some(t) if t.len() >= 16 => t.clone(),
+            Some(_) => {
+                return Err(Error::Engine(
+                    "admin_token must be at least 16 characters".into(),
+                ));
+            }
+            None => load_or_create_token(&config.data_dir.join("admin-token"))?,
+        };
+        let store = CodeStore::open(config.data_dir.join("workers"))
+            .map_err(|e| Error::Engine(format!("code store: {e}")))?;
+        let hub = Arc::new(TailHub::default());
+        let metrics = Arc::new(Metrics::default());
+        let runtime = Runtime::builder()
+            .max_instances(config.max_instances)
+            .max_warm_workers(config.max_warm_workers)
+            .default_limits(config.limits)
+            .tail_sink(hub.clone())
+            .tail_sink(metrics.clone())
+            .build()
+            .await?;
+        Ok(Server {
+            state: Arc::new(State {
+                runtime,
+                store,
+                hub,
+                metrics,
+                config,
+                admin_token,
+                concurrency: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The bearer token admin routes require.
+    pub fn admin_token(&self) -> &str {
+        &self.state.admin_token
+    }
+
+    /// The runtime the server runs workers on.
+    pub fn runtime(&self) -> &Runtime {
+        &self.state.runtime
+    }
+
+    /// Binds the listening socket.
+    pub async fn bind(self) -> Result<BoundServer> {
+        let listener = TcpListener::bind(self.state.config.listen)
+            .await
+            .map_err(|e| {
+                Error::Engine(format!(
+                    "cannot listen on {}: {e}",
+                    self.state.config.listen
+                ))
+            })?;
+        Ok(BoundServer {
+            state: self.state,
+            listener,
+        })
+    }
+}
+
+impl BoundServer {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.listen)
+    }
+
+    /// The bearer token admin routes require.
+    pub fn admin_token(&self) -> &str {
+        &self.state.admin_token
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets
+    /// in-flight requests finish within `shutdown_grace_ms`.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        tracing::info!(addr = %self.local_addr(), "isolet server listening");
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let state = self.state.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, std::convert::Infallible>(routes::handle(state, req, peer).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .max_buf_size(self.state.config.max_header_bytes.max(8192))
+                .header_read_timeout(std::time::Duration::from_secs(30))
+                .serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!("connection from {peer}: {e}");
+                }
+            });
+        }
+        tracing::info!("shutting down: waiting for in-flight requests");
+        drop(self.listener);
+        if tokio::time::timeout(self.state.config.shutdown_grace(), graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown grace period elapsed with requests still in flight");
+        }
+        Ok(())
+    }
+}
+
+fn load_or_create_token(path: &std::path::Path) -> Result<String> {
+    if let Ok(t) = std::fs::read_to_string(path) {
+        let t = t.trim().to_string();
+        if t.len() >= 16 {
+            return Ok(t);
+        }
+    }
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Engine(format!("random token: {e}")))?;
+    let token = hex::encode(bytes);
+    crate::engine::write_atomically(path, token.as_bytes())
+        .map_err(|e| Error::Engine(format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(token)
+}

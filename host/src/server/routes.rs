@@ -1,0 +1,671 @@
+//! Request routing and handlers.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode, header};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+use tokio::sync::Semaphore;
+use tokio_stream::StreamExt as _;
+
+use super::State;
+use super::store::valid_id;
+use crate::code::WorkerCode;
+use crate::error::Error;
+use crate::http::{Request, Response};
+use crate::tail::TraceEvent;
+use crate::wire::Value;
+
+pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
+type HttpResponse = http::Response<Body>;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed_unsync()
+}
+
+fn json_response(status: StatusCode, value: &Json) -> HttpResponse {
+    let mut r = http::Response::new(full(serde_json::to_vec(value).unwrap_or_default()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> HttpResponse {
+    json_response(status, &json!({ "error": message.into() }))
+}
+
+pub(crate) async fn handle(
+    state: Arc<State>,
+    req: http::Request<Incoming>,
+    _peer: SocketAddr,
+) -> HttpResponse {
+    let started = Instant::now();
+    let (route, resp) = route(&state, req).await;
+    state
+        .metrics
+        .request(route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static str, HttpResponse) {
+    // Host-based routing: {id}.{domain} goes to worker {id}, whole path.
+    if let Some(domain) = &state.config.domain {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if let Some(id) = host.strip_suffix(&format!(".{domain}")) {
+            let id = id.to_string();
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or("/".into());
+            return ("invoke", invoke(state, req, &id, &path).await);
+        }
+    }
+    let path = req.uri().path().to_string();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let method = req.method().clone();
+    match (method.clone(), segments.as_slice()) {
+        (Method::GET, ["healthz"]) => (
+            "healthz",
+            json_response(StatusCode::OK, &json!({"status": "ok"})),
+        ),
+        (Method::GET, ["metrics"]) => {
+            let mut r = http::Response::new(full(state.metrics.render(&state.runtime)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            ("metrics", r)
+        }
+        (_, ["workers", ..]) | (_, ["run"]) => {
+            if let Err(resp) = authorize(&req, Some(&state.admin_token)) {
+                return ("admin", resp);
+            }
+            let resp = match (method, segments.as_slice()) {
+                (Method::GET, ["workers"]) | (Method::GET, ["workers", ""]) => {
+                    list_workers(state, &req).await
+                }
+                (Method::PUT, ["workers", id]) => put_worker(state, req, &id.to_string()).await,
+                (Method::GET, ["workers", id]) => get_worker(state, id).await,
+                (Method::DELETE, ["workers", id]) => delete_worker(state, id).await,
+                (Method::GET, ["workers", id, "tail"]) => tail(state, id),
+                (Method::POST, ["run"]) => run_once(state, req).await,
+                _ => error(
+                    StatusCode::NOT_FOUND,
+                    format!("no route for {} {}", req.method(), path),
+                ),
+            };
+            ("admin", resp)
+        }
+        (_, ["w", id, "rpc", entrypoint, rpc_method]) if method == Method::POST => {
+            if let Err(resp) = authorize(&req, state.config.invoke_token.as_deref()) {
+                return ("rpc", resp);
+            }
+            let (id, ep, m) = (
+                id.to_string(),
+                entrypoint.to_string(),
+                rpc_method.to_string(),
+            );
+            ("rpc", rpc(state, req, &id, &ep, &m).await)
+        }
+        (_, ["w", id, ..]) => {
+            if let Err(resp) = authorize(&req, state.config.invoke_token.as_deref()) {
+                return ("invoke", resp);
+            }
+            let id = id.to_string();
+            let prefix = format!("/w/{id}");
+            let rest = path.strip_prefix(&prefix).unwrap_or("");
+            let rest = if rest.is_empty() { "/" } else { rest };
+            let path_and_query = match req.uri().query() {
+                Some(q) => format!("{rest}?{q}"),
+                None => rest.to_string(),
+            };
+            ("invoke", invoke(state, req, &id, &path_and_query).await)
+        }
+        _ => (
+            "other",
+            error(
+                StatusCode::NOT_FOUND,
+                format!("no route for {} {}", req.method(), path),
+            ),
+        ),
+    }
+}
+
+/// Checks `Authorization: Bearer <token>` in constant time (when a token is set).
+fn authorize(req: &http::Request<Incoming>, token: Option<&str>) -> Result<(), HttpResponse> {
+    use subtle::ConstantTimeEq;
+    let Some(token) = token else { return Ok(()) };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compare fixed-length digests so the comparison time does not depend on
+    // where (or whether) the lengths differ.
+    use sha2::{Digest, Sha256};
+    let ok: bool = Sha256::digest(given.as_bytes())
+        .ct_eq(&Sha256::digest(token.as_bytes()))
+        .into();
+    if ok && !given.is_empty() {
+        Ok(())
+    } else {
+        let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        Err(r)
+    }
+}
+
+async fn read_body(
+    state: &State,
+    body: Incoming,
+    headers: &http::HeaderMap,
+) -> Result<Bytes, HttpResponse> {
+    let max = state.config.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body over {max} bytes"),
+        ));
+    }
+    match Limited::new(body, max).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body over {max} bytes"),
+            ))
+        }
+        Err(e) => Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("reading the request body failed: {e}"),
+        )),
+    }
+}
+
+/// Maps a runtime error to an HTTP response.
+fn error_response(state: &State, e: &Error) -> HttpResponse {
+    match e {
+        Error::InvalidCode(problems) => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "invalid worker code", "problems": problems}),
+        ),
+        Error::InvalidRequest(m) => error(StatusCode::BAD_REQUEST, m.clone()),
+        Error::Script(s) => {
+            let mut body = json!({"error": s.to_string(), "name": s.name, "message": s.message});
+            if state.config.debug {
+                body["stack"] = json!(s.stack);
+            }
+            json_response(StatusCode::INTERNAL_SERVER_ERROR, &body)
+        }
+        Error::CpuLimitExceeded { fuel } => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": e.to_string(), "limit": "cpu", "fuel": fuel}),
+        ),
+        Error::MemoryLimitExceeded { limit } => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": e.to_string(), "limit": "memory", "bytes": limit}),
+        ),
+        Error::Timeout(t) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": e.to_string(), "limit": "wall_time", "ms": t.as_millis() as u64}),
+        ),
+        Error::Capacity(_) | Error::Discarded => {
+            let mut r = json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"error": e.to_string()}),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
+        _ => json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"error": e.to_string()}),
+        ),
+    }
+}
+
+async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> HttpResponse {
+    if !valid_id(id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("worker id {id:?} must be 1-63 of [A-Za-z0-9_-], starting alphanumeric"),
+        );
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match read_body(state, body, &parts.headers).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let code: WorkerCode = match serde_json::from_slice(&bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "invalid worker code", "problems": [format!("the body is not a WorkerCode: {e}")]}),
+            );
+        }
+    };
+    if let Err(problems) = code.validate() {
+        return error_response(state, &Error::InvalidCode(problems));
+    }
+    let existed = matches!(state.store.get(id).await, Ok(Some(_)));
+    if let Err(e) = state.store.put(id, &code).await {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("storing the code failed: {e}"),
+        );
+    }
+    // The old instance is retired: the next request loads the new code.
+    state.runtime.evict(id);
+    json_response(
+        if existed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        &json!({"id": id, "hash": code.content_hash()}),
+    )
+}
+
+async fn get_worker(state: &State, id: &str) -> HttpResponse {
+    match state.store.get(id).await {
+        Ok(Some(code)) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(&code).unwrap_or(Json::Null),
+        ),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no worker {id:?}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn delete_worker(state: &State, id: &str) -> HttpResponse {
+    match state.store.delete(id).await {
+        Ok(true) => {
+            state.runtime.evict(id);
+            http::Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(full(Bytes::new()))
+                .unwrap_or_else(|_| error(StatusCode::NO_CONTENT, ""))
+        }
+        Ok(false) => error(StatusCode::NOT_FOUND, format!("no worker {id:?}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn list_workers(state: &State, req: &http::Request<Incoming>) -> HttpResponse {
+    let mut limit = 100usize;
+    let mut cursor = None;
+    for pair in req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "limit" => match v.parse::<usize>() {
+                Ok(n) if (1..=1000).contains(&n) => limit = n,
+                _ => return error(StatusCode::BAD_REQUEST, "limit must be 1..=1000"),
+            },
+            "cursor" => cursor = Some(v.to_string()),
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown query parameter {k:?}"),
+                );
+            }
+        }
+    }
+    match state.store.list(cursor.as_deref(), limit).await {
+        Ok((ids, more)) => {
+            let next = if more { ids.last().cloned() } else { None };
+            json_response(StatusCode::OK, &json!({"workers": ids, "cursor": next}))
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// Bounded per-worker concurrency: wait up to 5 s for a slot, then 503.
+async fn acquire(
+    state: &State,
+    id: &str,
+) -> Result<tokio::sync::OwnedSemaphorePermit, HttpResponse> {
+    let sem = {
+        let mut map = state.concurrency.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(id.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(state.config.worker_concurrency.max(1))))
+            .clone()
+    };
+    match tokio::time::timeout(Duration::from_secs(5), sem.acquire_owned()).await {
+        Ok(Ok(p)) => Ok(p),
+        _ => {
+            let mut r = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("worker {id:?} is at its concurrency limit"),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Err(r)
+        }
+    }
+}
+
+/// The warm worker for a stored id (cold start on a miss).
+async fn worker(state: &State, id: &str) -> Result<crate::Worker, HttpResponse> {
+    if !valid_id(id) {
+        return Err(error(StatusCode::NOT_FOUND, format!("no worker {id:?}")));
+    }
+    let mut cold = false;
+    let result = state
+        .runtime
+        .get_with(id, async || {
+            cold = true;
+            match state.store.get(id).await {
+                Ok(Some(code)) => Ok(code),
+                Ok(None) => Err(Error::InvalidRequest(format!("no worker {id:?}"))),
+                Err(e) => Err(Error::Engine(e.to_string())),
+            }
+        })
+        .await;
+    match result {
+        Ok(w) => {
+            state.metrics.start(cold);
+            Ok(w)
+        }
+        Err(Error::InvalidRequest(m)) if m.starts_with("no worker") => {
+            Err(error(StatusCode::NOT_FOUND, m))
+        }
+        Err(e) => Err(error_response(state, &e)),
+    }
+}
+
+fn to_worker_request(parts: &http::request::Parts, path_and_query: &str, body: Bytes) -> Request {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let mut r = Request::new(
+        parts.method.as_str(),
+        format!("http://{host}{path_and_query}"),
+    );
+    for (k, v) in &parts.headers {
+        if let Ok(v) = v.to_str() {
+            r.headers.push((k.as_str().to_string(), v.to_string()));
+        }
+    }
+    r.body = body.to_vec();
+    r
+}
+
+fn from_worker_response(resp: Response) -> HttpResponse {
+    let mut builder = http::Response::builder().status(resp.status);
+    for (k, v) in &resp.headers {
+        // Hop-by-hop and framing headers are the server's business.
+        if k.eq_ignore_ascii_case("content-length")
+            || k.eq_ignore_ascii_case("transfer-encoding")
+            || k.eq_ignore_ascii_case("connection")
+        {
+            continue;
+        }
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    builder.body(full(resp.body)).unwrap_or_else(|e| {
+        error(
+            StatusCode::BAD_GATEWAY,
+            format!("the worker returned an invalid response: {e}"),
+        )
+    })
+}
+
+async fn invoke(
+    state: &State,
+    req: http::Request<Incoming>,
+    id: &str,
+    path_and_query: &str,
+) -> HttpResponse {
+    let (parts, body) = req.into_parts();
+    let body = match read_body(state, body, &parts.headers).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let _permit = match acquire(state, id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let w = match worker(state, id).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    match w
+        .fetch(to_worker_request(&parts, path_and_query, body))
+        .await
+    {
+        Ok(resp) => from_worker_response(resp),
+        Err(e) => error_response(state, &e),
+    }
+}
+
+async fn rpc(
+    state: &State,
+    req: http::Request<Incoming>,
+    id: &str,
+    entrypoint: &str,
+    method: &str,
+) -> HttpResponse {
+    let (parts, body) = req.into_parts();
+    let body = match read_body(state, body, &parts.headers).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let args: Json = if body.is_empty() {
+        json!([])
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body must be a JSON array of arguments: {e}"),
+                );
+            }
+        }
+    };
+    let args = match Value::from_wire(args) {
+        Ok(Value::Array(a)) => a,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON array of arguments",
+            );
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad wire value: {e}")),
+    };
+    let _permit = match acquire(state, id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let w = match worker(state, id).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let ep = if entrypoint == "default" {
+        None
+    } else {
+        Some(entrypoint)
+    };
+    match w.entrypoint(ep).call(method, args).await {
+        Ok(v) => json_response(StatusCode::OK, &json!({"result": v.to_wire()})),
+        Err(e) => error_response(state, &e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunBody {
+    code: WorkerCode,
+    #[serde(default)]
+    request: RunRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunRequest {
+    #[serde(default = "default_method")]
+    method: String,
+    #[serde(default = "default_url")]
+    url: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+impl Default for RunRequest {
+    fn default() -> Self {
+        RunRequest {
+            method: default_method(),
+            url: default_url(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+fn default_url() -> String {
+    "http://localhost/".into()
+}
+
+fn trace_json(trace: &TraceEvent) -> Json {
+    json!({
+        "outcome": trace.outcome,
+        "logs": trace.logs,
+        "exceptions": trace.exceptions,
+        "fuelUsed": trace.fuel_used,
+        "wallTimeMs": trace.wall_time.as_secs_f64() * 1000.0,
+    })
+}
+
+/// `POST /run`: load the posted code once, send it one request, return the
+/// response with its logs and outcome.
+async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
+    let (parts, body) = req.into_parts();
+    let bytes = match read_body(state, body, &parts.headers).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let run: RunBody = match serde_json::from_slice(&bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "invalid run request", "problems": [e.to_string()]}),
+            );
+        }
+    };
+    let worker = match state.runtime.load(run.code).await {
+        Ok(w) => w,
+        Err(e) => return error_response(state, &e),
+    };
+    let mut request = Request::new(run.request.method, run.request.url);
+    request.headers = run.request.headers;
+    request.body = run.request.body.unwrap_or_default().into_bytes();
+    let (result, trace) = worker.entrypoint(None).fetch_traced(request).await;
+    match result {
+        Ok(resp) => {
+            let text = String::from_utf8(resp.body.clone()).ok();
+            let mut response = json!({"status": resp.status, "headers": resp.headers});
+            match text {
+                Some(t) => response["body"] = json!(t),
+                None => {
+                    response["bodyBase64"] =
+                        json!(base64::engine::general_purpose::STANDARD.encode(&resp.body))
+                }
+            }
+            json_response(
+                StatusCode::OK,
+                &json!({"response": response, "trace": trace_json(&trace)}),
+            )
+        }
+        Err(e) => {
+            let mut r = error_response(state, &e);
+            // Keep the status mapping, add the trace.
+            let status = r.status();
+            let mut body = json!({"error": e.to_string(), "trace": trace_json(&trace)});
+            if let Error::InvalidCode(p) = &e {
+                body["problems"] = json!(p);
+            }
+            r = json_response(status, &body);
+            r
+        }
+    }
+}
+
+/// `GET /workers/{id}/tail`: trace events as Server-Sent Events.
+fn tail(state: &State, id: &str) -> HttpResponse {
+    if !valid_id(id) {
+        return error(StatusCode::NOT_FOUND, format!("no worker {id:?}"));
+    }
+    let rx = state.hub.subscribe(id);
+    let events = tokio_stream::wrappers::BroadcastStream::new(rx).map(|item| {
+        let text = match item {
+            Ok(event) => format!(
+                "event: trace\ndata: {}\n\n",
+                serde_json::to_string(&*event).unwrap_or_default()
+            ),
+            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+                format!("event: lagged\ndata: {{\"dropped\":{n}}}\n\n")
+            }
+        };
+        Ok::<_, Infallible>(Frame::data(Bytes::from(text)))
+    });
+    let keepalive = tokio_stream::StreamExt::map(
+        tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(15))),
+        |_| Ok::<_, Infallible>(Frame::data(Bytes::from_static(b": keepalive\n\n"))),
+    );
+    let hello = tokio_stream::once(Ok::<_, Infallible>(Frame::data(Bytes::from(format!(
+        ": tailing {id}\n\n"
+    )))));
+    let stream = hello.chain(events.merge(keepalive));
+    http::Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(BodyExt::boxed_unsync(StreamBody::new(stream)))
+        .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}

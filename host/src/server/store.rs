@@ -1,0 +1,126 @@
+//! The durable code store: one JSON file per worker id under
+//! `<data_dir>/workers/`, written via temp file + fsync + rename so a crash
+//! never leaves a torn file.
+
+use std::path::PathBuf;
+
+use crate::code::WorkerCode;
+use crate::engine::write_atomically;
+
+pub(crate) struct CodeStore {
+    dir: PathBuf,
+}
+
+/// Worker ids: 1-63 characters of `[A-Za-z0-9_-]`, starting alphanumeric.
+pub(crate) fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl CodeStore {
+    pub fn open(dir: PathBuf) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&dir)?;
+        // Leftover temp files from a crash mid-write are never valid code.
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            if entry.file_name().to_string_lossy().ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(CodeStore { dir })
+    }
+
+    fn path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.json"))
+    }
+
+    pub async fn put(&self, id: &str, code: &WorkerCode) -> std::io::Result<()> {
+        let path = self.path(id);
+        let bytes = serde_json::to_vec_pretty(code).map_err(std::io::Error::other)?;
+        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    pub async fn get(&self, id: &str) -> std::io::Result<Option<WorkerCode>> {
+        match tokio::fs::read(self.path(id)).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                std::io::Error::other(format!("stored code for {id} is unreadable: {e}"))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn delete(&self, id: &str) -> std::io::Result<bool> {
+        match tokio::fs::remove_file(self.path(id)).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Ids in order, starting after `after`, at most `limit`; and whether more exist.
+    pub async fn list(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::io::Result<(Vec<String>, bool)> {
+        let mut ids = Vec::new();
+        let mut dir = tokio::fs::read_dir(&self.dir).await?;
+        while let Some(entry) = dir.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(id) = name.strip_suffix(".json") {
+                if valid_id(id) && after.is_none_or(|a| id > a) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids.sort();
+        let more = ids.len() > limit;
+        ids.truncate(limit);
+        Ok((ids, more))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("my-worker_1"));
+        assert!(!valid_id(""));
+        assert!(!valid_id("-x"));
+        assert!(!valid_id("a/b"));
+        assert!(!valid_id("../etc"));
+        assert!(!valid_id(&"a".repeat(64)));
+    }
+
+    #[tokio::test]
+    async fn put_get_list_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("junk.json.123.tmp"), b"{").unwrap();
+        let store = CodeStore::open(dir.path().to_path_buf()).unwrap();
+        assert!(!dir.path().join("junk.json.123.tmp").exists());
+        let code = WorkerCode::js("export default {}");
+        for id in ["b", "a", "c"] {
+            store.put(id, &code).await.unwrap();
+        }
+        assert_eq!(store.get("a").await.unwrap(), Some(code));
+        assert_eq!(
+            store.list(None, 2).await.unwrap(),
+            (vec!["a".into(), "b".into()], true)
+        );
+        assert_eq!(
+            store.list(Some("b"), 2).await.unwrap(),
+            (vec!["c".into()], false)
+        );
+        assert!(store.delete("a").await.unwrap());
+        assert!(!store.delete("a").await.unwrap());
+        assert_eq!(store.get("a").await.unwrap(), None);
+    }
+}

@@ -1,0 +1,37 @@
+//! Live tails: trace events fanned out to subscribers per worker id
+//! (`GET /workers/{id}/tail`, Server-Sent Events).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::tail::{TailSink, TraceEvent};
+
+#[derive(Default)]
+pub(crate) struct TailHub {
+    channels: Mutex<HashMap<String, broadcast::Sender<Arc<TraceEvent>>>>,
+}
+
+impl TailHub {
+    pub fn subscribe(&self, id: &str) -> broadcast::Receiver<Arc<TraceEvent>> {
+        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels
+            .entry(id.to_string())
+            .or_insert_with(|| broadcast::channel(256).0)
+            .subscribe()
+    }
+}
+
+impl TailSink for TailHub {
+    fn on_event(&self, event: &TraceEvent) {
+        let Some(id) = &event.worker_id else { return };
+        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = channels.get(id) {
+            if tx.send(Arc::new(event.clone())).is_err() {
+                // No subscribers left.
+                channels.remove(id);
+            }
+        }
+    }
+}
