@@ -188,8 +188,8 @@ impl RuntimeBuilder {
         pool.total_component_instances(n)
             .total_core_instances(n.saturating_mul(8))
             .max_core_instances_per_component(16)
-            .total_memories(n.saturating_mul(2))
-            .max_memories_per_component(4)
+            .total_memories(n)
+            .max_memories_per_component(1)
             .total_tables(n.saturating_mul(4))
             .max_tables_per_component(8)
             .total_stacks(n)
@@ -201,6 +201,12 @@ impl RuntimeBuilder {
             .consume_fuel(true)
             .epoch_interruption(true)
             .memory_init_cow(true)
+            // Reserve only what a worker may use (plus a small guard) instead
+            // of 4 GiB + guard per slot: tens of thousands of slots must fit
+            // in the address space. Costs explicit bounds checks.
+            .memory_reservation(self.max_memory_bytes)
+            .memory_guard_size(2 << 20)
+            .memory_reservation_for_growth(0)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         if std::env::var_os("ISOLET_PERFMAP").is_some() {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);

@@ -669,3 +669,27 @@ fn tail(state: &State, id: &str) -> HttpResponse {
         .body(BodyExt::boxed_unsync(StreamBody::new(stream)))
         .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The OpenAPI description names every route the router serves.
+    #[test]
+    fn openapi_lists_every_route() {
+        let spec = include_str!("../../openapi.yaml");
+        for path in [
+            "/healthz:",
+            "/metrics:",
+            "/workers:",
+            "/workers/{id}:",
+            "/workers/{id}/tail:",
+            "/run:",
+            "/w/{id}/{path}:",
+            "/w/{id}/rpc/{entrypoint}/{method}:",
+        ] {
+            assert!(
+                spec.contains(&format!("  {path}\n")),
+                "openapi.yaml lacks {path}"
+            );
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! End-to-end tests of `isolet serve`: a real server on an ephemeral
+//! 127.0.0.1 port, real HTTP requests.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value as Json, json};
+use tokio::sync::oneshot;
+
+struct Running {
+    addr: SocketAddr,
+    token: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<isolet::Result<()>>,
+}
+
+impl Running {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+async fn start(data_dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Running {
+    let mut config = isolet::ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_path_buf(),
+        max_body_bytes: 64 * 1024,
+        max_instances: 100,
+        shutdown_grace_ms: 5_000,
+        ..Default::default()
+    };
+    tweak(&mut config);
+    let bound = isolet::Server::new(config)
+        .await
+        .unwrap()
+        .bind()
+        .await
+        .unwrap();
+    let addr = bound.local_addr();
+    let token = bound.admin_token().to_string();
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(bound.run(async {
+        let _ = rx.await;
+    }));
+    Running {
+        addr,
+        token,
+        stop: Some(tx),
+        task,
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Json {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let mut req = http::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = client
+        .request(req.body(Full::new(body.into())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn code(src: &str) -> String {
+    json!({"mainModule": "main.js", "modules": {"main.js": src}, "compatibilityDate": "2025-06-01"})
+        .to_string()
+}
+
+fn worker_file(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../tests/workers/js/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn upload_invoke_update_delete_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+
+    let put = send(
+        "PUT",
+        &s.url("/workers/hello"),
+        t,
+        code(&worker_file("hello.js")),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    let r = send("GET", &s.url("/w/hello/some/path?q=abc"), None, "").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text().contains("path=/some/path") && r.text().contains("q=abc"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(r.headers["x-echo-path"], "/some/path");
+
+    // Stored code reads back; listing pages.
+    assert_eq!(
+        send("GET", &s.url("/workers/hello"), t, "").await.json()["mainModule"],
+        "main.js"
+    );
+    send(
+        "PUT",
+        &s.url("/workers/other"),
+        t,
+        code("export default { fetch() { return new Response('other') } }"),
+    )
+    .await;
+    let page = send("GET", &s.url("/workers?limit=1"), t, "").await.json();
+    assert_eq!(page, json!({"workers": ["hello"], "cursor": "hello"}));
+    let page2 = send("GET", &s.url("/workers?limit=1&cursor=hello"), t, "")
+        .await
+        .json();
+    assert_eq!(page2, json!({"workers": ["other"], "cursor": null}));
+
+    // Update: the new code takes effect at once (the old instance is retired).
+    let put = send(
+        "PUT",
+        &s.url("/workers/hello"),
+        t,
+        code("export default { fetch() { return new Response('v2') } }"),
+    )
+    .await;
+    assert_eq!(put.status, 200);
+    assert_eq!(
+        send("GET", &s.url("/w/hello/"), None, "").await.text(),
+        "v2"
+    );
+
+    let first_token = s.token.clone();
+    s.shutdown().await;
+    // Durable: a new server on the same data dir serves the stored code
+    // (and keeps its admin token).
+    let s2 = start(dir.path(), |_| {}).await;
+    assert_eq!(s2.token, first_token);
+    assert_eq!(
+        send("GET", &s2.url("/w/hello/"), None, "").await.text(),
+        "v2"
+    );
+    let t2 = Some(s2.token.as_str());
+    assert_eq!(
+        send("DELETE", &s2.url("/workers/hello"), t2, "")
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        send("GET", &s2.url("/w/hello/"), None, "").await.status,
+        404
+    );
+    assert_eq!(
+        send("DELETE", &s2.url("/workers/hello"), t2, "")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        send("GET", &s2.url("/w/never-existed/"), None, "")
+            .await
+            .status,
+        404
+    );
+    s2.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_shot_run_returns_response_logs_and_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let body = json!({
+        "code": {"mainModule": "main.js", "modules": {"main.js":
+            "export default { async fetch(req) { console.log('got', req.method); return Response.json({ body: await req.text() }) } }"},
+            "compatibilityDate": "2025-06-01"},
+        "request": {"method": "POST", "url": "https://example.com/x", "body": "payload"}
+    });
+    let r = send("POST", &s.url("/run"), t, body.to_string()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["response"]["status"], 200);
+    assert_eq!(v["response"]["body"], r#"{"body":"payload"}"#);
+    assert_eq!(v["trace"]["outcome"], "ok");
+    assert_eq!(v["trace"]["logs"][0]["message"], "got POST");
+
+    let throws = json!({"code": {"mainModule": "m.js", "modules": {"m.js": "export default { fetch() { throw new Error('nope') } }"}, "compatibilityDate": "2025-06-01"}});
+    let r = send("POST", &s.url("/run"), t, throws.to_string()).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json()["trace"]["outcome"], "exception");
+    assert!(r.json()["error"].as_str().unwrap().contains("nope"));
+    assert!(
+        r.json().get("stack").is_none(),
+        "stacks only with the debug flag"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn rpc_route_calls_entrypoint_methods() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let body = json!({"mainModule": "rpc_service.js", "modules": {"rpc_service.js": worker_file("rpc_service.js")},
+                      "compatibilityDate": "2025-06-01", "env": {"STORE": "south"}});
+    assert_eq!(
+        send("PUT", &s.url("/workers/inv"), t, body.to_string())
+            .await
+            .status,
+        201
+    );
+    let r = send("POST", &s.url("/w/inv/rpc/default/add"), None, "[2, 40]").await;
+    assert_eq!(r.json(), json!({"result": 42.0}));
+    let r = send("POST", &s.url("/w/inv/rpc/Admin/whoami"), None, "").await;
+    assert_eq!(r.json(), json!({"result": "admin of south"}));
+    let r = send(
+        "POST",
+        &s.url("/w/inv/rpc/default/bigSum"),
+        None,
+        r#"[{"$t":"bigint","v":"1"},{"$t":"bigint","v":"2"}]"#,
+    )
+    .await;
+    assert_eq!(r.json(), json!({"result": {"$t": "bigint", "v": "3"}}));
+    assert_eq!(
+        send("POST", &s.url("/w/inv/rpc/default/_internal"), None, "[]")
+            .await
+            .status,
+        500
+    );
+    assert_eq!(
+        send("POST", &s.url("/w/inv/rpc/default/add"), None, "{not json")
+            .await
+            .status,
+        400
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn sse_tail_receives_trace_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = s.token.clone();
+    send(
+        "PUT",
+        &s.url("/workers/talker"),
+        Some(&t),
+        code("export default { fetch() { console.log('tail me'); return new Response('ok') } }"),
+    )
+    .await;
+
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = http::Request::get(s.url("/workers/talker/tail"))
+        .header("authorization", format!("Bearer {t}"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let resp = client.request(req).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut body = resp.into_body();
+    // The first frame says we are subscribed; then trigger an invocation.
+    let first = body.frame().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(first.data_ref().unwrap()).contains("tailing talker"));
+    assert_eq!(
+        send("GET", &s.url("/w/talker/x"), None, "").await.status,
+        200
+    );
+    let mut text = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(frame) = body.frame().await {
+            if let Some(d) = frame.unwrap().data_ref() {
+                text.push_str(&String::from_utf8_lossy(d));
+                if text.contains("tail me") {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(found, "no trace event arrived: {text}");
+    assert!(
+        text.contains("event: trace") && text.contains("\"outcome\":\"ok\""),
+        "{text}"
+    );
+    drop(body);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn metrics_reflect_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    send(
+        "PUT",
+        &s.url("/workers/m"),
+        Some(&s.token),
+        code("export default { fetch() { return new Response('m') } }"),
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(send("GET", &s.url("/w/m/"), None, "").await.status, 200);
+    }
+    let m = send("GET", &s.url("/metrics"), None, "").await.text();
+    assert!(
+        m.contains("isolet_http_requests_total{route=\"invoke\",status=\"200\"} 3"),
+        "{m}"
+    );
+    assert!(
+        m.contains("isolet_worker_starts_total{kind=\"cold\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("isolet_worker_starts_total{kind=\"warm\"} 2"),
+        "{m}"
+    );
+    assert!(
+        m.contains("isolet_invocations_total{outcome=\"ok\"} 3"),
+        "{m}"
+    );
+    assert!(
+        m.contains("isolet_request_duration_seconds_count{route=\"invoke\"} 3"),
+        "{m}"
+    );
+    assert!(m.contains("isolet_live_instances 1"), "{m}");
+    assert_eq!(
+        send("GET", &s.url("/healthz"), None, "").await.json(),
+        json!({"status": "ok"})
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_auth_body_limits_and_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    for (method, path) in [
+        ("GET", "/workers"),
+        ("PUT", "/workers/a"),
+        ("GET", "/workers/a"),
+        ("DELETE", "/workers/a"),
+        ("POST", "/run"),
+        ("GET", "/workers/a/tail"),
+    ] {
+        let r = send(method, &s.url(path), None, code("export default {}")).await;
+        assert_eq!(r.status, 401, "{method} {path}");
+        let r = send(
+            method,
+            &s.url(path),
+            Some("wrong-token-of-some-length"),
+            code("export default {}"),
+        )
+        .await;
+        assert_eq!(r.status, 401, "{method} {path} with a wrong token");
+    }
+    let big = code(&format!(
+        "export default {{}} // {}",
+        "x".repeat(100 * 1024)
+    ));
+    assert_eq!(
+        send("PUT", &s.url("/workers/big"), t, big).await.status,
+        413
+    );
+
+    let bad = json!({"mainModule": "main.js", "modules": {"other.js": "x", "p.py": "y"}, "compatibilityDate": "2099-01-01"});
+    let r = send("PUT", &s.url("/workers/bad"), t, bad.to_string()).await;
+    assert_eq!(r.status, 400);
+    let problems = r.json()["problems"].as_array().unwrap().len();
+    assert_eq!(problems, 2, "{}", r.text()); // main module missing, date in the future
+    let r = send("PUT", &s.url("/workers/bad"), t, "{\"not\": \"code\"}").await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("WorkerCode")
+    );
+    assert_eq!(
+        send(
+            "PUT",
+            &s.url("/workers/bad%2Fid"),
+            t,
+            code("export default {}")
+        )
+        .await
+        .status,
+        400
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn looping_worker_gets_503_while_another_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.limits = isolet::Limits::new().timeout(Duration::from_millis(300));
+    })
+    .await;
+    let t = Some(s.token.as_str());
+    send(
+        "PUT",
+        &s.url("/workers/loop"),
+        t,
+        code(&worker_file("infinite_loop.js")),
+    )
+    .await;
+    send(
+        "PUT",
+        &s.url("/workers/fine"),
+        t,
+        code("export default { fetch() { return new Response('fine') } }"),
+    )
+    .await;
+    let looping = {
+        let url = s.url("/w/loop/");
+        tokio::spawn(async move { send("GET", &url, None, "").await })
+    };
+    for _ in 0..5 {
+        let r = send("GET", &s.url("/w/fine/"), None, "").await;
+        assert_eq!((r.status, r.text()), (200, "fine".to_string()));
+    }
+    let r = looping.await.unwrap();
+    assert_eq!(r.status, 503, "{}", r.text());
+    let limit = r.json()["limit"].as_str().unwrap().to_string();
+    assert!(limit == "wall_time" || limit == "cpu", "{}", r.text());
+    // The next request gets a fresh instance (and is stopped again).
+    assert_eq!(send("GET", &s.url("/w/loop/"), None, "").await.status, 503);
+    assert_eq!(send("GET", &s.url("/w/fine/"), None, "").await.status, 200);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    send(
+        "PUT",
+        &s.url("/workers/slow"),
+        Some(&s.token),
+        code(&worker_file("slow.js")),
+    )
+    .await;
+    let url = s.url("/w/slow/?ms=400");
+    let in_flight = tokio::spawn(async move { send("GET", &url, None, "").await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let addr = s.addr;
+    s.shutdown().await;
+    let r = in_flight.await.unwrap();
+    assert_eq!((r.status, r.text()), (200, "done after 400 ms".to_string()));
+    // And the listener is closed.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn host_based_routing_with_a_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| c.domain = Some("workers.test".into())).await;
+    send(
+        "PUT",
+        &s.url("/workers/site"),
+        Some(&s.token),
+        code(&worker_file("hello.js")),
+    )
+    .await;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = http::Request::get(s.url("/page?q=1"))
+        .header("host", "site.workers.test")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let resp = client.request(req).await.unwrap();
+    let text =
+        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    assert!(
+        text.contains("path=/page") && text.contains("q=1"),
+        "{text}"
+    );
+    s.shutdown().await;
+}
