@@ -751,7 +751,7 @@
     if (request.signal && request.signal.aborted) throw request.signal.reason;
     const source = request._bodySource();
     const body = source instanceof ReadableStream ? await collectStream(source) : source;
-    const [status, headers, bytes] = native.fetch(request.method, request.url, request.headers._pairs(), body || new Uint8Array(0));
+    const [status, headers, bytes] = native.fetch(request.method, request.url, request.headers._pairs(), body || new Uint8Array(0), request.redirect);
     return Response._fromWire(status, headers, bytes, request.url);
   }
   define("fetch", fetch);
@@ -990,6 +990,41 @@
     }
   }
 
+  // ---------------------------------------------------------------- bindings
+  // env.NAME for capability and service bindings: every method call goes to
+  // the host (`bindings.call`), arguments and results in the wire encoding.
+  function bindingCall(name, method, args) {
+    const out = native.bindingCall(name, method, JSON.stringify(wireEncode(args)));
+    return wireDecode(JSON.parse(out));
+  }
+  function makeBinding(name, kind) {
+    const methods = new Map();
+    const method = (prop) => {
+      if (!methods.has(prop)) {
+        methods.set(prop, async (...args) => bindingCall(name, prop, args));
+      }
+      return methods.get(prop);
+    };
+    const target = {};
+    if (kind === "service") {
+      target.fetch = async (input, init) => {
+        const req = input instanceof Request && init === undefined ? input : new Request(input, init);
+        const source = req._bodySource();
+        const body = source instanceof ReadableStream ? await collectStream(source) : source;
+        const out = bindingCall(name, "fetch", [{ method: req.method, url: req.url, headers: req.headers._pairs(), body: body || new Uint8Array(0) }]);
+        return Response._fromWire(out.status, out.headers, out.body, req.url);
+      };
+    }
+    return new Proxy(target, {
+      get(t, prop) {
+        if (typeof prop !== "string" || prop === "then") return undefined;
+        if (prop in t) return t[prop];
+        return method(prop);
+      },
+      has(t, prop) { return typeof prop === "string" && prop !== "then"; },
+    });
+  }
+
   // ---------------------------------------------------------------- entrypoints
   class WorkerEntrypoint {
     constructor(ctx, env) { this.ctx = ctx; this.env = env; }
@@ -1101,7 +1136,7 @@
   function dispatchCall(entrypoint, method, argsJson) {
     const pending = [];
     const ctx = new ExecutionContext(pending);
-    const { instance } = target(entrypoint, ctx);
+    const { instance, classBased } = target(entrypoint, ctx);
     if (typeof method !== "string" || method.startsWith("_") || method === "constructor") {
       throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
     }
@@ -1110,8 +1145,11 @@
     if (typeof fn !== "function" || own) {
       throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
     }
-    const args = wireDecode(JSON.parse(argsJson));
-    const result = fn.apply(instance, Array.isArray(args) ? args : [args]);
+    let args = wireDecode(JSON.parse(argsJson));
+    if (!Array.isArray(args)) args = [args];
+    // Handlers on plain objects get (…, env, ctx), like fetch: `tail(events, env, ctx)`.
+    if (method === "tail" && !classBased) args = [...args, env, ctx];
+    const result = fn.apply(instance, args);
     if (!(result instanceof Promise) && pending.length === 0) return JSON.stringify(wireEncode(result));
     return (async () => {
       const value = await result;
@@ -1121,9 +1159,10 @@
   }
 
   return Object.freeze({
-    setEnv(envJson, date) {
+    setEnv(envJson, date, bindings) {
       timeOrigin = Date.now();
       env = envJson ? JSON.parse(envJson) : {};
+      for (const [name, kind] of bindings || []) env[name] = makeBinding(name, kind);
       compatibilityDate = date;
     },
     setMain(ns) { main = ns; },

@@ -114,8 +114,19 @@ pub fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         let call = |name: &str| -> Result<Function<'_>, ScriptError> {
             hooks.get(name).map_err(|e| describe(ctx, e))
         };
+        let bindings = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
+        for (i, b) in spec.bindings.iter().enumerate() {
+            let kind = match b.kind {
+                crate::isolet::worker::types::BindingKind::Capability => "capability",
+                crate::isolet::worker::types::BindingKind::Service => "service",
+            };
+            let pair = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
+            pair.set(0, b.name.as_str()).map_err(|e| describe(ctx, e))?;
+            pair.set(1, kind).map_err(|e| describe(ctx, e))?;
+            bindings.set(i, pair).map_err(|e| describe(ctx, e))?;
+        }
         call("setEnv")?
-            .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str()))
+            .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str(), bindings))
             .map_err(|e| describe(ctx, e))?;
         let main = modules::normalize(&spec.main_module);
         let namespace = Module::import(ctx, main.as_str())

@@ -46,7 +46,14 @@ fn bytes_of(v: &Value<'_>) -> Vec<u8> {
 }
 
 /// `fetch(method, url, headers: [[k, v]...], body) -> [status, headers, Uint8Array]`.
-fn fetch<'js>(ctx: Ctx<'js>, method: String, url: String, headers: Value<'js>, body: Value<'js>) -> rquickjs::Result<Array<'js>> {
+fn fetch<'js>(
+    ctx: Ctx<'js>,
+    method: String,
+    url: String,
+    headers: Value<'js>,
+    body: Value<'js>,
+    redirect: Opt<String>,
+) -> rquickjs::Result<Array<'js>> {
     let headers = crate::engine::pairs_from_js(&ctx, headers)?;
     let req = types::Request {
         method,
@@ -54,7 +61,12 @@ fn fetch<'js>(ctx: Ctx<'js>, method: String, url: String, headers: Value<'js>, b
         headers,
         body: bytes_of(&body),
     };
-    match outbound::fetch(&req) {
+    let redirect = match redirect.0.as_deref() {
+        Some("manual") => types::RedirectMode::Manual,
+        Some("error") => types::RedirectMode::Error,
+        _ => types::RedirectMode::Follow,
+    };
+    match outbound::fetch(&req, types::FetchOptions { redirect }) {
         Ok(resp) => {
             let out = Array::new(ctx.clone())?;
             out.set(0, resp.status)?;

@@ -77,6 +77,17 @@ impl BytecodeCache {
             env_json: serde_json::Value::Object(code.env.clone()).to_string(),
             compatibility_date: code.compatibility_date.clone(),
             want_bytecode: !pending.is_empty(),
+            bindings: code
+                .bindings
+                .iter()
+                .map(|(name, spec)| wt::Binding {
+                    name: name.clone(),
+                    kind: match spec {
+                        crate::bindings::BindingSpec::Capability(_) => wt::BindingKind::Capability,
+                        crate::bindings::BindingSpec::Service { .. } => wt::BindingKind::Service,
+                    },
+                })
+                .collect(),
         };
         (spec, PendingKeys(pending))
     }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::bindings::BindingSpec;
 use crate::limits::Limits;
+use crate::outbound::Outbound;
 
 /// The source of one module.
 ///
@@ -112,6 +114,12 @@ struct RawWorkerCode {
     env: serde_json::Map<String, Value>,
     #[serde(default)]
     limits: Option<Limits>,
+    #[serde(default)]
+    global_outbound: Outbound,
+    #[serde(default)]
+    bindings: BTreeMap<String, BindingSpec>,
+    #[serde(default)]
+    tails: Vec<String>,
 }
 
 impl From<RawWorkerCode> for WorkerCode {
@@ -133,6 +141,9 @@ impl From<RawWorkerCode> for WorkerCode {
             compatibility_flags: raw.compatibility_flags,
             env: raw.env,
             limits: raw.limits,
+            global_outbound: raw.global_outbound,
+            bindings: raw.bindings,
+            tails: raw.tails,
         }
     }
 }
@@ -171,6 +182,15 @@ pub struct WorkerCode {
     /// Per-worker limits; unset fields take the runtime's defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+    /// Where `fetch()` goes. Default: denied.
+    #[serde(default)]
+    pub global_outbound: Outbound,
+    /// Capability and service bindings, visible as `env.NAME`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bindings: BTreeMap<String, BindingSpec>,
+    /// Tail workers (by id) whose `tail(events)` receives this worker's traces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tails: Vec<String>,
 }
 
 impl WorkerCode {
@@ -192,7 +212,41 @@ impl WorkerCode {
             compatibility_flags: Vec::new(),
             env: serde_json::Map::new(),
             limits: None,
+            global_outbound: Outbound::Deny,
+            bindings: BTreeMap::new(),
+            tails: Vec::new(),
         }
+    }
+
+    /// Sets where `fetch()` goes.
+    ///
+    /// ```
+    /// use isolet::{ForwardConfig, Outbound, WorkerCode};
+    /// let code = WorkerCode::js("export default {}")
+    ///     .global_outbound(Outbound::Forward(ForwardConfig { allow_hosts: vec!["api.example.com".into()], ..Default::default() }));
+    /// assert!(code.validate().is_ok());
+    /// ```
+    pub fn global_outbound(mut self, outbound: Outbound) -> Self {
+        self.global_outbound = outbound;
+        self
+    }
+
+    /// Adds a binding, visible to the worker as `env.NAME`.
+    ///
+    /// ```
+    /// use isolet::{BindingSpec, WorkerCode};
+    /// let code = WorkerCode::js("export default {}").binding("CHAT", BindingSpec::Capability("chat".into()));
+    /// assert!(code.validate().is_ok());
+    /// ```
+    pub fn binding(mut self, name: impl Into<String>, spec: BindingSpec) -> Self {
+        self.bindings.insert(name.into(), spec);
+        self
+    }
+
+    /// Adds a tail worker (by id).
+    pub fn tail(mut self, worker_id: impl Into<String>) -> Self {
+        self.tails.push(worker_id.into());
+        self
     }
 
     /// A one-module JavaScript worker (`main.js`) dated today.
@@ -282,6 +336,26 @@ impl WorkerCode {
         }
         if let Some(limits) = &self.limits {
             problems.extend(limits.problems());
+        }
+        for name in self.bindings.keys() {
+            let ident = !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+            if !ident {
+                problems.push(format!(
+                    "binding name \"{name}\" is not a JavaScript identifier"
+                ));
+            }
+            if self.env.contains_key(name) {
+                problems.push(format!("\"{name}\" is both an env value and a binding"));
+            }
+        }
+        for tail in &self.tails {
+            if tail.is_empty() {
+                problems.push("a tail worker id is empty".to_string());
+            }
         }
         if problems.is_empty() {
             Ok(())

@@ -89,7 +89,7 @@ fn artifact_path(dir: &Path, engine: &Engine, wasm: &[u8]) -> PathBuf {
 async fn pre_initialize(wasm: &[u8]) -> Result<Vec<u8>> {
     let engine = Engine::new(&Config::new()).map_err(Error::engine)?;
     let linker = linker(&engine)?;
-    let mut store = Store::new(&engine, HostState::new(u64::MAX));
+    let mut store = Store::new(&engine, HostState::new(u64::MAX, None));
     let (snapshot, _) = wasmtime_wizer::Wizer::new()
         .init_func("wizer-initialize")
         .keep_init_func(true)

@@ -42,6 +42,7 @@
 //! (invocations), [`limits`](Limits), [`tail`](TailSink) (traces), and the
 //! `engine` component cache.
 
+mod bindings;
 mod bytecode;
 mod code;
 mod engine;
@@ -49,6 +50,7 @@ mod error;
 mod http;
 mod limits;
 mod loader;
+mod outbound;
 mod runtime;
 mod server;
 mod state;
@@ -56,10 +58,12 @@ mod tail;
 mod wire;
 mod worker;
 
+pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
 pub use code::{ModuleSource, WorkerCode};
 pub use error::{Error, Result, ScriptError};
 pub use http::{Request, Response};
 pub use limits::{DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
+pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy};
 pub use runtime::{Runtime, RuntimeBuilder, RuntimeStats};
 pub use server::{BoundServer, LogFormat, Server, ServerConfig};
 pub use tail::{

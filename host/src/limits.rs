@@ -13,6 +13,10 @@ pub const DEFAULT_MEMORY_BYTES: u64 = 128 << 20;
 pub const DEFAULT_FUEL: u64 = 2_000_000_000;
 /// Default wall-clock deadline per invocation.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default outbound requests per invocation (Cloudflare's free-plan figure).
+pub const DEFAULT_SUB_REQUESTS: u32 = 50;
+/// Default outbound response bytes per invocation.
+pub const DEFAULT_OUTBOUND_BYTES: u64 = 32 << 20;
 
 /// Limits for a worker. Unset fields fall back to the runtime's defaults
 /// (see [`RuntimeBuilder::default_limits`](crate::RuntimeBuilder::default_limits)).
@@ -34,6 +38,12 @@ pub struct Limits {
     /// CPU budget per invocation (`init`, each `fetch`, each RPC call), in fuel units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
+    /// Most outbound requests (`fetch()`, service-binding calls) per invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_requests: Option<u32>,
+    /// Most outbound response bytes per invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_bytes: Option<u64>,
     /// Wall-clock deadline per invocation, in milliseconds.
     #[serde(
         default,
@@ -78,6 +88,18 @@ impl Limits {
         self
     }
 
+    /// Sets the most outbound requests per invocation.
+    pub fn sub_requests(mut self, n: u32) -> Self {
+        self.sub_requests = Some(n);
+        self
+    }
+
+    /// Sets the most outbound response bytes per invocation.
+    pub fn outbound_bytes(mut self, bytes: u64) -> Self {
+        self.outbound_bytes = Some(bytes);
+        self
+    }
+
     /// Sets the wall-clock deadline per invocation.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -95,6 +117,8 @@ impl Limits {
             memory_bytes: Some(DEFAULT_MEMORY_BYTES),
             fuel: Some(DEFAULT_FUEL),
             timeout: Some(DEFAULT_TIMEOUT),
+            sub_requests: Some(DEFAULT_SUB_REQUESTS),
+            outbound_bytes: Some(DEFAULT_OUTBOUND_BYTES),
         }
     }
 
@@ -104,6 +128,8 @@ impl Limits {
             memory_bytes: self.memory_bytes.or(defaults.memory_bytes),
             fuel: self.fuel.or(defaults.fuel),
             timeout: self.timeout.or(defaults.timeout),
+            sub_requests: self.sub_requests.or(defaults.sub_requests),
+            outbound_bytes: self.outbound_bytes.or(defaults.outbound_bytes),
         }
     }
 
@@ -127,6 +153,8 @@ impl Limits {
             memory_bytes: l.memory_bytes.unwrap_or(DEFAULT_MEMORY_BYTES),
             fuel: l.fuel.unwrap_or(DEFAULT_FUEL),
             timeout: l.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            sub_requests: l.sub_requests.unwrap_or(DEFAULT_SUB_REQUESTS),
+            outbound_bytes: l.outbound_bytes.unwrap_or(DEFAULT_OUTBOUND_BYTES),
         }
     }
 }
@@ -137,6 +165,8 @@ pub(crate) struct Effective {
     pub memory_bytes: u64,
     pub fuel: u64,
     pub timeout: Duration,
+    pub sub_requests: u32,
+    pub outbound_bytes: u64,
 }
 
 /// Enforces the memory limit over every memory and table of an instance, and

@@ -9,11 +9,16 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use std::collections::HashMap;
+
+use crate::bindings::{Binding, WorkerSource};
 use crate::bytecode::BytecodeCache;
+use crate::code::WorkerCode;
 use crate::engine::{self, wit};
 use crate::error::{Error, Result};
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
 use crate::loader::WarmCache;
+use crate::outbound::{Forwarder, OutboundPolicy};
 use crate::state::HostState;
 use crate::tail::{Sinks, TailSink};
 
@@ -46,6 +51,11 @@ pub(crate) struct RuntimeInner {
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
     pub bytecode: BytecodeCache,
+    pub forwarder: Forwarder,
+    pub policies: HashMap<String, Arc<dyn OutboundPolicy>>,
+    pub capabilities: HashMap<String, Arc<dyn Binding>>,
+    pub source: Option<Arc<dyn WorkerSource>>,
+    pub defined: Mutex<HashMap<String, WorkerCode>>,
     /// Live instances (one-shot and warm), for metrics.
     pub live: Arc<std::sync::atomic::AtomicUsize>,
     _ticker: EpochTicker,
@@ -74,6 +84,9 @@ pub struct RuntimeBuilder {
     keep_resident_bytes: usize,
     default_limits: Limits,
     sinks: Vec<Arc<dyn TailSink>>,
+    policies: HashMap<String, Arc<dyn OutboundPolicy>>,
+    capabilities: HashMap<String, Arc<dyn Binding>>,
+    source: Option<Arc<dyn WorkerSource>>,
 }
 
 impl Default for RuntimeBuilder {
@@ -87,6 +100,9 @@ impl Default for RuntimeBuilder {
             keep_resident_bytes: 0,
             default_limits: Limits::cloudflare_defaults(),
             sinks: Vec::new(),
+            policies: HashMap::new(),
+            capabilities: HashMap::new(),
+            source: None,
         }
     }
 }
@@ -142,6 +158,31 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Registers an outbound gateway policy under `name`; workers select it
+    /// with `globalOutbound: {"gateway": {"policy": name}}`.
+    pub fn outbound_policy(
+        mut self,
+        name: impl Into<String>,
+        policy: Arc<dyn OutboundPolicy>,
+    ) -> Self {
+        self.policies.insert(name.into(), policy);
+        self
+    }
+
+    /// Registers a capability under `name`; workers receive it with
+    /// `bindings: {"ENV_NAME": {"capability": name}}`.
+    pub fn capability(mut self, name: impl Into<String>, binding: Arc<dyn Binding>) -> Self {
+        self.capabilities.insert(name.into(), binding);
+        self
+    }
+
+    /// Where service bindings, gateway workers and tail workers find code by
+    /// id. Default: the runtime's own registry ([`Runtime::define`]).
+    pub fn worker_source(mut self, source: Arc<dyn WorkerSource>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
     /// Adds a tail sink that receives every invocation's trace.
     pub fn tail_sink(mut self, sink: Arc<dyn TailSink>) -> Self {
         self.sinks.push(sink);
@@ -176,6 +217,11 @@ impl RuntimeBuilder {
                 sinks: Arc::new(self.sinks),
                 warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
                 bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+                forwarder: Forwarder::new(),
+                policies: self.policies,
+                capabilities: self.capabilities,
+                source: self.source,
+                defined: Mutex::new(HashMap::new()),
                 live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 _ticker: ticker,
             }),
@@ -280,5 +326,94 @@ impl EpochTicker {
 impl Drop for EpochTicker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Runtime {
+    /// Registers code under an id, for service bindings, gateway workers and
+    /// tail workers to find (when no [`WorkerSource`] is configured).
+    /// Replacing a definition retires the warm worker of that id.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) {
+    /// runtime.define("auth", isolet::WorkerCode::js("export default { check(t) { return t === 'ok' } }"));
+    /// # }
+    /// ```
+    pub fn define(&self, id: impl Into<String>, code: WorkerCode) {
+        let id = id.into();
+        self.inner
+            .defined
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), code);
+        self.evict(&id);
+    }
+}
+
+impl RuntimeInner {
+    pub(crate) async fn code_for(&self, id: &str) -> Option<WorkerCode> {
+        match &self.source {
+            Some(source) => source.code(id).await,
+            None => self
+                .defined
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(id)
+                .cloned(),
+        }
+    }
+
+    /// The worker `id` for a nested call: the warm one, or a fresh one-shot
+    /// instance when `id` is already busy further up the call chain (its
+    /// instance is mid-invocation and cannot be re-entered).
+    async fn nested_worker(
+        self: &Arc<Self>,
+        id: &str,
+        chain: &[String],
+    ) -> Result<crate::Worker, String> {
+        let code = self
+            .code_for(id)
+            .await
+            .ok_or_else(|| format!("no worker {id:?} is defined"))?;
+        let runtime = Runtime {
+            inner: self.clone(),
+        };
+        let result = if chain.iter().any(|c| c == id) {
+            crate::Worker::create(self.clone(), Some(id.to_string()), &code).await
+        } else {
+            runtime.get(id, || code).await
+        };
+        result.map_err(|e| format!("worker {id:?}: {e}"))
+    }
+
+    pub(crate) async fn call_worker_fetch(
+        self: &Arc<Self>,
+        id: &str,
+        entrypoint: Option<&str>,
+        request: crate::Request,
+        chain: Vec<String>,
+    ) -> Result<crate::Response, String> {
+        let worker = self.nested_worker(id, &chain).await?;
+        worker
+            .nested(entrypoint, chain)
+            .fetch(request)
+            .await
+            .map_err(|e| format!("worker {id:?}: {e}"))
+    }
+
+    pub(crate) async fn call_worker_rpc(
+        self: &Arc<Self>,
+        id: &str,
+        entrypoint: Option<&str>,
+        method: &str,
+        args: Vec<crate::Value>,
+        chain: Vec<String>,
+    ) -> Result<crate::Value, String> {
+        let worker = self.nested_worker(id, &chain).await?;
+        worker
+            .nested(entrypoint, chain)
+            .call(method, args)
+            .await
+            .map_err(|e| format!("worker {id:?}: {e}"))
     }
 }

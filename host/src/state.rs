@@ -1,22 +1,48 @@
 //! Per-instance host state (the `Store`'s data) and the host side of the
 //! worker's imports: tail log, outbound fetch, bindings.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
+
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::bindings::{BindingSpec, MAX_CALL_DEPTH};
 use crate::engine::wit::isolet::worker::{bindings, outbound, tail, types};
-use crate::limits::MemoryLimiter;
-use crate::tail::{LogBuffer, LogLevel};
+use crate::http::{Request, Response};
+use crate::limits::{Effective, MemoryLimiter};
+use crate::outbound::{Outbound, OutboundContext, Redirect};
+use crate::runtime::RuntimeInner;
+use crate::tail::{LogBuffer, LogLevel, OutboundRecord};
+use crate::wire::Value;
+
+/// What a worker was granted: fixed for the life of its instance.
+pub(crate) struct WorkerEnv {
+    pub rt: Weak<RuntimeInner>,
+    pub id: Option<String>,
+    pub outbound: Outbound,
+    pub bindings: BTreeMap<String, BindingSpec>,
+    pub tails: Vec<String>,
+    pub limits: Effective,
+}
 
 pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub limiter: MemoryLimiter,
     pub logs: LogBuffer,
+    /// `None` only while the engine is pre-initialized at build time.
+    pub env: Option<Arc<WorkerEnv>>,
+    /// The ids of the workers whose calls led to the current invocation
+    /// (outermost first); empty for a call from the embedder.
+    pub chain: Vec<String>,
+    pub sub_requests: u32,
+    pub outbound_bytes: u64,
+    pub outbound_log: Vec<OutboundRecord>,
 }
 
 impl HostState {
-    pub fn new(memory_limit: u64) -> Self {
+    pub fn new(memory_limit: u64, env: Option<Arc<WorkerEnv>>) -> Self {
         HostState {
             // Nothing inherited: no args, no environment, no preopened
             // directories, no stdin; sockets are denied (no address is
@@ -25,7 +51,63 @@ impl HostState {
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(memory_limit),
             logs: LogBuffer::default(),
+            env,
+            chain: Vec::new(),
+            sub_requests: 0,
+            outbound_bytes: 0,
+            outbound_log: Vec::new(),
         }
+    }
+
+    /// Resets the per-invocation counters.
+    pub fn begin_invocation(&mut self, chain: Vec<String>) {
+        self.chain = chain;
+        self.sub_requests = 0;
+        self.outbound_bytes = 0;
+        self.outbound_log.clear();
+        self.limiter.hit = false;
+    }
+
+    fn env(&self) -> Result<Arc<WorkerEnv>, String> {
+        self.env
+            .clone()
+            .ok_or_else(|| "no outbound access during engine setup".to_string())
+    }
+
+    /// Counts one subrequest against the limit.
+    fn take_sub_request(&mut self, env: &WorkerEnv) -> Result<(), String> {
+        self.sub_requests += 1;
+        if self.sub_requests > env.limits.sub_requests {
+            return Err(format!(
+                "too many subrequests: this invocation may make at most {} (fetch and service-binding calls)",
+                env.limits.sub_requests
+            ));
+        }
+        Ok(())
+    }
+
+    fn count_bytes(&mut self, env: &WorkerEnv, n: usize) -> Result<(), String> {
+        self.outbound_bytes += n as u64;
+        if self.outbound_bytes > env.limits.outbound_bytes {
+            return Err(format!(
+                "outbound responses exceeded this invocation's limit of {} bytes",
+                env.limits.outbound_bytes
+            ));
+        }
+        Ok(())
+    }
+
+    /// The chain a nested call carries: ours plus this worker.
+    fn nested_chain(&self, env: &WorkerEnv) -> Result<Vec<String>, String> {
+        if self.chain.len() + 1 >= MAX_CALL_DEPTH {
+            return Err(format!(
+                "worker-to-worker calls nested too deeply (limit {MAX_CALL_DEPTH}): {} -> ...",
+                self.chain.join(" -> ")
+            ));
+        }
+        let mut chain = self.chain.clone();
+        chain.push(env.id.clone().unwrap_or_default());
+        Ok(chain)
     }
 }
 
@@ -53,12 +135,89 @@ impl tail::Host for HostState {
     }
 }
 
+fn to_request(req: types::Request) -> Request {
+    Request {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body,
+    }
+}
+
 impl outbound::Host for HostState {
-    async fn fetch(&mut self, req: types::Request) -> Result<types::Response, String> {
-        Err(format!(
-            "fetch({}) was refused: this worker has no outbound network access (globalOutbound: null)",
-            req.url
-        ))
+    async fn fetch(
+        &mut self,
+        req: types::Request,
+        options: types::FetchOptions,
+    ) -> Result<types::Response, String> {
+        let env = self.env()?;
+        let method = req.method.clone();
+        let url = req.url.clone();
+        let (decision, result) = match &env.outbound {
+            Outbound::Deny => (
+                "denied",
+                Err(format!(
+                    "fetch({url}) was refused: this worker has no outbound network access (globalOutbound: null)"
+                )),
+            ),
+            other => {
+                let result = match self.take_sub_request(&env) {
+                    Err(e) => Err(e),
+                    Ok(()) => {
+                        let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
+                        let request = to_request(req);
+                        match other {
+                            Outbound::Forward(cfg) => {
+                                let redirect = match options.redirect {
+                                    types::RedirectMode::Follow => Redirect::Follow,
+                                    types::RedirectMode::Manual => Redirect::Manual,
+                                    types::RedirectMode::Error => Redirect::Error,
+                                };
+                                rt.forwarder.fetch(cfg, request, redirect).await
+                            }
+                            Outbound::GatewayPolicy(name) => match rt.policies.get(name) {
+                                Some(policy) => {
+                                    let cx = OutboundContext {
+                                        worker_id: env.id.clone(),
+                                    };
+                                    policy.fetch(request, &cx).await
+                                }
+                                None => Err(format!(
+                                    "fetch({url}) refused: no outbound policy named {name:?} is registered"
+                                )),
+                            },
+                            Outbound::GatewayWorker { worker, entrypoint } => {
+                                let chain = self.nested_chain(&env)?;
+                                rt.call_worker_fetch(worker, entrypoint.as_deref(), request, chain)
+                                    .await
+                            }
+                            Outbound::Deny => unreachable!("handled above"),
+                        }
+                    }
+                };
+                let decision = match other {
+                    Outbound::Forward(_) => "forwarded",
+                    _ => "gateway",
+                };
+                (decision, result)
+            }
+        };
+        let result = result.and_then(|r: Response| {
+            self.count_bytes(&env, r.body.len())?;
+            Ok(r)
+        });
+        self.outbound_log.push(OutboundRecord {
+            method,
+            url,
+            decision: decision.to_string(),
+            status: result.as_ref().ok().map(|r| r.status),
+            error: result.as_ref().err().cloned(),
+        });
+        result.map(|r| types::Response {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        })
     }
 }
 
@@ -66,11 +225,100 @@ impl bindings::Host for HostState {
     async fn call(
         &mut self,
         binding: String,
-        _method: String,
-        _args: String,
+        method: String,
+        args: String,
     ) -> Result<String, String> {
-        Err(format!(
-            "env.{binding} is not a binding this worker was given"
-        ))
+        let env = self.env()?;
+        let Some(spec) = env.bindings.get(&binding).cloned() else {
+            return Err(format!(
+                "env.{binding} is not a binding this worker was given"
+            ));
+        };
+        let args = serde_json::from_str(&args)
+            .map_err(|e| e.to_string())
+            .and_then(Value::from_wire)
+            .map_err(|e| format!("env.{binding}.{method}: bad arguments: {e}"))?;
+        let Value::Array(args) = args else {
+            return Err(format!(
+                "env.{binding}.{method}: arguments must be an array"
+            ));
+        };
+        let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
+        let result = match spec {
+            BindingSpec::Capability(name) => match rt.capabilities.get(&name) {
+                Some(b) => b.call(&method, args).await,
+                None => Err(format!(
+                    "env.{binding}: no capability named {name:?} is registered"
+                )),
+            },
+            BindingSpec::Service { worker, entrypoint } => {
+                self.take_sub_request(&env)?;
+                let chain = self.nested_chain(&env)?;
+                if method == "fetch" {
+                    let request =
+                        request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
+                    rt.call_worker_fetch(&worker, entrypoint.as_deref(), request, chain)
+                        .await
+                        .map(response_to_wire)
+                } else {
+                    rt.call_worker_rpc(&worker, entrypoint.as_deref(), &method, args, chain)
+                        .await
+                }
+            }
+        }?;
+        Ok(result.to_wire().to_string())
     }
+}
+
+fn request_from_wire(args: Vec<Value>) -> Result<Request, String> {
+    let Some(Value::Object(mut o)) = args.into_iter().next() else {
+        return Err("expected a request".into());
+    };
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Ok(s),
+        _ => Err("request method and url must be strings".to_string()),
+    };
+    let method = text(o.remove("method"))?;
+    let url = text(o.remove("url"))?;
+    let headers = match o.remove("headers") {
+        Some(Value::Array(pairs)) => pairs
+            .into_iter()
+            .map(|p| match p {
+                Value::Array(kv) if kv.len() == 2 => match (&kv[0], &kv[1]) {
+                    (Value::String(k), Value::String(v)) => Ok((k.clone(), v.clone())),
+                    _ => Err("header pairs must be strings".to_string()),
+                },
+                _ => Err("headers must be [name, value] pairs".to_string()),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => Vec::new(),
+    };
+    let body = match o.remove("body") {
+        Some(Value::Bytes(b)) | Some(Value::ArrayBuffer(b)) => b,
+        Some(Value::String(s)) => s.into_bytes(),
+        _ => Vec::new(),
+    };
+    Ok(Request {
+        method,
+        url,
+        headers,
+        body,
+    })
+}
+
+fn response_to_wire(r: Response) -> Value {
+    let headers = r
+        .headers
+        .into_iter()
+        .map(|(k, v)| Value::Array(vec![Value::String(k), Value::String(v)]))
+        .collect();
+    Value::Object(
+        [
+            ("status".to_string(), Value::from(r.status)),
+            ("headers".to_string(), Value::Array(headers)),
+            ("body".to_string(), Value::Bytes(r.body)),
+        ]
+        .into_iter()
+        .collect(),
+    )
 }

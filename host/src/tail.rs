@@ -104,6 +104,22 @@ pub struct TraceException {
     pub stack: String,
 }
 
+/// One outbound request an invocation made, and what its policy decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundRecord {
+    /// The request method.
+    pub method: String,
+    /// The request URL.
+    pub url: String,
+    /// `denied`, `forwarded` or `gateway`.
+    pub decision: String,
+    /// The response status, when there was a response.
+    pub status: Option<u16>,
+    /// The error the worker saw, when the request failed or was refused.
+    pub error: Option<String>,
+}
+
 /// The trace of one invocation.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,6 +136,8 @@ pub struct TraceEvent {
     pub logs: Vec<LogEntry>,
     /// Uncaught exceptions.
     pub exceptions: Vec<TraceException>,
+    /// Outbound requests made, with their policy decisions.
+    pub outbound: Vec<OutboundRecord>,
     /// Fuel consumed.
     pub fuel_used: u64,
     /// Wall time of the invocation.

@@ -14,7 +14,7 @@ use crate::error::{Error, Result, ScriptError};
 use crate::http::{Request, Response};
 use crate::limits::{Effective, Limits};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
-use crate::state::HostState;
+use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, TraceException, now_ms};
 use crate::wire::Value;
 
@@ -69,6 +69,8 @@ impl Drop for LiveGuard {
 pub struct Entrypoint<'a> {
     worker: &'a Worker,
     name: Option<String>,
+    /// Callers' worker ids for nested (worker-to-worker) calls.
+    chain: Vec<String>,
 }
 
 enum Call {
@@ -102,7 +104,15 @@ impl Worker {
                 limits.memory_bytes, rt.max_memory_bytes
             )]));
         }
-        let mut store = Store::new(&rt.engine, HostState::new(limits.memory_bytes));
+        let env = Arc::new(WorkerEnv {
+            rt: Arc::downgrade(&rt),
+            id: id.clone(),
+            outbound: code.global_outbound.clone(),
+            bindings: code.bindings.clone(),
+            tails: code.tails.clone(),
+            limits,
+        });
+        let mut store = Store::new(&rt.engine, HostState::new(limits.memory_bytes, Some(env)));
         store.limiter(|s| &mut s.limiter);
         store.set_fuel(limits.fuel).map_err(Error::engine)?;
         store.set_epoch_deadline(deadline_ticks(limits.timeout));
@@ -135,7 +145,7 @@ impl Worker {
         };
         let (spec, keys) = worker.inner.rt.bytecode.prepare(code);
         if let Output::Init(compiled) = worker
-            .invoke(None, EventInfo::Init, Call::Init(spec))
+            .invoke(None, EventInfo::Init, Call::Init(spec), Vec::new())
             .await
             .0?
         {
@@ -154,6 +164,17 @@ impl Worker {
         Entrypoint {
             worker: self,
             name: name.map(str::to_string),
+            chain: Vec::new(),
+        }
+    }
+
+    /// An entrypoint for a call made by another worker (service binding,
+    /// gateway), carrying the call chain.
+    pub(crate) fn nested(&self, name: Option<&str>, chain: Vec<String>) -> Entrypoint<'_> {
+        Entrypoint {
+            worker: self,
+            name: name.map(str::to_string),
+            chain,
         }
     }
 
@@ -170,10 +191,13 @@ impl Worker {
     /// # }
     /// ```
     pub fn limits(&self) -> Limits {
+        let l = self.inner.limits;
         Limits {
-            memory_bytes: Some(self.inner.limits.memory_bytes),
-            fuel: Some(self.inner.limits.fuel),
-            timeout: Some(self.inner.limits.timeout),
+            memory_bytes: Some(l.memory_bytes),
+            fuel: Some(l.fuel),
+            timeout: Some(l.timeout),
+            sub_requests: Some(l.sub_requests),
+            outbound_bytes: Some(l.outbound_bytes),
         }
     }
 
@@ -185,9 +209,40 @@ impl Worker {
             outcome: Outcome::Canceled,
             logs: Vec::new(),
             exceptions: Vec::new(),
+            outbound: Vec::new(),
             fuel_used: 0,
             wall_time: Duration::ZERO,
             event_timestamp_ms: now_ms(),
+        }
+    }
+
+    /// Sends `trace` to each tail worker's `tail(events)` handler, off the
+    /// response path. A tail worker's own `tail` invocations are not tailed
+    /// again (no loops).
+    fn deliver_to_tail_workers(&self, tails: &[String], trace: &TraceEvent) {
+        let is_tail_call = matches!(&trace.event, EventInfo::Rpc { method } if method == "tail");
+        if tails.is_empty() || is_tail_call || matches!(trace.event, EventInfo::Init) {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("tail workers need a tokio runtime; trace not delivered");
+            return;
+        };
+        let events = Value::Array(vec![Value::from(
+            serde_json::to_value(trace).unwrap_or_default(),
+        )]);
+        for tail in tails {
+            let rt = self.inner.rt.clone();
+            let tail = tail.clone();
+            let events = events.clone();
+            handle.spawn(async move {
+                if let Err(e) = rt
+                    .call_worker_rpc(&tail, None, "tail", vec![events], Vec::new())
+                    .await
+                {
+                    tracing::warn!("tail worker {tail:?}: {e}");
+                }
+            });
         }
     }
 
@@ -200,6 +255,7 @@ impl Worker {
         entrypoint: Option<&str>,
         event: EventInfo,
         call: Call,
+        chain: Vec<String>,
     ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
         let started_ms = now_ms();
@@ -210,7 +266,7 @@ impl Worker {
             trace.wall_time = started.elapsed();
             return (Err(Error::Discarded), trace);
         };
-        instance.store.data_mut().limiter.hit = false;
+        instance.store.data_mut().begin_invocation(chain);
         // Cannot fail: fuel is enabled on every engine isolet creates.
         let _ = instance.store.set_fuel(limits.fuel);
         instance
@@ -241,6 +297,14 @@ impl Worker {
             Ok(Ok(Ok(out))) => Ok(out),
         };
         let logs = instance.store.data_mut().logs.take();
+        let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
+        let tails = instance
+            .store
+            .data()
+            .env
+            .as_ref()
+            .map(|e| e.tails.clone())
+            .unwrap_or_default();
         // Anything but a script exception leaves the instance in an unknown
         // state: discard it, never reuse it.
         let discard = matches!(&result, Err(e) if !matches!(e, Error::Script(_)));
@@ -274,10 +338,12 @@ impl Worker {
             outcome: Outcome::of(&result),
             logs,
             exceptions,
+            outbound,
             fuel_used,
             wall_time: started.elapsed(),
             event_timestamp_ms: started_ms,
         };
+        self.deliver_to_tail_workers(&tails, &trace);
         let is_init = matches!(trace.event, EventInfo::Init);
         if !(is_init && result.is_ok() && trace.logs.is_empty()) {
             for sink in self.inner.rt.sinks.iter() {
@@ -320,6 +386,7 @@ impl Entrypoint<'_> {
                 self.name.as_deref(),
                 event,
                 Call::Fetch(self.name.clone(), req),
+                self.chain.clone(),
             )
             .await;
         let result = result.and_then(|out| match out {
@@ -355,7 +422,7 @@ impl Entrypoint<'_> {
         let call = Call::Rpc(self.name.clone(), method.to_string(), wire);
         match self
             .worker
-            .invoke(self.name.as_deref(), event, call)
+            .invoke(self.name.as_deref(), event, call, self.chain.clone())
             .await
             .0?
         {

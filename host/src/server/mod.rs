@@ -41,7 +41,7 @@ pub struct Server {
 
 pub(crate) struct State {
     pub runtime: Runtime,
-    pub store: CodeStore,
+    pub store: Arc<CodeStore>,
     pub hub: Arc<TailHub>,
     pub metrics: Arc<Metrics>,
     pub config: ServerConfig,
@@ -70,8 +70,10 @@ impl Server {
             }
             None => load_or_create_token(&config.data_dir.join("admin-token"))?,
         };
-        let store = CodeStore::open(config.data_dir.join("workers"))
-            .map_err(|e| Error::Engine(format!("code store: {e}")))?;
+        let store = Arc::new(
+            CodeStore::open(config.data_dir.join("workers"))
+                .map_err(|e| Error::Engine(format!("code store: {e}")))?,
+        );
         let hub = Arc::new(TailHub::default());
         let metrics = Arc::new(Metrics::default());
         let runtime = Runtime::builder()
@@ -80,6 +82,7 @@ impl Server {
             .default_limits(config.limits)
             .tail_sink(hub.clone())
             .tail_sink(metrics.clone())
+            .worker_source(Arc::new(StoreSource(store.clone())))
             .build()
             .await?;
         Ok(Server {
@@ -179,6 +182,19 @@ impl BoundServer {
             tracing::warn!("shutdown grace period elapsed with requests still in flight");
         }
         Ok(())
+    }
+}
+
+/// Service bindings, gateway workers and tail workers resolve ids to the
+/// stored code.
+struct StoreSource(Arc<CodeStore>);
+
+impl crate::bindings::WorkerSource for StoreSource {
+    fn code<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> crate::outbound::BoxFuture<'a, Option<crate::WorkerCode>> {
+        Box::pin(async move { self.0.get(id).await.ok().flatten() })
     }
 }
 

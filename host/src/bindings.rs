@@ -1,0 +1,76 @@
+//! Bindings: capabilities the parent grants a worker in its `env`.
+//!
+//! - A **capability** binding is a Rust object ([`Binding`]) the embedder
+//!   registers on the runtime by name; `await env.CHAT_ROOM.post("hi")` calls
+//!   its `call("post", ["hi"])`.
+//! - A **service** binding is another isolet worker, by id: `env.AUTH.fetch(req)`
+//!   calls its `fetch`, `env.AUTH.check(token)` its RPC method. Cycles and
+//!   runaway recursion stop at [`MAX_CALL_DEPTH`].
+//!
+//! A worker reaches only the bindings named in its own `WorkerCode`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::WorkerCode;
+use crate::outbound::BoxFuture;
+use crate::wire::Value;
+
+/// How deep worker → worker calls (service bindings, gateway workers) may nest.
+pub const MAX_CALL_DEPTH: usize = 8;
+
+/// A binding in `WorkerCode::bindings`.
+///
+/// ```
+/// use isolet::BindingSpec;
+/// let b: BindingSpec = serde_json::from_str(r#"{"service": {"worker": "auth"}}"#).unwrap();
+/// assert_eq!(b, BindingSpec::Service { worker: "auth".into(), entrypoint: None });
+/// let c: BindingSpec = serde_json::from_str(r#"{"capability": "chat"}"#).unwrap();
+/// assert_eq!(c, BindingSpec::Capability("chat".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum BindingSpec {
+    /// A capability registered on the runtime under this name.
+    Capability(String),
+    /// Another worker.
+    Service {
+        /// Its id (resolved through the runtime's [`WorkerSource`]).
+        worker: String,
+        /// Its entrypoint (`None`: the default export).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entrypoint: Option<String>,
+    },
+}
+
+/// A capability backed by Rust.
+///
+/// ```
+/// use isolet::{Binding, BoxFuture, Value};
+/// struct Counter(std::sync::atomic::AtomicU64);
+/// impl Binding for Counter {
+///     fn call<'a>(&'a self, method: &'a str, _args: Vec<Value>) -> BoxFuture<'a, Result<Value, String>> {
+///         Box::pin(async move {
+///             match method {
+///                 "next" => Ok(Value::from(self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed))),
+///                 other => Err(format!("no method {other}")),
+///             }
+///         })
+///     }
+/// }
+/// ```
+pub trait Binding: Send + Sync + 'static {
+    /// Handles `env.NAME.method(...args)`. `Err` is thrown in the worker as an `Error`.
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        args: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Value, String>>;
+}
+
+/// Where the runtime finds a worker's code by id, for service bindings,
+/// gateway workers and tail workers. The runtime's own registry
+/// ([`Runtime::define`](crate::Runtime::define)) is used when none is set.
+pub trait WorkerSource: Send + Sync + 'static {
+    /// The code of worker `id`, if it exists.
+    fn code<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<WorkerCode>>;
+}

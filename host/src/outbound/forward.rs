@@ -1,0 +1,278 @@
+//! The forward policy: the host performs the worker's request with hyper
+//! (HTTPS through rustls with the webpki roots), after checking the host
+//! against the allow/deny lists and every resolved address against the
+//! private-address block. Redirects are followed hop by hop, each hop checked
+//! again.
+
+use std::net::{IpAddr, SocketAddr};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::Name;
+
+use super::address::{host_matches, is_private};
+use super::{BoxFuture, ForwardConfig, Redirect};
+use crate::http::{Request, Response};
+
+/// Resolves names and drops private addresses unless allowed: the check
+/// happens on the addresses the connection will actually use, so DNS names
+/// pointing at 127.0.0.1 (or rebinding) cannot slip through.
+#[derive(Clone)]
+struct CheckedResolver {
+    allow_private: bool,
+}
+
+impl tower_service::Service<Name> for CheckedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let allow = self.allow_private;
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| allow || !is_private(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{} resolves only to private or loopback addresses, which this worker may not reach",
+                        name.as_str()
+                    ),
+                ));
+            }
+            Ok(allowed.into_iter())
+        })
+    }
+}
+
+type HttpsClient =
+    Client<hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>, Full<Bytes>>;
+
+/// Two clients: one that blocks private addresses, one that allows them.
+pub(crate) struct Forwarder {
+    strict: HttpsClient,
+    permissive: HttpsClient,
+}
+
+fn client(allow_private: bool) -> HttpsClient {
+    let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(Duration::from_secs(10)));
+    // Not guest-controlled: the ring provider always supports the default
+    // protocol versions.
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .expect("rustls ring provider supports the default TLS versions")
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
+}
+
+impl Forwarder {
+    pub fn new() -> Self {
+        Forwarder {
+            strict: client(false),
+            permissive: client(true),
+        }
+    }
+
+    /// Performs `req` under `cfg`. `Err` is the message the worker sees.
+    pub async fn fetch(
+        &self,
+        cfg: &ForwardConfig,
+        mut req: Request,
+        redirect: Redirect,
+    ) -> Result<Response, String> {
+        let client = if cfg.allow_private {
+            &self.permissive
+        } else {
+            &self.strict
+        };
+        let mut hops = 0;
+        loop {
+            let url =
+                url::Url::parse(&req.url).map_err(|e| format!("invalid URL {:?}: {e}", req.url))?;
+            check_url(cfg, &url)?;
+            let mut builder = http::Request::builder()
+                .method(req.method.as_str())
+                .uri(url.as_str());
+            for (k, v) in &req.headers {
+                if k.eq_ignore_ascii_case("host")
+                    || k.eq_ignore_ascii_case("content-length")
+                    || k.eq_ignore_ascii_case("transfer-encoding")
+                    || k.eq_ignore_ascii_case("connection")
+                {
+                    continue;
+                }
+                builder = builder.header(k.as_str(), v.as_str());
+            }
+            let request = builder
+                .body(Full::new(Bytes::from(req.body.clone())))
+                .map_err(|e| format!("invalid request: {e}"))?;
+            let resp = tokio::time::timeout(
+                Duration::from_millis(cfg.timeout_ms),
+                client.request(request),
+            )
+            .await
+            .map_err(|_| format!("fetch({}) timed out after {} ms", url, cfg.timeout_ms))?
+            .map_err(|e| format!("fetch({url}) failed: {}", error_chain(&e)))?;
+            let status = resp.status().as_u16();
+            let location = resp
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
+            if (300..400).contains(&status) && location.is_some() && redirect != Redirect::Manual {
+                if redirect == Redirect::Error {
+                    return Err(format!(
+                        "fetch({url}) was redirected, and redirect is \"error\""
+                    ));
+                }
+                hops += 1;
+                if hops > cfg.max_redirects {
+                    return Err(format!(
+                        "fetch({url}): too many redirects (more than {})",
+                        cfg.max_redirects
+                    ));
+                }
+                let next = url
+                    .join(location.as_deref().unwrap_or_default())
+                    .map_err(|e| format!("fetch({url}): bad redirect location: {e}"))?;
+                if status == 303 || ((status == 301 || status == 302) && req.method == "POST") {
+                    req.method = "GET".into();
+                    req.body.clear();
+                }
+                req.url = next.into();
+                continue;
+            }
+            let headers = resp
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| {
+                    v.to_str()
+                        .ok()
+                        .map(|v| (k.as_str().to_string(), v.to_string()))
+                })
+                .collect();
+            let body = Limited::new(resp.into_body(), cfg.max_response_bytes as usize)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        format!(
+                            "fetch({url}): response body over {} bytes",
+                            cfg.max_response_bytes
+                        )
+                    } else {
+                        format!("fetch({url}): reading the response failed: {e}")
+                    }
+                })?
+                .to_bytes()
+                .to_vec();
+            return Ok(Response {
+                status,
+                headers,
+                body,
+            });
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The checks that need no network: scheme, host lists, literal addresses.
+fn check_url(cfg: &ForwardConfig, url: &url::Url) -> Result<(), String> {
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!(
+            "fetch({url}): only http and https URLs can be fetched"
+        ));
+    }
+    let host = url.host_str().unwrap_or("");
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if cfg.deny_hosts.iter().any(|p| host_matches(p, bare)) {
+        return Err(format!(
+            "fetch({url}) refused: host {host} is on the deny list"
+        ));
+    }
+    if !cfg.allow_hosts.is_empty() && !cfg.allow_hosts.iter().any(|p| host_matches(p, bare)) {
+        return Err(format!(
+            "fetch({url}) refused: host {host} is not on the allow list"
+        ));
+    }
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        if !cfg.allow_private && is_private(ip) {
+            return Err(format!(
+                "fetch({url}) refused: {ip} is a private or loopback address"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_checks() {
+        let cfg = ForwardConfig {
+            allow_hosts: vec!["*.example.com".into(), "127.0.0.1".into()],
+            deny_hosts: vec!["bad.example.com".into()],
+            ..Default::default()
+        };
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert!(check_url(&cfg, &u("https://api.example.com/")).is_ok());
+        assert!(
+            check_url(&cfg, &u("https://bad.example.com/"))
+                .unwrap_err()
+                .contains("deny list")
+        );
+        assert!(
+            check_url(&cfg, &u("https://other.test/"))
+                .unwrap_err()
+                .contains("allow list")
+        );
+        assert!(
+            check_url(&cfg, &u("http://127.0.0.1/"))
+                .unwrap_err()
+                .contains("private")
+        );
+        assert!(
+            check_url(&cfg, &u("ftp://api.example.com/"))
+                .unwrap_err()
+                .contains("http")
+        );
+        let open = ForwardConfig {
+            allow_private: true,
+            ..Default::default()
+        };
+        assert!(check_url(&open, &u("http://[::1]:8080/")).is_ok());
+        assert!(check_url(&ForwardConfig::default(), &u("http://[::ffff:127.0.0.1]/")).is_err());
+    }
+}

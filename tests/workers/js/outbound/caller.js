@@ -1,0 +1,19 @@
+// Untrusted worker: fetches the URL in ?target= and reports what happened.
+export default {
+  async fetch(request) {
+    const target = new URL(request.url).searchParams.get("target");
+    try {
+      const resp = await fetch(target, { headers: { "x-from": "untrusted" } });
+      const text = await resp.text();
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      return Response.json({ ok: true, status: resp.status, body });
+    } catch (e) {
+      return Response.json({ ok: false, error: `${e.name}: ${e.message}` });
+    }
+  },
+};
