@@ -90,5 +90,87 @@ fn startup_keep_resident(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, startup, startup_keep_resident);
+/// A ~50 KB bundle shaped like real worker code: a route table of handlers
+/// with validation, formatting and JSON responses.
+fn bundle_50k(tag: u64) -> String {
+    let mut src = String::from("// generated bundle\nconst routes = new Map();\n");
+    let mut i = 0;
+    while src.len() < 50_000 {
+        src.push_str(&format!(
+            "function validate{i}(input) {{\n  if (typeof input !== 'object' || input === null) throw new TypeError('route {i}: expected an object');\n  const out = {{ id: String(input.id ?? {i}), name: String(input.name ?? 'item-{i}').trim(), tags: Array.isArray(input.tags) ? input.tags.map(String) : [] }};\n  if (out.name.length > 64) throw new RangeError('name too long');\n  return out;\n}}\nfunction render{i}(item) {{\n  return `<li data-id=\"${{item.id}}\">${{item.name.replace(/[<>&]/g, (c) => ({{ '<': '&lt;', '>': '&gt;', '&': '&amp;' }})[c])}} (${{item.tags.join(', ')}})</li>`;\n}}\nroutes.set('/r{i}', async (request) => {{\n  const item = validate{i}(request.method === 'POST' ? await request.json() : {{ id: {i} }});\n  return new Response(render{i}(item), {{ headers: {{ 'content-type': 'text/html' }} }});\n}});\n"
+        ));
+        i += 1;
+    }
+    src.push_str(&format!(
+        "export default {{ async fetch(request) {{ const h = routes.get(new URL(request.url).pathname); return h ? h(request) : new Response('bundle {tag}', {{ status: 200 }}); }} }};\n"
+    ));
+    src
+}
+
+/// The rest of the embedded-crate benchmarks: a 50 KB bundle, RPC, a denied
+/// outbound fetch, instance creation alone, bytecode cache hit vs miss.
+fn more(c: &mut Criterion) {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let runtime = tokio.block_on(Runtime::builder().build()).expect("runtime");
+
+    let bundle = WorkerCode::js(bundle_50k(0));
+    c.bench_function("js_bundle50k_cold_load_first_fetch_cached_bytecode", |b| {
+        b.to_async(&tokio).iter(|| async {
+            let w = runtime.load(bundle.clone()).await.expect("load");
+            w.fetch(Request::get("https://bench.test/r3"))
+                .await
+                .expect("fetch");
+        })
+    });
+    let n = AtomicU64::new(1);
+    c.bench_function("js_bundle50k_cold_load_first_fetch_distinct_code", |b| {
+        b.to_async(&tokio).iter(|| async {
+            let code = WorkerCode::js(bundle_50k(n.fetch_add(1, Ordering::Relaxed)));
+            let w = runtime.load(code).await.expect("load");
+            w.fetch(Request::get("https://bench.test/r3"))
+                .await
+                .expect("fetch");
+        })
+    });
+
+    let trivial = WorkerCode::js("export default {}");
+    c.bench_function("js_instance_create_and_init_only", |b| {
+        b.to_async(&tokio).iter(|| async {
+            runtime.load(trivial.clone()).await.expect("load");
+        })
+    });
+
+    let rpc = tokio
+        .block_on(runtime.get("bench-rpc", || {
+            WorkerCode::js("export default { add(a, b) { return a + b } }")
+        }))
+        .expect("rpc worker");
+    c.bench_function("js_rpc_round_trip_warm", |b| {
+        b.to_async(&tokio).iter(|| async {
+            rpc.entrypoint(None)
+                .call("add", vec![1.into(), 2.into()])
+                .await
+                .expect("call");
+        })
+    });
+
+    let denied = tokio
+        .block_on(runtime.get("bench-denied", || {
+            WorkerCode::js("export default { async fetch() { try { await fetch('https://example.com/') } catch (e) { return new Response(e.message) } return new Response('?') } }")
+        }))
+        .expect("denied worker");
+    c.bench_function("js_outbound_denied_fetch_warm", |b| {
+        b.to_async(&tokio).iter(|| async {
+            denied
+                .fetch(Request::get("https://bench.test/"))
+                .await
+                .expect("fetch");
+        })
+    });
+}
+
+criterion_group!(benches, startup, startup_keep_resident, more);
 criterion_main!(benches);

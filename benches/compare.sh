@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# isolet (Wasm) vs workerd (V8) side by side, on this machine, in one run.
+# Installs what it needs (wrk from apt, workerd from npm, pinned), builds
+# release, runs: criterion startup benches, the density bench, the workerd
+# Worker Loader harness (benches/v8/run.mjs), and server throughput with wrk.
+# Prints a table and writes BENCHMARKS.md. Takes ~10-15 minutes on 2 cores.
+#
+#   benches/compare.sh            # everything
+#   QUICK=1 benches/compare.sh    # shorter measurement times
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+out="$root/target/compare"
+mkdir -p "$out"
+eval "$(scripts/setup)"
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+(cd benches/v8 && npm install --no-audit --no-fund --silent)
+cargo build --release --locked -p isolet --quiet
+
+mt=3; dur=10s
+if [ "${QUICK:-}" = 1 ]; then mt=1; dur=3s; fi
+
+echo "== criterion (embedded crate)" >&2
+rm -rf target/criterion
+cargo bench --locked --bench startup -- --warm-up-time 1 --measurement-time "$mt" >"$out/criterion.txt" 2>&1
+
+echo "== density" >&2
+cargo bench --locked --bench density -- --bench 100 1000 10000 >"$out/density.jsonl" 2>"$out/density.err"
+
+echo "== workerd Worker Loader" >&2
+node benches/v8/run.mjs 8911 8912 >"$out/v8.json"
+
+echo "== server throughput" >&2
+data=$(mktemp -d)
+ISOLET_DATA_DIR="$data" target/release/isolet serve --listen 127.0.0.1:8921 >"$out/serve.log" 2>&1 &
+serve_pid=$!
+benches/v8/node_modules/@cloudflare/workerd-linux-64/bin/workerd serve benches/v8/config.capnp --experimental >"$out/workerd.log" 2>&1 &
+workerd_pid=$!
+trap 'kill $serve_pid $workerd_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 100); do
+  [ -s "$data/admin-token" ] && curl -sf 127.0.0.1:8921/healthz >/dev/null && curl -sf 127.0.0.1:8912/ >/dev/null && break
+  sleep 0.1
+done
+token=$(cat "$data/admin-token")
+hello_js=$(python3 -c 'import json,sys; print(json.dumps(open("benches/v8/hello.js").read()))')
+curl -sf -X PUT 127.0.0.1:8921/workers/hello -H "authorization: Bearer $token" \
+  -d "{\"mainModule\":\"hello.js\",\"compatibilityDate\":\"2025-06-01\",\"modules\":{\"hello.js\":$hello_js}}" >/dev/null
+cat >"$out/run.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["authorization"] = "Bearer $token"
+wrk.body = '{"code":{"mainModule":"hello.js","compatibilityDate":"2025-06-01","modules":{"hello.js":$hello_js}}}'
+LUA
+: >"$out/wrk.txt"
+for c in 1 10 50; do
+  for target in "isolet-warm http://127.0.0.1:8921/w/hello/" "workerd-static http://127.0.0.1:8912/"; do
+    set -- $target
+    echo "### $1 c=$c" >>"$out/wrk.txt"
+    wrk -t1 -c$c -d$dur --latency "$2" >>"$out/wrk.txt" 2>&1
+  done
+done
+echo "### isolet-oneshot c=50" >>"$out/wrk.txt"
+wrk -t1 -c50 -d$dur --latency -s "$out/run.lua" http://127.0.0.1:8921/run >>"$out/wrk.txt" 2>&1
+
+python3 benches/report.py "$out" "QUICK=${QUICK:-0} benches/compare.sh" | tee "$root/BENCHMARKS.md"

@@ -1,0 +1,120 @@
+"""Renders target/compare/* (written by benches/compare.sh) as BENCHMARKS.md."""
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+out, command = sys.argv[1], sys.argv[2]
+
+
+def criterion(name):
+    path = f"target/criterion/{name}/new/estimates.json"
+    if not os.path.exists(path):
+        return None
+    return json.load(open(path))["median"]["point_estimate"] / 1000.0  # µs
+
+
+def wrk_sections():
+    text = open(os.path.join(out, "wrk.txt")).read()
+    sections = {}
+    for block in text.split("### ")[1:]:
+        title, _, body = block.partition("\n")
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", body)
+        p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)", body)
+        p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", body)
+        mx = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", body)
+
+        def ms(m):
+            if not m:
+                return None
+            v = float(m.group(1))
+            return {"us": v / 1000, "ms": v, "s": v * 1000}[m.group(2)]
+
+        sections[title.strip()] = {
+            "rps": float(rps.group(1)) if rps else None,
+            "p50": ms(p50),
+            "p99": ms(p99),
+            "max": ms(mx),
+        }
+    return sections
+
+
+v8 = json.load(open(os.path.join(out, "v8.json")))
+density = [json.loads(l) for l in open(os.path.join(out, "density.jsonl")) if l.strip().startswith("{")]
+wrk = wrk_sections()
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "n/a"
+    if v >= 100:
+        return f"{v:,.0f}{unit}"
+    return f"{v:.2f}{unit}" if v < 10 else f"{v:.1f}{unit}"
+
+
+def ratio(a, b, higher_is_better=False):
+    if a is None or b is None or a == 0 or b == 0:
+        return "n/a"
+    r = (a / b) if higher_is_better else (b / a)
+    return f"{r:.1f}x"
+
+
+rows = []
+cold = criterion("js_hello_cold_load_first_fetch")
+rows.append(("JS cold load → first response (µs, p50)", cold, v8["cold_load_first_fetch_us"], ratio(cold, v8["cold_load_first_fetch_us"]), "≤ 30 µs"))
+cold_kr = criterion("js_hello_cold_load_first_fetch_keep_resident")
+rows.append(("  same, 4 MiB pool slots kept resident (µs)", cold_kr, v8["cold_load_first_fetch_us"], ratio(cold_kr, v8["cold_load_first_fetch_us"]), ""))
+cold_d = criterion("js_hello_cold_load_distinct_code")
+rows.append(("  same, distinct code each time (no bytecode cache) (µs)", cold_d, v8["cold_load_first_fetch_us"], ratio(cold_d, v8["cold_load_first_fetch_us"]), ""))
+warm = criterion("js_hello_warm_get_fetch")
+rows.append(("JS warm get → response (µs)", warm, v8["warm_get_fetch_us"], ratio(warm, v8["warm_get_fetch_us"]), "≤ 5 µs"))
+rows.append(("JS warm fetch on a held handle (µs)", criterion("js_hello_warm_fetch"), None, "", ""))
+rows.append(("JS 50 KB bundle cold load → response, cached bytecode (µs)", criterion("js_bundle50k_cold_load_first_fetch_cached_bytecode"), None, "", ""))
+rows.append(("JS 50 KB bundle cold load → response, distinct code (µs)", criterion("js_bundle50k_cold_load_first_fetch_distinct_code"), None, "", ""))
+rows.append(("Instance creation + init only (µs)", criterion("js_instance_create_and_init_only"), None, "", ""))
+rows.append(("RPC round trip, warm (µs)", criterion("js_rpc_round_trip_warm"), None, "", ""))
+rows.append(("Outbound-denied fetch, warm (µs)", criterion("js_outbound_denied_fetch_warm"), None, "", ""))
+if cold:
+    rows.append(("Fresh one-shot JS workers per second per core", 1e6 / cold, None, "", "≥ 30,000"))
+for d in density:
+    rows.append((f"Private RSS per idle live JS worker, N={d['n']} (KiB)", d["rss_anon_per_worker_kib"],
+                 v8["rss_anon_per_worker_kib"] if d["n"] == 1000 else None,
+                 ratio(d["rss_anon_per_worker_kib"], v8["rss_anon_per_worker_kib"]) if d["n"] == 1000 else "", "≤ 150 KB"))
+    rows.append((f"Time to create a held JS worker, N={d['n']} (µs)", d["create_us_per_worker"],
+                 v8["create_held_us_per_worker"] if d["n"] == 1000 else None,
+                 ratio(d["create_us_per_worker"], v8["create_held_us_per_worker"]) if d["n"] == 1000 else "", ""))
+for c in (1, 10, 50):
+    i, w = wrk.get(f"isolet-warm c={c}", {}), wrk.get(f"workerd-static c={c}", {})
+    rows.append((f"Server req/s, warm hello, c={c}", i.get("rps"), w.get("rps"), ratio(i.get("rps"), w.get("rps"), True), "≥ 3x at c=50" if c == 50 else ""))
+    rows.append((f"  p50 / p99 latency, c={c} (ms)", f"{fmt(i.get('p50'))} / {fmt(i.get('p99'))}", f"{fmt(w.get('p50'))} / {fmt(w.get('p99'))}", "", "p99 ≤ 2 ms" if c == 50 else ""))
+o = wrk.get("isolet-oneshot c=50", {})
+rows.append(("Server req/s, fresh instance per request (POST /run), c=50", o.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"),
+             ratio(o.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"), True), "≥ workerd static"))
+
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+mem = subprocess.run(["sh", "-c", "grep MemTotal /proc/meminfo | awk '{print $2/1048576 \" GiB\"}'"], capture_output=True, text=True).stdout.strip()
+lines = [
+    "# Benchmarks: isolet (Wasm) vs workerd (V8)",
+    "",
+    f"Command: `{command}` — date {datetime.date.today()} — machine: {os.cpu_count()} vCPU ({cpu}), {mem}, {platform.platform()}.",
+    "",
+    "isolet numbers come from criterion (median) and the density bench in-process; workerd's from",
+    "benches/v8/run.mjs, timed from outside the isolate (N loads per HTTP request, (T(N)-T(1))/(N-1)),",
+    "RSS from /proc. Server rows: `wrk -t1` on 127.0.0.1 sharing the 2 cores with the server.",
+    "",
+    "| metric | isolet | workerd | isolet advantage | target |",
+    "|---|---|---|---|---|",
+]
+for name, a, b, r, t in rows:
+    a = a if isinstance(a, str) else fmt(a)
+    b = b if isinstance(b, str) else fmt(b)
+    lines.append(f"| {name} | {a} | {b} | {r} | {t} |")
+lines += ["", "Raw outputs: target/compare/ (criterion.txt, density.jsonl, v8.json, wrk.txt)."]
+notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
+if os.path.exists(notes):
+    lines += ["", open(notes).read().strip()]
+print("\n".join(lines))
