@@ -211,6 +211,23 @@ async fn read_body(
     }
 }
 
+/// Reads a JSON body; a body that does not parse is a 400 naming the problem.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    state: &State,
+    req: http::Request<Incoming>,
+    error_title: &str,
+    what: &str,
+) -> Result<T, HttpResponse> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(state, body, &parts.headers).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": error_title, "problems": [format!("{what}: {e}")]}),
+        )
+    })
+}
+
 /// Maps a runtime error to an HTTP response.
 fn error_response(state: &State, e: &Error) -> HttpResponse {
     match e {
@@ -261,19 +278,16 @@ async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> Ht
             format!("worker id {id:?} must be 1-63 of [A-Za-z0-9_-], starting alphanumeric"),
         );
     }
-    let (parts, body) = req.into_parts();
-    let bytes = match read_body(state, body, &parts.headers).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let code: WorkerCode = match serde_json::from_slice(&bytes) {
+    let code: WorkerCode = match read_json(
+        state,
+        req,
+        "invalid worker code",
+        "the body is not a WorkerCode",
+    )
+    .await
+    {
         Ok(c) => c,
-        Err(e) => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                &json!({"error": "invalid worker code", "problems": [format!("the body is not a WorkerCode: {e}")]}),
-            );
-        }
+        Err(r) => return r,
     };
     if let Err(problems) = code.validate() {
         return error_response(state, &Error::InvalidCode(problems));
@@ -584,19 +598,16 @@ fn trace_json(trace: &TraceEvent) -> Json {
 /// `POST /run`: load the posted code once, send it one request, return the
 /// response with its logs and outcome.
 async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
-    let (parts, body) = req.into_parts();
-    let bytes = match read_body(state, body, &parts.headers).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let run: RunBody = match serde_json::from_slice(&bytes) {
+    let run: RunBody = match read_json(
+        state,
+        req,
+        "invalid run request",
+        "the body is not a run request",
+    )
+    .await
+    {
         Ok(r) => r,
-        Err(e) => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                &json!({"error": "invalid run request", "problems": [e.to_string()]}),
-            );
-        }
+        Err(r) => return r,
     };
     let worker = match state.runtime.load(run.code).await {
         Ok(w) => w,
