@@ -46,18 +46,88 @@ fn main() {
 
     if cached.is_file() {
         fs::copy(&cached, &out).expect("copy cached guest component");
-        return;
+    } else {
+        let wasm = build_guest(&root, &guest);
+        fs::copy(&wasm, &out).expect("copy guest component");
+        store_in_cache(&cache_dir, &cached, &wasm);
     }
 
-    let wasm = build_guest(&root, &guest);
-    fs::copy(&wasm, &out).expect("copy guest component");
-    // Best effort: a read-only cache only costs a rebuild next time.
-    if fs::create_dir_all(&cache_dir).is_ok() {
-        let tmp = cache_dir.join(format!(".guest-js-{key}.{}.tmp", std::process::id()));
-        if fs::copy(&wasm, &tmp).is_ok() {
-            let _ = fs::rename(&tmp, &cached);
+    build_python_engine(&root, &cache_dir);
+}
+
+/// Best effort: a read-only cache only costs a rebuild next time.
+fn store_in_cache(cache_dir: &Path, cached: &Path, built: &Path) {
+    if fs::create_dir_all(cache_dir).is_ok() {
+        let tmp = cache_dir.join(format!(".tmp-{}", std::process::id()));
+        if fs::copy(built, &tmp).is_ok() {
+            let _ = fs::rename(&tmp, cached);
         }
     }
+}
+
+/// The pinned componentize-py that builds the Python engine (it bundles
+/// CPython 3.14 and its standard library).
+const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
+
+/// Builds guest-py (app.py + the Workers API) into a pre-initialized
+/// component with componentize-py from a private venv; cached by content hash.
+fn build_python_engine(root: &Path, cache_dir: &Path) {
+    let guest = root.join("guest-py");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("guest-py.wasm");
+    let inputs = [
+        guest.join("app.py"),
+        guest.join("workers.py"),
+        guest.join("wire.py"),
+        root.join("wit"),
+    ];
+    for i in &inputs {
+        println!("cargo:rerun-if-changed={}", i.display());
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(COMPONENTIZE_PY.as_bytes());
+    for i in &inputs {
+        hash_path(root, i, &mut hasher);
+    }
+    let key = hex::encode(hasher.finalize());
+    let cached = cache_dir.join(format!("guest-py-{key}.wasm"));
+    if cached.is_file() {
+        fs::copy(&cached, &out).expect("copy cached Python engine");
+        return;
+    }
+    let venv = env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/isolet/pyvenv-componentize-0.25.1"))
+        .unwrap_or_else(|| root.join("target/pyvenv"));
+    let tool = venv.join("bin/componentize-py");
+    if !tool.is_file() {
+        let ok = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success())
+            && Command::new(venv.join("bin/pip"))
+                .args(["install", "-q", COMPONENTIZE_PY])
+                .status()
+                .is_ok_and(|s| s.success());
+        if !ok {
+            panic!(
+                "installing {COMPONENTIZE_PY} into {} failed (needs python3 with venv and PyPI access)",
+                venv.display()
+            );
+        }
+    }
+    let status = Command::new(&tool)
+        .current_dir(&guest)
+        .arg("-d")
+        .arg(root.join("wit"))
+        .args(["-w", "worker", "componentize", "app", "-o"])
+        .arg(&out)
+        .status()
+        .expect("run componentize-py");
+    if !status.success() {
+        panic!("componentize-py failed to build the Python engine (see the output above)");
+    }
+    store_in_cache(cache_dir, &cached, &out);
 }
 
 fn hash_path(root: &Path, path: &Path, hasher: &mut Sha256) {

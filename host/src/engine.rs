@@ -19,6 +19,9 @@ use crate::state::HostState;
 /// The raw JS engine component (before pre-initialization).
 pub(crate) const GUEST_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-js.wasm"));
 
+/// The Python engine component (componentize-py already pre-initialized it).
+pub(crate) const GUEST_PY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-py.wasm"));
+
 /// The WIT contract's bindings, kept private to the crate.
 pub(crate) mod wit {
     wasmtime::component::bindgen!({
@@ -46,7 +49,22 @@ pub(crate) fn linker(engine: &Engine) -> Result<Linker<HostState>> {
 /// The JS engine component for `engine`: from the on-disk cache when a
 /// compatible artifact exists, otherwise pre-initialized, compiled and cached.
 pub(crate) async fn js_component(engine: &Engine, cache_dir: Option<&Path>) -> Result<Component> {
-    let path = cache_dir.map(|dir| artifact_path(dir, engine, GUEST_JS));
+    cached_component(engine, cache_dir, "js", GUEST_JS, true).await
+}
+
+/// The Python engine component for `engine` (compiled once, ~10 s, then cached).
+pub(crate) async fn py_component(engine: &Engine, cache_dir: Option<&Path>) -> Result<Component> {
+    cached_component(engine, cache_dir, "py", GUEST_PY, false).await
+}
+
+async fn cached_component(
+    engine: &Engine,
+    cache_dir: Option<&Path>,
+    lang: &str,
+    raw: &[u8],
+    wizer: bool,
+) -> Result<Component> {
+    let path = cache_dir.map(|dir| artifact_path(dir, engine, lang, raw));
     if let Some(path) = &path {
         if path.is_file() {
             // SAFETY: the file was written by `Component::serialize` of this
@@ -61,8 +79,16 @@ pub(crate) async fn js_component(engine: &Engine, cache_dir: Option<&Path>) -> R
             }
         }
     }
-    let wasm = pre_initialize(GUEST_JS).await?;
-    let component = Component::new(engine, &wasm).map_err(Error::engine)?;
+    let wasm = if wizer {
+        pre_initialize(raw).await?
+    } else {
+        raw.to_vec()
+    };
+    let engine2 = engine.clone();
+    let component = tokio::task::spawn_blocking(move || Component::new(&engine2, &wasm))
+        .await
+        .map_err(Error::engine)?
+        .map_err(Error::engine)?;
     if let Some(path) = &path {
         if let Err(e) = write_atomically(path, &component.serialize().map_err(Error::engine)?) {
             tracing::warn!(
@@ -74,7 +100,7 @@ pub(crate) async fn js_component(engine: &Engine, cache_dir: Option<&Path>) -> R
     Ok(component)
 }
 
-fn artifact_path(dir: &Path, engine: &Engine, wasm: &[u8]) -> PathBuf {
+fn artifact_path(dir: &Path, engine: &Engine, lang: &str, wasm: &[u8]) -> PathBuf {
     let mut h = Sha256::new();
     h.update(b"isolet-engine-v1\0");
     h.update(wasm);
@@ -82,7 +108,7 @@ fn artifact_path(dir: &Path, engine: &Engine, wasm: &[u8]) -> PathBuf {
     let mut compat = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut compat);
     dir.join("engines")
-        .join(format!("js-{content}-{:016x}.cwasm", compat.finish()))
+        .join(format!("{lang}-{content}-{:016x}.cwasm", compat.finish()))
 }
 
 /// Runs the component's `wizer-initialize` export and snapshots the result.

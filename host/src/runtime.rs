@@ -46,6 +46,9 @@ pub struct Runtime {
 pub(crate) struct RuntimeInner {
     pub engine: Engine,
     pub js: wit::WorkerPre<HostState>,
+    /// The Python engine, compiled or loaded on the first Python worker.
+    pub py: tokio::sync::OnceCell<wit::WorkerPre<HostState>>,
+    pub cache_dir: Option<PathBuf>,
     pub defaults: Limits,
     pub max_memory_bytes: u64,
     pub sinks: Sinks,
@@ -212,6 +215,8 @@ impl RuntimeBuilder {
             inner: Arc::new(RuntimeInner {
                 engine,
                 js,
+                py: tokio::sync::OnceCell::new(),
+                cache_dir: self.cache_dir.clone(),
                 defaults: self.default_limits,
                 max_memory_bytes: self.max_memory_bytes,
                 sinks: Arc::new(self.sinks),
@@ -233,11 +238,16 @@ impl RuntimeBuilder {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n)
             .total_core_instances(n.saturating_mul(8))
-            .max_core_instances_per_component(16)
-            .total_memories(n)
-            .max_memories_per_component(1)
-            .total_tables(n.saturating_mul(4))
-            .max_tables_per_component(8)
+            // The Python engine (CPython, dynamically linked inside the
+            // component) has many core instances and tables.
+            .max_core_instances_per_component(64)
+            .total_memories(n.saturating_mul(2))
+            .max_memories_per_component(4)
+            .total_tables(n.saturating_mul(8))
+            .max_tables_per_component(64)
+            .table_elements(100_000)
+            .max_component_instance_size(1 << 20)
+            .max_core_instance_size(1 << 20)
             .total_stacks(n)
             .max_memory_size(usize::try_from(self.max_memory_bytes).map_err(Error::engine)?)
             .linear_memory_keep_resident(self.keep_resident_bytes)
@@ -351,6 +361,19 @@ impl Runtime {
 }
 
 impl RuntimeInner {
+    /// The Python engine's `InstancePre`, built on first use.
+    pub(crate) async fn python(&self) -> Result<&wit::WorkerPre<HostState>> {
+        self.py
+            .get_or_try_init(|| async {
+                let component =
+                    engine::py_component(&self.engine, self.cache_dir.as_deref()).await?;
+                let linker = engine::linker(&self.engine)?;
+                let pre = linker.instantiate_pre(&component).map_err(Error::engine)?;
+                wit::WorkerPre::new(pre).map_err(Error::engine)
+            })
+            .await
+    }
+
     pub(crate) async fn code_for(&self, id: &str) -> Option<WorkerCode> {
         match &self.source {
             Some(source) => source.code(id).await,

@@ -92,11 +92,6 @@ impl Worker {
         code: &WorkerCode,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
-        if code.is_python() {
-            return Err(Error::InvalidCode(vec![
-                "Python workers are not supported by this build yet (the main module is a .py module)".into(),
-            ]));
-        }
         let limits = code.limits.unwrap_or_default().resolve(rt.defaults);
         if limits.memory_bytes > rt.max_memory_bytes {
             return Err(Error::InvalidCode(vec![format!(
@@ -116,7 +111,12 @@ impl Worker {
         store.limiter(|s| &mut s.limiter);
         store.set_fuel(limits.fuel).map_err(Error::engine)?;
         store.set_epoch_deadline(deadline_ticks(limits.timeout));
-        let bindings = match rt.js.instantiate_async(&mut store).await {
+        let pre = if code.is_python() {
+            rt.python().await?
+        } else {
+            &rt.js
+        };
+        let bindings = match pre.instantiate_async(&mut store).await {
             Ok(b) => b,
             Err(e)
                 if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>()

@@ -1,0 +1,265 @@
+"""isolet's Python engine: implements the `worker` world for componentize-py.
+
+User modules arrive at run time through `init` and are executed into fresh
+modules registered in `sys.modules` (so they import each other by name).
+There is no filesystem at run time: only the standard-library modules
+imported below (while the build snapshots the interpreter) can be imported.
+"""
+# The standard library a worker may use: imported here so it is in the snapshot.
+import base64  # noqa: F401
+import bisect  # noqa: F401
+import calendar  # noqa: F401
+import collections  # noqa: F401
+import copy  # noqa: F401
+import dataclasses  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
+import enum  # noqa: F401
+import fractions  # noqa: F401
+import functools  # noqa: F401
+import hashlib  # noqa: F401
+import heapq  # noqa: F401
+import hmac  # noqa: F401
+import html  # noqa: F401
+import importlib
+import importlib.abc
+import importlib.machinery
+import io
+import itertools  # noqa: F401
+import json
+import logging
+import math  # noqa: F401
+import operator  # noqa: F401
+import random  # noqa: F401
+import re  # noqa: F401
+import secrets  # noqa: F401
+import statistics  # noqa: F401
+import string  # noqa: F401
+import struct  # noqa: F401
+import sys
+import textwrap  # noqa: F401
+import traceback
+import types as pytypes
+import typing  # noqa: F401
+import urllib.parse  # noqa: F401
+import uuid  # noqa: F401
+import zlib  # noqa: F401
+
+import componentize_py_types
+import wit_world
+from wit_world.imports import tail, types
+
+import wire
+import workers
+
+LEVELS = {
+    "debug": types.LogLevel.DEBUG,
+    "log": types.LogLevel.LOG,
+    "info": types.LogLevel.INFO,
+    "warn": types.LogLevel.WARN,
+    "error": types.LogLevel.ERROR,
+}
+
+
+class _TailStream(io.TextIOBase):
+    """sys.stdout / sys.stderr: each line goes to the tail log."""
+
+    def __init__(self, level):
+        self._level = level
+        self._buf = ""
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        self._buf += s
+        while "\n" in self._buf:
+            line, self._buf = self._buf.split("\n", 1)
+            tail.log(self._level, line)
+        return len(s)
+
+    def flush(self):
+        if self._buf:
+            tail.log(self._level, self._buf)
+            self._buf = ""
+
+
+class _TailHandler(logging.Handler):
+    def emit(self, record):
+        level = (
+            types.LogLevel.ERROR if record.levelno >= logging.ERROR
+            else types.LogLevel.WARN if record.levelno >= logging.WARNING
+            else types.LogLevel.INFO if record.levelno >= logging.INFO
+            else types.LogLevel.DEBUG
+        )
+        tail.log(level, self.format(record))
+
+
+_state = {"main": None, "env": None}
+_user_modules = []
+
+
+def _error(e):
+    name = type(e).__name__
+    stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    return componentize_py_types.Err(types.ScriptError(name=name, message=str(e), stack=stack))
+
+
+def _run(coro):
+    """Drives a coroutine to completion: isolet's awaitables complete at once."""
+    if not hasattr(coro, "send"):
+        return coro
+    try:
+        while True:
+            yielded = coro.send(None)
+            if yielded is not None:
+                coro.throw(RuntimeError("awaited something isolet cannot drive (only isolet's async APIs are supported)"))
+    except StopIteration as stop:
+        return stop.value
+
+
+def _flush():
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.flush()
+        except Exception:
+            pass
+
+
+def _target(entrypoint, ctx):
+    main = _state["main"]
+    if main is None:
+        raise RuntimeError("init was not called")
+    name = entrypoint or "Default"
+    cls = getattr(main, name, None)
+    if cls is None and entrypoint is None:
+        cls = getattr(main, "default", None)
+    if cls is None:
+        raise TypeError(f"the worker has no entrypoint named {name!r}")
+    if isinstance(cls, type):
+        return cls(ctx, _state["env"])
+    return cls
+
+
+class WitWorld(wit_world.WitWorld):
+    def wizer_initialize(self):
+        pass
+
+    def init(self, spec):
+        sys.stdout = _TailStream(types.LogLevel.LOG)
+        sys.stderr = _TailStream(types.LogLevel.ERROR)
+        root = logging.getLogger()
+        root.handlers = [_TailHandler()]
+        root.setLevel(logging.INFO)
+        try:
+            env = json.loads(spec.env_json) if spec.env_json else {}
+            kinds = {types.BindingKind.CAPABILITY: "capability", types.BindingKind.SERVICE: "service"}
+            _state["env"] = workers.Env(env, [(b.name, kinds[b.kind]) for b in spec.bindings])
+            modules = {}
+            for m in spec.modules:
+                if m.kind != types.ModuleKind.PYTHON:
+                    continue
+                name = m.name[:-3] if m.name.endswith(".py") else m.name
+                name = name.replace("/", ".")
+                mod = pytypes.ModuleType(name)
+                mod.__file__ = m.name
+                modules[name] = (mod, m.source.decode("utf-8"), m.name)
+                sys.modules[name] = mod
+                _user_modules.append(name)
+            main_name = spec.main_module[:-3] if spec.main_module.endswith(".py") else spec.main_module
+            main_name = main_name.replace("/", ".")
+            # Execute the main module; it imports the others (exec'd on first import).
+            executed = set()
+
+            def exec_module(name):
+                if name in executed:
+                    return
+                executed.add(name)
+                mod, src, filename = modules[name]
+                code = compile(src, filename, "exec")
+                exec(code, mod.__dict__)
+
+            # Modules execute in dependency order via a lazy import hook.
+
+            class _Loader(importlib.abc.Loader):
+                def create_module(self, spec_):
+                    return modules[spec_.name][0]
+
+                def exec_module(self, module):
+                    exec_module(module.__name__)
+
+            packages = {n.rsplit(".", 1)[0] for n in modules if "." in n}
+            for n in list(packages):
+                while "." in n:
+                    n = n.rsplit(".", 1)[0]
+                    packages.add(n)
+
+            class _PackageLoader(importlib.abc.Loader):
+                def create_module(self, spec_):
+                    return None
+
+                def exec_module(self, module):
+                    pass
+
+            class _UserFinder(importlib.abc.MetaPathFinder):
+                def find_spec(self, fullname, path=None, target=None):
+                    if fullname in modules:
+                        return importlib.machinery.ModuleSpec(fullname, _Loader(), origin=modules[fullname][2])
+                    if fullname in packages:
+                        # A folder of modules (pkg/x.py): a namespace package.
+                        return importlib.machinery.ModuleSpec(fullname, _PackageLoader(), is_package=True)
+                    return None
+
+            for name in modules:
+                sys.modules.pop(name, None)
+            sys.meta_path.insert(0, _UserFinder())
+            if main_name not in modules:
+                raise ModuleNotFoundError(f"the main module {spec.main_module!r} is not a Python module")
+            _state["main"] = importlib.import_module(main_name)
+        except BaseException as e:
+            _flush()
+            raise _error(e)
+        _flush()
+        return []
+
+    def fetch(self, entrypoint, req):
+        try:
+            ctx = workers.ExecutionContext()
+            target = _target(entrypoint, ctx)
+            handler = getattr(target, "fetch", None)
+            if handler is None:
+                raise TypeError("Handler does not export a fetch() method.")
+            request = workers.Request(req.url, method=req.method, headers=req.headers, body=req.body)
+            resp = _run(handler(request))
+            for p in ctx._pending:
+                _run(p)
+            if isinstance(resp, str):
+                resp = workers.Response(resp)
+            if not isinstance(resp, workers.Response):
+                raise TypeError(f"fetch() must return a Response, not {type(resp).__name__}")
+            out = types.Response(status=resp.status, headers=resp.headers.items(), body=resp._body)
+        except BaseException as e:
+            _flush()
+            raise _error(e)
+        _flush()
+        return out
+
+    def call(self, entrypoint, method, args):
+        try:
+            ctx = workers.ExecutionContext()
+            target = _target(entrypoint, ctx)
+            if method.startswith("_") or method in ("fetch", "constructor"):
+                raise TypeError(f"The RPC receiver does not implement the method {method!r}.")
+            fn = getattr(target, method, None)
+            if not callable(fn) or method in dir(workers.WorkerEntrypoint):
+                raise TypeError(f"The RPC receiver does not implement the method {method!r}.")
+            decoded = wire.decode(json.loads(args))
+            result = _run(fn(*decoded))
+            for p in ctx._pending:
+                _run(p)
+            out = json.dumps(wire.encode(result))
+        except BaseException as e:
+            _flush()
+            raise _error(e)
+        _flush()
+        return out

@@ -1,0 +1,248 @@
+"""The Python Workers API inside isolet: `from workers import WorkerEntrypoint,
+Response, Request, fetch`. Mirrors Cloudflare's Python Workers.
+"""
+import json as _json
+from urllib.parse import urlsplit as _urlsplit
+
+import wire as _wire
+from wit_world.imports import bindings as _bindings
+from wit_world.imports import outbound as _outbound
+from wit_world.imports import types as _types
+
+
+class Headers:
+    """Case-insensitive, multi-valued HTTP headers."""
+
+    def __init__(self, init=None):
+        self._list = []
+        if init is None:
+            return
+        if isinstance(init, Headers):
+            self._list = list(init._list)
+        elif isinstance(init, dict):
+            for k, v in init.items():
+                self.append(k, v)
+        else:
+            for k, v in init:
+                self.append(k, v)
+
+    def append(self, name, value):
+        self._list.append((str(name).lower(), str(value).strip()))
+
+    def set(self, name, value):
+        n = str(name).lower()
+        self._list = [(k, v) for k, v in self._list if k != n]
+        self._list.append((n, str(value).strip()))
+
+    def get(self, name, default=None):
+        n = str(name).lower()
+        values = [v for k, v in self._list if k == n]
+        return ", ".join(values) if values else default
+
+    def delete(self, name):
+        n = str(name).lower()
+        self._list = [(k, v) for k, v in self._list if k != n]
+
+    def __contains__(self, name):
+        return self.get(name) is not None
+
+    def __getitem__(self, name):
+        v = self.get(name)
+        if v is None:
+            raise KeyError(name)
+        return v
+
+    def __setitem__(self, name, value):
+        self.set(name, value)
+
+    def items(self):
+        return list(self._list)
+
+    def __iter__(self):
+        return iter(self._list)
+
+    def __repr__(self):
+        return f"Headers({self._list!r})"
+
+
+def _to_bytes(body):
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    raise TypeError(f"unsupported body type {type(body).__name__}")
+
+
+class _Body:
+    def __init__(self, body):
+        self._body = _to_bytes(body)
+        self.body_used = False
+
+    def _take(self):
+        if self.body_used:
+            raise TypeError("Body has already been used")
+        self.body_used = True
+        return self._body
+
+    async def bytes(self):
+        return self._take()
+
+    async def text(self):
+        return self._take().decode("utf-8", errors="replace")
+
+    async def json(self):
+        return _json.loads(await self.text())
+
+
+class Request(_Body):
+    def __init__(self, url, method="GET", headers=None, body=None):
+        super().__init__(body)
+        self.url = str(url)
+        self.method = str(method).upper()
+        self.headers = Headers(headers)
+
+    def __repr__(self):
+        return f"<Request {self.method} {self.url}>"
+
+
+class Response(_Body):
+    def __init__(self, body=None, status=200, headers=None, status_text=""):
+        super().__init__(body)
+        self.status = int(status)
+        if not 200 <= self.status <= 599:
+            raise ValueError(f"status must be in 200..=599, got {self.status}")
+        self.status_text = status_text
+        self.headers = Headers(headers)
+        if isinstance(body, str) and "content-type" not in self.headers:
+            self.headers.set("content-type", "text/plain;charset=UTF-8")
+
+    @property
+    def ok(self):
+        return 200 <= self.status <= 299
+
+    @staticmethod
+    def json(data, status=200, headers=None):
+        h = Headers(headers)
+        if "content-type" not in h:
+            h.set("content-type", "application/json")
+        return Response(_json.dumps(data), status=status, headers=h)
+
+    @staticmethod
+    def redirect(url, status=302):
+        return Response(None, status=status, headers={"location": url})
+
+    def __repr__(self):
+        return f"<Response {self.status}>"
+
+
+class WorkerEntrypoint:
+    """Base class of entrypoints: `self.env` and `self.ctx` are set."""
+
+    def __init__(self, ctx=None, env=None):
+        self.ctx = ctx
+        self.env = env
+
+
+class ExecutionContext:
+    def __init__(self):
+        self._pending = []
+
+    def wait_until(self, awaitable):
+        self._pending.append(awaitable)
+
+    waitUntil = wait_until
+
+    def pass_through_on_exception(self):
+        pass
+
+
+async def fetch(resource, method=None, headers=None, body=None, redirect="follow"):
+    """Outbound fetch, through the host's outbound policy."""
+    outbound, types = _outbound, _types
+
+    if isinstance(resource, Request):
+        req = resource
+        method = method or req.method
+        headers = headers if headers is not None else req.headers
+        body = body if body is not None else req._body
+        url = req.url
+    else:
+        url = str(resource)
+    h = Headers(headers)
+    modes = {"follow": types.RedirectMode.FOLLOW, "manual": types.RedirectMode.MANUAL, "error": types.RedirectMode.ERROR}
+    wit_req = types.Request(method=(method or "GET").upper(), url=url, headers=h.items(), body=_to_bytes(body))
+    try:
+        resp = outbound.fetch(wit_req, types.FetchOptions(redirect=modes.get(redirect, types.RedirectMode.FOLLOW)))
+    except Exception as e:  # componentize_py_types.Err carries the message
+        raise RuntimeError(getattr(e, "value", str(e))) from None
+    r = Response(resp.body if resp.status not in (101, 204, 205, 304) else None, status=max(resp.status, 200), headers=resp.headers)
+    r.status = resp.status
+    return r
+
+
+class _Binding:
+    """`env.NAME`: each method call goes to the host binding."""
+
+    def __init__(self, name, kind):
+        self._name = name
+        self._kind = kind
+
+    def __getattr__(self, method):
+        if method.startswith("__"):
+            raise AttributeError(method)
+        name = self._name
+
+        async def call(*args):
+            return _binding_call(name, method, list(args))
+
+        return call
+
+    async def fetch(self, resource, method="GET", headers=None, body=None):
+        if self._kind != "service":
+            return await self.__getattr__("fetch")(resource)
+        if isinstance(resource, Request):
+            req = resource
+        else:
+            req = Request(resource, method=method, headers=headers, body=body)
+        out = _binding_call(self._name, "fetch", [{"method": req.method, "url": req.url, "headers": [list(p) for p in req.headers.items()], "body": req._body}])
+        r = Response(out.get("body") or None, status=max(int(out["status"]), 200), headers=[tuple(p) for p in out.get("headers", [])])
+        r.status = int(out["status"])
+        return r
+
+
+def _binding_call(name, method, args):
+    try:
+        out = _bindings.call(name, method, _json.dumps(_wire.encode(args)))
+    except Exception as e:
+        raise RuntimeError(getattr(e, "value", str(e))) from None
+    return _wire.decode(_json.loads(out))
+
+
+class Env:
+    """`self.env`: plain values as attributes (and items), plus bindings."""
+
+    def __init__(self, values, bindings):
+        self._values = dict(values)
+        for name, kind in bindings:
+            self._values[name] = _Binding(name, kind)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"env has no {name!r}") from None
+
+    def __getitem__(self, name):
+        return self._values[name]
+
+    def __contains__(self, name):
+        return name in self._values
+
+    def get(self, name, default=None):
+        return self._values.get(name, default)
+
+
+__all__ = ["WorkerEntrypoint", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
+_ = _urlsplit

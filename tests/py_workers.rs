@@ -1,0 +1,305 @@
+//! Python dynamic workers, end to end: tests/workers/py/ through the same
+//! Runtime, limits, bindings and tails as JS.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use isolet::{
+    Binding, BindingSpec, BoxFuture, Error, Limits, ModuleSource, Outcome, Request, Runtime,
+    TraceEvent, Value, WorkerCode,
+};
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/workers/py");
+
+fn py(files: &[&str]) -> WorkerCode {
+    let mut code = WorkerCode::new(files[0].rsplit('/').next().unwrap().to_string())
+        .compatibility_date("2025-06-01");
+    let base = files[0]
+        .rsplit_once('/')
+        .map(|(d, _)| format!("{d}/"))
+        .unwrap_or_default();
+    for f in files {
+        let src = std::fs::read_to_string(format!("{DIR}/{f}")).unwrap();
+        let name = f.strip_prefix(&base).unwrap_or(f).to_string();
+        code.modules.insert(name, ModuleSource::Python(src));
+    }
+    code
+}
+
+struct Room(Mutex<Vec<Value>>);
+
+impl Binding for Room {
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        args: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Value, String>> {
+        Box::pin(async move {
+            match method {
+                "post" => {
+                    let mut m = self.0.lock().unwrap();
+                    m.extend(args);
+                    Ok(Value::from(m.len() as u32))
+                }
+                other => Err(format!("no method {other}")),
+            }
+        })
+    }
+}
+
+struct Fixture {
+    rt: Runtime,
+    traces: Arc<Mutex<Vec<TraceEvent>>>,
+}
+
+async fn fixture() -> &'static Fixture {
+    static F: OnceCell<Fixture> = OnceCell::const_new();
+    F.get_or_init(|| async {
+        let traces: Arc<Mutex<Vec<TraceEvent>>> = Arc::default();
+        let t = traces.clone();
+        let rt = Runtime::builder()
+            .capability("room", Arc::new(Room(Mutex::new(Vec::new()))))
+            .tail_sink(Arc::new(move |e: &TraceEvent| {
+                t.lock().unwrap().push(e.clone())
+            }))
+            .build()
+            .await
+            .unwrap();
+        Fixture { rt, traces }
+    })
+    .await
+}
+
+fn traces_of(f: &Fixture, id: &str) -> Vec<TraceEvent> {
+    f.traces
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.worker_id.as_deref() == Some(id))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn hello_fetch() {
+    let f = fixture().await;
+    let w = f.rt.load(py(&["hello.py"])).await.unwrap();
+    let r = w
+        .fetch(Request::post("https://py.test/x?y=1", ""))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "hello from python: POST https://py.test/x?y=1");
+    assert_eq!(r.header("content-type"), Some("text/plain;charset=UTF-8"));
+}
+
+#[tokio::test]
+async fn json_api() {
+    let f = fixture().await;
+    let w = f.rt.load(py(&["json_api.py"])).await.unwrap();
+    let r = w
+        .fetch(Request::post(
+            "https://py.test/sum",
+            r#"{"numbers":[1,2,3]}"#,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.json().unwrap(), json!({"sum": 6, "count": 3}));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        w.fetch(Request::post("https://py.test/sum", r#"{"numbers":1}"#))
+            .await
+            .unwrap()
+            .status,
+        400
+    );
+    assert_eq!(
+        w.fetch(Request::get("https://py.test/nope"))
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn rpc_env_and_capability_binding() {
+    let f = fixture().await;
+    let code = py(&["rpc.py"])
+        .env_var("STORE", "north")
+        .binding("CHAT_ROOM", BindingSpec::Capability("room".into()));
+    let w = f.rt.load(code).await.unwrap();
+    assert_eq!(
+        w.fetch(Request::get("https://py.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "store north"
+    );
+    let ep = w.entrypoint(None);
+    assert_eq!(
+        ep.call("add", vec![2.into(), 40.into()]).await.unwrap(),
+        Value::Number(42.0)
+    );
+    let d = ep
+        .call(
+            "describe",
+            vec![
+                Value::from(json!([1, 2, 3])),
+                Value::Set(vec!["b".into(), "a".into()]),
+            ],
+        )
+        .await
+        .unwrap();
+    let Value::Object(o) = d else { panic!("{d:?}") };
+    assert_eq!(o["count"], Value::Number(3.0));
+    assert_eq!(o["tags"], Value::from(json!(["a", "b"])));
+    assert_eq!(o["when"], Value::Date(Some(1_735_776_000_000.0)));
+    let g = ep.call("greet", vec!["ada".into()]).await.unwrap();
+    assert_eq!(
+        g.as_json().unwrap(),
+        json!({"greeting": "hi ada", "posted": 1.0})
+    );
+    for bad in ["_private", "nope", "fetch"] {
+        let err = ep.call(bad, vec![]).await.unwrap_err();
+        assert!(err.to_string().contains(bad), "{bad}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn multi_module_and_state_get_keeps_load_does_not() {
+    let f = fixture().await;
+    let code = || {
+        py(&["app/main.py", "app/helpers.py", "app/pkg/math_utils.py"]).env_var("NAME", "isolet")
+    };
+    for expected in ["ISOLET! 42 n=1", "ISOLET! 42 n=2"] {
+        let w = f.rt.get("py-app", code).await.unwrap();
+        assert_eq!(
+            w.fetch(Request::get("https://py.test/"))
+                .await
+                .unwrap()
+                .text(),
+            expected
+        );
+    }
+    for _ in 0..2 {
+        let w = f.rt.load(code()).await.unwrap();
+        assert_eq!(
+            w.fetch(Request::get("https://py.test/"))
+                .await
+                .unwrap()
+                .text(),
+            "ISOLET! 42 n=1"
+        );
+    }
+}
+
+#[tokio::test]
+async fn stdlib_print_and_logging_go_to_tails() {
+    let f = fixture().await;
+    let w = f.rt.get("py-stdlib", || py(&["stdlib.py"])).await.unwrap();
+    let r = w
+        .fetch(Request::post(
+            "https://py.test/",
+            "the cat and the hat and the bat",
+        ))
+        .await
+        .unwrap();
+    let body = r.json().unwrap();
+    assert_eq!(
+        body["summary"],
+        json!({"words": 8, "top": "the", "mean_len": 3})
+    );
+    use sha2::Digest;
+    let expected = hex::encode(sha2::Sha256::digest(b"the cat and the hat and the bat"));
+    assert_eq!(body["sha256"], expected.as_str());
+    assert_eq!(body["b64"], "aXNvbGV0");
+    assert_eq!(body["uuid_version"], 4);
+    assert_eq!(body["decimal"], "0.3");
+    let logs: Vec<(isolet::LogLevel, String)> = traces_of(f, "py-stdlib")
+        .iter()
+        .flat_map(|e| e.logs.iter().map(|l| (l.level, l.message.clone())))
+        .collect();
+    assert!(
+        logs.contains(&(isolet::LogLevel::Log, "counted 8 words".into())),
+        "{logs:?}"
+    );
+    assert!(
+        logs.contains(&(isolet::LogLevel::Warn, "top word is the".into())),
+        "{logs:?}"
+    );
+}
+
+#[tokio::test]
+async fn exceptions_have_python_tracebacks_in_tails() {
+    let f = fixture().await;
+    let w = f.rt.get("py-bad", || py(&["bad.py"])).await.unwrap();
+    let Error::Script(e) = w.fetch(Request::get("https://py.test/")).await.unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(e.name, "JSONDecodeError");
+    assert!(
+        e.stack.contains("Traceback") && e.stack.contains("bad.py") && e.stack.contains("in parse"),
+        "{}",
+        e.stack
+    );
+    let Error::Script(m) = w
+        .fetch(Request::get("https://py.test/missing"))
+        .await
+        .unwrap_err()
+    else {
+        panic!()
+    };
+    assert_eq!(m.name, "ModuleNotFoundError");
+    assert!(m.message.contains("not_a_module"), "{}", m.message);
+    let last = traces_of(f, "py-bad").last().cloned().unwrap();
+    assert_eq!(last.outcome, Outcome::Exception);
+    assert!(last.exceptions[0].stack.contains("Traceback"));
+}
+
+#[tokio::test]
+async fn infinite_loop_and_memory_bomb_are_stopped_and_the_runtime_still_serves() {
+    let f = fixture().await;
+    let looping = py(&["bad.py"]).limits(Limits::new().fuel(200_000_000));
+    let w = f.rt.load(looping).await.unwrap();
+    let err = w
+        .fetch(Request::get("https://py.test/loop"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::CpuLimitExceeded { .. }), "{err:?}");
+    assert!(matches!(
+        w.fetch(Request::get("https://py.test/")).await.unwrap_err(),
+        Error::Discarded
+    ));
+
+    let deadline = py(&["bad.py"]).limits(
+        Limits::new()
+            .fuel(u64::MAX / 2)
+            .timeout(Duration::from_millis(300)),
+    );
+    let w = f.rt.load(deadline).await.unwrap();
+    assert!(matches!(
+        w.fetch(Request::get("https://py.test/loop"))
+            .await
+            .unwrap_err(),
+        Error::Timeout(_)
+    ));
+
+    let w = f.rt.load(py(&["bad.py"])).await.unwrap();
+    let err = w
+        .fetch(Request::get("https://py.test/bomb"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MemoryLimitExceeded { .. }), "{err:?}");
+
+    let ok = f.rt.load(py(&["hello.py"])).await.unwrap();
+    assert_eq!(
+        ok.fetch(Request::get("https://py.test/"))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+}
