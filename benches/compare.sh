@@ -27,6 +27,7 @@ cargo bench --locked --bench startup -- --warm-up-time 1 --measurement-time "$mt
 
 echo "== density" >&2
 cargo bench --locked --bench density -- --bench 100 1000 10000 >"$out/density.jsonl" 2>"$out/density.err"
+cargo bench --locked --bench density -- --bench --py 100 1000 >>"$out/density.jsonl" 2>>"$out/density.err"
 
 echo "== workerd Worker Loader" >&2
 node benches/v8/run.mjs 8911 8912 >"$out/v8.json"

@@ -35,6 +35,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio");
+    let py = std::env::args().any(|a| a == "--py");
     for n in counts {
         tokio.block_on(async {
             let runtime = Runtime::builder()
@@ -51,9 +52,17 @@ fn main() {
             let start = Instant::now();
             let mut held = Vec::with_capacity(n);
             for i in 0..n {
-                let code = WorkerCode::js(format!(
-                    "let hits = 0; export default {{ fetch() {{ hits++; return new Response('worker {i} ' + hits) }} }}"
-                ));
+                let code = if py {
+                    WorkerCode::new("main.py")
+                        .module("main.py", isolet::ModuleSource::Python(format!(
+                            "from workers import Response, WorkerEntrypoint\nHITS = [0]\nclass Default(WorkerEntrypoint):\n    async def fetch(self, request):\n        HITS[0] += 1\n        return Response('worker {i} ' + str(HITS[0]))\n"
+                        )))
+                        .compatibility_date("2025-06-01")
+                } else {
+                    WorkerCode::js(format!(
+                        "let hits = 0; export default {{ fetch() {{ hits++; return new Response('worker {i} ' + hits) }} }}"
+                    ))
+                };
                 let w = runtime.get(&format!("w{i}"), || code).await.expect("create");
                 // Each worker has served one request: it is live, not just allocated.
                 w.fetch(Request::get("https://d.test/")).await.expect("fetch");
@@ -63,7 +72,8 @@ fn main() {
             let after = rss_anon_kib();
             let per_worker_kib = (after.saturating_sub(before)) as f64 / n as f64;
             println!(
-                "{{\"kind\":\"js\",\"n\":{n},\"rss_anon_per_worker_kib\":{per_worker_kib:.1},\"create_us_per_worker\":{:.1},\"total_ms\":{:.1}}}",
+                "{{\"kind\":\"{}\",\"n\":{n},\"rss_anon_per_worker_kib\":{per_worker_kib:.1},\"create_us_per_worker\":{:.1},\"total_ms\":{:.1}}}",
+                if py { "py" } else { "js" },
                 elapsed.as_secs_f64() * 1e6 / n as f64,
                 elapsed.as_secs_f64() * 1e3
             );

@@ -172,5 +172,31 @@ fn more(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, startup, startup_keep_resident, more);
+/// Python hello: a fresh instance per iteration.
+fn python(c: &mut Criterion) {
+    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let runtime = tokio.block_on(Runtime::builder().build()).expect("runtime");
+    let code = WorkerCode::new("main.py")
+        .module(
+            "main.py",
+            isolet::ModuleSource::Python(
+                "from workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    async def fetch(self, request):\n        return Response('hello ' + request.url)\n".into(),
+            ),
+        )
+        .compatibility_date("2025-06-01");
+    c.bench_function("py_hello_cold_load_first_fetch", |b| {
+        b.to_async(&tokio).iter(|| async {
+            let w = runtime.load(code.clone()).await.expect("load");
+            w.fetch(Request::get("https://bench.test/")).await.expect("fetch");
+        })
+    });
+    let warm = tokio.block_on(runtime.get("py-warm", || code.clone())).expect("warm");
+    c.bench_function("py_hello_warm_fetch", |b| {
+        b.to_async(&tokio).iter(|| async {
+            warm.fetch(Request::get("https://bench.test/")).await.expect("fetch");
+        })
+    });
+}
+
+criterion_group!(benches, startup, startup_keep_resident, more, python);
 criterion_main!(benches);
