@@ -174,7 +174,10 @@ fn more(c: &mut Criterion) {
 
 /// Python hello: a fresh instance per iteration.
 fn python(c: &mut Criterion) {
-    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     let runtime = tokio.block_on(Runtime::builder().build()).expect("runtime");
     let code = WorkerCode::new("main.py")
         .module(
@@ -187,13 +190,19 @@ fn python(c: &mut Criterion) {
     c.bench_function("py_hello_cold_load_first_fetch", |b| {
         b.to_async(&tokio).iter(|| async {
             let w = runtime.load(code.clone()).await.expect("load");
-            w.fetch(Request::get("https://bench.test/")).await.expect("fetch");
+            w.fetch(Request::get("https://bench.test/"))
+                .await
+                .expect("fetch");
         })
     });
-    let warm = tokio.block_on(runtime.get("py-warm", || code.clone())).expect("warm");
+    let warm = tokio
+        .block_on(runtime.get("py-warm", || code.clone()))
+        .expect("warm");
     c.bench_function("py_hello_warm_fetch", |b| {
         b.to_async(&tokio).iter(|| async {
-            warm.fetch(Request::get("https://bench.test/")).await.expect("fetch");
+            warm.fetch(Request::get("https://bench.test/"))
+                .await
+                .expect("fetch");
         })
     });
 }

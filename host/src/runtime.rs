@@ -22,6 +22,9 @@ use crate::outbound::{Forwarder, OutboundPolicy};
 use crate::state::HostState;
 use crate::tail::{Sinks, TailSink};
 
+/// Address space a pool may reserve before slots shrink to the memory limit.
+const SMALL_POOL_BUDGET: u64 = 32 << 40;
+
 /// How often the epoch advances; wall-clock deadlines are measured in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
@@ -96,7 +99,7 @@ impl Default for RuntimeBuilder {
     fn default() -> Self {
         RuntimeBuilder {
             cache_dir: engine::default_cache_dir(),
-            max_instances: 1_000,
+            max_instances: 500,
             max_warm_workers: 256,
             bytecode_cache_entries: 4_096,
             max_memory_bytes: DEFAULT_MEMORY_BYTES,
@@ -120,7 +123,9 @@ impl RuntimeBuilder {
     }
 
     /// Most live instances at once (one-shot and warm together); sizes the
-    /// pooling allocator. Default 1,000.
+    /// pooling allocator. Default 500. Above ~4,000 the pool's memory slots
+    /// shrink from 4 GiB reservations to `max_memory_bytes` (denser, with
+    /// explicit bounds checks).
     pub fn max_instances(mut self, n: u32) -> Self {
         self.max_instances = n.max(1);
         self
@@ -237,13 +242,13 @@ impl RuntimeBuilder {
         let n = self.max_instances;
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n)
-            .total_core_instances(n.saturating_mul(8))
+            .total_core_instances(n.saturating_mul(32))
             // The Python engine (CPython, dynamically linked inside the
             // component) has many core instances and tables.
             .max_core_instances_per_component(64)
             .total_memories(n.saturating_mul(2))
             .max_memories_per_component(4)
-            .total_tables(n.saturating_mul(8))
+            .total_tables(n.saturating_mul(16))
             .max_tables_per_component(64)
             .table_elements(100_000)
             .max_component_instance_size(1 << 20)
@@ -256,14 +261,20 @@ impl RuntimeBuilder {
         config
             .consume_fuel(true)
             .epoch_interruption(true)
-            .memory_init_cow(true)
-            // Reserve only what a worker may use (plus a small guard) instead
-            // of 4 GiB + guard per slot: tens of thousands of slots must fit
-            // in the address space. Costs explicit bounds checks.
-            .memory_reservation(self.max_memory_bytes)
-            .memory_guard_size(2 << 20)
-            .memory_reservation_for_growth(0)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            .memory_init_cow(true);
+        // Wasmtime's default 4 GiB (+ guard) reservation per memory slot lets
+        // compiled code skip bounds checks, but costs address space: past
+        // SMALL_POOL_BUDGET of it, reserve only what a worker may use (plus a
+        // small guard) so tens of thousands of slots fit, at the price of
+        // explicit bounds checks (~20-30% slower guest code).
+        let slots = u64::from(n) * 2;
+        if slots.saturating_mul((4 << 30) + (32 << 20)) > SMALL_POOL_BUDGET {
+            config
+                .memory_reservation(self.max_memory_bytes)
+                .memory_guard_size(2 << 20)
+                .memory_reservation_for_growth(0);
+        }
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         if std::env::var_os("ISOLET_PERFMAP").is_some() {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
@@ -304,7 +315,7 @@ impl Runtime {
         }
     }
 
-    /// A builder with defaults: 1,000 instances, 256 warm workers, 128 MiB /
+    /// A builder with defaults: 500 instances, 256 warm workers, 128 MiB /
     /// 2e9 fuel / 30 s limits, the default cache directory.
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::default()
