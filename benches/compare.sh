@@ -47,10 +47,15 @@ token=$(cat "$data/admin-token")
 hello_js=$(python3 -c 'import json,sys; print(json.dumps(open("benches/v8/hello.js").read()))')
 curl -sf -X PUT 127.0.0.1:8921/workers/hello -H "authorization: Bearer $token" \
   -d "{\"mainModule\":\"hello.js\",\"compatibilityDate\":\"2025-06-01\",\"modules\":{\"hello.js\":$hello_js}}" >/dev/null
+printf '{"code":{"mainModule":"hello.js","compatibilityDate":"2025-06-01","modules":{"hello.js":%s}}}' "$hello_js" >"$out/run-body.json"
+curl -sf -X POST 127.0.0.1:8921/run -H "authorization: Bearer $token" --data-binary @"$out/run-body.json" >/dev/null \
+  || { echo "POST /run does not answer 200" >&2; exit 1; }
 cat >"$out/run.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["authorization"] = "Bearer $token"
-wrk.body = '{"code":{"mainModule":"hello.js","compatibilityDate":"2025-06-01","modules":{"hello.js":$hello_js}}}'
+local f = assert(io.open("$out/run-body.json", "r"))
+wrk.body = f:read("*a")
+f:close()
 LUA
 : >"$out/wrk.txt"
 for c in 1 10 50; do

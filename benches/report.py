@@ -34,8 +34,10 @@ def wrk_sections():
             v = float(m.group(1))
             return {"us": v / 1000, "ms": v, "s": v * 1000}[m.group(2)]
 
+        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", body)
         sections[title.strip()] = {
-            "rps": float(rps.group(1)) if rps else None,
+            # A run with error responses measures the errors, not the server.
+            "rps": float(rps.group(1)) if rps and not errors else None,
             "p50": ms(p50),
             "p99": ms(p99),
             "max": ms(mx),

@@ -303,3 +303,18 @@ async fn infinite_loop_and_memory_bomb_are_stopped_and_the_runtime_still_serves(
         200
     );
 }
+
+#[tokio::test]
+async fn outbound_fetch_goes_through_the_policy() {
+    let f = fixture().await;
+    let w = f.rt.get("py-fetch", || py(&["fetcher.py"])).await.unwrap();
+    let r = w.fetch(Request::get("https://py.test/")).await.unwrap();
+    assert_eq!(r.status, 502);
+    assert!(
+        r.text().contains("no outbound network access"),
+        "{}",
+        r.text()
+    );
+    let t = traces_of(f, "py-fetch");
+    assert_eq!(t.last().unwrap().outbound[0].decision, "denied");
+}

@@ -517,3 +517,36 @@ async fn host_based_routing_with_a_domain() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn default_outbound_applies_when_code_does_not_set_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.default_outbound = isolet::Outbound::GatewayPolicy("none-registered".into());
+    })
+    .await;
+    let t = Some(s.token.as_str());
+    let src = "export default { async fetch() { try { await fetch('https://x.test/') } catch (e) { return new Response(e.message) } } }";
+    send("PUT", &s.url("/workers/d"), t, code(src)).await;
+    let stored = send("GET", &s.url("/workers/d"), t, "").await.json();
+    assert_eq!(
+        stored["globalOutbound"],
+        json!({"gateway": {"policy": "none-registered"}})
+    );
+    assert!(
+        send("GET", &s.url("/w/d/"), None, "")
+            .await
+            .text()
+            .contains("no outbound policy named")
+    );
+    // An explicit null keeps the worker denied.
+    let explicit = json!({"mainModule": "main.js", "modules": {"main.js": src}, "compatibilityDate": "2025-06-01", "globalOutbound": null});
+    send("PUT", &s.url("/workers/e"), t, explicit.to_string()).await;
+    assert!(
+        send("GET", &s.url("/w/e/"), None, "")
+            .await
+            .text()
+            .contains("no outbound network access")
+    );
+    s.shutdown().await;
+}

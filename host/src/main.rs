@@ -70,6 +70,7 @@ enum Command {
     ///   isolet run examples/hello.js
     ///   isolet run app.js util.js --path /api/items --method POST --data '{"a":1}'
     ///   isolet run worker.js --header 'x-token: abc' --include
+    ///   isolet run worker.py            (or --py for Python files with other names)
     Run {
         /// The main module, then any other modules it imports (by file name).
         #[arg(required = true)]
@@ -92,6 +93,9 @@ enum Command {
         /// The compatibility date (default: today).
         #[arg(long)]
         compatibility_date: Option<String>,
+        /// Treat the files as Python modules whatever their extension.
+        #[arg(long)]
+        py: bool,
     },
 }
 
@@ -148,6 +152,7 @@ async fn main() -> ExitCode {
             data,
             include,
             compatibility_date,
+            py,
         } => {
             init_logging(isolet::LogFormat::Text);
             run(
@@ -158,6 +163,7 @@ async fn main() -> ExitCode {
                 data,
                 include,
                 compatibility_date,
+                py,
             )
             .await
             .map_err(|e| e.to_string())
@@ -367,8 +373,18 @@ async fn run(
     data: Option<String>,
     include: bool,
     compatibility_date: Option<String>,
+    py: bool,
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut code = code_from_files(&files)?;
+    if py {
+        for (_, module) in code.modules.iter_mut() {
+            if let ModuleSource::Esm(src) | ModuleSource::CommonJs(src) | ModuleSource::Text(src) =
+                module
+            {
+                *module = ModuleSource::Python(std::mem::take(src));
+            }
+        }
+    }
     if let Some(date) = compatibility_date {
         code.compatibility_date = date;
     }

@@ -51,6 +51,9 @@ pub struct ServerConfig {
     pub max_instances: u32,
     /// Default limits for workers that set none.
     pub limits: Limits,
+    /// `globalOutbound` for uploaded code that does not set it (JSON form as
+    /// in WorkerCode, e.g. `"inherit"`). Default: deny.
+    pub default_outbound: crate::outbound::Outbound,
     /// Largest request body accepted, in bytes. Default 10 MiB.
     pub max_body_bytes: usize,
     /// Largest request head (request line + headers), in bytes. Default 64 KiB.
@@ -77,6 +80,7 @@ impl Default for ServerConfig {
             max_warm_workers: 1_000,
             max_instances: 2_000,
             limits: Limits::new(),
+            default_outbound: crate::outbound::Outbound::Deny,
             max_body_bytes: 10 << 20,
             max_header_bytes: 64 << 10,
             worker_concurrency: 64,

@@ -278,17 +278,24 @@ async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> Ht
             format!("worker id {id:?} must be 1-63 of [A-Za-z0-9_-], starting alphanumeric"),
         );
     }
-    let code: WorkerCode = match read_json(
-        state,
-        req,
-        "invalid worker code",
-        "the body is not a WorkerCode",
-    )
-    .await
+    let raw: Json = match read_json(state, req, "invalid worker code", "the body is not JSON").await
     {
         Ok(c) => c,
         Err(r) => return r,
     };
+    let sets_outbound = raw.get("globalOutbound").is_some();
+    let mut code: WorkerCode = match serde_json::from_value(raw) {
+        Ok(c) => c,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "invalid worker code", "problems": [format!("the body is not a WorkerCode: {e}")]}),
+            );
+        }
+    };
+    if !sets_outbound {
+        code.global_outbound = state.config.default_outbound.clone();
+    }
     if let Err(problems) = code.validate() {
         return error_response(state, &Error::InvalidCode(problems));
     }
