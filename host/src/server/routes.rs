@@ -431,6 +431,16 @@ async fn worker(state: &State, id: &str) -> Result<crate::Worker, HttpResponse> 
     }
 }
 
+/// A concurrency slot for worker `id`, then the worker itself.
+async fn slot_and_worker(
+    state: &State,
+    id: &str,
+) -> Result<(tokio::sync::OwnedSemaphorePermit, crate::Worker), HttpResponse> {
+    let permit = acquire(state, id).await?;
+    let worker = worker(state, id).await?;
+    Ok((permit, worker))
+}
+
 fn to_worker_request(parts: &http::request::Parts, path_and_query: &str, body: Bytes) -> Request {
     let host = parts
         .headers
@@ -481,12 +491,8 @@ async fn invoke(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let _permit = match acquire(state, id).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let w = match worker(state, id).await {
-        Ok(w) => w,
+    let (_permit, w) = match slot_and_worker(state, id).await {
+        Ok(pw) => pw,
         Err(r) => return r,
     };
     match w
@@ -533,12 +539,8 @@ async fn rpc(
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad wire value: {e}")),
     };
-    let _permit = match acquire(state, id).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let w = match worker(state, id).await {
-        Ok(w) => w,
+    let (_permit, w) = match slot_and_worker(state, id).await {
+        Ok(pw) => pw,
         Err(r) => return r,
     };
     let ep = if entrypoint == "default" {
