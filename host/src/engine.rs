@@ -32,6 +32,48 @@ pub(crate) mod wit {
     });
 }
 
+// Conversions between the WIT records and the crate's public types.
+impl From<wit::isolet::worker::types::Request> for crate::http::Request {
+    fn from(r: wit::isolet::worker::types::Request) -> Self {
+        crate::http::Request {
+            method: r.method,
+            url: r.url,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+impl From<wit::isolet::worker::types::Response> for crate::http::Response {
+    fn from(r: wit::isolet::worker::types::Response) -> Self {
+        crate::http::Response {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+impl From<crate::http::Response> for wit::isolet::worker::types::Response {
+    fn from(r: crate::http::Response) -> Self {
+        wit::isolet::worker::types::Response {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+impl From<wit::isolet::worker::types::ScriptError> for crate::error::ScriptError {
+    fn from(e: wit::isolet::worker::types::ScriptError) -> Self {
+        crate::error::ScriptError {
+            name: e.name,
+            message: e.message,
+            stack: e.stack,
+        }
+    }
+}
+
 /// Adds everything a worker may import to `linker`: WASI (with an empty
 /// context: no files, no env, no sockets; clocks and random only) and
 /// isolet's own interfaces.

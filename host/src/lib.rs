@@ -68,7 +68,7 @@ pub use runtime::{Runtime, RuntimeBuilder, RuntimeStats};
 pub use server::{BoundServer, LogFormat, Server, ServerConfig};
 pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
-    TailSink, TraceEvent, TraceException,
+    TailSink, TraceEvent,
 };
 pub use wire::Value;
 pub use worker::{Entrypoint, Worker};

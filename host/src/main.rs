@@ -20,6 +20,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    #[command(verbatim_doc_comment)]
     /// Run the HTTP host server (admin API, worker invocation, tails, metrics).
     ///
     /// With no options it listens on 127.0.0.1:8787 and keeps data in
@@ -40,6 +41,7 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    #[command(verbatim_doc_comment)]
     /// Upload a worker's files to a running server under an id.
     ///
     /// Examples:
@@ -54,6 +56,7 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    #[command(verbatim_doc_comment)]
     /// Stream a worker's trace events (console output, exceptions, outcomes).
     ///
     /// Example:
@@ -64,6 +67,7 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    #[command(verbatim_doc_comment)]
     /// Load a worker from files, send it one request and print the response.
     ///
     /// Examples:
@@ -71,32 +75,35 @@ enum Command {
     ///   isolet run app.js util.js --path /api/items --method POST --data '{"a":1}'
     ///   isolet run worker.js --header 'x-token: abc' --include
     ///   isolet run worker.py            (or --py for Python files with other names)
-    Run {
-        /// The main module, then any other modules it imports (by file name).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// The request path (and query).
-        #[arg(long, default_value = "/")]
-        path: String,
-        /// The request method.
-        #[arg(long, short = 'X', default_value = "GET")]
-        method: String,
-        /// A request header, `name: value` (repeatable).
-        #[arg(long = "header", short = 'H')]
-        headers: Vec<String>,
-        /// The request body.
-        #[arg(long, short = 'd')]
-        data: Option<String>,
-        /// Print the status line and headers before the body.
-        #[arg(long, short = 'i')]
-        include: bool,
-        /// The compatibility date (default: today).
-        #[arg(long)]
-        compatibility_date: Option<String>,
-        /// Treat the files as Python modules whatever their extension.
-        #[arg(long)]
-        py: bool,
-    },
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The main module, then any other modules it imports (by file name).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The request path (and query).
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// The request method.
+    #[arg(long, short = 'X', default_value = "GET")]
+    method: String,
+    /// A request header, `name: value` (repeatable).
+    #[arg(long = "header", short = 'H')]
+    headers: Vec<String>,
+    /// The request body.
+    #[arg(long, short = 'd')]
+    data: Option<String>,
+    /// Print the status line and headers before the body.
+    #[arg(long, short = 'i')]
+    include: bool,
+    /// The compatibility date (default: today).
+    #[arg(long)]
+    compatibility_date: Option<String>,
+    /// Treat the files as Python modules whatever their extension.
+    #[arg(long)]
+    py: bool,
 }
 
 #[derive(clap::Args)]
@@ -144,29 +151,9 @@ async fn main() -> ExitCode {
         } => serve(config, listen, data_dir).await,
         Command::Deploy { id, files, server } => deploy(id, files, server).await,
         Command::Tail { id, server } => tail(id, server).await,
-        Command::Run {
-            files,
-            path,
-            method,
-            headers,
-            data,
-            include,
-            compatibility_date,
-            py,
-        } => {
+        Command::Run(args) => {
             init_logging(isolet::LogFormat::Text);
-            run(
-                files,
-                path,
-                method,
-                headers,
-                data,
-                include,
-                compatibility_date,
-                py,
-            )
-            .await
-            .map_err(|e| e.to_string())
+            run(args).await.map_err(|e| e.to_string())
         }
     };
     match result {
@@ -366,14 +353,16 @@ fn print_trace(data: &str) {
 }
 
 async fn run(
-    files: Vec<PathBuf>,
-    path: String,
-    method: String,
-    headers: Vec<String>,
-    data: Option<String>,
-    include: bool,
-    compatibility_date: Option<String>,
-    py: bool,
+    RunArgs {
+        files,
+        path,
+        method,
+        headers,
+        data,
+        include,
+        compatibility_date,
+        py,
+    }: RunArgs,
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut code = code_from_files(&files)?;
     if py {

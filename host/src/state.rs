@@ -135,15 +135,6 @@ impl tail::Host for HostState {
     }
 }
 
-fn to_request(req: types::Request) -> Request {
-    Request {
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: req.body,
-    }
-}
-
 impl outbound::Host for HostState {
     async fn fetch(
         &mut self,
@@ -165,7 +156,7 @@ impl outbound::Host for HostState {
                     Err(e) => Err(e),
                     Ok(()) => {
                         let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
-                        let request = to_request(req);
+                        let request = Request::from(req);
                         match other {
                             Outbound::Forward(cfg) => {
                                 let redirect = match options.redirect {
@@ -213,11 +204,7 @@ impl outbound::Host for HostState {
             status: result.as_ref().ok().map(|r| r.status),
             error: result.as_ref().err().cloned(),
         });
-        result.map(|r| types::Response {
-            status: r.status,
-            headers: r.headers,
-            body: r.body,
-        })
+        result.map(types::Response::from)
     }
 }
 

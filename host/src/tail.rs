@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, ScriptError};
 
 /// Most log entries kept per invocation; later ones are dropped and a
 /// truncation marker is added.
@@ -93,17 +93,6 @@ pub enum EventInfo {
     },
 }
 
-/// An uncaught exception, with its stack.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TraceException {
-    /// The error class name.
-    pub name: String,
-    /// The message.
-    pub message: String,
-    /// The stack trace.
-    pub stack: String,
-}
-
 /// One outbound request an invocation made, and what its policy decided.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -135,7 +124,7 @@ pub struct TraceEvent {
     /// Console output, in order (capped; see [`MAX_LOGS_PER_INVOCATION`]).
     pub logs: Vec<LogEntry>,
     /// Uncaught exceptions.
-    pub exceptions: Vec<TraceException>,
+    pub exceptions: Vec<ScriptError>,
     /// Outbound requests made, with their policy decisions.
     pub outbound: Vec<OutboundRecord>,
     /// Fuel consumed.

@@ -15,7 +15,7 @@ use crate::http::{Request, Response};
 use crate::limits::{Effective, Limits};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::{HostState, WorkerEnv};
-use crate::tail::{EventInfo, Outcome, TraceEvent, TraceException, now_ms};
+use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
 use crate::wire::Value;
 
 /// A handle to a loaded worker. Cheap to clone; calls on one worker run one
@@ -289,11 +289,7 @@ impl Worker {
             Ok(Ok(Err(_))) if memory_hit => Err(Error::MemoryLimitExceeded {
                 limit: limits.memory_bytes,
             }),
-            Ok(Ok(Err(e))) => Err(Error::Script(ScriptError {
-                name: e.name,
-                message: e.message,
-                stack: e.stack,
-            })),
+            Ok(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
             Ok(Ok(Ok(out))) => Ok(out),
         };
         let logs = instance.store.data_mut().logs.take();
@@ -324,11 +320,7 @@ impl Worker {
         }
 
         let exceptions = match &result {
-            Err(Error::Script(e)) => vec![TraceException {
-                name: e.name.clone(),
-                message: e.message.clone(),
-                stack: e.stack.clone(),
-            }],
+            Err(Error::Script(e)) => vec![e.clone()],
             _ => Vec::new(),
         };
         let trace = TraceEvent {
@@ -390,11 +382,7 @@ impl Entrypoint<'_> {
             )
             .await;
         let result = result.and_then(|out| match out {
-            Output::Fetch(r) => Ok(Response {
-                status: r.status,
-                headers: r.headers,
-                body: r.body,
-            }),
+            Output::Fetch(r) => Ok(Response::from(r)),
             _ => Err(Error::Engine(
                 "fetch returned the wrong kind of result".into(),
             )),

@@ -228,47 +228,54 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Maps a runtime error to an HTTP response.
-fn error_response(state: &State, e: &Error) -> HttpResponse {
+/// The status and JSON body a runtime error maps to.
+fn error_body(state: &State, e: &Error) -> (StatusCode, Json) {
     match e {
-        Error::InvalidCode(problems) => json_response(
+        Error::InvalidCode(problems) => (
             StatusCode::BAD_REQUEST,
-            &json!({"error": "invalid worker code", "problems": problems}),
+            json!({"error": "invalid worker code", "problems": problems}),
         ),
-        Error::InvalidRequest(m) => error(StatusCode::BAD_REQUEST, m.clone()),
+        Error::InvalidRequest(m) => (StatusCode::BAD_REQUEST, json!({"error": m})),
         Error::Script(s) => {
             let mut body = json!({"error": s.to_string(), "name": s.name, "message": s.message});
             if state.config.debug {
                 body["stack"] = json!(s.stack);
             }
-            json_response(StatusCode::INTERNAL_SERVER_ERROR, &body)
+            (StatusCode::INTERNAL_SERVER_ERROR, body)
         }
-        Error::CpuLimitExceeded { fuel } => json_response(
+        Error::CpuLimitExceeded { fuel } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            &json!({"error": e.to_string(), "limit": "cpu", "fuel": fuel}),
+            json!({"error": e.to_string(), "limit": "cpu", "fuel": fuel}),
         ),
-        Error::MemoryLimitExceeded { limit } => json_response(
+        Error::MemoryLimitExceeded { limit } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            &json!({"error": e.to_string(), "limit": "memory", "bytes": limit}),
+            json!({"error": e.to_string(), "limit": "memory", "bytes": limit}),
         ),
-        Error::Timeout(t) => json_response(
+        Error::Timeout(t) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            &json!({"error": e.to_string(), "limit": "wall_time", "ms": t.as_millis() as u64}),
+            json!({"error": e.to_string(), "limit": "wall_time", "ms": t.as_millis() as u64}),
         ),
-        Error::Capacity(_) | Error::Discarded => {
-            let mut r = json_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &json!({"error": e.to_string()}),
-            );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            r
-        }
-        _ => json_response(
+        Error::Capacity(_) | Error::Discarded => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": e.to_string()}),
+        ),
+        _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"error": e.to_string()}),
+            json!({"error": e.to_string()}),
         ),
     }
+}
+
+/// Maps a runtime error to an HTTP response (with Retry-After when the
+/// runtime is only out of capacity).
+fn error_response(state: &State, e: &Error) -> HttpResponse {
+    let (status, body) = error_body(state, e);
+    let mut r = json_response(status, &body);
+    if matches!(e, Error::Capacity(_) | Error::Discarded) {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
 }
 
 async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> HttpResponse {
@@ -643,15 +650,9 @@ async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
             )
         }
         Err(e) => {
-            let mut r = error_response(state, &e);
-            // Keep the status mapping, add the trace.
-            let status = r.status();
-            let mut body = json!({"error": e.to_string(), "trace": trace_json(&trace)});
-            if let Error::InvalidCode(p) = &e {
-                body["problems"] = json!(p);
-            }
-            r = json_response(status, &body);
-            r
+            let (status, mut body) = error_body(state, &e);
+            body["trace"] = trace_json(&trace);
+            json_response(status, &body)
         }
     }
 }
