@@ -576,3 +576,97 @@ async fn the_worker_gets_no_filesystem_env_or_network() {
         "{body}"
     );
 }
+
+/// A capability that holds each caller for a moment and records how many
+/// callers were inside at once.
+#[derive(Default)]
+struct Gate {
+    inside: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl isolet::Binding for Gate {
+    fn call<'a>(
+        &'a self,
+        _method: &'a str,
+        _args: Vec<isolet::Value>,
+    ) -> isolet::BoxFuture<'a, Result<isolet::Value, String>> {
+        use std::sync::atomic::Ordering;
+        Box::pin(async move {
+            let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            self.inside.fetch_sub(1, Ordering::SeqCst);
+            Ok(isolet::Value::Null)
+        })
+    }
+}
+
+async fn pooled_runtime(instances: usize) -> (Runtime, Arc<Gate>) {
+    let gate = Arc::new(Gate::default());
+    let rt = Runtime::builder()
+        .instances_per_worker(instances)
+        .capability("gate", gate.clone())
+        .build()
+        .await
+        .unwrap();
+    (rt, gate)
+}
+
+fn pooled_code() -> WorkerCode {
+    worker_code("pooled.js").binding("GATE", isolet::BindingSpec::Capability("gate".into()))
+}
+
+async fn pooled_fetch(w: &isolet::Worker) -> serde_json::Value {
+    w.fetch(Request::get("https://pool.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn overlapping_requests_to_a_warm_worker_get_their_own_instances() {
+    let (rt, gate) = pooled_runtime(2).await;
+    let w = rt.get("pooled", pooled_code).await.unwrap();
+    let (a, b, c) = tokio::join!(pooled_fetch(&w), pooled_fetch(&w), pooled_fetch(&w));
+    assert_eq!(
+        gate.most.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "two instances ran at once, never three"
+    );
+    let ids: std::collections::BTreeSet<String> = [&a, &b, &c]
+        .iter()
+        .map(|v| v["instance"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{a} {b} {c}");
+    assert_eq!(rt.stats().live_instances, 2);
+
+    // Requests that do not overlap stay on the most recently used instance
+    // (its module state carries over).
+    let first = pooled_fetch(&w).await;
+    let second = pooled_fetch(&w).await;
+    assert_eq!(first["instance"], second["instance"]);
+    assert_eq!(
+        second["served"].as_u64().unwrap(),
+        first["served"].as_u64().unwrap() + 1
+    );
+}
+
+#[tokio::test]
+async fn one_instance_per_worker_serializes_its_requests() {
+    let (rt, gate) = pooled_runtime(1).await;
+    let w = rt.get("serial", pooled_code).await.unwrap();
+    let (a, b) = tokio::join!(pooled_fetch(&w), pooled_fetch(&w));
+    assert_eq!(gate.most.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(a["instance"], b["instance"]);
+    let mut served = [a["served"].as_u64().unwrap(), b["served"].as_u64().unwrap()];
+    served.sort();
+    assert_eq!(served, [1, 2]);
+    // A one-shot worker is always a single instance.
+    let (rt2, gate2) = pooled_runtime(4).await;
+    let once = rt2.load(pooled_code()).await.unwrap();
+    let (a, b) = tokio::join!(pooled_fetch(&once), pooled_fetch(&once));
+    assert_eq!(a["instance"], b["instance"]);
+    assert_eq!(gate2.most.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use isolet::{
     Binding, BindingSpec, BoxFuture, ForwardConfig, Limits, ModuleSource, Outbound,

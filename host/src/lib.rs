@@ -48,6 +48,7 @@ mod code;
 mod engine;
 mod error;
 mod http;
+mod instance;
 mod limits;
 mod loader;
 mod outbound;

@@ -73,13 +73,15 @@ impl Runtime {
     /// # Ok(()) }
     /// ```
     pub async fn load(&self, code: WorkerCode) -> Result<Worker> {
-        Worker::create(self.inner.clone(), None, &code).await
+        Worker::create(self.inner.clone(), None, code, 1).await
     }
 
     /// The warm worker with this `id`, creating it from `code()` on a miss.
     /// The callback runs only when no live worker has the id (first use,
     /// eviction, or after the previous one was discarded). Module state
-    /// (globals) persists across requests to the same warm worker.
+    /// (globals) persists across requests that do not overlap; overlapping
+    /// requests may be served by more instances of the same code (see
+    /// [`Worker`] and [`RuntimeBuilder::instances_per_worker`](crate::RuntimeBuilder::instances_per_worker)).
     ///
     /// ```no_run
     /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
@@ -110,7 +112,13 @@ impl Runtime {
         let worker = slot
             .get_or_try_init(|| async {
                 let code = code().await?;
-                Worker::create(self.inner.clone(), Some(id.to_string()), &code).await
+                Worker::create(
+                    self.inner.clone(),
+                    Some(id.to_string()),
+                    code,
+                    self.inner.instances_per_worker,
+                )
+                .await
             })
             .await?;
         Ok(worker.clone())

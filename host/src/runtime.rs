@@ -57,6 +57,8 @@ pub(crate) struct RuntimeInner {
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
     pub bytecode: BytecodeCache,
+    /// Most instances one warm worker runs at once.
+    pub instances_per_worker: usize,
     pub forwarder: Forwarder,
     pub policies: HashMap<String, Arc<dyn OutboundPolicy>>,
     pub capabilities: HashMap<String, Arc<dyn Binding>>,
@@ -85,6 +87,7 @@ pub struct RuntimeBuilder {
     cache_dir: Option<PathBuf>,
     max_instances: u32,
     max_warm_workers: usize,
+    instances_per_worker: usize,
     bytecode_cache_entries: usize,
     max_memory_bytes: u64,
     keep_resident_bytes: usize,
@@ -101,6 +104,7 @@ impl Default for RuntimeBuilder {
             cache_dir: engine::default_cache_dir(),
             max_instances: 500,
             max_warm_workers: 256,
+            instances_per_worker: std::thread::available_parallelism().map_or(1, |n| n.get()),
             bytecode_cache_entries: 4_096,
             max_memory_bytes: DEFAULT_MEMORY_BYTES,
             keep_resident_bytes: 0,
@@ -134,6 +138,21 @@ impl RuntimeBuilder {
     /// Most warm workers `get` keeps (least recently used are evicted). Default 256.
     pub fn max_warm_workers(mut self, n: usize) -> Self {
         self.max_warm_workers = n.max(1);
+        self
+    }
+
+    /// Most instances one warm worker (`get`) runs at once when calls to it
+    /// overlap; a new instance of the same code is created only when every
+    /// existing one is busy. Default: the number of CPUs. `1` serializes all
+    /// calls to a warm worker on one instance (one shared module state).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> isolet::Result<()> {
+    /// let runtime = isolet::Runtime::builder().instances_per_worker(4).build().await?;
+    /// # drop(runtime); Ok(()) }
+    /// ```
+    pub fn instances_per_worker(mut self, n: usize) -> Self {
+        self.instances_per_worker = n.max(1);
         self
     }
 
@@ -227,6 +246,7 @@ impl RuntimeBuilder {
                 sinks: Arc::new(self.sinks),
                 warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
                 bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+                instances_per_worker: self.instances_per_worker,
                 forwarder: Forwarder::new(),
                 policies: self.policies,
                 capabilities: self.capabilities,
@@ -413,7 +433,7 @@ impl RuntimeInner {
             inner: self.clone(),
         };
         let result = if chain.iter().any(|c| c == id) {
-            crate::Worker::create(self.clone(), Some(id.to_string()), &code).await
+            crate::Worker::create(self.clone(), Some(id.to_string()), code, 1).await
         } else {
             runtime.get(id, || code).await
         };

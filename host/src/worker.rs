@@ -2,24 +2,30 @@
 //! limits (fuel, memory, wall-clock deadline) with its trace.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::Store;
 
 use crate::code::WorkerCode;
-use crate::engine::wit;
 use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{Request, Response};
+use crate::instance::{Checkout, Instance, Pool};
 use crate::limits::{Effective, Limits};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
 use crate::wire::Value;
 
-/// A handle to a loaded worker. Cheap to clone; calls on one worker run one
-/// at a time (a worker is single-threaded, like an isolate).
+/// A handle to a loaded worker. Cheap to clone.
+///
+/// A one-shot worker (`Runtime::load`) is one instance: its calls run one at
+/// a time, like an isolate. A warm worker (`Runtime::get`) may run up to
+/// [`RuntimeBuilder::instances_per_worker`](crate::RuntimeBuilder::instances_per_worker)
+/// instances of its code when calls overlap; calls that do not overlap reuse
+/// the most recently used instance, so its module state carries over. As on
+/// Cloudflare, code must not rely on two requests sharing (or not sharing)
+/// module state.
 ///
 /// ```no_run
 /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
@@ -40,29 +46,11 @@ struct WorkerInner {
     rt: Arc<RuntimeInner>,
     id: Option<String>,
     limits: Effective,
-    instance: tokio::sync::Mutex<Option<Instance>>,
-}
-
-struct Instance {
-    store: Store<HostState>,
-    bindings: wit::Worker,
-    _live: LiveGuard,
-}
-
-/// Counts an instance in `RuntimeInner::live` while it exists.
-struct LiveGuard(Arc<AtomicUsize>);
-
-impl LiveGuard {
-    fn new(counter: &Arc<AtomicUsize>) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        LiveGuard(counter.clone())
-    }
-}
-
-impl Drop for LiveGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
+    env: Arc<WorkerEnv>,
+    /// The code every instance of this worker runs (more instances are
+    /// created from it when calls overlap).
+    code: WorkerCode,
+    pool: Pool,
 }
 
 /// One of a worker's entrypoints: the default export (`None`) or a named one.
@@ -86,10 +74,14 @@ enum Output {
 }
 
 impl Worker {
+    /// Validates `code` and creates the worker with its first instance
+    /// (instantiated and initialized). `instances` bounds how many instances
+    /// may serve overlapping calls.
     pub(crate) async fn create(
         rt: Arc<RuntimeInner>,
         id: Option<String>,
-        code: &WorkerCode,
+        code: WorkerCode,
+        instances: usize,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
         let limits = code.limits.unwrap_or_default().resolve(rt.defaults);
@@ -107,11 +99,34 @@ impl Worker {
             tails: code.tails.clone(),
             limits,
         });
-        let mut store = Store::new(&rt.engine, HostState::new(limits.memory_bytes, Some(env)));
+        let worker = Worker {
+            inner: Arc::new(WorkerInner {
+                rt,
+                id,
+                limits,
+                env,
+                code,
+                pool: Pool::new(instances),
+            }),
+        };
+        let instance = worker.new_instance().await?;
+        worker.inner.pool.checkin(instance);
+        Ok(worker)
+    }
+
+    /// A new instance of this worker's engine with its code initialized.
+    async fn new_instance(&self) -> Result<Instance> {
+        let inner = &*self.inner;
+        let rt = &inner.rt;
+        let limits = inner.limits;
+        let mut store = Store::new(
+            &rt.engine,
+            HostState::new(limits.memory_bytes, Some(inner.env.clone())),
+        );
         store.limiter(|s| &mut s.limiter);
         store.set_fuel(limits.fuel).map_err(Error::engine)?;
         store.set_epoch_deadline(deadline_ticks(limits.timeout));
-        let pre = if code.is_python() {
+        let pre = if inner.code.is_python() {
             rt.python().await?
         } else {
             &rt.js
@@ -131,27 +146,15 @@ impl Worker {
             }
             Err(e) => return Err(Error::engine(e)),
         };
-        let worker = Worker {
-            inner: Arc::new(WorkerInner {
-                rt: rt.clone(),
-                id,
-                limits,
-                instance: tokio::sync::Mutex::new(Some(Instance {
-                    store,
-                    bindings,
-                    _live: LiveGuard::new(&rt.live),
-                })),
-            }),
-        };
-        let (spec, keys) = worker.inner.rt.bytecode.prepare(code);
-        if let Output::Init(compiled) = worker
-            .invoke(None, EventInfo::Init, Call::Init(spec), Vec::new())
-            .await
-            .0?
-        {
-            worker.inner.rt.bytecode.store(&keys, compiled);
+        let mut instance = Instance::new(store, bindings, &rt.live, &inner.pool);
+        let (spec, keys) = rt.bytecode.prepare(&inner.code);
+        let (result, _trace, _discard) = self
+            .run(&mut instance, None, EventInfo::Init, Call::Init(spec), Vec::new())
+            .await;
+        if let Output::Init(compiled) = result? {
+            rt.bytecode.store(&keys, compiled);
         }
-        Ok(worker)
+        Ok(instance)
     }
 
     /// Calls the default entrypoint's `fetch` handler.
@@ -250,6 +253,8 @@ impl Worker {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// Runs `call` on one of the worker's instances (an idle one, or a new
+    /// one when all are busy and the pool may grow).
     async fn invoke(
         &self,
         entrypoint: Option<&str>,
@@ -258,14 +263,59 @@ impl Worker {
         chain: Vec<String>,
     ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
+        let pool = &self.inner.pool;
+        let checkout = match pool.checkout().await {
+            Ok(Checkout::Grow(permit)) => match self.new_instance().await {
+                Ok(instance) => Ok(Checkout::Idle(instance, permit)),
+                Err(Error::Capacity(_)) => pool.wait_for_idle(permit).await,
+                Err(e) => Err(e),
+            },
+            other => other,
+        };
+        let (mut instance, permit) = match checkout {
+            Ok(Checkout::Idle(instance, permit)) => (instance, permit),
+            Ok(Checkout::Grow(_)) => unreachable!("growth is resolved above"),
+            Err(e) => {
+                let mut trace = self.untraced(entrypoint, event);
+                trace.wall_time = started.elapsed();
+                return (Err(e), trace);
+            }
+        };
+        let (result, trace, discard) = self.run(&mut instance, entrypoint, event, call, chain).await;
+        if discard {
+            // Anything but a script exception leaves the instance in an
+            // unknown state: retire this worker, never reuse its instances.
+            drop(instance);
+            pool.discard();
+            if let Some(id) = &self.inner.id {
+                self.inner
+                    .rt
+                    .warm
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .forget(id, self);
+            }
+        } else {
+            pool.checkin(instance);
+        }
+        drop(permit);
+        (result, trace)
+    }
+
+    /// One invocation on `instance` under the worker's limits, its trace
+    /// delivered to the sinks and tail workers. Also says whether the
+    /// instance must be discarded.
+    async fn run(
+        &self,
+        instance: &mut Instance,
+        entrypoint: Option<&str>,
+        event: EventInfo,
+        call: Call,
+        chain: Vec<String>,
+    ) -> (Result<Output>, TraceEvent, bool) {
+        let started = Instant::now();
         let started_ms = now_ms();
         let limits = self.inner.limits;
-        let mut guard = self.inner.instance.lock().await;
-        let Some(instance) = guard.as_mut() else {
-            let mut trace = self.untraced(entrypoint, event);
-            trace.wall_time = started.elapsed();
-            return (Err(Error::Discarded), trace);
-        };
         instance.store.data_mut().begin_invocation(chain);
         // Cannot fail: fuel is enabled on every engine isolet creates.
         let _ = instance.store.set_fuel(limits.fuel);
@@ -277,7 +327,7 @@ impl Worker {
         // spent awaiting the host (outbound I/O) and is never hit first by a
         // busy guest.
         let grace = limits.timeout + EPOCH_TICK * 2 + Duration::from_millis(50);
-        let raw = tokio::time::timeout(grace, run(instance, call)).await;
+        let raw = tokio::time::timeout(grace, call_guest(instance, call)).await;
 
         let fuel_used = limits
             .fuel
@@ -294,30 +344,7 @@ impl Worker {
         };
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
-        let tails = instance
-            .store
-            .data()
-            .env
-            .as_ref()
-            .map(|e| e.tails.clone())
-            .unwrap_or_default();
-        // Anything but a script exception leaves the instance in an unknown
-        // state: discard it, never reuse it.
         let discard = matches!(&result, Err(e) if !matches!(e, Error::Script(_)));
-        if discard {
-            *guard = None;
-        }
-        drop(guard);
-        if discard {
-            if let Some(id) = &self.inner.id {
-                self.inner
-                    .rt
-                    .warm
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .forget(id, self);
-            }
-        }
 
         let exceptions = match &result {
             Err(Error::Script(e)) => vec![e.clone()],
@@ -335,14 +362,14 @@ impl Worker {
             wall_time: started.elapsed(),
             event_timestamp_ms: started_ms,
         };
-        self.deliver_to_tail_workers(&tails, &trace);
+        self.deliver_to_tail_workers(&self.inner.env.tails, &trace);
         let is_init = matches!(trace.event, EventInfo::Init);
         if !(is_init && result.is_ok() && trace.logs.is_empty()) {
             for sink in self.inner.rt.sinks.iter() {
                 sink.on_event(&trace);
             }
         }
-        (result, trace)
+        (result, trace, discard)
     }
 }
 
@@ -450,7 +477,7 @@ fn validate_request(request: Request) -> Result<wt::Request> {
     })
 }
 
-async fn run(
+async fn call_guest(
     instance: &mut Instance,
     call: Call,
 ) -> wasmtime::Result<Result<Output, wt::ScriptError>> {

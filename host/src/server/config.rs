@@ -49,6 +49,9 @@ pub struct ServerConfig {
     pub max_warm_workers: usize,
     /// Live instances at once. Default 2,000.
     pub max_instances: u32,
+    /// Most instances one worker id runs at once when its requests overlap
+    /// (0: the number of CPUs). Default 0.
+    pub instances_per_worker: usize,
     /// Default limits for workers that set none.
     pub limits: Limits,
     /// `globalOutbound` for uploaded code that does not set it (JSON form as
@@ -79,6 +82,7 @@ impl Default for ServerConfig {
             invoke_token: None,
             max_warm_workers: 1_000,
             max_instances: 2_000,
+            instances_per_worker: 0,
             limits: Limits::new(),
             default_outbound: crate::outbound::Outbound::Deny,
             max_body_bytes: 10 << 20,
@@ -115,7 +119,8 @@ impl ServerConfig {
     }
 
     /// Applies `ISOLET_LISTEN`, `ISOLET_DATA_DIR`, `ISOLET_ADMIN_TOKEN`,
-    /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`, `ISOLET_DOMAIN`,
+    /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
+    /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_DOMAIN`,
     /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG` and `ISOLET_TIMEOUT_MS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -136,6 +141,11 @@ impl ServerConfig {
             self.max_warm_workers = v
                 .parse()
                 .map_err(|_| parse_err("ISOLET_MAX_WARM_WORKERS", &v))?;
+        }
+        if let Some(v) = var("ISOLET_INSTANCES_PER_WORKER") {
+            self.instances_per_worker = v
+                .parse()
+                .map_err(|_| parse_err("ISOLET_INSTANCES_PER_WORKER", &v))?;
         }
         if let Some(v) = var("ISOLET_DOMAIN") {
             self.domain = Some(v);

@@ -76,7 +76,11 @@ impl Server {
         );
         let hub = Arc::new(TailHub::default());
         let metrics = Arc::new(Metrics::default());
-        let runtime = Runtime::builder()
+        let mut builder = Runtime::builder();
+        if config.instances_per_worker > 0 {
+            builder = builder.instances_per_worker(config.instances_per_worker);
+        }
+        let runtime = builder
             .max_instances(config.max_instances)
             .max_warm_workers(config.max_warm_workers)
             .default_limits(config.limits)
