@@ -670,3 +670,38 @@ async fn one_instance_per_worker_serializes_its_requests() {
     assert_eq!(a["instance"], b["instance"]);
     assert_eq!(gate2.most.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn fetch_dispatch_edge_cases() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .get("dispatch-edges", || worker_code("dispatch_edges.js"))
+        .await
+        .unwrap();
+    let get = |path: &str| Request::get(format!("https://edges.test{path}"));
+    assert_eq!(w.fetch(get("/thenable")).await.unwrap().text(), "from a thenable");
+    assert_eq!(w.fetch(get("/null-init")).await.unwrap().text(), "null init");
+    for path in ["/not-a-response", "/async-not-a-response"] {
+        match w.fetch(get(path)).await.unwrap_err() {
+            Error::Script(e) => {
+                assert_eq!(e.name, "TypeError", "{path}");
+                assert!(e.message.contains("did not resolve to 'Response'"), "{path}: {}", e.message);
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    let mut req = get("/headers");
+    req.headers.push(("X-Mixed-Case".into(), "yes".into()));
+    req.headers.push(("Accept".into(), "*/*".into()));
+    let body = w.fetch(req).await.unwrap().json().unwrap();
+    assert_eq!(body, json!({"mixed": "yes", "names": ["accept", "x-mixed-case"], "same": true}));
+
+    let (result, trace) = w.entrypoint(None).fetch_traced(get("/wait-until")).await;
+    assert_eq!(result.unwrap().text(), "answered");
+    assert!(
+        trace.logs.iter().any(|l| l.message == "waitUntil ran"),
+        "{:?}",
+        trace.logs
+    );
+}

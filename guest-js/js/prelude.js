@@ -186,11 +186,27 @@
       }
     }
     static _freeze(h) { h.#guard = "immutable"; return h; }
-    // Pairs the host already validated (incoming requests, fetch responses).
-    static _fromPairs(pairs) {
+    // Headers the host already validated and lowercased, as a flat
+    // [name, value, name, value, ...] array (incoming requests).
+    static _fromFlat(flat) {
       const h = new Headers();
-      for (let i = 0; i < pairs.length; i++) h.#list.push([pairs[i][0].toLowerCase(), pairs[i][1]]);
+      const list = h.#list;
+      for (let i = 0; i + 1 < flat.length; i += 2) list.push([flat[i], flat[i + 1]]);
       return h;
+    }
+    // Sets a header the engine itself chose (a valid lowercase name and
+    // value) unless one is present: no validation needed.
+    _setDefault(name, value) {
+      const list = this.#list;
+      for (let i = 0; i < list.length; i++) if (list[i][0] === name) return;
+      list.push([name, value]);
+    }
+    // As a flat [name, value, ...] array for the host.
+    _flat() {
+      const list = this.#list;
+      const out = new Array(list.length * 2);
+      for (let i = 0; i < list.length; i++) { out[2 * i] = list[i][0]; out[2 * i + 1] = list[i][1]; }
+      return out;
     }
     #check(name) {
       if (this.#guard === "immutable") throw new TypeError("Can't modify immutable headers.");
@@ -207,15 +223,23 @@
     set(name, value) {
       const n = this.#check(name);
       const v = this.#checkValue(value);
-      const i = this.#list.findIndex(([k]) => k === n);
-      this.#list = this.#list.filter(([k], j) => k !== n || j === i);
-      if (i === -1) this.#list.push([n, v]); else this.#list[this.#list.findIndex(([k]) => k === n)][1] = v;
+      const list = this.#list;
+      let found = false;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i][0] !== n) continue;
+        if (found) { list.splice(i, 1); i--; } else { list[i][1] = v; found = true; }
+      }
+      if (!found) list.push([n, v]);
     }
     delete(name) { const n = this.#check(name); this.#list = this.#list.filter(([k]) => k !== n); }
     get(name) {
       const n = String(name).toLowerCase();
-      const vs = this.#list.filter(([k]) => k === n).map(([, v]) => v);
-      return vs.length ? vs.join(", ") : null;
+      const list = this.#list;
+      let out = null;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i][0] === n) out = out === null ? list[i][1] : out + ", " + list[i][1];
+      }
+      return out;
     }
     getAll(name) {
       const n = String(name).toLowerCase();
@@ -223,7 +247,12 @@
       return this.getSetCookie();
     }
     getSetCookie() { return this.#list.filter(([k]) => k === "set-cookie").map(([, v]) => v); }
-    has(name) { const n = String(name).toLowerCase(); return this.#list.some(([k]) => k === n); }
+    has(name) {
+      const n = String(name).toLowerCase();
+      const list = this.#list;
+      for (let i = 0; i < list.length; i++) if (list[i][0] === n) return true;
+      return false;
+    }
     *entries() {
       const names = [...new Set(this.#list.map(([k]) => k))].sort();
       for (const n of names) {
@@ -589,12 +618,19 @@
   class Body {
     #bytes = null; #stream = null; #used = false;
     _initBody(body, headers) {
+      if (body === null || body === undefined) return;
+      if (typeof body === "string") {
+        this.#bytes = body; // encoded lazily
+        headers._setDefault("content-type", "text/plain;charset=UTF-8");
+        return;
+      }
       if (body instanceof ReadableStream) this.#stream = body;
-      else if (typeof body === "string") this.#bytes = body; // encoded lazily
       else this.#bytes = toBytes(body);
       const ct = defaultContentType(body);
-      if (ct && !headers.has("content-type")) headers.set("content-type", ct);
+      if (ct) headers._setDefault("content-type", ct);
     }
+    // Bytes the host handed over (an incoming request's body): no copy.
+    _setBytes(bytes) { this.#bytes = bytes; }
     _bodyBytes() { return typeof this.#bytes === "string" ? (this.#bytes = textEncoder.encode(this.#bytes)) : this.#bytes; }
     _bodySource() { return this.#stream || this._bodyBytes(); }
     // For the response path: the body as a string or bytes without copying,
@@ -641,15 +677,18 @@
   }
 
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  // The incoming request being constructed (see Request._incoming).
+  let incomingMethod = "GET", incomingUrl = "", incomingBody = null;
   class Request extends Body {
-    #url; #method; #headers; #redirect; #signal;
+    #url; #method; #headers; #rawHeaders; #redirect; #signal;
     constructor(input, init = {}) {
       super();
       if (input === incomingKey) {
-        const [method, url, pairs, body] = init._incoming;
-        this.#url = url; this.#method = method; this.#headers = Headers._fromPairs(pairs);
+        // Headers stay a flat array until the handler asks for them.
+        this.#url = incomingUrl; this.#method = incomingMethod;
+        this.#headers = null; this.#rawHeaders = init;
         this.#redirect = "follow"; this.#signal = null;
-        this._initBody(body, this.#headers);
+        if (incomingBody !== null) this._setBytes(incomingBody);
         return;
       }
       let src = null;
@@ -673,12 +712,18 @@
     }
     // The request the host hands the worker: URL, method and headers were
     // already validated and normalized by the host.
-    static _incoming(method, url, pairs, body) {
-      return new Request(incomingKey, { _incoming: [method, url, pairs, body] });
+    static _incoming(method, url, flatHeaders, body) {
+      incomingMethod = method; incomingUrl = url; incomingBody = body;
+      const r = new Request(incomingKey, flatHeaders);
+      incomingBody = null;
+      return r;
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
-    get headers() { return this.#headers; }
+    get headers() {
+      if (this.#headers === null) { this.#headers = Headers._fromFlat(this.#rawHeaders); this.#rawHeaders = null; }
+      return this.#headers;
+    }
     get redirect() { return this.#redirect; }
     get signal() { return this.#signal; }
     get cf() { return undefined; }
@@ -695,8 +740,15 @@
   const NULL_BODY_STATUS = [101, 204, 205, 304];
   class Response extends Body {
     #status; #statusText; #headers; #url = ""; #redirected = false; #type = "default";
-    constructor(body = null, init = {}) {
+    constructor(body = null, init = undefined) {
       super();
+      if (init === undefined || init === null) {
+        this.#status = 200;
+        this.#statusText = "";
+        this.#headers = new Headers();
+        this._initBody(body, this.#headers);
+        return;
+      }
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) {
         if (!(status === 101 && init._internal)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive. Received: ${init.status}`);
@@ -1089,16 +1141,29 @@
     return typeof v === "function" && v.prototype !== undefined && typeof v.prototype === "object";
   }
 
-  function target(entrypoint, ctx) {
+  // The exported value of each entrypoint, and whether it is a class (a new
+  // instance per invocation) or an object (the export itself). Module
+  // namespaces are immutable, so this is looked up once per name.
+  const exportsByName = new Map();
+  function exported(entrypoint) {
     if (main === null) throw new Error("The worker's main module was not loaded");
     const name = entrypoint === undefined || entrypoint === null ? "default" : entrypoint;
-    const exported = main[name];
-    if (exported === undefined) {
+    let found = exportsByName.get(name);
+    if (found !== undefined) return found;
+    const value = main[name];
+    if (value === undefined) {
       throw new TypeError(name === "default" ? "The worker's main module has no default export" : `The worker has no entrypoint named "${name}"`);
     }
-    if (isClass(exported)) return { instance: new exported(ctx, env), classBased: true };
-    if (typeof exported === "object" && exported !== null) return { instance: exported, classBased: false };
-    throw new TypeError(`Entrypoint "${name}" is neither an object with handlers nor a class`);
+    if (isClass(value)) found = { value, classBased: true };
+    else if (typeof value === "object" && value !== null) found = { value, classBased: false };
+    else throw new TypeError(`Entrypoint "${name}" is neither an object with handlers nor a class`);
+    exportsByName.set(name, found);
+    return found;
+  }
+  function target(entrypoint, ctx) {
+    const found = exported(entrypoint);
+    if (found.classBased) return { instance: new found.value(ctx, env), classBased: true };
+    return { instance: found.value, classBased: false };
   }
 
   async function finish(pending) {
@@ -1107,30 +1172,54 @@
     for (const r of results) if (r.status === "rejected") reportError(r.reason);
   }
 
-  // Returns [status, headerPairs, body (string or bytes)], or a promise of it
-  // when the handler is async or the body is a stream.
+  // The waitUntil list of the fetch whose handler promise the host is
+  // settling (see completeFetch).
+  let fetchPending = null;
+
+  // Calls the fetch handler. Returns [status, flatHeaders, body (string or
+  // bytes)] when it answered synchronously; otherwise the handler's promise,
+  // which the host settles and hands to completeFetch.
   function dispatchFetch(entrypoint, method, url, headers, body) {
     const pending = [];
     const ctx = new ExecutionContext(pending);
-    const request = Request._incoming(method, url, headers, body.byteLength ? body : null);
-    const { instance, classBased } = target(entrypoint, ctx);
+    const request = Request._incoming(method, url, headers, body);
+    const found = exported(entrypoint);
+    const instance = found.classBased ? new found.value(ctx, env) : found.value;
     if (typeof instance.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
-    const result = classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
-    if (result instanceof Response && pending.length === 0) {
-      const out = result._takeSync();
-      if (out !== undefined) return [result.status, result.headers._pairs(), out];
+    const result = found.classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
+    if (result instanceof Promise) {
+      fetchPending = pending;
+      return result;
     }
-    return finishFetch(result, pending);
+    if (result !== null && typeof result === "object" && typeof result.then === "function") {
+      fetchPending = pending;
+      return Promise.resolve(result);
+    }
+    fetchPending = null;
+    return complete(result, pending);
   }
-  async function finishFetch(result, pending) {
-    const response = await result;
+  // The settled value of the handler's promise → what dispatchFetch would
+  // have returned (or a promise of it, for a streamed body or waitUntil).
+  function completeFetch(value) {
+    const pending = fetchPending || [];
+    fetchPending = null;
+    return complete(value, pending);
+  }
+  function complete(response, pending) {
     if (!(response instanceof Response)) {
       throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
     }
+    if (pending.length === 0) {
+      const out = response._takeSync();
+      if (out !== undefined) return [response.status, response.headers._flat(), out];
+    }
+    return finishFetch(response, pending);
+  }
+  async function finishFetch(response, pending) {
     let out = response._takeSync();
     if (out === undefined) out = await response.bytes();
     if (pending.length) await finish(pending);
-    return [response.status, response.headers._pairs(), out];
+    return [response.status, response.headers._flat(), out];
   }
 
   function dispatchCall(entrypoint, method, argsJson) {
@@ -1167,6 +1256,7 @@
     },
     setMain(ns) { main = ns; },
     fetch: dispatchFetch,
+    completeFetch,
     call: dispatchCall,
     runNextTimer,
   });

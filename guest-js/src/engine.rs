@@ -23,9 +23,23 @@ const JS_MAX_STACK: usize = 192 * 1024;
 
 struct State {
     runtime: javy::Runtime,
-    /// The object returned by the prelude: `init`, `fetch`, `call`, `runNextTimer`.
+    /// The object returned by the prelude: `setEnv`, `setMain`, `fetch`,
+    /// `completeFetch`, `call`, `runNextTimer`.
     hooks: Persistent<Object<'static>>,
+    /// The hot hooks, looked up once (a property lookup by name costs an
+    /// atom lookup per call).
+    fetch: Persistent<Function<'static>>,
+    complete_fetch: Persistent<Function<'static>>,
+    call: Persistent<Function<'static>>,
     initialized: bool,
+}
+
+/// What an invocation gets: the context, the hooks object and the hot hooks.
+pub struct Hooks<'js> {
+    pub all: Object<'js>,
+    pub fetch: Function<'js>,
+    pub complete_fetch: Function<'js>,
+    pub call: Function<'js>,
 }
 
 thread_local! {
@@ -55,7 +69,7 @@ pub fn pre_initialize() {
         .context()
         .runtime()
         .set_loader(modules::Resolver, modules::Loader);
-    let hooks = runtime.context().with(|ctx| {
+    let (hooks, fetch, complete_fetch, call) = runtime.context().with(|ctx| {
         let natives = crate::native::register(&ctx).expect("native hooks register");
         let mut options = rquickjs::context::EvalOptions::default();
         options.filename = Some("isolet:prelude".into());
@@ -66,23 +80,33 @@ pub fn pre_initialize() {
         let hooks: Object = prelude
             .call((natives,))
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
+        let hook = |name: &str| -> Persistent<Function<'static>> {
+            let f: Function = hooks
+                .get(name)
+                .unwrap_or_else(|e| panic!("prelude hook {name}: {}", describe(&ctx, e).message));
+            Persistent::save(&ctx, f)
+        };
+        let (fetch, complete_fetch, call) = (hook("fetch"), hook("completeFetch"), hook("call"));
         let hooks = Persistent::save(&ctx, hooks);
         // Free the prelude's garbage before the snapshot: a smaller heap
         // image means fewer pages to map, fault in and reset per instance.
         ctx.run_gc();
-        hooks
+        (hooks, fetch, complete_fetch, call)
     });
     STATE.with(|s| {
         *s.borrow_mut() = Some(State {
             runtime,
             hooks,
+            fetch,
+            complete_fetch,
+            call,
             initialized: false,
         })
     });
 }
 
 fn with_engine<T>(
-    f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>, &mut bool) -> Result<T, ScriptError>,
+    f: impl for<'js> FnOnce(&Ctx<'js>, Hooks<'js>, &mut bool) -> Result<T, ScriptError>,
 ) -> Result<T, ScriptError> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
@@ -92,13 +116,19 @@ fn with_engine<T>(
         let State {
             runtime,
             hooks,
+            fetch,
+            complete_fetch,
+            call,
             initialized,
         } = state;
         runtime.context().with(|ctx| {
-            let hooks = hooks
-                .clone()
-                .restore(&ctx)
-                .map_err(|e| describe(&ctx, e))?;
+            let restore = |e| describe(&ctx, e);
+            let hooks = Hooks {
+                all: hooks.clone().restore(&ctx).map_err(restore)?,
+                fetch: fetch.clone().restore(&ctx).map_err(restore)?,
+                complete_fetch: complete_fetch.clone().restore(&ctx).map_err(restore)?,
+                call: call.clone().restore(&ctx).map_err(restore)?,
+            };
             f(&ctx, hooks, initialized)
         })
     })
@@ -111,6 +141,7 @@ pub fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         }
         *initialized = true;
         modules::install(&spec)?;
+        let hooks = hooks.all;
         let call = |name: &str| -> Result<Function<'_>, ScriptError> {
             hooks.get(name).map_err(|e| describe(ctx, e))
         };
@@ -144,13 +175,31 @@ pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<Response, Scrip
         if !*initialized {
             return Err(internal("fetch called before init"));
         }
-        let headers = pairs_to_js(ctx, &req.headers)?;
-        let body = TypedArray::<u8>::new(ctx.clone(), req.body).map_err(|e| describe(ctx, e))?;
-        let dispatch: Function = hooks.get("fetch").map_err(|e| describe(ctx, e))?;
-        let out: Value = dispatch
+        let headers = flat_headers_to_js(ctx, &req.headers)?;
+        let body = if req.body.is_empty() {
+            Value::new_null(ctx.clone())
+        } else {
+            TypedArray::<u8>::new(ctx.clone(), req.body)
+                .map_err(|e| describe(ctx, e))?
+                .into_value()
+        };
+        let out: Value = hooks
+            .fetch
             .call((entrypoint, req.method, req.url, headers, body))
             .map_err(|e| describe(ctx, e))?;
-        let out = resolved(ctx, &hooks, out)?;
+        // A promise here is the handler's own: settle it, then let the
+        // prelude turn the Response into [status, headers, body].
+        let out = match out.as_promise() {
+            Some(p) => {
+                let value = settle(ctx, &hooks.all, p.clone())?;
+                let out: Value = hooks
+                    .complete_fetch
+                    .call((value,))
+                    .map_err(|e| describe(ctx, e))?;
+                resolved(ctx, &hooks.all, out)?
+            }
+            None => out,
+        };
         response_from_js(ctx, out)
     })
 }
@@ -160,11 +209,11 @@ pub fn call(entrypoint: Option<String>, method: String, args: String) -> Result<
         if !*initialized {
             return Err(internal("call before init"));
         }
-        let dispatch: Function = hooks.get("call").map_err(|e| describe(ctx, e))?;
-        let out: Value = dispatch
+        let out: Value = hooks
+            .call
             .call((entrypoint, method, args))
             .map_err(|e| describe(ctx, e))?;
-        let out = resolved(ctx, &hooks, out)?;
+        let out = resolved(ctx, &hooks.all, out)?;
         out.as_string()
             .and_then(|s| s.to_string().ok())
             .ok_or_else(|| internal("RPC result was not encoded"))
@@ -210,15 +259,33 @@ fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Re
     }
 }
 
-fn pairs_to_js<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> Result<Array<'js>, ScriptError> {
+/// Request headers as a flat `[name, value, ...]` array with lowercase
+/// names (the host validated them; HTTP names are case-insensitive).
+fn flat_headers_to_js<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> Result<Array<'js>, ScriptError> {
     let arr = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
     for (i, (k, v)) in pairs.iter().enumerate() {
-        let pair = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
-        pair.set(0, k.as_str()).map_err(|e| describe(ctx, e))?;
-        pair.set(1, v.as_str()).map_err(|e| describe(ctx, e))?;
-        arr.set(i, pair).map_err(|e| describe(ctx, e))?;
+        let name = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(k.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(k.as_str())
+        };
+        arr.set(2 * i, name.as_ref()).map_err(|e| describe(ctx, e))?;
+        arr.set(2 * i + 1, v.as_str()).map_err(|e| describe(ctx, e))?;
     }
     Ok(arr)
+}
+
+/// `[name, value, ...]` from the prelude back into pairs.
+fn flat_headers_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> Result<Vec<(String, String)>, ScriptError> {
+    let arr: Array = Array::from_value(v).map_err(|e| describe(ctx, e))?;
+    let n = arr.len() / 2;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let k: String = arr.get(2 * i).map_err(|e| describe(ctx, e))?;
+        let v: String = arr.get(2 * i + 1).map_err(|e| describe(ctx, e))?;
+        out.push((k, v));
+    }
+    Ok(out)
 }
 
 pub fn pairs_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec<(String, String)>> {
@@ -235,7 +302,7 @@ pub fn pairs_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec
 fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<Response, ScriptError> {
     let parts = Array::from_value(out).map_err(|e| describe(ctx, e))?;
     let status: u16 = parts.get(0).map_err(|e| describe(ctx, e))?;
-    let headers = pairs_from_js(ctx, parts.get(1).map_err(|e| describe(ctx, e))?).map_err(|e| describe(ctx, e))?;
+    let headers = flat_headers_from_js(ctx, parts.get(1).map_err(|e| describe(ctx, e))?)?;
     let body: Value = parts.get(2).map_err(|e| describe(ctx, e))?;
     let body = match body.as_string() {
         Some(s) => s.to_string().map_err(|e| describe(ctx, e))?.into_bytes(),
