@@ -184,7 +184,8 @@ async fn console_output_is_captured_with_levels() {
             (LogLevel::Debug, "debug line"),
         ]
     );
-    assert!(fetch.fuel_used > 0);
+    assert!(fetch.cpu_time > Duration::ZERO);
+    assert!(fetch.cpu_time <= fetch.wall_time);
 }
 
 #[tokio::test]
@@ -320,14 +321,21 @@ async fn thrown_exception_has_message_and_stack_and_instance_survives() {
 }
 
 #[tokio::test]
-async fn infinite_loop_is_stopped_by_fuel() {
+async fn infinite_loop_is_stopped_by_the_cpu_time_limit() {
     let f = fixture().await;
-    let code = worker_code("infinite_loop.js").limits(Limits::new().fuel(20_000_000));
+    let code = worker_code("infinite_loop.js").limits(Limits::new().cpu_time(Duration::from_millis(50)));
     let w = f.runtime.get("loop-fuel", || code).await.unwrap();
+    let started = std::time::Instant::now();
     let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
     assert!(
-        matches!(err, Error::CpuLimitExceeded { fuel: 20_000_000 }),
+        matches!(err, Error::CpuLimitExceeded { cpu_ms: Some(50), fuel: None }),
         "{err:?}"
+    );
+    assert!(err.to_string().contains("50 ms of CPU time"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped promptly: {:?}",
+        started.elapsed()
     );
     // The trapped instance is discarded, never reused.
     assert!(matches!(
@@ -335,7 +343,10 @@ async fn infinite_loop_is_stopped_by_fuel() {
         Error::Discarded
     ));
     let traces = f.traces.for_worker("loop-fuel");
-    assert_eq!(traces.last().unwrap().outcome, Outcome::ExceededCpu);
+    let last = traces.last().unwrap();
+    assert_eq!(last.outcome, Outcome::ExceededCpu);
+    assert!(last.cpu_time >= Duration::from_millis(50), "{:?}", last.cpu_time);
+    assert_eq!(last.fuel_used, 0, "fuel is not metered by default");
     // get() creates a fresh one.
     let fresh = f
         .runtime
@@ -358,7 +369,7 @@ async fn infinite_loop_is_stopped_by_the_deadline() {
     let f = fixture().await;
     let code = worker_code("infinite_loop.js").limits(
         Limits::new()
-            .fuel(u64::MAX / 2)
+            .cpu_time(Duration::from_secs(3600))
             .timeout(Duration::from_millis(200)),
     );
     let w = f.runtime.load(code).await.unwrap();
@@ -379,8 +390,8 @@ async fn infinite_loop_is_stopped_by_the_deadline() {
 #[tokio::test]
 async fn top_level_loop_is_stopped_during_load() {
     let f = fixture().await;
-    let code =
-        WorkerCode::js("while (true) {} export default {}").limits(Limits::new().fuel(10_000_000));
+    let code = WorkerCode::js("while (true) {} export default {}")
+        .limits(Limits::new().cpu_time(Duration::from_millis(30)));
     let err = f.runtime.load(code).await.err().expect("must fail");
     assert!(matches!(err, Error::CpuLimitExceeded { .. }), "{err:?}");
     assert_still_serving(&f.runtime).await;
@@ -704,4 +715,50 @@ async fn fetch_dispatch_edge_cases() {
         "{:?}",
         trace.logs
     );
+}
+
+#[tokio::test]
+async fn exact_fuel_metering_stops_loops_and_reports_fuel() {
+    let rt = Runtime::builder().exact_fuel(true).build().await.unwrap();
+    let code = worker_code("infinite_loop.js").limits(Limits::new().fuel(20_000_000));
+    let w = rt.load(code).await.unwrap();
+    let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::CpuLimitExceeded { cpu_ms: None, fuel: Some(20_000_000) }),
+        "{err:?}"
+    );
+    let hello = rt.load(worker_code("hello.js")).await.unwrap();
+    let (result, trace) = hello
+        .entrypoint(None)
+        .fetch_traced(Request::get("https://x.test/"))
+        .await;
+    assert_eq!(result.unwrap().status, 200);
+    assert!(trace.fuel_used > 0);
+}
+
+/// The CPU limit counts the guest's own running time: waiting for the host
+/// (an outbound fetch, a binding) is not CPU time.
+#[tokio::test]
+async fn waiting_for_the_host_is_not_cpu_time() {
+    let gate = Arc::new(Gate::default());
+    let rt = Runtime::builder()
+        .capability("gate", gate.clone())
+        .build()
+        .await
+        .unwrap();
+    // The gate holds each call 60 ms; three calls far exceed the 30 ms CPU limit
+    // in wall time but not in CPU time.
+    let code = WorkerCode::js(
+        "export default { async fetch(req, env) { for (let i = 0; i < 3; i++) await env.GATE.pass(); return new Response('done') } }",
+    )
+    .binding("GATE", isolet::BindingSpec::Capability("gate".into()))
+    .limits(Limits::new().cpu_time(Duration::from_millis(30)));
+    let w = rt.load(code).await.unwrap();
+    let (result, trace) = w
+        .entrypoint(None)
+        .fetch_traced(Request::get("https://x.test/"))
+        .await;
+    assert_eq!(result.unwrap().text(), "done");
+    assert!(trace.wall_time >= Duration::from_millis(180), "{:?}", trace.wall_time);
+    assert!(trace.cpu_time < Duration::from_millis(30), "{:?}", trace.cpu_time);
 }

@@ -537,7 +537,7 @@ async fn tail_worker_and_rust_sink_receive_ok_exception_and_cpu_limit_events() {
     let c = || {
         WorkerCode::js(src)
             .tail("tailer")
-            .limits(Limits::new().fuel(30_000_000))
+            .limits(Limits::new().cpu_time(std::time::Duration::from_millis(30)))
     };
     for path in ["/ok", "/throw", "/loop"] {
         let w = rt.get("producer", c).await.unwrap();

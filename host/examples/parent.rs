@@ -35,7 +35,7 @@ async fn handle(
     // Untrusted code: a small CPU budget and a short deadline.
     let code = WorkerCode::js(source).limits(
         Limits::new()
-            .fuel(200_000_000)
+            .cpu_time(std::time::Duration::from_millis(50))
             .timeout(std::time::Duration::from_secs(2)),
     );
     let result = async {

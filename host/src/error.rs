@@ -66,11 +66,16 @@ pub enum Error {
     /// The worker's code threw (or failed to parse).
     #[error("script error: {0}")]
     Script(ScriptError),
-    /// The invocation used up its CPU budget (fuel). The instance was discarded.
-    #[error("worker exceeded its CPU limit ({fuel} fuel units)")]
+    /// The invocation used up its CPU budget: its CPU time limit, or, on a
+    /// runtime that meters fuel, its fuel. The instance was discarded.
+    #[error("worker exceeded its CPU limit ({})", cpu_limit_text(*cpu_ms, *fuel))]
     CpuLimitExceeded {
-        /// The budget that was exceeded.
-        fuel: u64,
+        /// The CPU time limit that was exceeded, in milliseconds (`None`
+        /// when the fuel budget ran out first).
+        cpu_ms: Option<u64>,
+        /// The fuel budget that ran out (`None` when the CPU time limit
+        /// was exceeded).
+        fuel: Option<u64>,
     },
     /// The worker tried to use more memory than its limit. The instance was discarded.
     #[error("worker exceeded its memory limit ({limit} bytes)")]
@@ -138,5 +143,13 @@ mod tests {
         };
         assert_eq!(none.location(), None);
         assert_eq!(none.to_string(), "Error");
+    }
+}
+
+fn cpu_limit_text(cpu_ms: Option<u64>, fuel: Option<u64>) -> String {
+    match (cpu_ms, fuel) {
+        (Some(ms), _) => format!("{ms} ms of CPU time"),
+        (None, Some(f)) => format!("{f} fuel units"),
+        (None, None) => "budget unknown".into(),
     }
 }

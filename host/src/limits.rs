@@ -1,6 +1,7 @@
-//! Per-worker limits: memory, CPU (fuel) and wall-clock deadline, and the
-//! `ResourceLimiter` that enforces memory across all of an instance's
-//! memories and tables.
+//! Per-worker limits: memory, CPU time (and, when the runtime meters it,
+//! fuel) and wall-clock deadline; the `ResourceLimiter` that enforces memory
+//! across all of an instance's memories and tables; and the per-invocation
+//! CPU clock.
 
 use std::time::Duration;
 
@@ -11,6 +12,9 @@ pub const DEFAULT_MEMORY_BYTES: u64 = 128 << 20;
 /// Default CPU budget per invocation, in fuel units (≈ Wasm instructions;
 /// roughly a second of QuickJS work on a current x86 core).
 pub const DEFAULT_FUEL: u64 = 2_000_000_000;
+/// Default CPU time per invocation (guest code running; time spent waiting
+/// for outbound requests or bindings does not count, as on Cloudflare).
+pub const DEFAULT_CPU_TIME: Duration = Duration::from_secs(1);
 /// Default wall-clock deadline per invocation.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default outbound requests per invocation (Cloudflare's free-plan figure).
@@ -25,7 +29,7 @@ pub const DEFAULT_OUTBOUND_BYTES: u64 = 32 << 20;
 /// use std::time::Duration;
 /// let limits = isolet::Limits::new()
 ///     .memory_bytes(64 << 20)
-///     .fuel(50_000_000)
+///     .cpu_time(Duration::from_millis(50))
 ///     .timeout(Duration::from_millis(500));
 /// assert_eq!(limits.memory_bytes, Some(64 << 20));
 /// ```
@@ -35,7 +39,20 @@ pub struct Limits {
     /// Most memory (all linear memories and tables together), in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<u64>,
-    /// CPU budget per invocation (`init`, each `fetch`, each RPC call), in fuel units.
+    /// CPU time per invocation (`init`, each `fetch`, each RPC call), in
+    /// milliseconds (Cloudflare's `limits.cpuMs`). Checked every epoch tick
+    /// (10 ms) while guest code runs.
+    #[serde(
+        default,
+        rename = "cpuMs",
+        with = "opt_millis",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cpu_time: Option<Duration>,
+    /// Exact CPU budget per invocation in fuel units (≈ Wasm instructions).
+    /// Enforced only by a runtime built with
+    /// [`RuntimeBuilder::exact_fuel`](crate::RuntimeBuilder::exact_fuel)
+    /// (fuel metering costs ~30% of guest speed); otherwise ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
     /// Most outbound requests (`fetch()`, service-binding calls) per invocation.
@@ -82,7 +99,14 @@ impl Limits {
         self
     }
 
-    /// Sets the CPU budget per invocation in fuel units.
+    /// Sets the CPU time per invocation.
+    pub fn cpu_time(mut self, cpu: Duration) -> Self {
+        self.cpu_time = Some(cpu);
+        self
+    }
+
+    /// Sets the exact CPU budget per invocation in fuel units (enforced by
+    /// runtimes that meter fuel; see [`Limits::fuel`](Limits#structfield.fuel)).
     pub fn fuel(mut self, fuel: u64) -> Self {
         self.fuel = Some(fuel);
         self
@@ -106,7 +130,8 @@ impl Limits {
         self
     }
 
-    /// The limits Cloudflare-like defaults give: 128 MiB, [`DEFAULT_FUEL`], 30 s.
+    /// The limits Cloudflare-like defaults give: 128 MiB, [`DEFAULT_CPU_TIME`]
+    /// of CPU ([`DEFAULT_FUEL`] where fuel is metered), 30 s.
     ///
     /// ```
     /// let l = isolet::Limits::cloudflare_defaults();
@@ -115,6 +140,7 @@ impl Limits {
     pub fn cloudflare_defaults() -> Self {
         Limits {
             memory_bytes: Some(DEFAULT_MEMORY_BYTES),
+            cpu_time: Some(DEFAULT_CPU_TIME),
             fuel: Some(DEFAULT_FUEL),
             timeout: Some(DEFAULT_TIMEOUT),
             sub_requests: Some(DEFAULT_SUB_REQUESTS),
@@ -126,6 +152,7 @@ impl Limits {
     pub(crate) fn or(self, defaults: Limits) -> Limits {
         Limits {
             memory_bytes: self.memory_bytes.or(defaults.memory_bytes),
+            cpu_time: self.cpu_time.or(defaults.cpu_time),
             fuel: self.fuel.or(defaults.fuel),
             timeout: self.timeout.or(defaults.timeout),
             sub_requests: self.sub_requests.or(defaults.sub_requests),
@@ -137,6 +164,9 @@ impl Limits {
         let mut p = Vec::new();
         if self.memory_bytes == Some(0) {
             p.push("`limits.memoryBytes` must be greater than 0".to_string());
+        }
+        if self.cpu_time == Some(Duration::ZERO) {
+            p.push("`limits.cpuMs` must be greater than 0".to_string());
         }
         if self.fuel == Some(0) {
             p.push("`limits.fuel` must be greater than 0".to_string());
@@ -151,6 +181,7 @@ impl Limits {
         let l = self.or(defaults).or(Limits::cloudflare_defaults());
         Effective {
             memory_bytes: l.memory_bytes.unwrap_or(DEFAULT_MEMORY_BYTES),
+            cpu_time: l.cpu_time.unwrap_or(DEFAULT_CPU_TIME),
             fuel: l.fuel.unwrap_or(DEFAULT_FUEL),
             timeout: l.timeout.unwrap_or(DEFAULT_TIMEOUT),
             sub_requests: l.sub_requests.unwrap_or(DEFAULT_SUB_REQUESTS),
@@ -163,11 +194,87 @@ impl Limits {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Effective {
     pub memory_bytes: u64,
+    pub cpu_time: Duration,
     pub fuel: u64,
     pub timeout: Duration,
     pub sub_requests: u32,
     pub outbound_bytes: u64,
 }
+
+/// CPU time of the current invocation: the guest's running segments,
+/// measured with the thread's CPU clock (a segment ends when the guest
+/// awaits the host, e.g. an outbound fetch, and the next one may run on
+/// another thread).
+#[derive(Debug, Default)]
+pub(crate) struct CpuClock {
+    used: Duration,
+    segment_start: Option<Duration>,
+}
+
+impl CpuClock {
+    /// Starts an invocation's clock.
+    pub fn start(&mut self) {
+        self.used = Duration::ZERO;
+        self.segment_start = Some(thread_cpu_time());
+    }
+
+    /// The guest stops running (it awaits the host, or the call ended).
+    pub fn pause(&mut self) {
+        if let Some(start) = self.segment_start.take() {
+            self.used += thread_cpu_time().saturating_sub(start);
+        }
+    }
+
+    /// The guest runs again.
+    pub fn resume(&mut self) {
+        if self.segment_start.is_none() {
+            self.segment_start = Some(thread_cpu_time());
+        }
+    }
+
+    /// CPU time used so far by this invocation.
+    pub fn used(&self) -> Duration {
+        match self.segment_start {
+            Some(start) => self.used + thread_cpu_time().saturating_sub(start),
+            None => self.used,
+        }
+    }
+}
+
+/// The calling thread's CPU time.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID
+    // is supported on every Linux and macOS version isolet runs on.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Why the epoch callback stopped the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The invocation used more CPU time than its limit.
+    Cpu,
+    /// The invocation's wall-clock deadline passed.
+    Deadline,
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stop::Cpu => "the invocation exceeded its CPU time limit",
+            Stop::Deadline => "the invocation's wall-clock deadline passed",
+        })
+    }
+}
+
+impl std::error::Error for Stop {}
 
 /// Enforces the memory limit over every memory and table of an instance, and
 /// remembers whether it had to refuse growth (so a resulting trap or
@@ -262,6 +369,34 @@ mod tests {
     }
 
     #[test]
+    fn the_cpu_clock_counts_running_segments_only() {
+        let mut c = CpuClock::default();
+        c.start();
+        let spin = |d: Duration| {
+            let t = std::time::Instant::now();
+            while t.elapsed() < d {
+                std::hint::black_box(0u64);
+            }
+        };
+        spin(Duration::from_millis(20));
+        c.pause();
+        let after_run = c.used();
+        assert!(after_run >= Duration::from_millis(10), "{after_run:?}");
+        spin(Duration::from_millis(30)); // the guest is paused: not counted
+        assert_eq!(c.used(), after_run);
+        c.resume();
+        spin(Duration::from_millis(5));
+        assert!(c.used() > after_run);
+    }
+
+    #[test]
+    fn cpu_ms_is_the_json_name() {
+        let l: Limits = serde_json::from_str(r#"{"cpuMs": 50, "timeoutMs": 100}"#).unwrap();
+        assert_eq!(l.cpu_time, Some(Duration::from_millis(50)));
+        assert!(Limits::new().cpu_time(Duration::ZERO).problems()[0].contains("cpuMs"));
+    }
+
+    #[test]
     fn unset_limits_take_defaults() {
         let e = Limits::new()
             .fuel(5)
@@ -269,5 +404,6 @@ mod tests {
         assert_eq!(e.fuel, 5);
         assert_eq!(e.timeout, Duration::from_secs(2));
         assert_eq!(e.memory_bytes, DEFAULT_MEMORY_BYTES);
+        assert_eq!(e.cpu_time, DEFAULT_CPU_TIME);
     }
 }

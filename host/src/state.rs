@@ -10,7 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::bindings::{BindingSpec, MAX_CALL_DEPTH};
 use crate::engine::wit::isolet::worker::{bindings, outbound, tail, types};
 use crate::http::{Request, Response};
-use crate::limits::{Effective, MemoryLimiter};
+use crate::limits::{CpuClock, Effective, MemoryLimiter};
 use crate::outbound::{Outbound, OutboundContext, Redirect};
 use crate::runtime::RuntimeInner;
 use crate::tail::{LogBuffer, LogLevel, OutboundRecord};
@@ -39,6 +39,11 @@ pub(crate) struct HostState {
     pub sub_requests: u32,
     pub outbound_bytes: u64,
     pub outbound_log: Vec<OutboundRecord>,
+    /// CPU time of the current invocation.
+    pub cpu: CpuClock,
+    pub cpu_limit: std::time::Duration,
+    /// When the current invocation's wall-clock deadline passes.
+    pub deadline: std::time::Instant,
 }
 
 impl HostState {
@@ -56,11 +61,17 @@ impl HostState {
             sub_requests: 0,
             outbound_bytes: 0,
             outbound_log: Vec::new(),
+            cpu: CpuClock::default(),
+            cpu_limit: std::time::Duration::MAX,
+            deadline: std::time::Instant::now() + std::time::Duration::from_secs(3600),
         }
     }
 
-    /// Resets the per-invocation counters.
-    pub fn begin_invocation(&mut self, chain: Vec<String>) {
+    /// Resets the per-invocation counters and starts its clocks.
+    pub fn begin_invocation(&mut self, chain: Vec<String>, limits: &Effective) {
+        self.cpu_limit = limits.cpu_time;
+        self.deadline = std::time::Instant::now() + limits.timeout;
+        self.cpu.start();
         self.chain = chain;
         self.sub_requests = 0;
         self.outbound_bytes = 0;
@@ -164,14 +175,20 @@ impl outbound::Host for HostState {
                                     types::RedirectMode::Manual => Redirect::Manual,
                                     types::RedirectMode::Error => Redirect::Error,
                                 };
-                                rt.forwarder.fetch(cfg, request, redirect).await
+                                self.cpu.pause();
+                                let r = rt.forwarder.fetch(cfg, request, redirect).await;
+                                self.cpu.resume();
+                                r
                             }
                             Outbound::GatewayPolicy(name) => match rt.policies.get(name) {
                                 Some(policy) => {
                                     let cx = OutboundContext {
                                         worker_id: env.id.clone(),
                                     };
-                                    policy.fetch(request, &cx).await
+                                    self.cpu.pause();
+                                    let r = policy.fetch(request, &cx).await;
+                                    self.cpu.resume();
+                                    r
                                 }
                                 None => Err(format!(
                                     "fetch({url}) refused: no outbound policy named {name:?} is registered"
@@ -179,8 +196,12 @@ impl outbound::Host for HostState {
                             },
                             Outbound::GatewayWorker { worker, entrypoint } => {
                                 let chain = self.nested_chain(&env)?;
-                                rt.call_worker_fetch(worker, entrypoint.as_deref(), request, chain)
-                                    .await
+                                self.cpu.pause();
+                                let r = rt
+                                    .call_worker_fetch(worker, entrypoint.as_deref(), request, chain)
+                                    .await;
+                                self.cpu.resume();
+                                r
                             }
                             Outbound::Deny => unreachable!("handled above"),
                         }
@@ -231,16 +252,34 @@ impl bindings::Host for HostState {
             ));
         };
         let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
-        let result = match spec {
+        // The guest waits for the host here: not its CPU time.
+        self.cpu.pause();
+        let result = self.call_binding(&rt, &env, spec, &binding, &method, args).await;
+        self.cpu.resume();
+        Ok(result?.to_wire().to_string())
+    }
+}
+
+impl HostState {
+    async fn call_binding(
+        &mut self,
+        rt: &Arc<RuntimeInner>,
+        env: &WorkerEnv,
+        spec: BindingSpec,
+        binding: &str,
+        method: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, String> {
+        match spec {
             BindingSpec::Capability(name) => match rt.capabilities.get(&name) {
-                Some(b) => b.call(&method, args).await,
+                Some(b) => b.call(method, args).await,
                 None => Err(format!(
                     "env.{binding}: no capability named {name:?} is registered"
                 )),
             },
             BindingSpec::Service { worker, entrypoint } => {
-                self.take_sub_request(&env)?;
-                let chain = self.nested_chain(&env)?;
+                self.take_sub_request(env)?;
+                let chain = self.nested_chain(env)?;
                 if method == "fetch" {
                     let request =
                         request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
@@ -248,12 +287,11 @@ impl bindings::Host for HostState {
                         .await
                         .map(response_to_wire)
                 } else {
-                    rt.call_worker_rpc(&worker, entrypoint.as_deref(), &method, args, chain)
+                    rt.call_worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)
                         .await
                 }
             }
-        }?;
-        Ok(result.to_wire().to_string())
+        }
     }
 }
 

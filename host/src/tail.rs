@@ -127,8 +127,10 @@ pub struct TraceEvent {
     pub exceptions: Vec<ScriptError>,
     /// Outbound requests made, with their policy decisions.
     pub outbound: Vec<OutboundRecord>,
-    /// Fuel consumed.
+    /// Fuel consumed (0 unless the runtime meters exact fuel).
     pub fuel_used: u64,
+    /// CPU time the guest used (time waiting for the host not included).
+    pub cpu_time: Duration,
     /// Wall time of the invocation.
     pub wall_time: Duration,
     /// When it started, in milliseconds since the Unix epoch.

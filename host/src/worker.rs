@@ -11,7 +11,7 @@ use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{Request, Response};
 use crate::instance::{Checkout, Instance, Pool};
-use crate::limits::{Effective, Limits};
+use crate::limits::{Effective, Limits, Stop};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
@@ -124,8 +124,23 @@ impl Worker {
             HostState::new(limits.memory_bytes, Some(inner.env.clone())),
         );
         store.limiter(|s| &mut s.limiter);
-        store.set_fuel(limits.fuel).map_err(Error::engine)?;
-        store.set_epoch_deadline(deadline_ticks(limits.timeout));
+        if rt.exact_fuel {
+            store.set_fuel(limits.fuel).map_err(Error::engine)?;
+        }
+        // Every epoch tick while guest code runs: stop it once it has used
+        // its CPU time or passed its deadline. The guest never yields here,
+        // so a running segment stays on one thread (its CPU clock is valid).
+        store.epoch_deadline_callback(|cx| {
+            let s = cx.data();
+            if std::time::Instant::now() >= s.deadline {
+                return Err(Stop::Deadline.into());
+            }
+            if s.cpu.used() > s.cpu_limit {
+                return Err(Stop::Cpu.into());
+            }
+            Ok(wasmtime::UpdateDeadline::Continue(1))
+        });
+        store.set_epoch_deadline(1);
         let pre = if inner.code.is_python() {
             rt.python().await?
         } else {
@@ -197,6 +212,7 @@ impl Worker {
         let l = self.inner.limits;
         Limits {
             memory_bytes: Some(l.memory_bytes),
+            cpu_time: Some(l.cpu_time),
             fuel: Some(l.fuel),
             timeout: Some(l.timeout),
             sub_requests: Some(l.sub_requests),
@@ -214,6 +230,7 @@ impl Worker {
             exceptions: Vec::new(),
             outbound: Vec::new(),
             fuel_used: 0,
+            cpu_time: Duration::ZERO,
             wall_time: Duration::ZERO,
             event_timestamp_ms: now_ms(),
         }
@@ -316,12 +333,13 @@ impl Worker {
         let started = Instant::now();
         let started_ms = now_ms();
         let limits = self.inner.limits;
-        instance.store.data_mut().begin_invocation(chain);
-        // Cannot fail: fuel is enabled on every engine isolet creates.
-        let _ = instance.store.set_fuel(limits.fuel);
-        instance
-            .store
-            .set_epoch_deadline(deadline_ticks(limits.timeout));
+        let exact_fuel = self.inner.rt.exact_fuel;
+        instance.store.data_mut().begin_invocation(chain, &limits);
+        if exact_fuel {
+            // Cannot fail: fuel is enabled on this engine.
+            let _ = instance.store.set_fuel(limits.fuel);
+        }
+        instance.store.set_epoch_deadline(1);
 
         // The epoch deadline stops guest code; this timer also covers time
         // spent awaiting the host (outbound I/O) and is never hit first by a
@@ -329,9 +347,15 @@ impl Worker {
         let grace = limits.timeout + EPOCH_TICK * 2 + Duration::from_millis(50);
         let raw = tokio::time::timeout(grace, call_guest(instance, call)).await;
 
-        let fuel_used = limits
-            .fuel
-            .saturating_sub(instance.store.get_fuel().unwrap_or(0));
+        instance.store.data_mut().cpu.pause();
+        let cpu_time = instance.store.data().cpu.used();
+        let fuel_used = if exact_fuel {
+            limits
+                .fuel
+                .saturating_sub(instance.store.get_fuel().unwrap_or(0))
+        } else {
+            0
+        };
         let memory_hit = instance.store.data().limiter.hit;
         let result = match raw {
             Err(_) => Err(Error::Timeout(limits.timeout)),
@@ -359,6 +383,7 @@ impl Worker {
             exceptions,
             outbound,
             fuel_used,
+            cpu_time,
             wall_time: started.elapsed(),
             event_timestamp_ms: started_ms,
         };
@@ -501,8 +526,21 @@ async fn call_guest(
 }
 
 fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) -> Error {
+    match err.downcast_ref::<Stop>() {
+        Some(Stop::Cpu) => {
+            return Error::CpuLimitExceeded {
+                cpu_ms: Some(limits.cpu_time.as_millis() as u64),
+                fuel: None,
+            };
+        }
+        Some(Stop::Deadline) => return Error::Timeout(limits.timeout),
+        None => {}
+    }
     match err.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::OutOfFuel) => Error::CpuLimitExceeded { fuel: limits.fuel },
+        Some(wasmtime::Trap::OutOfFuel) => Error::CpuLimitExceeded {
+            cpu_ms: None,
+            fuel: Some(limits.fuel),
+        },
         Some(wasmtime::Trap::Interrupt) => Error::Timeout(limits.timeout),
         _ if memory_hit => Error::MemoryLimitExceeded {
             limit: limits.memory_bytes,
@@ -513,8 +551,4 @@ fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) ->
         Some(t) => Error::Crashed(t.to_string()),
         None => Error::Crashed(format!("{err:#}")),
     }
-}
-
-fn deadline_ticks(timeout: Duration) -> u64 {
-    (timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64 + 1
 }

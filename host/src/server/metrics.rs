@@ -28,6 +28,7 @@ struct Inner {
     latency: BTreeMap<String, Histogram>,
     outcomes: BTreeMap<String, u64>,
     fuel: u64,
+    cpu: std::time::Duration,
 }
 
 #[derive(Default)]
@@ -137,6 +138,12 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE isolet_fuel_consumed_total counter");
         let _ = writeln!(out, "isolet_fuel_consumed_total {}", m.fuel);
+        let _ = writeln!(
+            out,
+            "# HELP isolet_cpu_seconds_total CPU time used by guest code in all invocations."
+        );
+        let _ = writeln!(out, "# TYPE isolet_cpu_seconds_total counter");
+        let _ = writeln!(out, "isolet_cpu_seconds_total {}", m.cpu.as_secs_f64());
         let _ = writeln!(out, "# HELP isolet_live_instances Instances alive now.");
         let _ = writeln!(out, "# TYPE isolet_live_instances gauge");
         let _ = writeln!(out, "isolet_live_instances {}", stats.live_instances);
@@ -179,6 +186,7 @@ impl TailSink for Metrics {
         let mut m = self.lock();
         *m.outcomes.entry(outcome).or_default() += 1;
         m.fuel += event.fuel_used;
+        m.cpu += event.cpu_time;
     }
 }
 

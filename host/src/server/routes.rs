@@ -243,9 +243,9 @@ fn error_body(state: &State, e: &Error) -> (StatusCode, Json) {
             }
             (StatusCode::INTERNAL_SERVER_ERROR, body)
         }
-        Error::CpuLimitExceeded { fuel } => (
+        Error::CpuLimitExceeded { cpu_ms, fuel } => (
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({"error": e.to_string(), "limit": "cpu", "fuel": fuel}),
+            json!({"error": e.to_string(), "limit": "cpu", "cpuMs": cpu_ms, "fuel": fuel}),
         ),
         Error::MemoryLimitExceeded { limit } => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -607,6 +607,7 @@ fn trace_json(trace: &TraceEvent) -> Json {
         "logs": trace.logs,
         "exceptions": trace.exceptions,
         "fuelUsed": trace.fuel_used,
+        "cpuTimeMs": trace.cpu_time.as_secs_f64() * 1000.0,
         "wallTimeMs": trace.wall_time.as_secs_f64() * 1000.0,
     })
 }
