@@ -3,7 +3,7 @@
 //! across all of an instance's memories and tables; and the per-invocation
 //! CPU clock.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -201,59 +201,47 @@ pub(crate) struct Effective {
     pub outbound_bytes: u64,
 }
 
-/// CPU time of the current invocation: the guest's running segments,
-/// measured with the thread's CPU clock (a segment ends when the guest
-/// awaits the host, e.g. an outbound fetch, and the next one may run on
-/// another thread).
+/// CPU time of the current invocation: the sum of the guest's running
+/// segments (a segment ends when the guest awaits the host, e.g. an
+/// outbound fetch). A segment is timed with the monotonic clock, which the
+/// vDSO reads in ~25 ns; the thread CPU clock is a system call here
+/// (~0.85 µs, twice per request, ~12% of a warm request). The two agree
+/// while the guest's thread is not preempted; under CPU contention this
+/// counts the preemption too (it errs towards stopping a worker early).
 #[derive(Debug, Default)]
 pub(crate) struct CpuClock {
     used: Duration,
-    segment_start: Option<Duration>,
+    segment_start: Option<Instant>,
 }
 
 impl CpuClock {
     /// Starts an invocation's clock.
     pub fn start(&mut self) {
         self.used = Duration::ZERO;
-        self.segment_start = Some(thread_cpu_time());
+        self.segment_start = Some(Instant::now());
     }
 
     /// The guest stops running (it awaits the host, or the call ended).
     pub fn pause(&mut self) {
         if let Some(start) = self.segment_start.take() {
-            self.used += thread_cpu_time().saturating_sub(start);
+            self.used += start.elapsed();
         }
     }
 
     /// The guest runs again.
     pub fn resume(&mut self) {
         if self.segment_start.is_none() {
-            self.segment_start = Some(thread_cpu_time());
+            self.segment_start = Some(Instant::now());
         }
     }
 
     /// CPU time used so far by this invocation.
     pub fn used(&self) -> Duration {
         match self.segment_start {
-            Some(start) => self.used + thread_cpu_time().saturating_sub(start),
+            Some(start) => self.used + start.elapsed(),
             None => self.used,
         }
     }
-}
-
-/// The calling thread's CPU time.
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID
-    // is supported on every Linux and macOS version isolet runs on.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// Why the epoch callback stopped the guest.

@@ -129,7 +129,7 @@ impl Worker {
         }
         // Every epoch tick while guest code runs: stop it once it has used
         // its CPU time or passed its deadline. The guest never yields here,
-        // so a running segment stays on one thread (its CPU clock is valid).
+        // so a running segment is one stretch of work on one thread.
         store.epoch_deadline_callback(|cx| {
             let s = cx.data();
             if std::time::Instant::now() >= s.deadline {
