@@ -323,12 +323,19 @@ async fn thrown_exception_has_message_and_stack_and_instance_survives() {
 #[tokio::test]
 async fn infinite_loop_is_stopped_by_the_cpu_time_limit() {
     let f = fixture().await;
-    let code = worker_code("infinite_loop.js").limits(Limits::new().cpu_time(Duration::from_millis(50)));
+    let code =
+        worker_code("infinite_loop.js").limits(Limits::new().cpu_time(Duration::from_millis(50)));
     let w = f.runtime.get("loop-fuel", || code).await.unwrap();
     let started = std::time::Instant::now();
     let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
     assert!(
-        matches!(err, Error::CpuLimitExceeded { cpu_ms: Some(50), fuel: None }),
+        matches!(
+            err,
+            Error::CpuLimitExceeded {
+                cpu_ms: Some(50),
+                fuel: None
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("50 ms of CPU time"), "{err}");
@@ -345,7 +352,11 @@ async fn infinite_loop_is_stopped_by_the_cpu_time_limit() {
     let traces = f.traces.for_worker("loop-fuel");
     let last = traces.last().unwrap();
     assert_eq!(last.outcome, Outcome::ExceededCpu);
-    assert!(last.cpu_time >= Duration::from_millis(50), "{:?}", last.cpu_time);
+    assert!(
+        last.cpu_time >= Duration::from_millis(50),
+        "{:?}",
+        last.cpu_time
+    );
     assert_eq!(last.fuel_used, 0, "fuel is not metered by default");
     // get() creates a fresh one.
     let fresh = f
@@ -691,13 +702,23 @@ async fn fetch_dispatch_edge_cases() {
         .await
         .unwrap();
     let get = |path: &str| Request::get(format!("https://edges.test{path}"));
-    assert_eq!(w.fetch(get("/thenable")).await.unwrap().text(), "from a thenable");
-    assert_eq!(w.fetch(get("/null-init")).await.unwrap().text(), "null init");
+    assert_eq!(
+        w.fetch(get("/thenable")).await.unwrap().text(),
+        "from a thenable"
+    );
+    assert_eq!(
+        w.fetch(get("/null-init")).await.unwrap().text(),
+        "null init"
+    );
     for path in ["/not-a-response", "/async-not-a-response"] {
         match w.fetch(get(path)).await.unwrap_err() {
             Error::Script(e) => {
                 assert_eq!(e.name, "TypeError", "{path}");
-                assert!(e.message.contains("did not resolve to 'Response'"), "{path}: {}", e.message);
+                assert!(
+                    e.message.contains("did not resolve to 'Response'"),
+                    "{path}: {}",
+                    e.message
+                );
             }
             other => panic!("{path}: {other:?}"),
         }
@@ -706,7 +727,10 @@ async fn fetch_dispatch_edge_cases() {
     req.headers.push(("X-Mixed-Case".into(), "yes".into()));
     req.headers.push(("Accept".into(), "*/*".into()));
     let body = w.fetch(req).await.unwrap().json().unwrap();
-    assert_eq!(body, json!({"mixed": "yes", "names": ["accept", "x-mixed-case"], "same": true}));
+    assert_eq!(
+        body,
+        json!({"mixed": "yes", "names": ["accept", "x-mixed-case"], "same": true})
+    );
 
     let (result, trace) = w.entrypoint(None).fetch_traced(get("/wait-until")).await;
     assert_eq!(result.unwrap().text(), "answered");
@@ -724,7 +748,13 @@ async fn exact_fuel_metering_stops_loops_and_reports_fuel() {
     let w = rt.load(code).await.unwrap();
     let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
     assert!(
-        matches!(err, Error::CpuLimitExceeded { cpu_ms: None, fuel: Some(20_000_000) }),
+        matches!(
+            err,
+            Error::CpuLimitExceeded {
+                cpu_ms: None,
+                fuel: Some(20_000_000)
+            }
+        ),
         "{err:?}"
     );
     let hello = rt.load(worker_code("hello.js")).await.unwrap();
@@ -759,6 +789,14 @@ async fn waiting_for_the_host_is_not_cpu_time() {
         .fetch_traced(Request::get("https://x.test/"))
         .await;
     assert_eq!(result.unwrap().text(), "done");
-    assert!(trace.wall_time >= Duration::from_millis(180), "{:?}", trace.wall_time);
-    assert!(trace.cpu_time < Duration::from_millis(30), "{:?}", trace.cpu_time);
+    assert!(
+        trace.wall_time >= Duration::from_millis(180),
+        "{:?}",
+        trace.wall_time
+    );
+    assert!(
+        trace.cpu_time < Duration::from_millis(30),
+        "{:?}",
+        trace.cpu_time
+    );
 }

@@ -113,8 +113,8 @@
     if (body instanceof URLSearchParams) return textEncoder.encode(body.toString());
     return textEncoder.encode(String(body));
   }
+  // The content-type a non-string body implies (strings: see _initBody).
   function defaultContentType(body) {
-    if (typeof body === "string") return "text/plain;charset=UTF-8";
     if (body instanceof URLSearchParams) return "application/x-www-form-urlencoded;charset=UTF-8";
     return null;
   }
@@ -1160,10 +1160,10 @@
     exportsByName.set(name, found);
     return found;
   }
-  function target(entrypoint, ctx) {
-    const found = exported(entrypoint);
-    if (found.classBased) return { instance: new found.value(ctx, env), classBased: true };
-    return { instance: found.value, classBased: false };
+  // The object whose handlers an invocation calls: a new instance of a
+  // class entrypoint, or the exported object itself.
+  function receiver(found, ctx) {
+    return found.classBased ? new found.value(ctx, env) : found.value;
   }
 
   async function finish(pending) {
@@ -1184,7 +1184,7 @@
     const ctx = new ExecutionContext(pending);
     const request = Request._incoming(method, url, headers, body);
     const found = exported(entrypoint);
-    const instance = found.classBased ? new found.value(ctx, env) : found.value;
+    const instance = receiver(found, ctx);
     if (typeof instance.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
     const result = found.classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
     if (result instanceof Promise) {
@@ -1225,7 +1225,9 @@
   function dispatchCall(entrypoint, method, argsJson) {
     const pending = [];
     const ctx = new ExecutionContext(pending);
-    const { instance, classBased } = target(entrypoint, ctx);
+    const found = exported(entrypoint);
+    const instance = receiver(found, ctx);
+    const classBased = found.classBased;
     if (typeof method !== "string" || method.startsWith("_") || method === "constructor") {
       throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
     }

@@ -34,7 +34,8 @@ struct State {
     initialized: bool,
 }
 
-/// What an invocation gets: the context, the hooks object and the hot hooks.
+/// What an invocation gets: the hooks object and the hot hooks, restored
+/// into its context.
 pub struct Hooks<'js> {
     pub all: Object<'js>,
     pub fetch: Function<'js>,

@@ -19,7 +19,11 @@ const HELLO: &str =
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> isolet::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20_000).max(10);
+    let n: usize = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000)
+        .max(10);
     let mode = args.get(2).cloned().unwrap_or_default();
     let rt = Runtime::builder().build().await?;
     let code = WorkerCode::js(HELLO);
@@ -39,7 +43,9 @@ async fn main() -> isolet::Result<()> {
     }
 
     let rpc = rt
-        .get("probe-rpc", || WorkerCode::js("export default { add(a, b) { return a + b } }"))
+        .get("probe-rpc", || {
+            WorkerCode::js("export default { add(a, b) { return a + b } }")
+        })
         .await?;
     let add = rpc.entrypoint(None);
     for _ in 0..1_000 {

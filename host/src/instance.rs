@@ -37,10 +37,7 @@ impl Instance {
         Instance {
             store,
             bindings,
-            _live: [
-                CountGuard::new(runtime_live),
-                CountGuard::new(&pool.live),
-            ],
+            _live: [CountGuard::new(runtime_live), CountGuard::new(&pool.live)],
         }
     }
 }
@@ -116,14 +113,17 @@ impl Pool {
 
     /// After creating an instance failed for lack of capacity: wait for one
     /// of this worker's own instances to come back, if it has any.
-    pub async fn wait_for_idle(&self, permit: OwnedSemaphorePermit) -> Result<Checkout> {
+    pub async fn wait_for_idle(
+        &self,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<(Instance, OwnedSemaphorePermit)> {
         loop {
             let notified = self.returned.notified();
             if self.discarded.load(Ordering::Acquire) {
                 return Err(Error::Discarded);
             }
             if let Some(instance) = self.idle().pop() {
-                return Ok(Checkout::Idle(instance, permit));
+                return Ok((instance, permit));
             }
             if self.live.load(Ordering::Relaxed) == 0 {
                 return Err(Error::Capacity(
@@ -148,11 +148,11 @@ impl Pool {
     /// they come back, and every later checkout fails with `Discarded`.
     pub fn discard(&self) {
         self.discarded.store(true, Ordering::Release);
+        // Taken out first, so the instances are dropped after the lock is released.
         let dropped = std::mem::take(&mut *self.idle());
         drop(dropped);
         self.returned.notify_waiters();
     }
-
 }
 
 #[cfg(test)]
@@ -167,7 +167,8 @@ mod tests {
         let b = pool.checkout().await.expect("second slot");
         assert!(matches!(b, Checkout::Grow(_)));
         // Both slots are taken: a third checkout waits until one is released.
-        let third = tokio::time::timeout(std::time::Duration::from_millis(20), pool.checkout()).await;
+        let third =
+            tokio::time::timeout(std::time::Duration::from_millis(20), pool.checkout()).await;
         assert!(third.is_err(), "a third checkout must wait for a free slot");
         drop(a);
         assert!(matches!(

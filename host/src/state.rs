@@ -152,6 +152,22 @@ impl outbound::Host for HostState {
         req: types::Request,
         options: types::FetchOptions,
     ) -> Result<types::Response, String> {
+        // The guest waits for the host here: not its CPU time.
+        self.cpu.pause();
+        let result = self.outbound_fetch(req, options).await;
+        self.cpu.resume();
+        result
+    }
+}
+
+impl HostState {
+    /// An outbound `fetch()` through the worker's policy, recorded in the
+    /// invocation's outbound log.
+    async fn outbound_fetch(
+        &mut self,
+        req: types::Request,
+        options: types::FetchOptions,
+    ) -> Result<types::Response, String> {
         let env = self.env()?;
         let method = req.method.clone();
         let url = req.url.clone();
@@ -175,20 +191,14 @@ impl outbound::Host for HostState {
                                     types::RedirectMode::Manual => Redirect::Manual,
                                     types::RedirectMode::Error => Redirect::Error,
                                 };
-                                self.cpu.pause();
-                                let r = rt.forwarder.fetch(cfg, request, redirect).await;
-                                self.cpu.resume();
-                                r
+                                rt.forwarder.fetch(cfg, request, redirect).await
                             }
                             Outbound::GatewayPolicy(name) => match rt.policies.get(name) {
                                 Some(policy) => {
                                     let cx = OutboundContext {
                                         worker_id: env.id.clone(),
                                     };
-                                    self.cpu.pause();
-                                    let r = policy.fetch(request, &cx).await;
-                                    self.cpu.resume();
-                                    r
+                                    policy.fetch(request, &cx).await
                                 }
                                 None => Err(format!(
                                     "fetch({url}) refused: no outbound policy named {name:?} is registered"
@@ -196,12 +206,8 @@ impl outbound::Host for HostState {
                             },
                             Outbound::GatewayWorker { worker, entrypoint } => {
                                 let chain = self.nested_chain(&env)?;
-                                self.cpu.pause();
-                                let r = rt
-                                    .call_worker_fetch(worker, entrypoint.as_deref(), request, chain)
-                                    .await;
-                                self.cpu.resume();
-                                r
+                                rt.call_worker_fetch(worker, entrypoint.as_deref(), request, chain)
+                                    .await
                             }
                             Outbound::Deny => unreachable!("handled above"),
                         }
@@ -254,7 +260,9 @@ impl bindings::Host for HostState {
         let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
         // The guest waits for the host here: not its CPU time.
         self.cpu.pause();
-        let result = self.call_binding(&rt, &env, spec, &binding, &method, args).await;
+        let result = self
+            .call_binding(&rt, &env, spec, &binding, &method, args)
+            .await;
         self.cpu.resume();
         Ok(result?.to_wire().to_string())
     }

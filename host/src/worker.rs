@@ -16,6 +16,7 @@ use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
 use crate::wire::Value;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// A handle to a loaded worker. Cheap to clone.
 ///
@@ -164,7 +165,13 @@ impl Worker {
         let mut instance = Instance::new(store, bindings, &rt.live, &inner.pool);
         let (spec, keys) = rt.bytecode.prepare(&inner.code);
         let (result, _trace, _discard) = self
-            .run(&mut instance, None, EventInfo::Init, Call::Init(spec), Vec::new())
+            .run(
+                &mut instance,
+                None,
+                EventInfo::Init,
+                Call::Init(spec),
+                Vec::new(),
+            )
             .await;
         if let Output::Init(compiled) = result? {
             rt.bytecode.store(&keys, compiled);
@@ -270,8 +277,22 @@ impl Worker {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Runs `call` on one of the worker's instances (an idle one, or a new
-    /// one when all are busy and the pool may grow).
+    /// An instance to run on: an idle one, or a new one when all are busy
+    /// and the pool may grow (or, with no room left for a new instance, the
+    /// next of this worker's own to come back).
+    async fn acquire(&self) -> Result<(Instance, OwnedSemaphorePermit)> {
+        let pool = &self.inner.pool;
+        match pool.checkout().await? {
+            Checkout::Idle(instance, permit) => Ok((instance, permit)),
+            Checkout::Grow(permit) => match self.new_instance().await {
+                Ok(instance) => Ok((instance, permit)),
+                Err(Error::Capacity(_)) => pool.wait_for_idle(permit).await,
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Runs `call` on one of the worker's instances (see `acquire`).
     async fn invoke(
         &self,
         entrypoint: Option<&str>,
@@ -281,24 +302,17 @@ impl Worker {
     ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
         let pool = &self.inner.pool;
-        let checkout = match pool.checkout().await {
-            Ok(Checkout::Grow(permit)) => match self.new_instance().await {
-                Ok(instance) => Ok(Checkout::Idle(instance, permit)),
-                Err(Error::Capacity(_)) => pool.wait_for_idle(permit).await,
-                Err(e) => Err(e),
-            },
-            other => other,
-        };
-        let (mut instance, permit) = match checkout {
-            Ok(Checkout::Idle(instance, permit)) => (instance, permit),
-            Ok(Checkout::Grow(_)) => unreachable!("growth is resolved above"),
+        let (mut instance, permit) = match self.acquire().await {
+            Ok(leased) => leased,
             Err(e) => {
                 let mut trace = self.untraced(entrypoint, event);
                 trace.wall_time = started.elapsed();
                 return (Err(e), trace);
             }
         };
-        let (result, trace, discard) = self.run(&mut instance, entrypoint, event, call, chain).await;
+        let (result, trace, discard) = self
+            .run(&mut instance, entrypoint, event, call, chain)
+            .await;
         if discard {
             // Anything but a script exception leaves the instance in an
             // unknown state: retire this worker, never reuse its instances.
