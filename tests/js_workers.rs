@@ -800,3 +800,56 @@ async fn waiting_for_the_host_is_not_cpu_time() {
         trace.cpu_time
     );
 }
+
+/// Pool slots are reused with their memory kept resident and reset in place
+/// (`keep_resident_bytes`, default on): a fresh `load()` in a reused slot must
+/// see nothing of the instances that ran there before, whether they were
+/// one-shot or warm, and a warm worker's state stays its own.
+#[tokio::test]
+async fn reused_pool_slots_carry_nothing_between_workers() {
+    // Two slots: the warm worker holds one, so every load reuses the other.
+    let rt = Runtime::builder()
+        .max_instances(2)
+        .instances_per_worker(1)
+        .build()
+        .await
+        .unwrap();
+    let clean = json!({"global": null, "objectProto": null, "responseProto": null, "module": null, "heap": 0});
+    let probe = |secret: String| Request::get(&format!("https://x.test/?secret={secret}"));
+
+    let warm = rt
+        .get("leaky", || worker_code("leak_probe.js"))
+        .await
+        .unwrap();
+    let first = warm
+        .fetch(probe("warm-0".into()))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(first, clean);
+    for i in 0..6 {
+        let w = rt.load(worker_code("leak_probe.js")).await.unwrap();
+        let seen: serde_json::Value = w
+            .fetch(probe(format!("load-{i}")))
+            .await
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(seen, clean, "load {i} saw an earlier sandbox's state");
+        // The same instance does keep its own state between requests.
+        let again: serde_json::Value = w.fetch(probe(String::new())).await.unwrap().json().unwrap();
+        assert_eq!(again["module"], format!("load-{i}"));
+        assert_eq!(again["heap"], 20000);
+    }
+    let warm_again: serde_json::Value = warm
+        .fetch(probe(String::new()))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        warm_again["global"], "warm-0",
+        "the warm worker keeps its own state"
+    );
+}

@@ -7,6 +7,7 @@
 //! ```text
 //! cargo run --release --example probe -- 20000        # all three
 //! cargo run --release --example probe -- 100000 warm  # warm fetch only
+//! cargo run --release --example probe -- 100000 cold  # cold load+fetch only
 //! ```
 
 use std::time::Instant;
@@ -25,10 +26,44 @@ async fn main() -> isolet::Result<()> {
         .unwrap_or(20_000)
         .max(10);
     let mode = args.get(2).cloned().unwrap_or_default();
-    let rt = Runtime::builder().build().await?;
+    // PROBE_KEEP_RESIDENT=<bytes> tries a pool-slot residency setting.
+    let mut builder = Runtime::builder();
+    if let Some(k) = std::env::var("PROBE_KEEP_RESIDENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder = builder.keep_resident_bytes(k);
+    }
+    let rt = builder.build().await?;
     let code = WorkerCode::js(HELLO);
-    let per_op = |t: Instant, n: usize| t.elapsed().as_secs_f64() * 1e6 / n as f64;
 
+    if mode != "cold" {
+        warm(&rt, &code, n, mode == "warm").await?;
+        if mode == "warm" {
+            return Ok(());
+        }
+    }
+    let m = if mode == "cold" { n } else { n / 10 };
+    let cold = || async {
+        let w = rt.load(code.clone()).await?;
+        w.fetch(Request::get("https://bench.test/")).await
+    };
+    for _ in 0..200 {
+        cold().await?;
+    }
+    let t = Instant::now();
+    for _ in 0..m {
+        cold().await?;
+    }
+    println!("cold load+fetch: {:.2} us", per_op(t, m));
+    Ok(())
+}
+
+fn per_op(t: Instant, n: usize) -> f64 {
+    t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
+async fn warm(rt: &Runtime, code: &WorkerCode, n: usize, only_fetch: bool) -> isolet::Result<()> {
     let w = rt.get("probe-warm", || code.clone()).await?;
     for _ in 0..1_000 {
         w.fetch(Request::get("https://bench.test/")).await?;
@@ -38,7 +73,7 @@ async fn main() -> isolet::Result<()> {
         w.fetch(Request::get("https://bench.test/")).await?;
     }
     println!("warm fetch: {:.2} us", per_op(t, n));
-    if mode == "warm" {
+    if only_fetch {
         return Ok(());
     }
 
@@ -57,18 +92,5 @@ async fn main() -> isolet::Result<()> {
     }
     println!("warm rpc: {:.2} us", per_op(t, n));
 
-    let m = n / 10;
-    let cold = || async {
-        let w = rt.load(code.clone()).await?;
-        w.fetch(Request::get("https://bench.test/")).await
-    };
-    for _ in 0..200 {
-        cold().await?;
-    }
-    let t = Instant::now();
-    for _ in 0..m {
-        cold().await?;
-    }
-    println!("cold load+fetch: {:.2} us", per_op(t, m));
     Ok(())
 }

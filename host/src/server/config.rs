@@ -52,6 +52,10 @@ pub struct ServerConfig {
     /// Most instances one worker id runs at once when its requests overlap
     /// (0: the number of CPUs). Default 0.
     pub instances_per_worker: usize,
+    /// Most bytes of a freed instance's memory slot kept resident for the
+    /// next instance (see `RuntimeBuilder::keep_resident_bytes`). Default
+    /// 4 MiB; 0 returns freed memory to the kernel at once.
+    pub keep_resident_bytes: usize,
     /// Default limits for workers that set none.
     pub limits: Limits,
     /// `globalOutbound` for uploaded code that does not set it (JSON form as
@@ -83,6 +87,7 @@ impl Default for ServerConfig {
             max_warm_workers: 1_000,
             max_instances: 2_000,
             instances_per_worker: 0,
+            keep_resident_bytes: crate::runtime::DEFAULT_KEEP_RESIDENT,
             limits: Limits::new(),
             default_outbound: crate::outbound::Outbound::Deny,
             max_body_bytes: 10 << 20,
@@ -120,7 +125,7 @@ impl ServerConfig {
 
     /// Applies `ISOLET_LISTEN`, `ISOLET_DATA_DIR`, `ISOLET_ADMIN_TOKEN`,
     /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
-    /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_DOMAIN`,
+    /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
     /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG` and `ISOLET_TIMEOUT_MS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -146,6 +151,11 @@ impl ServerConfig {
             self.instances_per_worker = v
                 .parse()
                 .map_err(|_| parse_err("ISOLET_INSTANCES_PER_WORKER", &v))?;
+        }
+        if let Some(v) = var("ISOLET_KEEP_RESIDENT_BYTES") {
+            self.keep_resident_bytes = v
+                .parse()
+                .map_err(|_| parse_err("ISOLET_KEEP_RESIDENT_BYTES", &v))?;
         }
         if let Some(v) = var("ISOLET_DOMAIN") {
             self.domain = Some(v);

@@ -83,6 +83,7 @@ impl Server {
         let runtime = builder
             .max_instances(config.max_instances)
             .max_warm_workers(config.max_warm_workers)
+            .keep_resident_bytes(config.keep_resident_bytes)
             .default_limits(config.limits)
             .tail_sink(hub.clone())
             .tail_sink(metrics.clone())
