@@ -617,17 +617,17 @@
   // ---------------------------------------------------------------- Body, Request, Response
   class Body {
     #bytes = null; #stream = null; #used = false;
-    _initBody(body, headers) {
-      if (body === null || body === undefined) return;
+    // Takes the body; returns the content-type it implies (or null), which
+    // the caller sets on its headers unless they name one.
+    _initBody(body) {
+      if (body === null || body === undefined) return null;
       if (typeof body === "string") {
         this.#bytes = body; // encoded lazily
-        headers._setDefault("content-type", "text/plain;charset=UTF-8");
-        return;
+        return "text/plain;charset=UTF-8";
       }
       if (body instanceof ReadableStream) this.#stream = body;
       else this.#bytes = toBytes(body);
-      const ct = defaultContentType(body);
-      if (ct) headers._setDefault("content-type", ct);
+      return defaultContentType(body);
     }
     // Bytes the host handed over (an incoming request's body): no copy.
     _setBytes(bytes) { this.#bytes = bytes; }
@@ -680,14 +680,16 @@
   // The incoming request being constructed (see Request._incoming).
   let incomingMethod = "GET", incomingUrl = "", incomingBody = null;
   class Request extends Body {
-    #url; #method; #headers; #rawHeaders; #redirect; #signal;
+    // #headers is a Headers, or for an incoming request until the handler
+    // asks, the host's flat [name, value, ...] array. #extra holds
+    // redirect and signal when they are not the defaults.
+    #url; #method; #headers; #extra;
     constructor(input, init = {}) {
       super();
       if (input === incomingKey) {
         // Headers stay a flat array until the handler asks for them.
         this.#url = incomingUrl; this.#method = incomingMethod;
-        this.#headers = null; this.#rawHeaders = init;
-        this.#redirect = "follow"; this.#signal = null;
+        this.#headers = init; this.#extra = null;
         if (incomingBody !== null) this._setBytes(incomingBody);
         return;
       }
@@ -702,13 +704,15 @@
       if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
       this.#method = method;
       this.#headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
-      this.#redirect = init.redirect || (src ? src.redirect : "follow");
-      this.#signal = init.signal || (src ? src.signal : null);
+      const redirect = init.redirect || (src ? src.redirect : "follow");
+      const signal = init.signal || (src ? src.signal : null);
+      this.#extra = redirect === "follow" && signal === null ? null : { redirect, signal };
       let body = init.body !== undefined ? init.body : src ? src._teeBody() : null;
       if (body !== null && body !== undefined && (method === "GET" || method === "HEAD") && !init._internal) {
         throw new TypeError("Request with a GET or HEAD method cannot have a body.");
       }
-      this._initBody(body, this.#headers);
+      const ct = this._initBody(body);
+      if (ct) this.#headers._setDefault("content-type", ct);
     }
     // The request the host hands the worker: URL, method and headers were
     // already validated and normalized by the host.
@@ -721,11 +725,11 @@
     get url() { return this.#url; }
     get method() { return this.#method; }
     get headers() {
-      if (this.#headers === null) { this.#headers = Headers._fromFlat(this.#rawHeaders); this.#rawHeaders = null; }
-      return this.#headers;
+      const h = this.#headers;
+      return h instanceof Headers ? h : (this.#headers = Headers._fromFlat(h));
     }
-    get redirect() { return this.#redirect; }
-    get signal() { return this.#signal; }
+    get redirect() { return this.#extra === null ? "follow" : this.#extra.redirect; }
+    get signal() { return this.#extra === null ? null : this.#extra.signal; }
     get cf() { return undefined; }
     clone() {
       if (this.bodyUsed) throw new TypeError("Cannot clone a Request whose body has been used.");
@@ -739,14 +743,18 @@
 
   const NULL_BODY_STATUS = [101, 204, 205, 304];
   class Response extends Body {
-    #status; #statusText; #headers; #url = ""; #redirected = false; #type = "default";
+    // #headers is a Headers, or until someone asks for them, the implied
+    // content-type (a string) or null: most responses never read their own
+    // headers, so the engine sends them without building a Headers.
+    // #extra holds the rarely set url/redirected/type.
+    #status; #statusText; #headers; #extra;
     constructor(body = null, init = undefined) {
       super();
+      this.#extra = null;
       if (init === undefined || init === null) {
         this.#status = 200;
         this.#statusText = "";
-        this.#headers = new Headers();
-        this._initBody(body, this.#headers);
+        this.#headers = this._initBody(body);
         return;
       }
       const status = init.status === undefined ? 200 : Number(init.status);
@@ -758,8 +766,13 @@
       }
       this.#status = status;
       this.#statusText = init.statusText === undefined ? "" : String(init.statusText);
-      this.#headers = new Headers(init.headers);
-      this._initBody(body, this.#headers);
+      const ct = this._initBody(body);
+      if (init.headers === undefined) {
+        this.#headers = ct;
+      } else {
+        this.#headers = new Headers(init.headers);
+        if (ct) this.#headers._setDefault("content-type", ct);
+      }
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
@@ -773,24 +786,36 @@
       const location = new URL(String(url)).href;
       return new Response(null, { status, headers: { location } });
     }
-    static error() { const r = new Response(null, { status: 200 }); r.#type = "error"; r.#status = 0; return r; }
+    static error() { const r = new Response(null, { status: 200 }); r.#extra = { url: "", redirected: false, type: "error" }; r.#status = 0; return r; }
     get status() { return this.#status; }
     get statusText() { return this.#statusText; }
     get ok() { return this.#status >= 200 && this.#status <= 299; }
-    get headers() { return this.#headers; }
-    get url() { return this.#url; }
-    get redirected() { return this.#redirected; }
-    get type() { return this.#type; }
+    get headers() {
+      const h = this.#headers;
+      if (h !== null && typeof h === "object") return h;
+      const headers = new Headers();
+      if (h) headers._setDefault("content-type", h);
+      return (this.#headers = headers);
+    }
+    // The headers as a flat [name, value, ...] array for the host.
+    _flatHeaders() {
+      const h = this.#headers;
+      if (h === null) return [];
+      return typeof h === "string" ? ["content-type", h] : h._flat();
+    }
+    get url() { return this.#extra === null ? "" : this.#extra.url; }
+    get redirected() { return this.#extra === null ? false : this.#extra.redirected; }
+    get type() { return this.#extra === null ? "default" : this.#extra.type; }
     get webSocket() { return null; }
     clone() {
       if (this.bodyUsed) throw new TypeError("Cannot clone a Response whose body has been used.");
-      const r = new Response(this._teeBody(), { status: this.#status, statusText: this.#statusText, headers: new Headers(this.#headers) });
-      r.#url = this.#url; r.#redirected = this.#redirected; r.#type = this.#type;
+      const r = new Response(this._teeBody(), { status: this.#status, statusText: this.#statusText, headers: new Headers(this.headers) });
+      if (this.#extra !== null) r.#extra = { ...this.#extra };
       return r;
     }
     static _fromWire(status, headers, body, url) {
       const r = new Response(NULL_BODY_STATUS.includes(status) ? null : body, { status: status < 200 ? 200 : status, headers });
-      r.#status = status; r.#url = url;
+      r.#status = status; r.#extra = { url, redirected: false, type: "default" };
       return r;
     }
     get [Symbol.toStringTag]() { return "Response"; }
@@ -1211,7 +1236,7 @@
     }
     if (pending.length === 0) {
       const out = response._takeSync();
-      if (out !== undefined) return [response.status, response.headers._flat(), out];
+      if (out !== undefined) return [response.status, response._flatHeaders(), out];
     }
     return finishFetch(response, pending);
   }
@@ -1219,7 +1244,7 @@
     let out = response._takeSync();
     if (out === undefined) out = await response.bytes();
     if (pending.length) await finish(pending);
-    return [response.status, response.headers._flat(), out];
+    return [response.status, response._flatHeaders(), out];
   }
 
   function dispatchCall(entrypoint, method, argsJson) {

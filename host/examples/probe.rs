@@ -35,7 +35,8 @@ async fn main() -> isolet::Result<()> {
         builder = builder.keep_resident_bytes(k);
     }
     let rt = builder.build().await?;
-    let code = WorkerCode::js(HELLO);
+    // PROBE_CODE=<module source> measures another worker.
+    let code = WorkerCode::js(std::env::var("PROBE_CODE").unwrap_or_else(|_| HELLO.into()));
 
     if mode != "cold" {
         warm(&rt, &code, n, mode == "warm").await?;

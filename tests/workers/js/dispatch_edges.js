@@ -16,6 +16,14 @@ export default {
           names: [...request.headers.keys()],
           same: request.headers === request.headers,
         });
+      case "/late-header": {
+        // Headers read and changed after construction reach the client.
+        const r = new Response("late", { status: 201 });
+        r.headers.set("x-late", "1");
+        return r;
+      }
+      case "/no-headers-read":
+        return new Response("plain", { status: 202, statusText: "Accepted" });
       case "/null-init":
         return new Response("null init", null);
       case "/wait-until":

@@ -16,6 +16,20 @@ export default suite(async (request) => {
   eq("original still readable", await r.text(), "hello");
   throws("clone after use", () => r.clone(), "TypeError");
 
+  // Headers are built on first use; every path must show the same values.
+  eq("lazy: no init", [...new Response("t").headers], [["content-type", "text/plain;charset=UTF-8"]]);
+  eq("lazy: init without headers", [...new Response("t", { status: 202 }).headers], [["content-type", "text/plain;charset=UTF-8"]]);
+  eq("lazy: null body has none", [...new Response(null).headers], []);
+  eq("lazy: bytes body has none", [...new Response(new Uint8Array([1])).headers], []);
+  const lazy = new Response("t");
+  ok("lazy: same Headers each time", lazy.headers === lazy.headers);
+  lazy.headers.set("x-later", "1");
+  eq("lazy: mutation kept", [...lazy.headers], [["content-type", "text/plain;charset=UTF-8"], ["x-later", "1"]]);
+  eq("lazy: explicit content type wins", new Response("t", { headers: { "content-type": "text/csv" } }).headers.get("content-type"), "text/csv");
+  eq("default url/redirected/type", [lazy.url, lazy.redirected, lazy.type], ["", false, "default"]);
+  eq("request defaults", [request.redirect, request.signal], ["follow", null]);
+  eq("request redirect option", new Request("https://a.test/", { redirect: "manual" }).redirect, "manual");
+
   const j = Response.json({ a: [1] }, { status: 202 });
   eq("json content type", j.headers.get("content-type"), "application/json");
   eq("json body", await j.json(), { a: [1] });
