@@ -25,6 +25,7 @@ fn main() {
         guest.join("Cargo.toml"),
         guest.join("Cargo.lock"),
         guest.join(".cargo"),
+        guest.join("vendor"),
         root.join("wit"),
         root.join("rust-toolchain.toml"),
     ];

@@ -430,24 +430,43 @@ async fn memory_bomb_is_stopped_by_the_memory_limit() {
 }
 
 #[tokio::test]
-async fn deep_recursion_is_a_clear_error_and_the_runtime_survives() {
+async fn deep_recursion_is_a_catchable_range_error_and_the_instance_survives() {
     let f = fixture().await;
     let w = f
         .runtime
         .load(worker_code("deep_recursion.js"))
         .await
         .unwrap();
-    let err = w.fetch(Request::get("https://x.test/")).await.unwrap_err();
-    match &err {
-        // QuickJS may catch it itself (RangeError) or the wasm stack may run
-        // out first (a trap): either way the caller gets a clear answer.
-        Error::Crashed(msg) => assert!(msg.contains("stack overflow"), "{msg}"),
-        other => panic!("expected a stack-overflow crash, got {other:?}"),
+    let caught = w
+        .fetch(Request::get("https://x.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(caught["name"], "RangeError", "{caught}");
+    assert_eq!(caught["message"], "Maximum call stack size exceeded");
+    let depth = caught["depth"].as_u64().unwrap();
+    assert!(depth > 500, "recursion stopped too early: {depth}");
+
+    // Uncaught, it is the handler's exception, and the instance lives on.
+    match w
+        .fetch(Request::get("https://x.test/uncaught"))
+        .await
+        .unwrap_err()
+    {
+        Error::Script(e) => {
+            assert_eq!(e.name, "RangeError");
+            assert_eq!(e.message, "Maximum call stack size exceeded");
+        }
+        other => panic!("expected a RangeError, got {other:?}"),
     }
-    assert!(matches!(
-        w.fetch(Request::get("https://x.test/")).await.unwrap_err(),
-        Error::Discarded
-    ));
+    assert_eq!(
+        w.fetch(Request::get("https://x.test/ok"))
+            .await
+            .unwrap()
+            .text(),
+        "still here"
+    );
     assert_still_serving(&f.runtime).await;
 }
 
@@ -710,6 +729,25 @@ async fn fetch_dispatch_edge_cases() {
         w.fetch(get("/null-init")).await.unwrap().text(),
         "null init"
     );
+    let late = w.fetch(get("/late-header")).await.unwrap();
+    assert_eq!(late.status, 201);
+    assert_eq!(
+        late.headers,
+        [
+            (
+                "content-type".to_string(),
+                "text/plain;charset=UTF-8".to_string()
+            ),
+            ("x-late".to_string(), "1".to_string())
+        ]
+    );
+    let plain = w.fetch(get("/no-headers-read")).await.unwrap();
+    assert_eq!(plain.status, 202);
+    assert_eq!(
+        plain.header("content-type"),
+        Some("text/plain;charset=UTF-8")
+    );
+    assert_eq!(plain.headers.len(), 1);
     for path in ["/not-a-response", "/async-not-a-response"] {
         match w.fetch(get(path)).await.unwrap_err() {
             Error::Script(e) => {

@@ -14,12 +14,13 @@ use crate::modules;
 /// returning the engine's internal entry points.
 const PRELUDE: &str = include_str!("../js/prelude.js");
 
-/// QuickJS's own stack limit. NB: QuickJS-ng ignores it on WASI (it cannot
-/// know where the shadow stack ends), so runaway recursion ends in a wasm
-/// stack-overflow trap that the host reports as a crash and discards the
-/// instance; the native wasm stack (512 KiB) runs out before the 256 KiB
-/// shadow stack does, which makes the trap a clean `StackOverflow`.
-const JS_MAX_STACK: usize = 192 * 1024;
+/// QuickJS's own stack limit, on the 1 MiB shadow stack (guest-js/.cargo/
+/// config.toml). The vendored rquickjs-sys keeps the limit on WASI (upstream
+/// turns it off), so runaway recursion throws a catchable `RangeError`; the
+/// host gives the native wasm stack enough room (`runtime.rs`,
+/// `max_wasm_stack`) that this limit trips first. The 128 KiB left below it
+/// is for the C code (parser, JSON, regexp) under the last checked frame.
+const JS_MAX_STACK: usize = 896 * 1024;
 
 struct State {
     runtime: javy::Runtime,

@@ -25,6 +25,9 @@ use crate::tail::{Sinks, TailSink};
 /// Default for [`RuntimeBuilder::keep_resident_bytes`]: 4 MiB.
 pub const DEFAULT_KEEP_RESIDENT: usize = 4 << 20;
 
+/// The native wasm stack of a worker invocation.
+const MAX_WASM_STACK: usize = 8 << 20;
+
 /// Address space a pool may reserve before slots shrink to the memory limit.
 const SMALL_POOL_BUDGET: u64 = 32 << 40;
 
@@ -321,7 +324,14 @@ impl RuntimeBuilder {
         config
             .consume_fuel(self.exact_fuel)
             .epoch_interruption(true)
-            .memory_init_cow(true);
+            .memory_init_cow(true)
+            // QuickJS limits recursion on its shadow stack (guest-js/src/
+            // engine.rs) and throws a catchable RangeError; the native wasm
+            // stack must be deep enough that this limit trips first (a
+            // native overflow traps and discards the instance). Stack pages
+            // are only touched by deep recursion.
+            .max_wasm_stack(MAX_WASM_STACK)
+            .async_stack_size(MAX_WASM_STACK + (1 << 20));
         // Wasmtime's default 4 GiB (+ guard) reservation per memory slot lets
         // compiled code skip bounds checks, but costs address space: past
         // SMALL_POOL_BUDGET of it, reserve only what a worker may use (plus a

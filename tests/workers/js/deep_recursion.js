@@ -1,16 +1,21 @@
-// Unbounded recursion: QuickJS on WASI has no stack check, so this ends in a
-// wasm stack-overflow trap that must surface as a clear error.
+// Unbounded recursion must end in a catchable RangeError (as in V8), with
+// the instance intact afterwards. /uncaught lets it escape the handler.
+let depth = 0;
 function down(n) {
+  depth = n;
   return down(n + 1) + 1;
 }
 
 export default {
-  fetch() {
+  fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/uncaught") down(0);
+    if (path === "/ok") return new Response("still here");
     try {
       down(0);
       return new Response("no error?");
     } catch (e) {
-      return new Response(`${e.name}: caught`);
+      return Response.json({ name: e.name, message: e.message, depth });
     }
   },
 };
