@@ -13,7 +13,8 @@ const staticPort = process.argv[3] || "8912";
 const keep = process.argv.includes("--keep-static");
 const config = readFileSync(join(here, "config.capnp.in"), "utf8")
   .replace("@LOADER_PORT@", loaderPort)
-  .replace("@STATIC_PORT@", staticPort);
+  .replace("@STATIC_PORT@", staticPort)
+  .replace("@CPU_PORT@", String(Number(staticPort) + 1));
 writeFileSync(join(here, "config.capnp"), config);
 const bin = join(here, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
 const child = spawn(bin, ["serve", join(here, "config.capnp"), "--experimental"], { stdio: ["ignore", "ignore", "inherit"] });

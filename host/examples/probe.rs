@@ -8,6 +8,7 @@
 //! cargo run --release --example probe -- 20000        # all three
 //! cargo run --release --example probe -- 100000 warm  # warm fetch only
 //! cargo run --release --example probe -- 100000 cold  # cold load+fetch only
+//! cargo run --release --example probe -- 20000 cold --json  # and a JSON line
 //! ```
 
 use std::time::Instant;
@@ -25,7 +26,11 @@ async fn main() -> isolet::Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_000)
         .max(10);
-    let mode = args.get(2).cloned().unwrap_or_default();
+    let mode = args
+        .get(2)
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_default();
     // PROBE_KEEP_RESIDENT=<bytes> tries a pool-slot residency setting.
     let mut builder = Runtime::builder();
     if let Some(k) = std::env::var("PROBE_KEEP_RESIDENT")
@@ -52,12 +57,29 @@ async fn main() -> isolet::Result<()> {
     for _ in 0..200 {
         cold().await?;
     }
+    let faults = minor_faults();
     let t = Instant::now();
     for _ in 0..m {
         cold().await?;
     }
-    println!("cold load+fetch: {:.2} us", per_op(t, m));
+    let us = per_op(t, m);
+    let faults = (minor_faults() - faults) as f64 / m as f64;
+    println!("cold load+fetch: {us:.2} us, {faults:.1} page faults per start");
+    if std::env::args().any(|a| a == "--json") {
+        println!("{{\"cold_us\":{us:.3},\"faults_per_start\":{faults:.2}}}");
+    }
     Ok(())
+}
+
+/// Minor page faults of this process so far (`/proc/self/stat` field 10).
+fn minor_faults() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            after.split_whitespace().nth(7)?.parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 fn per_op(t: Instant, n: usize) -> f64 {
