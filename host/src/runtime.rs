@@ -319,7 +319,12 @@ impl RuntimeBuilder {
             .total_stacks(n)
             .max_memory_size(usize::try_from(self.max_memory_bytes).map_err(Error::engine)?)
             .linear_memory_keep_resident(self.keep_resident_bytes)
-            .table_keep_resident(self.keep_resident_bytes);
+            .table_keep_resident(self.keep_resident_bytes)
+            // Where the kernel has PAGEMAP_SCAN (Linux 6.7+), a slot's reset
+            // restores only the pages the instance wrote, instead of copying
+            // and zeroing all of `keep_resident_bytes` (Wasmtime's default is
+            // off).
+            .pagemap_scan(wasmtime::Enabled::Auto);
         let mut config = Config::new();
         config
             .consume_fuel(self.exact_fuel)
