@@ -2,7 +2,8 @@
 # isolet (Wasm) vs workerd (V8) side by side, on this machine, in one run.
 # Installs what it needs (wrk from apt, workerd from npm, pinned), builds
 # release, runs: criterion startup benches, the density bench, the workerd
-# Worker Loader harness (benches/v8/run.mjs), and server throughput with wrk.
+# Worker Loader harness (benches/v8/run.mjs), isolated-vm (benches/v8/ivm.mjs),
+# and server throughput with wrk.
 # Prints a table and writes BENCHMARKS.md. Takes ~10-15 minutes on 2 cores.
 #
 #   benches/compare.sh            # everything
@@ -36,6 +37,9 @@ cargo bench --locked --bench density -- --bench --py 100 1000 >>"$out/density.js
 
 echo "== workerd Worker Loader" >&2
 node benches/v8/run.mjs 8911 8912 >"$out/v8.json"
+
+echo "== isolated-vm (bare V8 isolates)" >&2
+node benches/v8/ivm.mjs 1000 >"$out/ivm.json"
 
 echo "== server throughput" >&2
 data=$(mktemp -d)

@@ -145,7 +145,27 @@ for name, a, b, r, t in rows:
     a = a if isinstance(a, str) else fmt(a)
     b = b if isinstance(b, str) else fmt(b)
     lines.append(f"| {name} | {a} | {b} | {r} | {t} |")
-lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, density.jsonl, v8.json, wrk.txt, cpu.json)."]
+ivm = load_json("ivm.json")
+if ivm:
+    js_1000 = next((d for d in density if d["kind"] == "js" and d["n"] == 1000), {})
+    lines += [
+        "",
+        f"A second V8 reference: isolated-vm {ivm.get('isolated_vm')} (bare V8 isolates in Node {ivm.get('node')},",
+        "benches/v8/ivm.mjs). It has no Workers API: its \"worker\" is the hello module as a plain function,",
+        "so these are V8's floor for an isolate, not a Worker Loader, while isolet's column runs the full",
+        "Workers dispatch (Request, Response, headers).",
+        "",
+        "| metric | isolet | isolated-vm | isolet advantage |",
+        "|---|---|---|---|",
+    ]
+    for name, a, b in (
+        ("Cold: new isolate + context + code + first call (µs)", cold, ivm.get("cold_isolate_first_call_us")),
+        ("Warm call (µs)", warm, ivm.get("warm_call_us")),
+        (f"Private RSS per held isolate/worker, N={ivm.get('held_isolates')} (KiB)", js_1000.get("rss_anon_per_worker_kib"), ivm.get("rss_anon_per_isolate_kib")),
+        (f"Time to create a held isolate/worker, N={ivm.get('held_isolates')} (µs)", js_1000.get("create_us_per_worker"), ivm.get("create_held_us_per_isolate")),
+    ):
+        lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {ratio(a, b)} |")
+lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, density.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
 notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
 if os.path.exists(notes):
     lines += ["", open(notes).read().strip()]
