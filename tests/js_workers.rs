@@ -891,3 +891,74 @@ async fn reused_pool_slots_carry_nothing_between_workers() {
         "the warm worker keeps its own state"
     );
 }
+
+#[tokio::test]
+async fn fresh_instance_per_request_workers_never_see_an_earlier_request() {
+    // One slot for the fresh worker, one spare: every request must reuse a
+    // slot the previous request's instance was dropped from.
+    let rt = Runtime::builder()
+        .max_instances(2)
+        .instances_per_worker(2)
+        .build()
+        .await
+        .unwrap();
+    let clean = json!({"global": null, "objectProto": null, "responseProto": null, "module": null, "heap": 0});
+    let w = rt
+        .get("fresh", || {
+            worker_code("leak_probe.js").fresh_per_request(true)
+        })
+        .await
+        .unwrap();
+    for i in 0..8 {
+        let seen: serde_json::Value = w
+            .fetch(Request::get(&format!("https://x.test/?secret=s{i}")))
+            .await
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(seen, clean, "request {i} saw an earlier request's state");
+    }
+    // Overlapping requests each get their own fresh instance.
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let w = w.clone();
+        calls.spawn(async move {
+            w.fetch(Request::get(&format!("https://x.test/?secret=c{i}")))
+                .await
+                .unwrap()
+                .json()
+                .unwrap()
+        });
+    }
+    while let Some(seen) = calls.join_next().await {
+        assert_eq!(seen.unwrap(), clean);
+    }
+    // The same id is still one warm worker: `get` does not ask for the code again.
+    let again = rt
+        .get("fresh", || -> WorkerCode { panic!("code asked again") })
+        .await
+        .unwrap();
+    let seen: serde_json::Value = again
+        .fetch(Request::get("https://x.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(seen, clean);
+    // Without the flag, module state carries over (the contrast that makes
+    // the assertions above meaningful).
+    let warm = rt
+        .get("warm", || worker_code("leak_probe.js"))
+        .await
+        .unwrap();
+    warm.fetch(Request::get("https://x.test/?secret=w"))
+        .await
+        .unwrap();
+    let seen: serde_json::Value = warm
+        .fetch(Request::get("https://x.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(seen["module"], "w");
+}

@@ -550,3 +550,40 @@ async fn default_outbound_applies_when_code_does_not_set_one() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_worker_deployed_fresh_per_request_gets_a_new_sandbox_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let body = json!({
+        "mainModule": "main.js",
+        "modules": {"main.js": worker_file("leak_probe.js")},
+        "compatibilityDate": "2025-06-01",
+        "freshInstancePerRequest": true,
+    });
+    let put = send("PUT", &s.url("/workers/sandbox"), t, body.to_string()).await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    // The flag is stored with the code.
+    let stored = send("GET", &s.url("/workers/sandbox"), t, "").await.json();
+    assert_eq!(stored["freshInstancePerRequest"], true, "{stored}");
+    for i in 0..4 {
+        let r = send("GET", &s.url(&format!("/w/sandbox/?secret=s{i}")), None, "").await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.json(),
+            json!({"global": null, "objectProto": null, "responseProto": null, "module": null, "heap": 0}),
+            "request {i} saw an earlier request's state"
+        );
+    }
+    // A wrongly typed flag is a clear 400.
+    let bad = json!({
+        "mainModule": "main.js",
+        "modules": {"main.js": "export default {}"},
+        "compatibilityDate": "2025-06-01",
+        "freshInstancePerRequest": "yes",
+    });
+    let r = send("PUT", &s.url("/workers/bad"), t, bad.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    s.shutdown().await;
+}

@@ -120,6 +120,8 @@ struct RawWorkerCode {
     bindings: BTreeMap<String, BindingSpec>,
     #[serde(default)]
     tails: Vec<String>,
+    #[serde(default)]
+    fresh_instance_per_request: bool,
 }
 
 impl From<RawWorkerCode> for WorkerCode {
@@ -144,6 +146,7 @@ impl From<RawWorkerCode> for WorkerCode {
             global_outbound: raw.global_outbound,
             bindings: raw.bindings,
             tails: raw.tails,
+            fresh_instance_per_request: raw.fresh_instance_per_request,
         }
     }
 }
@@ -191,6 +194,13 @@ pub struct WorkerCode {
     /// Tail workers (by id) whose `tail(events)` receives this worker's traces.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tails: Vec<String>,
+    /// Every invocation (fetch or RPC) of a warm worker (`Runtime::get`, a
+    /// deployed worker of `isolet serve`) runs in a new instance that is
+    /// dropped afterwards: no module state, timer or global survives from one
+    /// request to the next, as with `POST /run`, while the code is parsed,
+    /// validated and compiled once. JSON: `"freshInstancePerRequest": true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh_instance_per_request: bool,
 }
 
 impl WorkerCode {
@@ -215,6 +225,7 @@ impl WorkerCode {
             global_outbound: Outbound::Deny,
             bindings: BTreeMap::new(),
             tails: Vec::new(),
+            fresh_instance_per_request: false,
         }
     }
 
@@ -240,6 +251,18 @@ impl WorkerCode {
     /// ```
     pub fn binding(mut self, name: impl Into<String>, spec: BindingSpec) -> Self {
         self.bindings.insert(name.into(), spec);
+        self
+    }
+
+    /// Runs every invocation in a new instance (see
+    /// [`fresh_instance_per_request`](Self::fresh_instance_per_request)).
+    ///
+    /// ```
+    /// let code = isolet::WorkerCode::js("export default {}").fresh_per_request(true);
+    /// assert!(code.fresh_instance_per_request);
+    /// ```
+    pub fn fresh_per_request(mut self, fresh: bool) -> Self {
+        self.fresh_instance_per_request = fresh;
         self
     }
 

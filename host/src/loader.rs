@@ -62,6 +62,11 @@ impl WarmCache {
 impl Runtime {
     /// Loads `code` into a fresh instance: a one-shot worker that shares no
     /// state with any other. Dropping the last handle frees the instance.
+    /// Its calls run one at a time on that instance, unless the code sets
+    /// [`fresh_instance_per_request`](crate::WorkerCode::fresh_instance_per_request):
+    /// then each call gets a new instance and up to
+    /// [`instances_per_worker`](crate::RuntimeBuilder::instances_per_worker)
+    /// calls run at once.
     ///
     /// ```no_run
     /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
@@ -73,7 +78,12 @@ impl Runtime {
     /// # Ok(()) }
     /// ```
     pub async fn load(&self, code: WorkerCode) -> Result<Worker> {
-        Worker::create(self.inner.clone(), None, code, 1).await
+        let instances = if code.fresh_instance_per_request {
+            self.inner.instances_per_worker
+        } else {
+            1
+        };
+        Worker::create(self.inner.clone(), None, code, instances).await
     }
 
     /// The warm worker with this `id`, creating it from `code()` on a miss.

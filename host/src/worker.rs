@@ -26,7 +26,9 @@ use tokio::sync::OwnedSemaphorePermit;
 /// instances of its code when calls overlap; calls that do not overlap reuse
 /// the most recently used instance, so its module state carries over. As on
 /// Cloudflare, code must not rely on two requests sharing (or not sharing)
-/// module state.
+/// module state. Code with
+/// [`fresh_instance_per_request`](crate::WorkerCode::fresh_instance_per_request)
+/// set runs every call in a new instance, dropped after the call.
 ///
 /// ```no_run
 /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
@@ -286,7 +288,10 @@ impl Worker {
             Checkout::Idle(instance, permit) => Ok((instance, permit)),
             Checkout::Grow(permit) => match self.new_instance().await {
                 Ok(instance) => Ok((instance, permit)),
-                Err(Error::Capacity(_)) => pool.wait_for_idle(permit).await,
+                // Used instances of a fresh-per-request worker never come back.
+                Err(Error::Capacity(_)) if !self.inner.code.fresh_instance_per_request => {
+                    pool.wait_for_idle(permit).await
+                }
                 Err(e) => Err(e),
             },
         }
@@ -313,7 +318,13 @@ impl Worker {
         let (result, trace, discard) = self
             .run(&mut instance, entrypoint, event, call, chain)
             .await;
-        if discard {
+        if self.inner.code.fresh_instance_per_request {
+            // Nothing of this instance reaches another call, whatever its
+            // outcome; the worker's other instances are untouched (each is
+            // new). Dropped here, not later, so its pool slot is free for
+            // the next call.
+            drop(instance);
+        } else if discard {
             // Anything but a script exception leaves the instance in an
             // unknown state: retire this worker, never reuse its instances.
             drop(instance);

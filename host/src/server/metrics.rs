@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::runtime::Runtime;
-use crate::tail::{TailSink, TraceEvent};
+use crate::tail::{Outcome, TailSink, TraceEvent};
 
 const BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -21,14 +21,28 @@ struct Histogram {
     count: u64,
 }
 
+/// Keys are `'static` route names and numbers: recording a request
+/// allocates nothing once its key has been seen.
 #[derive(Default)]
 struct Inner {
-    requests: BTreeMap<(String, String), u64>,
+    requests: BTreeMap<(&'static str, u16), u64>,
     starts: BTreeMap<&'static str, u64>,
-    latency: BTreeMap<String, Histogram>,
-    outcomes: BTreeMap<String, u64>,
+    latency: BTreeMap<&'static str, Histogram>,
+    outcomes: BTreeMap<&'static str, u64>,
     fuel: u64,
     cpu: std::time::Duration,
+}
+
+/// The name an outcome has in trace events.
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ok => "ok",
+        Outcome::Exception => "exception",
+        Outcome::ExceededCpu => "exceededCpu",
+        Outcome::ExceededMemory => "exceededMemory",
+        Outcome::ExceededWallTime => "exceededWallTime",
+        Outcome::Canceled => "canceled",
+    }
 }
 
 #[derive(Default)]
@@ -41,12 +55,10 @@ impl Metrics {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
+    pub fn request(&self, route: &'static str, status: u16, elapsed: Duration) {
         let mut m = self.lock();
-        *m.requests
-            .entry((route.to_string(), status.to_string()))
-            .or_default() += 1;
-        let h = m.latency.entry(route.to_string()).or_default();
+        *m.requests.entry((route, status)).or_default() += 1;
+        let h = m.latency.entry(route).or_default();
         if h.counts.is_empty() {
             h.counts = vec![0; BUCKETS.len()];
         }
@@ -179,10 +191,7 @@ impl Metrics {
 
 impl TailSink for Metrics {
     fn on_event(&self, event: &TraceEvent) {
-        let outcome = serde_json::to_value(event.outcome)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let outcome = outcome_name(event.outcome);
         let mut m = self.lock();
         *m.outcomes.entry(outcome).or_default() += 1;
         m.fuel += event.fuel_used;
@@ -194,4 +203,45 @@ fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_names_are_the_trace_event_names() {
+        for o in [
+            Outcome::Ok,
+            Outcome::Exception,
+            Outcome::ExceededCpu,
+            Outcome::ExceededMemory,
+            Outcome::ExceededWallTime,
+            Outcome::Canceled,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), outcome_name(o));
+        }
+    }
+
+    #[test]
+    fn requests_are_counted_by_route_and_status() {
+        let m = Metrics::default();
+        m.request("invoke", 200, Duration::from_micros(300));
+        m.request("invoke", 200, Duration::from_millis(3));
+        m.request("invoke", 503, Duration::from_millis(3));
+        let inner = m.lock();
+        assert_eq!(inner.requests[&("invoke", 200)], 2);
+        assert_eq!(inner.requests[&("invoke", 503)], 1);
+        let h = &inner.latency["invoke"];
+        assert_eq!(h.count, 3);
+        // le=0.0005 holds the 300 µs request only; le=0.005 all three.
+        assert_eq!(
+            h.counts[BUCKETS.iter().position(|b| *b == 0.0005).unwrap()],
+            1
+        );
+        assert_eq!(
+            h.counts[BUCKETS.iter().position(|b| *b == 0.005).unwrap()],
+            3
+        );
+    }
 }

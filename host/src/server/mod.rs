@@ -47,7 +47,13 @@ pub(crate) struct State {
     pub config: ServerConfig,
     pub admin_token: String,
     pub concurrency: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Workers of recent `POST /run` code, by the SHA-256 of its JSON text.
+    pub run_workers: Mutex<lru::LruCache<[u8; 32], crate::Worker>>,
 }
+
+/// How many distinct `POST /run` codes keep a compiled worker (each holds
+/// one idle instance).
+const RUN_WORKERS: usize = 32;
 
 /// A server bound to its listening socket, ready to run.
 pub struct BoundServer {
@@ -99,6 +105,9 @@ impl Server {
                 config,
                 admin_token,
                 concurrency: Mutex::new(HashMap::new()),
+                run_workers: Mutex::new(lru::LruCache::new(
+                    std::num::NonZeroUsize::new(RUN_WORKERS).unwrap_or(std::num::NonZeroUsize::MIN),
+                )),
             }),
         })
     }

@@ -391,10 +391,18 @@ async fn acquire(
 ) -> Result<tokio::sync::OwnedSemaphorePermit, HttpResponse> {
     let sem = {
         let mut map = state.concurrency.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(id.to_string())
-            .or_insert_with(|| Arc::new(Semaphore::new(state.config.worker_concurrency.max(1))))
-            .clone()
+        match map.get(id) {
+            Some(sem) => sem.clone(),
+            None => map
+                .entry(id.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(state.config.worker_concurrency.max(1))))
+                .clone(),
+        }
     };
+    // Most requests find a free slot: no timer for them.
+    if let Ok(p) = sem.clone().try_acquire_owned() {
+        return Ok(p);
+    }
     match tokio::time::timeout(Duration::from_secs(5), sem.acquire_owned()).await {
         Ok(Ok(p)) => Ok(p),
         _ => {
@@ -564,7 +572,8 @@ async fn rpc(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunBody {
-    code: WorkerCode,
+    /// Kept as text: its hash finds a worker made from the same code before.
+    code: Box<serde_json::value::RawValue>,
     #[serde(default)]
     request: RunRequest,
 }
@@ -626,9 +635,9 @@ async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let worker = match state.runtime.load(run.code).await {
+    let worker = match run_worker(state, run.code.get()).await {
         Ok(w) => w,
-        Err(e) => return error_response(state, &e),
+        Err(r) => return r,
     };
     let mut request = Request::new(run.request.method, run.request.url);
     request.headers = run.request.headers;
@@ -656,6 +665,41 @@ async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
             json_response(status, &body)
         }
     }
+}
+
+/// The worker `POST /run` runs `code` (JSON text) on: every run gets a new
+/// instance, and the code is parsed, validated and compiled once per distinct
+/// text (kept in a small LRU by its SHA-256), not on every run.
+async fn run_worker(state: &State, code: &str) -> Result<crate::Worker, HttpResponse> {
+    use sha2::Digest as _;
+    let key: [u8; 32] = sha2::Sha256::digest(code.as_bytes()).into();
+    let cached = state
+        .run_workers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .cloned();
+    if let Some(w) = cached {
+        return Ok(w);
+    }
+    let mut code: WorkerCode = serde_json::from_str(code).map_err(|e| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "invalid run request", "problems": [format!("the body is not a run request: code: {e}")]}),
+        )
+    })?;
+    code.fresh_instance_per_request = true;
+    let worker = state
+        .runtime
+        .load(code)
+        .await
+        .map_err(|e| error_response(state, &e))?;
+    state
+        .run_workers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .put(key, worker.clone());
+    Ok(worker)
 }
 
 /// `GET /workers/{id}/tail`: trace events as Server-Sent Events.
