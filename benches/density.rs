@@ -70,10 +70,13 @@ fn main() {
             }
             let elapsed = start.elapsed();
             let after = rss_anon_kib();
+            // Memory mappings (VMAs) per live worker: what vm.max_map_count bounds.
+            let maps = std::fs::read_to_string("/proc/self/maps").map_or(0, |m| m.lines().count());
             let per_worker_kib = (after.saturating_sub(before)) as f64 / n as f64;
             println!(
-                "{{\"kind\":\"{}\",\"n\":{n},\"rss_anon_per_worker_kib\":{per_worker_kib:.1},\"create_us_per_worker\":{:.1},\"total_ms\":{:.1}}}",
+                "{{\"kind\":\"{}\",\"n\":{n},\"rss_anon_per_worker_kib\":{per_worker_kib:.1},\"total_rss_anon_mib\":{:.0},\"maps\":{maps},\"create_us_per_worker\":{:.1},\"total_ms\":{:.1}}}",
                 if py { "py" } else { "js" },
+                after.saturating_sub(before) as f64 / 1024.0,
                 elapsed.as_secs_f64() * 1e6 / n as f64,
                 elapsed.as_secs_f64() * 1e3
             );

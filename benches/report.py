@@ -104,6 +104,9 @@ for d in density:
                  v8["rss_anon_per_worker_kib"] if cmp else None,
                  ratio(d["rss_anon_per_worker_kib"], v8["rss_anon_per_worker_kib"]) if cmp else "",
                  "≤ 150 KB" if d["kind"] == "js" else "≤ 2.5 MB"))
+    if d.get("total_rss_anon_mib") is not None and d["n"] >= 10000:
+        rows.append((f"  total private RSS of {d['n']:,} live {lang} workers (GiB)", d["total_rss_anon_mib"] / 1024, None, "",
+                     "50,000 in ≤ 8 GB" if d["kind"] == "js" else ""))
     rows.append((f"Time to create a held {lang} worker, N={d['n']} (µs)", d["create_us_per_worker"],
                  v8["create_held_us_per_worker"] if cmp else None,
                  ratio(d["create_us_per_worker"], v8["create_held_us_per_worker"]) if cmp else "", ""))
@@ -117,6 +120,10 @@ rows.append(("  p50 / p99 / max latency (ms)", f"{fmt(z.get('p50'))} / {fmt(z.ge
 o = wrk.get("isolet-oneshot c=50", {})
 rows.append(("Server req/s, fresh instance per request (POST /run), c=50", o.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"),
              ratio(o.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"), True), "≥ workerd static"))
+f = wrk.get("isolet-fresh-deployed c=50", {})
+rows.append(("Server req/s, fresh instance per request (deployed with freshInstancePerRequest), c=50", f.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"),
+             ratio(f.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"), True), "≥ workerd static"))
+rows.append(("  p50 / p99 / max latency (ms)", f"{fmt(f.get('p50'))} / {fmt(f.get('p99'))} / {fmt(f.get('max'))}", None, "", ""))
 
 cpu_rows = load_json("cpu.json")
 for route, label in (("json", "JSON parse + stringify of ~100 KB"), ("regex", "regex pass over ~100 KB of text"), ("sha256", "SHA-256 in JS over 1 MiB")):

@@ -65,7 +65,9 @@ pub use error::{Error, Result, ScriptError};
 pub use http::{Request, Response};
 pub use limits::{DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
 pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy};
-pub use runtime::{DEFAULT_KEEP_RESIDENT, Runtime, RuntimeBuilder, RuntimeStats};
+pub use runtime::{
+    DEFAULT_KEEP_RESIDENT, MAPS_PER_INSTANCE, Runtime, RuntimeBuilder, RuntimeStats,
+};
 pub use server::{BoundServer, LogFormat, Server, ServerConfig};
 pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
