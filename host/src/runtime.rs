@@ -238,7 +238,8 @@ impl RuntimeBuilder {
     /// of being returned to the kernel, so the next instance in that slot
     /// takes no copy-on-write page faults. A JS hello worker dirties ~0.4 MiB;
     /// the default, [`DEFAULT_KEEP_RESIDENT`] (4 MiB), covers it and cuts a
-    /// cold `load()` + fetch from ~320 µs to ~80 µs on the reference machine.
+    /// cold `load()` + fetch from ~290 µs to ~90-110 µs on a 2-vCPU Xeon
+    /// (BENCHMARKS.md).
     ///
     /// The price is memory: a slot that ran an instance keeps up to this much
     /// resident while unused, so the process keeps its peak instance memory
@@ -361,6 +362,13 @@ impl RuntimeBuilder {
             // and zeroing all of `keep_resident_bytes` (Wasmtime's default is
             // off).
             .pagemap_scan(wasmtime::Enabled::Auto);
+        if self.keep_resident_bytes > 0 && !PoolingAllocationConfig::is_pagemap_scan_available() {
+            tracing::warn!(
+                keep_resident_bytes = self.keep_resident_bytes,
+                "this kernel has no PAGEMAP_SCAN (Linux < 6.7): every freed instance resets all of \
+                 keep_resident_bytes byte by byte; consider keep_resident_bytes = 0"
+            );
+        }
         let mut config = Config::new();
         config
             .consume_fuel(self.exact_fuel)
