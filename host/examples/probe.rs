@@ -9,7 +9,13 @@
 //! cargo run --release --example probe -- 100000 warm  # warm fetch only
 //! cargo run --release --example probe -- 100000 cold  # cold load+fetch only
 //! cargo run --release --example probe -- 20000 cold --json  # and a JSON line
+//! cargo run --release --example probe -- 1000 fuel    # wasm instructions per request
 //! ```
+//!
+//! `fuel` runs the engine with exact fuel metering and prints the fuel (about
+//! one unit per wasm instruction) a warm fetch, a warm RPC and a cold
+//! load + fetch use: the same on every run, unlike times on a shared VM, so
+//! it shows a guest-side change of a few percent.
 
 use std::time::Instant;
 
@@ -39,10 +45,16 @@ async fn main() -> isolet::Result<()> {
     {
         builder = builder.keep_resident_bytes(k);
     }
+    if mode == "fuel" {
+        builder = builder.exact_fuel(true);
+    }
     let rt = builder.build().await?;
     // PROBE_CODE=<module source> measures another worker.
     let code = WorkerCode::js(std::env::var("PROBE_CODE").unwrap_or_else(|_| HELLO.into()));
 
+    if mode == "fuel" {
+        return fuel(&rt, &code).await;
+    }
     if mode != "cold" {
         warm(&rt, &code, n, mode == "warm").await?;
         if mode == "warm" {
@@ -115,5 +127,26 @@ async fn warm(rt: &Runtime, code: &WorkerCode, n: usize, only_fetch: bool) -> is
     }
     println!("warm rpc: {:.2} us", per_op(t, n));
 
+    Ok(())
+}
+
+/// Fuel per warm fetch, warm RPC and cold load + fetch (deterministic).
+async fn fuel(rt: &Runtime, code: &WorkerCode) -> isolet::Result<()> {
+    let w = rt.get("probe-fuel", || code.clone()).await?;
+    let fetch = |w: isolet::Worker| async move {
+        let (r, trace) = w
+            .entrypoint(None)
+            .fetch_traced(Request::get("https://bench.test/"))
+            .await;
+        r.map(|_| trace.fuel_used)
+    };
+    for _ in 0..100 {
+        fetch(w.clone()).await?;
+    }
+    let warm = fetch(w.clone()).await?;
+    let cold_worker = rt.load(code.clone()).await?;
+    let first = fetch(cold_worker).await?;
+    println!("fuel: warm fetch {warm}, first fetch of a fresh instance {first}");
+    println!("{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first}}}");
     Ok(())
 }

@@ -117,6 +117,10 @@ fn main() {
         println!("cargo:rerun-if-env-changed={}", feature_to_cargo(feature));
     }
     println!("cargo:rerun-if-env-changed=CARGO_CFG_SANITIZE");
+    // isolet: the C sources carry isolet's patches; without this, cargo
+    // never re-runs this script when they change (any rerun-if directive
+    // turns off its default of watching the whole package).
+    println!("cargo:rerun-if-changed=quickjs");
 
     let src_dir = Path::new("quickjs");
 

@@ -5473,7 +5473,11 @@ static no_inline int resize_properties(JSContext *ctx, JSShape **psh,
     intptr_t h;
 
     sh = *psh;
-    new_size = max_int(count, sh->prop_size * 3 / 2);
+    /* isolet: an object that outgrows its first JS_PROP_INITIAL_SIZE slots
+       goes straight to 8 (then x1.5): class instances with a handful of
+       fields (Request, Response, ...) reallocate their property array once
+       instead of four times. */
+    new_size = max_int(count, max_int(8, sh->prop_size * 3 / 2));
     /* Reallocate prop array first to avoid crash or size inconsistency
        in case of memory allocation failure */
     if (p) {
