@@ -1193,9 +1193,12 @@
   // instance per invocation) or an object (the export itself). Module
   // namespaces are immutable, so this is looked up once per name.
   const exportsByName = new Map();
+  let defaultExport = null; // exportsByName's "default", without a lookup
   function exported(entrypoint) {
+    const isDefault = entrypoint === undefined || entrypoint === null;
+    if (isDefault && defaultExport !== null) return defaultExport;
     if (main === null) throw new Error("The worker's main module was not loaded");
-    const name = entrypoint === undefined || entrypoint === null ? "default" : entrypoint;
+    const name = isDefault ? "default" : entrypoint;
     let found = exportsByName.get(name);
     if (found !== undefined) return found;
     const value = main[name];
@@ -1206,6 +1209,7 @@
     else if (typeof value === "object" && value !== null) found = { value, classBased: false };
     else throw new TypeError(`Entrypoint "${name}" is neither an object with handlers nor a class`);
     exportsByName.set(name, found);
+    if (isDefault) defaultExport = found;
     return found;
   }
   // The object whose handlers an invocation calls: a new instance of a
@@ -1259,8 +1263,13 @@
       throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
     }
     if (pending.length === 0) {
-      const out = response._takeSync();
-      if (out !== undefined) return [response.status, response._flatHeaders(), out];
+      // _takeSync, status and _flatHeaders in one go (no method calls).
+      const s = stateOf(response);
+      if (s[STREAM] === null) {
+        s[USED] = true;
+        const h = s[S_HEADERS];
+        return [s[S_STATUS], h === null ? [] : typeof h === "string" ? ["content-type", h] : h._flat(), s[BYTES] === null ? "" : s[BYTES]];
+      }
     }
     return finishFetch(response, pending);
   }
