@@ -30,6 +30,8 @@ echo "== cold start page faults (probe)" >&2
 cargo build --release --locked -p isolet --example probe --quiet
 target/release/examples/probe 20000 cold --json | tail -1 >"$out/cold.json"
 PROBE_KEEP_RESIDENT=0 target/release/examples/probe 5000 cold --json | tail -1 >"$out/cold-no-keep-resident.json"
+# Guest instructions per request: the one figure that does not move with the VM's noise.
+target/release/examples/probe 10 fuel | tail -1 >"$out/fuel.json"
 
 echo "== density" >&2
 cargo bench --locked --bench density -- --bench 100 1000 10000 >"$out/density.jsonl" 2>"$out/density.err"

@@ -88,6 +88,10 @@ rows.append(("  same, distinct code each time (no bytecode cache) (µs)", cold_d
 warm = criterion("js_hello_warm_get_fetch")
 rows.append(("JS warm get → response (µs)", warm, v8["warm_get_fetch_us"], ratio(warm, v8["warm_get_fetch_us"]), "≤ 5 µs"))
 rows.append(("JS warm fetch on a held handle (µs)", criterion("js_hello_warm_fetch"), None, "", ""))
+fuel = load_json("fuel.json")
+if fuel:
+    rows.append(("  guest wasm instructions per warm fetch (fuel; the same on every run)", f"{fuel['warm_fetch_fuel']:,}", None, "", ""))
+    rows.append(("  guest wasm instructions per first fetch of a fresh instance (fuel)", f"{fuel['first_fetch_fuel']:,}", None, "", ""))
 rows.append(("JS 50 KB bundle cold load → response, cached bytecode (µs)", criterion("js_bundle50k_cold_load_first_fetch_cached_bytecode"), None, "", ""))
 rows.append(("JS 50 KB bundle cold load → response, distinct code (µs)", criterion("js_bundle50k_cold_load_first_fetch_distinct_code"), None, "", ""))
 rows.append(("Instance creation + init only (µs)", criterion("js_instance_create_and_init_only"), None, "", ""))
@@ -172,7 +176,7 @@ if ivm:
         (f"Time to create a held isolate/worker, N={ivm.get('held_isolates')} (µs)", js_1000.get("create_us_per_worker"), ivm.get("create_held_us_per_isolate")),
     ):
         lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {ratio(a, b)} |")
-lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, density.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
+lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, fuel.json, density.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
 notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
 if os.path.exists(notes):
     lines += ["", open(notes).read().strip()]
