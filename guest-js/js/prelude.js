@@ -1237,12 +1237,17 @@
     // As Request._incoming, without the extra call.
     const request = new Request(incomingKey, [body, null, false, url, method, headers, null]);
     const found = exported(entrypoint);
-    const instance = receiver(found, ctx);
+    const classBased = found.classBased;
+    const instance = classBased ? new found.value(ctx, env) : found.value;
     if (typeof instance.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
-    const result = found.classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
+    const result = classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
     if (result instanceof Promise) {
       fetchPending = pending;
       return result;
+    }
+    if (result instanceof Response) {
+      fetchPending = null;
+      return complete(result, pending);
     }
     if (result !== null && typeof result === "object" && typeof result.then === "function") {
       fetchPending = pending;
