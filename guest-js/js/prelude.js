@@ -621,6 +621,8 @@
   // request, so one field holding an array literal costs less than half of
   // seven fields. Slots 0-2 are the body's, 3-6 the subclass's.
   const BYTES = 0, STREAM = 1, USED = 2;
+  // The content-type a string body implies.
+  const TEXT_PLAIN = "text/plain;charset=UTF-8";
   let stateOf; // (request or response) => its state array; throws for anything else
   class Body {
     #s;
@@ -632,7 +634,7 @@
       if (body === null || body === undefined) return null;
       if (typeof body === "string") {
         this.#s[BYTES] = body; // encoded lazily
-        return "text/plain;charset=UTF-8";
+        return TEXT_PLAIN;
       }
       if (body instanceof ReadableStream) this.#s[STREAM] = body;
       else this.#s[BYTES] = toBytes(body);
@@ -701,7 +703,7 @@
   class Request extends Body {
     constructor(input, init = {}) {
       if (input === incomingKey) {
-        // `init` is the whole state (see _incoming).
+        // `init` is the whole state (see dispatchFetch).
         super(init);
         return;
       }
@@ -724,12 +726,6 @@
       super([null, null, false, parsed.href, method, headers, extra]);
       const ct = this._initBody(body);
       if (ct) headers._setDefault("content-type", ct);
-    }
-    // The request the host hands the worker: URL, method and headers were
-    // already validated and normalized by the host.
-    // Headers stay a flat array until the handler asks for them.
-    static _incoming(method, url, flatHeaders, body) {
-      return new Request(incomingKey, [body, null, false, url, method, flatHeaders, null]);
     }
     get url() { return stateOf(this)[R_URL]; }
     get method() { return stateOf(this)[R_METHOD]; }
@@ -763,7 +759,7 @@
       if (init === undefined || init === null) {
         // The common cases first, without a call: no init, a string or no body.
         if (typeof body === "string") {
-          super([body, null, false, 200, "", "text/plain;charset=UTF-8", null]);
+          super([body, null, false, 200, "", TEXT_PLAIN, null]);
           return;
         }
         super([null, null, false, 200, "", null, null]);
@@ -1234,7 +1230,9 @@
   function dispatchFetch(entrypoint, method, url, headers, body) {
     const pending = [];
     const ctx = new ExecutionContext(pending);
-    // As Request._incoming, without the extra call.
+    // The request the host hands the worker: URL, method and headers were
+    // already validated and normalized by the host; headers stay a flat
+    // array until the handler asks for them.
     const request = new Request(incomingKey, [body, null, false, url, method, headers, null]);
     const found = exported(entrypoint);
     const classBased = found.classBased;
@@ -1268,7 +1266,8 @@
       throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
     }
     if (pending.length === 0) {
-      // _takeSync, status and _flatHeaders in one go (no method calls).
+      // _takeSync, status and _flatHeaders in one go (no method calls on
+      // this hot path; keep in step with those methods).
       const s = stateOf(response);
       if (s[STREAM] === null) {
         s[USED] = true;

@@ -13,9 +13,9 @@
 //! ```
 //!
 //! `fuel` runs the engine with exact fuel metering and prints the fuel (about
-//! one unit per wasm instruction) a warm fetch, a warm RPC and a cold
-//! load + fetch use: the same on every run, unlike times on a shared VM, so
-//! it shows a guest-side change of a few percent.
+//! one unit per wasm instruction) a warm fetch and the first fetch of a fresh
+//! instance use: the same on every run, unlike times on a shared VM, so it
+//! shows a guest-side change of a few percent.
 
 use std::time::Instant;
 
@@ -130,7 +130,7 @@ async fn warm(rt: &Runtime, code: &WorkerCode, n: usize, only_fetch: bool) -> is
     Ok(())
 }
 
-/// Fuel per warm fetch, warm RPC and cold load + fetch (deterministic).
+/// Fuel of a warm fetch and of a fresh instance's first fetch (deterministic).
 async fn fuel(rt: &Runtime, code: &WorkerCode) -> isolet::Result<()> {
     let w = rt.get("probe-fuel", || code.clone()).await?;
     let fetch = |w: isolet::Worker| async move {
