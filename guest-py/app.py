@@ -28,6 +28,7 @@ import io
 import itertools  # noqa: F401
 import json
 import logging
+import marshal
 import math  # noqa: F401
 import operator  # noqa: F401
 import random  # noqa: F401
@@ -96,7 +97,6 @@ class _TailHandler(logging.Handler):
 
 
 _state = {"main": None, "env": None}
-_user_modules = []
 
 
 def _error(e):
@@ -141,86 +141,119 @@ def _target(entrypoint, ctx):
     return cls
 
 
+def _module_name(filename):
+    name = filename[:-3] if filename.endswith(".py") else filename
+    return name.replace("/", ".")
+
+
+def _exec_module(name):
+    """Runs a user module once, compiling its source unless the host sent
+    the code this engine compiled before."""
+    entry = _FINDER.modules[name]
+    if name in _FINDER.executed:
+        return
+    _FINDER.executed.add(name)
+    mod, src, filename, code = entry
+    if code is None:
+        code = compile(src.decode("utf-8"), filename, "exec")
+        entry[3] = code
+        _FINDER.compiled.append(name)
+    exec(code, mod.__dict__)
+
+
+class _UserLoader(importlib.abc.Loader):
+    def create_module(self, spec_):
+        return _FINDER.modules[spec_.name][0]
+
+    def exec_module(self, module):
+        _exec_module(module.__name__)
+
+
+class _PackageLoader(importlib.abc.Loader):
+    """A folder of modules (pkg/x.py): a namespace package."""
+
+    def create_module(self, spec_):
+        return None
+
+    def exec_module(self, module):
+        pass
+
+
+class _UserFinder(importlib.abc.MetaPathFinder):
+    """Finds the worker's own modules; one instance serves one worker."""
+
+    def __init__(self):
+        self.modules = {}
+        self.packages = set()
+        self.executed = set()
+        # Modules compiled from source, in order (their code goes back to the host).
+        self.compiled = []
+
+    def find_spec(self, fullname, path=None, target=None):
+        entry = self.modules.get(fullname)
+        if entry is not None:
+            return importlib.machinery.ModuleSpec(fullname, _UserLoader(), origin=entry[2])
+        if fullname in self.packages:
+            return importlib.machinery.ModuleSpec(fullname, _PackageLoader(), is_package=True)
+        return None
+
+
+# Set up while the engine is snapshotted, not per worker: output and logging
+# go to the tail log, and the worker's modules are found first.
+_FINDER = _UserFinder()
+sys.meta_path.insert(0, _FINDER)
+sys.stdout = _TailStream(types.LogLevel.LOG)
+sys.stderr = _TailStream(types.LogLevel.ERROR)
+logging.getLogger().handlers = [_TailHandler()]
+logging.getLogger().setLevel(logging.INFO)
+
+
 class WitWorld(wit_world.WitWorld):
     def wizer_initialize(self):
         pass
 
     def init(self, spec):
-        sys.stdout = _TailStream(types.LogLevel.LOG)
-        sys.stderr = _TailStream(types.LogLevel.ERROR)
-        root = logging.getLogger()
-        root.handlers = [_TailHandler()]
-        root.setLevel(logging.INFO)
         try:
             env = json.loads(spec.env_json) if spec.env_json else {}
             kinds = {types.BindingKind.CAPABILITY: "capability", types.BindingKind.SERVICE: "service"}
             _state["env"] = workers.Env(env, [(b.name, kinds[b.kind]) for b in spec.bindings])
-            modules = {}
+            modules = _FINDER.modules
             for m in spec.modules:
-                if m.kind != types.ModuleKind.PYTHON:
+                if m.kind == types.ModuleKind.PYTHON:
+                    code = None
+                elif m.kind == types.ModuleKind.BYTECODE:
+                    # Only code this engine returned from an earlier init
+                    # (the host never sends bytecode from anywhere else).
+                    code = marshal.loads(m.source)
+                else:
                     continue
-                name = m.name[:-3] if m.name.endswith(".py") else m.name
-                name = name.replace("/", ".")
+                name = _module_name(m.name)
                 mod = pytypes.ModuleType(name)
                 mod.__file__ = m.name
-                modules[name] = (mod, m.source.decode("utf-8"), m.name)
-                sys.modules[name] = mod
-                _user_modules.append(name)
-            main_name = spec.main_module[:-3] if spec.main_module.endswith(".py") else spec.main_module
-            main_name = main_name.replace("/", ".")
-            # Execute the main module; it imports the others (exec'd on first import).
-            executed = set()
-
-            def exec_module(name):
-                if name in executed:
-                    return
-                executed.add(name)
-                mod, src, filename = modules[name]
-                code = compile(src, filename, "exec")
-                exec(code, mod.__dict__)
-
-            # Modules execute in dependency order via a lazy import hook.
-
-            class _Loader(importlib.abc.Loader):
-                def create_module(self, spec_):
-                    return modules[spec_.name][0]
-
-                def exec_module(self, module):
-                    exec_module(module.__name__)
-
-            packages = {n.rsplit(".", 1)[0] for n in modules if "." in n}
-            for n in list(packages):
+                modules[name] = [mod, m.source, m.name, code]
+            packages = _FINDER.packages
+            for n in modules:
                 while "." in n:
                     n = n.rsplit(".", 1)[0]
                     packages.add(n)
-
-            class _PackageLoader(importlib.abc.Loader):
-                def create_module(self, spec_):
-                    return None
-
-                def exec_module(self, module):
-                    pass
-
-            class _UserFinder(importlib.abc.MetaPathFinder):
-                def find_spec(self, fullname, path=None, target=None):
-                    if fullname in modules:
-                        return importlib.machinery.ModuleSpec(fullname, _Loader(), origin=modules[fullname][2])
-                    if fullname in packages:
-                        # A folder of modules (pkg/x.py): a namespace package.
-                        return importlib.machinery.ModuleSpec(fullname, _PackageLoader(), is_package=True)
-                    return None
-
-            for name in modules:
-                sys.modules.pop(name, None)
-            sys.meta_path.insert(0, _UserFinder())
+            main_name = _module_name(spec.main_module)
             if main_name not in modules:
                 raise ModuleNotFoundError(f"the main module {spec.main_module!r} is not a Python module")
-            _state["main"] = importlib.import_module(main_name)
+            # The main module runs directly; it imports the others, which
+            # run on first import (through _FINDER).
+            sys.modules[main_name] = modules[main_name][0]
+            _exec_module(main_name)
+            _state["main"] = modules[main_name][0]
         except BaseException as e:
             _flush()
             raise _error(e)
         _flush()
-        return []
+        if not spec.want_bytecode:
+            return []
+        return [
+            types.CompiledModule(name=modules[n][2], bytecode=marshal.dumps(modules[n][3]))
+            for n in _FINDER.compiled
+        ]
 
     def fetch(self, entrypoint, req):
         try:

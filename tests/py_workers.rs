@@ -318,3 +318,37 @@ async fn outbound_fetch_goes_through_the_policy() {
     let t = traces_of(f, "py-fetch");
     assert_eq!(t.last().unwrap().outbound[0].decision, "denied");
 }
+
+/// Python modules are compiled once: later loads of the same code get the
+/// engine's own marshalled code back (cache hits), run it the same way, and
+/// never share module state; a module first imported by a request (not
+/// compiled during `init`) still loads from source.
+#[tokio::test]
+async fn python_modules_compile_once_and_later_loads_run_the_cached_code() {
+    let rt = Runtime::builder().build().await.unwrap();
+    let code = || py(&["lazy/main.py", "lazy/greeting.py", "lazy/late.py"]);
+    let stats = rt.stats();
+    assert_eq!((stats.bytecode_hits, stats.bytecode_misses), (0, 0));
+    for round in 0..3u64 {
+        let w = rt.load(code()).await.unwrap();
+        let r = w.fetch(Request::get("https://py.test/")).await.unwrap();
+        assert_eq!(r.text(), "hello 42 loads=1 name=main", "round {round}");
+        let stats = rt.stats();
+        // Every load sends all three modules; `late` is compiled only by a
+        // request, so it never comes back from init and always misses.
+        assert_eq!(stats.bytecode_misses, 3 + round, "round {round}");
+        assert_eq!(stats.bytecode_hits, 2 * round, "round {round}");
+    }
+    // A syntax error is reported on every load, never cached.
+    let bad = || {
+        WorkerCode::new("main.py")
+            .module("main.py", ModuleSource::Python("def broken(:\n".into()))
+            .compatibility_date("2025-06-01")
+    };
+    for _ in 0..2 {
+        match rt.load(bad()).await {
+            Err(Error::Script(e)) => assert_eq!(e.name, "SyntaxError", "{e:?}"),
+            other => panic!("expected a SyntaxError, got {:?}", other.map(|_| ())),
+        }
+    }
+}

@@ -10,6 +10,7 @@
 //! cargo run --release --example probe -- 100000 cold  # cold load+fetch only
 //! cargo run --release --example probe -- 20000 cold --json  # and a JSON line
 //! cargo run --release --example probe -- 1000 fuel    # wasm instructions per request
+//! PROBE_PY=1 cargo run --release --example probe -- 2000 cold  # the Python hello worker
 //! ```
 //!
 //! `fuel` runs the engine with exact fuel metering and prints the fuel (about
@@ -23,6 +24,8 @@ use isolet::{Request, Runtime, WorkerCode};
 
 const HELLO: &str =
     r#"export default { async fetch(request) { return new Response("hello " + request.url) } }"#;
+
+const PY_HELLO: &str = "from workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    async def fetch(self, request):\n        return Response('hello ' + request.url)\n";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> isolet::Result<()> {
@@ -49,8 +52,15 @@ async fn main() -> isolet::Result<()> {
         builder = builder.exact_fuel(true);
     }
     let rt = builder.build().await?;
-    // PROBE_CODE=<module source> measures another worker.
-    let code = WorkerCode::js(std::env::var("PROBE_CODE").unwrap_or_else(|_| HELLO.into()));
+    // PROBE_CODE=<module source> measures another worker; PROBE_PY=1 the
+    // Python hello worker.
+    let code = if std::env::var_os("PROBE_PY").is_some() {
+        WorkerCode::new("main.py")
+            .module("main.py", isolet::ModuleSource::Python(PY_HELLO.into()))
+            .compatibility_date("2025-06-01")
+    } else {
+        WorkerCode::js(std::env::var("PROBE_CODE").unwrap_or_else(|_| HELLO.into()))
+    };
 
     if mode == "fuel" {
         return fuel(&rt, &code).await;
@@ -62,21 +72,51 @@ async fn main() -> isolet::Result<()> {
         }
     }
     let m = if mode == "cold" { n } else { n / 10 };
+    let tl = std::cell::Cell::new(0f64);
+    let tf = std::cell::Cell::new(0f64);
+    let td = std::cell::Cell::new(0f64);
     let cold = || async {
+        let t0 = Instant::now();
         let w = rt.load(code.clone()).await?;
-        w.fetch(Request::get("https://bench.test/")).await
+        let t1 = Instant::now();
+        let r = w.fetch(Request::get("https://bench.test/")).await;
+        let t2 = Instant::now();
+        drop(w);
+        let t3 = Instant::now();
+        tl.set(tl.get() + (t1 - t0).as_secs_f64());
+        tf.set(tf.get() + (t2 - t1).as_secs_f64());
+        td.set(td.get() + (t3 - t2).as_secs_f64());
+        r
     };
-    for _ in 0..200 {
+    for _ in 0..m.min(200) {
         cold().await?;
     }
+    for t in [&tl, &tf, &td] {
+        t.set(0.0);
+    }
     let faults = minor_faults();
+    let c0 = cpu(libc::RUSAGE_THREAD);
+    let p0 = cpu(libc::RUSAGE_SELF);
     let t = Instant::now();
     for _ in 0..m {
         cold().await?;
     }
     let us = per_op(t, m);
+    let thread_cpu = (cpu(libc::RUSAGE_THREAD) - c0) * 1e6 / m as f64;
+    let process_cpu = (cpu(libc::RUSAGE_SELF) - p0) * 1e6 / m as f64;
     let faults = (minor_faults() - faults) as f64 / m as f64;
     println!("cold load+fetch: {us:.2} us, {faults:.1} page faults per start");
+    // CPU time is steadier than wall time on a VM with steal time.
+    println!(
+        "  CPU per start: {thread_cpu:.1} us on this thread, {process_cpu:.1} us in all threads"
+    );
+    let k = 1e6 / m as f64;
+    println!(
+        "  wall per phase: load {:.1} us, fetch {:.1} us, drop {:.1} us",
+        tl.get() * k,
+        tf.get() * k,
+        td.get() * k
+    );
     if std::env::args().any(|a| a == "--json") {
         println!("{{\"cold_us\":{us:.3},\"faults_per_start\":{faults:.2}}}");
     }
@@ -149,4 +189,13 @@ async fn fuel(rt: &Runtime, code: &WorkerCode) -> isolet::Result<()> {
     println!("fuel: warm fetch {warm}, first fetch of a fresh instance {first}");
     println!("{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first}}}");
     Ok(())
+}
+
+/// User + system CPU seconds of this thread or process (`getrusage`).
+fn cpu(who: i32) -> f64 {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(who, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
 }
