@@ -18,6 +18,8 @@
 //! instance use: the same on every run, unlike times on a shared VM, so it
 //! shows a guest-side change of a few percent.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use isolet::{Request, Runtime, WorkerCode};
@@ -48,8 +50,18 @@ async fn main() -> isolet::Result<()> {
     {
         builder = builder.keep_resident_bytes(k);
     }
+    // Fuel mode: exact fuel, and the fuel of each `init` (delivered to tail
+    // sinks when it logs; the init worker below logs once).
+    let init_fuel = Arc::new(AtomicU64::new(0));
     if mode == "fuel" {
-        builder = builder.exact_fuel(true);
+        let seen = init_fuel.clone();
+        builder = builder
+            .exact_fuel(true)
+            .tail_sink(Arc::new(move |e: &isolet::TraceEvent| {
+                if matches!(e.event, isolet::EventInfo::Init) {
+                    seen.store(e.fuel_used, Ordering::Relaxed);
+                }
+            }));
     }
     let rt = builder.build().await?;
     // PROBE_CODE=<module source> measures another worker; PROBE_PY=1 the
@@ -63,7 +75,7 @@ async fn main() -> isolet::Result<()> {
     };
 
     if mode == "fuel" {
-        return fuel(&rt, &code).await;
+        return fuel(&rt, &code, &init_fuel).await;
     }
     if mode != "cold" {
         warm(&rt, &code, n, mode == "warm").await?;
@@ -171,7 +183,7 @@ async fn warm(rt: &Runtime, code: &WorkerCode, n: usize, only_fetch: bool) -> is
 }
 
 /// Fuel of a warm fetch and of a fresh instance's first fetch (deterministic).
-async fn fuel(rt: &Runtime, code: &WorkerCode) -> isolet::Result<()> {
+async fn fuel(rt: &Runtime, code: &WorkerCode, init_fuel: &AtomicU64) -> isolet::Result<()> {
     let w = rt.get("probe-fuel", || code.clone()).await?;
     let fetch = |w: isolet::Worker| async move {
         let (r, trace) = w
@@ -186,8 +198,14 @@ async fn fuel(rt: &Runtime, code: &WorkerCode) -> isolet::Result<()> {
     let warm = fetch(w.clone()).await?;
     let cold_worker = rt.load(code.clone()).await?;
     let first = fetch(cold_worker).await?;
-    println!("fuel: warm fetch {warm}, first fetch of a fresh instance {first}");
-    println!("{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first}}}");
+    // `init` of the hello worker plus one console.log at its top level.
+    let logging = WorkerCode::js(format!("console.log('init');\n{HELLO}"));
+    rt.load(logging).await?;
+    let init = init_fuel.load(Ordering::Relaxed);
+    println!(
+        "fuel: warm fetch {warm}, first fetch of a fresh instance {first}, init (+ one log) {init}"
+    );
+    println!("{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first},\"init_fuel\":{init}}}");
     Ok(())
 }
 
