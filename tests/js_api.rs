@@ -646,3 +646,8 @@ async fn console_formats_values_like_node() {
         ]
     );
 }
+
+#[tokio::test]
+async fn globals_streams_readable_writable_transform_pipes_and_encoding() {
+    run_suite("streams.js").await;
+}

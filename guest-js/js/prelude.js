@@ -3,8 +3,14 @@
 // Evaluated once at build time (pre-initialization); the resulting heap is
 // snapshotted into the engine component. This script evaluates to a function
 // that takes the native hooks and returns the engine's internal entry points.
-(function (native) {
+(function (native, lib) {
   "use strict";
+
+  // From streams.js, evaluated after this file (so the objects every
+  // request touches sit together at the bottom of the heap): it calls
+  // lib.useStreams with these.
+  let ReadableStream, collectStream, isDisturbed, bytesStream;
+  lib.useStreams = (s) => ({ ReadableStream, collectStream, isDisturbed, bytesStream } = s);
 
   const workersSymbol = Symbol.for("isolet.workers");
   const textEncoder = new TextEncoder();
@@ -123,8 +129,24 @@
   }
 
   // ---------------------------------------------------------------- TextDecoder (WHATWG utf-8)
+  // How many bytes at the end of `bytes` begin a UTF-8 sequence that the
+  // next chunk completes (0 when it ends on a whole character).
+  function incompleteUtf8Tail(bytes) {
+    const n = bytes.length;
+    for (let i = 1; i <= 3 && i <= n; i++) {
+      const b = bytes[n - i];
+      if ((b & 0xc0) === 0x80) continue;
+      if (b < 0xc0) return 0;
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return need > i ? i : 0;
+    }
+    return 0;
+  }
   class TextDecoder {
     #fatal; #ignoreBOM;
+    // Streaming decode: bytes of a character split across chunks, and
+    // whether the stream is past its start (a BOM is only stripped there).
+    #pending = null; #started = false;
     constructor(label = "utf-8", options = {}) {
       const l = String(label).trim().toLowerCase();
       if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") {
@@ -136,15 +158,35 @@
     get encoding() { return "utf-8"; }
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
-    decode(input = new Uint8Array(0)) {
+    decode(input = new Uint8Array(0), options = undefined) {
       if (!(input instanceof ArrayBuffer) && !ArrayBuffer.isView(input)) {
         throw new TypeError("The \"input\" argument must be an ArrayBuffer or ArrayBufferView");
       }
-      const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-      return decodeUtf8(bytes, this.#fatal, this.#ignoreBOM);
+      let bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+      const stream = !!(options && options.stream);
+      if (!stream && this.#pending === null && !this.#started) return decodeUtf8(bytes, this.#fatal, this.#ignoreBOM);
+      if (this.#pending !== null) {
+        const joined = new Uint8Array(this.#pending.length + bytes.length);
+        joined.set(this.#pending);
+        joined.set(bytes, this.#pending.length);
+        bytes = joined;
+        this.#pending = null;
+      }
+      if (stream) {
+        const tail = incompleteUtf8Tail(bytes);
+        if (tail) {
+          this.#pending = bytes.slice(bytes.length - tail);
+          bytes = bytes.subarray(0, bytes.length - tail);
+        }
+      }
+      const out = decodeUtf8(bytes, this.#fatal, this.#ignoreBOM || this.#started);
+      // The end of a stream (a call without `stream`) starts the next one.
+      this.#started = stream && (this.#started || bytes.length > 0);
+      return out;
     }
   }
   define("TextDecoder", TextDecoder);
+  lib.TextDecoder = TextDecoder;
 
   // ---------------------------------------------------------------- Headers
   // RFC 9110 token characters, as a lookup table (faster than a regex here).
@@ -493,126 +535,8 @@
   }
   define("AbortSignal", AbortSignal);
   define("AbortController", AbortController);
-
-  // ---------------------------------------------------------------- ReadableStream
-  class ReadableStream {
-    #queue = []; #state = "readable"; #error; #source; #controller; #locked = false; #disturbed = false;
-    #waiters = []; #started; #pulling = false;
-    constructor(source = {}, strategy = {}) {
-      this.#source = source || {};
-      const self = this;
-      this.#controller = {
-        enqueue(chunk) {
-          if (self.#state !== "readable") throw new TypeError("Cannot enqueue to a closed or errored stream");
-          self.#queue.push(chunk); self.#wake();
-        },
-        close() { if (self.#state === "readable") { self.#state = "closed"; self.#wake(); } },
-        error(e) { if (self.#state === "readable") { self.#state = "errored"; self.#error = e; self.#queue = []; self.#wake(); } },
-        get desiredSize() { return self.#state === "readable" ? Math.max(0, 1 - self.#queue.length) : 0; },
-      };
-      void strategy;
-      try {
-        this.#started = Promise.resolve(typeof this.#source.start === "function" ? this.#source.start(this.#controller) : undefined)
-          .catch((e) => this.#controller.error(e));
-      } catch (e) {
-        this.#controller.error(e);
-        this.#started = Promise.resolve();
-      }
-    }
-    static from(iterable) {
-      if (iterable instanceof ReadableStream) return iterable;
-      const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
-      return new ReadableStream({
-        async pull(c) { const { value, done } = await it.next(); if (done) c.close(); else c.enqueue(value); },
-      });
-    }
-    #wake() { const w = this.#waiters; this.#waiters = []; w.forEach((f) => f()); }
-    get locked() { return this.#locked; }
-    get _disturbed() { return this.#disturbed; }
-    async _read() {
-      this.#disturbed = true;
-      await this.#started;
-      for (;;) {
-        if (this.#queue.length) return { value: this.#queue.shift(), done: false };
-        if (this.#state === "closed") return { value: undefined, done: true };
-        if (this.#state === "errored") throw this.#error;
-        if (typeof this.#source.pull === "function" && !this.#pulling) {
-          this.#pulling = true;
-          try { await this.#source.pull(this.#controller); } catch (e) { this.#controller.error(e); } finally { this.#pulling = false; }
-          continue;
-        }
-        await new Promise((resolve) => this.#waiters.push(resolve));
-      }
-    }
-    async _cancel(reason) {
-      this.#disturbed = true;
-      if (this.#state !== "readable") return;
-      this.#state = "closed"; this.#queue = []; this.#wake();
-      if (typeof this.#source.cancel === "function") await this.#source.cancel(reason);
-    }
-    getReader(options) {
-      if (options && options.mode === "byob") throw new TypeError("BYOB readers are not supported");
-      if (this.#locked) throw new TypeError("ReadableStream is locked to a reader");
-      this.#locked = true;
-      const stream = this;
-      let released = false;
-      const check = () => { if (released) throw new TypeError("This reader was released"); };
-      return {
-        read() { try { check(); } catch (e) { return Promise.reject(e); } return stream._read(); },
-        cancel(reason) { check(); return stream._cancel(reason); },
-        releaseLock() { released = true; stream.#locked = false; },
-        get closed() { return new Promise((resolve, reject) => { const poll = () => stream.#state === "closed" ? resolve() : stream.#state === "errored" ? reject(stream.#error) : stream.#waiters.push(poll); poll(); }); },
-      };
-    }
-    cancel(reason) {
-      if (this.#locked) return Promise.reject(new TypeError("ReadableStream is locked to a reader"));
-      return this._cancel(reason);
-    }
-    async *[Symbol.asyncIterator]() {
-      const reader = this.getReader();
-      try {
-        for (;;) { const { value, done } = await reader.read(); if (done) return; yield value; }
-      } finally { reader.releaseLock(); }
-    }
-    values() { return this[Symbol.asyncIterator](); }
-    tee() {
-      const reader = this.getReader();
-      let c1, c2;
-      const pump = async () => {
-        const { value, done } = await reader.read();
-        if (done) { c1.close(); c2.close(); } else { c1.enqueue(value); c2.enqueue(value); }
-      };
-      const a = new ReadableStream({ start(c) { c1 = c; }, pull: pump });
-      const b = new ReadableStream({ start(c) { c2 = c; }, pull: pump });
-      return [a, b];
-    }
-    async pipeTo(dest) {
-      for await (const chunk of this) await dest.write(chunk);
-      if (typeof dest.close === "function") await dest.close();
-    }
-  }
-  define("ReadableStream", ReadableStream);
-
-  async function collectStream(stream) {
-    const reader = stream.getReader();
-    const chunks = [];
-    let total = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      let bytes;
-      if (value instanceof Uint8Array) bytes = value;
-      else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
-      else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      else throw new TypeError("This ReadableStream did not return bytes.");
-      chunks.push(bytes); total += bytes.byteLength;
-    }
-    reader.releaseLock();
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
-    return out;
-  }
+  lib.AbortSignal = AbortSignal;
+  lib.AbortController = AbortController;
 
   // ---------------------------------------------------------------- Body, Request, Response
   // A Request or Response keeps all its state in one array (its Body's one
@@ -659,12 +583,12 @@
       const s = this.#s;
       if (s[STREAM] === null && s[BYTES] !== null) {
         const bytes = this._bodyBytes();
-        s[STREAM] = new ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
+        s[STREAM] = bytesStream(bytes);
         s[BYTES] = null;
       }
       return s[STREAM];
     }
-    get bodyUsed() { const s = this.#s; return s[USED] || (s[STREAM] !== null && s[STREAM]._disturbed); }
+    get bodyUsed() { const s = this.#s; return s[USED] || (s[STREAM] !== null && isDisturbed(s[STREAM])); }
     async #consume() {
       if (this.bodyUsed) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
       const s = this.#s;

@@ -14,6 +14,13 @@ use crate::modules;
 /// returning the engine's internal entry points.
 const PRELUDE: &str = include_str!("../js/prelude.js");
 
+/// The Web APIs that live in their own files, evaluated after the prelude in
+/// this order (the objects every request touches then sit together at the
+/// bottom of the heap, and a freed pool slot is reset by few, contiguous
+/// dirty regions): each evaluates to a function of the engine's internal
+/// `lib` object, defines its globals and uses or extends what is on `lib`.
+const API_FILES: &[(&str, &str)] = &[("isolet:streams", include_str!("../js/streams.js"))];
+
 /// QuickJS's own stack limit, on the 1 MiB shadow stack (guest-js/.cargo/
 /// config.toml). The vendored rquickjs-sys keeps the limit on WASI (upstream
 /// turns it off), so runaway recursion throws a catchable `RangeError`; the
@@ -73,15 +80,22 @@ pub fn pre_initialize() {
         .set_loader(modules::Resolver, modules::Loader);
     let (hooks, fetch, complete_fetch, call) = runtime.context().with(|ctx| {
         let natives = crate::native::register(&ctx).expect("native hooks register");
-        let mut options = rquickjs::context::EvalOptions::default();
-        options.filename = Some("isolet:prelude".into());
-        options.strict = true;
-        let prelude: Function = ctx
-            .eval_with_options(PRELUDE, options)
+        let eval = |name: &str, source: &str| -> Function {
+            let mut options = rquickjs::context::EvalOptions::default();
+            options.filename = Some(name.into());
+            options.strict = true;
+            ctx.eval_with_options(source, options)
+                .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message))
+        };
+        let lib = Object::new(ctx.clone()).expect("an object");
+        let hooks: Object = eval("isolet:prelude", PRELUDE)
+            .call((natives, lib.clone()))
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
-        let hooks: Object = prelude
-            .call((natives,))
-            .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
+        for (name, source) in API_FILES {
+            eval(name, source)
+                .call::<_, ()>((lib.clone(),))
+                .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message));
+        }
         let hook = |name: &str| -> Persistent<Function<'static>> {
             let f: Function = hooks
                 .get(name)
