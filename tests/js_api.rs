@@ -651,3 +651,17 @@ async fn console_formats_values_like_node() {
 async fn globals_streams_readable_writable_transform_pipes_and_encoding() {
     run_suite("streams.js").await;
 }
+
+#[tokio::test]
+async fn globals_blob_file_and_form_data_bodies() {
+    let body = "--B0undary\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nisolet\r\n\
+                --B0undary\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"doc.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nfile body\r\n--B0undary--\r\n";
+    run_suite_with(
+        "blob_formdata.js",
+        Request::new("POST", "https://suite.test/upload")
+            .header("content-type", "multipart/form-data; boundary=B0undary")
+            .body(body),
+    )
+    .await;
+}

@@ -11,6 +11,9 @@
   // lib.useStreams with these.
   let ReadableStream, collectStream, isDisturbed, bytesStream;
   lib.useStreams = (s) => ({ ReadableStream, collectStream, isDisturbed, bytesStream } = s);
+  // From blob.js, likewise.
+  let Blob, FormData, blobBytes, encodeMultipart, parseMultipart;
+  lib.useBlob = (b) => ({ Blob, FormData, bytesOf: blobBytes, encodeMultipart, parseMultipart } = b);
 
   const workersSymbol = Symbol.for("isolet.workers");
   const textEncoder = new TextEncoder();
@@ -561,7 +564,14 @@
         return TEXT_PLAIN;
       }
       if (body instanceof ReadableStream) this.#s[STREAM] = body;
-      else this.#s[BYTES] = toBytes(body);
+      else if (body instanceof Blob) {
+        this.#s[BYTES] = blobBytes(body); // a Blob never changes: no copy
+        return body.type || null;
+      } else if (body instanceof FormData) {
+        const { bytes, contentType } = encodeMultipart(body);
+        this.#s[BYTES] = bytes;
+        return contentType;
+      } else this.#s[BYTES] = toBytes(body);
       return defaultContentType(body);
     }
     // Bytes the host handed over (an incoming request's body): no copy.
@@ -608,8 +618,21 @@
       return decodeUtf8(await this.#consume());
     }
     async json() { return JSON.parse(await this.text()); }
-    async formData() { throw new TypeError("formData() is not supported by isolet yet"); }
-    async blob() { throw new TypeError("blob() is not supported by isolet yet"); }
+    async formData() {
+      const type = this.headers.get("content-type") || "";
+      const essence = type.split(";")[0].trim().toLowerCase();
+      if (essence === "multipart/form-data") return parseMultipart(await this.#consume(), type);
+      if (essence === "application/x-www-form-urlencoded") {
+        const form = new FormData();
+        for (const [k, v] of new URLSearchParams(decodeUtf8(await this.#consume()))) form.append(k, v);
+        return form;
+      }
+      throw new TypeError(`formData() needs a multipart/form-data or application/x-www-form-urlencoded body, not ${JSON.stringify(type || "(no content-type)")}`);
+    }
+    async blob() {
+      const bytes = await this.#consume();
+      return new Blob([bytes], { type: this.headers.get("content-type") || "" });
+    }
     _teeBody() {
       const s = this.#s;
       if (s[STREAM] === null) return s[BYTES] === null ? null : this._bodyBytes();

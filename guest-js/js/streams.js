@@ -1089,6 +1089,7 @@
     for (const c of chunks) { out.set(c, off); off += c.byteLength; }
     return out;
   }
+  lib.ReadableStream = ReadableStream;
   lib.useStreams({
     ReadableStream,
     collectStream,

@@ -19,7 +19,10 @@ const PRELUDE: &str = include_str!("../js/prelude.js");
 /// bottom of the heap, and a freed pool slot is reset by few, contiguous
 /// dirty regions): each evaluates to a function of the engine's internal
 /// `lib` object, defines its globals and uses or extends what is on `lib`.
-const API_FILES: &[(&str, &str)] = &[("isolet:streams", include_str!("../js/streams.js"))];
+const API_FILES: &[(&str, &str)] = &[
+    ("isolet:streams", include_str!("../js/streams.js")),
+    ("isolet:blob", include_str!("../js/blob.js")),
+];
 
 /// QuickJS's own stack limit, on the 1 MiB shadow stack (guest-js/.cargo/
 /// config.toml). The vendored rquickjs-sys keeps the limit on WASI (upstream
