@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -18,8 +18,8 @@ use crate::engine::{self, wit};
 use crate::error::{Error, Result};
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
 use crate::loader::WarmCache;
-use crate::outbound::{Forwarder, OutboundPolicy};
-use crate::state::HostState;
+use crate::outbound::{BoxFuture, ForwardConfig, Forwarder, OutboundPolicy, Redirect};
+use crate::state::{HostState, Surroundings};
 use crate::tail::{Sinks, TailSink};
 
 /// Default for [`RuntimeBuilder::keep_resident_bytes`]: 4 MiB.
@@ -104,6 +104,8 @@ pub(crate) struct RuntimeInner {
     pub defined: Mutex<HashMap<String, WorkerCode>>,
     /// Live instances (one-shot and warm), for metrics.
     pub live: Arc<std::sync::atomic::AtomicUsize>,
+    /// This runtime as its workers' imports see it.
+    pub surroundings: Arc<dyn Surroundings>,
     _ticker: EpochTicker,
 }
 
@@ -314,7 +316,7 @@ impl RuntimeBuilder {
         let js = wit::WorkerPre::new(pre).map_err(Error::engine)?;
         let ticker = EpochTicker::start(engine.clone());
         Ok(Runtime {
-            inner: Arc::new(RuntimeInner {
+            inner: Arc::new_cyclic(|me| RuntimeInner {
                 engine,
                 js,
                 py: tokio::sync::OnceCell::new(),
@@ -332,6 +334,7 @@ impl RuntimeBuilder {
                 source: self.source,
                 defined: Mutex::new(HashMap::new()),
                 live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+                surroundings: Arc::new(Link(me.clone())),
                 _ticker: ticker,
             }),
         })
@@ -494,6 +497,68 @@ impl Runtime {
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.clone(), code);
         self.evict(&id);
+    }
+}
+
+/// The runtime as its workers' imports see it: held weakly, so a running
+/// worker never keeps its runtime alive.
+struct Link(Weak<RuntimeInner>);
+
+impl Link {
+    fn runtime(&self) -> std::result::Result<Arc<RuntimeInner>, String> {
+        self.0
+            .upgrade()
+            .ok_or_else(|| "the runtime is shutting down".to_string())
+    }
+}
+
+impl Surroundings for Link {
+    fn forward<'a>(
+        &'a self,
+        config: &'a ForwardConfig,
+        request: crate::Request,
+        redirect: Redirect,
+    ) -> BoxFuture<'a, std::result::Result<crate::Response, String>> {
+        Box::pin(async move {
+            let rt = self.runtime()?;
+            rt.forwarder.fetch(config, request, redirect).await
+        })
+    }
+
+    fn policy(&self, name: &str) -> Option<Arc<dyn OutboundPolicy>> {
+        self.0.upgrade()?.policies.get(name).cloned()
+    }
+
+    fn capability(&self, name: &str) -> Option<Arc<dyn Binding>> {
+        self.0.upgrade()?.capabilities.get(name).cloned()
+    }
+
+    fn worker_fetch<'a>(
+        &'a self,
+        id: &'a str,
+        entrypoint: Option<&'a str>,
+        request: crate::Request,
+        chain: Vec<String>,
+    ) -> BoxFuture<'a, std::result::Result<crate::Response, String>> {
+        Box::pin(async move {
+            let rt = self.runtime()?;
+            rt.call_worker_fetch(id, entrypoint, request, chain).await
+        })
+    }
+
+    fn worker_rpc<'a>(
+        &'a self,
+        id: &'a str,
+        entrypoint: Option<&'a str>,
+        method: &'a str,
+        args: Vec<crate::Value>,
+        chain: Vec<String>,
+    ) -> BoxFuture<'a, std::result::Result<crate::Value, String>> {
+        Box::pin(async move {
+            let rt = self.runtime()?;
+            rt.call_worker_rpc(id, entrypoint, method, args, chain)
+                .await
+        })
     }
 }
 

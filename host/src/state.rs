@@ -1,24 +1,65 @@
 //! Per-instance host state (the `Store`'s data) and the host side of the
 //! worker's imports: tail log, outbound fetch, bindings.
+//!
+//! What those imports reach outside the instance (other workers, the
+//! embedder's capabilities and outbound policies, the forwarder) comes
+//! through the [`Surroundings`] trait, which the runtime implements: like
+//! `wasmtime-wasi-http`'s `WasiHttpView`, the store sees a trait, not the
+//! runtime that owns it.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{BindingSpec, MAX_CALL_DEPTH};
+use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
 use crate::engine::wit::isolet::worker::{bindings, outbound, tail, types};
 use crate::http::{Request, Response};
 use crate::limits::{CpuClock, Effective, MemoryLimiter};
-use crate::outbound::{Outbound, OutboundContext, Redirect};
-use crate::runtime::RuntimeInner;
+use crate::outbound::{
+    BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy, Redirect,
+};
 use crate::tail::{LogBuffer, LogLevel, OutboundRecord};
 use crate::wire::Value;
 
+/// What a worker's imports can reach beyond its own instance. The runtime
+/// implements it (holding itself weakly: a running worker never keeps its
+/// runtime alive); every call names the worker chain it is part of.
+pub(crate) trait Surroundings: Send + Sync {
+    /// Sends a request out through a forwarding policy.
+    fn forward<'a>(
+        &'a self,
+        config: &'a ForwardConfig,
+        request: Request,
+        redirect: Redirect,
+    ) -> BoxFuture<'a, Result<Response, String>>;
+    /// The embedder's outbound policy registered under `name`.
+    fn policy(&self, name: &str) -> Option<Arc<dyn OutboundPolicy>>;
+    /// The embedder's capability registered under `name`.
+    fn capability(&self, name: &str) -> Option<Arc<dyn Binding>>;
+    /// `fetch` on another worker, as part of `chain`.
+    fn worker_fetch<'a>(
+        &'a self,
+        id: &'a str,
+        entrypoint: Option<&'a str>,
+        request: Request,
+        chain: Vec<String>,
+    ) -> BoxFuture<'a, Result<Response, String>>;
+    /// An RPC method of another worker, as part of `chain`.
+    fn worker_rpc<'a>(
+        &'a self,
+        id: &'a str,
+        entrypoint: Option<&'a str>,
+        method: &'a str,
+        args: Vec<Value>,
+        chain: Vec<String>,
+    ) -> BoxFuture<'a, Result<Value, String>>;
+}
+
 /// What a worker was granted: fixed for the life of its instance.
 pub(crate) struct WorkerEnv {
-    pub rt: Weak<RuntimeInner>,
+    pub surroundings: Arc<dyn Surroundings>,
     pub id: Option<String>,
     pub outbound: Outbound,
     pub bindings: BTreeMap<String, BindingSpec>,
@@ -182,7 +223,7 @@ impl HostState {
                 let result = match self.take_sub_request(&env) {
                     Err(e) => Err(e),
                     Ok(()) => {
-                        let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
+                        let outside = &env.surroundings;
                         let request = Request::from(req);
                         match other {
                             Outbound::Forward(cfg) => {
@@ -191,9 +232,9 @@ impl HostState {
                                     types::RedirectMode::Manual => Redirect::Manual,
                                     types::RedirectMode::Error => Redirect::Error,
                                 };
-                                rt.forwarder.fetch(cfg, request, redirect).await
+                                outside.forward(cfg, request, redirect).await
                             }
-                            Outbound::GatewayPolicy(name) => match rt.policies.get(name) {
+                            Outbound::GatewayPolicy(name) => match outside.policy(name) {
                                 Some(policy) => {
                                     let cx = OutboundContext {
                                         worker_id: env.id.clone(),
@@ -206,7 +247,8 @@ impl HostState {
                             },
                             Outbound::GatewayWorker { worker, entrypoint } => {
                                 let chain = self.nested_chain(&env)?;
-                                rt.call_worker_fetch(worker, entrypoint.as_deref(), request, chain)
+                                outside
+                                    .worker_fetch(worker, entrypoint.as_deref(), request, chain)
                                     .await
                             }
                             Outbound::Deny => unreachable!("handled above"),
@@ -257,12 +299,9 @@ impl bindings::Host for HostState {
                 "env.{binding}.{method}: arguments must be an array"
             ));
         };
-        let rt = env.rt.upgrade().ok_or("the runtime is shutting down")?;
         // The guest waits for the host here: not its CPU time.
         self.cpu.pause();
-        let result = self
-            .call_binding(&rt, &env, spec, &binding, &method, args)
-            .await;
+        let result = self.call_binding(&env, spec, &binding, &method, args).await;
         self.cpu.resume();
         Ok(result?.to_wire().to_string())
     }
@@ -271,7 +310,6 @@ impl bindings::Host for HostState {
 impl HostState {
     async fn call_binding(
         &mut self,
-        rt: &Arc<RuntimeInner>,
         env: &WorkerEnv,
         spec: BindingSpec,
         binding: &str,
@@ -279,7 +317,7 @@ impl HostState {
         args: Vec<Value>,
     ) -> Result<Value, String> {
         match spec {
-            BindingSpec::Capability(name) => match rt.capabilities.get(&name) {
+            BindingSpec::Capability(name) => match env.surroundings.capability(&name) {
                 Some(b) => b.call(method, args).await,
                 None => Err(format!(
                     "env.{binding}: no capability named {name:?} is registered"
@@ -291,11 +329,13 @@ impl HostState {
                 if method == "fetch" {
                     let request =
                         request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
-                    rt.call_worker_fetch(&worker, entrypoint.as_deref(), request, chain)
+                    env.surroundings
+                        .worker_fetch(&worker, entrypoint.as_deref(), request, chain)
                         .await
                         .map(response_to_wire)
                 } else {
-                    rt.call_worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)
+                    env.surroundings
+                        .worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)
                         .await
                 }
             }

@@ -95,7 +95,7 @@ impl Worker {
             )]));
         }
         let env = Arc::new(WorkerEnv {
-            rt: Arc::downgrade(&rt),
+            surroundings: rt.surroundings.clone(),
             id: id.clone(),
             outbound: code.global_outbound.clone(),
             bindings: code.bindings.clone(),
