@@ -665,3 +665,51 @@ async fn globals_blob_file_and_form_data_bodies() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn service_worker_syntax_fetch_listeners() {
+    let (rt, traces) = runtime().await;
+    let code = single("service_worker.js").env_var("GREETING", "hi");
+    let w = rt.get("sw", || code).await.unwrap();
+    let r = w.fetch(Request::get("https://sw.test/a")).await.unwrap();
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"greeting": "hi", "method": "GET", "count": 1, "isEvent": "function"})
+    );
+    let r = w
+        .fetch(Request::get("https://sw.test/ignore"))
+        .await
+        .unwrap();
+    assert_eq!(r.text(), "second listener");
+    match w.fetch(Request::get("https://sw.test/throw")).await {
+        Err(Error::Script(e)) => assert_eq!(
+            (e.name.as_str(), e.message.as_str()),
+            ("RangeError", "listener failed")
+        ),
+        other => panic!(
+            "expected the listener's error, got {:?}",
+            other.map(|r| r.status)
+        ),
+    }
+    match w.fetch(Request::get("https://sw.test/none")).await {
+        Err(Error::Script(e)) => assert!(e.message.contains("respondWith"), "{e:?}"),
+        other => panic!(
+            "expected a missing-response error, got {:?}",
+            other.map(|r| r.status)
+        ),
+    }
+    let logs: Vec<String> = traces
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|t| t.worker_id.as_deref() == Some("sw"))
+        .flat_map(|t| t.logs.iter().map(|l| l.message.clone()))
+        .collect();
+    assert!(logs.iter().any(|m| m == "after response 1"), "{logs:?}");
+    assert!(
+        logs.iter()
+            .any(|m| m == "second respondWith: InvalidStateError"),
+        "{logs:?}"
+    );
+}

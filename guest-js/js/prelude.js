@@ -17,6 +17,38 @@
 
   const workersSymbol = Symbol.for("isolet.workers");
   const textEncoder = new TextEncoder();
+  // TextEncoder.prototype.encodeInto (javy's TextEncoder has one that only
+  // throws "not supported"): encodes as much of `source` as fits, whole
+  // characters only.
+  {
+    Object.defineProperty(TextEncoder.prototype, "encodeInto", {
+      value: function encodeInto(source, destination) {
+        if (!(destination instanceof Uint8Array)) throw new TypeError("encodeInto: the destination must be a Uint8Array");
+        const s = String(source);
+        const cap = destination.length;
+        let read = 0, written = 0;
+        while (read < s.length) {
+          let cp = s.charCodeAt(read);
+          let units = 1;
+          if (cp >= 0xd800 && cp <= 0xdbff && read + 1 < s.length) {
+            const lo = s.charCodeAt(read + 1);
+            if (lo >= 0xdc00 && lo <= 0xdfff) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); units = 2; }
+          }
+          if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // a lone surrogate
+          const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+          if (written + n > cap) break;
+          if (n === 1) destination[written] = cp;
+          else if (n === 2) { destination[written] = 0xc0 | (cp >> 6); destination[written + 1] = 0x80 | (cp & 63); }
+          else if (n === 3) { destination[written] = 0xe0 | (cp >> 12); destination[written + 1] = 0x80 | ((cp >> 6) & 63); destination[written + 2] = 0x80 | (cp & 63); }
+          else { destination[written] = 0xf0 | (cp >> 18); destination[written + 1] = 0x80 | ((cp >> 12) & 63); destination[written + 2] = 0x80 | ((cp >> 6) & 63); destination[written + 3] = 0x80 | (cp & 63); }
+          written += n;
+          read += units;
+        }
+        return { read, written };
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
@@ -915,6 +947,15 @@
     }
   }
   const subtle = {
+    // Cloudflare's extension: compares in time independent of where the
+    // inputs differ.
+    timingSafeEqual(a, b) {
+      const x = viewBytes(a, "a"), y = viewBytes(b, "b");
+      if (x.byteLength !== y.byteLength) throw new TypeError("timingSafeEqual: the inputs must have the same byte length");
+      let diff = 0;
+      for (let i = 0; i < x.byteLength; i++) diff |= x[i] ^ y[i];
+      return diff === 0;
+    },
     async digest(algorithm, data) {
       const name = hashName(algorithm);
       if (!["SHA-1", "SHA-256", "SHA-384", "SHA-512"].includes(name)) {
@@ -1137,6 +1178,70 @@
   // namespaces are immutable, so this is looked up once per name.
   const exportsByName = new Map();
   let defaultExport = null; // exportsByName's "default", without a lookup
+  // ---------------------------------------------------------------- service-worker syntax
+  // `addEventListener("fetch", (event) => event.respondWith(...))` at the
+  // top level of the main module, Cloudflare's service-worker syntax: used
+  // when the module has no default export. Its env values and bindings are
+  // then globals too, as there.
+  const globalEvents = new EventTarget();
+  const fetchListeners = new Set();
+  define("addEventListener", function addEventListener(type, listener, options) {
+    type = String(type);
+    if (type === "fetch" && listener != null) fetchListeners.add(listener);
+    globalEvents.addEventListener(type, listener, options);
+  });
+  define("removeEventListener", function removeEventListener(type, listener) {
+    type = String(type);
+    if (type === "fetch") fetchListeners.delete(listener);
+    globalEvents.removeEventListener(type, listener);
+  });
+  define("dispatchEvent", function dispatchEvent(event) { return globalEvents.dispatchEvent(event); });
+  const fetchEventKey = Symbol("FetchEvent");
+  class FetchEvent extends Event {
+    #request; #ctx; #response; #responded = false; #dispatching = true;
+    constructor(type, init) {
+      super(type, { cancelable: true });
+      if (init === null || typeof init !== "object" || !(init.request instanceof Request)) {
+        throw new TypeError("Failed to construct 'FetchEvent': init.request must be a Request");
+      }
+      this.#request = init.request;
+      this.#ctx = init[fetchEventKey];
+    }
+    get request() { return this.#request; }
+    respondWith(response) {
+      if (!this.#dispatching) throw new DOMExceptionLike("respondWith() must be called synchronously by a fetch listener", "InvalidStateError");
+      if (this.#responded) throw new DOMExceptionLike("respondWith() was already called for this event", "InvalidStateError");
+      this.#responded = true;
+      this.#response = response;
+    }
+    waitUntil(promise) {
+      if (this.#ctx === undefined) throw new DOMExceptionLike("waitUntil() needs an event isolet dispatched", "InvalidStateError");
+      this.#ctx.waitUntil(promise);
+    }
+    passThroughOnException() {}
+    static _end(event) { event.#dispatching = false; return event.#responded ? [event.#response] : null; }
+  }
+  define("FetchEvent", FetchEvent);
+  // The default entrypoint of a service-worker-syntax worker.
+  const serviceWorker = {
+    value: {
+      fetch(request, _env, ctx) {
+        const event = new FetchEvent("fetch", { request, [fetchEventKey]: ctx });
+        // Called directly (not dispatchEvent): a listener's exception fails
+        // the request, as on Cloudflare.
+        for (const listener of [...fetchListeners]) {
+          if (typeof listener === "function") listener.call(globalThis, event);
+          else if (typeof listener.handleEvent === "function") listener.handleEvent(event);
+          if (event._stopped) break;
+        }
+        const answer = FetchEvent._end(event);
+        if (answer === null) throw new Error("No fetch listener called event.respondWith() (service-worker syntax)");
+        return answer[0];
+      },
+    },
+    classBased: false,
+  };
+
   function exported(entrypoint) {
     const isDefault = entrypoint === undefined || entrypoint === null;
     if (isDefault && defaultExport !== null) return defaultExport;
@@ -1145,6 +1250,7 @@
     let found = exportsByName.get(name);
     if (found !== undefined) return found;
     const value = main[name];
+    if (value === undefined && isDefault && fetchListeners.size > 0) return (defaultExport = serviceWorker);
     if (value === undefined) {
       throw new TypeError(name === "default" ? "The worker's main module has no default export" : `The worker has no entrypoint named "${name}"`);
     }
@@ -1265,7 +1371,13 @@
       for (const [name, kind] of bindings || []) env[name] = makeBinding(name, kind);
       compatibilityDate = date;
     },
-    setMain(ns) { main = ns; },
+    setMain(ns) {
+      main = ns;
+      // Service-worker syntax: env values and bindings are globals.
+      if (ns.default === undefined && fetchListeners.size > 0) {
+        for (const [name, value] of Object.entries(env)) if (!(name in globalThis)) define(name, value);
+      }
+    },
     fetch: dispatchFetch,
     completeFetch,
     call: dispatchCall,

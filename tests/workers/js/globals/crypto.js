@@ -29,4 +29,9 @@ export default suite(async () => {
   const id = crypto.randomUUID();
   ok("uuid v4 shape", /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id));
   ok("uuids differ", id !== crypto.randomUUID());
+  // crypto.subtle.timingSafeEqual (Cloudflare's extension)
+  ok("timingSafeEqual equal", crypto.subtle.timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3]).buffer));
+  ok("timingSafeEqual differs", !crypto.subtle.timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 4])));
+  throws("timingSafeEqual needs equal lengths", () => crypto.subtle.timingSafeEqual(new Uint8Array(1), new Uint8Array(2)), "TypeError");
+  throws("timingSafeEqual needs buffers", () => crypto.subtle.timingSafeEqual("a", "a"), "TypeError");
 });

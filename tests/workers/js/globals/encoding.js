@@ -25,4 +25,14 @@ export default suite(() => {
   eq("atob whitespace", atob(" aGVs bG8= "), "hello");
   throws("btoa non-latin1", () => btoa("€"), "InvalidCharacterError");
   throws("atob invalid", () => atob("a$b"), "InvalidCharacterError");
+  // TextEncoder.encodeInto: whole characters only, counts in UTF-16 units and bytes.
+  const into = new Uint8Array(5);
+  eq("encodeInto fits", new TextEncoder().encodeInto("h\u00e9", into), { read: 2, written: 3 });
+  eq("encodeInto bytes", Array.from(into.subarray(0, 3)), [104, 195, 169]);
+  eq("encodeInto stops before a character that does not fit", new TextEncoder().encodeInto("ab\u20ac\u20ac", new Uint8Array(6)), { read: 3, written: 5 });
+  eq("encodeInto surrogate pair", new TextEncoder().encodeInto("\ud83d\ude00", new Uint8Array(4)), { read: 2, written: 4 });
+  eq("encodeInto pair that does not fit", new TextEncoder().encodeInto("\ud83d\ude00", new Uint8Array(3)), { read: 0, written: 0 });
+  const lone = new Uint8Array(3);
+  eq("encodeInto lone surrogate is U+FFFD", [new TextEncoder().encodeInto("\ud800", lone), Array.from(lone)], [{ read: 1, written: 3 }, [0xef, 0xbf, 0xbd]]);
+  throws("encodeInto needs a Uint8Array", () => new TextEncoder().encodeInto("x", [0]), "TypeError");
 });
