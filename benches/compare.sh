@@ -30,6 +30,7 @@ echo "== cold start page faults (probe)" >&2
 cargo build --release --locked -p isolet --example probe --quiet
 target/release/examples/probe 20000 cold --json | tail -1 >"$out/cold.json"
 PROBE_KEEP_RESIDENT=0 target/release/examples/probe 5000 cold --json | tail -1 >"$out/cold-no-keep-resident.json"
+PROBE_PY=1 target/release/examples/probe 1000 cold --json | tail -1 >"$out/py-cold.json"
 # Guest instructions per request: the one figure that does not move with the VM's noise.
 target/release/examples/probe 10 fuel | tail -1 >"$out/fuel.json"
 

@@ -92,6 +92,8 @@ fuel = load_json("fuel.json")
 if fuel:
     rows.append(("  guest wasm instructions per warm fetch (fuel; the same on every run)", f"{fuel['warm_fetch_fuel']:,}", None, "", ""))
     rows.append(("  guest wasm instructions per first fetch of a fresh instance (fuel)", f"{fuel['first_fetch_fuel']:,}", None, "", ""))
+    if "init_fuel" in fuel:
+        rows.append(("  guest wasm instructions per init (hello + one console.log)", f"{fuel['init_fuel']:,}", None, "", ""))
 rows.append(("JS 50 KB bundle cold load → response, cached bytecode (µs)", criterion("js_bundle50k_cold_load_first_fetch_cached_bytecode"), None, "", ""))
 rows.append(("JS 50 KB bundle cold load → response, distinct code (µs)", criterion("js_bundle50k_cold_load_first_fetch_distinct_code"), None, "", ""))
 rows.append(("Instance creation + init only (µs)", criterion("js_instance_create_and_init_only"), None, "", ""))
@@ -100,6 +102,9 @@ rows.append(("Outbound-denied fetch, warm (µs)", criterion("js_outbound_denied_
 if cold:
     rows.append(("Fresh one-shot JS workers per second per core", 1e6 / cold, None, "", "≥ 30,000"))
 rows.append(("Python hello cold load → first response (µs)", criterion("py_hello_cold_load_first_fetch"), None, "", "≤ 1 ms"))
+py_probe = load_json("py-cold.json")
+if py_probe:
+    rows.append(("  page faults per Python cold start (probe)", fmt(py_probe.get("faults_per_start")), None, "", ""))
 rows.append(("Python hello warm fetch (µs)", criterion("py_hello_warm_fetch"), None, "", ""))
 for d in density:
     lang = "JS" if d["kind"] == "js" else "Python"
@@ -176,7 +181,7 @@ if ivm:
         (f"Time to create a held isolate/worker, N={ivm.get('held_isolates')} (µs)", js_1000.get("create_us_per_worker"), ivm.get("create_held_us_per_isolate")),
     ):
         lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {ratio(a, b)} |")
-lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, fuel.json, density.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
+lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, py-cold.json, fuel.json, density.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
 notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
 if os.path.exists(notes):
     lines += ["", open(notes).read().strip()]
