@@ -916,6 +916,21 @@
     return t.transform(chunk).then(undefined, (e) => { transformError(t, e); throw e; });
   }
 
+  // How a TransformStream ends (closed, aborted or cancelled), once: runs
+  // the transformer's flush or cancel, then settles the other side — unless
+  // `other` (the side not being ended) errored meanwhile.
+  function transformFinish(t, run, other, onDone, onError) {
+    if (t.finish !== undefined) return t.finish.promise;
+    const finish = (t.finish = deferred());
+    const promise = run();
+    transformClearAlgorithms(t);
+    promise.then(() => {
+      if (other.state === "errored") finish.reject(other.storedError);
+      else { onDone(); finish.resolve(undefined); }
+    }, (e) => { onError(e); finish.reject(e); });
+    return finish.promise;
+  }
+
   class TransformStream {
     #readable; #writable;
     constructor(transformer, writableStrategy, readableStrategy) {
@@ -952,53 +967,23 @@
           }
           return transformPerform(t, chunk);
         },
-        close: () => {
-          if (t.finish !== undefined) return t.finish.promise;
-          const readable = t.readable;
-          const finish = (t.finish = deferred());
-          const flushPromise = t.flush ? t.flush() : resolved(undefined);
-          transformClearAlgorithms(t);
-          flushPromise.then(() => {
-            if (readable.state === "errored") finish.reject(readable.storedError);
-            else { readableControllerClose(readable.controller); finish.resolve(undefined); }
-          }, (e) => { readableControllerError(readable.controller, e); finish.reject(e); });
-          return finish.promise;
-        },
-        abort: (reason) => {
-          if (t.finish !== undefined) return t.finish.promise;
-          const readable = t.readable;
-          const finish = (t.finish = deferred());
-          const cancelPromise = t.cancel ? t.cancel(reason) : resolved(undefined);
-          transformClearAlgorithms(t);
-          cancelPromise.then(() => {
-            if (readable.state === "errored") finish.reject(readable.storedError);
-            else { readableControllerError(readable.controller, reason); finish.resolve(undefined); }
-          }, (e) => { readableControllerError(readable.controller, e); finish.reject(e); });
-          return finish.promise;
-        },
+        close: () => transformFinish(t, () => (t.flush ? t.flush() : resolved(undefined)), t.readable,
+          () => readableControllerClose(t.readable.controller),
+          (e) => readableControllerError(t.readable.controller, e)),
+        abort: (reason) => transformFinish(t, () => (t.cancel ? t.cancel(reason) : resolved(undefined)), t.readable,
+          () => readableControllerError(t.readable.controller, reason),
+          (e) => readableControllerError(t.readable.controller, e)),
       }, { highWaterMark: writableHwm, size: writableSize });
       const readable = new ReadableStream({
         start: () => startPromise.promise,
         pull: () => { transformSetBackpressure(t, false); return t.backpressureChange.promise; },
         cancel: (reason) => {
-          if (t.finish !== undefined) return t.finish.promise;
-          const w = t.writable;
-          const finish = (t.finish = deferred());
-          const cancelPromise = t.cancel ? t.cancel(reason) : resolved(undefined);
-          transformClearAlgorithms(t);
-          cancelPromise.then(() => {
-            if (w.state === "errored") finish.reject(w.storedError);
-            else {
-              writableControllerErrorIfNeeded(w.controller, reason);
-              if (t.backpressure) transformSetBackpressure(t, false);
-              finish.resolve(undefined);
-            }
-          }, (e) => {
-            writableControllerErrorIfNeeded(w.controller, e);
+          const unblock = (e) => {
+            writableControllerErrorIfNeeded(t.writable.controller, e);
             if (t.backpressure) transformSetBackpressure(t, false);
-            finish.reject(e);
-          });
-          return finish.promise;
+          };
+          return transformFinish(t, () => (t.cancel ? t.cancel(reason) : resolved(undefined)), t.writable,
+            () => unblock(reason), unblock);
         },
       }, { highWaterMark: readableHwm, size: readableSize });
       t.readable = readableOf(readable);
