@@ -198,8 +198,10 @@ async fn fuel(rt: &Runtime, code: &WorkerCode, init_fuel: &AtomicU64) -> isolet:
     let warm = fetch(w.clone()).await?;
     let cold_worker = rt.load(code.clone()).await?;
     let first = fetch(cold_worker).await?;
-    // `init` of the hello worker plus one console.log at its top level.
-    let logging = WorkerCode::js(format!("console.log('init');\n{HELLO}"));
+    // `init` of the worker (PROBE_CODE or hello) plus one console.log at its
+    // top level.
+    let source = std::env::var("PROBE_CODE").unwrap_or_else(|_| HELLO.into());
+    let logging = WorkerCode::js(format!("console.log('init');\n{source}"));
     rt.load(logging).await?;
     let init = init_fuel.load(Ordering::Relaxed);
     println!(
