@@ -843,6 +843,22 @@
   // ---------------------------------------------------------------- misc globals
   define("self", globalThis);
   define("navigator", Object.freeze({ userAgent: "isolet", hardwareConcurrency: 1 }));
+  // Cloudflare's scheduler.wait(ms): an awaitable setTimeout (virtual time,
+  // like the timers), cancellable with { signal }.
+  define("scheduler", Object.freeze({
+    wait(ms, options = undefined) {
+      const signal = options && options.signal;
+      if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
+        return Promise.reject(new TypeError("scheduler.wait: signal must be an AbortSignal"));
+      }
+      if (signal && signal.aborted) return Promise.reject(signal.reason);
+      return new Promise((resolve, reject) => {
+        const onAbort = () => { clearTimeout(id); reject(signal.reason); };
+        const id = setTimeout(() => { if (signal) signal.removeEventListener("abort", onAbort); resolve(); }, ms);
+        if (signal) signal.addEventListener("abort", onAbort);
+      });
+    },
+  }));
   define("atob", (s) => {
     const str = String(s).replace(/[\t\n\f\r ]/g, "");
     if (str.length % 4 === 1 || /[^A-Za-z0-9+/=]/.test(str) || /=[^=]/.test(str)) {

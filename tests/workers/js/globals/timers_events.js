@@ -1,4 +1,4 @@
-import { eq, ok, throws, suite } from "./harness.js";
+import { eq, ok, throws, rejects, suite } from "./harness.js";
 
 export default suite(async () => {
   const order = [];
@@ -57,4 +57,17 @@ export default suite(async () => {
   } catch (e) {
     eq("fetch with aborted signal rejects", e.name, "AbortError");
   }
+  // scheduler.wait (Cloudflare): an awaitable timer, cancellable.
+  const waits = [];
+  setTimeout(() => waits.push("timeout 20"), 20);
+  await scheduler.wait(10);
+  waits.push("waited 10");
+  await scheduler.wait(15);
+  eq("scheduler.wait resolves in timer order", waits, ["waited 10", "timeout 20"]);
+  const stop = new AbortController();
+  const cancelledWait = scheduler.wait(1000, { signal: stop.signal });
+  stop.abort(new RangeError("stop"));
+  await rejects("scheduler.wait rejects when its signal aborts", cancelledWait, "RangeError");
+  await rejects("scheduler.wait with an aborted signal", scheduler.wait(1, { signal: AbortSignal.abort() }), "AbortError");
+  await rejects("scheduler.wait with a bad signal", scheduler.wait(1, { signal: {} }), "TypeError");
 });
