@@ -262,7 +262,7 @@ class WitWorld(wit_world.WitWorld):
             handler = getattr(target, "fetch", None)
             if handler is None:
                 raise TypeError("Handler does not export a fetch() method.")
-            request = workers.Request(req.url, method=req.method, headers=req.headers, body=req.body)
+            request = workers.Request._incoming(req.url, req.method, req.headers, req.body)
             resp = _run(handler(request))
             for p in ctx._pending:
                 _run(p)

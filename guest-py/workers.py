@@ -103,6 +103,21 @@ class Request(_Body):
         self.method = str(method).upper()
         self.headers = Headers(headers)
 
+    @classmethod
+    def _incoming(cls, url, method, headers, body):
+        """The request the host hands the worker: its URL, method and
+        headers (lowercase names, trimmed values) were validated and
+        normalized by the host, and its body is bytes already."""
+        r = cls.__new__(cls)
+        r._body = body
+        r.body_used = False
+        r.url = url
+        r.method = method
+        h = Headers.__new__(Headers)
+        h._list = list(headers)
+        r.headers = h
+        return r
+
     def __repr__(self):
         return f"<Request {self.method} {self.url}>"
 
@@ -114,6 +129,12 @@ class Response(_Body):
         if not 200 <= self.status <= 599:
             raise ValueError(f"status must be in 200..=599, got {self.status}")
         self.status_text = status_text
+        if headers is None:
+            # The common case without a lookup: a fresh header list.
+            self.headers = h = Headers()
+            if isinstance(body, str):
+                h._list.append(("content-type", "text/plain;charset=UTF-8"))
+            return
         self.headers = Headers(headers)
         if isinstance(body, str) and "content-type" not in self.headers:
             self.headers.set("content-type", "text/plain;charset=UTF-8")
