@@ -415,3 +415,24 @@ fn wasmtime_pagemap_scan_available() -> bool {
     let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     (major, minor) >= (6, 7)
 }
+
+/// The incoming request as an embedder may send it (mixed-case header names,
+/// padded values, a lowercase method) reaches Python normalized, as
+/// `Headers` would have it.
+#[tokio::test]
+async fn incoming_requests_are_normalized_for_python() {
+    let f = fixture().await;
+    let w = f.rt.load(py(&["echo_headers.py"])).await.unwrap();
+    let r = w
+        .fetch(
+            Request::new("post", "https://py.test/")
+                .header("X-Mixed-Case", "  v  ")
+                .body("payload"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"method": "POST", "mixed": "v", "lower": "v", "names": ["x-mixed-case"], "body": "payload"})
+    );
+}
