@@ -28,7 +28,6 @@ import io
 import itertools  # noqa: F401
 import json
 import logging
-import marshal
 import math  # noqa: F401
 import operator  # noqa: F401
 import random  # noqa: F401
@@ -147,18 +146,12 @@ def _module_name(filename):
 
 
 def _exec_module(name):
-    """Runs a user module once, compiling its source unless the host sent
-    the code this engine compiled before."""
-    entry = _FINDER.modules[name]
+    """Runs a user module once."""
     if name in _FINDER.executed:
         return
     _FINDER.executed.add(name)
-    mod, src, filename, code = entry
-    if code is None:
-        code = compile(src.decode("utf-8"), filename, "exec")
-        entry[3] = code
-        _FINDER.compiled.append(name)
-    exec(code, mod.__dict__)
+    mod, src, filename = _FINDER.modules[name]
+    exec(compile(src.decode("utf-8"), filename, "exec"), mod.__dict__)
 
 
 class _UserLoader(importlib.abc.Loader):
@@ -186,8 +179,6 @@ class _UserFinder(importlib.abc.MetaPathFinder):
         self.modules = {}
         self.packages = set()
         self.executed = set()
-        # Modules compiled from source, in order (their code goes back to the host).
-        self.compiled = []
 
     def find_spec(self, fullname, path=None, target=None):
         entry = self.modules.get(fullname)
@@ -219,18 +210,12 @@ class WitWorld(wit_world.WitWorld):
             _state["env"] = workers.Env(env, [(b.name, kinds[b.kind]) for b in spec.bindings])
             modules = _FINDER.modules
             for m in spec.modules:
-                if m.kind == types.ModuleKind.PYTHON:
-                    code = None
-                elif m.kind == types.ModuleKind.BYTECODE:
-                    # Only code this engine returned from an earlier init
-                    # (the host never sends bytecode from anywhere else).
-                    code = marshal.loads(m.source)
-                else:
+                if m.kind != types.ModuleKind.PYTHON:
                     continue
                 name = _module_name(m.name)
                 mod = pytypes.ModuleType(name)
                 mod.__file__ = m.name
-                modules[name] = [mod, m.source, m.name, code]
+                modules[name] = [mod, m.source, m.name]
             packages = _FINDER.packages
             for n in modules:
                 while "." in n:
@@ -248,12 +233,10 @@ class WitWorld(wit_world.WitWorld):
             _flush()
             raise _error(e)
         _flush()
-        if not spec.want_bytecode:
-            return []
-        return [
-            types.CompiledModule(name=modules[n][2], bytecode=marshal.dumps(modules[n][3]))
-            for n in _FINDER.compiled
-        ]
+        # No compiled code goes back: the worker's own code ran in this
+        # interpreter and could replace it, so the host does not cache
+        # Python bytecode from init.
+        return []
 
     def fetch(self, entrypoint, req):
         try:

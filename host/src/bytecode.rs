@@ -1,8 +1,9 @@
-//! The module bytecode cache: each distinct ES module or Python module
-//! (engine + name + source) is compiled once; its bytecode (QuickJS bytecode,
-//! or Python's `marshal`led code object), produced by the engine itself
-//! during `init`, is kept by content hash so later loads of the same code
-//! skip parsing. Only bytecode an engine returned is ever sent back to it.
+//! The module bytecode cache: each distinct ES module (name + source) is
+//! parsed by QuickJS once; its bytecode, produced by the engine itself during
+//! `init` (serialized by the engine's Rust side, out of the worker's reach),
+//! is kept by content hash so later loads of the same code skip parsing.
+//! Only bytecode the engine returned is ever sent back to it. Python modules
+//! are not cached (see `prepare`).
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -38,8 +39,8 @@ impl BytecodeCache {
         }
     }
 
-    /// The `init` spec for `code`: cached ES and Python modules as bytecode,
-    /// the rest as source (with `want-bytecode` set when any of them missed).
+    /// The `init` spec for `code`: cached ES modules as bytecode, the rest as
+    /// source (with `want-bytecode` set when any ES module missed).
     pub fn prepare(&self, code: &WorkerCode) -> (wt::WorkerSpec, PendingKeys) {
         let mut pending = HashMap::new();
         let mut lru = self.lru.lock().unwrap_or_else(|p| p.into_inner());
@@ -49,24 +50,22 @@ impl BytecodeCache {
             .iter()
             .map(|(name, src)| {
                 let (kind, source) = match src {
-                    // Only the engine that runs the worker compiles its modules.
-                    ModuleSource::Esm(s) | ModuleSource::Python(s)
-                        if python_engine == matches!(src, ModuleSource::Python(_)) =>
-                    {
-                        let python = python_engine;
-                        let key = key(python, name, s);
+                    // Only ES modules of a worker the JS engine runs. Never
+                    // Python: its engine builds init's result in the same
+                    // interpreter as the worker's own code, which could
+                    // replace what it returns, so it cannot vouch for that
+                    // bytecode (and another load of the same code would run
+                    // it). Caching Python code needs a compile step in an
+                    // instance that runs no user code.
+                    ModuleSource::Esm(s) if !python_engine => {
+                        let key = key(name, s);
                         if let Some(bc) = lru.get(&key) {
                             self.hits.fetch_add(1, Ordering::Relaxed);
                             (wt::ModuleKind::Bytecode, bc.as_ref().clone())
                         } else {
                             self.misses.fetch_add(1, Ordering::Relaxed);
                             pending.insert(name.clone(), key);
-                            let kind = if python {
-                                wt::ModuleKind::Python
-                            } else {
-                                wt::ModuleKind::Esm
-                            };
-                            (kind, s.as_bytes().to_vec())
+                            (wt::ModuleKind::Esm, s.as_bytes().to_vec())
                         }
                     }
                     ModuleSource::Esm(s) => (wt::ModuleKind::Esm, s.as_bytes().to_vec()),
@@ -124,11 +123,9 @@ impl BytecodeCache {
     }
 }
 
-/// The cache key of a module: its engine, name and source. The engine is
-/// part of it so one engine's bytecode never reaches the other.
-fn key(python: bool, name: &str, source: &str) -> Key {
+/// The cache key of an ES module: its name and source.
+fn key(name: &str, source: &str) -> Key {
     let mut h = Sha256::new();
-    h.update(if python { b"py\0" } else { b"js\0" });
     h.update(name.as_bytes());
     h.update([0]);
     h.update(source.as_bytes());

@@ -424,9 +424,9 @@ impl RuntimeBuilder {
 pub struct RuntimeStats {
     /// Warm workers kept by `get`.
     pub warm_workers: usize,
-    /// ES and Python modules loaded from cached bytecode (no parsing).
+    /// ES modules loaded from cached bytecode (no parsing).
     pub bytecode_hits: u64,
-    /// ES and Python modules compiled from source.
+    /// ES modules parsed from source.
     pub bytecode_misses: u64,
     /// Instances alive now (one-shot workers still referenced, and warm ones).
     pub live_instances: usize,
