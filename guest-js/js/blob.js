@@ -2,9 +2,10 @@
 // https://xhr.spec.whatwg.org/#interface-formdata), and the multipart/form-data
 // encoding and parsing that Request and Response bodies use.
 //
-// Evaluated at build time after the prelude and streams.js; this script
-// evaluates to a function of the engine's internal `lib` object and hands the
-// prelude what its bodies need (lib.useBlob).
+// Evaluated at build time after the prelude and streams.js (whose
+// lib.concatBytes and lib.bytesStream it uses); this script evaluates to a
+// function of the engine's internal `lib` object and hands the prelude what
+// its bodies need (lib.useBlob).
 (function (lib) {
   "use strict";
 
@@ -19,14 +20,7 @@
     if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
     return encoder.encode(String(part));
   }
-  function concat(chunks) {
-    let total = 0;
-    for (const c of chunks) total += c.byteLength;
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
-    return out;
-  }
+  const concat = lib.concatBytes; // from streams.js
   // A Blob's type: lowercased, or "" when it has characters outside U+0020-U+007E.
   function normalizeType(type) {
     const t = String(type);
@@ -77,10 +71,7 @@
     async arrayBuffer() { return this.#bytes.slice().buffer; }
     async bytes() { return this.#bytes.slice(); }
     async text() { return new TextDecoder().decode(this.#bytes); }
-    stream() {
-      const bytes = this.#bytes.slice();
-      return new lib.ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
-    }
+    stream() { return lib.bytesStream(this.#bytes.slice()); }
     get [Symbol.toStringTag]() { return "Blob"; }
   }
 

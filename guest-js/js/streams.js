@@ -1050,11 +1050,23 @@
   define("TextDecoderStream", TextDecoderStream);
 
   // ---------------------------------------------------------------- for the prelude
+  // Byte chunks joined into one array.
+  function concatBytes(chunks) {
+    let total = 0;
+    for (const c of chunks) total += c.byteLength;
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+    return out;
+  }
+  // A stream of the given bytes, already closed.
+  function bytesStream(bytes) {
+    return new ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
+  }
   // All of a stream's bytes (a body being read whole).
   async function collectStream(stream) {
     const reader = acquireReader(readableOf(stream));
     const chunks = [];
-    let total = 0;
     try {
       for (;;) {
         const { value, done } = await readerReadPromise(reader);
@@ -1064,24 +1076,20 @@
         else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
         else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
         else throw new TypeError("This ReadableStream did not return bytes.");
-        chunks.push(bytes); total += bytes.byteLength;
+        chunks.push(bytes);
       }
     } finally {
       if (reader.r !== undefined) readerRelease(reader);
     }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
-    return out;
+    return concatBytes(chunks);
   }
-  lib.ReadableStream = ReadableStream;
+  // For blob.js.
+  lib.concatBytes = concatBytes;
+  lib.bytesStream = bytesStream;
   lib.useStreams({
     ReadableStream,
     collectStream,
     isDisturbed: (stream) => readableOf(stream).disturbed,
-    // A stream of the given bytes, already closed.
-    bytesStream: (bytes) => new ReadableStream({
-      start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); },
-    }),
+    bytesStream,
   });
 });
