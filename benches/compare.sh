@@ -119,6 +119,18 @@ wrk -t1 -c50 -d$dur --latency http://127.0.0.1:8921/w/hello-fresh/ >>"$out/wrk.t
 echo "### isolet-oneshot c=50" >>"$out/wrk.txt"
 wrk -t1 -c50 -d$dur --latency -s "$out/run.lua" http://127.0.0.1:8921/run >>"$out/wrk.txt" 2>&1
 
+echo "== server, one process (--workers 1), for comparison" >&2
+ISOLET_DATA_DIR="$data" target/release/isolet serve --workers 1 --listen 127.0.0.1:8922 >"$out/serve1.log" 2>&1 &
+serve1_pid=$!
+trap 'kill $serve_pid $serve1_pid $workerd_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 100); do curl -sf 127.0.0.1:8922/healthz >/dev/null && break; sleep 0.1; done
+for target in "isolet-warm-1proc /w/hello/" "isolet-fresh-deployed-1proc /w/hello-fresh/"; do
+  set -- $target
+  echo "### $1 c=50" >>"$out/wrk.txt"
+  wrk -t1 -c50 -d$dur --latency "http://127.0.0.1:8922$2" >>"$out/wrk.txt" 2>&1
+done
+kill $serve1_pid 2>/dev/null || true
+
 echo "== CPU-bound worker" >&2
 node benches/v8/cpu.mjs http://127.0.0.1:8921/w/cpu http://127.0.0.1:8913 >"$out/cpu.json"
 

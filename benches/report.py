@@ -123,6 +123,10 @@ for c in (1, 10, 50):
     i, w = wrk.get(f"isolet-warm c={c}", {}), wrk.get(f"workerd-static c={c}", {})
     rows.append((f"Server req/s, warm hello, c={c}", i.get("rps"), w.get("rps"), ratio(i.get("rps"), w.get("rps"), True), "≥ 3x at c=50" if c == 50 else ""))
     rows.append((f"  p50 / p99 / max latency, c={c} (ms)", f"{fmt(i.get('p50'))} / {fmt(i.get('p99'))} / {fmt(i.get('max'))}", f"{fmt(w.get('p50'))} / {fmt(w.get('p99'))} / {fmt(w.get('max'))}", "", "p99 ≤ 2 ms, max ≤ 20 ms" if c == 50 else ""))
+one = wrk.get("isolet-warm-1proc c=50", {})
+if one:
+    rows.append(("  same, one server process (`--workers 1`), c=50", one.get("rps"), None, "", ""))
+    rows.append(("    p50 / p99 / max latency (ms)", f"{fmt(one.get('p50'))} / {fmt(one.get('p99'))} / {fmt(one.get('max'))}", None, "", ""))
 z = wrk.get("isolet-zipf100 c=50", {})
 rows.append(("Server req/s, 100 worker ids (Zipf), c=50", z.get("rps"), None, "", ""))
 rows.append(("  p50 / p99 / max latency (ms)", f"{fmt(z.get('p50'))} / {fmt(z.get('p99'))} / {fmt(z.get('max'))}", None, "", ""))
@@ -133,6 +137,9 @@ f = wrk.get("isolet-fresh-deployed c=50", {})
 rows.append(("Server req/s, fresh instance per request (deployed with freshInstancePerRequest), c=50", f.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"),
              ratio(f.get("rps"), wrk.get("workerd-static c=50", {}).get("rps"), True), "≥ workerd static"))
 rows.append(("  p50 / p99 / max latency (ms)", f"{fmt(f.get('p50'))} / {fmt(f.get('p99'))} / {fmt(f.get('max'))}", None, "", ""))
+f1 = wrk.get("isolet-fresh-deployed-1proc c=50", {})
+if f1:
+    rows.append(("  same, one server process (`--workers 1`)", f1.get("rps"), None, "", ""))
 
 cpu_rows = load_json("cpu.json")
 for route, label in (("json", "JSON parse + stringify of ~100 KB"), ("regex", "regex pass over ~100 KB of text"), ("sha256", "SHA-256 in JS over 1 MiB")):
@@ -152,7 +159,7 @@ lines = [
     "",
     "isolet numbers come from criterion (median) and the density bench in-process; workerd's from",
     "benches/v8/run.mjs, timed from outside the isolate (N loads per HTTP request, (T(N)-T(1))/(N-1)),",
-    "RSS from /proc. Server rows: `wrk -t1` on 127.0.0.1 sharing the 2 cores with the server.",
+    "RSS from /proc. Server rows: `wrk -t1` on 127.0.0.1 sharing the 2 cores with the server (`isolet serve` defaults: one server process per CPU).",
     "",
     "| metric | isolet | workerd | isolet advantage | target |",
     "|---|---|---|---|---|",

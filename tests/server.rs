@@ -587,3 +587,212 @@ async fn a_worker_deployed_fresh_per_request_gets_a_new_sandbox_each_time() {
     assert_eq!(r.status, 400, "{}", r.text());
     s.shutdown().await;
 }
+
+/// `isolet serve --workers 2`: the real binary, two processes on one port.
+struct Group {
+    child: std::process::Child,
+    addr: SocketAddr,
+    token: String,
+}
+
+impl Group {
+    fn start(dir: &Path) -> Group {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Keep draining stderr (every process of the group writes to it).
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("[serve] {line}");
+                if let Some(rest) = line.strip_prefix("isolet serving on http://") {
+                    let _ = tx.send(rest.split(' ').next().unwrap_or("").to_string());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(600))
+            .expect("the server group did not start")
+            .parse()
+            .unwrap();
+        let token = std::fs::read_to_string(dir.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_string();
+        Group { child, addr, token }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The server processes the supervisor runs now.
+    fn processes(&self) -> Vec<u32> {
+        let pid = self.child.id();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Each `send` opens a new connection, and `SO_REUSEPORT` spreads new
+/// connections over the processes by their source port: with 20 of them,
+/// both processes answer some (all on one has odds of 2^-19).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn serve_with_two_processes_shares_deploys_tails_metrics_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = Group::start(dir.path());
+    let t = g.token.clone();
+    assert_eq!(g.processes().len(), 2, "two server processes");
+    let deploy = |version: &'static str| {
+        code(&format!(
+            "export default {{ fetch(r) {{ console.log('hit ' + new URL(r.url).pathname); return new Response('{version}') }} }}"
+        ))
+    };
+    assert_eq!(
+        send("PUT", &g.url("/workers/v"), Some(&t), deploy("v1"))
+            .await
+            .status,
+        201
+    );
+    for _ in 0..20 {
+        assert_eq!(send("GET", &g.url("/w/v/"), None, "").await.text(), "v1");
+    }
+
+    // A tail on one process sees the events of both.
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = http::Request::get(g.url("/workers/v/tail"))
+        .header("authorization", format!("Bearer {t}"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let mut tail = client.request(req).await.unwrap().into_body();
+    let first = tail.frame().await.unwrap().unwrap();
+    let first = String::from_utf8_lossy(first.data_ref().unwrap()).into_owned();
+    assert!(
+        first.contains("tailing v") && !first.contains("could not be reached"),
+        "{first}"
+    );
+
+    // A new version reaches both processes before the PUT answers: no
+    // process keeps serving its warm instance of the old code.
+    assert_eq!(
+        send("PUT", &g.url("/workers/v"), Some(&t), deploy("v2"))
+            .await
+            .status,
+        200
+    );
+    for i in 0..20 {
+        let r = send("GET", &g.url(&format!("/w/v/p{i}")), None, "").await;
+        assert_eq!(r.text(), "v2", "request {i}");
+    }
+    let mut text = String::new();
+    let all = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(frame) = tail.frame().await {
+            if let Some(d) = frame.unwrap().data_ref() {
+                text.push_str(&String::from_utf8_lossy(d));
+                if (0..20).all(|i| text.contains(&format!("hit /p{i}\""))) {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(all, "the tail missed events: {text}");
+    drop(tail);
+
+    // /metrics sums both processes.
+    let m = send("GET", &g.url("/metrics"), None, "").await.text();
+    assert!(m.contains("isolet_server_processes 2\n"), "{m}");
+    assert!(
+        m.contains("isolet_http_requests_total{route=\"invoke\",status=\"200\"} 40\n"),
+        "{m}"
+    );
+    assert_eq!(
+        m.matches("# TYPE isolet_http_requests_total ").count(),
+        1,
+        "{m}"
+    );
+
+    // A process that dies is replaced; the others keep serving meanwhile.
+    let before = g.processes();
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(before[0] as i32, libc::SIGKILL) };
+    let replaced = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let now = g.processes();
+            if now.len() == 2 && !now.contains(&before[0]) {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the dead server process was not replaced");
+    assert!(replaced.contains(&before[1]));
+    // Wait until the new process listens (its control socket answers the
+    // metrics of both), then every connection is served.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let m = send("GET", &g.url("/metrics"), None, "").await.text();
+            if m.contains("isolet_server_processes 2\n") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the new process never answered");
+    for _ in 0..20 {
+        assert_eq!(send("GET", &g.url("/w/v/"), None, "").await.text(), "v2");
+    }
+
+    // SIGTERM stops the whole group gracefully.
+    let mut g = g;
+    // SAFETY: as above.
+    unsafe { libc::kill(g.child.id() as i32, libc::SIGTERM) };
+    let status = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(status) = g.child.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the group did not stop on SIGTERM");
+    assert!(status.success(), "{status}");
+    for pid in replaced {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists()
+                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|s| s.contains(") Z ")),
+            "server process {pid} outlived the supervisor"
+        );
+    }
+}

@@ -68,6 +68,8 @@ pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, Outbound
 pub use runtime::{
     DEFAULT_KEEP_RESIDENT, MAPS_PER_INSTANCE, Runtime, RuntimeBuilder, RuntimeStats,
 };
+#[doc(hidden)]
+pub use server::shared_port_socket;
 pub use server::{BoundServer, LogFormat, Server, ServerConfig};
 pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,

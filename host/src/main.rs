@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+
+mod supervise;
 use isolet::{LogLevel, ModuleSource, Request, Runtime, TraceEvent, WorkerCode};
 
 #[derive(Parser)]
@@ -30,6 +32,7 @@ enum Command {
     ///   isolet serve
     ///   isolet serve --listen 0.0.0.0:8080 --config isolet.toml
     ///   ISOLET_ADMIN_TOKEN=... isolet serve --data-dir /var/lib/isolet
+    ///   isolet serve --workers 1      (a single process)
     Serve {
         /// A TOML configuration file (see ServerConfig in the docs).
         #[arg(long)]
@@ -40,6 +43,10 @@ enum Command {
         /// Data directory (overrides the config file and ISOLET_DATA_DIR).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Server processes sharing the port (0: one per CPU, the default;
+        /// overrides the config file and ISOLET_WORKERS).
+        #[arg(long)]
+        workers: Option<usize>,
     },
     #[command(verbatim_doc_comment)]
     /// Upload a worker's files to a running server under an id.
@@ -140,15 +147,34 @@ fn init_logging(format: isolet::LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A process of a `--workers` group serves on one thread: the group is
+    // how it uses more cores.
+    let mut builder = if std::env::var_os(supervise::GROUP_ENV).is_some() {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(1);
+        b
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    match builder.enable_all().build() {
+        Ok(rt) => rt.block_on(cli_main(cli)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn cli_main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve {
             config,
             listen,
             data_dir,
-        } => serve(config, listen, data_dir).await,
+            workers,
+        } => serve(config, listen, data_dir, workers).await,
         Command::Deploy { id, files, server } => deploy(id, files, server).await,
         Command::Tail { id, server } => tail(id, server).await,
         Command::Run(args) => {
@@ -169,6 +195,7 @@ async fn serve(
     config: Option<PathBuf>,
     listen: Option<std::net::SocketAddr>,
     data_dir: Option<PathBuf>,
+    workers: Option<usize>,
 ) -> Result<ExitCode, String> {
     let mut cfg = match config {
         Some(path) => isolet::ServerConfig::from_file(&path)?,
@@ -181,16 +208,33 @@ async fn serve(
     if let Some(d) = data_dir {
         cfg.data_dir = d;
     }
+    if let Some(w) = workers {
+        cfg.workers = w;
+    }
     init_logging(cfg.log_format);
+    match std::env::var(supervise::GROUP_ENV) {
+        Ok(spec) => cfg.process_group = Some(spec),
+        Err(_) if cfg.processes() > 1 => {
+            if !cfg!(target_os = "linux") {
+                return Err("several server processes need Linux; use --workers 1".into());
+            }
+            let count = cfg.processes();
+            return supervise::run(cfg, count).await;
+        }
+        Err(_) => {}
+    }
+    let in_group = cfg.process_group.is_some();
     let data_dir = cfg.data_dir.clone();
     let server = isolet::Server::new(cfg).await.map_err(|e| e.to_string())?;
     let bound = server.bind().await.map_err(|e| e.to_string())?;
-    eprintln!(
-        "isolet serving on http://{}\n  admin token: {} (from {}/admin-token unless configured)",
-        bound.local_addr(),
-        bound.admin_token(),
-        data_dir.display()
-    );
+    if !in_group {
+        eprintln!(
+            "isolet serving on http://{}\n  admin token: {} (from {}/admin-token unless configured)",
+            bound.local_addr(),
+            bound.admin_token(),
+            data_dir.display()
+        );
+    }
     bound
         .run(shutdown_signal())
         .await
@@ -198,7 +242,7 @@ async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

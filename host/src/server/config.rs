@@ -75,6 +75,20 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// How long shutdown waits for in-flight requests, in ms. Default 10,000.
     pub shutdown_grace_ms: u64,
+    /// Server processes `isolet serve` runs on the one listening port
+    /// (`SO_REUSEPORT`), each with one request thread and its own warm
+    /// instances; 0 (the default) runs one per CPU, 1 a single process.
+    /// They share the code store and the admin token; a deploy reaches all
+    /// of them before it answers; `/metrics` sums theirs and a tail sees
+    /// every process's events. [`max_instances`](Self::max_instances) is
+    /// split between them, and `worker_concurrency` holds per process.
+    /// A [`Server`](crate::Server) embedded in another program is always
+    /// one process.
+    pub workers: usize,
+    /// Set by `isolet serve` in the processes it starts (see `workers`).
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub process_group: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -97,6 +111,8 @@ impl Default for ServerConfig {
             debug: false,
             log_format: LogFormat::Text,
             shutdown_grace_ms: 10_000,
+            workers: 0,
+            process_group: None,
         }
     }
 }
@@ -126,7 +142,8 @@ impl ServerConfig {
     /// Applies `ISOLET_LISTEN`, `ISOLET_DATA_DIR`, `ISOLET_ADMIN_TOKEN`,
     /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
     /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
-    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG` and `ISOLET_TIMEOUT_MS`.
+    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_TIMEOUT_MS` and
+    /// `ISOLET_WORKERS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let parse_err = |k: &str, v: &str| format!("{k}={v:?} is not valid");
@@ -170,6 +187,9 @@ impl ServerConfig {
         if let Some(v) = var("ISOLET_DEBUG") {
             self.debug = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = var("ISOLET_WORKERS") {
+            self.workers = v.parse().map_err(|_| parse_err("ISOLET_WORKERS", &v))?;
+        }
         if let Some(v) = var("ISOLET_TIMEOUT_MS") {
             let ms: u64 = v.parse().map_err(|_| parse_err("ISOLET_TIMEOUT_MS", &v))?;
             self.limits.timeout = Some(Duration::from_millis(ms));
@@ -177,9 +197,72 @@ impl ServerConfig {
         Ok(self)
     }
 
+    /// How many server processes `isolet serve` runs: `workers`, or the
+    /// number of CPUs when it is 0.
+    ///
+    /// ```
+    /// let config = isolet::ServerConfig { workers: 3, ..Default::default() };
+    /// assert_eq!(config.processes(), 3);
+    /// assert!(isolet::ServerConfig::default().processes() >= 1);
+    /// ```
+    pub fn processes(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// The `process_group` value for process `index` of `count` serving
+    /// `listen` (used by `isolet serve`; `key` names the group's control
+    /// sockets and is alphanumeric).
+    #[doc(hidden)]
+    pub fn process_group_spec(key: &str, index: usize, count: usize, listen: SocketAddr) -> String {
+        super::group::Group::spec(key, index, count, listen)
+    }
+
+    /// Creates the data directory if needed and returns the admin token:
+    /// the configured one, or the one in `<data_dir>/admin-token` (created
+    /// with a random token on first use).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let config = isolet::ServerConfig { data_dir: dir.path().into(), ..Default::default() };
+    /// let token = config.prepare().unwrap();
+    /// assert_eq!(config.prepare().unwrap(), token);
+    /// ```
+    pub fn prepare(&self) -> Result<String, String> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("data dir {}: {e}", self.data_dir.display()))?;
+        match &self.admin_token {
+            Some(t) if t.len() >= 16 => Ok(t.clone()),
+            Some(_) => Err("admin_token must be at least 16 characters".into()),
+            None => load_or_create_token(&self.data_dir.join("admin-token")),
+        }
+    }
+
     pub(crate) fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
     }
+}
+
+fn load_or_create_token(path: &Path) -> Result<String, String> {
+    if let Ok(t) = std::fs::read_to_string(path) {
+        let t = t.trim().to_string();
+        if t.len() >= 16 {
+            return Ok(t);
+        }
+    }
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| format!("random token: {e}"))?;
+    let token = hex::encode(bytes);
+    crate::engine::write_atomically(path, token.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(token)
 }
 
 #[cfg(test)]

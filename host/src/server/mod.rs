@@ -4,6 +4,7 @@
 //! The API is described in `host/openapi.yaml`.
 
 mod config;
+mod group;
 mod metrics;
 mod routes;
 mod store;
@@ -18,6 +19,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub use config::{LogFormat, ServerConfig};
+#[doc(hidden)]
+pub use group::shared_port_socket;
 
 use crate::error::{Error, Result};
 use crate::runtime::Runtime;
@@ -49,6 +52,8 @@ pub(crate) struct State {
     pub concurrency: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Workers of recent `POST /run` code, by the SHA-256 of its JSON text.
     pub run_workers: Mutex<lru::LruCache<[u8; 32], crate::Worker>>,
+    /// The other server processes on this port (`isolet serve --workers`).
+    pub group: Option<Arc<group::Group>>,
 }
 
 /// How many distinct `POST /run` codes keep a compiled worker (each holds
@@ -64,18 +69,18 @@ pub struct BoundServer {
 impl Server {
     /// Opens the data directory, loads (or creates) the admin token and
     /// builds the runtime.
-    pub async fn new(config: ServerConfig) -> Result<Server> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| Error::Engine(format!("data dir {}: {e}", config.data_dir.display())))?;
-        let admin_token = match &config.admin_token {
-            Some(t) if t.len() >= 16 => t.clone(),
-            Some(_) => {
-                return Err(Error::Engine(
-                    "admin_token must be at least 16 characters".into(),
-                ));
+    pub async fn new(mut config: ServerConfig) -> Result<Server> {
+        let group = match &config.process_group {
+            Some(spec) => {
+                let g = group::Group::parse(spec).map_err(Error::Engine)?;
+                // One of `count` processes: its share of the instance budget.
+                config.listen = g.listen;
+                config.max_instances = config.max_instances.div_ceil(g.count as u32).max(1);
+                Some(Arc::new(g))
             }
-            None => load_or_create_token(&config.data_dir.join("admin-token"))?,
+            None => None,
         };
+        let admin_token = config.prepare().map_err(Error::Engine)?;
         let store = Arc::new(
             CodeStore::open(config.data_dir.join("workers"))
                 .map_err(|e| Error::Engine(format!("code store: {e}")))?,
@@ -108,6 +113,7 @@ impl Server {
                 run_workers: Mutex::new(lru::LruCache::new(
                     std::num::NonZeroUsize::new(RUN_WORKERS).unwrap_or(std::num::NonZeroUsize::MIN),
                 )),
+                group,
             }),
         })
     }
@@ -124,14 +130,14 @@ impl Server {
 
     /// Binds the listening socket.
     pub async fn bind(self) -> Result<BoundServer> {
-        let listener = TcpListener::bind(self.state.config.listen)
-            .await
-            .map_err(|e| {
-                Error::Engine(format!(
-                    "cannot listen on {}: {e}",
-                    self.state.config.listen
-                ))
-            })?;
+        let addr = self.state.config.listen;
+        let listener = if self.state.group.is_some() {
+            // Every process of the group listens on the same port.
+            group::shared_port_socket(addr).and_then(|s| s.listen(1024))
+        } else {
+            TcpListener::bind(addr).await
+        }
+        .map_err(|e| Error::Engine(format!("cannot listen on {addr}: {e}")))?;
         Ok(BoundServer {
             state: self.state,
             listener,
@@ -158,6 +164,18 @@ impl BoundServer {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
         tracing::info!(addr = %self.local_addr(), "isolet server listening");
+        let control = match &self.state.group {
+            Some(g) => {
+                let listener = g.bind().map_err(|e| {
+                    Error::Engine(format!("control socket of server process {}: {e}", g.index))
+                })?;
+                Some(tokio::spawn(group::Group::serve(
+                    listener,
+                    self.state.clone(),
+                )))
+            }
+            None => None,
+        };
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
@@ -189,6 +207,9 @@ impl BoundServer {
         }
         tracing::info!("shutting down: waiting for in-flight requests");
         drop(self.listener);
+        if let Some(control) = control {
+            control.abort();
+        }
         if tokio::time::timeout(self.state.config.shutdown_grace(), graceful.shutdown())
             .await
             .is_err()
@@ -210,24 +231,4 @@ impl crate::bindings::WorkerSource for StoreSource {
     ) -> crate::outbound::BoxFuture<'a, Option<crate::WorkerCode>> {
         Box::pin(async move { self.0.get(id).await.ok().flatten() })
     }
-}
-
-fn load_or_create_token(path: &std::path::Path) -> Result<String> {
-    if let Ok(t) = std::fs::read_to_string(path) {
-        let t = t.trim().to_string();
-        if t.len() >= 16 {
-            return Ok(t);
-        }
-    }
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Engine(format!("random token: {e}")))?;
-    let token = hex::encode(bytes);
-    crate::engine::write_atomically(path, token.as_bytes())
-        .map_err(|e| Error::Engine(format!("{}: {e}", path.display())))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    Ok(token)
 }

@@ -18,6 +18,7 @@ use tokio_stream::StreamExt as _;
 
 use super::State;
 use super::store::valid_id;
+use super::tail_hub::sse_frame;
 use crate::code::WorkerCode;
 use crate::error::Error;
 use crate::http::{Request, Response};
@@ -89,7 +90,18 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
             json_response(StatusCode::OK, &json!({"status": "ok"})),
         ),
         (Method::GET, ["metrics"]) => {
-            let mut r = http::Response::new(full(state.metrics.render(&state.runtime)));
+            let mut text = state.metrics.render(&state.runtime);
+            if let Some(group) = &state.group {
+                let mut texts = vec![text];
+                texts.extend(group.metrics().await);
+                let reporting = texts.len();
+                text = super::group::merge_metrics(&texts);
+                text.push_str(&format!(
+                    "# HELP isolet_server_processes Server processes whose metrics this answer sums.\n\
+                     # TYPE isolet_server_processes gauge\nisolet_server_processes {reporting}\n"
+                ));
+            }
+            let mut r = http::Response::new(full(text));
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -107,7 +119,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 (Method::PUT, ["workers", id]) => put_worker(state, req, &id.to_string()).await,
                 (Method::GET, ["workers", id]) => get_worker(state, id).await,
                 (Method::DELETE, ["workers", id]) => delete_worker(state, id).await,
-                (Method::GET, ["workers", id, "tail"]) => tail(state, id),
+                (Method::GET, ["workers", id, "tail"]) => tail(state, id).await,
                 (Method::POST, ["run"]) => run_once(state, req).await,
                 _ => error(
                     StatusCode::NOT_FOUND,
@@ -313,8 +325,12 @@ async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> Ht
             format!("storing the code failed: {e}"),
         );
     }
-    // The old instance is retired: the next request loads the new code.
+    // The old instance is retired: the next request loads the new code, in
+    // every server process.
     state.runtime.evict(id);
+    if let Some(group) = &state.group {
+        group.evict(id).await;
+    }
     json_response(
         if existed {
             StatusCode::OK
@@ -340,6 +356,9 @@ async fn delete_worker(state: &State, id: &str) -> HttpResponse {
     match state.store.delete(id).await {
         Ok(true) => {
             state.runtime.evict(id);
+            if let Some(group) = &state.group {
+                group.evict(id).await;
+            }
             http::Response::builder()
                 .status(StatusCode::NO_CONTENT)
                 .body(full(Bytes::new()))
@@ -703,29 +722,43 @@ async fn run_worker(state: &State, code: &str) -> Result<crate::Worker, HttpResp
 }
 
 /// `GET /workers/{id}/tail`: trace events as Server-Sent Events.
-fn tail(state: &State, id: &str) -> HttpResponse {
+async fn tail(state: &State, id: &str) -> HttpResponse {
     if !valid_id(id) {
         return error(StatusCode::NOT_FOUND, format!("no worker {id:?}"));
     }
     let rx = state.hub.subscribe(id);
     let events = tokio_stream::wrappers::BroadcastStream::new(rx).map(|item| {
         let text = match item {
-            Ok(event) => format!(
-                "event: trace\ndata: {}\n\n",
-                serde_json::to_string(&*event).unwrap_or_default()
-            ),
+            Ok(event) => sse_frame(Ok(&event)),
             Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
-                format!("event: lagged\ndata: {{\"dropped\":{n}}}\n\n")
+                sse_frame(Err(n))
             }
         };
         Ok::<_, Infallible>(Frame::data(Bytes::from(text)))
     });
+    // The other server processes' events of this worker, when there are any.
+    let (peer_tx, peer_rx) = tokio::sync::mpsc::channel::<Bytes>(256);
+    let mut note = String::new();
+    if let Some(group) = &state.group {
+        let unreachable = group.tail(id, peer_tx).await;
+        if unreachable > 0 {
+            note = format!(
+                ": {unreachable} server process(es) could not be reached; their events are missing\n\n"
+            );
+        }
+    } else {
+        drop(peer_tx);
+    }
+    let events = events.merge(
+        tokio_stream::wrappers::ReceiverStream::new(peer_rx)
+            .map(|b| Ok::<_, Infallible>(Frame::data(b))),
+    );
     let keepalive = tokio_stream::StreamExt::map(
         tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(15))),
         |_| Ok::<_, Infallible>(Frame::data(Bytes::from_static(b": keepalive\n\n"))),
     );
     let hello = tokio_stream::once(Ok::<_, Infallible>(Frame::data(Bytes::from(format!(
-        ": tailing {id}\n\n"
+        ": tailing {id}\n\n{note}"
     )))));
     let stream = hello.chain(events.merge(keepalive));
     http::Response::builder()

@@ -25,8 +25,15 @@ impl CodeStore {
     pub fn open(dir: PathBuf) -> std::io::Result<Self> {
         std::fs::create_dir_all(&dir)?;
         // Leftover temp files from a crash mid-write are never valid code.
+        // Recent ones may be another server process's write in progress.
         for entry in std::fs::read_dir(&dir)?.flatten() {
-            if entry.file_name().to_string_lossy().ends_with(".tmp") {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age > std::time::Duration::from_secs(60));
+            if entry.file_name().to_string_lossy().ends_with(".tmp") && stale {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -103,9 +110,14 @@ mod tests {
     #[tokio::test]
     async fn put_get_list_delete() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("junk.json.123.tmp"), b"{").unwrap();
+        let junk = std::fs::File::create(dir.path().join("junk.json.123.tmp")).unwrap();
+        junk.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(120))
+            .unwrap();
+        std::fs::write(dir.path().join("fresh.json.124.tmp"), b"{").unwrap();
         let store = CodeStore::open(dir.path().to_path_buf()).unwrap();
         assert!(!dir.path().join("junk.json.123.tmp").exists());
+        // A write in progress in another server process is left alone.
+        assert!(dir.path().join("fresh.json.124.tmp").exists());
         let code = WorkerCode::js("export default {}");
         for id in ["b", "a", "c"] {
             store.put(id, &code).await.unwrap();

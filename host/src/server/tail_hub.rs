@@ -23,6 +23,18 @@ impl TailHub {
     }
 }
 
+/// One Server-Sent Events frame: a trace event, or how many events a slow
+/// subscriber missed.
+pub(crate) fn sse_frame(item: Result<&TraceEvent, u64>) -> String {
+    match item {
+        Ok(event) => format!(
+            "event: trace\ndata: {}\n\n",
+            serde_json::to_string(event).unwrap_or_default()
+        ),
+        Err(dropped) => format!("event: lagged\ndata: {{\"dropped\":{dropped}}}\n\n"),
+    }
+}
+
 impl TailSink for TailHub {
     fn on_event(&self, event: &TraceEvent) {
         let Some(id) = &event.worker_id else { return };
