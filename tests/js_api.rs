@@ -653,6 +653,11 @@ async fn globals_streams_readable_writable_transform_pipes_and_encoding() {
 }
 
 #[tokio::test]
+async fn globals_compression_streams_and_byte_transforms() {
+    run_suite("compression.js").await;
+}
+
+#[tokio::test]
 async fn globals_blob_file_and_form_data_bodies() {
     let body = "--B0undary\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nisolet\r\n\
                 --B0undary\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"doc.txt\"\r\n\

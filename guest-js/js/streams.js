@@ -1,6 +1,7 @@
 // isolet's WHATWG Streams (https://streams.spec.whatwg.org/): ReadableStream
 // with its default controller and reader, WritableStream, TransformStream,
-// the queuing strategies, TextEncoderStream and TextDecoderStream.
+// the queuing strategies, TextEncoderStream and TextDecoderStream; and the
+// Workers runtime's IdentityTransformStream and FixedLengthStream.
 //
 // The algorithms follow the spec's, named after it (ReadableStreamClose,
 // WritableStreamStartErroring, ...). Not here yet: byte streams
@@ -1048,6 +1049,50 @@
   }
   define("TextEncoderStream", TextEncoderStream);
   define("TextDecoderStream", TextDecoderStream);
+
+  // ---------------------------------------------------------------- Workers' byte transforms
+  // IdentityTransformStream: bytes written come out unchanged.
+  // FixedLengthStream(n): the same, for exactly n bytes (more is an error at
+  // the write that exceeds, fewer at close).
+  function byteChunk(chunk) {
+    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+    if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    throw new TypeError("This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side.");
+  }
+  function byteStrategy(options) {
+    const hwm = options === undefined || options === null ? undefined : options.highWaterMark;
+    return hwm === undefined ? undefined : { highWaterMark: hwm, size: (chunk) => chunk.byteLength };
+  }
+  class IdentityTransformStream extends TransformStream {
+    constructor(options) {
+      super({ transform(chunk, c) { const b = byteChunk(chunk); if (b.byteLength) c.enqueue(b); } }, undefined, byteStrategy(options));
+    }
+  }
+  class FixedLengthStream extends TransformStream {
+    #expected;
+    constructor(expectedLength, options) {
+      const n = typeof expectedLength === "bigint" ? Number(expectedLength) : expectedLength;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) {
+        throw new TypeError("FixedLengthStream requires a non-negative integer expected length.");
+      }
+      let seen = 0;
+      super({
+        transform(chunk, c) {
+          const b = byteChunk(chunk);
+          seen += b.byteLength;
+          if (seen > n) throw new TypeError("Attempt to write too many bytes through a FixedLengthStream.");
+          if (b.byteLength) c.enqueue(b);
+        },
+        flush() {
+          if (seen < n) throw new TypeError("FixedLengthStream did not see all expected bytes before close().");
+        },
+      }, undefined, byteStrategy(options));
+      this.#expected = n;
+    }
+    get expectedLength() { return this.#expected; }
+  }
+  define("IdentityTransformStream", IdentityTransformStream);
+  define("FixedLengthStream", FixedLengthStream);
 
   // ---------------------------------------------------------------- for the prelude
   // Byte chunks joined into one array.

@@ -18,10 +18,12 @@ const PRELUDE: &str = include_str!("../js/prelude.js");
 /// this order (the objects every request touches then sit together at the
 /// bottom of the heap, and a freed pool slot is reset by few, contiguous
 /// dirty regions): each evaluates to a function of the engine's internal
-/// `lib` object, defines its globals and uses or extends what is on `lib`.
+/// `lib` object and the native hooks, defines its globals and uses or
+/// extends what is on `lib`.
 const API_FILES: &[(&str, &str)] = &[
     ("isolet:streams", include_str!("../js/streams.js")),
     ("isolet:blob", include_str!("../js/blob.js")),
+    ("isolet:compression", include_str!("../js/compression.js")),
 ];
 
 /// QuickJS's own stack limit, on the 1 MiB shadow stack (guest-js/.cargo/
@@ -92,11 +94,11 @@ pub fn pre_initialize() {
         };
         let lib = Object::new(ctx.clone()).expect("an object");
         let hooks: Object = eval("isolet:prelude", PRELUDE)
-            .call((natives, lib.clone()))
+            .call((natives.clone(), lib.clone()))
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
         for (name, source) in API_FILES {
             eval(name, source)
-                .call::<_, ()>((lib.clone(),))
+                .call::<_, ()>((lib.clone(), natives.clone()))
                 .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message));
         }
         let hook = |name: &str| -> Persistent<Function<'static>> {

@@ -5,6 +5,7 @@
 //! time, by `wizer-initialize`; the host snapshots that state. Each instance
 //! then receives its worker's code at run time through `init`.
 
+mod compression;
 mod engine;
 mod modules;
 mod native;

@@ -21,6 +21,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("randomBytes", Function::new(ctx.clone(), random_bytes)?)?;
     n.set("digest", Function::new(ctx.clone(), digest)?)?;
     n.set("hmac", Function::new(ctx.clone(), hmac)?)?;
+    n.set("zOpen", Function::new(ctx.clone(), z_open)?)?;
+    n.set("zPush", Function::new(ctx.clone(), z_push)?)?;
+    n.set("zFinish", Function::new(ctx.clone(), z_finish)?)?;
+    n.set("zClose", Function::new(ctx.clone(), crate::compression::close)?)?;
     Ok(n)
 }
 
@@ -227,5 +231,22 @@ fn hmac<'js>(ctx: Ctx<'js>, hash: String, key: Value<'js>, data: Value<'js>) -> 
         "SHA-384" => run::<Hmac<sha2::Sha384>>(&key, &data),
         _ => run::<Hmac<sha2::Sha512>>(&key, &data),
     };
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `zOpen(format, decompress)`: a compression codec's handle (compression.js).
+fn z_open(ctx: Ctx<'_>, format: String, decompress: bool) -> rquickjs::Result<u32> {
+    crate::compression::open(&format, decompress).map_err(|m| Exception::throw_type(&ctx, &m))
+}
+
+/// `zPush(handle, bytes)`: the output ready after this chunk, as an ArrayBuffer.
+fn z_push<'js>(ctx: Ctx<'js>, handle: u32, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let out = crate::compression::push(handle, &bytes_of(&data)).map_err(|m| Exception::throw_type(&ctx, &m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `zFinish(handle)`: the rest of the output; throws if a compressed input was incomplete.
+fn z_finish(ctx: Ctx<'_>, handle: u32) -> rquickjs::Result<ArrayBuffer<'_>> {
+    let out = crate::compression::finish(handle).map_err(|m| Exception::throw_type(&ctx, &m))?;
     ArrayBuffer::new(ctx, out)
 }
