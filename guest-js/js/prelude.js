@@ -178,19 +178,22 @@
     return 0;
   }
   class TextDecoder {
-    #fatal; #ignoreBOM;
+    #encoding; #fatal; #ignoreBOM;
     // Streaming decode: bytes of a character split across chunks, and
     // whether the stream is past its start (a BOM is only stripped there).
-    #pending = null; #started = false;
+    // Legacy encodings stream in the engine, by handle.
+    #pending = null; #started = false; #handle = 0;
     constructor(label = "utf-8", options = {}) {
-      const l = String(label).trim().toLowerCase();
-      if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") {
-        throw new RangeError(`The "${label}" encoding is not supported`);
-      }
-      this.#fatal = !!options.fatal;
-      this.#ignoreBOM = !!options.ignoreBOM;
+      const l = String(label);
+      // Every label the Encoding Standard knows (encoding_rs in the engine);
+      // UTF-8 is decoded here.
+      const name = l === "utf-8" || l === "utf8" ? "utf-8" : native.encodingFor(l);
+      if (name == null) throw new RangeError(`The "${label}" encoding is not supported`);
+      this.#encoding = name;
+      this.#fatal = !!(options && options.fatal);
+      this.#ignoreBOM = !!(options && options.ignoreBOM);
     }
-    get encoding() { return "utf-8"; }
+    get encoding() { return this.#encoding; }
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
     decode(input = new Uint8Array(0), options = undefined) {
@@ -199,6 +202,13 @@
       }
       let bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
       const stream = !!(options && options.stream);
+      if (this.#encoding !== "utf-8") {
+        const handle = this.#handle;
+        this.#handle = 0;
+        const [text, next] = native.legacyDecode(this.#encoding, handle, bytes, this.#fatal, this.#ignoreBOM, !stream);
+        this.#handle = next;
+        return text;
+      }
       if (!stream && this.#pending === null && !this.#started) return decodeUtf8(bytes, this.#fatal, this.#ignoreBOM);
       if (this.#pending !== null) {
         const joined = new Uint8Array(this.#pending.length + bytes.length);

@@ -6,6 +6,7 @@
 //! then receives its worker's code at run time through `init`.
 
 mod compression;
+mod encoding;
 mod engine;
 mod modules;
 mod native;

@@ -21,6 +21,8 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("randomBytes", Function::new(ctx.clone(), random_bytes)?)?;
     n.set("digest", Function::new(ctx.clone(), digest)?)?;
     n.set("hmac", Function::new(ctx.clone(), hmac)?)?;
+    n.set("encodingFor", Function::new(ctx.clone(), encoding_for)?)?;
+    n.set("legacyDecode", Function::new(ctx.clone(), legacy_decode)?)?;
     n.set("zOpen", Function::new(ctx.clone(), z_open)?)?;
     n.set("zPush", Function::new(ctx.clone(), z_push)?)?;
     n.set("zFinish", Function::new(ctx.clone(), z_finish)?)?;
@@ -249,4 +251,30 @@ fn z_push<'js>(ctx: Ctx<'js>, handle: u32, data: Value<'js>) -> rquickjs::Result
 fn z_finish(ctx: Ctx<'_>, handle: u32) -> rquickjs::Result<ArrayBuffer<'_>> {
     let out = crate::compression::finish(handle).map_err(|m| Exception::throw_type(&ctx, &m))?;
     ArrayBuffer::new(ctx, out)
+}
+
+/// `encodingFor(label)`: the encoding's lowercase name, or `null` for a label
+/// `TextDecoder` must refuse.
+fn encoding_for(label: String) -> Option<String> {
+    crate::encoding::name_for_label(&label)
+}
+
+/// `legacyDecode(name, handle, bytes, fatal, ignoreBOM, last)`:
+/// `[text, handle]` (see `encoding::decode`).
+#[allow(clippy::too_many_arguments)]
+fn legacy_decode<'js>(
+    ctx: Ctx<'js>,
+    name: String,
+    handle: u32,
+    bytes: Value<'js>,
+    fatal: bool,
+    ignore_bom: bool,
+    last: bool,
+) -> rquickjs::Result<Array<'js>> {
+    let (text, next) = crate::encoding::decode(&name, handle, &bytes_of(&bytes), fatal, ignore_bom, last)
+        .map_err(|m| Exception::throw_type(&ctx, &m))?;
+    let out = Array::new(ctx)?;
+    out.set(0, text)?;
+    out.set(1, next)?;
+    Ok(out)
 }

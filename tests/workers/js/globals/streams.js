@@ -358,6 +358,9 @@ export default suite(async () => {
   const split = [euro.slice(0, 1), euro.slice(1, 4), euro.slice(4)];
   const decoded = await readAll(ReadableStream.from(split).pipeThrough(new TextDecoderStream()));
   eq("TextDecoderStream joins a character split across chunks", decoded.join(""), "\u20ac\u00e9!");
+  const sjis = await readAll(ReadableStream.from([new Uint8Array([0x93]), new Uint8Array([0xfa, 0x96]), new Uint8Array([0x7b])])
+    .pipeThrough(new TextDecoderStream("sjis")));
+  eq("TextDecoderStream in a legacy encoding", sjis.join(""), "日本");
   const dec = new TextDecoderStream("utf-8", { fatal: true });
   eq("TextDecoderStream attributes", [dec.encoding, dec.fatal, dec.ignoreBOM], ["utf-8", true, false]);
   await rejects("fatal TextDecoderStream rejects bad bytes",
