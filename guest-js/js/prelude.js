@@ -377,20 +377,39 @@
     }
     return decodeUtf8(new Uint8Array(bytes));
   }
+  // WebIDL USVString: a string with lone surrogates replaced by U+FFFD.
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  const usv = String.prototype.toWellFormed
+    ? (v) => String(v).toWellFormed()
+    : (v) => String(v).replace(LONE_SURROGATE, "\uFFFD");
   class URLSearchParams {
     #list = [];
     #url = null;
     constructor(init = "") {
       if (init instanceof URLSearchParams) this.#list = init.#list.map(([k, v]) => [k, v]);
-      else if (typeof init === "object" && init !== null && typeof init[Symbol.iterator] === "function") {
-        for (const pair of init) {
-          const p = [...pair];
-          if (p.length !== 2) throw new TypeError("Each query pair must be an iterable [name, value] tuple");
-          this.#list.push([String(p[0]), String(p[1])]);
+      else if ((typeof init === "object" && init !== null) || typeof init === "function") {
+        // WebIDL (sequence<sequence<USVString>> or record<USVString, USVString>):
+        // an object with @@iterator is a sequence of pairs, other objects are
+        // records of their own enumerable string keys.
+        const iter = init[Symbol.iterator];
+        if (iter !== undefined && iter !== null) {
+          if (typeof iter !== "function") throw new TypeError("The query pairs' @@iterator is not callable");
+          for (const pair of init) {
+            if ((typeof pair !== "object" || pair === null) && typeof pair !== "function") {
+              throw new TypeError("Each query pair must be an iterable [name, value] tuple");
+            }
+            const p = [...pair];
+            if (p.length !== 2) throw new TypeError("Each query pair must be an iterable [name, value] tuple");
+            this.#list.push([usv(p[0]), usv(p[1])]);
+          }
+        } else {
+          for (const k of Reflect.ownKeys(init)) {
+            if (typeof k !== "string") continue;
+            const d = Reflect.getOwnPropertyDescriptor(init, k);
+            if (d !== undefined && d.enumerable) this.#list.push([usv(k), usv(init[k])]);
+          }
         }
-      } else if (typeof init === "object" && init !== null) {
-        for (const k of Object.keys(init)) this.#list.push([k, String(init[k])]);
-      } else this.#parse(String(init));
+      } else this.#parse(usv(init));
     }
     #parse(s) {
       if (s.startsWith("?")) s = s.slice(1);
@@ -407,17 +426,34 @@
     static _reparse(params, search) { params.#parse(search); }
     #update() { if (this.#url) URL._setSearchFromParams(this.#url, this.toString()); }
     get size() { return this.#list.length; }
-    append(k, v) { this.#list.push([String(k), String(v)]); this.#update(); }
+    append(k, v) {
+      if (arguments.length < 2) throw new TypeError("append needs a name and a value");
+      this.#list.push([usv(k), usv(v)]); this.#update();
+    }
     delete(k, v) {
-      k = String(k);
-      this.#list = this.#list.filter(([a, b]) => a !== k || (v !== undefined && b !== String(v)));
+      if (arguments.length < 1) throw new TypeError("delete needs a name");
+      k = usv(k);
+      if (v !== undefined) v = usv(v);
+      this.#list = this.#list.filter(([a, b]) => a !== k || (v !== undefined && b !== v));
       this.#update();
     }
-    get(k) { k = String(k); const e = this.#list.find(([a]) => a === k); return e ? e[1] : null; }
-    getAll(k) { k = String(k); return this.#list.filter(([a]) => a === k).map(([, b]) => b); }
-    has(k, v) { k = String(k); return this.#list.some(([a, b]) => a === k && (v === undefined || b === String(v))); }
+    get(k) {
+      if (arguments.length < 1) throw new TypeError("get needs a name");
+      k = usv(k); const e = this.#list.find(([a]) => a === k); return e ? e[1] : null;
+    }
+    getAll(k) {
+      if (arguments.length < 1) throw new TypeError("getAll needs a name");
+      k = usv(k); return this.#list.filter(([a]) => a === k).map(([, b]) => b);
+    }
+    has(k, v) {
+      if (arguments.length < 1) throw new TypeError("has needs a name");
+      k = usv(k);
+      if (v !== undefined) v = usv(v);
+      return this.#list.some(([a, b]) => a === k && (v === undefined || b === v));
+    }
     set(k, v) {
-      k = String(k); v = String(v);
+      if (arguments.length < 2) throw new TypeError("set needs a name and a value");
+      k = usv(k); v = usv(v);
       const i = this.#list.findIndex(([a]) => a === k);
       if (i === -1) this.#list.push([k, v]);
       else { this.#list[i][1] = v; this.#list = this.#list.filter(([a], j) => a !== k || j <= i); }
@@ -852,7 +888,12 @@
 
   // ---------------------------------------------------------------- misc globals
   define("self", globalThis);
-  define("navigator", Object.freeze({ userAgent: "isolet", hardwareConcurrency: 1 }));
+  define("navigator", Object.freeze({ userAgent: "isolet", hardwareConcurrency: 1, language: "en", languages: Object.freeze(["en"]) }));
+  // Reports an error as an uncaught one (to the tails), without throwing.
+  define("reportError", function reportError_(e) {
+    if (arguments.length < 1) throw new TypeError("reportError needs an error");
+    reportError(e);
+  });
   // Cloudflare's scheduler.wait(ms): an awaitable setTimeout (virtual time,
   // like the timers), cancellable with { signal }.
   define("scheduler", Object.freeze({
@@ -894,8 +935,37 @@
     }
     return out;
   });
+  // WebIDL's DOMException: name, message and the legacy code are accessors
+  // of the prototype; names the standard lists have their code, others 0.
+  const DOM_CODES = {
+    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InUseAttributeError: 10,
+    InvalidStateError: 11, SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14,
+    InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20,
+    URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+  };
   class DOMExceptionLike extends Error {
-    constructor(message = "", name = "Error") { super(message); this.name = name; }
+    #name; #message;
+    constructor(message = "", name = "Error") {
+      super();
+      this.#message = String(message);
+      this.#name = String(name);
+    }
+    get name() { return this.#name; }
+    get message() { return this.#message; }
+    get code() { return Object.hasOwn(DOM_CODES, this.#name) ? DOM_CODES[this.#name] : 0; }
+  }
+  Object.defineProperty(DOMExceptionLike, "name", { value: "DOMException" });
+  Object.defineProperty(DOMExceptionLike.prototype, Symbol.toStringTag, { value: "DOMException", configurable: true });
+  for (const [constant, code] of [["INDEX_SIZE_ERR", 1], ["DOMSTRING_SIZE_ERR", 2], ["HIERARCHY_REQUEST_ERR", 3],
+    ["WRONG_DOCUMENT_ERR", 4], ["INVALID_CHARACTER_ERR", 5], ["NO_DATA_ALLOWED_ERR", 6], ["NO_MODIFICATION_ALLOWED_ERR", 7],
+    ["NOT_FOUND_ERR", 8], ["NOT_SUPPORTED_ERR", 9], ["INUSE_ATTRIBUTE_ERR", 10], ["INVALID_STATE_ERR", 11],
+    ["SYNTAX_ERR", 12], ["INVALID_MODIFICATION_ERR", 13], ["NAMESPACE_ERR", 14], ["INVALID_ACCESS_ERR", 15],
+    ["VALIDATION_ERR", 16], ["TYPE_MISMATCH_ERR", 17], ["SECURITY_ERR", 18], ["NETWORK_ERR", 19], ["ABORT_ERR", 20],
+    ["URL_MISMATCH_ERR", 21], ["QUOTA_EXCEEDED_ERR", 22], ["TIMEOUT_ERR", 23], ["INVALID_NODE_TYPE_ERR", 24],
+    ["DATA_CLONE_ERR", 25]]) {
+    Object.defineProperty(DOMExceptionLike, constant, { value: code, enumerable: true });
+    Object.defineProperty(DOMExceptionLike.prototype, constant, { value: code, enumerable: true });
   }
   define("DOMException", DOMExceptionLike);
 

@@ -54,4 +54,47 @@ export default suite(() => {
   eq("invalid percent kept", new URLSearchParams("a=%zz%").get("a"), "%zz%");
   eq("size", new URLSearchParams("a=1&b=2").size, 2);
   ok("body content type", new Request("https://a.test", { method: "POST", body: new URLSearchParams("a=1") }).headers.get("content-type").startsWith("application/x-www-form-urlencoded"));
+
+  // WebIDL conversions of the init (sequence, record, USVString).
+  eq("record keeps own enumerable string keys in order", new URLSearchParams(Object.defineProperties({ b: 1, a: 2, [Symbol("s")]: 3 },
+    { hidden: { value: "x", enumerable: false } })).toString(), "b=1&a=2");
+  eq("record values are strings", [...new URLSearchParams({ n: 1, u: undefined, o: null })], [["n", "1"], ["u", "undefined"], ["o", "null"]]);
+  eq("lone surrogates become U+FFFD in names and values", [...new URLSearchParams({ "a\uD800": "\uDC00b" })], [["a\uFFFD", "\uFFFDb"]]);
+  eq("lone surrogate in a string init", new URLSearchParams("x=\uD83D").get("x"), "\uFFFD");
+  eq("a pair of a surrogate pair stays", new URLSearchParams([["k", "\uD83D\uDE00"]]).get("k"), "😀");
+  eq("pairs from any iterable", new URLSearchParams(new Map([["m", "1"], ["n", "2"]])).toString(), "m=1&n=2");
+  eq("pairs that are iterables", new URLSearchParams([new Set(["s", "t"])]).toString(), "s=t");
+  eq("a generator of pairs", new URLSearchParams((function* () { yield ["g", "1"]; })()).toString(), "g=1");
+  throws("a pair of three", () => new URLSearchParams([["a", "b", "c"]]), "TypeError");
+  throws("a pair that is not iterable", () => new URLSearchParams([1]), "TypeError");
+  throws("a string is not a pair", () => new URLSearchParams(["ab"]), "TypeError");
+  throws("@@iterator that is not callable", () => new URLSearchParams({ [Symbol.iterator]: 1 }), "TypeError");
+  eq("a URLSearchParams is copied", new URLSearchParams(new URLSearchParams("z=9")).toString(), "z=9");
+  eq("a function is a record", new URLSearchParams(Object.assign(function () {}, { f: "1" })).toString(), "f=1");
+  const q = new URLSearchParams("a=1&a=2&b=3");
+  q.delete("a", "2");
+  eq("delete by name and value", q.toString(), "a=1&b=3");
+  ok("has by name and value", q.has("a", "1") && !q.has("a", "2"));
+  q.append("c\uDFFF", "v");
+  eq("append converts to USVString", q.getAll("c\uFFFD"), ["v"]);
+  throws("append needs two arguments", () => q.append("x"), "TypeError");
+  throws("get needs a name", () => q.get(), "TypeError");
+
+  // DOMException (WebIDL): accessors on the prototype, legacy codes.
+  const e = new DOMException("gone", "NotFoundError");
+  eq("DOMException name", e.name, "NotFoundError");
+  eq("DOMException message", e.message, "gone");
+  eq("DOMException code", e.code, 8);
+  ok("DOMException is an Error", e instanceof Error && e instanceof DOMException);
+  ok("name, message and code are not own properties", !Object.hasOwn(e, "name") && !Object.hasOwn(e, "message") && !Object.hasOwn(e, "code"));
+  eq("defaults", [new DOMException().name, new DOMException().message, new DOMException().code], ["Error", "", 0]);
+  eq("unknown names have code 0", new DOMException("x", "DataError").code, 0);
+  eq("AbortError code", new DOMException("x", "AbortError").code, 20);
+  eq("constants", [DOMException.NOT_FOUND_ERR, DOMException.DATA_CLONE_ERR, e.ABORT_ERR], [8, 25, 20]);
+  eq("toString", String(e), "NotFoundError: gone");
+  eq("class string", Object.prototype.toString.call(e), "[object DOMException]");
+  throws("getters check their receiver", () => Object.getOwnPropertyDescriptor(DOMException.prototype, "code").get.call({}), "TypeError");
+  eq("errors isolet throws have codes", (() => { try { atob("*"); } catch (x) { return [x.name, x.code]; } })(), ["InvalidCharacterError", 5]);
+  eq("navigator.language", [navigator.language, navigator.languages[0]], ["en", "en"]);
+  eq("reportError is a function", typeof reportError, "function");
 });
