@@ -519,61 +519,161 @@
   define("URL", URL);
 
   // ---------------------------------------------------------------- Event, EventTarget, AbortController
+  // DOM Standard events (https://dom.spec.whatwg.org/#events), for targets
+  // that are not nodes: the event path is the target alone, so capture
+  // listeners run first, then the others, both in the AT_TARGET phase.
+  // Event state lives in one private array (cheap to create, see Body).
+  const T_TYPE = 0, T_FLAGS = 1, T_TARGET = 2, T_CURRENT = 3, T_PHASE = 4, T_STAMP = 5;
+  const F_BUBBLES = 1, F_CANCELABLE = 2, F_COMPOSED = 4, F_CANCELED = 8, F_STOP = 16, F_STOP_NOW = 32,
+    F_DISPATCH = 64, F_PASSIVE = 128, F_INIT = 256;
+  let eventState;
   class Event {
-    #type; #cancelable; #defaultPrevented = false; #stop = false;
-    constructor(type, init = {}) {
+    #s;
+    constructor(type, eventInitDict = undefined) {
       if (arguments.length === 0) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
-      this.#type = String(type);
-      this.#cancelable = !!init.cancelable;
-      this.bubbles = !!init.bubbles;
-      this.composed = !!init.composed;
-      this.timeStamp = Date.now();
-      this.target = null;
-      this.currentTarget = null;
+      const init = eventInitDict === undefined || eventInitDict === null ? {} : eventInitDict;
+      if (typeof init !== "object" && typeof init !== "function") throw new TypeError("Failed to construct 'Event': the init dictionary must be an object");
+      const flags = F_INIT | (init.bubbles ? F_BUBBLES : 0) | (init.cancelable ? F_CANCELABLE : 0) | (init.composed ? F_COMPOSED : 0);
+      this.#s = [String(type), flags, null, null, 0, Date.now()];
+      Object.defineProperty(this, "isTrusted", { get: eventIsTrusted, enumerable: true });
     }
-    get type() { return this.#type; }
-    get cancelable() { return this.#cancelable; }
-    get defaultPrevented() { return this.#defaultPrevented; }
-    preventDefault() { if (this.#cancelable) this.#defaultPrevented = true; }
-    stopImmediatePropagation() { this.#stop = true; }
-    stopPropagation() {}
-    get _stopped() { return this.#stop; }
+    static { eventState = (e) => e.#s; }
+    get type() { return this.#s[T_TYPE]; }
+    get target() { return this.#s[T_TARGET]; }
+    get srcElement() { return this.#s[T_TARGET]; }
+    get currentTarget() { return this.#s[T_CURRENT]; }
+    get eventPhase() { return this.#s[T_PHASE]; }
+    get bubbles() { return (this.#s[T_FLAGS] & F_BUBBLES) !== 0; }
+    get cancelable() { return (this.#s[T_FLAGS] & F_CANCELABLE) !== 0; }
+    get composed() { return (this.#s[T_FLAGS] & F_COMPOSED) !== 0; }
+    get defaultPrevented() { return (this.#s[T_FLAGS] & F_CANCELED) !== 0; }
+    get timeStamp() { return this.#s[T_STAMP]; }
+    get returnValue() { return (this.#s[T_FLAGS] & F_CANCELED) === 0; }
+    set returnValue(v) { if (!v) this.preventDefault(); }
+    get cancelBubble() { return (this.#s[T_FLAGS] & F_STOP) !== 0; }
+    set cancelBubble(v) { if (v) this.#s[T_FLAGS] |= F_STOP; }
+    composedPath() { return this.#s[T_CURRENT] === null ? [] : [this.#s[T_CURRENT]]; }
+    preventDefault() {
+      const s = this.#s;
+      if ((s[T_FLAGS] & F_CANCELABLE) !== 0 && (s[T_FLAGS] & F_PASSIVE) === 0) s[T_FLAGS] |= F_CANCELED;
+    }
+    stopPropagation() { this.#s[T_FLAGS] |= F_STOP; }
+    stopImmediatePropagation() { this.#s[T_FLAGS] |= F_STOP | F_STOP_NOW; }
+    initEvent(type, bubbles = false, cancelable = false) {
+      if (arguments.length === 0) throw new TypeError("initEvent needs a type");
+      const s = this.#s;
+      if ((s[T_FLAGS] & F_DISPATCH) !== 0) return;
+      s[T_TYPE] = String(type);
+      s[T_FLAGS] = F_INIT | (bubbles ? F_BUBBLES : 0) | (cancelable ? F_CANCELABLE : 0);
+      s[T_TARGET] = null;
+    }
+    get _stopped() { return (this.#s[T_FLAGS] & F_STOP_NOW) !== 0; }
+  }
+  function eventIsTrusted() { return false; }
+  for (const [name, value] of [["NONE", 0], ["CAPTURING_PHASE", 1], ["AT_TARGET", 2], ["BUBBLING_PHASE", 3]]) {
+    Object.defineProperty(Event, name, { value, enumerable: true });
+    Object.defineProperty(Event.prototype, name, { value, enumerable: true });
+  }
+
+  function listenerOptions(options) {
+    if (typeof options === "boolean") return { capture: options, once: false, passive: false, signal: undefined };
+    if (options === undefined || options === null) return { capture: false, once: false, passive: false, signal: undefined };
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError("addEventListener: options.signal must be an AbortSignal");
+    return { capture: !!options.capture, once: !!options.once, passive: !!options.passive, signal };
+  }
+  function checkCallback(callback, what) {
+    if (callback !== null && typeof callback !== "function" && typeof callback !== "object") {
+      throw new TypeError(`${what}: the listener must be a function or an object with handleEvent`);
+    }
   }
   class EventTarget {
     #listeners = new Map();
-    addEventListener(type, listener, options = {}) {
-      if (listener === null || listener === undefined) return;
-      const once = typeof options === "object" && !!options.once;
-      const signal = typeof options === "object" ? options.signal : undefined;
-      const list = this.#listeners.get(type) || [];
-      if (list.some((l) => l.listener === listener)) return;
-      const entry = { listener, once };
+    addEventListener(type, callback, options = undefined) {
+      if (arguments.length < 2) throw new TypeError("addEventListener needs a type and a listener");
+      checkCallback(callback, "addEventListener");
+      const { capture, once, passive, signal } = listenerOptions(options);
+      if (callback === null) return;
+      if (signal !== undefined && signal.aborted) return;
+      type = String(type);
+      let list = this.#listeners.get(type);
+      if (list === undefined) this.#listeners.set(type, (list = []));
+      if (list.some((l) => l.callback === callback && l.capture === capture)) return;
+      const entry = { callback, capture, once, passive, removed: false };
       list.push(entry);
-      this.#listeners.set(type, list);
-      if (signal) signal.addEventListener("abort", () => this.removeEventListener(type, listener));
+      if (signal !== undefined) signal.addEventListener("abort", () => this.#remove(type, entry));
     }
-    removeEventListener(type, listener) {
+    removeEventListener(type, callback, options = undefined) {
+      if (arguments.length < 2) throw new TypeError("removeEventListener needs a type and a listener");
+      checkCallback(callback, "removeEventListener");
+      const capture = typeof options === "boolean" ? options : !!(options && options.capture);
+      const list = this.#listeners.get(String(type));
+      const entry = list && list.find((l) => l.callback === callback && l.capture === capture);
+      if (entry) this.#remove(String(type), entry);
+    }
+    #remove(type, entry) {
+      entry.removed = true;
       const list = this.#listeners.get(type);
-      if (list) this.#listeners.set(type, list.filter((l) => l.listener !== listener));
+      if (list) {
+        const i = list.indexOf(entry);
+        if (i !== -1) list.splice(i, 1);
+      }
     }
     dispatchEvent(event) {
       if (!(event instanceof Event)) throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
-      event.target = this;
-      event.currentTarget = this;
-      const handler = this["on" + event.type];
-      const list = [...(this.#listeners.get(event.type) || [])];
-      if (typeof handler === "function") list.unshift({ listener: handler, once: false });
-      for (const entry of list) {
-        if (entry.once) this.removeEventListener(event.type, entry.listener);
-        try {
-          if (typeof entry.listener === "function") entry.listener.call(this, event);
-          else if (entry.listener && typeof entry.listener.handleEvent === "function") entry.listener.handleEvent(event);
-        } catch (e) { reportError(e); }
-        if (event._stopped) break;
+      const s = eventState(event);
+      if ((s[T_FLAGS] & F_DISPATCH) !== 0 || (s[T_FLAGS] & F_INIT) === 0) {
+        throw new DOMExceptionLike("The event is already being dispatched or was not initialized.", "InvalidStateError");
       }
-      return !event.defaultPrevented;
+      s[T_FLAGS] |= F_DISPATCH;
+      s[T_TARGET] = this;
+      s[T_CURRENT] = this;
+      s[T_PHASE] = 2;
+      const type = s[T_TYPE];
+      const handler = this["on" + type];
+      const list = this.#listeners.get(type);
+      const snapshot = list === undefined ? [] : list.slice();
+      if (typeof handler === "function") snapshot.unshift({ callback: handler, capture: false, once: false, passive: false, removed: false });
+      // Capture listeners first, then the others (the target is the path).
+      for (const capturing of [true, false]) {
+        if ((s[T_FLAGS] & F_STOP) !== 0) break;
+        for (const l of snapshot) {
+          if (l.capture !== capturing || l.removed) continue;
+          if (l.once) this.#remove(type, l);
+          if (l.passive) s[T_FLAGS] |= F_PASSIVE;
+          try {
+            if (typeof l.callback === "function") l.callback.call(this, event);
+            else {
+              const handleEvent = l.callback.handleEvent;
+              if (typeof handleEvent !== "function") throw new TypeError("The listener has no handleEvent method");
+              handleEvent.call(l.callback, event);
+            }
+          } catch (e) { reportError(e); }
+          s[T_FLAGS] &= ~F_PASSIVE;
+          if ((s[T_FLAGS] & F_STOP_NOW) !== 0) break;
+        }
+      }
+      s[T_FLAGS] &= ~(F_DISPATCH | F_STOP | F_STOP_NOW);
+      s[T_PHASE] = 0;
+      s[T_CURRENT] = null;
+      return (s[T_FLAGS] & F_CANCELED) === 0;
     }
   }
+  class CustomEvent extends Event {
+    #detail;
+    constructor(type, eventInitDict = undefined) {
+      super(...arguments);
+      this.#detail = eventInitDict && eventInitDict.detail !== undefined ? eventInitDict.detail : null;
+    }
+    get detail() { return this.#detail; }
+    initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
+      if (arguments.length === 0) throw new TypeError("initCustomEvent needs a type");
+      if ((eventState(this)[T_FLAGS] & F_DISPATCH) !== 0) return;
+      this.initEvent(type, bubbles, cancelable);
+      this.#detail = detail;
+    }
+  }
+  define("CustomEvent", CustomEvent);
   define("Event", Event);
   define("EventTarget", EventTarget);
 
