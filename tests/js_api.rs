@@ -653,6 +653,34 @@ async fn globals_streams_readable_writable_transform_pipes_and_encoding() {
 }
 
 #[tokio::test]
+async fn globals_web_crypto_signatures_against_node_made_keys() {
+    run_suite("webcrypto.js").await;
+}
+
+/// RSA key generation is Rust compiled into the engine and takes seconds of
+/// CPU for 2048 bits: it runs with a larger CPU limit, and the pair must
+/// work with both RSA signature schemes.
+#[tokio::test]
+async fn web_crypto_generates_rsa_key_pairs() {
+    let (rt, _) = runtime().await;
+    let code = single("rsa_generate.js").limits(
+        isolet::Limits::new()
+            .cpu_time(std::time::Duration::from_secs(60))
+            .fuel(u64::MAX / 4),
+    );
+    let w = rt.load(code).await.unwrap();
+    let r = w
+        .fetch(Request::get("https://rsa.test/?bits=2048"))
+        .await
+        .unwrap();
+    let scheme = json!({"modulusLength": 2048, "nBytes": 256, "verifies": true, "tampered": false});
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"RSASSA-PKCS1-v1_5": scheme, "RSA-PSS": scheme})
+    );
+}
+
+#[tokio::test]
 async fn globals_compression_streams_and_byte_transforms() {
     run_suite("compression.js").await;
 }

@@ -24,6 +24,7 @@ const API_FILES: &[(&str, &str)] = &[
     ("isolet:streams", include_str!("../js/streams.js")),
     ("isolet:blob", include_str!("../js/blob.js")),
     ("isolet:compression", include_str!("../js/compression.js")),
+    ("isolet:webcrypto", include_str!("../js/webcrypto.js")),
 ];
 
 /// QuickJS's own stack limit, on the 1 MiB shadow stack (guest-js/.cargo/

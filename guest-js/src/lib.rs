@@ -10,6 +10,7 @@ mod encoding;
 mod engine;
 mod modules;
 mod native;
+mod webcrypto;
 
 wit_bindgen::generate!({
     path: "../wit",

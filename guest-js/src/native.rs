@@ -23,6 +23,14 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("hmac", Function::new(ctx.clone(), hmac)?)?;
     n.set("encodingFor", Function::new(ctx.clone(), encoding_for)?)?;
     n.set("legacyDecode", Function::new(ctx.clone(), legacy_decode)?)?;
+    n.set("keyImport", Function::new(ctx.clone(), key_import)?)?;
+    n.set("keyFromParts", Function::new(ctx.clone(), key_from_parts)?)?;
+    n.set("keyParts", Function::new(ctx.clone(), key_parts)?)?;
+    n.set("keyPublic", Function::new(ctx.clone(), key_public)?)?;
+    n.set("keyRsaInfo", Function::new(ctx.clone(), key_rsa_info)?)?;
+    n.set("keyGenerate", Function::new(ctx.clone(), key_generate)?)?;
+    n.set("keySign", Function::new(ctx.clone(), key_sign)?)?;
+    n.set("keyVerify", Function::new(ctx.clone(), key_verify)?)?;
     n.set("zOpen", Function::new(ctx.clone(), z_open)?)?;
     n.set("zPush", Function::new(ctx.clone(), z_push)?)?;
     n.set("zFinish", Function::new(ctx.clone(), z_finish)?)?;
@@ -277,4 +285,98 @@ fn legacy_decode<'js>(
     out.set(0, text)?;
     out.set(1, next)?;
     Ok(out)
+}
+
+// Web Crypto's asymmetric keys (webcrypto.js, webcrypto.rs). A key crosses as
+// `(private, der)`; a failure throws a TypeError whose message starts with
+// the Web Crypto error name, which webcrypto.js turns into a DOMException.
+
+fn crypto_err(ctx: &Ctx<'_>, message: String) -> rquickjs::Error {
+    Exception::throw_type(ctx, &message)
+}
+
+fn key_array<'js>(ctx: &Ctx<'js>, key: crate::webcrypto::Key) -> rquickjs::Result<Array<'js>> {
+    let out = Array::new(ctx.clone())?;
+    out.set(0, key.private)?;
+    out.set(1, TypedArray::<u8>::new(ctx.clone(), key.der)?)?;
+    Ok(out)
+}
+
+fn key_of(private: bool, der: &Value<'_>) -> crate::webcrypto::Key {
+    crate::webcrypto::Key { private, der: bytes_of(der) }
+}
+
+/// `keyImport(kind, format, bytes)`: `[private, der]`.
+fn key_import<'js>(ctx: Ctx<'js>, kind: String, format: String, bytes: Value<'js>) -> rquickjs::Result<Array<'js>> {
+    let key = crate::webcrypto::import(&kind, &format, &bytes_of(&bytes)).map_err(|m| crypto_err(&ctx, m))?;
+    key_array(&ctx, key)
+}
+
+/// `keyFromParts(kind, [bytes or null...])`: `[private, der]` (JWK members).
+fn key_from_parts<'js>(ctx: Ctx<'js>, kind: String, parts: Array<'js>) -> rquickjs::Result<Array<'js>> {
+    let mut list = Vec::new();
+    for v in parts.iter::<Value>() {
+        let v = v?;
+        list.push(if v.is_null() || v.is_undefined() { None } else { Some(bytes_of(&v)) });
+    }
+    let key = crate::webcrypto::from_parts(&kind, &list).map_err(|m| crypto_err(&ctx, m))?;
+    key_array(&ctx, key)
+}
+
+/// `keyParts(kind, private, der)`: the JWK members as byte arrays.
+fn key_parts<'js>(ctx: Ctx<'js>, kind: String, private: bool, der: Value<'js>) -> rquickjs::Result<Array<'js>> {
+    let parts = crate::webcrypto::parts(&kind, &key_of(private, &der)).map_err(|m| crypto_err(&ctx, m))?;
+    let out = Array::new(ctx.clone())?;
+    for (i, p) in parts.into_iter().enumerate() {
+        out.set(i, TypedArray::<u8>::new(ctx.clone(), p)?)?;
+    }
+    Ok(out)
+}
+
+/// `keyPublic(kind, private, der, raw)`: the public key's SPKI DER (or raw bytes).
+fn key_public<'js>(ctx: Ctx<'js>, kind: String, private: bool, der: Value<'js>, raw: bool) -> rquickjs::Result<TypedArray<'js, u8>> {
+    let out = crate::webcrypto::public_of(&kind, &key_of(private, &der), raw).map_err(|m| crypto_err(&ctx, m))?;
+    TypedArray::new(ctx, out)
+}
+
+/// `keyRsaInfo(private, der)`: `[modulusLength, publicExponent]`.
+fn key_rsa_info<'js>(ctx: Ctx<'js>, private: bool, der: Value<'js>) -> rquickjs::Result<Array<'js>> {
+    let (bits, e) = crate::webcrypto::rsa_info(&key_of(private, &der)).map_err(|m| crypto_err(&ctx, m))?;
+    let out = Array::new(ctx.clone())?;
+    out.set(0, bits)?;
+    out.set(1, TypedArray::<u8>::new(ctx.clone(), e)?)?;
+    Ok(out)
+}
+
+/// `keyGenerate(kind, modulusLength, publicExponent)`: a private key's PKCS #8 DER.
+fn key_generate<'js>(ctx: Ctx<'js>, kind: String, bits: u32, exponent: Value<'js>) -> rquickjs::Result<TypedArray<'js, u8>> {
+    let der = crate::webcrypto::generate(&kind, bits, &bytes_of(&exponent)).map_err(|m| crypto_err(&ctx, m))?;
+    TypedArray::new(ctx, der)
+}
+
+/// An operation's `[scheme, hash, saltLength]` and a key's `[private, der]`.
+fn op_and_key(alg: &Array<'_>, key: &Array<'_>) -> rquickjs::Result<(String, String, usize, crate::webcrypto::Key)> {
+    let der: Value = key.get(1)?;
+    Ok((alg.get(0)?, alg.get(1)?, alg.get::<u32>(2)? as usize, key_of(key.get(0)?, &der)))
+}
+
+/// `keySign(kind, [scheme, hash, saltLength], [private, der], data)`: the signature.
+fn key_sign<'js>(ctx: Ctx<'js>, kind: String, alg: Array<'js>, key: Array<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let (scheme, hash, salt, key) = op_and_key(&alg, &key)?;
+    let sig = crate::webcrypto::sign(&kind, &scheme, &hash, &key, &bytes_of(&data), salt).map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, sig)
+}
+
+/// `keyVerify(kind, [scheme, hash, saltLength], [private, der], signature, data)`.
+fn key_verify<'js>(
+    ctx: Ctx<'js>,
+    kind: String,
+    alg: Array<'js>,
+    key: Array<'js>,
+    signature: Value<'js>,
+    data: Value<'js>,
+) -> rquickjs::Result<bool> {
+    let (scheme, hash, salt, key) = op_and_key(&alg, &key)?;
+    crate::webcrypto::verify(&kind, &scheme, &hash, &key, &bytes_of(&signature), &bytes_of(&data), salt)
+        .map_err(|m| crypto_err(&ctx, m))
 }

@@ -1,0 +1,362 @@
+// isolet's Web Crypto (https://w3c.github.io/webcrypto/): `crypto`
+// (getRandomValues, randomUUID, subtle), `CryptoKey`, `SubtleCrypto`.
+// digest (SHA-1/256/384/512); sign/verify/importKey/exportKey/generateKey
+// for HMAC, ECDSA (P-256, P-384), Ed25519, RSASSA-PKCS1-v1_5 and RSA-PSS,
+// in raw/spki/pkcs8/jwk as each allows; and Cloudflare's timingSafeEqual.
+// The arithmetic is Rust in the engine (guest-js/src/webcrypto.rs); keys
+// cross as DER. Not here yet: encrypt/decrypt, deriveBits/deriveKey,
+// wrapKey/unwrapKey (NotSupportedError).
+//
+// Evaluated at build time after the prelude; a function of the engine's
+// internal `lib` object and the native hooks.
+(function (lib, native) {
+  "use strict";
+
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  const DOMException = globalThis.DOMException;
+  const fail = (name, message) => { throw new DOMException(message, name); };
+  // Engine errors come as TypeErrors "DataError: ..."; Web Crypto names them.
+  function engine(fn) {
+    try { return fn(); } catch (e) {
+      const m = e instanceof TypeError && /^([A-Za-z]+Error): ([\s\S]*)$/.exec(e.message);
+      if (m) throw new DOMException(m[2], m[1]);
+      throw e;
+    }
+  }
+
+  function viewBytes(data, what) {
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    throw new TypeError(`${what} must be an ArrayBuffer or ArrayBufferView`);
+  }
+  const copyBytes = (data, what) => viewBytes(data, what).slice();
+  const b64u = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  function unb64u(s, member) {
+    if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s)) fail("DataError", `The JWK member "${member}" is not base64url`);
+    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  // ------------------------------------------------------------ algorithm names
+  const NAMES = ["HMAC", "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5", "RSA-PSS", "SHA-1", "SHA-256", "SHA-384", "SHA-512",
+    "AES-GCM", "AES-CBC", "AES-CTR", "AES-KW", "RSA-OAEP", "ECDH", "X25519", "PBKDF2", "HKDF"];
+  const CANONICAL = new Map(NAMES.map((n) => [n.toUpperCase(), n]));
+  function normalize(alg) {
+    const dict = typeof alg === "string" ? { name: alg } : alg;
+    if (dict === null || typeof dict !== "object" || typeof dict.name !== "string") {
+      throw new TypeError("An algorithm must be a name or an object with a name");
+    }
+    const name = CANONICAL.get(dict.name.toUpperCase());
+    if (name === undefined) fail("NotSupportedError", `Unrecognized algorithm name: ${dict.name}`);
+    return { dict, name };
+  }
+  const HASHES = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"];
+  function hashOf(h, what = "hash") {
+    if (h === undefined) throw new TypeError(`The algorithm needs a ${what}`);
+    const { name } = normalize(h);
+    if (!HASHES.includes(name)) fail("NotSupportedError", `${name} is not a hash`);
+    return name;
+  }
+  const SIGNATURE_ALGS = ["HMAC", "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5", "RSA-PSS"];
+  const CURVES = ["P-256", "P-384"];
+  const RSA = (name) => name === "RSASSA-PKCS1-v1_5" || name === "RSA-PSS";
+  // The key type name webcrypto.rs knows.
+  const kindOf = (alg) => (alg.name === "ECDSA" ? alg.namedCurve : alg.name === "Ed25519" ? "Ed25519" : "RSA");
+
+  // ------------------------------------------------------------ CryptoKey
+  const keyKey = Symbol("CryptoKey");
+  let keyState;
+  class CryptoKey {
+    #s;
+    constructor(key, state) {
+      if (key !== keyKey) throw new TypeError("Illegal constructor");
+      this.#s = state;
+    }
+    static { keyState = (k) => k.#s; }
+    get type() { return this.#s.type; }
+    get extractable() { return this.#s.extractable; }
+    get algorithm() { return this.#s.algorithmView; }
+    get usages() { return this.#s.usagesView; }
+  }
+  Object.defineProperty(CryptoKey.prototype, Symbol.toStringTag, { value: "CryptoKey", configurable: true });
+  const isKey = (k) => { try { keyState(k); return true; } catch { return false; } };
+  // type: "secret" | "public" | "private"; material: the HMAC secret, or
+  // [private, der] of an asymmetric key.
+  function makeKey(type, extractable, algorithm, usages, material) {
+    const algorithmView = Object.freeze({ ...algorithm, ...(algorithm.hash ? { hash: Object.freeze({ ...algorithm.hash }) } : {}) });
+    return new CryptoKey(keyKey, { type, extractable: !!extractable, algorithm, algorithmView, usages, usagesView: Object.freeze([...usages]), material });
+  }
+  const ALL_USAGES = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
+  function usagesOf(usages, allowed, what) {
+    if (usages === null || typeof usages !== "object" || typeof usages[Symbol.iterator] !== "function") throw new TypeError("keyUsages must be a sequence");
+    const out = [];
+    for (const u of usages) {
+      const s = String(u);
+      if (!ALL_USAGES.includes(s)) throw new TypeError(`Unknown key usage: ${s}`);
+      if (!allowed.includes(s)) fail("SyntaxError", `${what} keys cannot be used to ${s}`);
+      if (!out.includes(s)) out.push(s);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ JWK
+  const JWK_ALG = {
+    HMAC: { "SHA-1": "HS1", "SHA-256": "HS256", "SHA-384": "HS384", "SHA-512": "HS512" },
+    "RSASSA-PKCS1-v1_5": { "SHA-1": "RS1", "SHA-256": "RS256", "SHA-384": "RS384", "SHA-512": "RS512" },
+    "RSA-PSS": { "SHA-1": "PS1", "SHA-256": "PS256", "SHA-384": "PS384", "SHA-512": "PS512" },
+  };
+  function checkJwk(jwk, kty, extractable, usages) {
+    if (jwk === null || typeof jwk !== "object" || ArrayBuffer.isView(jwk) || jwk instanceof ArrayBuffer) throw new TypeError("A jwk key must be an object");
+    if (jwk.kty !== kty) fail("DataError", `The JWK's kty must be "${kty}"`);
+    if (jwk.use !== undefined && jwk.use !== "sig" && usages.length) fail("DataError", `The JWK's "use" is not "sig"`);
+    if (jwk.key_ops !== undefined) {
+      if (!Array.isArray(jwk.key_ops)) fail("DataError", "The JWK's key_ops must be an array");
+      for (const u of usages) if (!jwk.key_ops.includes(u)) fail("DataError", `The JWK's key_ops do not allow ${u}`);
+    }
+    if (jwk.ext === false && extractable) fail("DataError", "The JWK is not extractable");
+  }
+
+  // ------------------------------------------------------------ operations
+  function importKey(format, keyData, algorithm, extractable, keyUsages) {
+    const { dict, name } = normalize(algorithm);
+    if (!SIGNATURE_ALGS.includes(name)) fail("NotSupportedError", `importKey for ${name} is not supported yet`);
+    format = String(format);
+    if (!["raw", "spki", "pkcs8", "jwk"].includes(format)) throw new TypeError(`Unknown key format: ${format}`);
+    if (format !== "jwk") keyData = copyBytes(keyData, "keyData");
+
+    if (name === "HMAC") {
+      const hash = hashOf(dict.hash);
+      const usages = usagesOf(keyUsages, ["sign", "verify"], "HMAC");
+      let secret;
+      if (format === "raw") secret = keyData;
+      else if (format === "jwk") {
+        checkJwk(keyData, "oct", extractable, usages);
+        secret = unb64u(keyData.k, "k");
+        if (keyData.alg !== undefined && keyData.alg !== JWK_ALG.HMAC[hash]) fail("DataError", `The JWK's alg ${keyData.alg} does not match ${hash}`);
+      } else fail("NotSupportedError", `HMAC keys cannot be imported from ${format}`);
+      if (secret.length === 0) fail("DataError", "An HMAC key cannot be empty");
+      let length = secret.length * 8;
+      if (dict.length !== undefined) {
+        length = Number(dict.length);
+        if (length > secret.length * 8 || length <= (secret.length - 1) * 8) fail("DataError", "The HMAC length does not match the key data");
+      }
+      if (usages.length === 0) fail("SyntaxError", "A secret key needs at least one usage");
+      return makeKey("secret", extractable, { name, hash: { name: hash }, length }, usages, secret);
+    }
+
+    let algo, kind;
+    if (name === "ECDSA") {
+      if (!CURVES.includes(dict.namedCurve)) fail("NotSupportedError", `Unsupported namedCurve: ${dict.namedCurve}`);
+      algo = { name, namedCurve: dict.namedCurve };
+    } else if (name === "Ed25519") {
+      algo = { name };
+    } else {
+      algo = { name, hash: { name: hashOf(dict.hash) } };
+    }
+    kind = kindOf(algo);
+    let imported;
+    if (format === "jwk") {
+      const jwk = keyData;
+      const priv = jwk && jwk.d !== undefined;
+      const usages = usagesOf(keyUsages, priv ? ["sign"] : ["verify"], name);
+      if (name === "ECDSA") {
+        checkJwk(jwk, "EC", extractable, usages);
+        if (jwk.crv !== algo.namedCurve) fail("DataError", `The JWK's crv ${jwk.crv} is not ${algo.namedCurve}`);
+        imported = engine(() => native.keyFromParts(kind, [unb64u(jwk.x, "x"), unb64u(jwk.y, "y"), priv ? unb64u(jwk.d, "d") : null]));
+      } else if (name === "Ed25519") {
+        checkJwk(jwk, "OKP", extractable, usages);
+        if (jwk.crv !== "Ed25519") fail("DataError", "The JWK's crv is not Ed25519");
+        if (jwk.alg !== undefined && jwk.alg !== "EdDSA" && jwk.alg !== "Ed25519") fail("DataError", `The JWK's alg ${jwk.alg} is not EdDSA`);
+        imported = engine(() => native.keyFromParts(kind, [unb64u(jwk.x, "x"), priv ? unb64u(jwk.d, "d") : null]));
+      } else {
+        checkJwk(jwk, "RSA", extractable, usages);
+        if (jwk.alg !== undefined && jwk.alg !== JWK_ALG[name][algo.hash.name]) fail("DataError", `The JWK's alg ${jwk.alg} does not match ${name} with ${algo.hash.name}`);
+        const opt = (m) => (jwk[m] === undefined ? null : unb64u(jwk[m], m));
+        imported = engine(() => native.keyFromParts(kind, [unb64u(jwk.n, "n"), unb64u(jwk.e, "e"), priv ? unb64u(jwk.d, "d") : null, priv ? opt("p") : null, priv ? opt("q") : null]));
+      }
+    } else {
+      if (format === "raw" && name !== "ECDSA" && name !== "Ed25519") fail("NotSupportedError", `${name} keys cannot be imported from raw`);
+      imported = engine(() => native.keyImport(kind, format, keyData));
+    }
+    const type = imported[0] ? "private" : "public";
+    const usages = usagesOf(keyUsages, type === "private" ? ["sign"] : ["verify"], `${name} ${type}`);
+    if (type === "private" && usages.length === 0) fail("SyntaxError", "A private key needs at least one usage");
+    if (RSA(name)) {
+      const [modulusLength, publicExponent] = engine(() => native.keyRsaInfo(imported[0], imported[1]));
+      Object.assign(algo, { modulusLength, publicExponent });
+    }
+    return makeKey(type, extractable, algo, usages, imported);
+  }
+
+  function exportKey(format, key) {
+    format = String(format);
+    if (!isKey(key)) throw new TypeError("exportKey needs a CryptoKey");
+    const s = keyState(key);
+    if (!s.extractable) fail("InvalidAccessError", "The key is not extractable");
+    const alg = s.algorithm;
+    if (alg.name === "HMAC") {
+      if (format === "raw") return s.material.slice().buffer;
+      if (format === "jwk") return { kty: "oct", k: b64u(s.material), alg: JWK_ALG.HMAC[alg.hash.name], key_ops: [...s.usages], ext: true };
+      fail("NotSupportedError", `HMAC keys cannot be exported as ${format}`);
+    }
+    const kind = kindOf(alg);
+    const [priv, der] = s.material;
+    if (format === "spki") {
+      if (priv) fail("InvalidAccessError", "A private key is not exported as spki");
+      return der.slice().buffer;
+    }
+    if (format === "pkcs8") {
+      if (!priv) fail("InvalidAccessError", "A public key is not exported as pkcs8");
+      return der.slice().buffer;
+    }
+    if (format === "raw") {
+      if (priv || RSA(alg.name)) fail("InvalidAccessError", `A ${alg.name} ${s.type} key is not exported as raw`);
+      return engine(() => native.keyPublic(kind, false, der, true)).buffer;
+    }
+    if (format !== "jwk") throw new TypeError(`Unknown key format: ${format}`);
+    const parts = engine(() => native.keyParts(kind, priv, der));
+    const common = { key_ops: [...s.usages], ext: true };
+    if (alg.name === "ECDSA") {
+      return { kty: "EC", crv: alg.namedCurve, x: b64u(parts[0]), y: b64u(parts[1]), ...(priv ? { d: b64u(parts[2]) } : {}), ...common };
+    }
+    if (alg.name === "Ed25519") return { kty: "OKP", crv: "Ed25519", alg: "Ed25519", x: b64u(parts[0]), ...(priv ? { d: b64u(parts[1]) } : {}), ...common };
+    const jwk = { kty: "RSA", n: b64u(parts[0]), e: b64u(parts[1]), alg: JWK_ALG[alg.name][alg.hash.name], ...common };
+    if (priv) ["d", "p", "q", "dp", "dq", "qi"].forEach((m, i) => { jwk[m] = b64u(parts[i + 2]); });
+    return jwk;
+  }
+
+  function generateKey(algorithm, extractable, keyUsages) {
+    const { dict, name } = normalize(algorithm);
+    if (name === "HMAC") {
+      const hash = hashOf(dict.hash);
+      const usages = usagesOf(keyUsages, ["sign", "verify"], "HMAC");
+      if (usages.length === 0) fail("SyntaxError", "A secret key needs at least one usage");
+      const length = dict.length === undefined ? (hash === "SHA-384" || hash === "SHA-512" ? 1024 : 512) : Number(dict.length);
+      if (!(length > 0) || length % 8 !== 0) fail("OperationError", "The HMAC length must be a positive multiple of 8");
+      return makeKey("secret", extractable, { name, hash: { name: hash }, length }, usages, native.randomBytes(length / 8));
+    }
+    if (!SIGNATURE_ALGS.includes(name)) fail("NotSupportedError", `generateKey for ${name} is not supported yet`);
+    const usages = usagesOf(keyUsages, ["sign", "verify"], name);
+    let algo;
+    if (name === "ECDSA") {
+      if (!CURVES.includes(dict.namedCurve)) fail("NotSupportedError", `Unsupported namedCurve: ${dict.namedCurve}`);
+      algo = { name, namedCurve: dict.namedCurve };
+    } else if (name === "Ed25519") algo = { name };
+    else {
+      if (dict.modulusLength === undefined) throw new TypeError("RSA key generation needs a modulusLength");
+      if (!(dict.publicExponent instanceof Uint8Array)) throw new TypeError("RSA key generation needs a publicExponent (a Uint8Array)");
+      const exponent = dict.publicExponent;
+      algo = { name, hash: { name: hashOf(dict.hash) }, modulusLength: Number(dict.modulusLength), publicExponent: exponent.slice() };
+    }
+    const kind = kindOf(algo);
+    const der = engine(() => native.keyGenerate(kind, algo.modulusLength || 0, algo.publicExponent || new Uint8Array(0)));
+    const pub = engine(() => native.keyPublic(kind, true, der, false));
+    const privateUsages = usages.filter((u) => u === "sign");
+    if (privateUsages.length === 0) fail("SyntaxError", "The private key needs the sign usage");
+    return {
+      publicKey: makeKey("public", true, algo, usages.filter((u) => u === "verify"), [false, pub]),
+      privateKey: makeKey("private", extractable, algo, privateUsages, [true, der]),
+    };
+  }
+
+  // The key and parameters of a sign/verify call.
+  function signing(algorithm, key, usage) {
+    const { dict, name } = normalize(algorithm);
+    if (!isKey(key)) throw new TypeError(`${usage} needs a CryptoKey`);
+    const s = keyState(key);
+    if (s.algorithm.name !== name) fail("InvalidAccessError", `The key is a ${s.algorithm.name} key, not ${name}`);
+    if (!s.usages.includes(usage)) fail("InvalidAccessError", `The key does not allow ${usage === "sign" ? "signing" : "verifying"}`);
+    let hash = s.algorithm.hash ? s.algorithm.hash.name : "SHA-256", salt = 0;
+    if (name === "ECDSA") hash = hashOf(dict.hash);
+    if (name === "RSA-PSS") {
+      salt = Number(dict.saltLength);
+      if (!Number.isInteger(salt) || salt < 0) throw new TypeError("RSA-PSS needs a saltLength");
+    }
+    return { s, name, hash, salt };
+  }
+  const timingSafe = (x, y) => {
+    if (x.byteLength !== y.byteLength) return false;
+    let diff = 0;
+    for (let i = 0; i < x.byteLength; i++) diff |= x[i] ^ y[i];
+    return diff === 0;
+  };
+  function sign(algorithm, key, data) {
+    const { s, name, hash, salt } = signing(algorithm, key, "sign");
+    data = copyBytes(data, "data");
+    if (name === "HMAC") return native.hmac(hash, s.material, data);
+    return engine(() => native.keySign(kindOf(s.algorithm), [name, hash, salt], s.material, data));
+  }
+  function verify(algorithm, key, signature, data) {
+    const { s, name, hash, salt } = signing(algorithm, key, "verify");
+    signature = copyBytes(signature, "signature");
+    data = copyBytes(data, "data");
+    if (name === "HMAC") return timingSafe(new Uint8Array(native.hmac(hash, s.material, data)), signature);
+    return engine(() => native.keyVerify(kindOf(s.algorithm), [name, hash, salt], s.material, signature, data));
+  }
+
+  // Every method answers with a promise; argument errors reject it.
+  const later = (fn) => function (...args) {
+    try { return Promise.resolve(fn.apply(this, args)); } catch (e) { return Promise.reject(e); }
+  };
+  const notYet = (what) => later(() => fail("NotSupportedError", `crypto.subtle.${what} is not supported in isolet yet`));
+  const subtleKey = Symbol("SubtleCrypto");
+  class SubtleCrypto {
+    constructor(key) { if (key !== subtleKey) throw new TypeError("Illegal constructor"); }
+    // Cloudflare's extension: compares in time independent of where the
+    // inputs differ.
+    timingSafeEqual(a, b) {
+      const x = viewBytes(a, "a"), y = viewBytes(b, "b");
+      if (x.byteLength !== y.byteLength) throw new TypeError("timingSafeEqual: the inputs must have the same byte length");
+      return timingSafe(x, y);
+    }
+  }
+  Object.assign(SubtleCrypto.prototype, {
+    digest: later((algorithm, data) => {
+      const { name } = normalize(algorithm);
+      if (!HASHES.includes(name)) fail("NotSupportedError", `Unrecognized hash name: ${name}`);
+      return native.digest(name, copyBytes(data, "data"));
+    }),
+    importKey: later(importKey),
+    exportKey: later(exportKey),
+    generateKey: later(generateKey),
+    sign: later(sign),
+    verify: later(verify),
+    encrypt: notYet("encrypt"),
+    decrypt: notYet("decrypt"),
+    deriveBits: notYet("deriveBits"),
+    deriveKey: notYet("deriveKey"),
+    wrapKey: notYet("wrapKey"),
+    unwrapKey: notYet("unwrapKey"),
+  });
+  const subtle = new SubtleCrypto(subtleKey);
+
+  const cryptoKey = Symbol("Crypto");
+  class Crypto {
+    constructor(key) { if (key !== cryptoKey) throw new TypeError("Illegal constructor"); }
+    get subtle() { return subtle; }
+    getRandomValues(array) {
+      if (!(array instanceof Int8Array || array instanceof Uint8Array || array instanceof Uint8ClampedArray || array instanceof Int16Array ||
+            array instanceof Uint16Array || array instanceof Int32Array || array instanceof Uint32Array ||
+            array instanceof BigInt64Array || array instanceof BigUint64Array)) {
+        throw new DOMException("The data argument must be an integer-type TypedArray", "TypeMismatchError");
+      }
+      if (array.byteLength > 65536) throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, "QuotaExceededError");
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(native.randomBytes(array.byteLength));
+      return array;
+    }
+    randomUUID() {
+      const b = native.randomBytes(16);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    }
+  }
+  define("crypto", new Crypto(cryptoKey));
+  define("Crypto", Crypto);
+  define("CryptoKey", CryptoKey);
+  define("SubtleCrypto", SubtleCrypto);
+});

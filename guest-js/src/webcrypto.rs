@@ -1,0 +1,398 @@
+//! Web Crypto's asymmetric signatures (webcrypto.js): ECDSA on P-256 and
+//! P-384, Ed25519, RSASSA-PKCS1-v1_5 and RSA-PSS, with RustCrypto.
+//!
+//! A key crosses to JS as DER: a private key as PKCS #8, a public key as
+//! SubjectPublicKeyInfo, whatever format it was imported from. `kind` names
+//! the key type: "P-256", "P-384", "Ed25519" or "RSA". Errors are messages
+//! with the Web Crypto error name first ("DataError: ...").
+
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer, Verifier};
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
+
+/// The engine's randomness for key generation and RSA-PSS salts.
+struct Rng;
+
+impl rand_core::RngCore for Rng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // The host's WASI randomness does not fail.
+        let _ = getrandom::fill(dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+impl rand_core::CryptoRng for Rng {}
+
+fn data_error<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> String {
+    move |e| format!("DataError: {what}: {e}")
+}
+
+fn bad_key<E: std::fmt::Display>(e: E) -> String {
+    format!("DataError: the key data is not a valid key of this type: {e}")
+}
+
+/// A parsed key of any kind.
+pub struct Key {
+    pub private: bool,
+    /// PKCS #8 (private) or SubjectPublicKeyInfo (public) DER.
+    pub der: Vec<u8>,
+}
+
+fn to_der<T: AsRef<[u8]>>(r: Result<T, impl std::fmt::Display>) -> Result<Vec<u8>, String> {
+    r.map(|d| d.as_ref().to_vec()).map_err(|e| format!("OperationError: {e}"))
+}
+
+/// Imports `spki`, `pkcs8` or (public EC and Ed25519 keys) `raw` bytes.
+pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
+    macro_rules! ec {
+        ($curve:ident) => {
+            match format {
+                "spki" => $curve::PublicKey::from_public_key_der(bytes)
+                    .map_err(bad_key)
+                    .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+                "pkcs8" => $curve::SecretKey::from_pkcs8_der(bytes)
+                    .map_err(bad_key)
+                    .and_then(|k| Ok(Key { private: true, der: to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })),
+                "raw" => $curve::PublicKey::from_sec1_bytes(bytes)
+                    .map_err(bad_key)
+                    .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+                _ => Err(format!("NotSupportedError: {format} is not a format for {kind} keys")),
+            }
+        };
+    }
+    match kind {
+        "P-256" => ec!(p256),
+        "P-384" => ec!(p384),
+        "Ed25519" => match format {
+            "spki" => ed25519_dalek::VerifyingKey::from_public_key_der(bytes)
+                .map_err(bad_key)
+                .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+            "pkcs8" => ed25519_dalek::SigningKey::from_pkcs8_der(bytes)
+                .map_err(bad_key)
+                .and_then(|k| Ok(Key { private: true, der: to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })),
+            "raw" => {
+                let raw: [u8; 32] = bytes
+                    .try_into()
+                    .map_err(|_| "DataError: an Ed25519 public key is 32 bytes".to_string())?;
+                ed25519_dalek::VerifyingKey::from_bytes(&raw)
+                    .map_err(bad_key)
+                    .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? }))
+            }
+            _ => Err(format!("NotSupportedError: {format} is not a format for {kind} keys")),
+        },
+        "RSA" => match format {
+            "spki" => RsaPublicKey::from_public_key_der(bytes)
+                .map_err(bad_key)
+                .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+            "pkcs8" => RsaPrivateKey::from_pkcs8_der(bytes)
+                .map_err(bad_key)
+                .and_then(|k| Ok(Key { private: true, der: to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })),
+            _ => Err(format!("NotSupportedError: {format} is not a format for RSA keys")),
+        },
+        _ => Err(format!("NotSupportedError: unknown key type {kind}")),
+    }
+}
+
+/// A key from its JWK members (base64url-decoded), in this order:
+/// EC `x, y, d?`; Ed25519 `x, d?`; RSA `n, e, d?, p?, q?`.
+pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> {
+    let part = |i: usize, name: &str| -> Result<&[u8], String> {
+        parts
+            .get(i)
+            .and_then(|p| p.as_deref())
+            .ok_or_else(|| format!("DataError: the JWK has no \"{name}\""))
+    };
+    let private = parts.get(if kind == "Ed25519" { 1 } else { 2 }).is_some_and(Option::is_some);
+    macro_rules! ec {
+        ($curve:ident, $len:expr) => {{
+            let (x, y) = (part(0, "x")?, part(1, "y")?);
+            if x.len() != $len || y.len() != $len {
+                return Err(format!("DataError: the JWK's coordinates are not {} bytes", $len));
+            }
+            let mut point = vec![4u8];
+            point.extend_from_slice(x);
+            point.extend_from_slice(y);
+            let public = $curve::PublicKey::from_sec1_bytes(&point).map_err(data_error("the JWK's point"))?;
+            if private {
+                let secret = $curve::SecretKey::from_slice(part(2, "d")?).map_err(data_error("the JWK's \"d\""))?;
+                if secret.public_key() != public {
+                    return Err("DataError: the JWK's \"d\" does not match its \"x\" and \"y\"".into());
+                }
+                Ok(Key { private: true, der: to_der(secret.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })
+            } else {
+                Ok(Key { private: false, der: to_der(public.to_public_key_der())? })
+            }
+        }};
+    }
+    match kind {
+        "P-256" => ec!(p256, 32),
+        "P-384" => ec!(p384, 48),
+        "Ed25519" => {
+            let x: [u8; 32] = part(0, "x")?
+                .try_into()
+                .map_err(|_| "DataError: the JWK's \"x\" is not 32 bytes".to_string())?;
+            let public = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(data_error("the JWK's \"x\""))?;
+            if private {
+                let d: [u8; 32] = part(1, "d")?
+                    .try_into()
+                    .map_err(|_| "DataError: the JWK's \"d\" is not 32 bytes".to_string())?;
+                let secret = ed25519_dalek::SigningKey::from_bytes(&d);
+                if secret.verifying_key() != public {
+                    return Err("DataError: the JWK's \"d\" does not match its \"x\"".into());
+                }
+                Ok(Key { private: true, der: to_der(secret.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })
+            } else {
+                Ok(Key { private: false, der: to_der(public.to_public_key_der())? })
+            }
+        }
+        "RSA" => {
+            let n = BigUint::from_bytes_be(part(0, "n")?);
+            let e = BigUint::from_bytes_be(part(1, "e")?);
+            if private {
+                let d = BigUint::from_bytes_be(part(2, "d")?);
+                let primes = match (parts.get(3).and_then(|p| p.as_deref()), parts.get(4).and_then(|p| p.as_deref())) {
+                    (Some(p), Some(q)) => vec![BigUint::from_bytes_be(p), BigUint::from_bytes_be(q)],
+                    _ => Vec::new(),
+                };
+                let key = RsaPrivateKey::from_components(n, e, d, primes).map_err(data_error("the JWK"))?;
+                Ok(Key { private: true, der: to_der(key.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })
+            } else {
+                let key = RsaPublicKey::new(n, e).map_err(data_error("the JWK"))?;
+                Ok(Key { private: false, der: to_der(key.to_public_key_der())? })
+            }
+        }
+        _ => Err(format!("NotSupportedError: unknown key type {kind}")),
+    }
+}
+
+/// A key's JWK members (the order of `from_parts`; RSA private keys also
+/// `dp, dq, qi`).
+pub fn parts(kind: &str, key: &Key) -> Result<Vec<Vec<u8>>, String> {
+    macro_rules! ec {
+        ($curve:ident) => {{
+            use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+            let (public, d) = if key.private {
+                let s = $curve::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+                (s.public_key(), Some(s.to_bytes().to_vec()))
+            } else {
+                ($curve::PublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?, None)
+            };
+            let point = public.to_encoded_point(false);
+            let mut out = vec![
+                point.x().map(|x| x.to_vec()).unwrap_or_default(),
+                point.y().map(|y| y.to_vec()).unwrap_or_default(),
+            ];
+            out.extend(d);
+            Ok(out)
+        }};
+    }
+    match kind {
+        "P-256" => ec!(p256),
+        "P-384" => ec!(p384),
+        "Ed25519" => {
+            if key.private {
+                let s = ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+                Ok(vec![s.verifying_key().to_bytes().to_vec(), s.to_bytes().to_vec()])
+            } else {
+                let p = ed25519_dalek::VerifyingKey::from_public_key_der(&key.der).map_err(data_error("key"))?;
+                Ok(vec![p.to_bytes().to_vec()])
+            }
+        }
+        "RSA" => {
+            if key.private {
+                let k = RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+                let primes = k.primes();
+                let big = |b: Option<&BigUint>| b.map(BigUint::to_bytes_be).unwrap_or_default();
+                Ok(vec![
+                    k.n().to_bytes_be(),
+                    k.e().to_bytes_be(),
+                    k.d().to_bytes_be(),
+                    big(primes.first()),
+                    big(primes.get(1)),
+                    big(k.dp()),
+                    big(k.dq()),
+                    k.crt_coefficient().map(|c| c.to_bytes_be()).unwrap_or_default(),
+                ])
+            } else {
+                let k = RsaPublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?;
+                Ok(vec![k.n().to_bytes_be(), k.e().to_bytes_be()])
+            }
+        }
+        _ => Err(format!("NotSupportedError: unknown key type {kind}")),
+    }
+}
+
+/// The public key of a private one (as SubjectPublicKeyInfo DER); for
+/// `raw` export, the bare point or Ed25519 key instead.
+pub fn public_of(kind: &str, key: &Key, raw: bool) -> Result<Vec<u8>, String> {
+    macro_rules! ec {
+        ($curve:ident) => {{
+            use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+            let public = if key.private {
+                $curve::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.public_key()
+            } else {
+                $curve::PublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?
+            };
+            if raw { Ok(public.to_encoded_point(false).as_bytes().to_vec()) } else { to_der(public.to_public_key_der()) }
+        }};
+    }
+    match kind {
+        "P-256" => ec!(p256),
+        "P-384" => ec!(p384),
+        "Ed25519" => {
+            let public = if key.private {
+                ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.verifying_key()
+            } else {
+                ed25519_dalek::VerifyingKey::from_public_key_der(&key.der).map_err(data_error("key"))?
+            };
+            if raw { Ok(public.to_bytes().to_vec()) } else { to_der(public.to_public_key_der()) }
+        }
+        "RSA" if !raw => {
+            let public = if key.private {
+                RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.to_public_key()
+            } else {
+                RsaPublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?
+            };
+            to_der(public.to_public_key_der())
+        }
+        _ => Err(format!("NotSupportedError: no raw format for {kind} keys")),
+    }
+}
+
+/// An RSA key's modulus length in bits and public exponent.
+pub fn rsa_info(key: &Key) -> Result<(u32, Vec<u8>), String> {
+    let public = public_of("RSA", key, false)?;
+    let k = RsaPublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
+    Ok(((k.n().bits()) as u32, k.e().to_bytes_be()))
+}
+
+/// A new private key (PKCS #8 DER).
+pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8>, String> {
+    let mut rng = Rng;
+    match kind {
+        "P-256" => to_der(p256::SecretKey::random(&mut rng).to_pkcs8_der().map(|d| d.as_bytes().to_vec())),
+        "P-384" => to_der(p384::SecretKey::random(&mut rng).to_pkcs8_der().map(|d| d.as_bytes().to_vec())),
+        "Ed25519" => {
+            let mut seed = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut rng, &mut seed);
+            to_der(ed25519_dalek::SigningKey::from_bytes(&seed).to_pkcs8_der().map(|d| d.as_bytes().to_vec()))
+        }
+        "RSA" => {
+            if !(1024..=8192).contains(&modulus_bits) || modulus_bits % 8 != 0 {
+                return Err("OperationError: modulusLength must be a multiple of 8 from 1024 to 8192".into());
+            }
+            let e = BigUint::from_bytes_be(exponent);
+            let key = RsaPrivateKey::new_with_exp(&mut rng, modulus_bits as usize, &e)
+                .map_err(|e| format!("OperationError: {e}"))?;
+            to_der(key.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))
+        }
+        _ => Err(format!("NotSupportedError: unknown key type {kind}")),
+    }
+}
+
+fn digest(hash: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    use sha2::Digest as _;
+    Ok(match hash {
+        "SHA-1" => sha1::Sha1::digest(data).to_vec(),
+        "SHA-256" => sha2::Sha256::digest(data).to_vec(),
+        "SHA-384" => sha2::Sha384::digest(data).to_vec(),
+        "SHA-512" => sha2::Sha512::digest(data).to_vec(),
+        _ => return Err(format!("NotSupportedError: unknown hash {hash}")),
+    })
+}
+
+/// Runs `$body` with `$D` bound to the digest type named by `$hash`.
+macro_rules! with_hash {
+    ($hash:expr, $D:ident => $body:expr) => {
+        match $hash {
+            "SHA-1" => { type $D = sha1::Sha1; $body }
+            "SHA-256" => { type $D = sha2::Sha256; $body }
+            "SHA-384" => { type $D = sha2::Sha384; $body }
+            "SHA-512" => { type $D = sha2::Sha512; $body }
+            other => Err(format!("NotSupportedError: unknown hash {other}")),
+        }
+    };
+}
+
+/// Signs `data`: `scheme` is "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5" or
+/// "RSA-PSS" (with `salt_len`). ECDSA signatures are `r || s`.
+pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_len: usize) -> Result<Vec<u8>, String> {
+    if !key.private {
+        return Err("InvalidAccessError: signing needs a private key".into());
+    }
+    let op = |e: rsa::signature::Error| format!("OperationError: {e}");
+    match (kind, scheme) {
+        ("P-256", "ECDSA") => {
+            use p256::ecdsa::signature::hazmat::PrehashSigner;
+            let k = p256::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            let sig: p256::ecdsa::Signature = k.sign_prehash(&digest(hash, data)?).map_err(op)?;
+            Ok(sig.to_bytes().to_vec())
+        }
+        ("P-384", "ECDSA") => {
+            use p384::ecdsa::signature::hazmat::PrehashSigner;
+            let k = p384::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            let sig: p384::ecdsa::Signature = k.sign_prehash(&digest(hash, data)?).map_err(op)?;
+            Ok(sig.to_bytes().to_vec())
+        }
+        ("Ed25519", "Ed25519") => {
+            let k = ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            Ok(ed25519_dalek::Signer::sign(&k, data).to_bytes().to_vec())
+        }
+        ("RSA", "RSASSA-PKCS1-v1_5") => {
+            let k = RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            with_hash!(hash, D => Ok(rsa::pkcs1v15::SigningKey::<D>::new(k).try_sign(data).map_err(op)?.to_vec()))
+        }
+        ("RSA", "RSA-PSS") => {
+            let k = RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            with_hash!(hash, D => Ok(rsa::pss::SigningKey::<D>::new_with_salt_len(k, salt_len)
+                .try_sign_with_rng(&mut Rng, data).map_err(op)?.to_vec()))
+        }
+        _ => Err(format!("InvalidAccessError: a {kind} key cannot be used with {scheme}")),
+    }
+}
+
+/// Verifies `signature` over `data` (a private key verifies with its public
+/// half); `false` for a signature of the wrong shape.
+#[allow(clippy::too_many_arguments)]
+pub fn verify(kind: &str, scheme: &str, hash: &str, key: &Key, signature: &[u8], data: &[u8], salt_len: usize) -> Result<bool, String> {
+    let public = public_of(kind, key, false)?;
+    match (kind, scheme) {
+        ("P-256", "ECDSA") => {
+            use p256::ecdsa::signature::hazmat::PrehashVerifier;
+            let k = p256::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
+            Ok(k.verify_prehash(&digest(hash, data)?, &sig).is_ok())
+        }
+        ("P-384", "ECDSA") => {
+            use p384::ecdsa::signature::hazmat::PrehashVerifier;
+            let k = p384::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
+            Ok(k.verify_prehash(&digest(hash, data)?, &sig).is_ok())
+        }
+        ("Ed25519", "Ed25519") => {
+            let k = ed25519_dalek::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else { return Ok(false) };
+            Ok(k.verify_strict(data, &sig).is_ok())
+        }
+        ("RSA", "RSASSA-PKCS1-v1_5") => {
+            let k = RsaPublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature) else { return Ok(false) };
+            with_hash!(hash, D => Ok(rsa::pkcs1v15::VerifyingKey::<D>::new(k).verify(data, &sig).is_ok()))
+        }
+        ("RSA", "RSA-PSS") => {
+            let k = RsaPublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let Ok(sig) = rsa::pss::Signature::try_from(signature) else { return Ok(false) };
+            with_hash!(hash, D => Ok(rsa::pss::VerifyingKey::<D>::new_with_salt_len(k, salt_len).verify(data, &sig).is_ok()))
+        }
+        _ => Err(format!("InvalidAccessError: a {kind} key cannot be used with {scheme}")),
+    }
+}

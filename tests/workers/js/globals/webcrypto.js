@@ -1,0 +1,112 @@
+// Web Crypto signatures, checked against keys and signatures made by Node.js's
+// own Web Crypto (an independent implementation; benches/../tests vectors
+// generated once, embedded below): import in every format, verify Node's
+// signatures, sign and verify, export back, generate, and the errors the
+// spec names.
+import { eq, ok, rejects, throws, suite } from "./harness.js";
+
+const V = {"P-256": {"spki": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0jxSLuogUciP2FAyH4i1FnSm8WhgRRuxzNCMZL88G/2zAUuMd5GI05x7f7OgdWisC04MBs1JPAkliZai4zAKMw==", "pkcs8": "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZ2A9XeG11WD3j41qKw4Pl6m2s6mxUdllFSAMGepJxFKhRANCAATSPFIu6iBRyI/YUDIfiLUWdKbxaGBFG7HM0Ixkvzwb/bMBS4x3kYjTnHt/s6B1aKwLTgwGzUk8CSWJlqLjMAoz", "jwkPrivate": {"key_ops": ["sign"], "ext": true, "kty": "EC", "x": "0jxSLuogUciP2FAyH4i1FnSm8WhgRRuxzNCMZL88G_0", "y": "swFLjHeRiNOce3-zoHVorAtODAbNSTwJJYmWouMwCjM", "crv": "P-256", "d": "Z2A9XeG11WD3j41qKw4Pl6m2s6mxUdllFSAMGepJxFI"}, "jwkPublic": {"key_ops": ["verify"], "ext": true, "kty": "EC", "x": "0jxSLuogUciP2FAyH4i1FnSm8WhgRRuxzNCMZL88G_0", "y": "swFLjHeRiNOce3-zoHVorAtODAbNSTwJJYmWouMwCjM", "crv": "P-256"}, "sig": "Vq1Y3ibYCyOXwtnAC1J0fsjv0C6byG7G51M5D7VlgZp90+KqBTH3lQW1BKVD+jFYFPuPLoNDELPkRFQ5z6T8Qw==", "raw": "BNI8Ui7qIFHIj9hQMh+ItRZ0pvFoYEUbsczQjGS/PBv9swFLjHeRiNOce3+zoHVorAtODAbNSTwJJYmWouMwCjM="}, "P-384": {"spki": "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEN+AAk4JftmaLY/+SMokJXZhwU3YwvTMemM1I6rlA427wgYCC0aHavCtzQfo4ln6Xu/8aMmfZCr1SuKqJ0lgf7hAl9A7Km4aI+ea7OqjGlgcXGIr7vLD8yIwV6OV3x6SP", "pkcs8": "MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDAkdCJvsCD/+DEzLL+Ii88vh2QOh2lJqUANfCpIksPCts6TOZYwjaSiLEXUrm4dGnKhZANiAAQ34ACTgl+2Zotj/5IyiQldmHBTdjC9Mx6YzUjquUDjbvCBgILRodq8K3NB+jiWfpe7/xoyZ9kKvVK4qonSWB/uECX0Dsqbhoj55rs6qMaWBxcYivu8sPzIjBXo5XfHpI8=", "jwkPrivate": {"key_ops": ["sign"], "ext": true, "kty": "EC", "x": "N-AAk4JftmaLY_-SMokJXZhwU3YwvTMemM1I6rlA427wgYCC0aHavCtzQfo4ln6X", "y": "u_8aMmfZCr1SuKqJ0lgf7hAl9A7Km4aI-ea7OqjGlgcXGIr7vLD8yIwV6OV3x6SP", "crv": "P-384", "d": "JHQib7Ag__gxMyy_iIvPL4dkDodpSalADXwqSJLDwrbOkzmWMI2koixF1K5uHRpy"}, "jwkPublic": {"key_ops": ["verify"], "ext": true, "kty": "EC", "x": "N-AAk4JftmaLY_-SMokJXZhwU3YwvTMemM1I6rlA427wgYCC0aHavCtzQfo4ln6X", "y": "u_8aMmfZCr1SuKqJ0lgf7hAl9A7Km4aI-ea7OqjGlgcXGIr7vLD8yIwV6OV3x6SP", "crv": "P-384"}, "sig": "F0MFV5/cjygSP5ooL+PkFGj9IKxcypBddjC1XybOn340QhQJwYZQGeDOfIr4n/ixlKw2f8MNGVEdEnko/Y3Fwxqyh0Pca8MWwRghJwZGwJChwBpDRb9zKJEnfJC5HPZq", "raw": "BDfgAJOCX7Zmi2P/kjKJCV2YcFN2ML0zHpjNSOq5QONu8IGAgtGh2rwrc0H6OJZ+l7v/GjJn2Qq9UriqidJYH+4QJfQOypuGiPnmuzqoxpYHFxiK+7yw/MiMFejld8ekjw=="}, "Ed25519": {"spki": "MCowBQYDK2VwAyEARIYAM/eXK7HSMXiDxH4V5vM7YGGkXjtLbIvcMusdTPs=", "pkcs8": "MC4CAQAwBQYDK2VwBCIEIGPfnCUgIH3FBzal03iPh4thZb4x/sqYbekCIKBxgqx4", "jwkPrivate": {"key_ops": ["sign"], "ext": true, "crv": "Ed25519", "d": "Y9-cJSAgfcUHNqXTeI-Hi2FlvjH-ypht6QIgoHGCrHg", "x": "RIYAM_eXK7HSMXiDxH4V5vM7YGGkXjtLbIvcMusdTPs", "kty": "OKP", "alg": "Ed25519"}, "jwkPublic": {"key_ops": ["verify"], "ext": true, "crv": "Ed25519", "x": "RIYAM_eXK7HSMXiDxH4V5vM7YGGkXjtLbIvcMusdTPs", "kty": "OKP", "alg": "Ed25519"}, "sig": "2N4PU1kVhJEaeS7hTV2DOdJdFh7qpBaCqjnEl4T2z2ZBxOWDJPfmolq0B1sZT+o/PSVKwGXbMp6DsJwY2g1GAA==", "raw": "RIYAM/eXK7HSMXiDxH4V5vM7YGGkXjtLbIvcMusdTPs="}, "RS256": {"spki": "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4G7WikI0kprPteoe1nGKAiB8va9pWK9eBclIizQIcU3aeBMxIUDenczcgmMMTs5QJjwgoM05L1RtZuaqp4f+OPPasUYZskhAhzedCKtLxLJUqFVwQRj+YnyK0pCDapKEnQd859MGCoRpCOdMGGQKJ35BlwlO3r3hzkROksDbwurXtIwc3Kn/311sD3AtSs1hbN3JWXgbSicsNO4aFM3hQCcthl0F5xyKQEvNhPcxe3y6KvLWrueKI+j8Gl40VHphyjlWZJNw/H+bAABugbBCoZBzV7aQ2Q0hmwUxvNj8vOyh3fGRsbue9400IUWuhpSPcu6yIPMs29FN7Xow9KNyzQIDAQAB", "pkcs8": "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDgbtaKQjSSms+16h7WcYoCIHy9r2lYr14FyUiLNAhxTdp4EzEhQN6dzNyCYwxOzlAmPCCgzTkvVG1m5qqnh/4489qxRhmySECHN50Iq0vEslSoVXBBGP5ifIrSkINqkoSdB3zn0wYKhGkI50wYZAonfkGXCU7eveHORE6SwNvC6te0jBzcqf/fXWwPcC1KzWFs3clZeBtKJyw07hoUzeFAJy2GXQXnHIpAS82E9zF7fLoq8tau54oj6PwaXjRUemHKOVZkk3D8f5sAAG6BsEKhkHNXtpDZDSGbBTG82Py87KHd8ZGxu573jTQhRa6GlI9y7rIg8yzb0U3tejD0o3LNAgMBAAECggEAD63xVfWZS9W+Ja4pKzUBnd5Bq2neFliix7eKgSkoiYFAKQE5k+JpkG+KcfSJXKxsFo5pqXpKS2IesOCeyGIHSC4nLO6MvIhw3lGBFSTh1VMvzWvcp2ZKMry94RyWBc5zLoT3pxA2h5USa9Fm9FGcO6qbL/oHP9IBvMydCwJ8x/bz1hKtnuVKQOpHJCaA7lRdjO6OF9OkJ9ILozRf/n9djwo0RCBg4w9ami3NpF6NrbDwR9Rw5U0AIFnxkN91VFD1oAm2Pw7AB57VvhNG+wtmd5CPH1SqSt+mPA+8CBmjen7zkGwLYPn/ePBW6q36BClqTOw4hg6HtzAikh6gTkx/YQKBgQD9zssNOaHhcGh108Mz5kjlTYhQI1GRaWHSnBkFvgyfE8wFKdyqnYQz94R37AAEzH5ENtiGxR6Lg4Y6gLAGIUXV7xPKhb5STa4Lgnfc12UlH6j8omkhwTwf1iYNISWDhuPOPLXWpAk9K9N1MvXxm+0DNifGgrUKsEGLo5MFNZe5rQKBgQDiXxe/Sob4qGCThguQcxbl/qWqIdrtYF2uZvsiqz8dRrya99Y7lqqRxfoGPk50t8GiWziSTht11xjNeSzcuY5ffVgMIyOduSpR5zKZtTsg2HNYpu9+fEVpIU+KYNDRiAPzGgWC6CiQs1qEK6Oz8boBdSsSbK2NRbayZADNNjYBoQKBgQDEvjJkdBJqYOp4u8iLSK2lIm7SQC6Qm7H6woobC3FZNs1mC0dE8olyhyImm8h/78zJMAK0pcTBvRil7O+GMPCjn4ol6XrY7eJGhcJIbKe5GUuzWmpIgjQLMcOZVeJwjHW2fxUt50ZKJtjp9rDzsz0MykQW+2c/e9WzWv8ygJK2mQKBgE5aU8HmbelLfoIRd5c7/sUE6xqENV7MaCChjHNniqT7gvSwq/pcIBXszKm0jztfDyq/IEmjt2WGWhNkyd5sa5cpr3wj/YPuP3Ox7pW9YQXxZZtdzK+fG/dTjFB9Skn8JkHS0+2HpeLP8Zil8jeqh5NRluL9suSfKKl+a7ib9v2BAoGAQ0I2Z27nqiHqZwcoHcdPkc0lFJSLXFypZyUCw8ymrx4QOjmURTKf4w/Fwbl8OR9Zfke90EZ/x9tk6OsviHJUS48SN1m5jIi67yLK7zMLYq3XsqFKNX7dR9NYV0fZV80yt5euzuf0OfpHvy+HNvfoukvWjyFCgfySVnEDPmjWyVA=", "jwkPrivate": {"key_ops": ["sign"], "ext": true, "kty": "RSA", "n": "4G7WikI0kprPteoe1nGKAiB8va9pWK9eBclIizQIcU3aeBMxIUDenczcgmMMTs5QJjwgoM05L1RtZuaqp4f-OPPasUYZskhAhzedCKtLxLJUqFVwQRj-YnyK0pCDapKEnQd859MGCoRpCOdMGGQKJ35BlwlO3r3hzkROksDbwurXtIwc3Kn_311sD3AtSs1hbN3JWXgbSicsNO4aFM3hQCcthl0F5xyKQEvNhPcxe3y6KvLWrueKI-j8Gl40VHphyjlWZJNw_H-bAABugbBCoZBzV7aQ2Q0hmwUxvNj8vOyh3fGRsbue9400IUWuhpSPcu6yIPMs29FN7Xow9KNyzQ", "e": "AQAB", "d": "D63xVfWZS9W-Ja4pKzUBnd5Bq2neFliix7eKgSkoiYFAKQE5k-JpkG-KcfSJXKxsFo5pqXpKS2IesOCeyGIHSC4nLO6MvIhw3lGBFSTh1VMvzWvcp2ZKMry94RyWBc5zLoT3pxA2h5USa9Fm9FGcO6qbL_oHP9IBvMydCwJ8x_bz1hKtnuVKQOpHJCaA7lRdjO6OF9OkJ9ILozRf_n9djwo0RCBg4w9ami3NpF6NrbDwR9Rw5U0AIFnxkN91VFD1oAm2Pw7AB57VvhNG-wtmd5CPH1SqSt-mPA-8CBmjen7zkGwLYPn_ePBW6q36BClqTOw4hg6HtzAikh6gTkx_YQ", "p": "_c7LDTmh4XBoddPDM-ZI5U2IUCNRkWlh0pwZBb4MnxPMBSncqp2EM_eEd-wABMx-RDbYhsUei4OGOoCwBiFF1e8TyoW-Uk2uC4J33NdlJR-o_KJpIcE8H9YmDSElg4bjzjy11qQJPSvTdTL18ZvtAzYnxoK1CrBBi6OTBTWXua0", "q": "4l8Xv0qG-Khgk4YLkHMW5f6lqiHa7WBdrmb7Iqs_HUa8mvfWO5aqkcX6Bj5OdLfBols4kk4bddcYzXks3LmOX31YDCMjnbkqUecymbU7INhzWKbvfnxFaSFPimDQ0YgD8xoFgugokLNahCujs_G6AXUrEmytjUW2smQAzTY2AaE", "dp": "xL4yZHQSamDqeLvIi0itpSJu0kAukJux-sKKGwtxWTbNZgtHRPKJcociJpvIf-_MyTACtKXEwb0YpezvhjDwo5-KJel62O3iRoXCSGynuRlLs1pqSII0CzHDmVXicIx1tn8VLedGSibY6faw87M9DMpEFvtnP3vVs1r_MoCStpk", "dq": "TlpTweZt6Ut-ghF3lzv-xQTrGoQ1XsxoIKGMc2eKpPuC9LCr-lwgFezMqbSPO18PKr8gSaO3ZYZaE2TJ3mxrlymvfCP9g-4_c7Hulb1hBfFlm13Mr58b91OMUH1KSfwmQdLT7Yel4s_xmKXyN6qHk1GW4v2y5J8oqX5ruJv2_YE", "qi": "Q0I2Z27nqiHqZwcoHcdPkc0lFJSLXFypZyUCw8ymrx4QOjmURTKf4w_Fwbl8OR9Zfke90EZ_x9tk6OsviHJUS48SN1m5jIi67yLK7zMLYq3XsqFKNX7dR9NYV0fZV80yt5euzuf0OfpHvy-HNvfoukvWjyFCgfySVnEDPmjWyVA", "alg": "RS256"}, "jwkPublic": {"key_ops": ["verify"], "ext": true, "kty": "RSA", "n": "4G7WikI0kprPteoe1nGKAiB8va9pWK9eBclIizQIcU3aeBMxIUDenczcgmMMTs5QJjwgoM05L1RtZuaqp4f-OPPasUYZskhAhzedCKtLxLJUqFVwQRj-YnyK0pCDapKEnQd859MGCoRpCOdMGGQKJ35BlwlO3r3hzkROksDbwurXtIwc3Kn_311sD3AtSs1hbN3JWXgbSicsNO4aFM3hQCcthl0F5xyKQEvNhPcxe3y6KvLWrueKI-j8Gl40VHphyjlWZJNw_H-bAABugbBCoZBzV7aQ2Q0hmwUxvNj8vOyh3fGRsbue9400IUWuhpSPcu6yIPMs29FN7Xow9KNyzQ", "e": "AQAB", "alg": "RS256"}, "sig": "JjXD4D7Q6X6kH4s3gBQiH38Nzj3qyQNK5kldLNAqkVcjVYUt1M6Lpy0ZfSZWg2zPO226SPNIP2s5vlkyeFUxQuXo8oLjJoDaeO+uTE5ZwP4tDVLcwEhGObv5PJyW5LAtt9oEyvisbqyplxXziRkR3daQ3aLo4KuUV9mgZFptOVL1dFsPKb4vANN32RlXpWw3kRbmfLdV8EvV0l7O9hAiput0PbgpsFPBlZEQAe0RG3HKqciFraimNV9v8p8pl11Ns8Bczu7pW9W65ArqLwL9wc2shSRTZ548LUU2sHd5apv9a2LAz9VNQfZdWObxpaRnaByySatFdIPEu3J6nEuFbg=="}, "PS256": {"spki": "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA6zsyp9MC8Wotq2CJXnE8goGDLzRSRJnb0/k0pYAXCmXwbo8fXT9CNfR/rrz0mSUED3ii4By/NIYpwuVmLRdmA2Z47VUxgA9yqEsv5aCHz1cnLhWEpgF+XbhEyFTjDYYiGMnnKqvp7zOGTdYPoxXz36ND5vSuRvZh/qAlxYztW2yCQtGhyuRwkxJaa7WyMUHP+cGSCDURbc8Y6gYYyWxBvhg3UNgafPKXibZ/2zcbdwxElsFCY+Qx7BzTahi9Ifw2ReY7hR0BFZ1AKWyU/HP/xq+MuOyxPDxAVyzPlG2Zs75nJDKB5q0ESjUs3gUqHRyDHnSmfuglSKrhUAw+5pgPjQIDAQAB", "pkcs8": "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDrOzKn0wLxai2rYIlecTyCgYMvNFJEmdvT+TSlgBcKZfBujx9dP0I19H+uvPSZJQQPeKLgHL80hinC5WYtF2YDZnjtVTGAD3KoSy/loIfPVycuFYSmAX5duETIVOMNhiIYyecqq+nvM4ZN1g+jFfPfo0Pm9K5G9mH+oCXFjO1bbIJC0aHK5HCTElprtbIxQc/5wZIINRFtzxjqBhjJbEG+GDdQ2Bp88peJtn/bNxt3DESWwUJj5DHsHNNqGL0h/DZF5juFHQEVnUApbJT8c//Gr4y47LE8PEBXLM+UbZmzvmckMoHmrQRKNSzeBSodHIMedKZ+6CVIquFQDD7mmA+NAgMBAAECggEAQ24gSrhzzwVbWxWcuyxlppl+o/DxJkYenGiC/XA26p2nKuIvIPlJvxK76Ti0OxQ/0jmIIwtKikFtRjehLwrWjOH6hzoVKvsCqJiI/d+jHr4CdrTnZfjmovH4EZ83yQAq1QVHlVVbhVy1Qqm6qMrZskFobRO1w5TMKYP53+PShJKNBrNXVRqZNVpDySpfGaInLRpi5idXErC2lwpqeSKe4xAkRjZ/hlOHUsSNFP95bFD2vxl4Jh6itBNgtSu6aUH2arkuBUU6b1aEAp1X/UNBaDjgud1yNgvIxtR8dkOTg+stjcv5MB7Ec7Ltfu+oBL1Wnr1okDmw7sApyBguGWzJhwKBgQD/IdsB1iHiGjRYKPtIZ/8l7ySdea7dD2hUgojJbIMBQ8bK6cpC7LxuDDR/lrZwYmMgvlB62iS2T7IJwF5YRMIwqhW4sTbXk34lw2Il8uggz/UwtCnUV5bNrW2cEARoCPzUUAPaWimxNvdgZiLqoBNawDy6Og9Er1kInkodGYvgXwKBgQDsCAO2gltpNdZbAZVFDhe/ywzN2Wg3N2JM9HxpE3YcowVcX2KhsTAOIyE2PiGdlhG31OwA1mwRmu5DGrxv2PoP5rME8agYlvbg/LGj2nSiivaasRjY014X8qdNes2x2P7/K0qOOp+QqXcHVMWxks55y0DBepu31AsKh+kyjABnkwKBgQD43Fc6JVsLpy/jxqXFbNuubuQyTx1IN902gdVXVGc89pWUHBPU0ALE/VbAFYyDdxTmPX1XOC2TP42UgXYFd5xLx7xEWWf7Q71KrJiyF4xhZTfvd+1NWNqaaU5/aghCSnIDzsDTXhtI5yrJdxcb8WSvotAZfsSh5MBd7bixRdfw1QKBgB7iAZJcxhcjCzQHJf/OEz9uEvPQMXmgDoWhK7IX8MlYbzgh5ubfJzmCUTMmuAFFhHX4LxUA+UzoZ6pyEhvUWQvBlMTd1a+5+P2BMsEMsVwfMJsW9vhP16zsfAWAPu+5Q8whXvTzKLOl6MQVzHQqkEeRV5y5LSzFWth65gFOHjNvAoGBAJDK+dOjVHdx2bBZmdC0cFGH2UeklqnsjTZpWtQHI0Q5B9XUOHCMpL4nKvqwtfKUEPLsj3E/tgvbAnlq8WFlTUIQf/mhkwTo4ftN4sRaKSZHoed8UUr8heW9XH+BXOhfDBGpAr2JmV+w5URmeJFsFPo/3mPwwzyIKKTM3omw7TZD", "jwkPrivate": {"key_ops": ["sign"], "ext": true, "kty": "RSA", "n": "6zsyp9MC8Wotq2CJXnE8goGDLzRSRJnb0_k0pYAXCmXwbo8fXT9CNfR_rrz0mSUED3ii4By_NIYpwuVmLRdmA2Z47VUxgA9yqEsv5aCHz1cnLhWEpgF-XbhEyFTjDYYiGMnnKqvp7zOGTdYPoxXz36ND5vSuRvZh_qAlxYztW2yCQtGhyuRwkxJaa7WyMUHP-cGSCDURbc8Y6gYYyWxBvhg3UNgafPKXibZ_2zcbdwxElsFCY-Qx7BzTahi9Ifw2ReY7hR0BFZ1AKWyU_HP_xq-MuOyxPDxAVyzPlG2Zs75nJDKB5q0ESjUs3gUqHRyDHnSmfuglSKrhUAw-5pgPjQ", "e": "AQAB", "d": "Q24gSrhzzwVbWxWcuyxlppl-o_DxJkYenGiC_XA26p2nKuIvIPlJvxK76Ti0OxQ_0jmIIwtKikFtRjehLwrWjOH6hzoVKvsCqJiI_d-jHr4CdrTnZfjmovH4EZ83yQAq1QVHlVVbhVy1Qqm6qMrZskFobRO1w5TMKYP53-PShJKNBrNXVRqZNVpDySpfGaInLRpi5idXErC2lwpqeSKe4xAkRjZ_hlOHUsSNFP95bFD2vxl4Jh6itBNgtSu6aUH2arkuBUU6b1aEAp1X_UNBaDjgud1yNgvIxtR8dkOTg-stjcv5MB7Ec7Ltfu-oBL1Wnr1okDmw7sApyBguGWzJhw", "p": "_yHbAdYh4ho0WCj7SGf_Je8knXmu3Q9oVIKIyWyDAUPGyunKQuy8bgw0f5a2cGJjIL5Qetoktk-yCcBeWETCMKoVuLE215N-JcNiJfLoIM_1MLQp1FeWza1tnBAEaAj81FAD2lopsTb3YGYi6qATWsA8ujoPRK9ZCJ5KHRmL4F8", "q": "7AgDtoJbaTXWWwGVRQ4Xv8sMzdloNzdiTPR8aRN2HKMFXF9iobEwDiMhNj4hnZYRt9TsANZsEZruQxq8b9j6D-azBPGoGJb24Pyxo9p0oor2mrEY2NNeF_KnTXrNsdj-_ytKjjqfkKl3B1TFsZLOectAwXqbt9QLCofpMowAZ5M", "dp": "-NxXOiVbC6cv48alxWzbrm7kMk8dSDfdNoHVV1RnPPaVlBwT1NACxP1WwBWMg3cU5j19Vzgtkz-NlIF2BXecS8e8RFln-0O9SqyYsheMYWU373ftTVjammlOf2oIQkpyA87A014bSOcqyXcXG_Fkr6LQGX7EoeTAXe24sUXX8NU", "dq": "HuIBklzGFyMLNAcl_84TP24S89AxeaAOhaErshfwyVhvOCHm5t8nOYJRMya4AUWEdfgvFQD5TOhnqnISG9RZC8GUxN3Vr7n4_YEywQyxXB8wmxb2-E_XrOx8BYA-77lDzCFe9PMos6XoxBXMdCqQR5FXnLktLMVa2HrmAU4eM28", "qi": "kMr506NUd3HZsFmZ0LRwUYfZR6SWqeyNNmla1AcjRDkH1dQ4cIykvicq-rC18pQQ8uyPcT-2C9sCeWrxYWVNQhB_-aGTBOjh-03ixFopJkeh53xRSvyF5b1cf4Fc6F8MEakCvYmZX7DlRGZ4kWwU-j_eY_DDPIgopMzeibDtNkM", "alg": "PS256"}, "jwkPublic": {"key_ops": ["verify"], "ext": true, "kty": "RSA", "n": "6zsyp9MC8Wotq2CJXnE8goGDLzRSRJnb0_k0pYAXCmXwbo8fXT9CNfR_rrz0mSUED3ii4By_NIYpwuVmLRdmA2Z47VUxgA9yqEsv5aCHz1cnLhWEpgF-XbhEyFTjDYYiGMnnKqvp7zOGTdYPoxXz36ND5vSuRvZh_qAlxYztW2yCQtGhyuRwkxJaa7WyMUHP-cGSCDURbc8Y6gYYyWxBvhg3UNgafPKXibZ_2zcbdwxElsFCY-Qx7BzTahi9Ifw2ReY7hR0BFZ1AKWyU_HP_xq-MuOyxPDxAVyzPlG2Zs75nJDKB5q0ESjUs3gUqHRyDHnSmfuglSKrhUAw-5pgPjQ", "e": "AQAB", "alg": "PS256"}, "sig": "PNrPphAApL0hjxcLFSjrG4yjeSnXOjcGNJAC0ymUhjYdKiqx42D5fP1rNk9rpOg1ZC0IZ5lsT5BuOT56x/DMUvDMFUVlf2xtWPGdzTjM7Lai2DbE0wP+2xE6nacoZnM6d8KT1Jnw1k+FxRMagc2xvWoXfGttnSDrp7pWe1/mqoVBjpsnDaHryvobAnGw/NqthJc/47poOBWH+zrLwLcxm42A1+AFS6+cZufNG0PBOVRydXyhbBU++8u8pKnvmVMFeoERn693To7+LStQ4Jmn6oSu5Xbk7InyCNjIq41YEkp7IJhsxEXVAAkMITSBFRCAGFB0A8EDjzPZfk6sgitdmg=="}, "hmac": {"sig": "6OizsTO2v3bsLGsQG1hYTRAL2NPJbqZOooefv0o1pwU=", "jwk": {"key_ops": ["sign"], "ext": true, "kty": "oct", "k": "c2VjcmV0IGtleQ", "alg": "HS256"}}};
+const subtle = crypto.subtle;
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const msg = new TextEncoder().encode("isolet signs this");
+const other = new TextEncoder().encode("isolet signs that");
+const same = (a, b) => { a = new Uint8Array(a); b = new Uint8Array(b); return a.length === b.length && a.every((x, i) => x === b[i]); };
+const ALGS = {
+  "P-256": [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  "P-384": [{ name: "ECDSA", namedCurve: "P-384" }, { name: "ECDSA", hash: "SHA-384" }],
+  Ed25519: [{ name: "Ed25519" }, { name: "Ed25519" }],
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+};
+// Signatures that come out the same every time (no randomness in the scheme).
+const DETERMINISTIC = ["Ed25519", "RS256"];
+const RSA_NAMES = ["RS256", "PS256"];
+
+export default suite(async () => {
+  ok("crypto.subtle is a SubtleCrypto", crypto.subtle instanceof SubtleCrypto);
+  throws("CryptoKey is not constructible", () => new CryptoKey(), "TypeError");
+  throws("SubtleCrypto is not constructible", () => new SubtleCrypto(), "TypeError");
+
+  for (const [name, [keyAlg, signAlg]] of Object.entries(ALGS)) {
+    const v = V[name];
+    const pub = await subtle.importKey("spki", bytes(v.spki), keyAlg, true, ["verify"]);
+    eq(`${name}: public key type`, [pub.type, pub.extractable, pub.usages], ["public", true, ["verify"]]);
+    ok(`${name}: verifies Node's signature`, await subtle.verify(signAlg, pub, bytes(v.sig), msg));
+    ok(`${name}: not over other data`, !(await subtle.verify(signAlg, pub, bytes(v.sig), other)));
+    ok(`${name}: not a truncated signature`, !(await subtle.verify(signAlg, pub, bytes(v.sig).subarray(1), msg)));
+    ok(`${name}: spki exports as Node wrote it`, same(await subtle.exportKey("spki", pub), bytes(v.spki)));
+
+    const priv = await subtle.importKey("pkcs8", bytes(v.pkcs8), keyAlg, true, ["sign"]);
+    eq(`${name}: private key type`, [priv.type, priv.usages], ["private", ["sign"]]);
+    const sig = await subtle.sign(signAlg, priv, msg);
+    ok(`${name}: its signature verifies`, await subtle.verify(signAlg, pub, sig, msg));
+    if (DETERMINISTIC.includes(name)) ok(`${name}: the same signature as Node's`, same(sig, bytes(v.sig)));
+
+    const jwkPriv = await subtle.importKey("jwk", v.jwkPrivate, keyAlg, true, ["sign"]);
+    const jwkPub = await subtle.importKey("jwk", v.jwkPublic, keyAlg, true, ["verify"]);
+    ok(`${name}: a JWK private key signs for the spki public key`, await subtle.verify(signAlg, pub, await subtle.sign(signAlg, jwkPriv, msg), msg));
+    ok(`${name}: a JWK public key verifies Node's signature`, await subtle.verify(signAlg, jwkPub, bytes(v.sig), msg));
+    const out = await subtle.exportKey("jwk", priv);
+    for (const m of ["kty", "crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "alg"]) {
+      if (v.jwkPrivate[m] !== undefined) eq(`${name}: jwk ${m}`, out[m], v.jwkPrivate[m]);
+    }
+    eq(`${name}: jwk key_ops and ext`, [out.key_ops, out.ext], [["sign"], true]);
+    if (v.raw) {
+      const raw = await subtle.importKey("raw", bytes(v.raw), keyAlg, true, ["verify"]);
+      ok(`${name}: raw public key verifies`, await subtle.verify(signAlg, raw, bytes(v.sig), msg));
+      ok(`${name}: raw export`, same(await subtle.exportKey("raw", pub), bytes(v.raw)));
+    }
+    await rejects(`${name}: a public key does not sign`, subtle.sign(signAlg, pub, msg), "InvalidAccessError");
+    await rejects(`${name}: pkcs8 of a public key`, subtle.exportKey("pkcs8", pub), "InvalidAccessError");
+    await rejects(`${name}: a public key cannot have the sign usage`, subtle.importKey("spki", bytes(v.spki), keyAlg, true, ["sign"]), "SyntaxError");
+    await rejects(`${name}: a private key needs a usage`, subtle.importKey("pkcs8", bytes(v.pkcs8), keyAlg, true, []), "SyntaxError");
+    await rejects(`${name}: garbage is not a key`, subtle.importKey("spki", new Uint8Array([48, 3, 1, 2, 3]), keyAlg, true, ["verify"]), "DataError");
+    const locked = await subtle.importKey("pkcs8", bytes(v.pkcs8), keyAlg, false, ["sign"]);
+    await rejects(`${name}: a non-extractable key is not exported`, subtle.exportKey("jwk", locked), "InvalidAccessError");
+  }
+
+  // The algorithm a key reports.
+  const ec = await subtle.importKey("spki", bytes(V["P-384"].spki), ALGS["P-384"][0], false, ["verify"]);
+  eq("ECDSA algorithm", ec.algorithm, { name: "ECDSA", namedCurve: "P-384" });
+  const rsa = await subtle.importKey("spki", bytes(V.RS256.spki), ALGS.RS256[0], false, ["verify"]);
+  eq("RSA algorithm", [rsa.algorithm.name, rsa.algorithm.modulusLength, [...rsa.algorithm.publicExponent], rsa.algorithm.hash.name],
+    ["RSASSA-PKCS1-v1_5", 2048, [1, 0, 1], "SHA-256"]);
+  await rejects("an ECDSA key is not an Ed25519 key", subtle.verify({ name: "Ed25519" }, ec, new Uint8Array(64), msg), "InvalidAccessError");
+  await rejects("a P-256 key is not a P-384 key", subtle.importKey("spki", bytes(V["P-256"].spki), ALGS["P-384"][0], true, ["verify"]), "DataError");
+  await rejects("unknown curve", subtle.importKey("spki", bytes(V["P-256"].spki), { name: "ECDSA", namedCurve: "P-521" }, true, ["verify"]), "NotSupportedError");
+  await rejects("JWK of the wrong curve", subtle.importKey("jwk", V["P-256"].jwkPublic, ALGS["P-384"][0], true, ["verify"]), "DataError");
+  await rejects("JWK whose alg disagrees", subtle.importKey("jwk", { ...V.RS256.jwkPublic, alg: "RS512" }, ALGS.RS256[0], true, ["verify"]), "DataError");
+  await rejects("JWK d that is not the key's", subtle.importKey("jwk", { ...V["P-256"].jwkPrivate, d: V["P-256"].jwkPrivate.x }, ALGS["P-256"][0], true, ["sign"]), "DataError");
+  await rejects("unknown algorithm", subtle.importKey("raw", new Uint8Array(16), "ROT13", true, ["sign"]), "NotSupportedError");
+  await rejects("encrypt is not there yet", subtle.encrypt({ name: "AES-GCM" }, ec, msg), "NotSupportedError");
+
+  // generateKey
+  for (const [name, [keyAlg, signAlg]] of Object.entries(ALGS)) {
+    // RSA key generation takes seconds of CPU: tests/workers/js/rsa_generate.js.
+    if (RSA_NAMES.includes(name)) continue;
+    const kp = await subtle.generateKey(keyAlg, true, ["sign", "verify"]);
+    eq(`${name}: generated pair`, [kp.publicKey.type, kp.privateKey.type, kp.publicKey.usages, kp.privateKey.usages], ["public", "private", ["verify"], ["sign"]]);
+    const s = await subtle.sign(signAlg, kp.privateKey, msg);
+    ok(`${name}: generated keys sign and verify`, await subtle.verify(signAlg, kp.publicKey, s, msg));
+    const back = await subtle.importKey("jwk", await subtle.exportKey("jwk", kp.publicKey), keyAlg, true, ["verify"]);
+    ok(`${name}: the exported public JWK imports`, await subtle.verify(signAlg, back, s, msg));
+  }
+  await rejects("RSA generation needs a modulusLength", subtle.generateKey(ALGS.RS256[0], true, ["sign", "verify"]), "TypeError");
+  const k1 = await subtle.generateKey(ALGS["P-256"][0], true, ["sign", "verify"]);
+  const k2 = await subtle.generateKey(ALGS["P-256"][0], true, ["sign", "verify"]);
+  ok("generated keys differ", !same(await subtle.exportKey("raw", k1.publicKey), await subtle.exportKey("raw", k2.publicKey)));
+
+  // HMAC
+  const hk = await subtle.importKey("raw", new TextEncoder().encode("secret key"), { name: "HMAC", hash: "SHA-256" }, true, ["sign", "verify"]);
+  ok("HMAC as Node signs", same(await subtle.sign("HMAC", hk, msg), bytes(V.hmac.sig)));
+  ok("HMAC verifies", await subtle.verify("HMAC", hk, bytes(V.hmac.sig), msg));
+  const hj = await subtle.exportKey("jwk", hk);
+  eq("HMAC jwk", [hj.kty, hj.k, hj.alg], ["oct", V.hmac.jwk.k, "HS256"]);
+  const hk2 = await subtle.importKey("jwk", V.hmac.jwk, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  ok("HMAC from a JWK", same(await subtle.sign("HMAC", hk2, msg), bytes(V.hmac.sig)));
+  const gen = await subtle.generateKey({ name: "HMAC", hash: "SHA-512" }, true, ["sign"]);
+  eq("generated HMAC key length", [gen.algorithm.length, (await subtle.exportKey("raw", gen)).byteLength], [1024, 128]);
+  await rejects("an HMAC key needs a usage", subtle.importKey("raw", new Uint8Array(8), { name: "HMAC", hash: "SHA-256" }, true, []), "SyntaxError");
+  await rejects("HMAC keys do not encrypt", subtle.importKey("raw", new Uint8Array(8), { name: "HMAC", hash: "SHA-256" }, true, ["encrypt"]), "SyntaxError");
+  eq("digest", [...new Uint8Array(await subtle.digest("sha-256", new Uint8Array(0)))].slice(0, 4), [0xe3, 0xb0, 0xc4, 0x42]);
+});
