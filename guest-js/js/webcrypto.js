@@ -1,11 +1,13 @@
 // isolet's Web Crypto (https://w3c.github.io/webcrypto/): `crypto`
 // (getRandomValues, randomUUID, subtle), `CryptoKey`, `SubtleCrypto`.
-// digest (SHA-1/256/384/512); sign/verify/importKey/exportKey/generateKey
-// for HMAC, ECDSA (P-256, P-384), Ed25519, RSASSA-PKCS1-v1_5 and RSA-PSS,
-// in raw/spki/pkcs8/jwk as each allows; and Cloudflare's timingSafeEqual.
-// The arithmetic is Rust in the engine (guest-js/src/webcrypto.rs); keys
-// cross as DER. Not here yet: encrypt/decrypt, deriveBits/deriveKey,
-// wrapKey/unwrapKey (NotSupportedError).
+// digest (SHA-1/256/384/512); sign/verify for HMAC, ECDSA (P-256, P-384),
+// Ed25519, RSASSA-PKCS1-v1_5 and RSA-PSS; encrypt/decrypt and
+// wrapKey/unwrapKey with AES-GCM, AES-CBC and AES-CTR; deriveBits/deriveKey
+// with PBKDF2 and HKDF; importKey/exportKey/generateKey for all of them in
+// the formats each allows (raw, spki, pkcs8, jwk); and Cloudflare's
+// timingSafeEqual. The arithmetic is Rust in the engine
+// (guest-js/src/webcrypto.rs); asymmetric keys cross as DER. Not here yet
+// (NotSupportedError): RSA-OAEP, ECDH, X25519, AES-KW.
 //
 // Evaluated at build time after the prelude; a function of the engine's
 // internal `lib` object and the native hooks.
@@ -61,6 +63,8 @@
     return name;
   }
   const SIGNATURE_ALGS = ["HMAC", "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5", "RSA-PSS"];
+  const AES = ["AES-GCM", "AES-CBC", "AES-CTR"];
+  const KDF = ["PBKDF2", "HKDF"];
   const CURVES = ["P-256", "P-384"];
   const RSA = (name) => name === "RSASSA-PKCS1-v1_5" || name === "RSA-PSS";
   // The key type name webcrypto.rs knows.
@@ -103,6 +107,7 @@
   }
 
   // ------------------------------------------------------------ JWK
+  const aesJwkAlg = (name, bits) => `A${bits}${name.slice(4)}`;
   const JWK_ALG = {
     HMAC: { "SHA-1": "HS1", "SHA-256": "HS256", "SHA-384": "HS384", "SHA-512": "HS512" },
     "RSASSA-PKCS1-v1_5": { "SHA-1": "RS1", "SHA-256": "RS256", "SHA-384": "RS384", "SHA-512": "RS512" },
@@ -122,10 +127,33 @@
   // ------------------------------------------------------------ operations
   function importKey(format, keyData, algorithm, extractable, keyUsages) {
     const { dict, name } = normalize(algorithm);
-    if (!SIGNATURE_ALGS.includes(name)) fail("NotSupportedError", `importKey for ${name} is not supported yet`);
+    if (!SIGNATURE_ALGS.includes(name) && !AES.includes(name) && !KDF.includes(name)) {
+      fail("NotSupportedError", `importKey for ${name} is not supported yet`);
+    }
     format = String(format);
     if (!["raw", "spki", "pkcs8", "jwk"].includes(format)) throw new TypeError(`Unknown key format: ${format}`);
     if (format !== "jwk") keyData = copyBytes(keyData, "keyData");
+
+    if (AES.includes(name)) {
+      const usages = usagesOf(keyUsages, ["encrypt", "decrypt", "wrapKey", "unwrapKey"], name);
+      let secret;
+      if (format === "raw") secret = keyData;
+      else if (format === "jwk") {
+        checkJwk(keyData, "oct", extractable, usages);
+        secret = unb64u(keyData.k, "k");
+        if (keyData.alg !== undefined && keyData.alg !== aesJwkAlg(name, secret.length * 8)) fail("DataError", `The JWK's alg ${keyData.alg} does not match a ${secret.length * 8}-bit ${name} key`);
+      } else fail("NotSupportedError", `${name} keys cannot be imported from ${format}`);
+      if (![16, 24, 32].includes(secret.length)) fail("DataError", "An AES key is 128, 192 or 256 bits");
+      if (usages.length === 0) fail("SyntaxError", "A secret key needs at least one usage");
+      return makeKey("secret", extractable, { name, length: secret.length * 8 }, usages, secret);
+    }
+    if (KDF.includes(name)) {
+      if (format !== "raw") fail("NotSupportedError", `${name} keys are imported from raw only`);
+      if (extractable) fail("SyntaxError", `${name} keys cannot be extractable`);
+      const usages = usagesOf(keyUsages, ["deriveKey", "deriveBits"], name);
+      if (usages.length === 0) fail("SyntaxError", "A secret key needs at least one usage");
+      return makeKey("secret", false, { name }, usages, keyData);
+    }
 
     if (name === "HMAC") {
       const hash = hashOf(dict.hash);
@@ -197,6 +225,11 @@
     const s = keyState(key);
     if (!s.extractable) fail("InvalidAccessError", "The key is not extractable");
     const alg = s.algorithm;
+    if (AES.includes(alg.name)) {
+      if (format === "raw") return s.material.slice().buffer;
+      if (format === "jwk") return { kty: "oct", k: b64u(s.material), alg: aesJwkAlg(alg.name, alg.length), key_ops: [...s.usages], ext: true };
+      fail("NotSupportedError", `${alg.name} keys cannot be exported as ${format}`);
+    }
     if (alg.name === "HMAC") {
       if (format === "raw") return s.material.slice().buffer;
       if (format === "jwk") return { kty: "oct", k: b64u(s.material), alg: JWK_ALG.HMAC[alg.hash.name], key_ops: [...s.usages], ext: true };
@@ -237,6 +270,13 @@
       const length = dict.length === undefined ? (hash === "SHA-384" || hash === "SHA-512" ? 1024 : 512) : Number(dict.length);
       if (!(length > 0) || length % 8 !== 0) fail("OperationError", "The HMAC length must be a positive multiple of 8");
       return makeKey("secret", extractable, { name, hash: { name: hash }, length }, usages, native.randomBytes(length / 8));
+    }
+    if (AES.includes(name)) {
+      const usages = usagesOf(keyUsages, ["encrypt", "decrypt", "wrapKey", "unwrapKey"], name);
+      if (usages.length === 0) fail("SyntaxError", "A secret key needs at least one usage");
+      const length = Number(dict.length);
+      if (![128, 192, 256].includes(length)) fail("OperationError", "An AES key length is 128, 192 or 256");
+      return makeKey("secret", extractable, { name, length }, usages, native.randomBytes(length / 8));
     }
     if (!SIGNATURE_ALGS.includes(name)) fail("NotSupportedError", `generateKey for ${name} is not supported yet`);
     const usages = usagesOf(keyUsages, ["sign", "verify"], name);
@@ -297,11 +337,92 @@
     return engine(() => native.keyVerify(kindOf(s.algorithm), [name, hash, salt], s.material, signature, data));
   }
 
+  function cipherOp(algorithm, key, data, usage) {
+    const { dict, name } = normalize(algorithm);
+    if (!AES.includes(name)) fail("NotSupportedError", `${usage} with ${name} is not supported yet`);
+    if (!isKey(key)) throw new TypeError(`${usage} needs a CryptoKey`);
+    const s = keyState(key);
+    if (s.algorithm.name !== name) fail("InvalidAccessError", `The key is a ${s.algorithm.name} key, not ${name}`);
+    if (!s.usages.includes(usage)) fail("InvalidAccessError", `The key does not allow ${usage}`);
+    data = copyBytes(data, "data");
+    let iv, aad = new Uint8Array(0), tag = 128, counterBits = 0;
+    if (name === "AES-CTR") {
+      if (dict.counter === undefined) throw new TypeError("AES-CTR needs a counter");
+      iv = copyBytes(dict.counter, "counter");
+      if (iv.length !== 16) fail("OperationError", "The AES-CTR counter must be 16 bytes");
+      counterBits = Number(dict.length);
+      if (!(counterBits >= 1 && counterBits <= 128)) fail("OperationError", "The AES-CTR length must be from 1 to 128");
+    } else {
+      if (dict.iv === undefined) throw new TypeError(`${name} needs an iv`);
+      iv = copyBytes(dict.iv, "iv");
+      if (name === "AES-CBC" && iv.length !== 16) fail("OperationError", "The AES-CBC iv must be 16 bytes");
+      if (name === "AES-GCM") {
+        if (dict.additionalData !== undefined) aad = copyBytes(dict.additionalData, "additionalData");
+        if (dict.tagLength !== undefined) tag = Number(dict.tagLength);
+        if (![32, 64, 96, 104, 112, 120, 128].includes(tag)) fail("OperationError", `${dict.tagLength} is not a valid AES-GCM tagLength`);
+      }
+    }
+    return engine(() => native.aes(usage === "encrypt" || usage === "wrapKey", [name, tag, counterBits], s.material, iv, aad, data));
+  }
+  const encrypt = (algorithm, key, data) => cipherOp(algorithm, key, data, "encrypt");
+  const decrypt = (algorithm, key, data) => cipherOp(algorithm, key, data, "decrypt");
+
+  // The bytes a KDF derives (`usage` is the base key's: deriveBits or deriveKey).
+  function derive(algorithm, baseKey, length, usage) {
+    const { dict, name } = normalize(algorithm);
+    if (!KDF.includes(name)) fail("NotSupportedError", `${usage} with ${name} is not supported yet`);
+    if (!isKey(baseKey)) throw new TypeError(`${usage} needs a CryptoKey`);
+    const s = keyState(baseKey);
+    if (s.algorithm.name !== name) fail("InvalidAccessError", `The key is a ${s.algorithm.name} key, not ${name}`);
+    if (!s.usages.includes(usage)) fail("InvalidAccessError", `The key does not allow ${usage}`);
+    if (length === null || length === undefined) fail("OperationError", `${name} needs a length`);
+    length = Number(length);
+    if (!Number.isInteger(length) || length < 0 || length % 8 !== 0) fail("OperationError", "The length must be a multiple of 8");
+    const hash = hashOf(dict.hash);
+    if (dict.salt === undefined) throw new TypeError(`${name} needs a salt`);
+    const salt = copyBytes(dict.salt, "salt");
+    if (name === "PBKDF2") {
+      const iterations = Number(dict.iterations);
+      if (!Number.isInteger(iterations) || iterations <= 0) fail("OperationError", "PBKDF2 needs iterations above 0");
+      return engine(() => native.pbkdf2(hash, s.material, salt, iterations, length));
+    }
+    if (dict.info === undefined) throw new TypeError("HKDF needs info");
+    return engine(() => native.hkdf(hash, s.material, salt, copyBytes(dict.info, "info"), length));
+  }
+  const deriveBits = (algorithm, baseKey, length) => derive(algorithm, baseKey, length, "deriveBits");
+  function deriveKey(algorithm, baseKey, derivedKeyType, extractable, keyUsages) {
+    const { dict, name } = normalize(derivedKeyType);
+    let length;
+    if (AES.includes(name)) {
+      length = Number(dict.length);
+      if (![128, 192, 256].includes(length)) fail("OperationError", "An AES key length is 128, 192 or 256");
+    } else if (name === "HMAC") {
+      const hash = hashOf(dict.hash);
+      length = dict.length === undefined ? (hash === "SHA-384" || hash === "SHA-512" ? 1024 : 512) : Number(dict.length);
+    } else fail("NotSupportedError", `deriveKey cannot make ${name} keys`);
+    const bits = derive(algorithm, baseKey, length, "deriveKey");
+    return importKey("raw", bits, derivedKeyType, extractable, keyUsages);
+  }
+
+  // wrapKey = exportKey then encrypt; unwrapKey = decrypt then importKey.
+  function wrapKey(format, key, wrappingKey, wrapAlgorithm) {
+    const exported = exportKey(format, key);
+    const bytes = format === "jwk" ? new TextEncoder().encode(JSON.stringify(exported)) : exported;
+    return cipherOp(wrapAlgorithm, wrappingKey, bytes, "wrapKey");
+  }
+  function unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
+    const bytes = cipherOp(unwrapAlgorithm, unwrappingKey, wrappedKey, "unwrapKey");
+    let keyData = bytes;
+    if (format === "jwk") {
+      try { keyData = JSON.parse(new TextDecoder().decode(bytes)); } catch { fail("DataError", "The unwrapped key is not a JWK"); }
+    }
+    return importKey(format, keyData, unwrappedKeyAlgorithm, extractable, keyUsages);
+  }
+
   // Every method answers with a promise; argument errors reject it.
   const later = (fn) => function (...args) {
     try { return Promise.resolve(fn.apply(this, args)); } catch (e) { return Promise.reject(e); }
   };
-  const notYet = (what) => later(() => fail("NotSupportedError", `crypto.subtle.${what} is not supported in isolet yet`));
   const subtleKey = Symbol("SubtleCrypto");
   class SubtleCrypto {
     constructor(key) { if (key !== subtleKey) throw new TypeError("Illegal constructor"); }
@@ -324,12 +445,12 @@
     generateKey: later(generateKey),
     sign: later(sign),
     verify: later(verify),
-    encrypt: notYet("encrypt"),
-    decrypt: notYet("decrypt"),
-    deriveBits: notYet("deriveBits"),
-    deriveKey: notYet("deriveKey"),
-    wrapKey: notYet("wrapKey"),
-    unwrapKey: notYet("unwrapKey"),
+    encrypt: later(encrypt),
+    decrypt: later(decrypt),
+    deriveBits: later(deriveBits),
+    deriveKey: later(deriveKey),
+    wrapKey: later(wrapKey),
+    unwrapKey: later(unwrapKey),
   });
   const subtle = new SubtleCrypto(subtleKey);
 

@@ -31,6 +31,9 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("keyGenerate", Function::new(ctx.clone(), key_generate)?)?;
     n.set("keySign", Function::new(ctx.clone(), key_sign)?)?;
     n.set("keyVerify", Function::new(ctx.clone(), key_verify)?)?;
+    n.set("aes", Function::new(ctx.clone(), aes)?)?;
+    n.set("pbkdf2", Function::new(ctx.clone(), pbkdf2)?)?;
+    n.set("hkdf", Function::new(ctx.clone(), hkdf)?)?;
     n.set("zOpen", Function::new(ctx.clone(), z_open)?)?;
     n.set("zPush", Function::new(ctx.clone(), z_push)?)?;
     n.set("zFinish", Function::new(ctx.clone(), z_finish)?)?;
@@ -379,4 +382,41 @@ fn key_verify<'js>(
     let (scheme, hash, salt, key) = op_and_key(&alg, &key)?;
     crate::webcrypto::verify(&kind, &scheme, &hash, &key, &bytes_of(&signature), &bytes_of(&data), salt)
         .map_err(|m| crypto_err(&ctx, m))
+}
+
+/// `aes(encrypt, [mode, tagBits, counterBits], key, iv, additionalData, data)`.
+fn aes<'js>(
+    ctx: Ctx<'js>,
+    encrypt: bool,
+    params: Array<'js>,
+    key: Value<'js>,
+    iv: Value<'js>,
+    aad: Value<'js>,
+    data: Value<'js>,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let mode: String = params.get(0)?;
+    let out = crate::webcrypto::aes(
+        encrypt,
+        &mode,
+        &bytes_of(&key),
+        &bytes_of(&iv),
+        &bytes_of(&aad),
+        params.get(1)?,
+        params.get(2)?,
+        &bytes_of(&data),
+    )
+    .map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `pbkdf2(hash, password, salt, iterations, bits)`.
+fn pbkdf2<'js>(ctx: Ctx<'js>, hash: String, password: Value<'js>, salt: Value<'js>, iterations: u32, bits: u32) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let out = crate::webcrypto::pbkdf2(&hash, &bytes_of(&password), &bytes_of(&salt), iterations, bits).map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `hkdf(hash, key, salt, info, bits)`.
+fn hkdf<'js>(ctx: Ctx<'js>, hash: String, key: Value<'js>, salt: Value<'js>, info: Value<'js>, bits: u32) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let out = crate::webcrypto::hkdf(&hash, &bytes_of(&key), &bytes_of(&salt), &bytes_of(&info), bits).map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
 }

@@ -396,3 +396,128 @@ pub fn verify(kind: &str, scheme: &str, hash: &str, key: &Key, signature: &[u8],
         _ => Err(format!("InvalidAccessError: a {kind} key cannot be used with {scheme}")),
     }
 }
+
+// ---------------------------------------------------------------- AES, PBKDF2, HKDF
+
+/// AES in `mode` ("AES-GCM", "AES-CBC", "AES-CTR") with a 16, 24 or 32
+/// byte key. `iv` is GCM's IV (12 or 16 bytes), CBC's IV or CTR's counter
+/// block (16 bytes); `aad` and `tag_bits` are GCM's, `counter_bits` CTR's.
+#[allow(clippy::too_many_arguments)]
+pub fn aes(encrypt: bool, mode: &str, key: &[u8], iv: &[u8], aad: &[u8], tag_bits: u32, counter_bits: u32, data: &[u8]) -> Result<Vec<u8>, String> {
+    match key.len() {
+        16 => aes_with::<aes::Aes128>(encrypt, mode, key, iv, aad, tag_bits, counter_bits, data),
+        24 => aes_with::<aes::Aes192>(encrypt, mode, key, iv, aad, tag_bits, counter_bits, data),
+        32 => aes_with::<aes::Aes256>(encrypt, mode, key, iv, aad, tag_bits, counter_bits, data),
+        _ => Err("DataError: an AES key is 128, 192 or 256 bits".into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn aes_with<C>(encrypt: bool, mode: &str, key: &[u8], iv: &[u8], aad: &[u8], tag_bits: u32, counter_bits: u32, data: &[u8]) -> Result<Vec<u8>, String>
+where
+    C: aes::cipher::BlockCipher
+        + aes::cipher::BlockEncrypt
+        + aes::cipher::BlockDecrypt
+        + aes::cipher::KeyInit
+        + aes::cipher::BlockSizeUser<BlockSize = aes::cipher::consts::U16>
+        + Clone,
+{
+    use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyInit, KeyIvInit};
+    let op = |what: &str| format!("OperationError: {what}");
+    match mode {
+        "AES-GCM" => {
+            use aes_gcm::aead::{Aead, Payload};
+            use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
+            macro_rules! gcm {
+                ($nonce:ty, $tag:ty) => {{
+                    let cipher = aes_gcm::AesGcm::<C, $nonce, $tag>::new_from_slice(key).map_err(|_| op("bad key"))?;
+                    let nonce = aes_gcm::Nonce::<$nonce>::from_slice(iv);
+                    let payload = Payload { msg: data, aad };
+                    if encrypt { cipher.encrypt(nonce, payload) } else { cipher.decrypt(nonce, payload) }
+                        .map_err(|_| op(if encrypt { "encryption failed" } else { "the data could not be decrypted (wrong key, IV, additional data or tag)" }))
+                }};
+            }
+            macro_rules! gcm_tag {
+                ($nonce:ty) => {
+                    match tag_bits {
+                        128 => gcm!($nonce, U16),
+                        120 => gcm!($nonce, U15),
+                        112 => gcm!($nonce, U14),
+                        104 => gcm!($nonce, U13),
+                        96 => gcm!($nonce, U12),
+                        32 | 64 => Err(format!("NotSupportedError: a {tag_bits}-bit AES-GCM tag is not supported")),
+                        _ => Err(format!("OperationError: {tag_bits} is not a valid AES-GCM tagLength")),
+                    }
+                };
+            }
+            match iv.len() {
+                12 => gcm_tag!(U12),
+                16 => gcm_tag!(U16),
+                n => Err(format!("NotSupportedError: a {n}-byte AES-GCM IV is not supported (12 or 16)")),
+            }
+        }
+        "AES-CBC" => {
+            if iv.len() != 16 {
+                return Err(op("the AES-CBC iv must be 16 bytes"));
+            }
+            if encrypt {
+                let c = cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(|_| op("bad key"))?;
+                Ok(c.encrypt_padded_vec_mut::<aes::cipher::block_padding::Pkcs7>(data))
+            } else {
+                let c = cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(|_| op("bad key"))?;
+                c.decrypt_padded_vec_mut::<aes::cipher::block_padding::Pkcs7>(data)
+                    .map_err(|_| op("the data could not be decrypted (bad padding)"))
+            }
+        }
+        "AES-CTR" => {
+            // The counter is the block's rightmost `counter_bits` bits,
+            // wrapping within them (so the keystream repeats after 2^bits
+            // blocks: the spec makes that an error).
+            if iv.len() != 16 {
+                return Err(op("the AES-CTR counter must be 16 bytes"));
+            }
+            if !(1..=128).contains(&counter_bits) {
+                return Err(op("the AES-CTR length must be from 1 to 128"));
+            }
+            let blocks = data.len().div_ceil(16) as u128;
+            if counter_bits < 128 && blocks > (1u128 << counter_bits) {
+                return Err(op("the data is longer than the counter allows"));
+            }
+            let cipher = C::new_from_slice(key).map_err(|_| op("bad key"))?;
+            let block = u128::from_be_bytes(iv.try_into().map_err(|_| op("bad counter"))?);
+            let mask = if counter_bits == 128 { u128::MAX } else { (1u128 << counter_bits) - 1 };
+            let mut out = Vec::with_capacity(data.len());
+            for (i, chunk) in data.chunks(16).enumerate() {
+                let counter = (block & mask).wrapping_add(i as u128) & mask;
+                let mut keystream = aes::cipher::generic_array::GenericArray::clone_from_slice(&((block & !mask) | counter).to_be_bytes());
+                cipher.encrypt_block(&mut keystream);
+                out.extend(chunk.iter().zip(keystream.iter()).map(|(a, b)| a ^ b));
+            }
+            Ok(out)
+        }
+        _ => Err(format!("NotSupportedError: {mode} is not supported")),
+    }
+}
+
+/// PBKDF2 with HMAC-`hash`: `bits` of key material.
+pub fn pbkdf2(hash: &str, password: &[u8], salt: &[u8], iterations: u32, bits: u32) -> Result<Vec<u8>, String> {
+    if iterations == 0 {
+        return Err("OperationError: PBKDF2 needs at least one iteration".into());
+    }
+    let mut out = vec![0u8; (bits / 8) as usize];
+    with_hash!(hash, D => {
+        pbkdf2::pbkdf2_hmac::<D>(password, salt, iterations, &mut out);
+        Ok(out)
+    })
+}
+
+/// HKDF with `hash`: `bits` of key material.
+pub fn hkdf(hash: &str, key: &[u8], salt: &[u8], info: &[u8], bits: u32) -> Result<Vec<u8>, String> {
+    let mut out = vec![0u8; (bits / 8) as usize];
+    with_hash!(hash, D => {
+        hkdf::Hkdf::<D>::new(Some(salt), key)
+            .expand(info, &mut out)
+            .map_err(|_| "OperationError: HKDF cannot derive that many bits with this hash".to_string())?;
+        Ok(out)
+    })
+}
