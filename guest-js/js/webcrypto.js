@@ -2,12 +2,12 @@
 // (getRandomValues, randomUUID, subtle), `CryptoKey`, `SubtleCrypto`.
 // digest (SHA-1/256/384/512); sign/verify for HMAC, ECDSA (P-256, P-384),
 // Ed25519, RSASSA-PKCS1-v1_5 and RSA-PSS; encrypt/decrypt and
-// wrapKey/unwrapKey with AES-GCM, AES-CBC and AES-CTR; deriveBits/deriveKey
-// with PBKDF2 and HKDF; importKey/exportKey/generateKey for all of them in
+// wrapKey/unwrapKey with AES-GCM, AES-CBC, AES-CTR and RSA-OAEP (and
+// AES-KW for wrapping only);
+// deriveBits/deriveKey with PBKDF2, HKDF, ECDH (P-256, P-384) and X25519; importKey/exportKey/generateKey for all of them in
 // the formats each allows (raw, spki, pkcs8, jwk); and Cloudflare's
 // timingSafeEqual. The arithmetic is Rust in the engine
-// (guest-js/src/webcrypto.rs); asymmetric keys cross as DER. Not here yet
-// (NotSupportedError): RSA-OAEP, ECDH, X25519, AES-KW.
+// (guest-js/src/webcrypto.rs); asymmetric keys cross as DER.
 //
 // Evaluated at build time after the prelude; a function of the engine's
 // internal `lib` object and the native hooks.
@@ -63,12 +63,26 @@
     return name;
   }
   const SIGNATURE_ALGS = ["HMAC", "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5", "RSA-PSS"];
-  const AES = ["AES-GCM", "AES-CBC", "AES-CTR"];
+  const AES = ["AES-GCM", "AES-CBC", "AES-CTR", "AES-KW"];
+  const aesUsages = (name) => (name === "AES-KW" ? ["wrapKey", "unwrapKey"] : ["encrypt", "decrypt", "wrapKey", "unwrapKey"]);
   const KDF = ["PBKDF2", "HKDF"];
   const CURVES = ["P-256", "P-384"];
-  const RSA = (name) => name === "RSASSA-PKCS1-v1_5" || name === "RSA-PSS";
+  const RSA = (name) => name === "RSASSA-PKCS1-v1_5" || name === "RSA-PSS" || name === "RSA-OAEP";
+  // Asymmetric algorithms: what each key type may be used for.
+  const ASYMMETRIC = {
+    ECDSA: [["verify"], ["sign"]],
+    Ed25519: [["verify"], ["sign"]],
+    "RSASSA-PKCS1-v1_5": [["verify"], ["sign"]],
+    "RSA-PSS": [["verify"], ["sign"]],
+    "RSA-OAEP": [["encrypt", "wrapKey"], ["decrypt", "unwrapKey"]],
+    ECDH: [[], ["deriveKey", "deriveBits"]],
+    X25519: [[], ["deriveKey", "deriveBits"]],
+  };
+  const allowedUsages = (name, type) => ASYMMETRIC[name][type === "private" ? 1 : 0];
+  const jwkUse = (name) => (name === "RSA-OAEP" || name === "ECDH" || name === "X25519" ? "enc" : "sig");
   // The key type name webcrypto.rs knows.
-  const kindOf = (alg) => (alg.name === "ECDSA" ? alg.namedCurve : alg.name === "Ed25519" ? "Ed25519" : "RSA");
+  const kindOf = (alg) => (alg.name === "ECDSA" || alg.name === "ECDH" ? alg.namedCurve
+    : alg.name === "Ed25519" || alg.name === "X25519" ? alg.name : "RSA");
 
   // ------------------------------------------------------------ CryptoKey
   const keyKey = Symbol("CryptoKey");
@@ -112,11 +126,12 @@
     HMAC: { "SHA-1": "HS1", "SHA-256": "HS256", "SHA-384": "HS384", "SHA-512": "HS512" },
     "RSASSA-PKCS1-v1_5": { "SHA-1": "RS1", "SHA-256": "RS256", "SHA-384": "RS384", "SHA-512": "RS512" },
     "RSA-PSS": { "SHA-1": "PS1", "SHA-256": "PS256", "SHA-384": "PS384", "SHA-512": "PS512" },
+    "RSA-OAEP": { "SHA-1": "RSA-OAEP", "SHA-256": "RSA-OAEP-256", "SHA-384": "RSA-OAEP-384", "SHA-512": "RSA-OAEP-512" },
   };
-  function checkJwk(jwk, kty, extractable, usages) {
+  function checkJwk(jwk, kty, extractable, usages, use = "sig") {
     if (jwk === null || typeof jwk !== "object" || ArrayBuffer.isView(jwk) || jwk instanceof ArrayBuffer) throw new TypeError("A jwk key must be an object");
     if (jwk.kty !== kty) fail("DataError", `The JWK's kty must be "${kty}"`);
-    if (jwk.use !== undefined && jwk.use !== "sig" && usages.length) fail("DataError", `The JWK's "use" is not "sig"`);
+    if (jwk.use !== undefined && jwk.use !== use && usages.length) fail("DataError", `The JWK's "use" is not "${use}"`);
     if (jwk.key_ops !== undefined) {
       if (!Array.isArray(jwk.key_ops)) fail("DataError", "The JWK's key_ops must be an array");
       for (const u of usages) if (!jwk.key_ops.includes(u)) fail("DataError", `The JWK's key_ops do not allow ${u}`);
@@ -127,7 +142,7 @@
   // ------------------------------------------------------------ operations
   function importKey(format, keyData, algorithm, extractable, keyUsages) {
     const { dict, name } = normalize(algorithm);
-    if (!SIGNATURE_ALGS.includes(name) && !AES.includes(name) && !KDF.includes(name)) {
+    if (!SIGNATURE_ALGS.includes(name) && !AES.includes(name) && !KDF.includes(name) && !ASYMMETRIC[name]) {
       fail("NotSupportedError", `importKey for ${name} is not supported yet`);
     }
     format = String(format);
@@ -135,7 +150,7 @@
     if (format !== "jwk") keyData = copyBytes(keyData, "keyData");
 
     if (AES.includes(name)) {
-      const usages = usagesOf(keyUsages, ["encrypt", "decrypt", "wrapKey", "unwrapKey"], name);
+      const usages = usagesOf(keyUsages, aesUsages(name), name);
       let secret;
       if (format === "raw") secret = keyData;
       else if (format === "jwk") {
@@ -175,23 +190,23 @@
       return makeKey("secret", extractable, { name, hash: { name: hash }, length }, usages, secret);
     }
 
-    let algo, kind;
-    if (name === "ECDSA") {
+    let algo;
+    if (name === "ECDSA" || name === "ECDH") {
       if (!CURVES.includes(dict.namedCurve)) fail("NotSupportedError", `Unsupported namedCurve: ${dict.namedCurve}`);
       algo = { name, namedCurve: dict.namedCurve };
-    } else if (name === "Ed25519") {
+    } else if (name === "Ed25519" || name === "X25519") {
       algo = { name };
     } else {
       algo = { name, hash: { name: hashOf(dict.hash) } };
     }
-    kind = kindOf(algo);
+    const kind = kindOf(algo);
     let imported;
     if (format === "jwk") {
       const jwk = keyData;
       const priv = jwk && jwk.d !== undefined;
-      const usages = usagesOf(keyUsages, priv ? ["sign"] : ["verify"], name);
-      if (name === "ECDSA") {
-        checkJwk(jwk, "EC", extractable, usages);
+      const usages = usagesOf(keyUsages, allowedUsages(name, priv ? "private" : "public"), name);
+      if (name === "ECDSA" || name === "ECDH") {
+        checkJwk(jwk, "EC", extractable, usages, jwkUse(name));
         if (jwk.crv !== algo.namedCurve) fail("DataError", `The JWK's crv ${jwk.crv} is not ${algo.namedCurve}`);
         imported = engine(() => native.keyFromParts(kind, [unb64u(jwk.x, "x"), unb64u(jwk.y, "y"), priv ? unb64u(jwk.d, "d") : null]));
       } else if (name === "Ed25519") {
@@ -199,18 +214,22 @@
         if (jwk.crv !== "Ed25519") fail("DataError", "The JWK's crv is not Ed25519");
         if (jwk.alg !== undefined && jwk.alg !== "EdDSA" && jwk.alg !== "Ed25519") fail("DataError", `The JWK's alg ${jwk.alg} is not EdDSA`);
         imported = engine(() => native.keyFromParts(kind, [unb64u(jwk.x, "x"), priv ? unb64u(jwk.d, "d") : null]));
+      } else if (name === "X25519") {
+        checkJwk(jwk, "OKP", extractable, usages, "enc");
+        if (jwk.crv !== "X25519") fail("DataError", "The JWK's crv is not X25519");
+        imported = engine(() => native.x25519Import("jwk", unb64u(jwk.x, "x"), priv ? unb64u(jwk.d, "d") : null));
       } else {
-        checkJwk(jwk, "RSA", extractable, usages);
+        checkJwk(jwk, "RSA", extractable, usages, jwkUse(name));
         if (jwk.alg !== undefined && jwk.alg !== JWK_ALG[name][algo.hash.name]) fail("DataError", `The JWK's alg ${jwk.alg} does not match ${name} with ${algo.hash.name}`);
         const opt = (m) => (jwk[m] === undefined ? null : unb64u(jwk[m], m));
         imported = engine(() => native.keyFromParts(kind, [unb64u(jwk.n, "n"), unb64u(jwk.e, "e"), priv ? unb64u(jwk.d, "d") : null, priv ? opt("p") : null, priv ? opt("q") : null]));
       }
     } else {
-      if (format === "raw" && name !== "ECDSA" && name !== "Ed25519") fail("NotSupportedError", `${name} keys cannot be imported from raw`);
-      imported = engine(() => native.keyImport(kind, format, keyData));
+      if (format === "raw" && RSA(name)) fail("NotSupportedError", `${name} keys cannot be imported from raw`);
+      imported = name === "X25519" ? engine(() => native.x25519Import(format, keyData, null)) : engine(() => native.keyImport(kind, format, keyData));
     }
     const type = imported[0] ? "private" : "public";
-    const usages = usagesOf(keyUsages, type === "private" ? ["sign"] : ["verify"], `${name} ${type}`);
+    const usages = usagesOf(keyUsages, allowedUsages(name, type), `${name} ${type}`);
     if (type === "private" && usages.length === 0) fail("SyntaxError", "A private key needs at least one usage");
     if (RSA(name)) {
       const [modulusLength, publicExponent] = engine(() => native.keyRsaInfo(imported[0], imported[1]));
@@ -247,12 +266,17 @@
     }
     if (format === "raw") {
       if (priv || RSA(alg.name)) fail("InvalidAccessError", `A ${alg.name} ${s.type} key is not exported as raw`);
+      if (alg.name === "X25519") return engine(() => native.x25519Parts(false, der))[0].buffer;
       return engine(() => native.keyPublic(kind, false, der, true)).buffer;
     }
     if (format !== "jwk") throw new TypeError(`Unknown key format: ${format}`);
+    if (alg.name === "X25519") {
+      const [x, d] = engine(() => native.x25519Parts(priv, der));
+      return { kty: "OKP", crv: "X25519", x: b64u(x), ...(priv ? { d: b64u(d) } : {}), key_ops: [...s.usages], ext: true };
+    }
     const parts = engine(() => native.keyParts(kind, priv, der));
     const common = { key_ops: [...s.usages], ext: true };
-    if (alg.name === "ECDSA") {
+    if (alg.name === "ECDSA" || alg.name === "ECDH") {
       return { kty: "EC", crv: alg.namedCurve, x: b64u(parts[0]), y: b64u(parts[1]), ...(priv ? { d: b64u(parts[2]) } : {}), ...common };
     }
     if (alg.name === "Ed25519") return { kty: "OKP", crv: "Ed25519", alg: "Ed25519", x: b64u(parts[0]), ...(priv ? { d: b64u(parts[1]) } : {}), ...common };
@@ -272,19 +296,20 @@
       return makeKey("secret", extractable, { name, hash: { name: hash }, length }, usages, native.randomBytes(length / 8));
     }
     if (AES.includes(name)) {
-      const usages = usagesOf(keyUsages, ["encrypt", "decrypt", "wrapKey", "unwrapKey"], name);
+      const usages = usagesOf(keyUsages, aesUsages(name), name);
       if (usages.length === 0) fail("SyntaxError", "A secret key needs at least one usage");
       const length = Number(dict.length);
       if (![128, 192, 256].includes(length)) fail("OperationError", "An AES key length is 128, 192 or 256");
       return makeKey("secret", extractable, { name, length }, usages, native.randomBytes(length / 8));
     }
-    if (!SIGNATURE_ALGS.includes(name)) fail("NotSupportedError", `generateKey for ${name} is not supported yet`);
-    const usages = usagesOf(keyUsages, ["sign", "verify"], name);
+    if (!ASYMMETRIC[name]) fail("NotSupportedError", `generateKey for ${name} is not supported yet`);
+    const [publicAllowed, privateAllowed] = ASYMMETRIC[name];
+    const usages = usagesOf(keyUsages, [...publicAllowed, ...privateAllowed], name);
     let algo;
-    if (name === "ECDSA") {
+    if (name === "ECDSA" || name === "ECDH") {
       if (!CURVES.includes(dict.namedCurve)) fail("NotSupportedError", `Unsupported namedCurve: ${dict.namedCurve}`);
       algo = { name, namedCurve: dict.namedCurve };
-    } else if (name === "Ed25519") algo = { name };
+    } else if (name === "Ed25519" || name === "X25519") algo = { name };
     else {
       if (dict.modulusLength === undefined) throw new TypeError("RSA key generation needs a modulusLength");
       if (!(dict.publicExponent instanceof Uint8Array)) throw new TypeError("RSA key generation needs a publicExponent (a Uint8Array)");
@@ -292,12 +317,18 @@
       algo = { name, hash: { name: hashOf(dict.hash) }, modulusLength: Number(dict.modulusLength), publicExponent: exponent.slice() };
     }
     const kind = kindOf(algo);
-    const der = engine(() => native.keyGenerate(kind, algo.modulusLength || 0, algo.publicExponent || new Uint8Array(0)));
-    const pub = engine(() => native.keyPublic(kind, true, der, false));
-    const privateUsages = usages.filter((u) => u === "sign");
-    if (privateUsages.length === 0) fail("SyntaxError", "The private key needs the sign usage");
+    let der, pub;
+    if (name === "X25519") {
+      der = native.x25519Generate();
+      pub = engine(() => native.x25519Import("raw", native.x25519Parts(true, der)[0], null))[1];
+    } else {
+      der = engine(() => native.keyGenerate(kind, algo.modulusLength || 0, algo.publicExponent || new Uint8Array(0)));
+      pub = engine(() => native.keyPublic(kind, true, der, false));
+    }
+    const privateUsages = usages.filter((u) => privateAllowed.includes(u));
+    if (privateUsages.length === 0) fail("SyntaxError", `The private key needs one of ${privateAllowed.join(", ")}`);
     return {
-      publicKey: makeKey("public", true, algo, usages.filter((u) => u === "verify"), [false, pub]),
+      publicKey: makeKey("public", true, algo, usages.filter((u) => publicAllowed.includes(u)), [false, pub]),
       privateKey: makeKey("private", extractable, algo, privateUsages, [true, der]),
     };
   }
@@ -339,12 +370,20 @@
 
   function cipherOp(algorithm, key, data, usage) {
     const { dict, name } = normalize(algorithm);
-    if (!AES.includes(name)) fail("NotSupportedError", `${usage} with ${name} is not supported yet`);
+    if (!AES.includes(name) && name !== "RSA-OAEP") fail("NotSupportedError", `${usage} with ${name} is not supported yet`);
+    if (name === "AES-KW" && usage !== "wrapKey" && usage !== "unwrapKey") fail("NotSupportedError", `AES-KW cannot ${usage}`);
     if (!isKey(key)) throw new TypeError(`${usage} needs a CryptoKey`);
     const s = keyState(key);
     if (s.algorithm.name !== name) fail("InvalidAccessError", `The key is a ${s.algorithm.name} key, not ${name}`);
     if (!s.usages.includes(usage)) fail("InvalidAccessError", `The key does not allow ${usage}`);
     data = copyBytes(data, "data");
+    if (name === "AES-KW") {
+      return engine(() => native.aesKw(usage === "wrapKey", s.material, data));
+    }
+    if (name === "RSA-OAEP") {
+      const label = dict.label === undefined ? new Uint8Array(0) : copyBytes(dict.label, "label");
+      return engine(() => native.rsaOaep(usage === "encrypt" || usage === "wrapKey", s.algorithm.hash.name, s.material, label, data));
+    }
     let iv, aad = new Uint8Array(0), tag = 128, counterBits = 0;
     if (name === "AES-CTR") {
       if (dict.counter === undefined) throw new TypeError("AES-CTR needs a counter");
@@ -370,11 +409,26 @@
   // The bytes a KDF derives (`usage` is the base key's: deriveBits or deriveKey).
   function derive(algorithm, baseKey, length, usage) {
     const { dict, name } = normalize(algorithm);
-    if (!KDF.includes(name)) fail("NotSupportedError", `${usage} with ${name} is not supported yet`);
+    if (!KDF.includes(name) && name !== "ECDH" && name !== "X25519") fail("NotSupportedError", `${usage} with ${name} is not supported yet`);
     if (!isKey(baseKey)) throw new TypeError(`${usage} needs a CryptoKey`);
     const s = keyState(baseKey);
     if (s.algorithm.name !== name) fail("InvalidAccessError", `The key is a ${s.algorithm.name} key, not ${name}`);
     if (!s.usages.includes(usage)) fail("InvalidAccessError", `The key does not allow ${usage}`);
+    if (name === "ECDH" || name === "X25519") {
+      // Key agreement: our private key and their public key of the same kind.
+      if (!isKey(dict.public)) throw new TypeError(`${name} needs the other party's public key`);
+      const theirs = keyState(dict.public);
+      if (theirs.type !== "public" || theirs.algorithm.name !== name || theirs.algorithm.namedCurve !== s.algorithm.namedCurve) {
+        fail("InvalidAccessError", `The public key is not a ${name} public key of the same kind`);
+      }
+      const secret = new Uint8Array(engine(() => native.sharedSecret(kindOf(s.algorithm), s.material, theirs.material)));
+      if (length === null || length === undefined) return secret.buffer;
+      length = Number(length);
+      if (!Number.isInteger(length) || length < 0 || length > secret.length * 8) fail("OperationError", `${name} derives at most ${secret.length * 8} bits`);
+      const out = secret.slice(0, Math.ceil(length / 8));
+      if (length % 8) out[out.length - 1] &= 0xff << (8 - (length % 8));
+      return out.buffer;
+    }
     if (length === null || length === undefined) fail("OperationError", `${name} needs a length`);
     length = Number(length);
     if (!Number.isInteger(length) || length < 0 || length % 8 !== 0) fail("OperationError", "The length must be a multiple of 8");

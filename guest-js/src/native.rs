@@ -34,6 +34,12 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("aes", Function::new(ctx.clone(), aes)?)?;
     n.set("pbkdf2", Function::new(ctx.clone(), pbkdf2)?)?;
     n.set("hkdf", Function::new(ctx.clone(), hkdf)?)?;
+    n.set("rsaOaep", Function::new(ctx.clone(), rsa_oaep)?)?;
+    n.set("x25519Import", Function::new(ctx.clone(), x25519_import)?)?;
+    n.set("x25519Parts", Function::new(ctx.clone(), x25519_parts)?)?;
+    n.set("x25519Generate", Function::new(ctx.clone(), x25519_generate)?)?;
+    n.set("sharedSecret", Function::new(ctx.clone(), shared_secret)?)?;
+    n.set("aesKw", Function::new(ctx.clone(), aes_kw)?)?;
     n.set("zOpen", Function::new(ctx.clone(), z_open)?)?;
     n.set("zPush", Function::new(ctx.clone(), z_push)?)?;
     n.set("zFinish", Function::new(ctx.clone(), z_finish)?)?;
@@ -418,5 +424,50 @@ fn pbkdf2<'js>(ctx: Ctx<'js>, hash: String, password: Value<'js>, salt: Value<'j
 /// `hkdf(hash, key, salt, info, bits)`.
 fn hkdf<'js>(ctx: Ctx<'js>, hash: String, key: Value<'js>, salt: Value<'js>, info: Value<'js>, bits: u32) -> rquickjs::Result<ArrayBuffer<'js>> {
     let out = crate::webcrypto::hkdf(&hash, &bytes_of(&key), &bytes_of(&salt), &bytes_of(&info), bits).map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `rsaOaep(encrypt, hash, [private, der], label, data)`.
+fn rsa_oaep<'js>(ctx: Ctx<'js>, encrypt: bool, hash: String, key: Array<'js>, label: Value<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let der: Value = key.get(1)?;
+    let key = key_of(key.get(0)?, &der);
+    let out = crate::webcrypto::rsa_oaep(encrypt, &hash, &key, &bytes_of(&label), &bytes_of(&data)).map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `x25519Import(format, bytes, d | null)`: `[private, der]`.
+fn x25519_import<'js>(ctx: Ctx<'js>, format: String, bytes: Value<'js>, d: Value<'js>) -> rquickjs::Result<Array<'js>> {
+    let d = if d.is_null() || d.is_undefined() { None } else { Some(bytes_of(&d)) };
+    let key = crate::webcrypto::x25519_import(&format, &bytes_of(&bytes), d.as_deref()).map_err(|m| crypto_err(&ctx, m))?;
+    key_array(&ctx, key)
+}
+
+/// `x25519Parts(private, der)`: `[public, private?]` raw bytes.
+fn x25519_parts<'js>(ctx: Ctx<'js>, private: bool, der: Value<'js>) -> rquickjs::Result<Array<'js>> {
+    let (public, seed) = crate::webcrypto::x25519_parts(&key_of(private, &der)).map_err(|m| crypto_err(&ctx, m))?;
+    let out = Array::new(ctx.clone())?;
+    out.set(0, TypedArray::<u8>::new(ctx.clone(), public.to_vec())?)?;
+    if let Some(seed) = seed {
+        out.set(1, TypedArray::<u8>::new(ctx.clone(), seed.to_vec())?)?;
+    }
+    Ok(out)
+}
+
+/// `x25519Generate()`: a private key's PKCS #8 DER.
+fn x25519_generate(ctx: Ctx<'_>) -> rquickjs::Result<TypedArray<'_, u8>> {
+    TypedArray::new(ctx, crate::webcrypto::x25519_generate())
+}
+
+/// `sharedSecret(kind, [true, der], [false, der])`: ECDH / X25519 bytes.
+fn shared_secret<'js>(ctx: Ctx<'js>, kind: String, ours: Array<'js>, theirs: Array<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let (d1, d2): (Value, Value) = (ours.get(1)?, theirs.get(1)?);
+    let out = crate::webcrypto::shared_secret(&kind, &key_of(ours.get(0)?, &d1), &key_of(theirs.get(0)?, &d2))
+        .map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `aesKw(wrap, kek, data)`: AES-KW wrapping or unwrapping.
+fn aes_kw<'js>(ctx: Ctx<'js>, wrap: bool, kek: Value<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let out = crate::webcrypto::aes_kw(wrap, &bytes_of(&kek), &bytes_of(&data)).map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, out)
 }

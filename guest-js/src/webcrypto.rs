@@ -521,3 +521,128 @@ pub fn hkdf(hash: &str, key: &[u8], salt: &[u8], info: &[u8], bits: u32) -> Resu
         Ok(out)
     })
 }
+
+// ---------------------------------------------------------------- RSA-OAEP, ECDH, X25519
+
+/// RSA-OAEP with `hash` and `label` (the rsa crate takes labels as text: a
+/// label that is not UTF-8 is refused).
+pub fn rsa_oaep(encrypt: bool, hash: &str, key: &Key, label: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
+    let label = std::str::from_utf8(label)
+        .map_err(|_| "NotSupportedError: an RSA-OAEP label must be UTF-8 text in isolet".to_string())?
+        .to_string();
+    macro_rules! padding {
+        () => {
+            with_hash!(hash, D => Ok::<_, String>(if label.is_empty() { rsa::Oaep::new::<D>() } else { rsa::Oaep::new_with_label::<D, _>(label.clone()) }))
+        };
+    }
+    if encrypt {
+        if key.private {
+            return Err("InvalidAccessError: encrypting needs a public key".into());
+        }
+        let k = RsaPublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?;
+        k.encrypt(&mut Rng, padding!()?, data).map_err(|e| format!("OperationError: {e}"))
+    } else {
+        if !key.private {
+            return Err("InvalidAccessError: decrypting needs a private key".into());
+        }
+        let k = RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+        k.decrypt(padding!()?, data).map_err(|_| "OperationError: the data could not be decrypted".to_string())
+    }
+}
+
+const X25519_SPKI: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00];
+const X25519_PKCS8: [u8; 16] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20];
+
+/// An X25519 key from `spki`, `pkcs8`, `raw` (public) or JWK members
+/// (`x`, `d?`), as DER.
+pub fn x25519_import(format: &str, bytes: &[u8], d: Option<&[u8]>) -> Result<Key, String> {
+    let bad = || "DataError: the key data is not a valid X25519 key".to_string();
+    let public: [u8; 32] = match format {
+        "spki" => bytes.strip_prefix(&X25519_SPKI[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?,
+        "pkcs8" => {
+            let seed: [u8; 32] = bytes.strip_prefix(&X25519_PKCS8[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?;
+            return Ok(Key { private: true, der: [&X25519_PKCS8[..], &seed].concat() });
+        }
+        "raw" | "jwk" => bytes.try_into().map_err(|_| bad())?,
+        _ => return Err(format!("NotSupportedError: {format} is not a format for X25519 keys")),
+    };
+    if let Some(d) = d {
+        let seed: [u8; 32] = d.try_into().map_err(|_| bad())?;
+        let derived = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(seed));
+        if derived.as_bytes() != &public {
+            return Err("DataError: the JWK's \"d\" does not match its \"x\"".into());
+        }
+        return Ok(Key { private: true, der: [&X25519_PKCS8[..], &seed].concat() });
+    }
+    Ok(Key { private: false, der: [&X25519_SPKI[..], &public].concat() })
+}
+
+/// An X25519 key's public bytes, and its private bytes if it has them.
+pub fn x25519_parts(key: &Key) -> Result<([u8; 32], Option<[u8; 32]>), String> {
+    let bad = || "DataError: not an X25519 key".to_string();
+    if key.private {
+        let seed: [u8; 32] = key.der.strip_prefix(&X25519_PKCS8[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?;
+        let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(seed));
+        Ok((*public.as_bytes(), Some(seed)))
+    } else {
+        let public: [u8; 32] = key.der.strip_prefix(&X25519_SPKI[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?;
+        Ok((public, None))
+    }
+}
+
+/// A new X25519 private key (PKCS #8 DER).
+pub fn x25519_generate() -> Vec<u8> {
+    let mut seed = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut Rng, &mut seed);
+    [&X25519_PKCS8[..], &seed].concat()
+}
+
+/// The shared secret of `private` (ours) and `public` (theirs): ECDH on
+/// P-256/P-384 (the x coordinate) or X25519.
+pub fn shared_secret(kind: &str, private: &Key, public: &Key) -> Result<Vec<u8>, String> {
+    if !private.private || public.private {
+        return Err("InvalidAccessError: key agreement needs our private key and their public key".into());
+    }
+    macro_rules! ecdh {
+        ($curve:ident) => {{
+            let ours = $curve::SecretKey::from_pkcs8_der(&private.der).map_err(data_error("key"))?;
+            let theirs = $curve::PublicKey::from_public_key_der(&public.der).map_err(data_error("public key"))?;
+            Ok($curve::ecdh::diffie_hellman(ours.to_nonzero_scalar(), theirs.as_affine()).raw_secret_bytes().to_vec())
+        }};
+    }
+    match kind {
+        "P-256" => ecdh!(p256),
+        "P-384" => ecdh!(p384),
+        "X25519" => {
+            let (_, seed) = x25519_parts(private)?;
+            let (theirs, _) = x25519_parts(public)?;
+            let seed = seed.ok_or("InvalidAccessError: not a private key")?;
+            let shared = x25519_dalek::StaticSecret::from(seed).diffie_hellman(&x25519_dalek::PublicKey::from(theirs));
+            if shared.as_bytes().iter().all(|b| *b == 0) {
+                return Err("OperationError: the X25519 shared secret is all zeros (a small-order public key)".into());
+            }
+            Ok(shared.as_bytes().to_vec())
+        }
+        _ => Err(format!("NotSupportedError: no key agreement for {kind}")),
+    }
+}
+
+/// AES-KW (RFC 3394) key wrapping with a 16, 24 or 32 byte key encryption key.
+pub fn aes_kw(wrap: bool, kek: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
+    macro_rules! kw {
+        ($kek:ty) => {{
+            let kek = <$kek>::try_from(kek).map_err(|_| "DataError: bad AES-KW key".to_string())?;
+            if wrap {
+                kek.wrap_vec(data).map_err(|_| "OperationError: AES-KW wraps multiples of 8 bytes, at least 16".to_string())
+            } else {
+                kek.unwrap_vec(data).map_err(|_| "OperationError: the data could not be unwrapped (wrong key or corrupted)".to_string())
+            }
+        }};
+    }
+    match kek.len() {
+        16 => kw!(aes_kw::KekAes128),
+        24 => kw!(aes_kw::KekAes192),
+        32 => kw!(aes_kw::KekAes256),
+        _ => Err("DataError: an AES key is 128, 192 or 256 bits".into()),
+    }
+}
