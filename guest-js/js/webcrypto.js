@@ -43,7 +43,7 @@
   }
 
   // ------------------------------------------------------------ algorithm names
-  const NAMES = ["HMAC", "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5", "RSA-PSS", "SHA-1", "SHA-256", "SHA-384", "SHA-512",
+  const NAMES = ["MD5", "HMAC", "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5", "RSA-PSS", "SHA-1", "SHA-256", "SHA-384", "SHA-512",
     "AES-GCM", "AES-CBC", "AES-CTR", "AES-KW", "RSA-OAEP", "ECDH", "X25519", "PBKDF2", "HKDF"];
   const CANONICAL = new Map(NAMES.map((n) => [n.toUpperCase(), n]));
   function normalize(alg) {
@@ -56,6 +56,8 @@
     return { dict, name };
   }
   const HASHES = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"];
+  // digest() and DigestStream also take MD5, as Workers does.
+  const DIGESTS = ["MD5", ...HASHES];
   function hashOf(h, what = "hash") {
     if (h === undefined) throw new TypeError(`The algorithm needs a ${what}`);
     const { name } = normalize(h);
@@ -491,7 +493,7 @@
   Object.assign(SubtleCrypto.prototype, {
     digest: later((algorithm, data) => {
       const { name } = normalize(algorithm);
-      if (!HASHES.includes(name)) fail("NotSupportedError", `Unrecognized hash name: ${name}`);
+      if (!DIGESTS.includes(name)) fail("NotSupportedError", `Unrecognized hash name: ${name}`);
       return native.digest(name, copyBytes(data, "data"));
     }),
     importKey: later(importKey),
@@ -508,10 +510,38 @@
   });
   const subtle = new SubtleCrypto(subtleKey);
 
+  // Workers' crypto.DigestStream: a WritableStream of bytes whose `digest`
+  // promise gives their hash once the stream closes.
+  class DigestStream extends globalThis.WritableStream {
+    #digest;
+    constructor(algorithm) {
+      const { name } = normalize(algorithm);
+      if (!DIGESTS.includes(name)) fail("NotSupportedError", `Unrecognized hash name: ${name}`);
+      const handle = native.hashOpen(name);
+      let settle;
+      const digest = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+      digest.catch(() => {});
+      super({
+        write(chunk) {
+          if (typeof chunk === "string") chunk = new TextEncoder().encode(chunk);
+          native.hashUpdate(handle, viewBytes(chunk, "A DigestStream chunk"));
+        },
+        close() { settle.resolve(native.hashFinish(handle)); },
+        abort(reason) {
+          try { native.hashFinish(handle); } catch { /* already ended */ }
+          settle.reject(reason);
+        },
+      });
+      this.#digest = digest;
+    }
+    get digest() { return this.#digest; }
+  }
+
   const cryptoKey = Symbol("Crypto");
   class Crypto {
     constructor(key) { if (key !== cryptoKey) throw new TypeError("Illegal constructor"); }
     get subtle() { return subtle; }
+    get DigestStream() { return DigestStream; }
     getRandomValues(array) {
       if (!(array instanceof Int8Array || array instanceof Uint8Array || array instanceof Uint8ClampedArray || array instanceof Int16Array ||
             array instanceof Uint16Array || array instanceof Int32Array || array instanceof Uint32Array ||

@@ -40,6 +40,9 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("x25519Generate", Function::new(ctx.clone(), x25519_generate)?)?;
     n.set("sharedSecret", Function::new(ctx.clone(), shared_secret)?)?;
     n.set("aesKw", Function::new(ctx.clone(), aes_kw)?)?;
+    n.set("hashOpen", Function::new(ctx.clone(), hash_open)?)?;
+    n.set("hashUpdate", Function::new(ctx.clone(), hash_update)?)?;
+    n.set("hashFinish", Function::new(ctx.clone(), hash_finish)?)?;
     n.set("zOpen", Function::new(ctx.clone(), z_open)?)?;
     n.set("zPush", Function::new(ctx.clone(), z_push)?)?;
     n.set("zFinish", Function::new(ctx.clone(), z_finish)?)?;
@@ -223,14 +226,8 @@ fn hash_name(ctx: &Ctx<'_>, algorithm: &str) -> rquickjs::Result<&'static str> {
 
 /// `digest(algorithm, bytes)`: the hash as an ArrayBuffer.
 fn digest<'js>(ctx: Ctx<'js>, algorithm: String, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
-    use sha2::Digest as _;
-    let data = bytes_of(&data);
-    let out: Vec<u8> = match hash_name(&ctx, &algorithm)? {
-        "SHA-1" => sha1::Sha1::digest(&data).to_vec(),
-        "SHA-256" => sha2::Sha256::digest(&data).to_vec(),
-        "SHA-384" => sha2::Sha384::digest(&data).to_vec(),
-        _ => sha2::Sha512::digest(&data).to_vec(),
-    };
+    let name = algorithm.to_ascii_uppercase();
+    let out = crate::webcrypto::digest_of(&name, &bytes_of(&data)).map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, out)
 }
 
@@ -469,5 +466,21 @@ fn shared_secret<'js>(ctx: Ctx<'js>, kind: String, ours: Array<'js>, theirs: Arr
 /// `aesKw(wrap, kek, data)`: AES-KW wrapping or unwrapping.
 fn aes_kw<'js>(ctx: Ctx<'js>, wrap: bool, kek: Value<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
     let out = crate::webcrypto::aes_kw(wrap, &bytes_of(&kek), &bytes_of(&data)).map_err(|m| crypto_err(&ctx, m))?;
+    ArrayBuffer::new(ctx, out)
+}
+
+/// `hashOpen(name)`: a running digest's handle (`crypto.DigestStream`).
+fn hash_open(ctx: Ctx<'_>, name: String) -> rquickjs::Result<u32> {
+    crate::webcrypto::hash_open(&name).map_err(|m| crypto_err(&ctx, m))
+}
+
+/// `hashUpdate(handle, bytes)`.
+fn hash_update<'js>(ctx: Ctx<'js>, handle: u32, data: Value<'js>) -> rquickjs::Result<()> {
+    crate::webcrypto::hash_update(handle, &bytes_of(&data)).map_err(|m| crypto_err(&ctx, m))
+}
+
+/// `hashFinish(handle)`: the digest.
+fn hash_finish(ctx: Ctx<'_>, handle: u32) -> rquickjs::Result<ArrayBuffer<'_>> {
+    let out = crate::webcrypto::hash_finish(handle).map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, out)
 }

@@ -646,3 +646,58 @@ pub fn aes_kw(wrap: bool, kek: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
         _ => Err("DataError: an AES key is 128, 192 or 256 bits".into()),
     }
 }
+
+// ---------------------------------------------------------------- digests
+
+thread_local! {
+    static HASHERS: std::cell::RefCell<(u32, std::collections::HashMap<u32, Box<dyn sha2::digest::DynDigest>>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+}
+
+fn hasher(name: &str) -> Result<Box<dyn sha2::digest::DynDigest>, String> {
+    Ok(match name {
+        "MD5" => Box::new(md5::Md5::default()),
+        "SHA-1" => Box::new(sha1::Sha1::default()),
+        "SHA-256" => Box::new(sha2::Sha256::default()),
+        "SHA-384" => Box::new(sha2::Sha384::default()),
+        "SHA-512" => Box::new(sha2::Sha512::default()),
+        _ => return Err(format!("NotSupportedError: unknown hash {name}")),
+    })
+}
+
+/// The digest of `data` (SHA-1/256/384/512, and MD5 as Workers allows).
+pub fn digest_of(name: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut h = hasher(name)?;
+    h.update(data);
+    Ok(h.finalize().to_vec())
+}
+
+/// A running digest (`crypto.DigestStream`): its handle.
+pub fn hash_open(name: &str) -> Result<u32, String> {
+    let h = hasher(name)?;
+    Ok(HASHERS.with(|m| {
+        let (next, map) = &mut *m.borrow_mut();
+        *next = next.wrapping_add(1).max(1);
+        map.insert(*next, h);
+        *next
+    }))
+}
+
+/// Adds `data` to a running digest.
+pub fn hash_update(handle: u32, data: &[u8]) -> Result<(), String> {
+    HASHERS.with(|m| match m.borrow_mut().1.get_mut(&handle) {
+        Some(h) => {
+            h.update(data);
+            Ok(())
+        }
+        None => Err("InvalidStateError: the digest stream is closed".into()),
+    })
+}
+
+/// Ends a running digest: the digest.
+pub fn hash_finish(handle: u32) -> Result<Vec<u8>, String> {
+    HASHERS
+        .with(|m| m.borrow_mut().1.remove(&handle))
+        .map(|h| h.finalize().to_vec())
+        .ok_or_else(|| "InvalidStateError: the digest stream is closed".into())
+}

@@ -9,7 +9,7 @@ export default suite(async () => {
   eq("sha-384", hex(await crypto.subtle.digest({ name: "SHA-384" }, data)).slice(0, 16), "cb00753f45a35e8b");
   eq("sha-512", hex(await crypto.subtle.digest("sha-512", data.buffer)).slice(0, 16), "ddaf35a193617aba");
   eq("empty input", hex(await crypto.subtle.digest("SHA-256", new Uint8Array())), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  await rejects("unknown hash", crypto.subtle.digest("MD5", data), "NotSupportedError");
+  await rejects("unknown hash", crypto.subtle.digest("SHA-3", data), "NotSupportedError");
   await rejects("bad data", crypto.subtle.digest("SHA-256", "abc"), "TypeError");
 
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode("key"), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);

@@ -111,6 +111,25 @@ export default suite(async () => {
   await rejects("an HMAC key needs a usage", subtle.importKey("raw", new Uint8Array(8), { name: "HMAC", hash: "SHA-256" }, true, []), "SyntaxError");
   await rejects("HMAC keys do not encrypt", subtle.importKey("raw", new Uint8Array(8), { name: "HMAC", hash: "SHA-256" }, true, ["encrypt"]), "SyntaxError");
   eq("digest", [...new Uint8Array(await subtle.digest("sha-256", new Uint8Array(0)))].slice(0, 4), [0xe3, 0xb0, 0xc4, 0x42]);
+  const hexOf = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+  eq("MD5 digest", hexOf(await subtle.digest("MD5", new TextEncoder().encode("abc"))), "900150983cd24fb0d6963f7d28e17f72");
+  await rejects("MD5 is not an HMAC hash", subtle.importKey("raw", new Uint8Array(8), { name: "HMAC", hash: "MD5" }, true, ["sign"]), "NotSupportedError");
+  // crypto.DigestStream (Workers): bytes written in pieces hash like the whole.
+  const ds = new crypto.DigestStream("SHA-256");
+  ok("DigestStream is a WritableStream", ds instanceof WritableStream);
+  const w = ds.getWriter();
+  await w.write(new TextEncoder().encode("a"));
+  await w.write(new TextEncoder().encode("bc").buffer);
+  await w.write("");
+  await w.close();
+  eq("DigestStream digest", hexOf(await ds.digest), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const md5s = new crypto.DigestStream("md5");
+  await new Response("abc").body.pipeTo(md5s);
+  eq("DigestStream MD5 through pipeTo", hexOf(await md5s.digest), "900150983cd24fb0d6963f7d28e17f72");
+  const aborted = new crypto.DigestStream("SHA-1");
+  aborted.getWriter().abort(new Error("stop"));
+  await rejects("an aborted DigestStream rejects its digest", aborted.digest);
+  throws("DigestStream needs a known hash", () => new crypto.DigestStream("SHA-3"), "NotSupportedError");
 
   // AES, PBKDF2, HKDF: the same bytes as Node's, and back.
   const enc = new TextEncoder();
