@@ -1119,10 +1119,28 @@
     for (const k of Object.keys(value)) out[k] = structuredCloneImpl(value[k], memo);
     return out;
   }
-  define("structuredClone", function structuredClone(value, options) {
+  define("structuredClone", function structuredClone(value, options = undefined) {
     if (arguments.length === 0) throw new TypeError("structuredClone requires 1 argument");
-    void options;
-    return structuredCloneImpl(value, new Map());
+    const memo = new Map();
+    // The transfer list: ArrayBuffers the clone takes over; the originals
+    // are detached afterwards (the clone gets their bytes).
+    const transfer = options === undefined || options === null ? undefined : options.transfer;
+    const moved = [];
+    if (transfer !== undefined) {
+      if (transfer === null || typeof transfer !== "object" || typeof transfer[Symbol.iterator] !== "function") {
+        throw new TypeError("structuredClone: options.transfer must be a sequence");
+      }
+      for (const t of transfer) {
+        if (!(t instanceof ArrayBuffer)) throw cloneError("Only ArrayBuffers can be transferred.");
+        if (moved.includes(t)) throw cloneError("An ArrayBuffer is listed twice in the transfer list.");
+        if (t.detached) throw cloneError("A detached ArrayBuffer cannot be transferred.");
+        moved.push(t);
+      }
+      for (const t of moved) memo.set(t, t.slice(0));
+    }
+    const out = structuredCloneImpl(value, memo);
+    for (const t of moved) t.transfer();
+    return out;
   });
 
 

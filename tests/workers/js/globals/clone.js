@@ -27,4 +27,21 @@ export default suite(() => {
   throws("function fails", () => structuredClone({ f() {} }), "DataCloneError");
   throws("symbol fails", () => structuredClone(Symbol("s")), "DataCloneError");
   throws("no argument", () => structuredClone(), "TypeError");
+
+  // The transfer option: the clone takes the buffer, the original is detached.
+  const buf = new Uint8Array([1, 2, 3, 4]).buffer;
+  const view = new Uint8Array(buf, 1, 2);
+  const moved = structuredClone({ buf, view }, { transfer: [buf] });
+  eq("transferred bytes", [...new Uint8Array(moved.buf)], [1, 2, 3, 4]);
+  ok("views follow the transferred buffer", moved.view.buffer === moved.buf && moved.view.byteOffset === 1);
+  eq("view bytes", [...moved.view], [2, 3]);
+  eq("the original is detached", [buf.byteLength, buf.detached, view.byteLength], [0, true, 0]);
+  throws("a detached buffer cannot be transferred again", () => structuredClone(buf, { transfer: [buf] }), "DataCloneError");
+  const twiceBuf = new ArrayBuffer(1);
+  throws("a buffer listed twice", () => structuredClone(1, { transfer: [twiceBuf, twiceBuf] }), "DataCloneError");
+  throws("only ArrayBuffers transfer", () => structuredClone(1, { transfer: [{}] }), "DataCloneError");
+  throws("transfer must be a sequence", () => structuredClone(1, { transfer: 5 }), "TypeError");
+  const kept = new ArrayBuffer(2);
+  structuredClone(kept, {});
+  eq("without transfer nothing is detached", kept.byteLength, 2);
 });
