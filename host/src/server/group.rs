@@ -8,8 +8,9 @@
 //! One request per connection, a line of text:
 //! - `evict <id>` → `ok`
 //! - `metrics` → the process's Prometheus text, then EOF
-//! - `tail <id>` → Server-Sent Events frames for that worker, each as a
-//!   big-endian `u32` length and the bytes, until either side closes.
+//! - `tail <id>` → an empty frame once subscribed, then Server-Sent Events
+//!   frames for that worker, each as a big-endian `u32` length and the
+//!   bytes, until either side closes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -168,7 +169,21 @@ impl Group {
     pub async fn tail(self: &Arc<Self>, id: &str, tx: tokio::sync::mpsc::Sender<Bytes>) -> usize {
         let mut unreachable = 0;
         for i in self.peers() {
-            let mut stream = match self.request(i, &format!("tail {id}")).await {
+            let subscribed = async {
+                let mut stream = self.request(i, &format!("tail {id}")).await?;
+                // Wait until the peer has subscribed, so no event of a
+                // request sent after this call returns is missed.
+                let ack = read_frame(&mut stream).await?;
+                if !ack.is_empty() {
+                    return Err(std::io::Error::other("unexpected tail answer"));
+                }
+                Ok::<_, std::io::Error>(stream)
+            };
+            let mut stream = match tokio::time::timeout(PEER_TIMEOUT, subscribed)
+                .await
+                .map_err(|_| std::io::Error::other("timed out"))
+                .and_then(|r| r)
+            {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!("tail of server process {i}: {e}");
@@ -239,6 +254,8 @@ async fn answer(stream: UnixStream, state: &State) -> std::io::Result<()> {
         }
         "tail" if valid_id(arg) => {
             let mut rx = state.hub.subscribe(arg);
+            // An empty frame: subscribed (events from now on are sent).
+            stream.write_all(&0u32.to_be_bytes()).await?;
             let (mut read_half, mut write_half) = stream.into_split();
             let mut ignored = [0u8; 64];
             loop {
