@@ -5,11 +5,12 @@
 //! out, and `finish` checks that a compressed input was complete.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::io::Write;
 
 use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
 use flate2::{Compression, Decompress, FlushDecompress, Status};
+
+use crate::handles::Handles;
 
 enum Codec {
     Gzip(GzEncoder<Vec<u8>>),
@@ -36,7 +37,7 @@ struct Gzip {
 }
 
 thread_local! {
-    static CODECS: RefCell<(u32, HashMap<u32, Codec>)> = RefCell::new((0, HashMap::new()));
+    static CODECS: RefCell<Handles<Codec>> = RefCell::default();
 }
 
 /// Opens a codec for `format`; its handle.
@@ -63,16 +64,11 @@ pub fn open(format: &str, decompress: bool) -> Result<u32, String> {
             ));
         }
     };
-    CODECS.with(|c| {
-        let (next, map) = &mut *c.borrow_mut();
-        *next = next.wrapping_add(1);
-        map.insert(*next, codec);
-        Ok(*next)
-    })
+    Ok(CODECS.with(|c| c.borrow_mut().insert(codec)))
 }
 
 fn with<T>(handle: u32, f: impl FnOnce(&mut Codec) -> Result<T, String>) -> Result<T, String> {
-    CODECS.with(|c| match c.borrow_mut().1.get_mut(&handle) {
+    CODECS.with(|c| match c.borrow_mut().get_mut(handle) {
         Some(codec) => f(codec),
         None => Err("the compression stream is closed".into()),
     })
@@ -108,7 +104,7 @@ pub fn finish(handle: u32) -> Result<Vec<u8>, String> {
 
 /// Drops a codec (its stream was canceled or errored).
 pub fn close(handle: u32) {
-    CODECS.with(|c| c.borrow_mut().1.remove(&handle));
+    CODECS.with(|c| c.borrow_mut().remove(handle));
 }
 
 impl Inflate {

@@ -4,12 +4,13 @@
 //! decoder by handle until the call that ends the stream.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use encoding_rs::{CoderResult, Decoder, DecoderResult, Encoding};
 
+use crate::handles::Handles;
+
 thread_local! {
-    static DECODERS: RefCell<(u32, HashMap<u32, Decoder>)> = RefCell::new((0, HashMap::new()));
+    static DECODERS: RefCell<Handles<Decoder>> = RefCell::default();
 }
 
 /// The encoding a label names (its name in lowercase, as
@@ -80,14 +81,9 @@ fn take(handle: u32) -> Option<Decoder> {
     if handle == 0 {
         return None;
     }
-    DECODERS.with(|d| d.borrow_mut().1.remove(&handle))
+    DECODERS.with(|d| d.borrow_mut().remove(handle))
 }
 
 fn keep(decoder: Decoder) -> u32 {
-    DECODERS.with(|d| {
-        let (next, map) = &mut *d.borrow_mut();
-        *next = next.wrapping_add(1).max(1);
-        map.insert(*next, decoder);
-        *next
-    })
+    DECODERS.with(|d| d.borrow_mut().insert(decoder))
 }

@@ -8,6 +8,7 @@
 mod compression;
 mod encoding;
 mod engine;
+mod handles;
 mod modules;
 mod native;
 mod webcrypto;

@@ -51,6 +51,21 @@ fn to_der<T: AsRef<[u8]>>(r: Result<T, impl std::fmt::Display>) -> Result<Vec<u8
     r.map(|d| d.as_ref().to_vec()).map_err(|e| format!("OperationError: {e}"))
 }
 
+/// A public key as its SubjectPublicKeyInfo DER.
+fn public_key(k: &impl EncodePublicKey) -> Result<Key, String> {
+    Ok(Key { private: false, der: to_der(k.to_public_key_der())? })
+}
+
+/// A private key's PKCS #8 DER.
+fn pkcs8_der(k: &impl EncodePrivateKey) -> Result<Vec<u8>, String> {
+    to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))
+}
+
+/// A private key as its PKCS #8 DER.
+fn private_key(k: &impl EncodePrivateKey) -> Result<Key, String> {
+    Ok(Key { private: true, der: pkcs8_der(k)? })
+}
+
 /// Imports `spki`, `pkcs8` or (public EC and Ed25519 keys) `raw` bytes.
 pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
     macro_rules! ec {
@@ -58,13 +73,13 @@ pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
             match format {
                 "spki" => $curve::PublicKey::from_public_key_der(bytes)
                     .map_err(bad_key)
-                    .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+                    .and_then(|k| public_key(&k)),
                 "pkcs8" => $curve::SecretKey::from_pkcs8_der(bytes)
                     .map_err(bad_key)
-                    .and_then(|k| Ok(Key { private: true, der: to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })),
+                    .and_then(|k| private_key(&k)),
                 "raw" => $curve::PublicKey::from_sec1_bytes(bytes)
                     .map_err(bad_key)
-                    .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+                    .and_then(|k| public_key(&k)),
                 _ => Err(format!("NotSupportedError: {format} is not a format for {kind} keys")),
             }
         };
@@ -75,27 +90,27 @@ pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
         "Ed25519" => match format {
             "spki" => ed25519_dalek::VerifyingKey::from_public_key_der(bytes)
                 .map_err(bad_key)
-                .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+                .and_then(|k| public_key(&k)),
             "pkcs8" => ed25519_dalek::SigningKey::from_pkcs8_der(bytes)
                 .map_err(bad_key)
-                .and_then(|k| Ok(Key { private: true, der: to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })),
+                .and_then(|k| private_key(&k)),
             "raw" => {
                 let raw: [u8; 32] = bytes
                     .try_into()
                     .map_err(|_| "DataError: an Ed25519 public key is 32 bytes".to_string())?;
                 ed25519_dalek::VerifyingKey::from_bytes(&raw)
                     .map_err(bad_key)
-                    .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? }))
+                    .and_then(|k| public_key(&k))
             }
             _ => Err(format!("NotSupportedError: {format} is not a format for {kind} keys")),
         },
         "RSA" => match format {
             "spki" => RsaPublicKey::from_public_key_der(bytes)
                 .map_err(bad_key)
-                .and_then(|k| Ok(Key { private: false, der: to_der(k.to_public_key_der())? })),
+                .and_then(|k| public_key(&k)),
             "pkcs8" => RsaPrivateKey::from_pkcs8_der(bytes)
                 .map_err(bad_key)
-                .and_then(|k| Ok(Key { private: true, der: to_der(k.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })),
+                .and_then(|k| private_key(&k)),
             _ => Err(format!("NotSupportedError: {format} is not a format for RSA keys")),
         },
         _ => Err(format!("NotSupportedError: unknown key type {kind}")),
@@ -127,9 +142,9 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
                 if secret.public_key() != public {
                     return Err("DataError: the JWK's \"d\" does not match its \"x\" and \"y\"".into());
                 }
-                Ok(Key { private: true, der: to_der(secret.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })
+                private_key(&secret)
             } else {
-                Ok(Key { private: false, der: to_der(public.to_public_key_der())? })
+                public_key(&public)
             }
         }};
     }
@@ -149,9 +164,9 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
                 if secret.verifying_key() != public {
                     return Err("DataError: the JWK's \"d\" does not match its \"x\"".into());
                 }
-                Ok(Key { private: true, der: to_der(secret.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })
+                private_key(&secret)
             } else {
-                Ok(Key { private: false, der: to_der(public.to_public_key_der())? })
+                public_key(&public)
             }
         }
         "RSA" => {
@@ -164,10 +179,10 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
                     _ => Vec::new(),
                 };
                 let key = RsaPrivateKey::from_components(n, e, d, primes).map_err(data_error("the JWK"))?;
-                Ok(Key { private: true, der: to_der(key.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))? })
+                private_key(&key)
             } else {
                 let key = RsaPublicKey::new(n, e).map_err(data_error("the JWK"))?;
-                Ok(Key { private: false, der: to_der(key.to_public_key_der())? })
+                public_key(&key)
             }
         }
         _ => Err(format!("NotSupportedError: unknown key type {kind}")),
@@ -279,12 +294,12 @@ pub fn rsa_info(key: &Key) -> Result<(u32, Vec<u8>), String> {
 pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8>, String> {
     let mut rng = Rng;
     match kind {
-        "P-256" => to_der(p256::SecretKey::random(&mut rng).to_pkcs8_der().map(|d| d.as_bytes().to_vec())),
-        "P-384" => to_der(p384::SecretKey::random(&mut rng).to_pkcs8_der().map(|d| d.as_bytes().to_vec())),
+        "P-256" => pkcs8_der(&p256::SecretKey::random(&mut rng)),
+        "P-384" => pkcs8_der(&p384::SecretKey::random(&mut rng)),
         "Ed25519" => {
             let mut seed = [0u8; 32];
             rand_core::RngCore::fill_bytes(&mut rng, &mut seed);
-            to_der(ed25519_dalek::SigningKey::from_bytes(&seed).to_pkcs8_der().map(|d| d.as_bytes().to_vec()))
+            pkcs8_der(&ed25519_dalek::SigningKey::from_bytes(&seed))
         }
         "RSA" => {
             if !(1024..=8192).contains(&modulus_bits) || modulus_bits % 8 != 0 {
@@ -293,21 +308,10 @@ pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8
             let e = BigUint::from_bytes_be(exponent);
             let key = RsaPrivateKey::new_with_exp(&mut rng, modulus_bits as usize, &e)
                 .map_err(|e| format!("OperationError: {e}"))?;
-            to_der(key.to_pkcs8_der().map(|d| d.as_bytes().to_vec()))
+            pkcs8_der(&key)
         }
         _ => Err(format!("NotSupportedError: unknown key type {kind}")),
     }
-}
-
-fn digest(hash: &str, data: &[u8]) -> Result<Vec<u8>, String> {
-    use sha2::Digest as _;
-    Ok(match hash {
-        "SHA-1" => sha1::Sha1::digest(data).to_vec(),
-        "SHA-256" => sha2::Sha256::digest(data).to_vec(),
-        "SHA-384" => sha2::Sha384::digest(data).to_vec(),
-        "SHA-512" => sha2::Sha512::digest(data).to_vec(),
-        _ => return Err(format!("NotSupportedError: unknown hash {hash}")),
-    })
 }
 
 /// Runs `$body` with `$D` bound to the digest type named by `$hash`.
@@ -334,13 +338,13 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
         ("P-256", "ECDSA") => {
             use p256::ecdsa::signature::hazmat::PrehashSigner;
             let k = p256::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let sig: p256::ecdsa::Signature = k.sign_prehash(&digest(hash, data)?).map_err(op)?;
+            let sig: p256::ecdsa::Signature = k.sign_prehash(&digest_of(hash, data)?).map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashSigner;
             let k = p384::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let sig: p384::ecdsa::Signature = k.sign_prehash(&digest(hash, data)?).map_err(op)?;
+            let sig: p384::ecdsa::Signature = k.sign_prehash(&digest_of(hash, data)?).map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("Ed25519", "Ed25519") => {
@@ -370,13 +374,13 @@ pub fn verify(kind: &str, scheme: &str, hash: &str, key: &Key, signature: &[u8],
             use p256::ecdsa::signature::hazmat::PrehashVerifier;
             let k = p256::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
             let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
-            Ok(k.verify_prehash(&digest(hash, data)?, &sig).is_ok())
+            Ok(k.verify_prehash(&digest_of(hash, data)?, &sig).is_ok())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashVerifier;
             let k = p384::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
             let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
-            Ok(k.verify_prehash(&digest(hash, data)?, &sig).is_ok())
+            Ok(k.verify_prehash(&digest_of(hash, data)?, &sig).is_ok())
         }
         ("Ed25519", "Ed25519") => {
             let k = ed25519_dalek::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
@@ -650,8 +654,8 @@ pub fn aes_kw(wrap: bool, kek: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
 // ---------------------------------------------------------------- digests
 
 thread_local! {
-    static HASHERS: std::cell::RefCell<(u32, std::collections::HashMap<u32, Box<dyn sha2::digest::DynDigest>>)> =
-        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+    static HASHERS: std::cell::RefCell<crate::handles::Handles<Box<dyn sha2::digest::DynDigest>>> =
+        std::cell::RefCell::default();
 }
 
 fn hasher(name: &str) -> Result<Box<dyn sha2::digest::DynDigest>, String> {
@@ -675,17 +679,12 @@ pub fn digest_of(name: &str, data: &[u8]) -> Result<Vec<u8>, String> {
 /// A running digest (`crypto.DigestStream`): its handle.
 pub fn hash_open(name: &str) -> Result<u32, String> {
     let h = hasher(name)?;
-    Ok(HASHERS.with(|m| {
-        let (next, map) = &mut *m.borrow_mut();
-        *next = next.wrapping_add(1).max(1);
-        map.insert(*next, h);
-        *next
-    }))
+    Ok(HASHERS.with(|m| m.borrow_mut().insert(h)))
 }
 
 /// Adds `data` to a running digest.
 pub fn hash_update(handle: u32, data: &[u8]) -> Result<(), String> {
-    HASHERS.with(|m| match m.borrow_mut().1.get_mut(&handle) {
+    HASHERS.with(|m| match m.borrow_mut().get_mut(handle) {
         Some(h) => {
             h.update(data);
             Ok(())
@@ -697,7 +696,7 @@ pub fn hash_update(handle: u32, data: &[u8]) -> Result<(), String> {
 /// Ends a running digest: the digest.
 pub fn hash_finish(handle: u32) -> Result<Vec<u8>, String> {
     HASHERS
-        .with(|m| m.borrow_mut().1.remove(&handle))
+        .with(|m| m.borrow_mut().remove(handle))
         .map(|h| h.finalize().to_vec())
         .ok_or_else(|| "InvalidStateError: the digest stream is closed".into())
 }
