@@ -87,7 +87,12 @@ async fn run_suite_with(file: &str, request: Request) {
             "globals/harness.js",
             ModuleSource::Esm(read("globals/harness.js")),
         )
-        .compatibility_date("2025-06-01");
+        .compatibility_date("2025-06-01")
+        // A suite is one invocation running hundreds of checks (the Web
+        // Crypto one signs with RSA keys): the default 1 s of CPU is too
+        // little on a loaded 2-core CI machine, and limits are tested
+        // elsewhere.
+        .limits(isolet::Limits::new().cpu_time(std::time::Duration::from_secs(30)));
     let w = rt
         .load(code)
         .await
