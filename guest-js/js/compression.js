@@ -11,11 +11,7 @@
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
-  function chunkBytes(chunk, what) {
-    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-    if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    throw new TypeError(`${what} chunks must be an ArrayBuffer or ArrayBufferView`);
-  }
+  const chunkBytes = (chunk, what) => lib.bufferBytes(chunk, `${what} chunks`);
 
   // A TransformStream running one codec: each chunk in, whatever output is
   // ready out; at the end the rest (and, decompressing, a check that the

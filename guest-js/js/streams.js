@@ -1032,10 +1032,7 @@
       const decoder = (this.#decoder = new lib.TextDecoder(label, options));
       this.#t = new TransformStream({
         transform(chunk, c) {
-          if (!(chunk instanceof ArrayBuffer) && !ArrayBuffer.isView(chunk)) {
-            throw new TypeError("TextDecoderStream chunks must be an ArrayBuffer or ArrayBufferView");
-          }
-          const s = decoder.decode(chunk, { stream: true });
+          const s = decoder.decode(lib.bufferBytes(chunk, "TextDecoderStream chunks"), { stream: true });
           if (s) c.enqueue(s);
         },
         flush(c) { const s = decoder.decode(); if (s) c.enqueue(s); },
@@ -1055,8 +1052,7 @@
   // FixedLengthStream(n): the same, for exactly n bytes (more is an error at
   // the write that exceeds, fewer at close).
   function byteChunk(chunk) {
-    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-    if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk)) return lib.bufferBytes(chunk);
     throw new TypeError("This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side.");
   }
   function byteStrategy(options) {

@@ -27,11 +27,7 @@
     }
   }
 
-  function viewBytes(data, what) {
-    if (data instanceof ArrayBuffer) return new Uint8Array(data);
-    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    throw new TypeError(`${what} must be an ArrayBuffer or ArrayBufferView`);
-  }
+  const viewBytes = lib.bufferBytes;
   const copyBytes = (data, what) => viewBytes(data, what).slice();
   const b64u = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   function unb64u(s, member) {

@@ -358,7 +358,16 @@ pub fn pairs_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec
 fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<Response, ScriptError> {
     let parts = Array::from_value(out).map_err(|e| describe(ctx, e))?;
     let status: u16 = parts.get(0).map_err(|e| describe(ctx, e))?;
-    let headers = flat_headers_from_js(ctx, parts.get(1).map_err(|e| describe(ctx, e))?)?;
+    // null (no headers), a string (only a content-type), or [name, value, ...].
+    let headers: Value = parts.get(1).map_err(|e| describe(ctx, e))?;
+    let headers = if headers.is_null() {
+        Vec::new()
+    } else if let Some(s) = headers.as_string() {
+        let value = s.to_string().map_err(|e| describe(ctx, e))?;
+        vec![("content-type".to_string(), value)]
+    } else {
+        flat_headers_from_js(ctx, headers)?
+    };
     let body: Value = parts.get(2).map_err(|e| describe(ctx, e))?;
     let body = match body.as_string() {
         Some(s) => s.to_string().map_err(|e| describe(ctx, e))?.into_bytes(),

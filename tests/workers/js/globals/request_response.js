@@ -30,6 +30,18 @@ export default suite(async (request) => {
   eq("request defaults", [request.redirect, request.signal], ["follow", null]);
   eq("request redirect option", new Request("https://a.test/", { redirect: "manual" }).redirect, "manual");
 
+  // The shape WebIDL gives these classes: constructor lengths, no own
+  // enumerable state, brand checks on the getters, Body members on both.
+  eq("constructor lengths", [Request.length, Response.length], [1, 0]);
+  eq("no own enumerable state", [Object.keys(request), Object.keys(lazy), JSON.stringify(lazy)], [[], [], "{}"]);
+  throws("getter on a foreign object", () => Object.getOwnPropertyDescriptor(Response.prototype, "status").get.call({}), "TypeError");
+  throws("url getter on a foreign object", () => Object.getOwnPropertyDescriptor(Request.prototype, "url").get.call({}), "TypeError");
+  await rejects("body method on a foreign object", Response.prototype.text.call({}), "TypeError");
+  eq("Body members on both", ["text", "json", "arrayBuffer", "bytes", "blob", "formData", "body", "bodyUsed"].filter((m) => !(m in Request.prototype) || !(m in Response.prototype)), []);
+  ok("incoming request is a Request", request instanceof Request && Object.getPrototypeOf(request) === Request.prototype);
+  class MyResponse extends Response { get extra() { return this.status + 1; } }
+  eq("subclass", [new MyResponse("x", { status: 203 }).extra, await new MyResponse("body").text()], [204, "body"]);
+
   const j = Response.json({ a: [1] }, { status: 202 });
   eq("json content type", j.headers.get("content-type"), "application/json");
   eq("json body", await j.json(), { a: [1] });
