@@ -202,12 +202,18 @@ async fn fuel(rt: &Runtime, code: &WorkerCode, init_fuel: &AtomicU64) -> isolet:
     // top level.
     let source = std::env::var("PROBE_CODE").unwrap_or_else(|_| HELLO.into());
     let logging = WorkerCode::js(format!("console.log('init');\n{source}"));
-    rt.load(logging).await?;
+    rt.load(logging.clone()).await?;
     let init = init_fuel.load(Ordering::Relaxed);
+    // Again: now its bytecode is cached, as for any code loaded before.
+    rt.load(logging).await?;
+    let cached = init_fuel.load(Ordering::Relaxed);
     println!(
-        "fuel: warm fetch {warm}, first fetch of a fresh instance {first}, init (+ one log) {init}"
+        "fuel: warm fetch {warm}, first fetch of a fresh instance {first}, init (+ one log) {init}, \
+         with cached bytecode {cached}"
     );
-    println!("{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first},\"init_fuel\":{init}}}");
+    println!(
+        "{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first},\"init_fuel\":{init},\"init_cached_fuel\":{cached}}}"
+    );
     Ok(())
 }
 
