@@ -1,10 +1,10 @@
 // isolet's Web Crypto (https://w3c.github.io/webcrypto/): `crypto`
 // (getRandomValues, randomUUID, subtle), `CryptoKey`, `SubtleCrypto`.
-// digest (SHA-1/256/384/512); sign/verify for HMAC, ECDSA (P-256, P-384),
+// digest (SHA-1/256/384/512); sign/verify for HMAC, ECDSA (P-256, P-384, P-521),
 // Ed25519, RSASSA-PKCS1-v1_5 and RSA-PSS; encrypt/decrypt and
 // wrapKey/unwrapKey with AES-GCM, AES-CBC, AES-CTR and RSA-OAEP (and
 // AES-KW for wrapping only);
-// deriveBits/deriveKey with PBKDF2, HKDF, ECDH (P-256, P-384) and X25519; importKey/exportKey/generateKey for all of them in
+// deriveBits/deriveKey with PBKDF2, HKDF, ECDH (P-256, P-384, P-521) and X25519; importKey/exportKey/generateKey for all of them in
 // the formats each allows (raw, spki, pkcs8, jwk); and Cloudflare's
 // timingSafeEqual. The arithmetic is Rust in the engine
 // (guest-js/src/webcrypto.rs); asymmetric keys cross as DER.
@@ -64,7 +64,7 @@
   const AES = ["AES-GCM", "AES-CBC", "AES-CTR", "AES-KW"];
   const aesUsages = (name) => (name === "AES-KW" ? ["wrapKey", "unwrapKey"] : ["encrypt", "decrypt", "wrapKey", "unwrapKey"]);
   const KDF = ["PBKDF2", "HKDF"];
-  const CURVES = ["P-256", "P-384"];
+  const CURVES = ["P-256", "P-384", "P-521"];
   const RSA = (name) => name === "RSASSA-PKCS1-v1_5" || name === "RSA-PSS" || name === "RSA-OAEP";
   // Asymmetric algorithms: what each key type may be used for.
   const ASYMMETRIC = {

@@ -87,6 +87,7 @@ pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
     match kind {
         "P-256" => ec!(p256),
         "P-384" => ec!(p384),
+        "P-521" => ec!(p521),
         "Ed25519" => match format {
             "spki" => ed25519_dalek::VerifyingKey::from_public_key_der(bytes)
                 .map_err(bad_key)
@@ -151,6 +152,7 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
     match kind {
         "P-256" => ec!(p256, 32),
         "P-384" => ec!(p384, 48),
+        "P-521" => ec!(p521, 66),
         "Ed25519" => {
             let x: [u8; 32] = part(0, "x")?
                 .try_into()
@@ -213,6 +215,7 @@ pub fn parts(kind: &str, key: &Key) -> Result<Vec<Vec<u8>>, String> {
     match kind {
         "P-256" => ec!(p256),
         "P-384" => ec!(p384),
+        "P-521" => ec!(p521),
         "Ed25519" => {
             if key.private {
                 let s = ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
@@ -263,6 +266,7 @@ pub fn public_of(kind: &str, key: &Key, raw: bool) -> Result<Vec<u8>, String> {
     match kind {
         "P-256" => ec!(p256),
         "P-384" => ec!(p384),
+        "P-521" => ec!(p521),
         "Ed25519" => {
             let public = if key.private {
                 ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.verifying_key()
@@ -296,6 +300,7 @@ pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8
     match kind {
         "P-256" => pkcs8_der(&p256::SecretKey::random(&mut rng)),
         "P-384" => pkcs8_der(&p384::SecretKey::random(&mut rng)),
+        "P-521" => pkcs8_der(&p521::SecretKey::random(&mut rng)),
         "Ed25519" => {
             let mut seed = [0u8; 32];
             rand_core::RngCore::fill_bytes(&mut rng, &mut seed);
@@ -338,13 +343,23 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
         ("P-256", "ECDSA") => {
             use p256::ecdsa::signature::hazmat::PrehashSigner;
             let k = p256::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let sig: p256::ecdsa::Signature = k.sign_prehash(&digest_of(hash, data)?).map_err(op)?;
+            let sig: p256::ecdsa::Signature = k.sign_prehash(&ecdsa_digest(hash, data, 32)?).map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashSigner;
             let k = p384::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let sig: p384::ecdsa::Signature = k.sign_prehash(&digest_of(hash, data)?).map_err(op)?;
+            let sig: p384::ecdsa::Signature = k.sign_prehash(&ecdsa_digest(hash, data, 48)?).map_err(op)?;
+            Ok(sig.to_bytes().to_vec())
+        }
+        ("P-521", "ECDSA") => {
+            // p521's SigningKey is a wrapper without PKCS #8 support or a
+            // deterministic prehash signer: from the secret scalar, with a
+            // random nonce (as browsers sign ECDSA).
+            use p521::ecdsa::signature::hazmat::RandomizedPrehashSigner;
+            let secret = p521::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            let k = p521::ecdsa::SigningKey::from_slice(&secret.to_bytes()).map_err(data_error("key"))?;
+            let sig: p521::ecdsa::Signature = k.sign_prehash_with_rng(&mut Rng, &ecdsa_digest(hash, data, 66)?).map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("Ed25519", "Ed25519") => {
@@ -374,13 +389,20 @@ pub fn verify(kind: &str, scheme: &str, hash: &str, key: &Key, signature: &[u8],
             use p256::ecdsa::signature::hazmat::PrehashVerifier;
             let k = p256::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
             let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
-            Ok(k.verify_prehash(&digest_of(hash, data)?, &sig).is_ok())
+            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 32)?, &sig).is_ok())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashVerifier;
             let k = p384::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
             let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
-            Ok(k.verify_prehash(&digest_of(hash, data)?, &sig).is_ok())
+            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 48)?, &sig).is_ok())
+        }
+        ("P-521", "ECDSA") => {
+            use p521::ecdsa::signature::hazmat::PrehashVerifier;
+            let p = p521::PublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let k = p521::ecdsa::VerifyingKey::from_affine(*p.as_affine()).map_err(data_error("key"))?;
+            let Ok(sig) = p521::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
+            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 66)?, &sig).is_ok())
         }
         ("Ed25519", "Ed25519") => {
             let k = ed25519_dalek::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
@@ -617,6 +639,7 @@ pub fn shared_secret(kind: &str, private: &Key, public: &Key) -> Result<Vec<u8>,
     match kind {
         "P-256" => ecdh!(p256),
         "P-384" => ecdh!(p384),
+        "P-521" => ecdh!(p521),
         "X25519" => {
             let (_, seed) = x25519_parts(private)?;
             let (theirs, _) = x25519_parts(public)?;
@@ -670,6 +693,20 @@ fn hasher(name: &str) -> Result<Box<dyn sha2::digest::DynDigest>, String> {
 }
 
 /// The digest of `data` (SHA-1/256/384/512, and MD5 as Workers allows).
+/// The hash ECDSA signs on a curve whose field is `size` bytes: a shorter
+/// hash (SHA-1 or SHA-256 on P-384 or P-521) is left-padded with zeros,
+/// which keeps its value as an integer (SEC 1 uses it whole); the crates
+/// refuse a prehash shorter than half the field.
+fn ecdsa_digest(hash: &str, data: &[u8], size: usize) -> Result<Vec<u8>, String> {
+    let d = digest_of(hash, data)?;
+    if d.len() >= size {
+        return Ok(d);
+    }
+    let mut padded = vec![0u8; size - d.len()];
+    padded.extend_from_slice(&d);
+    Ok(padded)
+}
+
 pub fn digest_of(name: &str, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut h = hasher(name)?;
     h.update(data);
