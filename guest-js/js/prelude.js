@@ -258,6 +258,32 @@
     if (v.length === 0 || (!isWs(v.charCodeAt(0)) && !isWs(v.charCodeAt(v.length - 1)))) return v;
     return v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
   }
+  // Names and values already validated, with what they normalize to: the
+  // checks cost ~10k wasm instructions per header in QuickJS, and a worker
+  // sets the same few headers on every request. Bounded; emptied when full.
+  const checkedNames = new Map();
+  const checkedValues = new Map();
+  function remember(map, key, value) {
+    if (key.length > 256) return value;
+    if (map.size >= 512) map.clear();
+    map.set(key, value);
+    return value;
+  }
+  function headerName(name) {
+    const n = typeof name === "string" ? name : String(name);
+    const known = checkedNames.get(n);
+    if (known !== undefined) return known;
+    if (!TOKEN.test(n)) throw new TypeError(`Invalid header name '${n}'`);
+    return remember(checkedNames, n, n.toLowerCase());
+  }
+  function headerValue(value) {
+    const raw = typeof value === "string" ? value : String(value);
+    const known = checkedValues.get(raw);
+    if (known !== undefined) return known;
+    const v = normalizeValue(raw);
+    if (v.indexOf("\r") !== -1 || v.indexOf("\n") !== -1 || v.indexOf("\0") !== -1) throw new TypeError(`Invalid header value for '${v}'`);
+    return remember(checkedValues, raw, v);
+  }
   class Headers {
     #list = []; // [lowercased name, value]
     #guard = "none";
@@ -267,12 +293,15 @@
         for (const [k, v] of init.#list) this.#list.push([k, v]);
       } else if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
         for (const pair of init) {
-          const p = [...pair];
+          const p = Array.isArray(pair) ? pair : [...pair];
           if (p.length !== 2) throw new TypeError("Headers constructor: expected name/value pair to be length 2, found " + p.length + ".");
           this.append(p[0], p[1]);
         }
       } else if (typeof init === "object") {
-        for (const k of Object.keys(init)) this.append(k, init[k]);
+        // An indexed loop: for-of makes an iterator result object per step.
+        const keys = Object.keys(init);
+        const list = this.#list;
+        for (let i = 0; i < keys.length; i++) list.push([headerName(keys[i]), headerValue(init[keys[i]])]);
       } else {
         throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
       }
@@ -302,16 +331,14 @@
     }
     #check(name) {
       if (this.#guard === "immutable") throw new TypeError("Can't modify immutable headers.");
-      const n = String(name);
-      if (!TOKEN.test(n)) throw new TypeError(`Invalid header name '${n}'`);
-      return n.toLowerCase();
+      return headerName(name);
     }
-    #checkValue(value) {
-      const v = normalizeValue(value);
-      if (v.indexOf("\r") !== -1 || v.indexOf("\n") !== -1 || v.indexOf("\0") !== -1) throw new TypeError(`Invalid header value for '${v}'`);
-      return v;
+    #checkValue(value) { return headerValue(value); }
+    append(name, value) {
+      if (this.#guard === "immutable") throw new TypeError("Can't modify immutable headers.");
+      const n = headerName(name);
+      this.#list.push([n, headerValue(value)]);
     }
-    append(name, value) { const n = this.#check(name); this.#list.push([n, this.#checkValue(value)]); }
     set(name, value) {
       const n = this.#check(name);
       const v = this.#checkValue(value);
@@ -325,7 +352,7 @@
     }
     delete(name) { const n = this.#check(name); this.#list = this.#list.filter(([k]) => k !== n); }
     get(name) {
-      const n = String(name).toLowerCase();
+      const n = checkedNames.get(name) ?? String(name).toLowerCase();
       const list = this.#list;
       let out = null;
       for (let i = 0; i < list.length; i++) {
@@ -362,26 +389,6 @@
   define("Headers", Headers);
 
   // ---------------------------------------------------------------- URL, URLSearchParams
-  function formEncode(s) {
-    return encodeURIComponent(String(s).toWellFormed ? String(s).toWellFormed() : String(s))
-      .replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
-      .replace(/%20/g, "+");
-  }
-  function formDecode(s) {
-    const bytes = [];
-    const str = s.replace(/\+/g, " ");
-    for (let i = 0; i < str.length; i++) {
-      const c = str[i];
-      if (c === "%" && /^[0-9A-Fa-f]{2}$/.test(str.slice(i + 1, i + 3))) {
-        bytes.push(parseInt(str.slice(i + 1, i + 3), 16));
-        i += 2;
-      } else {
-        for (const b of textEncoder.encode(c === "%" ? "%" : str.slice(i, i + (str.codePointAt(i) > 0xffff ? 2 : 1)))) bytes.push(b);
-        if (str.codePointAt(i) > 0xffff) i++;
-      }
-    }
-    return decodeUtf8(new Uint8Array(bytes));
-  }
   // WebIDL USVString: a string with lone surrogates replaced by U+FFFD.
   const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
   const usv = String.prototype.toWellFormed
@@ -416,16 +423,14 @@
         }
       } else this.#parse(usv(init));
     }
+    // The WHATWG form-urlencoded parser and serializer are native (the
+    // per-character work cost ~40k wasm instructions per name or value in
+    // JS).
     #parse(s) {
       if (s.startsWith("?")) s = s.slice(1);
-      this.#list = [];
-      for (const part of s.split("&")) {
-        if (!part) continue;
-        const i = part.indexOf("=");
-        const k = i === -1 ? part : part.slice(0, i);
-        const v = i === -1 ? "" : part.slice(i + 1);
-        this.#list.push([formDecode(k), formDecode(v)]);
-      }
+      const flat = s.length === 0 ? [] : native.formParse(s);
+      const list = (this.#list = new Array(flat.length >> 1));
+      for (let i = 0; i < list.length; i++) list[i] = [flat[2 * i], flat[2 * i + 1]];
     }
     static _attach(params, url, search) { params.#url = url; params.#parse(search); return params; }
     static _reparse(params, search) { params.#parse(search); }
@@ -444,7 +449,10 @@
     }
     get(k) {
       if (arguments.length < 1) throw new TypeError("get needs a name");
-      k = usv(k); const e = this.#list.find(([a]) => a === k); return e ? e[1] : null;
+      k = usv(k);
+      const list = this.#list;
+      for (let i = 0; i < list.length; i++) if (list[i][0] === k) return list[i][1];
+      return null;
     }
     getAll(k) {
       if (arguments.length < 1) throw new TypeError("getAll needs a name");
@@ -470,52 +478,72 @@
     *keys() { for (const [k] of this.#list) yield k; }
     *values() { for (const [, v] of this.#list) yield v; }
     [Symbol.iterator]() { return this.entries(); }
-    toString() { return this.#list.map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
+    toString() {
+      const list = this.#list;
+      const flat = new Array(list.length * 2);
+      for (let i = 0; i < list.length; i++) { flat[2 * i] = list[i][0]; flat[2 * i + 1] = list[i][1]; }
+      return native.formSerialize(flat);
+    }
     get [Symbol.toStringTag]() { return "URLSearchParams"; }
   }
   define("URLSearchParams", URLSearchParams);
 
+  // A URL's state: native.urlParse's [href, offsets...] (see native.rs
+  // url_parts), then its origin and URLSearchParams once asked for.
+  const U_AFTER_SCHEME = 1, U_USER = 2, U_USER_END = 3, U_PASS = 4, U_PASS_END = 5, U_HOST = 6, U_HOST_END = 7,
+    U_PORT = 8, U_PORT_END = 9, U_PATH = 10, U_PATH_END = 11, U_QUERY_END = 12, U_ORIGIN = 13, U_PARAMS = 14;
+  // "?" alone or "#" alone reads as "".
+  const trimmed = (s) => (s.length === 1 ? "" : s);
   class URL {
     #p;
-    #params = null;
     constructor(url, base) {
       const p = base === undefined ? native.urlParse(String(url)) : native.urlParse(String(url), String(base));
       if (p === null) throw new TypeError(`Invalid URL string.`);
       this.#p = p;
     }
     static canParse(url, base) {
-      return (base === undefined ? native.urlParse(String(url)) : native.urlParse(String(url), String(base))) !== null;
+      return (base === undefined ? native.urlHref(String(url)) : native.urlHref(String(url), String(base))) !== null;
     }
     static parse(url, base) { try { return new URL(url, base); } catch { return null; } }
-    static _setSearchFromParams(u, s) { u.#p = native.urlSet(u.#p[0], "search", s); }
+    static _setSearchFromParams(u, s) { u.#replace(native.urlSet(u.#p[0], "search", s)); }
+    #replace(p) {
+      const params = this.#p[U_PARAMS];
+      if (params !== undefined) p[U_PARAMS] = params;
+      this.#p = p;
+    }
     #set(part, value) {
-      this.#p = native.urlSet(this.#p[0], part, String(value));
-      if (this.#params && (part === "search" || part === "href")) URLSearchParams._reparse(this.#params, this.#p[9]);
+      this.#replace(native.urlSet(this.#p[0], part, String(value)));
+      const params = this.#p[U_PARAMS];
+      if (params !== undefined && (part === "search" || part === "href")) URLSearchParams._reparse(params, this.search);
     }
     get href() { return this.#p[0]; }
     set href(v) { this.#set("href", v); }
-    get origin() { return this.#p[1]; }
-    get protocol() { return this.#p[2]; }
+    get origin() {
+      const p = this.#p;
+      return p[U_ORIGIN] === undefined ? (p[U_ORIGIN] = native.urlOrigin(p[0])) : p[U_ORIGIN];
+    }
+    get protocol() { const p = this.#p; return p[0].slice(0, p[U_AFTER_SCHEME] + 1); }
     set protocol(v) { this.#set("protocol", v); }
-    get username() { return this.#p[3]; }
+    get username() { const p = this.#p; return p[0].slice(p[U_USER], p[U_USER_END]); }
     set username(v) { this.#set("username", v); }
-    get password() { return this.#p[4]; }
+    get password() { const p = this.#p; return p[0].slice(p[U_PASS], p[U_PASS_END]); }
     set password(v) { this.#set("password", v); }
-    get host() { return this.#p[5]; }
+    get host() { const p = this.#p; return p[0].slice(p[U_HOST], p[U_PORT_END]); }
     set host(v) { this.#set("host", v); }
-    get hostname() { return this.#p[6]; }
+    get hostname() { const p = this.#p; return p[0].slice(p[U_HOST], p[U_HOST_END]); }
     set hostname(v) { this.#set("hostname", v); }
-    get port() { return this.#p[7]; }
+    get port() { const p = this.#p; return p[0].slice(p[U_PORT], p[U_PORT_END]); }
     set port(v) { this.#set("port", v); }
-    get pathname() { return this.#p[8]; }
+    get pathname() { const p = this.#p; return p[0].slice(p[U_PATH], p[U_PATH_END]); }
     set pathname(v) { this.#set("pathname", v); }
-    get search() { return this.#p[9]; }
+    get search() { const p = this.#p; return trimmed(p[0].slice(p[U_PATH_END], p[U_QUERY_END])); }
     set search(v) { this.#set("search", v); }
-    get hash() { return this.#p[10]; }
+    get hash() { const p = this.#p; return trimmed(p[0].slice(p[U_QUERY_END])); }
     set hash(v) { this.#set("hash", v); }
     get searchParams() {
-      if (!this.#params) this.#params = URLSearchParams._attach(new URLSearchParams(), this, this.#p[9]);
-      return this.#params;
+      const p = this.#p;
+      if (p[U_PARAMS] === undefined) p[U_PARAMS] = URLSearchParams._attach(new URLSearchParams(), this, this.search);
+      return p[U_PARAMS];
     }
     toString() { return this.#p[0]; }
     toJSON() { return this.#p[0]; }
@@ -844,17 +872,24 @@
   // incoming request until the handler asks, the host's flat [name, value,
   // ...] array. R_EXTRA holds redirect and signal when not the defaults.
   const R_URL = 3, R_METHOD = 4, R_HEADERS = 5, R_EXTRA = 6;
+  const NO_INIT = Object.freeze({});
   class Request {
-    constructor(input, init = {}) {
+    constructor(input, init) {
+      if (init === undefined || init === null) init = NO_INIT;
       let src = null;
       if (input instanceof Request) src = input;
       const url = src ? src.url : String(input instanceof URL ? input.href : input);
-      let parsed;
-      try { parsed = new URL(url); } catch { throw new TypeError(`Invalid URL: ${url}`); }
-      let method = init.method !== undefined ? String(init.method) : src ? src.method : "GET";
-      if (!TOKEN.test(method)) throw new TypeError(`Invalid HTTP method: ${method}`);
-      if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
-      const headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      const href = native.urlHref(url);
+      if (href === null) throw new TypeError(`Invalid URL: ${url}`);
+      let method = src ? src.method : "GET";
+      if (init.method !== undefined) {
+        method = String(init.method);
+        if (!TOKEN.test(method)) throw new TypeError(`Invalid HTTP method: ${method}`);
+        if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
+      }
+      // No headers given: a flat list, made a Headers on first use (as for
+      // incoming requests).
+      let headers = init.headers !== undefined ? new Headers(init.headers) : src ? new Headers(src.headers) : [];
       const redirect = init.redirect || (src ? src.redirect : "follow");
       const signal = init.signal || (src ? src.signal : null);
       const extra = redirect === "follow" && signal === null ? null : { redirect, signal };
@@ -862,9 +897,12 @@
       if (body !== null && body !== undefined && (method === "GET" || method === "HEAD") && !init._internal) {
         throw new TypeError("Request with a GET or HEAD method cannot have a body.");
       }
-      this[STATE] = [null, null, false, parsed.href, method, headers, extra];
+      const s = (this[STATE] = [null, null, false, href, method, headers, extra]);
       const ct = this._initBody(body);
-      if (ct) headers._setDefault("content-type", ct);
+      if (ct) {
+        if (!(headers instanceof Headers)) headers = s[R_HEADERS] = new Headers();
+        headers._setDefault("content-type", ct);
+      }
     }
     // The hot getters read the state inline (a call to stateOf costs as
     // much as the rest of the getter).
@@ -885,6 +923,7 @@
     get [Symbol.toStringTag]() { return "Request"; }
   }
   mixBody(Request);
+  Object.defineProperty(Request, "length", { value: 1 });
   define("Request", Request);
   const RequestProto = Request.prototype;
 
@@ -942,6 +981,7 @@
       const s = stateOf(r);
       s[S_EXTRA] = { url: "", redirected: false, type: "error" };
       s[S_STATUS] = 0;
+      s[S_HEADERS] = Headers._freeze(new Headers()); // the spec's "immutable" guard
       return r;
     }
     get status() { const s = this[STATE]; return s !== undefined ? s[S_STATUS] : stateOf(this); }
@@ -987,8 +1027,8 @@
   define("Response", Response);
 
   // ---------------------------------------------------------------- fetch (through the host's outbound policy)
-  async function fetch(input, init = {}) {
-    const request = input instanceof Request && Object.keys(init).length === 0 ? input : new Request(input, init);
+  async function fetch(input, init = undefined) {
+    const request = input instanceof Request && (init === undefined || init === null || Object.keys(init).length === 0) ? input : new Request(input, init);
     if (request.signal && request.signal.aborted) throw request.signal.reason;
     const source = request._bodySource();
     const body = source instanceof ReadableStream ? await collectStream(source) : source;

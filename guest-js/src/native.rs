@@ -15,6 +15,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("bindingCall", Function::new(ctx.clone(), binding_call)?)?;
     n.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
     n.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
+    n.set("urlOrigin", Function::new(ctx.clone(), url_origin)?)?;
+    n.set("urlHref", Function::new(ctx.clone(), url_href)?)?;
+    n.set("formParse", Function::new(ctx.clone(), form_parse)?)?;
+    n.set("formSerialize", Function::new(ctx.clone(), form_serialize)?)?;
     n.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     n.set("dataModule", Function::new(ctx.clone(), data_module)?)?;
     n.set("moduleSource", Function::new(ctx.clone(), module_source)?)?;
@@ -115,37 +119,93 @@ fn binding_call(ctx: Ctx<'_>, binding: String, method: String, args: String) -> 
     bindings::call(&binding, &method, &args).map_err(|message| Exception::throw_message(&ctx, &message))
 }
 
+/// A parsed URL as `[href, afterScheme, beforeUsername, afterUsername,
+/// beforePassword, afterPassword, beforeHost, afterHost, beforePort,
+/// afterPort, beforePath, afterPath, afterQuery]`: one string and the
+/// offsets of its components (a serialized URL is ASCII, so byte offsets
+/// are string indices). The prelude slices a component out when it is
+/// read: making all eleven strings up front cost more than the parse.
 fn url_parts<'js>(ctx: &Ctx<'js>, u: &url::Url) -> rquickjs::Result<Array<'js>> {
-    use url::quirks as q;
-    let parts = [
-        q::href(u),
-        &q::origin(u),
-        q::protocol(u),
-        q::username(u),
-        q::password(u),
-        q::host(u),
-        q::hostname(u),
-        q::port(u),
-        q::pathname(u),
-        q::search(u),
-        q::hash(u),
-    ];
+    use url::Position as P;
     let arr = Array::new(ctx.clone())?;
-    for (i, p) in parts.iter().enumerate() {
-        arr.set(i, *p)?;
+    arr.set(0, u.as_str())?;
+    let at = [
+        P::AfterScheme,
+        P::BeforeUsername,
+        P::AfterUsername,
+        P::BeforePassword,
+        P::AfterPassword,
+        P::BeforeHost,
+        P::AfterHost,
+        P::BeforePort,
+        P::AfterPort,
+        P::BeforePath,
+        P::AfterPath,
+        P::AfterQuery,
+    ];
+    for (i, p) in at.into_iter().enumerate() {
+        // A user name without a password ("u@host"): Position::AfterPassword
+        // is then after the "@"; the password is empty at the user's end.
+        let p = match p {
+            P::BeforePassword | P::AfterPassword if u.password().is_none() => P::AfterUsername,
+            p => p,
+        };
+        arr.set(i + 1, u[..p].len() as u32)?;
     }
     Ok(arr)
 }
 
 /// `urlParse(input, base?)`: the URL's parts, or `null` if it does not parse.
 fn url_parse<'js>(ctx: Ctx<'js>, input: String, base: Opt<String>) -> rquickjs::Result<Value<'js>> {
-    let parsed = match base.0 {
-        Some(base) => url::Url::parse(&base).and_then(|b| b.join(&input)),
-        None => url::Url::parse(&input),
-    };
-    match parsed {
-        Ok(u) => Ok(url_parts(&ctx, &u)?.into_value()),
-        Err(_) => Ok(Value::new_null(ctx)),
+    match parse_url(&input, base.0.as_deref()) {
+        Some(u) => Ok(url_parts(&ctx, &u)?.into_value()),
+        None => Ok(Value::new_null(ctx)),
+    }
+}
+
+fn parse_url(input: &str, base: Option<&str>) -> Option<url::Url> {
+    match base {
+        Some(base) => url::Url::parse(base).and_then(|b| b.join(input)),
+        None => url::Url::parse(input),
+    }
+    .ok()
+}
+
+/// `formParse(s)`: an `application/x-www-form-urlencoded` string as a flat
+/// `[name, value, ...]` list (WHATWG's parser: `+` is a space, `%XX` a byte,
+/// the bytes UTF-8 with replacement characters).
+fn form_parse(s: String) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in form_urlencoded::parse(s.as_bytes()) {
+        out.push(k.into_owned());
+        out.push(v.into_owned());
+    }
+    out
+}
+
+/// `formSerialize([name, value, ...])`: the list serialized the way
+/// `URLSearchParams.prototype.toString` does.
+fn form_serialize(flat: Vec<String>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for pair in flat.chunks(2) {
+        if let [k, v] = pair {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+/// `urlOrigin(href)`: the origin of a URL that parsed before.
+fn url_origin(href: String) -> String {
+    url::Url::parse(&href).map(|u| url::quirks::origin(&u)).unwrap_or_else(|_| "null".into())
+}
+
+/// `urlHref(input, base?)`: the parsed URL's href, or `null` if it does not
+/// parse (for callers that need only that, like `new Request(url)`).
+fn url_href<'js>(ctx: Ctx<'js>, input: String, base: Opt<String>) -> rquickjs::Result<Value<'js>> {
+    match parse_url(&input, base.0.as_deref()) {
+        Some(u) => rquickjs::String::from_str(ctx, u.as_str()).map(|s| s.into_value()),
+        None => Ok(Value::new_null(ctx)),
     }
 }
 

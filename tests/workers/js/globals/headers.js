@@ -3,6 +3,16 @@ import { eq, ok, throws, suite } from "./harness.js";
 export default suite(() => {
   const h = new Headers({ "Content-Type": "text/plain", "X-A": "1" });
   eq("case-insensitive get", h.get("content-type"), "text/plain");
+  // Validation results are remembered per string; each use still checks.
+  for (let round = 0; round < 2; round++) {
+    throws(`bad name, round ${round}`, () => new Headers({ "x y": "1" }), "TypeError");
+    throws(`bad value, round ${round}`, () => new Headers({ a: "1\r\nb: 2" }), "TypeError");
+    eq(`value trimmed, round ${round}`, new Headers({ "X-Trim": " \t v \t " }).get("x-trim"), "v");
+    eq(`name lowercased, round ${round}`, [...new Headers([["X-Mixed", "1"]])], [["x-mixed", "1"]]);
+  }
+  const long = "v".repeat(1000);
+  eq("a long value", new Headers({ a: long }).get("a"), long);
+  throws("Response.error()'s headers are immutable", () => Response.error().headers.append("a", "1"), "TypeError");
   eq("case-insensitive has", h.has("CONTENT-TYPE"), true);
   h.append("x-a", "2");
   eq("duplicates join with comma", h.get("X-A"), "1, 2");

@@ -29,6 +29,12 @@ export default suite(async (request) => {
   eq("default url/redirected/type", [lazy.url, lazy.redirected, lazy.type], ["", false, "default"]);
   eq("request defaults", [request.redirect, request.signal], ["follow", null]);
   eq("request redirect option", new Request("https://a.test/", { redirect: "manual" }).redirect, "manual");
+  eq("request without headers", [...new Request("https://a.test/").headers], []);
+  eq("request body implies a content type", new Request("https://a.test/", { method: "POST", body: "x" }).headers.get("content-type"), "text/plain;charset=UTF-8");
+  eq("request method normalized", new Request("https://a.test/", { method: "post" }).method, "POST");
+  throws("request bad method", () => new Request("https://a.test/", { method: "B@D" }), "TypeError");
+  throws("request bad URL", () => new Request("not a url"), "TypeError");
+  eq("request copies another's headers", new Request(new Request("https://a.test/", { headers: { "x-a": "1" } })).headers.get("x-a"), "1");
 
   // The shape WebIDL gives these classes: constructor lengths, no own
   // enumerable state, brand checks on the getters, Body members on both.

@@ -18,6 +18,25 @@ export default suite(() => {
   eq("percent-encodes spaces in path", new URL("https://a.test/a b").pathname, "/a%20b");
   eq("ipv6 host", new URL("http://[::1]:8080/").hostname, "[::1]");
   eq("file url", new URL("file:///etc/passwd").pathname, "/etc/passwd");
+  // Every component of URLs whose parts are empty, bracketed or bare.
+  const parts = (x) => [x.protocol, x.username, x.password, x.host, x.hostname, x.port, x.pathname, x.search, x.hash, x.origin];
+  eq("password", u.password, "pw");
+  eq("all parts, ipv6 with port", parts(new URL("http://u@[::1]:8080/p?#")), ["http:", "u", "", "[::1]:8080", "[::1]", "8080", "/p", "", "", "http://[::1]:8080"]);
+  eq("all parts, opaque", parts(new URL("mailto:someone@example.com?subject=hi")), ["mailto:", "", "", "", "", "", "someone@example.com", "?subject=hi", "", "null"]);
+  eq("all parts, file", parts(new URL("file:///tmp/a#x")), ["file:", "", "", "", "", "", "/tmp/a", "", "#x", "null"]);
+  eq("bare ? and # read as empty", [new URL("https://a.test/?").search, new URL("https://a.test/#").hash], ["", ""]);
+  const moved = new URL("https://a.test/one?a=1");
+  const params = moved.searchParams;
+  moved.href = "https://b.test:8080/two?b=2#h";
+  eq("after the href setter", [...parts(moved), params.get("b"), moved.searchParams === params], ["https:", "", "", "b.test:8080", "b.test", "8080", "/two", "?b=2", "#h", "https://b.test:8080", "2", true]);
+  moved.pathname = "/three";
+  eq("a setter keeps the rest", [moved.href, moved.origin], ["https://b.test:8080/three?b=2#h", "https://b.test:8080"]);
+  // The form-urlencoded parser and serializer (native) on WHATWG's edge cases.
+  eq("form parse", [...new URLSearchParams("a=%zz&b=%C3%A9&c=x+y&&d&=e&f==")], [["a", "%zz"], ["b", "é"], ["c", "x y"], ["d", ""], ["", "e"], ["f", "="]]);
+  eq("form parse: bad UTF-8", new URLSearchParams("?a=%FF").get("a"), "\uFFFD");
+  eq("form serialize", new URLSearchParams({ a: "x y", b: "é&", c: "*-._~!'()" }).toString(), "a=x+y&b=%C3%A9%26&c=*-._%7E%21%27%28%29");
+  eq("form round trip", new URLSearchParams(new URLSearchParams({ "k ey": "v=a&l" }).toString()).get("k ey"), "v=a&l");
+  ok("canParse", URL.canParse("https://a.test/") && !URL.canParse("no scheme") && URL.canParse("x", "https://a.test/"));
   eq("odd: backslashes in special scheme", new URL("https:\\\\a.test\\x").href, "https://a.test/x");
   eq("odd: tabs and newlines stripped", new URL("https://a.\ntest/\tx").href, "https://a.test/x");
   throws("relative without base", () => new URL("/just/a/path"), "TypeError");
