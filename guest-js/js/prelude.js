@@ -284,6 +284,22 @@
     if (v.indexOf("\r") !== -1 || v.indexOf("\n") !== -1 || v.indexOf("\0") !== -1) throw new TypeError(`Invalid header value for '${v}'`);
     return remember(checkedValues, raw, v);
   }
+  // Common names and values checked ahead, so that a fresh instance's first
+  // request finds them too (the maps are part of the snapshot).
+  for (const name of ["accept", "accept-encoding", "accept-language", "access-control-allow-credentials",
+    "access-control-allow-headers", "access-control-allow-methods", "access-control-allow-origin",
+    "access-control-expose-headers", "access-control-max-age", "age", "authorization", "cache-control",
+    "content-disposition", "content-encoding", "content-language", "content-length", "content-security-policy",
+    "content-type", "cookie", "date", "etag", "expires", "host", "if-modified-since", "if-none-match",
+    "last-modified", "link", "location", "origin", "pragma", "referer", "retry-after", "server", "set-cookie",
+    "strict-transport-security", "user-agent", "vary", "www-authenticate", "x-content-type-options",
+    "x-frame-options", "x-request-id"]) {
+    headerName(name);
+    headerName(name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())); // Content-Type
+  }
+  for (const value of ["*", "text/plain", "text/plain;charset=UTF-8", "text/plain; charset=utf-8", "text/html",
+    "text/html;charset=UTF-8", "text/html; charset=utf-8", "application/json", "application/json; charset=utf-8",
+    "no-cache", "no-store", "nosniff", "DENY", "Origin", "GET, POST, OPTIONS", "Content-Type", "true"]) headerValue(value);
   class Headers {
     #list = []; // [lowercased name, value]
     #guard = "none";
