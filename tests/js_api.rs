@@ -411,6 +411,16 @@ async fn rpc_service_class_with_structured_values() {
         ep.call("echo", specials.clone()).await.unwrap(),
         Value::Array(specials)
     );
+    // Plain values skip the wire decode; a "__proto__" key stays data both
+    // ways (an assignment would have set the prototype and lost it).
+    let plain = vec![
+        Value::from(json!({"a": [1, {"b": "x"}], "__proto__": {"polluted": true}})),
+        Value::from(json!(["has \"$t\" in a string"])),
+    ];
+    assert_eq!(
+        ep.call("echo", plain.clone()).await.unwrap(),
+        Value::Array(plain)
+    );
     let nan = ep
         .call("echo", vec![Value::Number(f64::NAN)])
         .await

@@ -1226,7 +1226,15 @@
   // key are wrapped as {"$t": "object", "v": {...}}.
   function b64encode(bytes) { let s = ""; for (const b of bytes) s += String.fromCharCode(b); return btoa(s); }
   function b64decode(str) { const s = atob(str); const out = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i); return out; }
-  function wireEncode(value, seen = new Set()) {
+  // A data property, even for the key "__proto__" (an assignment would set
+  // the object's prototype and lose the value).
+  function setOwn(obj, k, v) {
+    if (k === "__proto__") Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else obj[k] = v;
+  }
+  // `seen` (the objects on the path, for cycles) is made when the first
+  // object is reached: most RPC values are primitives.
+  function wireEncode(value, seen = undefined) {
     switch (typeof value) {
       case "undefined": return { $t: "undefined" };
       case "boolean": case "string": return value;
@@ -1238,10 +1246,15 @@
       case "symbol": throw cloneError("Could not serialize a symbol for RPC");
     }
     if (value === null) return null;
-    if (seen.has(value)) throw cloneError("Could not serialize a cyclic value for RPC");
+    if (seen === undefined) seen = new Set();
+    else if (seen.has(value)) throw cloneError("Could not serialize a cyclic value for RPC");
     seen.add(value);
     try {
-      if (Array.isArray(value)) return value.map((v) => wireEncode(v, seen));
+      if (Array.isArray(value)) {
+        const out = new Array(value.length);
+        for (let i = 0; i < value.length; i++) out[i] = wireEncode(value[i], seen);
+        return out;
+      }
       if (value instanceof Date) return { $t: "date", v: isNaN(value) ? null : value.getTime() };
       if (value instanceof Uint8Array) return { $t: "bytes", v: b64encode(value) };
       if (value instanceof ArrayBuffer) return { $t: "arraybuffer", v: b64encode(new Uint8Array(value)) };
@@ -1251,16 +1264,20 @@
       if (value instanceof Error) return { $t: "error", name: String(value.name), message: String(value.message) };
       if (value instanceof RegExp) return { $t: "regexp", source: value.source, flags: value.flags };
       const obj = {};
-      for (const k of Object.keys(value)) if (typeof value[k] !== "function") obj[k] = wireEncode(value[k], seen);
+      for (const k of Object.keys(value)) if (typeof value[k] !== "function") setOwn(obj, k, wireEncode(value[k], seen));
       return Object.prototype.hasOwnProperty.call(value, "$t") ? { $t: "object", v: obj } : obj;
     } finally { seen.delete(value); }
   }
   function wireDecode(w) {
     if (w === null || typeof w !== "object") return w;
-    if (Array.isArray(w)) return w.map(wireDecode);
+    if (Array.isArray(w)) {
+      const out = new Array(w.length);
+      for (let i = 0; i < w.length; i++) out[i] = wireDecode(w[i]);
+      return out;
+    }
     if (!Object.prototype.hasOwnProperty.call(w, "$t")) {
       const obj = {};
-      for (const k of Object.keys(w)) obj[k] = wireDecode(w[k]);
+      for (const k of Object.keys(w)) setOwn(obj, k, wireDecode(w[k]));
       return obj;
     }
     switch (w.$t) {
@@ -1279,7 +1296,7 @@
         return e;
       }
       case "regexp": return new RegExp(w.source, w.flags);
-      case "object": { const obj = {}; for (const k of Object.keys(w.v)) obj[k] = wireDecode(w.v[k]); return obj; }
+      case "object": { const obj = {}; for (const k of Object.keys(w.v)) setOwn(obj, k, wireDecode(w.v[k])); return obj; }
       default: throw new TypeError(`Unknown wire type "${w.$t}"`);
     }
   }
@@ -1561,7 +1578,10 @@
     if (typeof fn !== "function" || own) {
       throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
     }
-    let args = wireDecode(JSON.parse(argsJson));
+    // Without a wire-typed value anywhere ("$t" never appears), JSON.parse's
+    // result is the arguments as they are: skip the copying decode.
+    const parsed = JSON.parse(argsJson);
+    let args = argsJson.indexOf('"$t"') === -1 ? parsed : wireDecode(parsed);
     if (!Array.isArray(args)) args = [args];
     // Handlers on plain objects get (…, env, ctx), like fetch: `tail(events, env, ctx)`.
     if (method === "tail" && !classBased) args = [...args, env, ctx];

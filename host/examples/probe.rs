@@ -53,14 +53,15 @@ async fn main() -> isolet::Result<()> {
     // Fuel mode: exact fuel, and the fuel of each `init` (delivered to tail
     // sinks when it logs; the init worker below logs once).
     let init_fuel = Arc::new(AtomicU64::new(0));
+    let rpc_fuel = Arc::new(AtomicU64::new(0));
     if mode == "fuel" {
-        let seen = init_fuel.clone();
+        let (seen, rpc_seen) = (init_fuel.clone(), rpc_fuel.clone());
         builder = builder
             .exact_fuel(true)
-            .tail_sink(Arc::new(move |e: &isolet::TraceEvent| {
-                if matches!(e.event, isolet::EventInfo::Init) {
-                    seen.store(e.fuel_used, Ordering::Relaxed);
-                }
+            .tail_sink(Arc::new(move |e: &isolet::TraceEvent| match e.event {
+                isolet::EventInfo::Init => seen.store(e.fuel_used, Ordering::Relaxed),
+                isolet::EventInfo::Rpc { .. } => rpc_seen.store(e.fuel_used, Ordering::Relaxed),
+                _ => {}
             }));
     }
     let rt = builder.build().await?;
@@ -75,7 +76,7 @@ async fn main() -> isolet::Result<()> {
     };
 
     if mode == "fuel" {
-        return fuel(&rt, &code, &init_fuel).await;
+        return fuel(&rt, &code, &init_fuel, &rpc_fuel).await;
     }
     if mode != "cold" {
         warm(&rt, &code, n, mode == "warm").await?;
@@ -183,7 +184,12 @@ async fn warm(rt: &Runtime, code: &WorkerCode, n: usize, only_fetch: bool) -> is
 }
 
 /// Fuel of a warm fetch and of a fresh instance's first fetch (deterministic).
-async fn fuel(rt: &Runtime, code: &WorkerCode, init_fuel: &AtomicU64) -> isolet::Result<()> {
+async fn fuel(
+    rt: &Runtime,
+    code: &WorkerCode,
+    init_fuel: &AtomicU64,
+    rpc_fuel: &AtomicU64,
+) -> isolet::Result<()> {
     let w = rt.get("probe-fuel", || code.clone()).await?;
     let fetch = |w: isolet::Worker| async move {
         let (r, trace) = w
@@ -207,12 +213,25 @@ async fn fuel(rt: &Runtime, code: &WorkerCode, init_fuel: &AtomicU64) -> isolet:
     // Again: now its bytecode is cached, as for any code loaded before.
     rt.load(logging).await?;
     let cached = init_fuel.load(Ordering::Relaxed);
+    // A warm RPC call (`add(1, 2)`, which logs once so its trace reaches
+    // the sink).
+    let rpc = rt
+        .get("probe-rpc", || {
+            WorkerCode::js(std::env::var("PROBE_RPC").unwrap_or_else(|_| "export default { add(a, b) { console.log(''); return a + b } }".into()))
+        })
+        .await?;
+    for _ in 0..100 {
+        rpc.entrypoint(None)
+            .call("add", vec![1.into(), 2.into()])
+            .await?;
+    }
+    let rpc = rpc_fuel.load(Ordering::Relaxed);
     println!(
         "fuel: warm fetch {warm}, first fetch of a fresh instance {first}, init (+ one log) {init}, \
-         with cached bytecode {cached}"
+         with cached bytecode {cached}, warm RPC (+ one log) {rpc}"
     );
     println!(
-        "{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first},\"init_fuel\":{init},\"init_cached_fuel\":{cached}}}"
+        "{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first},\"init_fuel\":{init},\"init_cached_fuel\":{cached},\"rpc_fuel\":{rpc}}}"
     );
     Ok(())
 }
