@@ -56,13 +56,14 @@ async fn main() -> isolet::Result<()> {
     let rpc_fuel = Arc::new(AtomicU64::new(0));
     if mode == "fuel" {
         let (seen, rpc_seen) = (init_fuel.clone(), rpc_fuel.clone());
-        builder = builder
-            .exact_fuel(true)
-            .tail_sink(Arc::new(move |e: &isolet::TraceEvent| match e.event {
-                isolet::EventInfo::Init => seen.store(e.fuel_used, Ordering::Relaxed),
-                isolet::EventInfo::Rpc { .. } => rpc_seen.store(e.fuel_used, Ordering::Relaxed),
-                _ => {}
-            }));
+        builder =
+            builder
+                .exact_fuel(true)
+                .tail_sink(Arc::new(move |e: &isolet::TraceEvent| match e.event {
+                    isolet::EventInfo::Init => seen.store(e.fuel_used, Ordering::Relaxed),
+                    isolet::EventInfo::Rpc { .. } => rpc_seen.store(e.fuel_used, Ordering::Relaxed),
+                    _ => {}
+                }));
     }
     let rt = builder.build().await?;
     // PROBE_CODE=<module source> measures another worker; PROBE_PY=1 the
@@ -217,7 +218,9 @@ async fn fuel(
     // the sink).
     let rpc = rt
         .get("probe-rpc", || {
-            WorkerCode::js(std::env::var("PROBE_RPC").unwrap_or_else(|_| "export default { add(a, b) { console.log(''); return a + b } }".into()))
+            WorkerCode::js(std::env::var("PROBE_RPC").unwrap_or_else(|_| {
+                "export default { add(a, b) { console.log(''); return a + b } }".into()
+            }))
         })
         .await?;
     for _ in 0..100 {
