@@ -349,15 +349,13 @@
       if (this.#guard === "immutable") throw new TypeError("Can't modify immutable headers.");
       return headerName(name);
     }
-    #checkValue(value) { return headerValue(value); }
     append(name, value) {
-      if (this.#guard === "immutable") throw new TypeError("Can't modify immutable headers.");
-      const n = headerName(name);
+      const n = this.#check(name);
       this.#list.push([n, headerValue(value)]);
     }
     set(name, value) {
       const n = this.#check(name);
-      const v = this.#checkValue(value);
+      const v = headerValue(value);
       const list = this.#list;
       let found = false;
       for (let i = 0; i < list.length; i++) {
