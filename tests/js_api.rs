@@ -761,3 +761,13 @@ async fn service_worker_syntax_fetch_listeners() {
         "{logs:?}"
     );
 }
+
+/// The snapshot's objects are immortal (never reference counted or freed):
+/// changing them, objects sharing their shapes, strings they hold, and the
+/// cycle collector running around them behave as in any engine.
+#[tokio::test]
+async fn snapshot_objects_behave_when_changed() {
+    run_suite("snapshot.js").await;
+    // A second, fresh instance sees none of the first one's changes.
+    run_suite("snapshot.js").await;
+}

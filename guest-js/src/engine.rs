@@ -144,7 +144,21 @@ pub fn pre_initialize() {
         ctx.run_gc();
         (hooks, fetch, complete_fetch, call)
     });
+    let raw_ctx = runtime.context().with(|ctx| ctx.as_raw().as_ptr());
     fill_free_chunks();
+    // Everything the prelude made is now immortal: no instance writes a
+    // reference count into the shared image (see JS_FreezeHeap in the
+    // vendored quickjs.c).
+    // The line is where the next allocation lands: above every chunk in use
+    // (nothing below is free any more).
+    // SAFETY: plain libc allocation, freed at once; the context is alive
+    // (owned by `runtime`), and nothing allocates between here and the
+    // freeze.
+    unsafe {
+        let next = malloc(1);
+        free(next);
+        JS_FreezeHeap(JS_GetRuntime(raw_ctx.cast()), next as usize);
+    }
     STATE.with(|s| {
         *s.borrow_mut() = Some(State {
             runtime,
@@ -160,6 +174,8 @@ pub fn pre_initialize() {
 unsafe extern "C" {
     fn malloc(size: usize) -> *mut u8;
     fn free(ptr: *mut u8);
+    fn JS_GetRuntime(ctx: *mut core::ffi::c_void) -> *mut core::ffi::c_void;
+    fn JS_FreezeHeap(rt: *mut core::ffi::c_void, end: usize);
 }
 
 /// Takes every free chunk of the snapshot's heap out of the allocator, for

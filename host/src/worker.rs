@@ -561,6 +561,8 @@ fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) ->
         Some(Stop::Deadline) => return Error::Timeout(limits.timeout),
         None => {}
     }
+    // The guest's Wasm backtrace, for whoever debugs a crash.
+    tracing::debug!("instance trapped: {err:?}");
     match err.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::OutOfFuel) => Error::CpuLimitExceeded {
             cpu_ms: None,

@@ -1561,11 +1561,30 @@ static JSValue js_bool(bool v)
     return JS_MKVAL(JS_TAG_BOOL, (v != 0));
 }
 
+/* isolet: immortal snapshot memory. Everything allocated before
+   JS_FreezeHeap (the pre-initialized prelude: prototypes, functions,
+   shapes, atoms, strings) lies below js_immortal_end, and is never freed
+   nor reference counted again: a reference count write would copy a page
+   of the shared memory image into every instance that touches the object.
+   Memory below the line is never reused either (js_free_rt ignores it,
+   js_realloc_rt moves out of it), the cycle collector leaves it alone, and
+   code that asks "am I the only owner?" (ref_count == 1) gets "no". */
+static uintptr_t js_immortal_end;
+
+/* wasi-libc's dlmalloc has it (cutils.h includes <malloc.h> elsewhere only) */
+size_t malloc_usable_size(void *ptr);
+
+static inline bool js_immortal(const void *p)
+{
+    return (uintptr_t)p < js_immortal_end;
+}
+
 static JSValue js_dup(JSValueConst v)
 {
     if (JS_VALUE_HAS_REF_COUNT(v)) {
         JSRefCountHeader *p = (JSRefCountHeader *)JS_VALUE_GET_PTR(v);
-        p->ref_count++;
+        if (!js_immortal(p))
+            p->ref_count++;
     }
     return unsafe_unconst(v);
 }
@@ -1659,7 +1678,7 @@ void js_free_rt(JSRuntime *rt, void *ptr)
 {
     JSMallocState *s;
 
-    if (!ptr)
+    if (!ptr || js_immortal(ptr))
         return;
 
     s = &rt->malloc_state;
@@ -1686,6 +1705,17 @@ void *js_realloc_rt(JSRuntime *rt, void *ptr, size_t size)
     if (unlikely(size == 0)) {
         js_free_rt(rt, ptr);
         return NULL;
+    }
+    if (js_immortal(ptr)) {
+        /* isolet: move out of the snapshot's memory, which stays as is.
+           The size comes from the C allocator itself: the malloc functions'
+           js_malloc_usable_size answers 0 on WASI. */
+        void *new_ptr = js_malloc_rt(rt, size);
+        if (new_ptr) {
+            old_size = malloc_usable_size(ptr);
+            memcpy(new_ptr, ptr, old_size < size ? old_size : size);
+        }
+        return new_ptr;
     }
     old_size = rt->mf.js_malloc_usable_size(ptr);
     s = &rt->malloc_state;
@@ -2252,6 +2282,8 @@ static inline void js_free_string0(JSRuntime *rt, JSString *str);
 /* same as JS_FreeValueRT() but faster */
 static inline void js_free_string(JSRuntime *rt, JSString *str)
 {
+    if (js_immortal(str))
+        return;
     if (--str->header.ref_count <= 0)
         js_free_string0(rt, str);
 }
@@ -2613,7 +2645,8 @@ static void js_free_modules(JSContext *ctx, JSFreeModuleEnum flag)
 
 JSContext *JS_DupContext(JSContext *ctx)
 {
-    ctx->header.ref_count++;
+    if (!js_immortal(ctx))
+        ctx->header.ref_count++;
     return ctx;
 }
 
@@ -2678,7 +2711,7 @@ void JS_FreeContext(JSContext *ctx)
     JSRuntime *rt = ctx->rt;
     int i;
 
-    if (--ctx->header.ref_count > 0)
+    if (js_immortal(ctx) || --ctx->header.ref_count > 0)
         return;
     assert(ctx->header.ref_count == 0);
 
@@ -3027,7 +3060,8 @@ JSAtom JS_DupAtomRT(JSRuntime *rt, JSAtom v)
 
     if (!__JS_AtomIsConst(v)) {
         p = rt->atom_array[v];
-        p->header.ref_count++;
+        if (!js_immortal(p))
+            p->header.ref_count++;
     }
     return v;
 }
@@ -3040,7 +3074,8 @@ JSAtom JS_DupAtom(JSContext *ctx, JSAtom v)
     if (!__JS_AtomIsConst(v)) {
         rt = ctx->rt;
         p = rt->atom_array[v];
-        p->header.ref_count++;
+        if (!js_immortal(p))
+            p->header.ref_count++;
     }
     return v;
 }
@@ -3105,7 +3140,7 @@ static JSAtom __JS_NewAtom(JSRuntime *rt, JSString *str, int atom_type)
             /* str is the atom, return its index */
             i = js_get_atom_index(rt, str);
             /* reduce string refcount and increase atom's unless constant */
-            if (__JS_AtomIsConst(i))
+            if (__JS_AtomIsConst(i) && !js_immortal(str))
                 str->header.ref_count--;
             return i;
         }
@@ -3121,7 +3156,7 @@ static JSAtom __JS_NewAtom(JSRuntime *rt, JSString *str, int atom_type)
                 p->atom_type == atom_type &&
                 p->len == len &&
                 js_string_memcmp(p, str, len) == 0) {
-                if (!__JS_AtomIsConst(i))
+                if (!__JS_AtomIsConst(i) && !js_immortal(p))
                     p->header.ref_count++;
                 goto done;
             }
@@ -3280,7 +3315,7 @@ static JSAtom __JS_FindAtom(JSRuntime *rt, const char *str, size_t len,
             p->len == len &&
             p->is_wide_char == 0 &&
             memcmp(str8(p), str, len) == 0) {
-            if (!__JS_AtomIsConst(i))
+            if (!__JS_AtomIsConst(i) && !js_immortal(p))
                 p->header.ref_count++;
             return i;
         }
@@ -3334,7 +3369,7 @@ static void __JS_FreeAtom(JSRuntime *rt, uint32_t i)
     JSAtomStruct *p;
 
     p = rt->atom_array[i];
-    if (--p->header.ref_count > 0)
+    if (js_immortal(p) || --p->header.ref_count > 0)
         return;
     JS_FreeAtomStruct(rt, p);
 }
@@ -3967,7 +4002,8 @@ static JSValue js_sub_string(JSContext *ctx, JSString *p, int start, int end)
         slice = (void *)&q[1];
         slice->parent = p;
         slice->start = start << p->is_wide_char; // chars -> bytes
-        p->header.ref_count++;
+        if (!js_immortal(p))
+            p->header.ref_count++;
         return JS_MKPTR(JS_TAG_STRING, q);
     }
     if (p->is_wide_char) {
@@ -5101,7 +5137,8 @@ static JSValue JS_ConcatString2(JSContext *ctx, JSValue op1, JSValue op2)
     if (p2->len == 0) {
         goto ret_op1;
     }
-    if (p1->header.ref_count == 1 && p1->is_wide_char == p2->is_wide_char
+    if (p1->header.ref_count == 1 && !js_immortal(p1)
+    &&  p1->is_wide_char == p2->is_wide_char
     &&  js_malloc_usable_size(ctx, p1) >= sizeof(*p1) + ((p1->len + p2->len) << p2->is_wide_char) + 1 - p1->is_wide_char) {
         /* Concatenate in place in available space at the end of p1 */
         if (p1->is_wide_char) {
@@ -5425,7 +5462,8 @@ static JSShape *js_clone_shape(JSContext *ctx, JSShape *sh1)
 
 static JSShape *js_dup_shape(JSShape *sh)
 {
-    sh->header.ref_count++;
+    if (!js_immortal(sh))
+        sh->header.ref_count++;
     return sh;
 }
 
@@ -5451,6 +5489,8 @@ static void js_free_shape0(JSRuntime *rt, JSShape *sh)
 
 static void js_free_shape(JSRuntime *rt, JSShape *sh)
 {
+    if (js_immortal(sh))
+        return;
     if (unlikely(--sh->header.ref_count <= 0)) {
         js_free_shape0(rt, sh);
     }
@@ -6493,7 +6533,7 @@ static inline JSShapeProperty *find_own_property(JSProperty **ppr,
 
 static void free_var_ref(JSRuntime *rt, JSVarRef *var_ref)
 {
-    if (var_ref) {
+    if (var_ref && !js_immortal(var_ref)) {
         assert(var_ref->header.ref_count > 0);
         if (--var_ref->header.ref_count == 0) {
             if (var_ref->is_detached) {
@@ -6804,6 +6844,8 @@ void JS_FreeValueRT(JSRuntime *rt, JSValue v)
 {
     if (JS_VALUE_HAS_REF_COUNT(v)) {
         JSRefCountHeader *p = (JSRefCountHeader *)JS_VALUE_GET_PTR(v);
+        if (js_immortal(p))
+            return;
         if (--p->ref_count <= 0) {
             js_free_value_rt(rt, v);
         }
@@ -6961,6 +7003,8 @@ static void mark_children(JSRuntime *rt, JSGCObjectHeader *gp,
 
 static void gc_decref_child(JSRuntime *rt, JSGCObjectHeader *p)
 {
+    if (js_immortal(p))
+        return;
     assert(p->ref_count > 0);
     p->ref_count--;
     if (p->ref_count == 0 && p->mark == 1) {
@@ -6993,6 +7037,8 @@ static void gc_decref(JSRuntime *rt)
 
 static void gc_scan_incref_child(JSRuntime *rt, JSGCObjectHeader *p)
 {
+    if (js_immortal(p))
+        return;
     p->ref_count++;
     if (p->ref_count == 1) {
         /* ref_count was 0: remove from tmp_obj_list and add at the
@@ -7005,6 +7051,8 @@ static void gc_scan_incref_child(JSRuntime *rt, JSGCObjectHeader *p)
 
 static void gc_scan_incref_child2(JSRuntime *rt, JSGCObjectHeader *p)
 {
+    if (js_immortal(p))
+        return;
     p->ref_count++;
 }
 
@@ -7077,6 +7125,22 @@ static void gc_free_cycles(JSRuntime *rt)
     }
 
     init_list_head(&rt->gc_zero_ref_count_list);
+}
+
+/* isolet: makes everything allocated so far immortal (see js_immortal_end).
+   Called once, at the end of pre-initialization, with the end of the heap
+   after every free chunk below it was taken out of the allocator. The
+   objects leave the GC list, each linked to itself so that a later
+   list_del on one (a shape being moved out) touches nothing else. */
+void JS_FreezeHeap(JSRuntime *rt, uintptr_t end)
+{
+    struct list_head *el, *el1;
+
+    list_for_each_safe(el, el1, &rt->gc_obj_list) {
+        init_list_head(el);
+    }
+    init_list_head(&rt->gc_obj_list);
+    js_immortal_end = end;
 }
 
 void JS_RunGC(JSRuntime *rt)
@@ -9738,7 +9802,7 @@ static JSProperty *add_property(JSContext *ctx,
             p->shape = js_dup_shape(new_sh);
             js_free_shape(ctx->rt, sh);
             return &p->prop[new_sh->prop_count - 1];
-        } else if (sh->header.ref_count != 1) {
+        } else if (sh->header.ref_count != 1 || js_immortal(sh)) {
             /* if the shape is shared, clone it */
             new_sh = js_clone_shape(ctx, sh);
             if (!new_sh)
@@ -10727,7 +10791,7 @@ static int js_shape_prepare_update(JSContext *ctx, JSObject *p,
 
     sh = p->shape;
     if (sh->is_hashed) {
-        if (sh->header.ref_count != 1) {
+        if (sh->header.ref_count != 1 || js_immortal(sh)) {
             if (pprs)
                 idx = *pprs - sh->prop;
             /* clone the shape (the resulting one is no longer hashed) */
@@ -17057,7 +17121,8 @@ static JSVarRef *get_var_ref(JSContext *ctx, JSStackFrame *sf, int var_idx,
         var_ref = sf->var_refs[var_ref_idx];
         if (var_ref) {
             /* reference to the already created local variable */
-            var_ref->header.ref_count++;
+            if (!js_immortal(var_ref))
+                var_ref->header.ref_count++;
             return var_ref;
         }
 
@@ -17122,7 +17187,8 @@ static JSValue js_closure2(JSContext *ctx, JSValue func_obj,
             case JS_CLOSURE_REF:
             case JS_CLOSURE_GLOBAL_REF:
                 var_ref = cur_var_refs[cv->var_idx];
-                var_ref->header.ref_count++;
+                if (!js_immortal(var_ref))
+                    var_ref->header.ref_count++;
                 break;
             default:
                 abort();
@@ -18637,7 +18703,8 @@ static JSValue JS_CallInternal(JSContext *caller_ctx, JSValueConst func_obj,
                     goto exception;
                 if (opcode == OP_make_var_ref_ref) {
                     var_ref = var_refs[idx];
-                    var_ref->header.ref_count++;
+                    if (!js_immortal(var_ref))
+                        var_ref->header.ref_count++;
                 } else {
                     var_ref = get_var_ref(ctx, sf, idx, opcode == OP_make_arg_ref);
                     if (!var_ref)
@@ -20845,6 +20912,8 @@ static void js_async_function_free0(JSRuntime *rt, JSAsyncFunctionData *s)
 
 static void js_async_function_free(JSRuntime *rt, JSAsyncFunctionData *s)
 {
+    if (js_immortal(s))
+        return;
     if (--s->header.ref_count == 0) {
         js_async_function_free0(rt, s);
     }
@@ -20887,7 +20956,8 @@ static int js_async_function_resolve_create(JSContext *ctx,
             return -1;
         }
         p = JS_VALUE_GET_OBJ(resolving_funcs[i]);
-        s->header.ref_count++;
+        if (!js_immortal(s))
+            s->header.ref_count++;
         p->u.async_function_data = s;
     }
     return 0;
@@ -30459,7 +30529,8 @@ static JSValue js_build_module_ns(JSContext *ctx, JSModuleDef *m)
                                   JS_PROP_VARREF);
                 if (!pr)
                     goto fail;
-                var_ref->header.ref_count++;
+                if (!js_immortal(var_ref))
+                    var_ref->header.ref_count++;
                 pr->u.var_ref = var_ref;
             }
             break;
@@ -30580,7 +30651,8 @@ static int js_create_module_bytecode_function(JSContext *ctx, JSModuleDef *m)
 
     p = JS_VALUE_GET_OBJ(func_obj);
     p->u.func.function_bytecode = b;
-    b->header.ref_count++;
+    if (!js_immortal(b))
+        b->header.ref_count++;
     p->u.func.home_object = NULL;
     p->u.func.var_refs = NULL;
     if (b->closure_var_count) {
@@ -30807,7 +30879,8 @@ static int js_inner_module_linking(JSContext *ctx, JSModuleDef *m,
                         p1 = JS_VALUE_GET_OBJ(res_m->func_obj);
                         var_ref = p1->u.func.var_refs[res_me->u.local.var_idx];
                     }
-                    var_ref->header.ref_count++;
+                    if (!js_immortal(var_ref))
+                        var_ref->header.ref_count++;
                     var_refs[mi->var_idx] = var_ref;
 
                     module_trace(ctx, "local export (var_ref=%p)\n", (void *)var_ref);
@@ -30822,7 +30895,8 @@ static int js_inner_module_linking(JSContext *ctx, JSModuleDef *m,
             JSExportEntry *me = &m->export_entries[i];
             if (me->export_type == JS_EXPORT_TYPE_LOCAL) {
                 var_ref = var_refs[me->u.local.var_idx];
-                var_ref->header.ref_count++;
+                if (!js_immortal(var_ref))
+                    var_ref->header.ref_count++;
                 me->u.local.var_ref = var_ref;
             }
         }
