@@ -253,12 +253,20 @@ class WitWorld(wit_world.WitWorld):
                 resp = workers.Response(resp)
             if not isinstance(resp, workers.Response):
                 raise TypeError(f"fetch() must return a Response, not {type(resp).__name__}")
-            out = types.Response(status=resp.status, headers=resp.headers.items(), body=resp._body)
+            # Python bodies are always whole: never a streaming answer.
+            out = types.FetchAnswer(
+                response=types.Response(status=resp.status, headers=resp.headers.items(), body=resp._body),
+                streaming=False,
+            )
         except BaseException as e:
             _flush()
             raise _error(e)
         _flush()
         return out
+
+    def read_body(self):
+        # Only called after a streaming fetch answer, which Python never gives.
+        raise _error(RuntimeError("no streamed body is open"))
 
     def call(self, entrypoint, method, args):
         try:

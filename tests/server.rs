@@ -796,3 +796,67 @@ async fn serve_with_two_processes_shares_deploys_tails_metrics_and_restarts() {
         );
     }
 }
+
+#[tokio::test]
+async fn streamed_bodies_reach_the_client_as_they_are_produced() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = s.token.clone();
+    let put = send(
+        "PUT",
+        &s.url("/workers/stream"),
+        Some(&t),
+        json!({"mainModule": "streaming.js", "modules": {"streaming.js": worker_file("streaming.js")}, "compatibilityDate": "2025-06-01"}).to_string(),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let started = std::time::Instant::now();
+    let resp = client
+        .request(
+            http::Request::get(s.url("/w/stream/sse?gap=150"))
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    assert_eq!(resp.headers()["transfer-encoding"], "chunked");
+    assert!(resp.headers().get("content-length").is_none());
+    let mut body = resp.into_body();
+    let mut frames = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Some(d) = frame.unwrap().data_ref() {
+            frames.push((String::from_utf8_lossy(d).into_owned(), started.elapsed()));
+        }
+    }
+    let texts: Vec<&str> = frames.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(texts, ["data: 0\n\n", "data: 1\n\n", "data: 2\n\n"]);
+    // Each event is flushed when written, not when the handler's work ends.
+    assert!(
+        frames[0].1 + Duration::from_millis(100) < frames[2].1,
+        "{frames:?}"
+    );
+
+    // A stream that fails after its first chunk aborts the response: the
+    // client must not take the truncated body for a complete one.
+    let resp = client
+        .request(
+            http::Request::get(s.url("/w/stream/error"))
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.into_body().collect().await.is_err());
+
+    // A whole body still goes out with its length.
+    let plain = send("GET", &s.url("/w/stream/plain"), None, "").await;
+    assert_eq!(plain.text(), "plain /plain");
+    assert_eq!(plain.headers["content-length"], "12");
+    s.shutdown().await;
+}

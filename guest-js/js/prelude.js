@@ -9,8 +9,8 @@
   // From streams.js, evaluated after this file (so the objects every
   // request touches sit together at the bottom of the heap): it calls
   // lib.useStreams with these.
-  let ReadableStream, collectStream, isDisturbed, bytesStream;
-  lib.useStreams = (s) => ({ ReadableStream, collectStream, isDisturbed, bytesStream } = s);
+  let ReadableStream, collectStream, isDisturbed, bytesStream, bodyReader;
+  lib.useStreams = (s) => ({ ReadableStream, collectStream, isDisturbed, bytesStream, bodyReader } = s);
   // From blob.js, likewise.
   let Blob, FormData, blobBytes, encodeMultipart, parseMultipart;
   lib.useBlob = (b) => ({ Blob, FormData, bytesOf: blobBytes, encodeMultipart, parseMultipart } = b);
@@ -148,6 +148,14 @@
       reportError(e);
     }
     return true;
+  }
+  // Virtual milliseconds until the next timer is due (0 when one is due
+  // now), or null when no timer is set. A streamed body waits for it in
+  // real time (see readBody).
+  function nextTimerDelay() {
+    let at = Infinity;
+    for (const t of timers.values()) if (t.at < at) at = t.at;
+    return at === Infinity ? null : Math.max(0, at - virtualNow);
   }
   function reportError(e) {
     native.log(LEVEL.error, "Uncaught " + inspect(e, 0, []));
@@ -1554,7 +1562,35 @@
       const h = s[S_HEADERS];
       return [s[S_STATUS], h === null || typeof h === "string" ? h : h._flat(), s[BYTES] === null ? "" : s[BYTES]];
     }
+    if (s[STREAM] !== null) {
+      // A stream: the host sends the head now and reads the body with
+      // readBody while the worker produces it.
+      if (response.bodyUsed) throw new TypeError(BODY_USED);
+      s[USED] = true;
+      streaming = { next: bodyReader(s[STREAM]), pending };
+      return [s[S_STATUS], response._flatHeaders(), "", true];
+    }
     return finishFetch(response, pending);
+  }
+  // The streamed body of the last fetch answer, and that invocation's
+  // waitUntil promises (settled before the body's end is reported).
+  let streaming = null;
+  // The next step of the streamed body: a promise of its next bytes, or of
+  // null once the body and the invocation's waitUntil work are done.
+  async function readBody() {
+    const st = streaming;
+    if (st === null) throw new Error("no streamed body is open");
+    let bytes;
+    try {
+      bytes = await st.next();
+    } catch (e) {
+      streaming = null;
+      throw e;
+    }
+    if (bytes !== null) return bytes;
+    streaming = null;
+    if (st.pending !== null) await finish(st.pending);
+    return null;
   }
   async function finishFetch(response, pending) {
     let out = response._takeSync();
@@ -1608,7 +1644,9 @@
     },
     fetch: dispatchFetch,
     completeFetch,
+    readBody,
     call: dispatchCall,
     runNextTimer,
+    nextTimerDelay,
   });
 })

@@ -1104,6 +1104,13 @@
   function bytesStream(bytes) {
     return new ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
   }
+  // A body stream's chunk as bytes (no copy).
+  function chunkBytes(value) {
+    if (value instanceof Uint8Array) return value;
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    throw new TypeError("This ReadableStream did not return bytes.");
+  }
   // All of a stream's bytes (a body being read whole).
   async function collectStream(stream) {
     const reader = acquireReader(readableOf(stream));
@@ -1112,17 +1119,28 @@
       for (;;) {
         const { value, done } = await readerReadPromise(reader);
         if (done) break;
-        let bytes;
-        if (value instanceof Uint8Array) bytes = value;
-        else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
-        else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-        else throw new TypeError("This ReadableStream did not return bytes.");
-        chunks.push(bytes);
+        chunks.push(chunkBytes(value));
       }
     } finally {
       if (reader.r !== undefined) readerRelease(reader);
     }
     return concatBytes(chunks);
+  }
+  // A body sent while it is produced: locks the stream and returns a
+  // function whose promise gives the next non-empty bytes, or null at the end.
+  function bodyReader(stream) {
+    const reader = acquireReader(readableOf(stream));
+    return async () => {
+      for (;;) {
+        const { value, done } = await readerReadPromise(reader);
+        if (done) {
+          readerRelease(reader);
+          return null;
+        }
+        const bytes = chunkBytes(value);
+        if (bytes.byteLength > 0) return bytes;
+      }
+    };
   }
   // For blob.js.
   lib.concatBytes = concatBytes;
@@ -1132,5 +1150,6 @@
     collectStream,
     isDisturbed: (stream) => readableOf(stream).disturbed,
     bytesStream,
+    bodyReader,
   });
 });

@@ -6,7 +6,9 @@ use rquickjs::{
     Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState,
 };
 
-use crate::isolet::worker::types::{CompiledModule, Request, Response, ScriptError, WorkerSpec};
+use crate::isolet::worker::types::{
+    BodyChunk, CompiledModule, FetchAnswer, Request, Response, ScriptError, WorkerSpec,
+};
 use crate::modules;
 
 /// The JS prelude: Workers globals (Request, Response, Headers, URL, console,
@@ -271,7 +273,7 @@ pub fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
     })
 }
 
-pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<Response, ScriptError> {
+pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<FetchAnswer, ScriptError> {
     with_engine(|ctx, hooks, initialized| {
         if !*initialized {
             return Err(internal("fetch called before init"));
@@ -321,6 +323,80 @@ pub fn call(entrypoint: Option<String>, method: String, args: String) -> Result<
     })
 }
 
+thread_local! {
+    /// The read of a streamed body that the last `read-body` left waiting
+    /// for a timer (it fires first thing on the next call).
+    static BODY_READ: RefCell<Option<Persistent<Promise<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Runs the worker until the streamed body's next bytes, its end, or a
+/// timer that is not due yet (the host waits for it in real time).
+pub fn read_body() -> Result<BodyChunk, ScriptError> {
+    with_engine(|ctx, hooks, _| {
+        let waiting = BODY_READ.with(|r| r.borrow_mut().take());
+        let mut timer_due = waiting.is_some();
+        let promise = match waiting {
+            Some(p) => p.restore(ctx).map_err(|e| describe(ctx, e))?,
+            None => {
+                let read: Function = hooks.all.get("readBody").map_err(|e| describe(ctx, e))?;
+                let v: Value = read.call(()).map_err(|e| describe(ctx, e))?;
+                v.into_promise()
+                    .ok_or_else(|| internal("readBody did not return a promise"))?
+            }
+        };
+        loop {
+            match promise.state() {
+                PromiseState::Resolved | PromiseState::Rejected => {
+                    let value = match promise.result::<Value>() {
+                        Some(Ok(v)) => v,
+                        Some(Err(e)) => return Err(describe(ctx, e)),
+                        None => return Err(internal("promise state changed while reading it")),
+                    };
+                    if value.is_null() {
+                        return Ok(BodyChunk::End);
+                    }
+                    let bytes = TypedArray::<u8>::from_value(value).map_err(|e| describe(ctx, e))?;
+                    return Ok(BodyChunk::Data(bytes.as_bytes().map(<[u8]>::to_vec).unwrap_or_default()));
+                }
+                PromiseState::Pending => {
+                    if ctx.execute_pending_job() {
+                        continue;
+                    }
+                    if !timer_due {
+                        let delay: Function = hooks.all.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
+                        let delay: Option<f64> = delay.call(()).map_err(|e| describe(ctx, e))?;
+                        match delay {
+                            None => return Err(never_settles()),
+                            Some(ms) if ms >= 1.0 => {
+                                let saved = Persistent::save(ctx, promise);
+                                BODY_READ.with(|r| *r.borrow_mut() = Some(saved));
+                                return Ok(BodyChunk::Wait(ms.min(f64::from(u32::MAX)) as u32));
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    timer_due = false;
+                    let next: Function = hooks.all.get("runNextTimer").map_err(|e| describe(ctx, e))?;
+                    let fired: bool = next.call(()).map_err(|e| describe(ctx, e))?;
+                    if !fired {
+                        return Err(never_settles());
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn never_settles() -> ScriptError {
+    ScriptError {
+        name: "Error".into(),
+        message: "The script will never generate a response: a promise it awaits never settles \
+                  (nothing left to run: no pending jobs, timers or I/O)."
+            .into(),
+        stack: String::new(),
+    }
+}
+
 /// `value` itself, or what it settles to when it is a promise.
 fn resolved<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, value: Value<'js>) -> Result<Value<'js>, ScriptError> {
     match value.as_promise() {
@@ -347,13 +423,7 @@ fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Re
                 let next: Function = hooks.get("runNextTimer").map_err(|e| describe(ctx, e))?;
                 let fired: bool = next.call(()).map_err(|e| describe(ctx, e))?;
                 if !fired {
-                    return Err(ScriptError {
-                        name: "Error".into(),
-                        message: "The script will never generate a response: a promise it awaits never settles \
-                                  (nothing left to run: no pending jobs, timers or I/O)."
-                            .into(),
-                        stack: String::new(),
-                    });
+                    return Err(never_settles());
                 }
             }
         }
@@ -400,7 +470,7 @@ pub fn pairs_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec
     Ok(out)
 }
 
-fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<Response, ScriptError> {
+fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer, ScriptError> {
     let parts = Array::from_value(out).map_err(|e| describe(ctx, e))?;
     let status: u16 = parts.get(0).map_err(|e| describe(ctx, e))?;
     // null (no headers), a string (only a content-type), or [name, value, ...].
@@ -422,7 +492,12 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<Response, Sc
             .map(<[u8]>::to_vec)
             .unwrap_or_default(),
     };
-    Ok(Response { status, headers, body })
+    // A fourth element `true`: the body is a stream, read with read-body.
+    let streaming = parts.len() > 3 && parts.get::<bool>(3).map_err(|e| describe(ctx, e))?;
+    Ok(FetchAnswer {
+        response: Response { status, headers, body },
+        streaming,
+    })
 }
 
 fn internal(message: &str) -> ScriptError {

@@ -27,8 +27,12 @@ impl Guest for Engine {
         engine::init(spec)
     }
 
-    fn fetch(entrypoint: Option<String>, req: Request) -> Result<Response, ScriptError> {
+    fn fetch(entrypoint: Option<String>, req: Request) -> Result<FetchAnswer, ScriptError> {
         engine::fetch(entrypoint, req)
+    }
+
+    fn read_body() -> Result<BodyChunk, ScriptError> {
+        engine::read_body()
     }
 
     fn call(entrypoint: Option<String>, method: String, args: String) -> Result<String, ScriptError> {

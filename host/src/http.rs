@@ -109,3 +109,141 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
 }
+
+/// A worker's response whose body may still be in the making: the status
+/// and headers are final, the body arrives chunk by chunk as the worker
+/// produces it (a `ReadableStream` body). From
+/// [`Entrypoint::fetch_streaming`](crate::Entrypoint::fetch_streaming).
+///
+/// ```no_run
+/// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+/// let mut resp = worker.entrypoint(None).fetch_streaming(isolet::Request::get("https://x/")).await?;
+/// assert_eq!(resp.status, 200);
+/// while let Some(chunk) = resp.body.next_chunk().await {
+///     print!("{}", String::from_utf8_lossy(&chunk?));
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct StreamingResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header name/value pairs (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The body, as it is produced.
+    pub body: BodyStream,
+}
+
+impl StreamingResponse {
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// Waits for the whole body: the buffered [`Response`].
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+    /// let resp = worker.entrypoint(None).fetch_streaming(isolet::Request::get("https://x/")).await?;
+    /// let whole = resp.into_response().await?;
+    /// println!("{}", whole.text());
+    /// # Ok(()) }
+    /// ```
+    pub async fn into_response(self) -> crate::Result<Response> {
+        Ok(Response {
+            status: self.status,
+            headers: self.headers,
+            body: self.body.collect().await?,
+        })
+    }
+}
+
+/// The body of a [`StreamingResponse`]. Each chunk is non-empty; an error
+/// (the worker's stream failed, or a limit ended the invocation) ends it.
+/// Dropping it before the end cancels the invocation (its instance is
+/// discarded). Also a [`Stream`](tokio_stream::Stream) of chunks.
+///
+/// ```no_run
+/// # async fn demo(mut body: isolet::BodyStream) -> isolet::Result<()> {
+/// while let Some(chunk) = body.next_chunk().await {
+///     let bytes = chunk?;
+///     println!("{} bytes", bytes.len());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct BodyStream {
+    /// A whole body (a buffered answer), handed out as one chunk.
+    whole: Option<Vec<u8>>,
+    /// The chunks of a streamed body, from the task running the worker.
+    chunks: Option<tokio::sync::mpsc::Receiver<crate::Result<Vec<u8>>>>,
+}
+
+impl BodyStream {
+    pub(crate) fn whole(body: Vec<u8>) -> Self {
+        BodyStream {
+            whole: (!body.is_empty()).then_some(body),
+            chunks: None,
+        }
+    }
+
+    pub(crate) fn streamed(chunks: tokio::sync::mpsc::Receiver<crate::Result<Vec<u8>>>) -> Self {
+        BodyStream {
+            whole: None,
+            chunks: Some(chunks),
+        }
+    }
+
+    /// The body, when the worker gave it whole (nothing streams).
+    pub(crate) fn into_whole(self) -> std::result::Result<Vec<u8>, Self> {
+        match self.chunks {
+            None => Ok(self.whole.unwrap_or_default()),
+            Some(_) => Err(self),
+        }
+    }
+
+    /// The next chunk, or `None` at the end of the body.
+    pub async fn next_chunk(&mut self) -> Option<crate::Result<Vec<u8>>> {
+        if let Some(body) = self.whole.take() {
+            return Some(Ok(body));
+        }
+        self.chunks.as_mut()?.recv().await
+    }
+
+    /// The rest of the body, all of it.
+    ///
+    /// ```no_run
+    /// # async fn demo(body: isolet::BodyStream) -> isolet::Result<()> {
+    /// let bytes = body.collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn collect(mut self) -> crate::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next_chunk().await {
+            let chunk = chunk?;
+            if out.is_empty() {
+                out = chunk;
+            } else {
+                out.extend_from_slice(&chunk);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl tokio_stream::Stream for BodyStream {
+    type Item = crate::Result<Vec<u8>>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if let Some(body) = self.whole.take() {
+            return std::task::Poll::Ready(Some(Ok(body)));
+        }
+        match self.chunks.as_mut() {
+            Some(rx) => rx.poll_recv(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+}

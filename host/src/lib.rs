@@ -62,7 +62,7 @@ mod worker;
 pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
 pub use code::{ModuleSource, WorkerCode};
 pub use error::{Error, Result, ScriptError};
-pub use http::{Request, Response};
+pub use http::{BodyStream, Request, Response, StreamingResponse};
 pub use limits::{DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
 pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy};
 pub use runtime::{

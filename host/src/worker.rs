@@ -9,7 +9,7 @@ use wasmtime::Store;
 use crate::code::WorkerCode;
 use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
-use crate::http::{Request, Response};
+use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::instance::{Checkout, Instance, Pool};
 use crate::limits::{Effective, Limits, Stop};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
@@ -72,9 +72,20 @@ enum Call {
 
 enum Output {
     Init(Vec<wt::CompiledModule>),
-    Fetch(wt::Response),
+    /// The guest's answer. A streaming one never leaves `run`: `invoke`
+    /// turns it into `Streamed`.
+    Fetch(wt::FetchAnswer),
     Rpc(String),
+    /// A response whose body a task is still reading from the worker; the
+    /// invocation's trace comes when it ends.
+    Streamed(
+        StreamingResponse,
+        tokio::sync::oneshot::Receiver<TraceEvent>,
+    ),
 }
+
+/// Chunks a streamed body may run ahead of its reader.
+const BODY_CHUNKS_AHEAD: usize = 4;
 
 impl Worker {
     /// Validates `code` and creates the worker with its first instance
@@ -306,7 +317,6 @@ impl Worker {
         chain: Vec<String>,
     ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
-        let pool = &self.inner.pool;
         let (mut instance, permit) = match self.acquire().await {
             Ok(leased) => leased,
             Err(e) => {
@@ -318,6 +328,38 @@ impl Worker {
         let (result, trace, discard) = self
             .run(&mut instance, entrypoint, event, call, chain)
             .await;
+        let result = match result {
+            Ok(Output::Fetch(answer)) if answer.streaming => {
+                // The instance stays with the invocation until the body ends.
+                let (chunks_tx, chunks) = tokio::sync::mpsc::channel(BODY_CHUNKS_AHEAD);
+                let (trace_tx, trace_rx) = tokio::sync::oneshot::channel();
+                let worker = self.clone();
+                let head = answer.response;
+                let pending_trace = trace.clone();
+                tokio::spawn(async move {
+                    worker
+                        .stream_body(instance, permit, started, trace, chunks_tx, trace_tx)
+                        .await
+                });
+                let response = StreamingResponse {
+                    status: head.status,
+                    headers: head.headers,
+                    body: BodyStream::streamed(chunks),
+                };
+                return (Ok(Output::Streamed(response, trace_rx)), pending_trace);
+            }
+            other => other,
+        };
+        self.release(instance, discard);
+        drop(permit);
+        (result, trace)
+    }
+
+    /// Hands an instance back after an invocation: to the pool, or dropped
+    /// (a fresh-per-request worker's, or one in an unknown state, which
+    /// retires the worker).
+    fn release(&self, instance: Instance, discard: bool) {
+        let pool = &self.inner.pool;
         if self.inner.code.fresh_instance_per_request {
             // Nothing of this instance reaches another call, whatever its
             // outcome; the worker's other instances are untouched (each is
@@ -340,8 +382,108 @@ impl Worker {
         } else {
             pool.checkin(instance);
         }
+    }
+
+    /// Reads a streamed body from the worker into `chunks` until its end, an
+    /// error, a limit, or a reader that went away (the instance is then
+    /// dropped: its stream was left half read). The deadline counts from the
+    /// invocation's start; CPU time only while the worker runs. Ends with
+    /// the invocation's trace.
+    async fn stream_body(
+        self,
+        mut instance: Instance,
+        permit: OwnedSemaphorePermit,
+        started: Instant,
+        base: TraceEvent,
+        chunks: tokio::sync::mpsc::Sender<Result<Vec<u8>>>,
+        trace_tx: tokio::sync::oneshot::Sender<TraceEvent>,
+    ) {
+        let limits = self.inner.limits;
+        let deadline = started + limits.timeout;
+        let timeout = || Error::Timeout(limits.timeout);
+        let mut abandoned = false;
+        let outcome: Result<()> = loop {
+            instance.store.data_mut().cpu.resume();
+            instance.store.set_epoch_deadline(1);
+            let grace = EPOCH_TICK * 2 + Duration::from_millis(50);
+            let step =
+                tokio::time::timeout_at((deadline + grace).into(), read_body(&mut instance)).await;
+            instance.store.data_mut().cpu.pause();
+            let memory_hit = instance.store.data().limiter.hit;
+            let chunk = match step {
+                Err(_) => break Err(timeout()),
+                Ok(Err(trap)) => break Err(classify_trap(&trap, memory_hit, &limits)),
+                Ok(Ok(Err(_))) if memory_hit => {
+                    break Err(Error::MemoryLimitExceeded {
+                        limit: limits.memory_bytes,
+                    });
+                }
+                Ok(Ok(Err(e))) => break Err(Error::Script(ScriptError::from(e))),
+                Ok(Ok(Ok(chunk))) => chunk,
+            };
+            match chunk {
+                wt::BodyChunk::End => break Ok(()),
+                wt::BodyChunk::Data(bytes) => {
+                    match tokio::time::timeout_at(deadline.into(), chunks.send(Ok(bytes))).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => {
+                            abandoned = true;
+                            break Ok(());
+                        }
+                        Err(_) => break Err(timeout()),
+                    }
+                }
+                wt::BodyChunk::Wait(ms) => {
+                    let until = Instant::now() + Duration::from_millis(u64::from(ms));
+                    if until > deadline {
+                        tokio::time::sleep_until(deadline.into()).await;
+                        break Err(timeout());
+                    }
+                    // A reader that goes away while the worker waits ends it too.
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(until.into()) => {}
+                        _ = chunks.closed() => {
+                            abandoned = true;
+                            break Ok(());
+                        }
+                    }
+                }
+            }
+        };
+        let result = match outcome {
+            Ok(()) if abandoned => Err(Error::Engine(
+                "the response body's reader went away before its end".into(),
+            )),
+            Ok(()) => Ok(Output::Fetch(wt::FetchAnswer {
+                response: wt::Response {
+                    status: 0,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                },
+                streaming: true,
+            })),
+            Err(e) => Err(e),
+        };
+        let (mut trace, mut discard) = self.conclude(&mut instance, base, started, &result);
+        if abandoned {
+            // Not the worker's failure: only this instance goes.
+            trace.outcome = Outcome::Canceled;
+            discard = false;
+        }
+        if let Err(e) = result {
+            // The reader sees why the body stopped short.
+            let _ = chunks.send(Err(e)).await;
+        }
+        drop(chunks);
+        if abandoned && !discard {
+            // A half-read stream stays in the instance: never reuse it (the
+            // worker's other instances are fine).
+            drop(instance);
+        } else {
+            self.release(instance, discard);
+        }
         drop(permit);
-        (result, trace)
+        let _ = trace_tx.send(trace);
     }
 
     /// One invocation on `instance` under the worker's limits, its trace
@@ -373,14 +515,6 @@ impl Worker {
         let raw = tokio::time::timeout(grace, call_guest(instance, call)).await;
 
         instance.store.data_mut().cpu.pause();
-        let cpu_time = instance.store.data().cpu.used();
-        let fuel_used = if exact_fuel {
-            limits
-                .fuel
-                .saturating_sub(instance.store.get_fuel().unwrap_or(0))
-        } else {
-            0
-        };
         let memory_hit = instance.store.data().limiter.hit;
         let result = match raw {
             Err(_) => Err(Error::Timeout(limits.timeout)),
@@ -391,26 +525,55 @@ impl Worker {
             Ok(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
             Ok(Ok(Ok(out))) => Ok(out),
         };
+        let base = TraceEvent {
+            event_timestamp_ms: started_ms,
+            ..self.untraced(entrypoint, event)
+        };
+        if matches!(&result, Ok(Output::Fetch(a)) if a.streaming) {
+            // The invocation goes on while the body streams (stream_body
+            // concludes it).
+            return (result, base, false);
+        }
+        let (trace, discard) = self.conclude(instance, base, started, &result);
+        (result, trace, discard)
+    }
+
+    /// Ends an invocation: its trace (from `base`: worker, entrypoint, event,
+    /// start) with what the instance recorded, delivered to the sinks and
+    /// tail workers; and whether the instance must be discarded.
+    fn conclude(
+        &self,
+        instance: &mut Instance,
+        base: TraceEvent,
+        started: Instant,
+        result: &Result<Output>,
+    ) -> (TraceEvent, bool) {
+        let limits = self.inner.limits;
+        let cpu_time = instance.store.data().cpu.used();
+        let fuel_used = if self.inner.rt.exact_fuel {
+            limits
+                .fuel
+                .saturating_sub(instance.store.get_fuel().unwrap_or(0))
+        } else {
+            0
+        };
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
-        let discard = matches!(&result, Err(e) if !matches!(e, Error::Script(_)));
+        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_)));
 
-        let exceptions = match &result {
+        let exceptions = match result {
             Err(Error::Script(e)) => vec![e.clone()],
             _ => Vec::new(),
         };
         let trace = TraceEvent {
-            worker_id: self.inner.id.clone(),
-            entrypoint: entrypoint.map(str::to_string),
-            event,
-            outcome: Outcome::of(&result),
+            outcome: Outcome::of(result),
             logs,
             exceptions,
             outbound,
             fuel_used,
             cpu_time,
             wall_time: started.elapsed(),
-            event_timestamp_ms: started_ms,
+            ..base
         };
         self.deliver_to_tail_workers(&self.inner.env.tails, &trace);
         let is_init = matches!(trace.event, EventInfo::Init);
@@ -419,7 +582,7 @@ impl Worker {
                 sink.on_event(&trace);
             }
         }
-        (result, trace, discard)
+        (trace, discard)
     }
 }
 
@@ -458,13 +621,64 @@ impl Entrypoint<'_> {
                 self.chain.clone(),
             )
             .await;
-        let result = result.and_then(|out| match out {
-            Output::Fetch(r) => Ok(Response::from(r)),
+        match result {
+            Ok(Output::Fetch(answer)) => (Ok(Response::from(answer.response)), trace),
+            Ok(Output::Streamed(resp, final_trace)) => {
+                let result = resp.into_response().await;
+                let trace = final_trace.await.unwrap_or(trace);
+                (result, trace)
+            }
+            Ok(_) => (
+                Err(Error::Engine(
+                    "fetch returned the wrong kind of result".into(),
+                )),
+                trace,
+            ),
+            Err(e) => (Err(e), trace),
+        }
+    }
+
+    /// Like [`fetch`](Self::fetch), but returns as soon as the worker has
+    /// answered: a body the worker produces as a `ReadableStream` arrives
+    /// chunk by chunk while the worker runs (server-sent events, NDJSON, a
+    /// piped body). The invocation, with its limits, lasts until the body's
+    /// end; its trace goes to the tail sinks then. A body the worker gave
+    /// whole comes as one chunk.
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+    /// let mut resp = worker.entrypoint(None).fetch_streaming(isolet::Request::get("https://x/events")).await?;
+    /// while let Some(chunk) = resp.body.next_chunk().await {
+    ///     println!("{}", String::from_utf8_lossy(&chunk?));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch_streaming(&self, request: Request) -> Result<StreamingResponse> {
+        let event = EventInfo::Fetch {
+            method: request.method.clone(),
+            url: request.url.clone(),
+        };
+        let req = validate_request(request)?;
+        let (result, _trace) = self
+            .worker
+            .invoke(
+                self.name.as_deref(),
+                event,
+                Call::Fetch(self.name.clone(), req),
+                self.chain.clone(),
+            )
+            .await;
+        match result? {
+            Output::Fetch(answer) => Ok(StreamingResponse {
+                status: answer.response.status,
+                headers: answer.response.headers,
+                body: BodyStream::whole(answer.response.body),
+            }),
+            Output::Streamed(resp, _) => Ok(resp),
             _ => Err(Error::Engine(
                 "fetch returned the wrong kind of result".into(),
             )),
-        });
-        (result, trace)
+        }
     }
 
     /// Calls the RPC method `method` on this entrypoint with `args` and
@@ -548,6 +762,16 @@ async fn call_guest(
             .await?
             .map(Output::Rpc),
     })
+}
+
+/// One `read-body` step of a streamed response.
+async fn read_body(
+    instance: &mut Instance,
+) -> wasmtime::Result<Result<wt::BodyChunk, wt::ScriptError>> {
+    let Instance {
+        store, bindings, ..
+    } = instance;
+    bindings.call_read_body(&mut *store).await
 }
 
 fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) -> Error {

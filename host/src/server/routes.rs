@@ -21,15 +21,20 @@ use super::store::valid_id;
 use super::tail_hub::sse_frame;
 use crate::code::WorkerCode;
 use crate::error::Error;
-use crate::http::{Request, Response};
+use crate::http::{Request, StreamingResponse};
 use crate::tail::TraceEvent;
 use crate::wire::Value;
 
-pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
+/// A response body; an error (a streamed worker body that failed) aborts
+/// the response on the wire instead of ending it as if complete.
+pub(crate) type Body = UnsyncBoxBody<Bytes, BodyError>;
+pub(crate) type BodyError = Box<dyn std::error::Error + Send + Sync>;
 type HttpResponse = http::Response<Body>;
 
 fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed_unsync()
 }
 
 fn json_response(status: StatusCode, value: &Json) -> HttpResponse {
@@ -494,9 +499,28 @@ fn to_worker_request(parts: &http::request::Parts, path_and_query: &str, body: B
     r
 }
 
-fn from_worker_response(resp: Response) -> HttpResponse {
-    let mut builder = http::Response::builder().status(resp.status);
-    for (k, v) in &resp.headers {
+/// A worker's response. A whole body goes out with its length; a streamed
+/// one as the worker makes it (chunked transfer encoding, each chunk written
+/// as it comes; a worker error mid-body aborts the response).
+fn from_worker_response(resp: StreamingResponse) -> HttpResponse {
+    let StreamingResponse {
+        status,
+        headers,
+        body,
+    } = resp;
+    let body = match body.into_whole() {
+        Ok(bytes) => full(bytes),
+        Err(stream) => BodyExt::boxed_unsync(StreamBody::new(stream.map(|chunk| match chunk {
+            Ok(bytes) => Ok(Frame::data(Bytes::from(bytes))),
+            Err(e) => Err(BodyError::from(e.to_string())),
+        }))),
+    };
+    worker_http_response(status, &headers, body)
+}
+
+fn worker_http_response(status: u16, headers: &[(String, String)], body: Body) -> HttpResponse {
+    let mut builder = http::Response::builder().status(status);
+    for (k, v) in headers {
         // Hop-by-hop and framing headers are the server's business.
         if k.eq_ignore_ascii_case("content-length")
             || k.eq_ignore_ascii_case("transfer-encoding")
@@ -506,7 +530,7 @@ fn from_worker_response(resp: Response) -> HttpResponse {
         }
         builder = builder.header(k.as_str(), v.as_str());
     }
-    builder.body(full(resp.body)).unwrap_or_else(|e| {
+    builder.body(body).unwrap_or_else(|e| {
         error(
             StatusCode::BAD_GATEWAY,
             format!("the worker returned an invalid response: {e}"),
@@ -530,7 +554,8 @@ async fn invoke(
         Err(r) => return r,
     };
     match w
-        .fetch(to_worker_request(&parts, path_and_query, body))
+        .entrypoint(None)
+        .fetch_streaming(to_worker_request(&parts, path_and_query, body))
         .await
     {
         Ok(resp) => from_worker_response(resp),
@@ -734,7 +759,7 @@ async fn tail(state: &State, id: &str) -> HttpResponse {
                 sse_frame(Err(n))
             }
         };
-        Ok::<_, Infallible>(Frame::data(Bytes::from(text)))
+        Ok::<_, BodyError>(Frame::data(Bytes::from(text)))
     });
     // The other server processes' events of this worker, when there are any.
     let (peer_tx, peer_rx) = tokio::sync::mpsc::channel::<Bytes>(256);
@@ -751,13 +776,13 @@ async fn tail(state: &State, id: &str) -> HttpResponse {
     }
     let events = events.merge(
         tokio_stream::wrappers::ReceiverStream::new(peer_rx)
-            .map(|b| Ok::<_, Infallible>(Frame::data(b))),
+            .map(|b| Ok::<_, BodyError>(Frame::data(b))),
     );
     let keepalive = tokio_stream::StreamExt::map(
         tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(15))),
-        |_| Ok::<_, Infallible>(Frame::data(Bytes::from_static(b": keepalive\n\n"))),
+        |_| Ok::<_, BodyError>(Frame::data(Bytes::from_static(b": keepalive\n\n"))),
     );
-    let hello = tokio_stream::once(Ok::<_, Infallible>(Frame::data(Bytes::from(format!(
+    let hello = tokio_stream::once(Ok::<_, BodyError>(Frame::data(Bytes::from(format!(
         ": tailing {id}\n\n{note}"
     )))));
     let stream = hello.chain(events.merge(keepalive));

@@ -1,0 +1,251 @@
+//! Streamed response bodies: a worker's `ReadableStream` body reaches the
+//! caller chunk by chunk while the worker runs (tests/workers/js/streaming.js).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use isolet::{Error, Limits, Outcome, Request, Runtime, TraceEvent, WorkerCode};
+use tokio::sync::Semaphore;
+
+fn worker_code() -> WorkerCode {
+    let path = format!(
+        "{}/../tests/workers/js/streaming.js",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    WorkerCode::new("streaming.js")
+        .module("streaming.js", isolet::ModuleSource::Esm(src))
+        .compatibility_date("2025-06-01")
+        .binding("GATE", isolet::BindingSpec::Capability("gate".into()))
+}
+
+/// A capability whose `pass()` returns only when the test lets it.
+struct Gate(Semaphore);
+
+impl isolet::Binding for Gate {
+    fn call<'a>(
+        &'a self,
+        _method: &'a str,
+        _args: Vec<isolet::Value>,
+    ) -> isolet::BoxFuture<'a, Result<isolet::Value, String>> {
+        Box::pin(async move {
+            self.0.acquire().await.map_err(|e| e.to_string())?.forget();
+            Ok(isolet::Value::Null)
+        })
+    }
+}
+
+#[derive(Default)]
+struct Traces(Mutex<Vec<TraceEvent>>);
+
+impl isolet::TailSink for Traces {
+    fn on_event(&self, event: &TraceEvent) {
+        self.0.lock().unwrap().push(event.clone());
+    }
+}
+
+impl Traces {
+    fn of(&self, id: &str) -> Vec<TraceEvent> {
+        let all = self.0.lock().unwrap();
+        all.iter()
+            .filter(|e| e.worker_id.as_deref() == Some(id))
+            .cloned()
+            .collect()
+    }
+}
+
+async fn runtime() -> (Runtime, Arc<Gate>, Arc<Traces>) {
+    let gate = Arc::new(Gate(Semaphore::new(0)));
+    let traces = Arc::new(Traces::default());
+    let rt = Runtime::builder()
+        .capability("gate", gate.clone())
+        .tail_sink(traces.clone())
+        .build()
+        .await
+        .unwrap();
+    (rt, gate, traces)
+}
+
+fn get(path: &str) -> Request {
+    Request::get(format!("https://stream.test{path}"))
+}
+
+#[tokio::test]
+async fn chunks_arrive_while_the_worker_is_still_producing() {
+    let (rt, gate, traces) = runtime().await;
+    let w = rt.get("gated", worker_code).await.unwrap();
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(get("/gated"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    let first = resp.body.next_chunk().await.unwrap().unwrap();
+    assert_eq!(first, b"first;");
+    // The worker now waits on the gate: nothing more can arrive until the
+    // test opens it, and the invocation has not ended.
+    let early = tokio::time::timeout(Duration::from_millis(100), resp.body.next_chunk()).await;
+    assert!(early.is_err(), "a chunk arrived before the gate opened");
+    assert!(traces.of("gated").is_empty(), "the invocation ended early");
+    gate.0.add_permits(1);
+    assert_eq!(resp.body.next_chunk().await.unwrap().unwrap(), b"second;");
+    gate.0.add_permits(1);
+    assert!(resp.body.next_chunk().await.is_none());
+    // The trace comes once the body has ended; the instance serves again.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while traces.of("gated").is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let t = traces.of("gated");
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].outcome, Outcome::Ok);
+    assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
+}
+
+#[tokio::test]
+async fn server_sent_events_from_wait_until_with_real_pauses() {
+    let (rt, _gate, traces) = runtime().await;
+    let w = rt.get("sse", worker_code).await.unwrap();
+    let started = Instant::now();
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(get("/sse?gap=150"))
+        .await
+        .unwrap();
+    assert_eq!(resp.header("content-type"), Some("text/event-stream"));
+    let mut events = Vec::new();
+    let mut at = Vec::new();
+    while let Some(chunk) = resp.body.next_chunk().await {
+        events.push(String::from_utf8(chunk.unwrap()).unwrap());
+        at.push(started.elapsed());
+    }
+    assert_eq!(events, ["data: 0\n\n", "data: 1\n\n", "data: 2\n\n"]);
+    // Timers wait in real time while a body streams: the events are spread
+    // over ~300 ms, the first one sent at once.
+    assert!(at[2] >= Duration::from_millis(290), "{at:?}");
+    assert!(at[0] + Duration::from_millis(100) < at[2], "{at:?}");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = traces.of("sse");
+    assert_eq!(t.len(), 1, "{t:?}");
+    let logs: Vec<_> = t[0].logs.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(logs, ["event 0", "event 1", "event 2"]);
+
+    // The buffered API gets the same body whole, and the trace with it.
+    let (whole, trace) = w.entrypoint(None).fetch_traced(get("/sse?gap=1")).await;
+    assert_eq!(whole.unwrap().text(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+    assert_eq!(trace.outcome, Outcome::Ok);
+    assert_eq!(trace.logs.len(), 3);
+}
+
+#[tokio::test]
+async fn chunk_kinds_pipes_and_echoed_request_bodies() {
+    let (rt, _gate, _) = runtime().await;
+    let w = rt.get("mixed", worker_code).await.unwrap();
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(get("/mixed"))
+        .await
+        .unwrap();
+    let mut chunks = Vec::new();
+    while let Some(c) = resp.body.next_chunk().await {
+        chunks.push(String::from_utf8(c.unwrap()).unwrap());
+    }
+    // Empty chunks are not sent; each other chunk is.
+    assert_eq!(chunks, ["a", "bc", "d"]);
+
+    let echo = w
+        .fetch(Request::post(
+            "https://stream.test/echo",
+            b"request bytes".to_vec(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(echo.text(), "request bytes");
+    assert_eq!(echo.header("x-streamed"), Some("yes"));
+
+    // A whole body is one chunk.
+    let mut plain = w
+        .entrypoint(None)
+        .fetch_streaming(get("/plain"))
+        .await
+        .unwrap();
+    assert_eq!(
+        plain.body.next_chunk().await.unwrap().unwrap(),
+        b"plain /plain"
+    );
+    assert!(plain.body.next_chunk().await.is_none());
+}
+
+#[tokio::test]
+async fn a_stream_that_fails_ends_the_body_with_the_script_error() {
+    let (rt, _gate, traces) = runtime().await;
+    let w = rt.get("broken", worker_code).await.unwrap();
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(get("/error"))
+        .await
+        .unwrap();
+    assert_eq!(resp.body.next_chunk().await.unwrap().unwrap(), b"partial");
+    match resp.body.next_chunk().await {
+        Some(Err(Error::Script(e))) => {
+            assert_eq!(e.name, "RangeError");
+            assert_eq!(e.message, "the stream broke");
+        }
+        other => panic!("expected the script error, got {other:?}"),
+    }
+    assert!(resp.body.next_chunk().await.is_none());
+    match w.fetch(get("/not-bytes")).await {
+        Err(Error::Script(e)) => assert_eq!(e.name, "TypeError", "{e:?}"),
+        other => panic!("expected a TypeError, got {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = traces.of("broken");
+    assert_eq!(t[0].outcome, Outcome::Exception);
+    // A script error leaves the worker usable.
+    assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
+}
+
+#[tokio::test]
+async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
+    let (rt, _gate, traces) = runtime().await;
+    let code = || worker_code().limits(Limits::new().timeout(Duration::from_millis(300)));
+    let w = rt.get("forever", code).await.unwrap();
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(get("/forever"))
+        .await
+        .unwrap();
+    let mut ticks = 0;
+    let err = loop {
+        match resp.body.next_chunk().await {
+            Some(Ok(_)) => ticks += 1,
+            Some(Err(e)) => break e,
+            None => panic!("an endless stream ended"),
+        }
+    };
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(ticks >= 3, "only {ticks} chunks before the deadline");
+
+    // A reader that drops the body stops the worker; the next call gets a
+    // working instance.
+    let w2 = rt.get("dropped", worker_code).await.unwrap();
+    let mut resp = w2
+        .entrypoint(None)
+        .fetch_streaming(get("/forever"))
+        .await
+        .unwrap();
+    assert!(resp.body.next_chunk().await.unwrap().is_ok());
+    drop(resp);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while traces.of("dropped").is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(traces.of("dropped")[0].outcome, Outcome::Canceled);
+    assert_eq!(
+        w2.fetch(get("/plain")).await.unwrap().text(),
+        "plain /plain"
+    );
+    // The timed-out worker was retired and comes back on the next get().
+    let w = rt.get("forever", code).await.unwrap();
+    assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
+}
