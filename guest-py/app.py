@@ -47,7 +47,7 @@ import zlib  # noqa: F401
 
 import componentize_py_types
 import wit_world
-from wit_world.imports import tail, types
+from wit_world.imports import incoming_body, tail, types
 
 import wire
 import workers
@@ -245,7 +245,14 @@ class WitWorld(wit_world.WitWorld):
             handler = getattr(target, "fetch", None)
             if handler is None:
                 raise TypeError("Handler does not export a fetch() method.")
-            request = workers.Request._incoming(req.url, req.method, req.headers, req.body)
+            body = req.body
+            if req.body_streams:
+                # Python bodies are whole: read all of it first.
+                parts = []
+                while (chunk := incoming_body.read()) is not None:
+                    parts.append(chunk)
+                body = b"".join(parts)
+            request = workers.Request._incoming(req.url, req.method, req.headers, body)
             resp = _run(handler(request))
             for p in ctx._pending:
                 _run(p)

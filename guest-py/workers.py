@@ -193,7 +193,7 @@ async def fetch(resource, method=None, headers=None, body=None, redirect="follow
         url = str(resource)
     h = Headers(headers)
     modes = {"follow": types.RedirectMode.FOLLOW, "manual": types.RedirectMode.MANUAL, "error": types.RedirectMode.ERROR}
-    wit_req = types.Request(method=(method or "GET").upper(), url=url, headers=h.items(), body=_to_bytes(body))
+    wit_req = types.Request(method=(method or "GET").upper(), url=url, headers=h.items(), body=_to_bytes(body), body_streams=False)
     try:
         resp = outbound.fetch(wit_req, types.FetchOptions(redirect=modes.get(redirect, types.RedirectMode.FOLLOW)))
     except Exception as e:  # componentize_py_types.Err carries the message

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Frame;
 use serde_json::{Value as Json, json};
 use tokio::sync::oneshot;
 
@@ -858,5 +859,73 @@ async fn streamed_bodies_reach_the_client_as_they_are_produced() {
     let plain = send("GET", &s.url("/w/stream/plain"), None, "").await;
     assert_eq!(plain.text(), "plain /plain");
     assert_eq!(plain.headers["content-length"], "12");
+
+    // A chunked upload streams into the worker: each part's answer comes
+    // back before the next part is sent.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::convert::Infallible>>(2);
+    let upload = http_body_util::StreamBody::new(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let streaming_client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    tx.send(Ok(Frame::data(Bytes::from_static(b"abc"))))
+        .await
+        .unwrap();
+    let resp = streaming_client
+        .request(
+            http::Request::post(s.url("/w/stream/upper"))
+                .body(upload)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut body = resp.into_body();
+    let mut next_data = async || loop {
+        let frame = body.frame().await.unwrap().unwrap();
+        if let Ok(d) = frame.into_data() {
+            return d;
+        }
+    };
+    assert_eq!(next_data().await, "ABC");
+    tx.send(Ok(Frame::data(Bytes::from_static(b"def"))))
+        .await
+        .unwrap();
+    assert_eq!(next_data().await, "DEF");
+    drop(tx);
+    assert!(body.frame().await.is_none());
+
+    // Over the server's body limit: refused up front when the length is
+    // declared; a chunked upload's read fails in the worker once past it.
+    let big = vec![b'x'; 70 * 1024];
+    let over = send("POST", &s.url("/w/stream/length"), None, big).await;
+    assert_eq!(over.status, 413, "{}", over.text());
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::convert::Infallible>>(2);
+    let upload = http_body_util::StreamBody::new(tokio_stream::wrappers::ReceiverStream::new(rx));
+    tokio::spawn(async move {
+        for _ in 0..70 {
+            if tx
+                .send(Ok(Frame::data(Bytes::from(vec![b'x'; 1024]))))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let resp = streaming_client
+        .request(
+            http::Request::post(s.url("/w/stream/length"))
+                .body(upload)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    let text = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&text);
+    assert!(
+        text.contains("TypeError") && text.contains("over 65536 bytes"),
+        "{text}"
+    );
     s.shutdown().await;
 }

@@ -249,3 +249,120 @@ async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
     let w = rt.get("forever", code).await.unwrap();
     assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
 }
+
+/// A request body from a channel the test feeds.
+fn upload() -> (
+    tokio::sync::mpsc::Sender<isolet::Result<Vec<u8>>>,
+    isolet::BodyStream,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    (
+        tx,
+        isolet::BodyStream::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    )
+}
+
+#[tokio::test]
+async fn request_bodies_stream_into_the_worker_as_it_reads() {
+    let (rt, _gate, traces) = runtime().await;
+    let w = rt.get("upper", worker_code).await.unwrap();
+    let (tx, body) = upload();
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_with_body_stream(Request::new("POST", "https://stream.test/upper"), body)
+        .await
+        .unwrap();
+    // Each part of the request comes back before the next one is sent.
+    for part in ["abc", "", "déf", "ghi"] {
+        tx.send(Ok(part.as_bytes().to_vec())).await.unwrap();
+        if part.is_empty() {
+            continue;
+        }
+        let chunk = resp.body.next_chunk().await.unwrap().unwrap();
+        assert_eq!(String::from_utf8(chunk).unwrap(), part.to_uppercase());
+    }
+    drop(tx);
+    assert!(resp.body.next_chunk().await.is_none());
+
+    // Read whole by request.text().
+    let (tx, body) = upload();
+    let sender = tokio::spawn(async move {
+        for _ in 0..100 {
+            tx.send(Ok(vec![b'x'; 1000])).await.unwrap();
+        }
+    });
+    let resp = w
+        .entrypoint(None)
+        .fetch_with_body_stream(Request::new("POST", "https://stream.test/length"), body)
+        .await
+        .unwrap()
+        .into_response()
+        .await
+        .unwrap();
+    sender.await.unwrap();
+    assert_eq!(
+        resp.json().unwrap(),
+        serde_json::json!({"length": 100_000, "head": "xxxxx", "bodyUsed": true})
+    );
+
+    // An upload that fails reaches the worker as a TypeError from its read.
+    let (tx, body) = upload();
+    tx.send(Ok(b"part".to_vec())).await.unwrap();
+    tx.send(Err(isolet::Error::InvalidRequest(
+        "the client went away".into(),
+    )))
+    .await
+    .unwrap();
+    let result = w
+        .entrypoint(None)
+        .fetch_with_body_stream(Request::new("POST", "https://stream.test/length"), body)
+        .await;
+    match result {
+        Err(Error::Script(e)) => {
+            assert_eq!(e.name, "TypeError");
+            assert!(e.message.contains("the client went away"), "{e:?}");
+        }
+        other => panic!("expected a TypeError, got {other:?}"),
+    }
+    // A request body with bytes of its own and a stream is refused.
+    let (_tx, body) = upload();
+    let refused = w
+        .entrypoint(None)
+        .fetch_with_body_stream(Request::post("https://stream.test/length", "x"), body)
+        .await;
+    assert!(
+        matches!(refused, Err(Error::InvalidRequest(_))),
+        "{refused:?}"
+    );
+    drop(traces);
+}
+
+#[tokio::test]
+async fn a_python_worker_reads_a_streamed_request_body_whole() {
+    let (rt, _gate, _) = runtime().await;
+    let code = WorkerCode::new("main.py")
+        .module(
+            "main.py",
+            isolet::ModuleSource::Python(
+                "from workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    async def fetch(self, request):\n        body = await request.text()\n        return Response(f\"{len(body)}:{body[:3]}\")\n".into(),
+            ),
+        )
+        .compatibility_date("2025-06-01");
+    let w = rt.load(code).await.unwrap();
+    let (tx, body) = upload();
+    let sender = tokio::spawn(async move {
+        for part in ["abc", "def", "ghi"] {
+            tx.send(Ok(part.as_bytes().to_vec())).await.unwrap();
+        }
+    });
+    let resp = w
+        .entrypoint(None)
+        .fetch_with_body_stream(Request::new("POST", "https://stream.test/"), body)
+        .await
+        .unwrap()
+        .into_response()
+        .await
+        .unwrap();
+    sender.await.unwrap();
+    assert_eq!(resp.text(), "9:abc");
+}

@@ -1514,6 +1514,18 @@
     for (const r of results) if (r.status === "rejected") reportError(r.reason);
   }
 
+  // The body of an incoming request the host streams: each read waits for
+  // the host's next bytes (none are asked for before the worker reads).
+  function incomingBody() {
+    return new ReadableStream({
+      pull(c) {
+        const bytes = native.readRequestBody();
+        if (bytes === null) c.close();
+        else c.enqueue(bytes);
+      },
+    }, { highWaterMark: 0 });
+  }
+
   // The ctx of the fetch whose handler promise the host is settling (see
   // completeFetch).
   let fetchCtx = null;
@@ -1527,7 +1539,9 @@
     // The request the host hands the worker: URL, method and headers were
     // already validated and normalized by the host; headers stay a flat
     // array until the handler asks for them.
-    const request = { __proto__: RequestProto, [STATE]: [body, null, false, url, method, headers, null] };
+    const request = body === true
+      ? { __proto__: RequestProto, [STATE]: [null, incomingBody(), false, url, method, headers, null] }
+      : { __proto__: RequestProto, [STATE]: [body, null, false, url, method, headers, null] };
     const found = entrypoint === undefined && defaultExport !== null ? defaultExport : exported(entrypoint);
     const classBased = found.classBased;
     const instance = classBased ? new found.value(ctx, env) : found.value;

@@ -279,7 +279,10 @@ pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<FetchAnswer, Sc
             return Err(internal("fetch called before init"));
         }
         let headers = flat_headers_to_js(ctx, &req.headers)?;
-        let body = if req.body.is_empty() {
+        let body = if req.body_streams {
+            // The prelude makes a stream that pulls from the host.
+            Value::new_bool(ctx.clone(), true)
+        } else if req.body.is_empty() {
             Value::new_null(ctx.clone())
         } else {
             TypedArray::<u8>::new(ctx.clone(), req.body)

@@ -5,7 +5,7 @@
 use rquickjs::function::Opt;
 use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, Object, TypedArray, Value};
 
-use crate::isolet::worker::{bindings, outbound, tail, types};
+use crate::isolet::worker::{bindings, incoming_body, outbound, tail, types};
 use crate::modules;
 
 pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
@@ -13,6 +13,7 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("log", Function::new(ctx.clone(), log)?)?;
     n.set("fetch", Function::new(ctx.clone(), fetch)?)?;
     n.set("bindingCall", Function::new(ctx.clone(), binding_call)?)?;
+    n.set("readRequestBody", Function::new(ctx.clone(), read_request_body)?)?;
     n.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
     n.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
     n.set("urlOrigin", Function::new(ctx.clone(), url_origin)?)?;
@@ -90,6 +91,7 @@ fn fetch<'js>(
         url,
         headers,
         body: bytes_of(&body),
+        body_streams: false,
     };
     let redirect = match redirect.0.as_deref() {
         Some("manual") => types::RedirectMode::Manual,
@@ -111,6 +113,16 @@ fn fetch<'js>(
             out.set(2, TypedArray::<u8>::new(ctx.clone(), resp.body)?)?;
             Ok(out)
         }
+        Err(message) => Err(Exception::throw_type(&ctx, &message)),
+    }
+}
+
+/// The next bytes of the incoming request's streamed body, or null at its
+/// end (the host waits for them).
+fn read_request_body<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+    match incoming_body::read() {
+        Ok(Some(bytes)) => Ok(TypedArray::<u8>::new(ctx, bytes)?.into_value()),
+        Ok(None) => Ok(Value::new_null(ctx)),
         Err(message) => Err(Exception::throw_type(&ctx, &message)),
     }
 }

@@ -171,12 +171,23 @@ impl StreamingResponse {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct BodyStream {
     /// A whole body (a buffered answer), handed out as one chunk.
     whole: Option<Vec<u8>>,
     /// The chunks of a streamed body, from the task running the worker.
     chunks: Option<tokio::sync::mpsc::Receiver<crate::Result<Vec<u8>>>>,
+    /// A body from elsewhere (a request body being uploaded).
+    other:
+        Option<std::pin::Pin<Box<dyn tokio_stream::Stream<Item = crate::Result<Vec<u8>>> + Send>>>,
+}
+
+impl std::fmt::Debug for BodyStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyStream")
+            .field("whole", &self.whole.as_ref().map(Vec::len))
+            .field("streamed", &(self.chunks.is_some() || self.other.is_some()))
+            .finish()
+    }
 }
 
 impl BodyStream {
@@ -184,6 +195,7 @@ impl BodyStream {
         BodyStream {
             whole: (!body.is_empty()).then_some(body),
             chunks: None,
+            other: None,
         }
     }
 
@@ -191,14 +203,36 @@ impl BodyStream {
         BodyStream {
             whole: None,
             chunks: Some(chunks),
+            other: None,
+        }
+    }
+
+    /// A body read from `stream` as the worker asks for it: a request body
+    /// for [`Entrypoint::fetch_with_body_stream`](crate::Entrypoint::fetch_with_body_stream).
+    /// Empty chunks are skipped; an error reaches the worker as a
+    /// `TypeError` from its read.
+    ///
+    /// ```
+    /// let chunks = vec![Ok(b"a".to_vec()), Ok(b"b".to_vec())];
+    /// let body = isolet::BodyStream::from_stream(tokio_stream::iter(chunks));
+    /// # drop(body);
+    /// ```
+    pub fn from_stream(
+        stream: impl tokio_stream::Stream<Item = crate::Result<Vec<u8>>> + Send + 'static,
+    ) -> Self {
+        BodyStream {
+            whole: None,
+            chunks: None,
+            other: Some(Box::pin(stream)),
         }
     }
 
     /// The body, when the worker gave it whole (nothing streams).
     pub(crate) fn into_whole(self) -> std::result::Result<Vec<u8>, Self> {
-        match self.chunks {
-            None => Ok(self.whole.unwrap_or_default()),
-            Some(_) => Err(self),
+        if self.chunks.is_none() && self.other.is_none() {
+            Ok(self.whole.unwrap_or_default())
+        } else {
+            Err(self)
         }
     }
 
@@ -207,7 +241,17 @@ impl BodyStream {
         if let Some(body) = self.whole.take() {
             return Some(Ok(body));
         }
-        self.chunks.as_mut()?.recv().await
+        loop {
+            let next = match (&mut self.chunks, &mut self.other) {
+                (Some(rx), _) => rx.recv().await,
+                (None, Some(s)) => tokio_stream::StreamExt::next(s).await,
+                (None, None) => None,
+            };
+            match next {
+                Some(Ok(chunk)) if chunk.is_empty() => continue,
+                other => return other,
+            }
+        }
     }
 
     /// The rest of the body, all of it.
@@ -241,9 +285,17 @@ impl tokio_stream::Stream for BodyStream {
         if let Some(body) = self.whole.take() {
             return std::task::Poll::Ready(Some(Ok(body)));
         }
-        match self.chunks.as_mut() {
-            Some(rx) => rx.poll_recv(cx),
-            None => std::task::Poll::Ready(None),
+        let this = &mut *self;
+        loop {
+            let next = match (&mut this.chunks, &mut this.other) {
+                (Some(rx), _) => rx.poll_recv(cx),
+                (None, Some(s)) => s.as_mut().poll_next(cx),
+                (None, None) => std::task::Poll::Ready(None),
+            };
+            match next {
+                std::task::Poll::Ready(Some(Ok(chunk))) if chunk.is_empty() => continue,
+                other => return other,
+            }
         }
     }
 }

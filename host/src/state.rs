@@ -14,7 +14,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
-use crate::engine::wit::isolet::worker::{bindings, outbound, tail, types};
+use crate::engine::wit::isolet::worker::{bindings, incoming_body, outbound, tail, types};
 use crate::http::{Request, Response};
 use crate::limits::{CpuClock, Effective, MemoryLimiter};
 use crate::outbound::{
@@ -85,6 +85,8 @@ pub(crate) struct HostState {
     pub cpu_limit: std::time::Duration,
     /// When the current invocation's wall-clock deadline passes.
     pub deadline: std::time::Instant,
+    /// The streamed body of the request the current invocation handles.
+    pub incoming: Option<crate::http::BodyStream>,
 }
 
 impl HostState {
@@ -105,6 +107,7 @@ impl HostState {
             cpu: CpuClock::default(),
             cpu_limit: std::time::Duration::MAX,
             deadline: std::time::Instant::now() + std::time::Duration::from_secs(3600),
+            incoming: None,
         }
     }
 
@@ -184,6 +187,29 @@ impl tail::Host for HostState {
             types::LogLevel::Error => LogLevel::Error,
         };
         self.logs.push(level, message);
+    }
+}
+
+impl incoming_body::Host for HostState {
+    async fn read(&mut self) -> Result<Option<Vec<u8>>, String> {
+        let Some(body) = self.incoming.as_mut() else {
+            return Ok(None);
+        };
+        // The guest waits for the client here: not its CPU time.
+        self.cpu.pause();
+        let next = body.next_chunk().await;
+        self.cpu.resume();
+        match next {
+            Some(Ok(bytes)) => Ok(Some(bytes)),
+            Some(Err(e)) => {
+                self.incoming = None;
+                Err(format!("reading the request body failed: {e}"))
+            }
+            None => {
+                self.incoming = None;
+                Ok(None)
+            }
+        }
     }
 }
 

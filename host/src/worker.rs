@@ -66,7 +66,8 @@ pub struct Entrypoint<'a> {
 
 enum Call {
     Init(wt::WorkerSpec),
-    Fetch(Option<String>, wt::Request),
+    /// With the request's streamed body, if it streams.
+    Fetch(Option<String>, wt::Request, Option<BodyStream>),
     Rpc(Option<String>, String, String),
 }
 
@@ -557,6 +558,8 @@ impl Worker {
         } else {
             0
         };
+        // A request body the worker did not read to its end is dropped.
+        instance.store.data_mut().incoming = None;
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
         let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_)));
@@ -608,7 +611,7 @@ impl Entrypoint<'_> {
             method: request.method.clone(),
             url: request.url.clone(),
         };
-        let req = match validate_request(request) {
+        let req = match validate_request(request, false) {
             Ok(r) => r,
             Err(e) => return (Err(e), self.worker.untraced(self.name.as_deref(), event)),
         };
@@ -617,7 +620,7 @@ impl Entrypoint<'_> {
             .invoke(
                 self.name.as_deref(),
                 event,
-                Call::Fetch(self.name.clone(), req),
+                Call::Fetch(self.name.clone(), req, None),
                 self.chain.clone(),
             )
             .await;
@@ -654,17 +657,59 @@ impl Entrypoint<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn fetch_streaming(&self, request: Request) -> Result<StreamingResponse> {
+        self.fetch_streaming_inner(request, None).await
+    }
+
+    /// Like [`fetch_streaming`](Self::fetch_streaming), with a request body
+    /// that arrives while the worker runs: the worker's `request.body` is a
+    /// stream that reads `body` as the worker consumes it (`request.text()`
+    /// and the like wait for all of it). `request.body` must be empty.
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+    /// let (tx, rx) = tokio::sync::mpsc::channel::<isolet::Result<Vec<u8>>>(4);
+    /// let upload = isolet::BodyStream::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    /// tokio::spawn(async move {
+    ///     for part in ["a,", "b,", "c"] {
+    ///         let _ = tx.send(Ok(part.as_bytes().to_vec())).await;
+    ///     }
+    /// });
+    /// let resp = worker
+    ///     .entrypoint(None)
+    ///     .fetch_with_body_stream(isolet::Request::new("POST", "https://x/upload"), upload)
+    ///     .await?;
+    /// println!("{}", resp.into_response().await?.text());
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch_with_body_stream(
+        &self,
+        request: Request,
+        body: BodyStream,
+    ) -> Result<StreamingResponse> {
+        if !request.body.is_empty() {
+            return Err(Error::InvalidRequest(
+                "a request with a streamed body must have no body bytes of its own".into(),
+            ));
+        }
+        self.fetch_streaming_inner(request, Some(body)).await
+    }
+
+    async fn fetch_streaming_inner(
+        &self,
+        request: Request,
+        body: Option<BodyStream>,
+    ) -> Result<StreamingResponse> {
         let event = EventInfo::Fetch {
             method: request.method.clone(),
             url: request.url.clone(),
         };
-        let req = validate_request(request)?;
+        let req = validate_request(request, body.is_some())?;
         let (result, _trace) = self
             .worker
             .invoke(
                 self.name.as_deref(),
                 event,
-                Call::Fetch(self.name.clone(), req),
+                Call::Fetch(self.name.clone(), req, body),
                 self.chain.clone(),
             )
             .await;
@@ -722,7 +767,7 @@ impl Entrypoint<'_> {
 
 /// Checks what the worker will trust: an absolute URL (normalized) and a
 /// token method.
-fn validate_request(request: Request) -> Result<wt::Request> {
+fn validate_request(request: Request, body_streams: bool) -> Result<wt::Request> {
     let url = url::Url::parse(&request.url).map_err(|e| {
         Error::InvalidRequest(format!("URL {:?} is not an absolute URL: {e}", request.url))
     })?;
@@ -738,6 +783,7 @@ fn validate_request(request: Request) -> Result<wt::Request> {
         url: url.into(),
         headers: request.headers,
         body: request.body,
+        body_streams,
     })
 }
 
@@ -753,10 +799,13 @@ async fn call_guest(
             .call_init(&mut *store, &spec)
             .await?
             .map(Output::Init),
-        Call::Fetch(ep, req) => bindings
-            .call_fetch(&mut *store, ep.as_deref(), &req)
-            .await?
-            .map(Output::Fetch),
+        Call::Fetch(ep, req, body) => {
+            store.data_mut().incoming = body;
+            bindings
+                .call_fetch(&mut *store, ep.as_deref(), &req)
+                .await?
+                .map(Output::Fetch)
+        }
         Call::Rpc(ep, method, args) => bindings
             .call_call(&mut *store, ep.as_deref(), &method, &args)
             .await?

@@ -545,22 +545,66 @@ async fn invoke(
     path_and_query: &str,
 ) -> HttpResponse {
     let (parts, body) = req.into_parts();
-    let body = match read_body(state, body, &parts.headers).await {
-        Ok(b) => b,
-        Err(r) => return r,
+    let max = state.config.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    // A body of known, small size is read first and handed over whole (the
+    // fast path); a larger or chunked one streams to the worker as it reads.
+    let streamed = match declared {
+        Some(n) => n > STREAM_REQUEST_BODIES_OVER && n <= max,
+        None => !hyper::body::Body::is_end_stream(&body),
+    };
+    let (body, stream) = if streamed {
+        (Bytes::new(), Some(incoming_stream(body, max)))
+    } else {
+        match read_body(state, body, &parts.headers).await {
+            Ok(b) => (b, None),
+            Err(r) => return r,
+        }
     };
     let (_permit, w) = match slot_and_worker(state, id).await {
         Ok(pw) => pw,
         Err(r) => return r,
     };
-    match w
-        .entrypoint(None)
-        .fetch_streaming(to_worker_request(&parts, path_and_query, body))
-        .await
-    {
+    let request = to_worker_request(&parts, path_and_query, body);
+    let ep = w.entrypoint(None);
+    let answer = match stream {
+        Some(stream) => ep.fetch_with_body_stream(request, stream).await,
+        None => ep.fetch_streaming(request).await,
+    };
+    match answer {
         Ok(resp) => from_worker_response(resp),
         Err(e) => error_response(state, &e),
     }
+}
+
+/// Request bodies up to this size (with a `content-length`) are read
+/// before the worker starts; larger and chunked ones stream to it.
+const STREAM_REQUEST_BODIES_OVER: usize = 64 * 1024;
+
+/// An incoming body as the worker reads it, at most `max` bytes: past that
+/// the worker's read fails (the response may already be under way).
+fn incoming_stream(body: Incoming, max: usize) -> crate::BodyStream {
+    let mut seen = 0usize;
+    let frames = http_body_util::BodyStream::new(body).filter_map(move |frame| match frame {
+        Ok(frame) => {
+            let data = frame.into_data().ok()?;
+            seen += data.len();
+            if seen > max {
+                return Some(Err(Error::InvalidRequest(format!(
+                    "request body over {max} bytes"
+                ))));
+            }
+            Some(Ok(data.to_vec()))
+        }
+        Err(e) => Some(Err(Error::InvalidRequest(format!(
+            "reading the request body failed: {e}"
+        )))),
+    });
+    crate::BodyStream::from_stream(frames)
 }
 
 async fn rpc(

@@ -68,6 +68,20 @@ export default {
       // Strings are not bytes: the stream fails like workerd's.
       case "/not-bytes":
         return new Response(new ReadableStream({ start(c) { c.enqueue("text"); c.close(); } }));
+      // The request body upper-cased as it arrives: each chunk of the
+      // answer leaves before the next chunk of the request is read.
+      case "/upper": {
+        const dec = new TextDecoder();
+        const upper = new TransformStream({
+          transform(chunk, c) { c.enqueue(enc.encode(dec.decode(chunk, { stream: true }).toUpperCase())); },
+        });
+        return new Response(request.body.pipeThrough(upper));
+      }
+      // The whole request body, and how it came.
+      case "/length": {
+        const text = await request.text();
+        return Response.json({ length: text.length, head: text.slice(0, 5), bodyUsed: request.bodyUsed });
+      }
       // A streamed echo of the request body.
       case "/echo":
         return new Response(request.body, { headers: { "x-streamed": "yes" } });
