@@ -70,15 +70,26 @@ fn get(path: &str) -> Request {
     Request::get(format!("https://stream.test{path}"))
 }
 
+/// GET `path`, answered as soon as the worker has answered.
+async fn open(w: &isolet::Worker, path: &str) -> isolet::StreamingResponse {
+    w.entrypoint(None).fetch_streaming(get(path)).await.unwrap()
+}
+
+/// The worker's traces, once there is at least one (an invocation whose
+/// body streams ends after its reader saw the end).
+async fn traces_of(traces: &Traces, id: &str) -> Vec<TraceEvent> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while traces.of(id).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    traces.of(id)
+}
+
 #[tokio::test]
 async fn chunks_arrive_while_the_worker_is_still_producing() {
     let (rt, gate, traces) = runtime().await;
     let w = rt.get("gated", worker_code).await.unwrap();
-    let mut resp = w
-        .entrypoint(None)
-        .fetch_streaming(get("/gated"))
-        .await
-        .unwrap();
+    let mut resp = open(&w, "/gated").await;
     assert_eq!(resp.status, 200);
     let first = resp.body.next_chunk().await.unwrap().unwrap();
     assert_eq!(first, b"first;");
@@ -92,11 +103,7 @@ async fn chunks_arrive_while_the_worker_is_still_producing() {
     gate.0.add_permits(1);
     assert!(resp.body.next_chunk().await.is_none());
     // The trace comes once the body has ended; the instance serves again.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while traces.of("gated").is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let t = traces.of("gated");
+    let t = traces_of(&traces, "gated").await;
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].outcome, Outcome::Ok);
     assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
@@ -107,11 +114,7 @@ async fn server_sent_events_from_wait_until_with_real_pauses() {
     let (rt, _gate, traces) = runtime().await;
     let w = rt.get("sse", worker_code).await.unwrap();
     let started = Instant::now();
-    let mut resp = w
-        .entrypoint(None)
-        .fetch_streaming(get("/sse?gap=150"))
-        .await
-        .unwrap();
+    let mut resp = open(&w, "/sse?gap=150").await;
     assert_eq!(resp.header("content-type"), Some("text/event-stream"));
     let mut events = Vec::new();
     let mut at = Vec::new();
@@ -124,8 +127,7 @@ async fn server_sent_events_from_wait_until_with_real_pauses() {
     // over ~300 ms, the first one sent at once.
     assert!(at[2] >= Duration::from_millis(290), "{at:?}");
     assert!(at[0] + Duration::from_millis(100) < at[2], "{at:?}");
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let t = traces.of("sse");
+    let t = traces_of(&traces, "sse").await;
     assert_eq!(t.len(), 1, "{t:?}");
     let logs: Vec<_> = t[0].logs.iter().map(|l| l.message.as_str()).collect();
     assert_eq!(logs, ["event 0", "event 1", "event 2"]);
@@ -141,11 +143,7 @@ async fn server_sent_events_from_wait_until_with_real_pauses() {
 async fn chunk_kinds_pipes_and_echoed_request_bodies() {
     let (rt, _gate, _) = runtime().await;
     let w = rt.get("mixed", worker_code).await.unwrap();
-    let mut resp = w
-        .entrypoint(None)
-        .fetch_streaming(get("/mixed"))
-        .await
-        .unwrap();
+    let mut resp = open(&w, "/mixed").await;
     let mut chunks = Vec::new();
     while let Some(c) = resp.body.next_chunk().await {
         chunks.push(String::from_utf8(c.unwrap()).unwrap());
@@ -164,11 +162,7 @@ async fn chunk_kinds_pipes_and_echoed_request_bodies() {
     assert_eq!(echo.header("x-streamed"), Some("yes"));
 
     // A whole body is one chunk.
-    let mut plain = w
-        .entrypoint(None)
-        .fetch_streaming(get("/plain"))
-        .await
-        .unwrap();
+    let mut plain = open(&w, "/plain").await;
     assert_eq!(
         plain.body.next_chunk().await.unwrap().unwrap(),
         b"plain /plain"
@@ -180,11 +174,7 @@ async fn chunk_kinds_pipes_and_echoed_request_bodies() {
 async fn a_stream_that_fails_ends_the_body_with_the_script_error() {
     let (rt, _gate, traces) = runtime().await;
     let w = rt.get("broken", worker_code).await.unwrap();
-    let mut resp = w
-        .entrypoint(None)
-        .fetch_streaming(get("/error"))
-        .await
-        .unwrap();
+    let mut resp = open(&w, "/error").await;
     assert_eq!(resp.body.next_chunk().await.unwrap().unwrap(), b"partial");
     match resp.body.next_chunk().await {
         Some(Err(Error::Script(e))) => {
@@ -198,8 +188,7 @@ async fn a_stream_that_fails_ends_the_body_with_the_script_error() {
         Err(Error::Script(e)) => assert_eq!(e.name, "TypeError", "{e:?}"),
         other => panic!("expected a TypeError, got {other:?}"),
     }
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let t = traces.of("broken");
+    let t = traces_of(&traces, "broken").await;
     assert_eq!(t[0].outcome, Outcome::Exception);
     // A script error leaves the worker usable.
     assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
@@ -210,11 +199,7 @@ async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
     let (rt, _gate, traces) = runtime().await;
     let code = || worker_code().limits(Limits::new().timeout(Duration::from_millis(300)));
     let w = rt.get("forever", code).await.unwrap();
-    let mut resp = w
-        .entrypoint(None)
-        .fetch_streaming(get("/forever"))
-        .await
-        .unwrap();
+    let mut resp = open(&w, "/forever").await;
     let mut ticks = 0;
     let err = loop {
         match resp.body.next_chunk().await {
@@ -229,18 +214,13 @@ async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
     // A reader that drops the body stops the worker; the next call gets a
     // working instance.
     let w2 = rt.get("dropped", worker_code).await.unwrap();
-    let mut resp = w2
-        .entrypoint(None)
-        .fetch_streaming(get("/forever"))
-        .await
-        .unwrap();
+    let mut resp = open(&w2, "/forever").await;
     assert!(resp.body.next_chunk().await.unwrap().is_ok());
     drop(resp);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while traces.of("dropped").is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(traces.of("dropped")[0].outcome, Outcome::Canceled);
+    assert_eq!(
+        traces_of(&traces, "dropped").await[0].outcome,
+        Outcome::Canceled
+    );
     assert_eq!(
         w2.fetch(get("/plain")).await.unwrap().text(),
         "plain /plain"

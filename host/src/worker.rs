@@ -607,23 +607,7 @@ impl Entrypoint<'_> {
     /// # drop(result); }
     /// ```
     pub async fn fetch_traced(&self, request: Request) -> (Result<Response>, TraceEvent) {
-        let event = EventInfo::Fetch {
-            method: request.method.clone(),
-            url: request.url.clone(),
-        };
-        let req = match validate_request(request, false) {
-            Ok(r) => r,
-            Err(e) => return (Err(e), self.worker.untraced(self.name.as_deref(), event)),
-        };
-        let (result, trace) = self
-            .worker
-            .invoke(
-                self.name.as_deref(),
-                event,
-                Call::Fetch(self.name.clone(), req, None),
-                self.chain.clone(),
-            )
-            .await;
+        let (result, trace) = self.invoke_fetch(request, None).await;
         match result {
             Ok(Output::Fetch(answer)) => (Ok(Response::from(answer.response)), trace),
             Ok(Output::Streamed(resp, final_trace)) => {
@@ -694,26 +678,36 @@ impl Entrypoint<'_> {
         self.fetch_streaming_inner(request, Some(body)).await
     }
 
-    async fn fetch_streaming_inner(
+    /// Runs the fetch handler on `request` (with its streamed body, if any).
+    async fn invoke_fetch(
         &self,
         request: Request,
         body: Option<BodyStream>,
-    ) -> Result<StreamingResponse> {
+    ) -> (Result<Output>, TraceEvent) {
         let event = EventInfo::Fetch {
             method: request.method.clone(),
             url: request.url.clone(),
         };
-        let req = validate_request(request, body.is_some())?;
-        let (result, _trace) = self
-            .worker
+        let req = match validate_request(request, body.is_some()) {
+            Ok(r) => r,
+            Err(e) => return (Err(e), self.worker.untraced(self.name.as_deref(), event)),
+        };
+        self.worker
             .invoke(
                 self.name.as_deref(),
                 event,
                 Call::Fetch(self.name.clone(), req, body),
                 self.chain.clone(),
             )
-            .await;
-        match result? {
+            .await
+    }
+
+    async fn fetch_streaming_inner(
+        &self,
+        request: Request,
+        body: Option<BodyStream>,
+    ) -> Result<StreamingResponse> {
+        match self.invoke_fetch(request, body).await.0? {
             Output::Fetch(answer) => Ok(StreamingResponse {
                 status: answer.response.status,
                 headers: answer.response.headers,
