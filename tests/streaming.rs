@@ -211,6 +211,24 @@ async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(ticks >= 3, "only {ticks} chunks before the deadline");
 
+    // A reader that holds the body without reading: the invocation still
+    // ends at the deadline (the worker is stopped, the trace delivered), and
+    // the reader later gets what was sent, then the reason it stopped.
+    let idle = rt.get("idle", code).await.unwrap();
+    let mut resp = open(&idle, "/forever").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let t = traces_of(&traces, "idle").await;
+    assert_eq!(t.len(), 1, "the invocation did not end at its deadline");
+    let mut read = 0;
+    let last = loop {
+        match resp.body.next_chunk().await {
+            Some(Ok(_)) => read += 1,
+            other => break other,
+        }
+    };
+    assert!(read >= 1, "{read}");
+    assert!(matches!(last, Some(Err(Error::Timeout(_)))), "{last:?}");
+
     // A reader that drops the body stops the worker; the next call gets a
     // working instance.
     let w2 = rt.get("dropped", worker_code).await.unwrap();

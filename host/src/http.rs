@@ -176,6 +176,9 @@ pub struct BodyStream {
     whole: Option<Vec<u8>>,
     /// The chunks of a streamed body, from the task running the worker.
     chunks: Option<tokio::sync::mpsc::Receiver<crate::Result<Vec<u8>>>>,
+    /// How that task's body ended: an error comes after the last chunk
+    /// (sent apart, so a reader that is behind cannot hold it up).
+    end: Option<tokio::sync::oneshot::Receiver<crate::Result<()>>>,
     /// A body from elsewhere (a request body being uploaded).
     other:
         Option<std::pin::Pin<Box<dyn tokio_stream::Stream<Item = crate::Result<Vec<u8>>> + Send>>>,
@@ -195,14 +198,19 @@ impl BodyStream {
         BodyStream {
             whole: (!body.is_empty()).then_some(body),
             chunks: None,
+            end: None,
             other: None,
         }
     }
 
-    pub(crate) fn streamed(chunks: tokio::sync::mpsc::Receiver<crate::Result<Vec<u8>>>) -> Self {
+    pub(crate) fn streamed(
+        chunks: tokio::sync::mpsc::Receiver<crate::Result<Vec<u8>>>,
+        end: tokio::sync::oneshot::Receiver<crate::Result<()>>,
+    ) -> Self {
         BodyStream {
             whole: None,
             chunks: Some(chunks),
+            end: Some(end),
             other: None,
         }
     }
@@ -223,6 +231,7 @@ impl BodyStream {
         BodyStream {
             whole: None,
             chunks: None,
+            end: None,
             other: Some(Box::pin(stream)),
         }
     }
@@ -249,6 +258,12 @@ impl BodyStream {
             };
             match next {
                 Some(Ok(chunk)) if chunk.is_empty() => continue,
+                None => {
+                    return match self.end.take() {
+                        Some(end) => end.await.ok().and_then(Result::err).map(Err),
+                        None => None,
+                    };
+                }
                 other => return other,
             }
         }
@@ -285,6 +300,7 @@ impl tokio_stream::Stream for BodyStream {
         if let Some(body) = self.whole.take() {
             return std::task::Poll::Ready(Some(Ok(body)));
         }
+        use std::future::Future;
         let this = &mut *self;
         loop {
             let next = match (&mut this.chunks, &mut this.other) {
@@ -294,6 +310,14 @@ impl tokio_stream::Stream for BodyStream {
             };
             match next {
                 std::task::Poll::Ready(Some(Ok(chunk))) if chunk.is_empty() => continue,
+                std::task::Poll::Ready(None) => {
+                    let Some(end) = this.end.as_mut() else {
+                        return std::task::Poll::Ready(None);
+                    };
+                    let outcome = std::task::ready!(std::pin::Pin::new(end).poll(cx));
+                    this.end = None;
+                    return std::task::Poll::Ready(outcome.ok().and_then(Result::err).map(Err));
+                }
                 other => return other,
             }
         }

@@ -333,19 +333,22 @@ impl Worker {
             Ok(Output::Fetch(answer)) if answer.streaming => {
                 // The instance stays with the invocation until the body ends.
                 let (chunks_tx, chunks) = tokio::sync::mpsc::channel(BODY_CHUNKS_AHEAD);
+                let (end_tx, end) = tokio::sync::oneshot::channel();
                 let (trace_tx, trace_rx) = tokio::sync::oneshot::channel();
                 let worker = self.clone();
                 let head = answer.response;
                 let pending_trace = trace.clone();
                 tokio::spawn(async move {
                     worker
-                        .stream_body(instance, permit, started, trace, chunks_tx, trace_tx)
+                        .stream_body(
+                            instance, permit, started, trace, chunks_tx, end_tx, trace_tx,
+                        )
                         .await
                 });
                 let response = StreamingResponse {
                     status: head.status,
                     headers: head.headers,
-                    body: BodyStream::streamed(chunks),
+                    body: BodyStream::streamed(chunks, end),
                 };
                 return (Ok(Output::Streamed(response, trace_rx)), pending_trace);
             }
@@ -397,6 +400,7 @@ impl Worker {
         started: Instant,
         base: TraceEvent,
         chunks: tokio::sync::mpsc::Sender<Result<Vec<u8>>>,
+        end: tokio::sync::oneshot::Sender<Result<()>>,
         trace_tx: tokio::sync::oneshot::Sender<TraceEvent>,
     ) {
         let limits = self.inner.limits;
@@ -471,10 +475,9 @@ impl Worker {
             trace.outcome = Outcome::Canceled;
             discard = false;
         }
-        if let Err(e) = result {
-            // The reader sees why the body stopped short.
-            let _ = chunks.send(Err(e)).await;
-        }
+        // The reader sees why the body stopped short, after the chunks it
+        // has not read yet.
+        let _ = end.send(result.map(|_| ()));
         drop(chunks);
         if abandoned && !discard {
             // A half-read stream stays in the instance: never reuse it (the
