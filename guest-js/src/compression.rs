@@ -76,13 +76,15 @@ fn with<T>(handle: u32, f: impl FnOnce(&mut Codec) -> Result<T, String>) -> Resu
 
 /// Feeds one chunk; the output ready so far. An error closes the codec.
 pub fn push(handle: u32, input: &[u8]) -> Result<Vec<u8>, String> {
-    let out = with(handle, |codec| match codec {
-        Codec::Gzip(e) => e.write_all(input).map(|()| std::mem::take(e.get_mut())),
-        Codec::Zlib(e) => e.write_all(input).map(|()| std::mem::take(e.get_mut())),
-        Codec::Raw(e) => e.write_all(input).map(|()| std::mem::take(e.get_mut())),
-        Codec::Inflate(d) => return d.push(input),
-    }
-    .map_err(|e| e.to_string()));
+    let out = with(handle, |codec| {
+        match codec {
+            Codec::Gzip(e) => e.write_all(input).map(|()| std::mem::take(e.get_mut())),
+            Codec::Zlib(e) => e.write_all(input).map(|()| std::mem::take(e.get_mut())),
+            Codec::Raw(e) => e.write_all(input).map(|()| std::mem::take(e.get_mut())),
+            Codec::Inflate(d) => return d.push(input),
+        }
+        .map_err(|e| e.to_string())
+    });
     if out.is_err() {
         close(handle);
     }
@@ -91,13 +93,15 @@ pub fn push(handle: u32, input: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Ends the input: the rest of the output. Closes the codec.
 pub fn finish(handle: u32) -> Result<Vec<u8>, String> {
-    let out = with(handle, |codec| match codec {
-        Codec::Gzip(e) => e.try_finish().map(|()| std::mem::take(e.get_mut())),
-        Codec::Zlib(e) => e.try_finish().map(|()| std::mem::take(e.get_mut())),
-        Codec::Raw(e) => e.try_finish().map(|()| std::mem::take(e.get_mut())),
-        Codec::Inflate(d) => return d.finish(),
-    }
-    .map_err(|e| e.to_string()));
+    let out = with(handle, |codec| {
+        match codec {
+            Codec::Gzip(e) => e.try_finish().map(|()| std::mem::take(e.get_mut())),
+            Codec::Zlib(e) => e.try_finish().map(|()| std::mem::take(e.get_mut())),
+            Codec::Raw(e) => e.try_finish().map(|()| std::mem::take(e.get_mut())),
+            Codec::Inflate(d) => return d.finish(),
+        }
+        .map_err(|e| e.to_string())
+    });
     close(handle);
     out
 }

@@ -2,9 +2,7 @@
 
 use std::cell::RefCell;
 
-use rquickjs::{
-    Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState,
-};
+use rquickjs::{Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState};
 
 use crate::isolet::worker::types::{
     BodyChunk, CompiledModule, FetchAnswer, Request, Response, ScriptError, WorkerSpec,
@@ -245,9 +243,7 @@ pub fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         *initialized = true;
         modules::install(&spec)?;
         let hooks = hooks.all;
-        let call = |name: &str| -> Result<Function<'_>, ScriptError> {
-            hooks.get(name).map_err(|e| describe(ctx, e))
-        };
+        let call = |name: &str| -> Result<Function<'_>, ScriptError> { hooks.get(name).map_err(|e| describe(ctx, e)) };
         let bindings = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
         for (i, b) in spec.bindings.iter().enumerate() {
             let kind = match b.kind {
@@ -298,10 +294,7 @@ pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<FetchAnswer, Sc
         let out = match out.as_promise() {
             Some(p) => {
                 let value = settle(ctx, &hooks.all, p.clone())?;
-                let out: Value = hooks
-                    .complete_fetch
-                    .call((value,))
-                    .map_err(|e| describe(ctx, e))?;
+                let out: Value = hooks.complete_fetch.call((value,)).map_err(|e| describe(ctx, e))?;
                 resolved(ctx, &hooks.all, out)?
             }
             None => out,
@@ -359,7 +352,9 @@ pub fn read_body() -> Result<BodyChunk, ScriptError> {
                         return Ok(BodyChunk::End);
                     }
                     let bytes = TypedArray::<u8>::from_value(value).map_err(|e| describe(ctx, e))?;
-                    return Ok(BodyChunk::Data(bytes.as_bytes().map(<[u8]>::to_vec).unwrap_or_default()));
+                    return Ok(BodyChunk::Data(
+                        bytes.as_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
+                    ));
                 }
                 PromiseState::Pending => {
                     if ctx.execute_pending_job() {
@@ -543,4 +538,3 @@ pub fn describe(ctx: &Ctx<'_>, err: rquickjs::Error) -> ScriptError {
         stack: String::new(),
     }
 }
-

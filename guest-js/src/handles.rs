@@ -11,7 +11,10 @@ pub struct Handles<T> {
 
 impl<T> Default for Handles<T> {
     fn default() -> Self {
-        Handles { next: 0, map: HashMap::new() }
+        Handles {
+            next: 0,
+            map: HashMap::new(),
+        }
     }
 }
 

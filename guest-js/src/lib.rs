@@ -18,8 +18,6 @@ wit_bindgen::generate!({
     world: "worker",
 });
 
-
-
 struct Engine;
 
 impl Guest for Engine {

@@ -174,7 +174,12 @@ impl rquickjs::loader::Loader for Loader {
                 let module = Module::declare(ctx.clone(), name, text)?;
                 if WANT_BYTECODE.with(|w| *w.borrow()) {
                     let bytecode = module.write(rquickjs::module::WriteOptions::default())?;
-                    COMPILED.with(|c| c.borrow_mut().push(CompiledModule { name: name.to_string(), bytecode }));
+                    COMPILED.with(|c| {
+                        c.borrow_mut().push(CompiledModule {
+                            name: name.to_string(),
+                            bytecode,
+                        })
+                    });
                 }
                 return Ok(module);
             }

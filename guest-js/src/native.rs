@@ -209,7 +209,9 @@ fn form_serialize(flat: Vec<String>) -> String {
 
 /// `urlOrigin(href)`: the origin of a URL that parsed before.
 fn url_origin(href: String) -> String {
-    url::Url::parse(&href).map(|u| url::quirks::origin(&u)).unwrap_or_else(|_| "null".into())
+    url::Url::parse(&href)
+        .map(|u| url::quirks::origin(&u))
+        .unwrap_or_else(|_| "null".into())
 }
 
 /// `urlHref(input, base?)`: the parsed URL's href, or `null` if it does not
@@ -292,7 +294,10 @@ fn hash_name(ctx: &Ctx<'_>, algorithm: &str) -> rquickjs::Result<&'static str> {
         "SHA-256" => Ok("SHA-256"),
         "SHA-384" => Ok("SHA-384"),
         "SHA-512" => Ok("SHA-512"),
-        _ => Err(Exception::throw_type(ctx, &format!("Unrecognized hash algorithm: {algorithm}"))),
+        _ => Err(Exception::throw_type(
+            ctx,
+            &format!("Unrecognized hash algorithm: {algorithm}"),
+        )),
     }
 }
 
@@ -381,7 +386,10 @@ fn key_array<'js>(ctx: &Ctx<'js>, key: crate::webcrypto::Key) -> rquickjs::Resul
 }
 
 fn key_of(private: bool, der: &Value<'_>) -> crate::webcrypto::Key {
-    crate::webcrypto::Key { private, der: bytes_of(der) }
+    crate::webcrypto::Key {
+        private,
+        der: bytes_of(der),
+    }
 }
 
 /// `keyImport(kind, format, bytes)`: `[private, der]`.
@@ -395,7 +403,11 @@ fn key_from_parts<'js>(ctx: Ctx<'js>, kind: String, parts: Array<'js>) -> rquick
     let mut list = Vec::new();
     for v in parts.iter::<Value>() {
         let v = v?;
-        list.push(if v.is_null() || v.is_undefined() { None } else { Some(bytes_of(&v)) });
+        list.push(if v.is_null() || v.is_undefined() {
+            None
+        } else {
+            Some(bytes_of(&v))
+        });
     }
     let key = crate::webcrypto::from_parts(&kind, &list).map_err(|m| crypto_err(&ctx, m))?;
     key_array(&ctx, key)
@@ -412,7 +424,13 @@ fn key_parts<'js>(ctx: Ctx<'js>, kind: String, private: bool, der: Value<'js>) -
 }
 
 /// `keyPublic(kind, private, der, raw)`: the public key's SPKI DER (or raw bytes).
-fn key_public<'js>(ctx: Ctx<'js>, kind: String, private: bool, der: Value<'js>, raw: bool) -> rquickjs::Result<TypedArray<'js, u8>> {
+fn key_public<'js>(
+    ctx: Ctx<'js>,
+    kind: String,
+    private: bool,
+    der: Value<'js>,
+    raw: bool,
+) -> rquickjs::Result<TypedArray<'js, u8>> {
     let out = crate::webcrypto::public_of(&kind, &key_of(private, &der), raw).map_err(|m| crypto_err(&ctx, m))?;
     TypedArray::new(ctx, out)
 }
@@ -427,7 +445,12 @@ fn key_rsa_info<'js>(ctx: Ctx<'js>, private: bool, der: Value<'js>) -> rquickjs:
 }
 
 /// `keyGenerate(kind, modulusLength, publicExponent)`: a private key's PKCS #8 DER.
-fn key_generate<'js>(ctx: Ctx<'js>, kind: String, bits: u32, exponent: Value<'js>) -> rquickjs::Result<TypedArray<'js, u8>> {
+fn key_generate<'js>(
+    ctx: Ctx<'js>,
+    kind: String,
+    bits: u32,
+    exponent: Value<'js>,
+) -> rquickjs::Result<TypedArray<'js, u8>> {
     let der = crate::webcrypto::generate(&kind, bits, &bytes_of(&exponent)).map_err(|m| crypto_err(&ctx, m))?;
     TypedArray::new(ctx, der)
 }
@@ -435,13 +458,25 @@ fn key_generate<'js>(ctx: Ctx<'js>, kind: String, bits: u32, exponent: Value<'js
 /// An operation's `[scheme, hash, saltLength]` and a key's `[private, der]`.
 fn op_and_key(alg: &Array<'_>, key: &Array<'_>) -> rquickjs::Result<(String, String, usize, crate::webcrypto::Key)> {
     let der: Value = key.get(1)?;
-    Ok((alg.get(0)?, alg.get(1)?, alg.get::<u32>(2)? as usize, key_of(key.get(0)?, &der)))
+    Ok((
+        alg.get(0)?,
+        alg.get(1)?,
+        alg.get::<u32>(2)? as usize,
+        key_of(key.get(0)?, &der),
+    ))
 }
 
 /// `keySign(kind, [scheme, hash, saltLength], [private, der], data)`: the signature.
-fn key_sign<'js>(ctx: Ctx<'js>, kind: String, alg: Array<'js>, key: Array<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+fn key_sign<'js>(
+    ctx: Ctx<'js>,
+    kind: String,
+    alg: Array<'js>,
+    key: Array<'js>,
+    data: Value<'js>,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
     let (scheme, hash, salt, key) = op_and_key(&alg, &key)?;
-    let sig = crate::webcrypto::sign(&kind, &scheme, &hash, &key, &bytes_of(&data), salt).map_err(|m| crypto_err(&ctx, m))?;
+    let sig =
+        crate::webcrypto::sign(&kind, &scheme, &hash, &key, &bytes_of(&data), salt).map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, sig)
 }
 
@@ -455,8 +490,16 @@ fn key_verify<'js>(
     data: Value<'js>,
 ) -> rquickjs::Result<bool> {
     let (scheme, hash, salt, key) = op_and_key(&alg, &key)?;
-    crate::webcrypto::verify(&kind, &scheme, &hash, &key, &bytes_of(&signature), &bytes_of(&data), salt)
-        .map_err(|m| crypto_err(&ctx, m))
+    crate::webcrypto::verify(
+        &kind,
+        &scheme,
+        &hash,
+        &key,
+        &bytes_of(&signature),
+        &bytes_of(&data),
+        salt,
+    )
+    .map_err(|m| crypto_err(&ctx, m))
 }
 
 /// `aes(encrypt, [mode, tagBits, counterBits], key, iv, additionalData, data)`.
@@ -485,29 +528,58 @@ fn aes<'js>(
 }
 
 /// `pbkdf2(hash, password, salt, iterations, bits)`.
-fn pbkdf2<'js>(ctx: Ctx<'js>, hash: String, password: Value<'js>, salt: Value<'js>, iterations: u32, bits: u32) -> rquickjs::Result<ArrayBuffer<'js>> {
-    let out = crate::webcrypto::pbkdf2(&hash, &bytes_of(&password), &bytes_of(&salt), iterations, bits).map_err(|m| crypto_err(&ctx, m))?;
+fn pbkdf2<'js>(
+    ctx: Ctx<'js>,
+    hash: String,
+    password: Value<'js>,
+    salt: Value<'js>,
+    iterations: u32,
+    bits: u32,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let out = crate::webcrypto::pbkdf2(&hash, &bytes_of(&password), &bytes_of(&salt), iterations, bits)
+        .map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, out)
 }
 
 /// `hkdf(hash, key, salt, info, bits)`.
-fn hkdf<'js>(ctx: Ctx<'js>, hash: String, key: Value<'js>, salt: Value<'js>, info: Value<'js>, bits: u32) -> rquickjs::Result<ArrayBuffer<'js>> {
-    let out = crate::webcrypto::hkdf(&hash, &bytes_of(&key), &bytes_of(&salt), &bytes_of(&info), bits).map_err(|m| crypto_err(&ctx, m))?;
+fn hkdf<'js>(
+    ctx: Ctx<'js>,
+    hash: String,
+    key: Value<'js>,
+    salt: Value<'js>,
+    info: Value<'js>,
+    bits: u32,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
+    let out = crate::webcrypto::hkdf(&hash, &bytes_of(&key), &bytes_of(&salt), &bytes_of(&info), bits)
+        .map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, out)
 }
 
 /// `rsaOaep(encrypt, hash, [private, der], label, data)`.
-fn rsa_oaep<'js>(ctx: Ctx<'js>, encrypt: bool, hash: String, key: Array<'js>, label: Value<'js>, data: Value<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+fn rsa_oaep<'js>(
+    ctx: Ctx<'js>,
+    encrypt: bool,
+    hash: String,
+    key: Array<'js>,
+    label: Value<'js>,
+    data: Value<'js>,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
     let der: Value = key.get(1)?;
     let key = key_of(key.get(0)?, &der);
-    let out = crate::webcrypto::rsa_oaep(encrypt, &hash, &key, &bytes_of(&label), &bytes_of(&data)).map_err(|m| crypto_err(&ctx, m))?;
+    let out = crate::webcrypto::rsa_oaep(encrypt, &hash, &key, &bytes_of(&label), &bytes_of(&data))
+        .map_err(|m| crypto_err(&ctx, m))?;
     ArrayBuffer::new(ctx, out)
 }
 
 /// `x25519Import(format, bytes, d | null)`: `[private, der]`.
 fn x25519_import<'js>(ctx: Ctx<'js>, format: String, bytes: Value<'js>, d: Value<'js>) -> rquickjs::Result<Array<'js>> {
-    let d = if d.is_null() || d.is_undefined() { None } else { Some(bytes_of(&d)) };
-    let key = crate::webcrypto::x25519_import(&format, &bytes_of(&bytes), d.as_deref()).map_err(|m| crypto_err(&ctx, m))?;
+    let d = if d.is_null() || d.is_undefined() {
+        None
+    } else {
+        Some(bytes_of(&d))
+    };
+    let key =
+        crate::webcrypto::x25519_import(&format, &bytes_of(&bytes), d.as_deref()).map_err(|m| crypto_err(&ctx, m))?;
     key_array(&ctx, key)
 }
 
@@ -528,7 +600,12 @@ fn x25519_generate(ctx: Ctx<'_>) -> rquickjs::Result<TypedArray<'_, u8>> {
 }
 
 /// `sharedSecret(kind, [true, der], [false, der])`: ECDH / X25519 bytes.
-fn shared_secret<'js>(ctx: Ctx<'js>, kind: String, ours: Array<'js>, theirs: Array<'js>) -> rquickjs::Result<ArrayBuffer<'js>> {
+fn shared_secret<'js>(
+    ctx: Ctx<'js>,
+    kind: String,
+    ours: Array<'js>,
+    theirs: Array<'js>,
+) -> rquickjs::Result<ArrayBuffer<'js>> {
     let (d1, d2): (Value, Value) = (ours.get(1)?, theirs.get(1)?);
     let out = crate::webcrypto::shared_secret(&kind, &key_of(ours.get(0)?, &d1), &key_of(theirs.get(0)?, &d2))
         .map_err(|m| crypto_err(&ctx, m))?;

@@ -48,12 +48,16 @@ pub struct Key {
 }
 
 fn to_der<T: AsRef<[u8]>>(r: Result<T, impl std::fmt::Display>) -> Result<Vec<u8>, String> {
-    r.map(|d| d.as_ref().to_vec()).map_err(|e| format!("OperationError: {e}"))
+    r.map(|d| d.as_ref().to_vec())
+        .map_err(|e| format!("OperationError: {e}"))
 }
 
 /// A public key as its SubjectPublicKeyInfo DER.
 fn public_key(k: &impl EncodePublicKey) -> Result<Key, String> {
-    Ok(Key { private: false, der: to_der(k.to_public_key_der())? })
+    Ok(Key {
+        private: false,
+        der: to_der(k.to_public_key_der())?,
+    })
 }
 
 /// A private key's PKCS #8 DER.
@@ -63,7 +67,10 @@ fn pkcs8_der(k: &impl EncodePrivateKey) -> Result<Vec<u8>, String> {
 
 /// A private key as its PKCS #8 DER.
 fn private_key(k: &impl EncodePrivateKey) -> Result<Key, String> {
-    Ok(Key { private: true, der: pkcs8_der(k)? })
+    Ok(Key {
+        private: true,
+        der: pkcs8_der(k)?,
+    })
 }
 
 /// Imports `spki`, `pkcs8` or (public EC and Ed25519 keys) `raw` bytes.
@@ -80,7 +87,9 @@ pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
                 "raw" => $curve::PublicKey::from_sec1_bytes(bytes)
                     .map_err(bad_key)
                     .and_then(|k| public_key(&k)),
-                _ => Err(format!("NotSupportedError: {format} is not a format for {kind} keys")),
+                _ => Err(format!(
+                    "NotSupportedError: {format} is not a format for {kind} keys"
+                )),
             }
         };
     }
@@ -127,7 +136,9 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
             .and_then(|p| p.as_deref())
             .ok_or_else(|| format!("DataError: the JWK has no \"{name}\""))
     };
-    let private = parts.get(if kind == "Ed25519" { 1 } else { 2 }).is_some_and(Option::is_some);
+    let private = parts
+        .get(if kind == "Ed25519" { 1 } else { 2 })
+        .is_some_and(Option::is_some);
     macro_rules! ec {
         ($curve:ident, $len:expr) => {{
             let (x, y) = (part(0, "x")?, part(1, "y")?);
@@ -176,7 +187,10 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
             let e = BigUint::from_bytes_be(part(1, "e")?);
             if private {
                 let d = BigUint::from_bytes_be(part(2, "d")?);
-                let primes = match (parts.get(3).and_then(|p| p.as_deref()), parts.get(4).and_then(|p| p.as_deref())) {
+                let primes = match (
+                    parts.get(3).and_then(|p| p.as_deref()),
+                    parts.get(4).and_then(|p| p.as_deref()),
+                ) {
                     (Some(p), Some(q)) => vec![BigUint::from_bytes_be(p), BigUint::from_bytes_be(q)],
                     _ => Vec::new(),
                 };
@@ -201,7 +215,10 @@ pub fn parts(kind: &str, key: &Key) -> Result<Vec<Vec<u8>>, String> {
                 let s = $curve::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
                 (s.public_key(), Some(s.to_bytes().to_vec()))
             } else {
-                ($curve::PublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?, None)
+                (
+                    $curve::PublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?,
+                    None,
+                )
             };
             let point = public.to_encoded_point(false);
             let mut out = vec![
@@ -256,11 +273,17 @@ pub fn public_of(kind: &str, key: &Key, raw: bool) -> Result<Vec<u8>, String> {
         ($curve:ident) => {{
             use p256::elliptic_curve::sec1::ToEncodedPoint as _;
             let public = if key.private {
-                $curve::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.public_key()
+                $curve::SecretKey::from_pkcs8_der(&key.der)
+                    .map_err(data_error("key"))?
+                    .public_key()
             } else {
                 $curve::PublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?
             };
-            if raw { Ok(public.to_encoded_point(false).as_bytes().to_vec()) } else { to_der(public.to_public_key_der()) }
+            if raw {
+                Ok(public.to_encoded_point(false).as_bytes().to_vec())
+            } else {
+                to_der(public.to_public_key_der())
+            }
         }};
     }
     match kind {
@@ -269,15 +292,23 @@ pub fn public_of(kind: &str, key: &Key, raw: bool) -> Result<Vec<u8>, String> {
         "P-521" => ec!(p521),
         "Ed25519" => {
             let public = if key.private {
-                ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.verifying_key()
+                ed25519_dalek::SigningKey::from_pkcs8_der(&key.der)
+                    .map_err(data_error("key"))?
+                    .verifying_key()
             } else {
                 ed25519_dalek::VerifyingKey::from_public_key_der(&key.der).map_err(data_error("key"))?
             };
-            if raw { Ok(public.to_bytes().to_vec()) } else { to_der(public.to_public_key_der()) }
+            if raw {
+                Ok(public.to_bytes().to_vec())
+            } else {
+                to_der(public.to_public_key_der())
+            }
         }
         "RSA" if !raw => {
             let public = if key.private {
-                RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?.to_public_key()
+                RsaPrivateKey::from_pkcs8_der(&key.der)
+                    .map_err(data_error("key"))?
+                    .to_public_key()
             } else {
                 RsaPublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?
             };
@@ -323,10 +354,22 @@ pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8
 macro_rules! with_hash {
     ($hash:expr, $D:ident => $body:expr) => {
         match $hash {
-            "SHA-1" => { type $D = sha1::Sha1; $body }
-            "SHA-256" => { type $D = sha2::Sha256; $body }
-            "SHA-384" => { type $D = sha2::Sha384; $body }
-            "SHA-512" => { type $D = sha2::Sha512; $body }
+            "SHA-1" => {
+                type $D = sha1::Sha1;
+                $body
+            }
+            "SHA-256" => {
+                type $D = sha2::Sha256;
+                $body
+            }
+            "SHA-384" => {
+                type $D = sha2::Sha384;
+                $body
+            }
+            "SHA-512" => {
+                type $D = sha2::Sha512;
+                $body
+            }
             other => Err(format!("NotSupportedError: unknown hash {other}")),
         }
     };
@@ -359,7 +402,9 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
             use p521::ecdsa::signature::hazmat::RandomizedPrehashSigner;
             let secret = p521::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
             let k = p521::ecdsa::SigningKey::from_slice(&secret.to_bytes()).map_err(data_error("key"))?;
-            let sig: p521::ecdsa::Signature = k.sign_prehash_with_rng(&mut Rng, &ecdsa_digest(hash, data, 66)?).map_err(op)?;
+            let sig: p521::ecdsa::Signature = k
+                .sign_prehash_with_rng(&mut Rng, &ecdsa_digest(hash, data, 66)?)
+                .map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("Ed25519", "Ed25519") => {
@@ -382,41 +427,61 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
 /// Verifies `signature` over `data` (a private key verifies with its public
 /// half); `false` for a signature of the wrong shape.
 #[allow(clippy::too_many_arguments)]
-pub fn verify(kind: &str, scheme: &str, hash: &str, key: &Key, signature: &[u8], data: &[u8], salt_len: usize) -> Result<bool, String> {
+pub fn verify(
+    kind: &str,
+    scheme: &str,
+    hash: &str,
+    key: &Key,
+    signature: &[u8],
+    data: &[u8],
+    salt_len: usize,
+) -> Result<bool, String> {
     let public = public_of(kind, key, false)?;
     match (kind, scheme) {
         ("P-256", "ECDSA") => {
             use p256::ecdsa::signature::hazmat::PrehashVerifier;
             let k = p256::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
-            let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
+            let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else {
+                return Ok(false);
+            };
             Ok(k.verify_prehash(&ecdsa_digest(hash, data, 32)?, &sig).is_ok())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashVerifier;
             let k = p384::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
-            let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
+            let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else {
+                return Ok(false);
+            };
             Ok(k.verify_prehash(&ecdsa_digest(hash, data, 48)?, &sig).is_ok())
         }
         ("P-521", "ECDSA") => {
             use p521::ecdsa::signature::hazmat::PrehashVerifier;
             let p = p521::PublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
             let k = p521::ecdsa::VerifyingKey::from_affine(*p.as_affine()).map_err(data_error("key"))?;
-            let Ok(sig) = p521::ecdsa::Signature::from_slice(signature) else { return Ok(false) };
+            let Ok(sig) = p521::ecdsa::Signature::from_slice(signature) else {
+                return Ok(false);
+            };
             Ok(k.verify_prehash(&ecdsa_digest(hash, data, 66)?, &sig).is_ok())
         }
         ("Ed25519", "Ed25519") => {
             let k = ed25519_dalek::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
-            let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else { return Ok(false) };
+            let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
+                return Ok(false);
+            };
             Ok(k.verify_strict(data, &sig).is_ok())
         }
         ("RSA", "RSASSA-PKCS1-v1_5") => {
             let k = RsaPublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
-            let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature) else { return Ok(false) };
+            let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature) else {
+                return Ok(false);
+            };
             with_hash!(hash, D => Ok(rsa::pkcs1v15::VerifyingKey::<D>::new(k).verify(data, &sig).is_ok()))
         }
         ("RSA", "RSA-PSS") => {
             let k = RsaPublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
-            let Ok(sig) = rsa::pss::Signature::try_from(signature) else { return Ok(false) };
+            let Ok(sig) = rsa::pss::Signature::try_from(signature) else {
+                return Ok(false);
+            };
             with_hash!(hash, D => Ok(rsa::pss::VerifyingKey::<D>::new_with_salt_len(k, salt_len).verify(data, &sig).is_ok()))
         }
         _ => Err(format!("InvalidAccessError: a {kind} key cannot be used with {scheme}")),
@@ -429,7 +494,16 @@ pub fn verify(kind: &str, scheme: &str, hash: &str, key: &Key, signature: &[u8],
 /// byte key. `iv` is GCM's IV (12 or 16 bytes), CBC's IV or CTR's counter
 /// block (16 bytes); `aad` and `tag_bits` are GCM's, `counter_bits` CTR's.
 #[allow(clippy::too_many_arguments)]
-pub fn aes(encrypt: bool, mode: &str, key: &[u8], iv: &[u8], aad: &[u8], tag_bits: u32, counter_bits: u32, data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn aes(
+    encrypt: bool,
+    mode: &str,
+    key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    tag_bits: u32,
+    counter_bits: u32,
+    data: &[u8],
+) -> Result<Vec<u8>, String> {
     match key.len() {
         16 => aes_with::<aes::Aes128>(encrypt, mode, key, iv, aad, tag_bits, counter_bits, data),
         24 => aes_with::<aes::Aes192>(encrypt, mode, key, iv, aad, tag_bits, counter_bits, data),
@@ -439,7 +513,16 @@ pub fn aes(encrypt: bool, mode: &str, key: &[u8], iv: &[u8], aad: &[u8], tag_bit
 }
 
 #[allow(clippy::too_many_arguments)]
-fn aes_with<C>(encrypt: bool, mode: &str, key: &[u8], iv: &[u8], aad: &[u8], tag_bits: u32, counter_bits: u32, data: &[u8]) -> Result<Vec<u8>, String>
+fn aes_with<C>(
+    encrypt: bool,
+    mode: &str,
+    key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    tag_bits: u32,
+    counter_bits: u32,
+    data: &[u8],
+) -> Result<Vec<u8>, String>
 where
     C: aes::cipher::BlockCipher
         + aes::cipher::BlockEncrypt
@@ -452,15 +535,25 @@ where
     let op = |what: &str| format!("OperationError: {what}");
     match mode {
         "AES-GCM" => {
-            use aes_gcm::aead::{Aead, Payload};
             use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
+            use aes_gcm::aead::{Aead, Payload};
             macro_rules! gcm {
                 ($nonce:ty, $tag:ty) => {{
                     let cipher = aes_gcm::AesGcm::<C, $nonce, $tag>::new_from_slice(key).map_err(|_| op("bad key"))?;
                     let nonce = aes_gcm::Nonce::<$nonce>::from_slice(iv);
                     let payload = Payload { msg: data, aad };
-                    if encrypt { cipher.encrypt(nonce, payload) } else { cipher.decrypt(nonce, payload) }
-                        .map_err(|_| op(if encrypt { "encryption failed" } else { "the data could not be decrypted (wrong key, IV, additional data or tag)" }))
+                    if encrypt {
+                        cipher.encrypt(nonce, payload)
+                    } else {
+                        cipher.decrypt(nonce, payload)
+                    }
+                    .map_err(|_| {
+                        op(if encrypt {
+                            "encryption failed"
+                        } else {
+                            "the data could not be decrypted (wrong key, IV, additional data or tag)"
+                        })
+                    })
                 }};
             }
             macro_rules! gcm_tag {
@@ -471,15 +564,21 @@ where
                         112 => gcm!($nonce, U14),
                         104 => gcm!($nonce, U13),
                         96 => gcm!($nonce, U12),
-                        32 | 64 => Err(format!("NotSupportedError: a {tag_bits}-bit AES-GCM tag is not supported")),
-                        _ => Err(format!("OperationError: {tag_bits} is not a valid AES-GCM tagLength")),
+                        32 | 64 => Err(format!(
+                            "NotSupportedError: a {tag_bits}-bit AES-GCM tag is not supported"
+                        )),
+                        _ => Err(format!(
+                            "OperationError: {tag_bits} is not a valid AES-GCM tagLength"
+                        )),
                     }
                 };
             }
             match iv.len() {
                 12 => gcm_tag!(U12),
                 16 => gcm_tag!(U16),
-                n => Err(format!("NotSupportedError: a {n}-byte AES-GCM IV is not supported (12 or 16)")),
+                n => Err(format!(
+                    "NotSupportedError: a {n}-byte AES-GCM IV is not supported (12 or 16)"
+                )),
             }
         }
         "AES-CBC" => {
@@ -511,11 +610,17 @@ where
             }
             let cipher = C::new_from_slice(key).map_err(|_| op("bad key"))?;
             let block = u128::from_be_bytes(iv.try_into().map_err(|_| op("bad counter"))?);
-            let mask = if counter_bits == 128 { u128::MAX } else { (1u128 << counter_bits) - 1 };
+            let mask = if counter_bits == 128 {
+                u128::MAX
+            } else {
+                (1u128 << counter_bits) - 1
+            };
             let mut out = Vec::with_capacity(data.len());
             for (i, chunk) in data.chunks(16).enumerate() {
                 let counter = (block & mask).wrapping_add(i as u128) & mask;
-                let mut keystream = aes::cipher::generic_array::GenericArray::clone_from_slice(&((block & !mask) | counter).to_be_bytes());
+                let mut keystream = aes::cipher::generic_array::GenericArray::clone_from_slice(
+                    &((block & !mask) | counter).to_be_bytes(),
+                );
                 cipher.encrypt_block(&mut keystream);
                 out.extend(chunk.iter().zip(keystream.iter()).map(|(a, b)| a ^ b));
             }
@@ -566,28 +671,41 @@ pub fn rsa_oaep(encrypt: bool, hash: &str, key: &Key, label: &[u8], data: &[u8])
             return Err("InvalidAccessError: encrypting needs a public key".into());
         }
         let k = RsaPublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?;
-        k.encrypt(&mut Rng, padding!()?, data).map_err(|e| format!("OperationError: {e}"))
+        k.encrypt(&mut Rng, padding!()?, data)
+            .map_err(|e| format!("OperationError: {e}"))
     } else {
         if !key.private {
             return Err("InvalidAccessError: decrypting needs a private key".into());
         }
         let k = RsaPrivateKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-        k.decrypt(padding!()?, data).map_err(|_| "OperationError: the data could not be decrypted".to_string())
+        k.decrypt(padding!()?, data)
+            .map_err(|_| "OperationError: the data could not be decrypted".to_string())
     }
 }
 
 const X25519_SPKI: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00];
-const X25519_PKCS8: [u8; 16] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20];
+const X25519_PKCS8: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+];
 
 /// An X25519 key from `spki`, `pkcs8`, `raw` (public) or JWK members
 /// (`x`, `d?`), as DER.
 pub fn x25519_import(format: &str, bytes: &[u8], d: Option<&[u8]>) -> Result<Key, String> {
     let bad = || "DataError: the key data is not a valid X25519 key".to_string();
     let public: [u8; 32] = match format {
-        "spki" => bytes.strip_prefix(&X25519_SPKI[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?,
+        "spki" => bytes
+            .strip_prefix(&X25519_SPKI[..])
+            .and_then(|r| r.try_into().ok())
+            .ok_or_else(bad)?,
         "pkcs8" => {
-            let seed: [u8; 32] = bytes.strip_prefix(&X25519_PKCS8[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?;
-            return Ok(Key { private: true, der: [&X25519_PKCS8[..], &seed].concat() });
+            let seed: [u8; 32] = bytes
+                .strip_prefix(&X25519_PKCS8[..])
+                .and_then(|r| r.try_into().ok())
+                .ok_or_else(bad)?;
+            return Ok(Key {
+                private: true,
+                der: [&X25519_PKCS8[..], &seed].concat(),
+            });
         }
         "raw" | "jwk" => bytes.try_into().map_err(|_| bad())?,
         _ => return Err(format!("NotSupportedError: {format} is not a format for X25519 keys")),
@@ -598,20 +716,34 @@ pub fn x25519_import(format: &str, bytes: &[u8], d: Option<&[u8]>) -> Result<Key
         if derived.as_bytes() != &public {
             return Err("DataError: the JWK's \"d\" does not match its \"x\"".into());
         }
-        return Ok(Key { private: true, der: [&X25519_PKCS8[..], &seed].concat() });
+        return Ok(Key {
+            private: true,
+            der: [&X25519_PKCS8[..], &seed].concat(),
+        });
     }
-    Ok(Key { private: false, der: [&X25519_SPKI[..], &public].concat() })
+    Ok(Key {
+        private: false,
+        der: [&X25519_SPKI[..], &public].concat(),
+    })
 }
 
 /// An X25519 key's public bytes, and its private bytes if it has them.
 pub fn x25519_parts(key: &Key) -> Result<([u8; 32], Option<[u8; 32]>), String> {
     let bad = || "DataError: not an X25519 key".to_string();
     if key.private {
-        let seed: [u8; 32] = key.der.strip_prefix(&X25519_PKCS8[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?;
+        let seed: [u8; 32] = key
+            .der
+            .strip_prefix(&X25519_PKCS8[..])
+            .and_then(|r| r.try_into().ok())
+            .ok_or_else(bad)?;
         let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(seed));
         Ok((*public.as_bytes(), Some(seed)))
     } else {
-        let public: [u8; 32] = key.der.strip_prefix(&X25519_SPKI[..]).and_then(|r| r.try_into().ok()).ok_or_else(bad)?;
+        let public: [u8; 32] = key
+            .der
+            .strip_prefix(&X25519_SPKI[..])
+            .and_then(|r| r.try_into().ok())
+            .ok_or_else(bad)?;
         Ok((public, None))
     }
 }
@@ -633,7 +765,11 @@ pub fn shared_secret(kind: &str, private: &Key, public: &Key) -> Result<Vec<u8>,
         ($curve:ident) => {{
             let ours = $curve::SecretKey::from_pkcs8_der(&private.der).map_err(data_error("key"))?;
             let theirs = $curve::PublicKey::from_public_key_der(&public.der).map_err(data_error("public key"))?;
-            Ok($curve::ecdh::diffie_hellman(ours.to_nonzero_scalar(), theirs.as_affine()).raw_secret_bytes().to_vec())
+            Ok(
+                $curve::ecdh::diffie_hellman(ours.to_nonzero_scalar(), theirs.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec(),
+            )
         }};
     }
     match kind {
@@ -660,9 +796,11 @@ pub fn aes_kw(wrap: bool, kek: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
         ($kek:ty) => {{
             let kek = <$kek>::try_from(kek).map_err(|_| "DataError: bad AES-KW key".to_string())?;
             if wrap {
-                kek.wrap_vec(data).map_err(|_| "OperationError: AES-KW wraps multiples of 8 bytes, at least 16".to_string())
+                kek.wrap_vec(data)
+                    .map_err(|_| "OperationError: AES-KW wraps multiples of 8 bytes, at least 16".to_string())
             } else {
-                kek.unwrap_vec(data).map_err(|_| "OperationError: the data could not be unwrapped (wrong key or corrupted)".to_string())
+                kek.unwrap_vec(data)
+                    .map_err(|_| "OperationError: the data could not be unwrapped (wrong key or corrupted)".to_string())
             }
         }};
     }
