@@ -1531,7 +1531,7 @@
   let fetchCtx = null;
 
   // Calls the fetch handler. Returns [status, headers, body (string or
-  // bytes)] when it answered synchronously; otherwise the handler's promise,
+  // bytes, or true for a stream the host reads with readBody)] when it answered synchronously; otherwise the handler's promise,
   // which the host settles and hands to completeFetch. `headers` is null
   // (none), a string (only a content-type) or a flat [name, value, ...] array.
   function dispatchFetch(entrypoint, method, url, headers, body) {
@@ -1582,7 +1582,7 @@
       if (response.bodyUsed) throw new TypeError(BODY_USED);
       s[USED] = true;
       streaming = { next: bodyReader(s[STREAM]), pending };
-      return [s[S_STATUS], response._flatHeaders(), "", true];
+      return [s[S_STATUS], response._flatHeaders(), true];
     }
     return finishFetch(response, pending);
   }

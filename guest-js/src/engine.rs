@@ -482,6 +482,17 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer,
         flat_headers_from_js(ctx, headers)?
     };
     let body: Value = parts.get(2).map_err(|e| describe(ctx, e))?;
+    // `true` in the body's place: the body is a stream, read with read-body.
+    if body.as_bool() == Some(true) {
+        return Ok(FetchAnswer {
+            response: Response {
+                status,
+                headers,
+                body: Vec::new(),
+            },
+            streaming: true,
+        });
+    }
     let body = match body.as_string() {
         Some(s) => s.to_string().map_err(|e| describe(ctx, e))?.into_bytes(),
         None => TypedArray::<u8>::from_value(body)
@@ -490,11 +501,9 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer,
             .map(<[u8]>::to_vec)
             .unwrap_or_default(),
     };
-    // A fourth element `true`: the body is a stream, read with read-body.
-    let streaming = parts.len() > 3 && parts.get::<bool>(3).map_err(|e| describe(ctx, e))?;
     Ok(FetchAnswer {
         response: Response { status, headers, body },
-        streaming,
+        streaming: false,
     })
 }
 
