@@ -180,9 +180,11 @@ pub struct BodyStream {
     /// (sent apart, so a reader that is behind cannot hold it up).
     end: Option<tokio::sync::oneshot::Receiver<crate::Result<()>>>,
     /// A body from elsewhere (a request body being uploaded).
-    other:
-        Option<std::pin::Pin<Box<dyn tokio_stream::Stream<Item = crate::Result<Vec<u8>>> + Send>>>,
+    other: Option<BoxedChunks>,
 }
+
+type BoxedChunks =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = crate::Result<Vec<u8>>> + Send>>;
 
 impl std::fmt::Debug for BodyStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -88,6 +88,14 @@ enum Output {
 /// Chunks a streamed body may run ahead of its reader.
 const BODY_CHUNKS_AHEAD: usize = 4;
 
+/// Where the task reading a streamed body sends it: the chunks, then how
+/// the body ended, then the invocation's trace.
+struct ToReader {
+    chunks: tokio::sync::mpsc::Sender<Result<Vec<u8>>>,
+    end: tokio::sync::oneshot::Sender<Result<()>>,
+    trace: tokio::sync::oneshot::Sender<TraceEvent>,
+}
+
 impl Worker {
     /// Validates `code` and creates the worker with its first instance
     /// (instantiated and initialized). `instances` bounds how many instances
@@ -338,11 +346,14 @@ impl Worker {
                 let worker = self.clone();
                 let head = answer.response;
                 let pending_trace = trace.clone();
+                let to_reader = ToReader {
+                    chunks: chunks_tx,
+                    end: end_tx,
+                    trace: trace_tx,
+                };
                 tokio::spawn(async move {
                     worker
-                        .stream_body(
-                            instance, permit, started, trace, chunks_tx, end_tx, trace_tx,
-                        )
+                        .stream_body(instance, permit, started, trace, to_reader)
                         .await
                 });
                 let response = StreamingResponse {
@@ -399,12 +410,17 @@ impl Worker {
         permit: OwnedSemaphorePermit,
         started: Instant,
         base: TraceEvent,
-        chunks: tokio::sync::mpsc::Sender<Result<Vec<u8>>>,
-        end: tokio::sync::oneshot::Sender<Result<()>>,
-        trace_tx: tokio::sync::oneshot::Sender<TraceEvent>,
+        to_reader: ToReader,
     ) {
+        let ToReader {
+            chunks,
+            end,
+            trace: trace_tx,
+        } = to_reader;
         let limits = self.inner.limits;
-        let deadline = started + limits.timeout;
+        // The deadline the guest's epoch callback enforces (set when the
+        // invocation began).
+        let deadline = instance.store.data().deadline;
         let timeout = || Error::Timeout(limits.timeout);
         let mut abandoned = false;
         let outcome: Result<()> = loop {
