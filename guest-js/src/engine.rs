@@ -330,7 +330,8 @@ thread_local! {
 pub fn read_body() -> Result<BodyChunk, ScriptError> {
     with_engine(|ctx, hooks, _| {
         let waiting = BODY_READ.with(|r| r.borrow_mut().take());
-        let mut timer_due = waiting.is_some();
+        // After a wait the host made for the next timer, that timer fires first.
+        let waited = waiting.is_some();
         let promise = match waiting {
             Some(p) => p.restore(ctx).map_err(|e| describe(ctx, e))?,
             None => {
@@ -340,46 +341,18 @@ pub fn read_body() -> Result<BodyChunk, ScriptError> {
                     .ok_or_else(|| internal("readBody did not return a promise"))?
             }
         };
-        loop {
-            match promise.state() {
-                PromiseState::Resolved | PromiseState::Rejected => {
-                    let value = match promise.result::<Value>() {
-                        Some(Ok(v)) => v,
-                        Some(Err(e)) => return Err(describe(ctx, e)),
-                        None => return Err(internal("promise state changed while reading it")),
-                    };
-                    if value.is_null() {
-                        return Ok(BodyChunk::End);
-                    }
-                    let bytes = TypedArray::<u8>::from_value(value).map_err(|e| describe(ctx, e))?;
-                    return Ok(BodyChunk::Data(
-                        bytes.as_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
-                    ));
-                }
-                PromiseState::Pending => {
-                    if ctx.execute_pending_job() {
-                        continue;
-                    }
-                    if !timer_due {
-                        let delay: Function = hooks.all.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
-                        let delay: Option<f64> = delay.call(()).map_err(|e| describe(ctx, e))?;
-                        match delay {
-                            None => return Err(never_settles()),
-                            Some(ms) if ms >= 1.0 => {
-                                let saved = Persistent::save(ctx, promise);
-                                BODY_READ.with(|r| *r.borrow_mut() = Some(saved));
-                                return Ok(BodyChunk::Wait(ms.min(f64::from(u32::MAX)) as u32));
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                    timer_due = false;
-                    let next: Function = hooks.all.get("runNextTimer").map_err(|e| describe(ctx, e))?;
-                    let fired: bool = next.call(()).map_err(|e| describe(ctx, e))?;
-                    if !fired {
-                        return Err(never_settles());
-                    }
-                }
+        match drive(ctx, &hooks.all, &promise, true, waited)? {
+            Err(ms) => {
+                let saved = Persistent::save(ctx, promise);
+                BODY_READ.with(|r| *r.borrow_mut() = Some(saved));
+                Ok(BodyChunk::Wait(ms))
+            }
+            Ok(value) if value.is_null() => Ok(BodyChunk::End),
+            Ok(value) => {
+                let bytes = TypedArray::<u8>::from_value(value).map_err(|e| describe(ctx, e))?;
+                Ok(BodyChunk::Data(
+                    bytes.as_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
+                ))
             }
         }
     })
@@ -405,11 +378,26 @@ fn resolved<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, value: Value<'js>) -> Resu
 
 /// Drives the job queue (and virtual-time timers) until `promise` settles.
 fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Result<Value<'js>, ScriptError> {
+    drive(ctx, hooks, &promise, false, false)?.map_err(|_| internal("a virtual-time drive stopped for a timer"))
+}
+
+/// Runs jobs, then timers, until `promise` settles: `Ok(value)`. In virtual
+/// time every next timer fires at once; in `real_time` one not due yet stops
+/// the drive with its delay in milliseconds (`Err(ms)`), unless
+/// `fire_first` says the wait for it is over.
+#[inline(always)]
+fn drive<'js>(
+    ctx: &Ctx<'js>,
+    hooks: &Object<'js>,
+    promise: &Promise<'js>,
+    real_time: bool,
+    mut fire_first: bool,
+) -> Result<Result<Value<'js>, u32>, ScriptError> {
     loop {
         match promise.state() {
             PromiseState::Resolved | PromiseState::Rejected => {
                 return match promise.result::<Value>() {
-                    Some(Ok(v)) => Ok(v),
+                    Some(Ok(v)) => Ok(Ok(v)),
                     Some(Err(e)) => Err(describe(ctx, e)),
                     None => Err(internal("promise state changed while reading it")),
                 };
@@ -418,6 +406,15 @@ fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Re
                 if ctx.execute_pending_job() {
                     continue;
                 }
+                if real_time && !fire_first {
+                    let delay: Function = hooks.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
+                    match delay.call::<_, Option<f64>>(()).map_err(|e| describe(ctx, e))? {
+                        None => return Err(never_settles()),
+                        Some(ms) if ms >= 1.0 => return Ok(Err(ms.min(f64::from(u32::MAX)) as u32)),
+                        Some(_) => {}
+                    }
+                }
+                fire_first = false;
                 let next: Function = hooks.get("runNextTimer").map_err(|e| describe(ctx, e))?;
                 let fired: bool = next.call(()).map_err(|e| describe(ctx, e))?;
                 if !fired {

@@ -249,26 +249,10 @@ impl BodyStream {
 
     /// The next chunk, or `None` at the end of the body.
     pub async fn next_chunk(&mut self) -> Option<crate::Result<Vec<u8>>> {
-        if let Some(body) = self.whole.take() {
-            return Some(Ok(body));
-        }
-        loop {
-            let next = match (&mut self.chunks, &mut self.other) {
-                (Some(rx), _) => rx.recv().await,
-                (None, Some(s)) => tokio_stream::StreamExt::next(s).await,
-                (None, None) => None,
-            };
-            match next {
-                Some(Ok(chunk)) if chunk.is_empty() => continue,
-                None => {
-                    return match self.end.take() {
-                        Some(end) => end.await.ok().and_then(Result::err).map(Err),
-                        None => None,
-                    };
-                }
-                other => return other,
-            }
-        }
+        std::future::poll_fn(|cx| {
+            tokio_stream::Stream::poll_next(std::pin::Pin::new(&mut *self), cx)
+        })
+        .await
     }
 
     /// The rest of the body, all of it.

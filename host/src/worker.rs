@@ -475,15 +475,7 @@ impl Worker {
             Ok(()) if abandoned => Err(Error::Engine(
                 "the response body's reader went away before its end".into(),
             )),
-            Ok(()) => Ok(Output::Fetch(wt::FetchAnswer {
-                response: wt::Response {
-                    status: 0,
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                },
-                streaming: true,
-            })),
-            Err(e) => Err(e),
+            other => other,
         };
         let (mut trace, mut discard) = self.conclude(&mut instance, base, started, &result);
         if abandoned {
@@ -493,7 +485,7 @@ impl Worker {
         }
         // The reader sees why the body stopped short, after the chunks it
         // has not read yet.
-        let _ = end.send(result.map(|_| ()));
+        let _ = end.send(result);
         drop(chunks);
         if abandoned && !discard {
             // A half-read stream stays in the instance: never reuse it (the
@@ -561,12 +553,12 @@ impl Worker {
     /// Ends an invocation: its trace (from `base`: worker, entrypoint, event,
     /// start) with what the instance recorded, delivered to the sinks and
     /// tail workers; and whether the instance must be discarded.
-    fn conclude(
+    fn conclude<T>(
         &self,
         instance: &mut Instance,
         base: TraceEvent,
         started: Instant,
-        result: &Result<Output>,
+        result: &Result<T>,
     ) -> (TraceEvent, bool) {
         let limits = self.inner.limits;
         let cpu_time = instance.store.data().cpu.used();

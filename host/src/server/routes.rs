@@ -194,17 +194,21 @@ fn authorize(req: &http::Request<Incoming>, token: Option<&str>) -> Result<(), H
     }
 }
 
+/// The body length a request's `content-length` declares.
+fn declared_length(headers: &http::HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
 async fn read_body(
     state: &State,
     body: Incoming,
     headers: &http::HeaderMap,
 ) -> Result<Bytes, HttpResponse> {
     let max = state.config.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
+    if declared_length(headers).is_some_and(|n| n > max) {
         return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("request body over {max} bytes"),
@@ -546,14 +550,9 @@ async fn invoke(
 ) -> HttpResponse {
     let (parts, body) = req.into_parts();
     let max = state.config.max_body_bytes;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
     // A body of known, small size is read first and handed over whole (the
     // fast path); a larger or chunked one streams to the worker as it reads.
-    let streamed = match declared {
+    let streamed = match declared_length(&parts.headers) {
         Some(n) => n > STREAM_REQUEST_BODIES_OVER && n <= max,
         None => !hyper::body::Body::is_end_stream(&body),
     };
