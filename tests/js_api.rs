@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use isolet::{Error, ModuleSource, Request, Runtime, TraceEvent, Value, WorkerCode};
+use isolet::{Error, ModuleSource, Request, Runtime, Value, WorkerCode};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
@@ -48,13 +48,8 @@ fn single(file: &str) -> WorkerCode {
         .compatibility_date("2025-06-01")
 }
 
-#[derive(Default)]
-struct Traces(Mutex<Vec<TraceEvent>>);
-impl isolet::TailSink for Traces {
-    fn on_event(&self, e: &TraceEvent) {
-        self.0.lock().unwrap().push(e.clone());
-    }
-}
+mod common;
+use common::Traces;
 
 async fn runtime() -> &'static (Runtime, Arc<Traces>) {
     static RT: OnceCell<(Runtime, Arc<Traces>)> = OnceCell::const_new();

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use isolet::{Error, Limits, LogLevel, Outcome, Request, Runtime, TraceEvent, WorkerCode};
+use isolet::{Error, Limits, LogLevel, Outcome, Request, Runtime, WorkerCode};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
@@ -19,27 +19,8 @@ fn worker_code(name: &str) -> WorkerCode {
         .compatibility_date("2025-06-01")
 }
 
-/// Every invocation's trace, for assertions on logs and outcomes.
-#[derive(Default)]
-struct Traces(Mutex<Vec<TraceEvent>>);
-
-impl isolet::TailSink for Traces {
-    fn on_event(&self, event: &TraceEvent) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-}
-
-impl Traces {
-    fn for_worker(&self, id: &str) -> Vec<TraceEvent> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e.worker_id.as_deref() == Some(id))
-            .cloned()
-            .collect()
-    }
-}
+mod common;
+use common::Traces;
 
 struct Fixture {
     runtime: Runtime,

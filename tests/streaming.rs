@@ -1,7 +1,7 @@
 //! Streamed response bodies: a worker's `ReadableStream` body reaches the
 //! caller chunk by chunk while the worker runs (tests/workers/js/streaming.js).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use isolet::{Error, Limits, Outcome, Request, Runtime, TraceEvent, WorkerCode};
@@ -35,24 +35,8 @@ impl isolet::Binding for Gate {
     }
 }
 
-#[derive(Default)]
-struct Traces(Mutex<Vec<TraceEvent>>);
-
-impl isolet::TailSink for Traces {
-    fn on_event(&self, event: &TraceEvent) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-}
-
-impl Traces {
-    fn of(&self, id: &str) -> Vec<TraceEvent> {
-        let all = self.0.lock().unwrap();
-        all.iter()
-            .filter(|e| e.worker_id.as_deref() == Some(id))
-            .cloned()
-            .collect()
-    }
-}
+mod common;
+use common::Traces;
 
 async fn runtime() -> (Runtime, Arc<Gate>, Arc<Traces>) {
     let gate = Arc::new(Gate(Semaphore::new(0)));
@@ -79,10 +63,10 @@ async fn open(w: &isolet::Worker, path: &str) -> isolet::StreamingResponse {
 /// body streams ends after its reader saw the end).
 async fn traces_of(traces: &Traces, id: &str) -> Vec<TraceEvent> {
     let deadline = Instant::now() + Duration::from_secs(5);
-    while traces.of(id).is_empty() && Instant::now() < deadline {
+    while traces.for_worker(id).is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    traces.of(id)
+    traces.for_worker(id)
 }
 
 #[tokio::test]
@@ -97,7 +81,10 @@ async fn chunks_arrive_while_the_worker_is_still_producing() {
     // test opens it, and the invocation has not ended.
     let early = tokio::time::timeout(Duration::from_millis(100), resp.body.next_chunk()).await;
     assert!(early.is_err(), "a chunk arrived before the gate opened");
-    assert!(traces.of("gated").is_empty(), "the invocation ended early");
+    assert!(
+        traces.for_worker("gated").is_empty(),
+        "the invocation ended early"
+    );
     gate.0.add_permits(1);
     assert_eq!(resp.body.next_chunk().await.unwrap().unwrap(), b"second;");
     gate.0.add_permits(1);
@@ -248,6 +235,30 @@ async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
     assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
 }
 
+/// POSTs `parts` as a streamed request body (fed by a task as the worker
+/// reads) and waits for the whole response.
+async fn post_streamed(w: &isolet::Worker, path: &str, parts: Vec<Vec<u8>>) -> isolet::Response {
+    let (tx, body) = upload();
+    let sender = tokio::spawn(async move {
+        for part in parts {
+            tx.send(Ok(part)).await.unwrap();
+        }
+    });
+    let resp = w
+        .entrypoint(None)
+        .fetch_with_body_stream(
+            Request::new("POST", format!("https://stream.test{path}")),
+            body,
+        )
+        .await
+        .unwrap()
+        .into_response()
+        .await
+        .unwrap();
+    sender.await.unwrap();
+    resp
+}
+
 /// A request body from a channel the test feeds.
 fn upload() -> (
     tokio::sync::mpsc::Sender<isolet::Result<Vec<u8>>>,
@@ -283,21 +294,7 @@ async fn request_bodies_stream_into_the_worker_as_it_reads() {
     assert!(resp.body.next_chunk().await.is_none());
 
     // Read whole by request.text().
-    let (tx, body) = upload();
-    let sender = tokio::spawn(async move {
-        for _ in 0..100 {
-            tx.send(Ok(vec![b'x'; 1000])).await.unwrap();
-        }
-    });
-    let resp = w
-        .entrypoint(None)
-        .fetch_with_body_stream(Request::new("POST", "https://stream.test/length"), body)
-        .await
-        .unwrap()
-        .into_response()
-        .await
-        .unwrap();
-    sender.await.unwrap();
+    let resp = post_streamed(&w, "/length", vec![vec![b'x'; 1000]; 100]).await;
     assert_eq!(
         resp.json().unwrap(),
         serde_json::json!({"length": 100_000, "head": "xxxxx", "bodyUsed": true})
@@ -347,20 +344,9 @@ async fn a_python_worker_reads_a_streamed_request_body_whole() {
         )
         .compatibility_date("2025-06-01");
     let w = rt.load(code).await.unwrap();
-    let (tx, body) = upload();
-    let sender = tokio::spawn(async move {
-        for part in ["abc", "def", "ghi"] {
-            tx.send(Ok(part.as_bytes().to_vec())).await.unwrap();
-        }
-    });
-    let resp = w
-        .entrypoint(None)
-        .fetch_with_body_stream(Request::new("POST", "https://stream.test/"), body)
-        .await
-        .unwrap()
-        .into_response()
-        .await
-        .unwrap();
-    sender.await.unwrap();
+    let parts = ["abc", "def", "ghi"]
+        .map(|p| p.as_bytes().to_vec())
+        .to_vec();
+    let resp = post_streamed(&w, "/", parts).await;
     assert_eq!(resp.text(), "9:abc");
 }
