@@ -145,6 +145,13 @@ pub fn pre_initialize() {
         (hooks, fetch, complete_fetch, call)
     });
     let raw_ctx = runtime.context().with(|ctx| ctx.as_raw().as_ptr());
+    // Room in the atom table for a worker's own names (a 50 KB bundle
+    // makes ~1,000), so an instance never grows it: growing rehashes every
+    // atom of the snapshot, a write to each page that holds one.
+    // SAFETY: the context is alive (owned by `runtime`).
+    if unsafe { JS_ReserveAtoms(JS_GetRuntime(raw_ctx.cast()), RESERVED_ATOMS) } != 0 {
+        panic!("out of memory reserving atoms");
+    }
     fill_free_chunks();
     // Everything the prelude made is now immortal: no instance writes a
     // reference count into the shared image (see JS_FreezeHeap in the
@@ -176,7 +183,11 @@ unsafe extern "C" {
     fn free(ptr: *mut u8);
     fn JS_GetRuntime(ctx: *mut core::ffi::c_void) -> *mut core::ffi::c_void;
     fn JS_FreezeHeap(rt: *mut core::ffi::c_void, end: usize);
+    fn JS_ReserveAtoms(rt: *mut core::ffi::c_void, n: i32) -> i32;
 }
+
+/// Atoms an instance can add before QuickJS grows its atom table.
+const RESERVED_ATOMS: i32 = 8192;
 
 /// Takes every free chunk of the snapshot's heap out of the allocator, for
 /// good: the garbage the prelude left (freed by the GC above) is scattered
@@ -235,13 +246,13 @@ fn with_engine<T>(
     })
 }
 
-pub fn init(spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
+pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
     with_engine(|ctx, hooks, initialized| {
         if *initialized {
             return Err(internal("init was already called on this instance"));
         }
         *initialized = true;
-        modules::install(&spec)?;
+        modules::install(&mut spec)?;
         let hooks = hooks.all;
         let call = |name: &str| -> Result<Function<'_>, ScriptError> { hooks.get(name).map_err(|e| describe(ctx, e)) };
         let bindings = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;

@@ -41,11 +41,14 @@ const BUILTINS: &[(&str, &str)] = &[(
      export default w;\n",
 )];
 
-pub fn install(spec: &WorkerSpec) -> Result<(), ScriptError> {
+/// Takes the spec's modules (moved, not copied: a module's bytes are the
+/// largest thing `init` receives, and every copy is fresh pages of the
+/// instance's memory).
+pub fn install(spec: &mut WorkerSpec) -> Result<(), ScriptError> {
     WANT_BYTECODE.with(|w| *w.borrow_mut() = spec.want_bytecode);
     MODULES.with(|m| {
         let mut m = m.borrow_mut();
-        for module in &spec.modules {
+        for module in std::mem::take(&mut spec.modules) {
             let name = normalize(&module.name);
             if name.is_empty() {
                 return Err(bad_spec("a module has an empty name".into()));
@@ -59,7 +62,7 @@ pub fn install(spec: &WorkerSpec) -> Result<(), ScriptError> {
                 name,
                 Source {
                     kind: module.kind,
-                    bytes: module.source.clone(),
+                    bytes: module.source,
                 },
             );
         }
@@ -157,7 +160,14 @@ impl rquickjs::loader::Loader for Loader {
             return Err(Exception::throw_type(ctx, &format!("Module not found: \"{name}\"")));
         };
         if kind == ModuleKind::Bytecode {
-            let bytes = MODULES.with(|m| m.borrow().get(name).map(|s| s.bytes.clone()).unwrap_or_default());
+            // Taken, not copied: QuickJS loads a module once, and nothing
+            // else reads bytecode (`require` and data modules read source).
+            let bytes = MODULES.with(|m| {
+                m.borrow_mut()
+                    .get_mut(name)
+                    .map(|s| std::mem::take(&mut s.bytes))
+                    .unwrap_or_default()
+            });
             // SAFETY: the host only sends bytecode this same engine build
             // produced for this module name (returned from `init` and cached
             // by the host under the source's content hash); never user input.
@@ -211,7 +221,8 @@ pub fn module_source(name: &str) -> Option<(&'static str, String)> {
     MODULES.with(|m| {
         m.borrow().get(name).map(|s| {
             let kind = match s.kind {
-                ModuleKind::Esm | ModuleKind::Bytecode => "esm",
+                // `require` refuses these: no need for their text.
+                ModuleKind::Esm | ModuleKind::Bytecode => return ("esm", String::new()),
                 ModuleKind::Commonjs => "commonjs",
                 ModuleKind::Text => "text",
                 ModuleKind::Data => "data",

@@ -756,10 +756,9 @@ async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
 
 /// The worker `POST /run` runs `code` (JSON text) on: every run gets a new
 /// instance, and the code is parsed, validated and compiled once per distinct
-/// text (kept in a small LRU by its SHA-256), not on every run.
+/// text (kept in a small LRU by its BLAKE3 hash), not on every run.
 async fn run_worker(state: &State, code: &str) -> Result<crate::Worker, HttpResponse> {
-    use sha2::Digest as _;
-    let key: [u8; 32] = sha2::Sha256::digest(code.as_bytes()).into();
+    let key: [u8; 32] = blake3::hash(code.as_bytes()).into();
     let cached = state
         .run_workers
         .lock()

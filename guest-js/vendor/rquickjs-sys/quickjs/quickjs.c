@@ -7132,6 +7132,41 @@ static void gc_free_cycles(JSRuntime *rt)
    after every free chunk below it was taken out of the allocator. The
    objects leave the GC list, each linked to itself so that a later
    list_del on one (a shape being moved out) touches nothing else. */
+/* isolet: room for `n` more atoms without growing the atom table or its hash.
+   Growing either in an instance is dear when the table is part of a
+   shared snapshot: the hash's resize rewrites `hash_next` in every atom
+   (a write to each page of the image holding one), and the array's moves
+   out of it. Called before the snapshot is taken. */
+#define JS_FROZEN_GC_HEADROOM (1024 * 1024)
+
+int JS_ReserveAtoms(JSRuntime *rt, int n)
+{
+    JSAtomStruct **new_array;
+    int i, new_size, start;
+
+    while (rt->atom_count + n >= rt->atom_count_resize) {
+        if (JS_ResizeAtomHash(rt, rt->atom_hash_size * 2))
+            return -1;
+    }
+    if (rt->atom_size - rt->atom_count < n) {
+        new_size = rt->atom_count + n;
+        start = rt->atom_size;
+        new_array = js_realloc_rt(rt, rt->atom_array,
+                                  sizeof(*new_array) * new_size);
+        if (!new_array)
+            return -1;
+        /* the new entries go in front of the free list, in order */
+        for (i = start; i < new_size; i++) {
+            new_array[i] = atom_set_free(i == new_size - 1 ?
+                                         rt->atom_free_index : i + 1);
+        }
+        rt->atom_array = new_array;
+        rt->atom_size = new_size;
+        rt->atom_free_index = start;
+    }
+    return 0;
+}
+
 void JS_FreezeHeap(JSRuntime *rt, uintptr_t end)
 {
     struct list_head *el, *el1;
@@ -7141,6 +7176,12 @@ void JS_FreezeHeap(JSRuntime *rt, uintptr_t end)
     }
     init_list_head(&rt->gc_obj_list);
     js_immortal_end = end;
+    /* isolet: the cycle collector's next run: after an instance has allocated
+       JS_FROZEN_GC_HEADROOM of its own. Without this, the threshold left
+       by the last collection during the prelude decides, and whatever the
+       snapshot added since (reserved tables, filled holes) eats into an
+       instance's headroom: a short invocation would pay a collection. */
+    rt->malloc_gc_threshold = rt->malloc_state.malloc_size + JS_FROZEN_GC_HEADROOM;
 }
 
 void JS_RunGC(JSRuntime *rt)
@@ -37840,15 +37881,17 @@ static int bc_atom_to_idx(BCWriterState *s, uint32_t *pres, JSAtom atom)
         return 0;
     }
     if (atom >= s->atom_to_idx_size) {
-        int old_size, i;
+        int old_size;
         old_size = s->atom_to_idx_size;
         if (js_resize_array(s->ctx, (void **)&s->atom_to_idx,
                             sizeof(s->atom_to_idx[0]), &s->atom_to_idx_size,
                             atom + 1))
             return -1;
-        /* XXX: could add a specific js_resize_array() function to do it */
-        for(i = old_size; i < s->atom_to_idx_size; i++)
-            s->atom_to_idx[i] = 0;
+        /* isolet: one memset (memory.fill), not a loop: the array spans
+           every atom index up to the newest, thousands with the prelude's
+           atoms and the room reserved for new ones (JS_ReserveAtoms) */
+        memset(s->atom_to_idx + old_size, 0,
+               sizeof(s->atom_to_idx[0]) * (s->atom_to_idx_size - old_size));
     }
     if (js_resize_array(s->ctx, (void **)&s->idx_to_atom,
                         sizeof(s->idx_to_atom[0]),

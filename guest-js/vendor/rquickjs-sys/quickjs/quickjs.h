@@ -845,6 +845,7 @@ JS_EXTERN void JS_FreeValue(JSContext *ctx, JSValue v);
 JS_EXTERN void JS_FreeValueRT(JSRuntime *rt, JSValue v);
 /* isolet: see quickjs.c */
 JS_EXTERN void JS_FreezeHeap(JSRuntime *rt, uintptr_t end);
+JS_EXTERN int JS_ReserveAtoms(JSRuntime *rt, int n);
 JS_EXTERN JSValue JS_DupValue(JSContext *ctx, JSValueConst v);
 JS_EXTERN JSValue JS_DupValueRT(JSRuntime *rt, JSValueConst v);
 JS_EXTERN int JS_ToBool(JSContext *ctx, JSValueConst val); /* return -1 for JS_EXCEPTION */

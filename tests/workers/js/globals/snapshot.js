@@ -136,11 +136,31 @@ function cycles() {
   delete globalThis.__kept;
 }
 
+function atoms() {
+  // More new property names than the room the snapshot reserves in the
+  // atom table (8,192): the table and its hash grow out of the snapshot,
+  // and every name, the prelude's and the new ones, must still resolve.
+  const o = {};
+  const n = 20000;
+  for (let i = 0; i < n; i++) o[`atom_${i}_name`] = i;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += o[`atom_${i}_name`];
+  eq("new names resolve after the atom table grew", sum, (n * (n - 1)) / 2);
+  eq("their keys, in order", Object.keys(o).slice(-2), [`atom_${n - 2}_name`, `atom_${n - 1}_name`]);
+  ok("prelude names resolve after the atom table grew", typeof Response.prototype.arrayBuffer === "function" && "searchParams" in new URL("https://a.example/"));
+  // Names freed and made again (their slots are reused).
+  for (let i = 0; i < n; i += 2) delete o[`atom_${i}_name`];
+  const again = {};
+  for (let i = 0; i < 2000; i++) again[`fresh_${i}`] = i;
+  eq("names made after others were freed", again.fresh_1999 + o.atom_19999_name, 1999 + 19999);
+}
+
 export default suite(async () => {
   shapes();
   strings();
   growAndShrink();
   cycles();
+  atoms();
   // Everything still works afterwards.
   const r = new Response("body", { headers: { "x-a": "1" } });
   eq("a response after all of it", [r.status, r.headers.get("x-a"), await r.text()], [200, "1", "body"]);
