@@ -533,6 +533,44 @@ async fn env_vars_and_module_imports() {
     );
 }
 
+/// The main module's evaluation: top-level await (settled before `load`
+/// returns), a module that imports main back, and a throw after an await
+/// that fails the load with the worker's own error. Loaded twice: the second
+/// load runs from cached bytecode.
+#[tokio::test]
+async fn main_module_awaits_cycles_and_throws_at_the_top_level() {
+    let f = fixture().await;
+    let code = WorkerCode::new("modules/main.js")
+        .module(
+            "modules/main.js",
+            isolet::ModuleSource::Esm(source("modules/main.js")),
+        )
+        .module(
+            "modules/cycle.js",
+            isolet::ModuleSource::Esm(source("modules/cycle.js")),
+        )
+        .compatibility_date("2025-06-01");
+    for _ in 0..2 {
+        let w = f.runtime.load(code.clone()).await.unwrap();
+        let text = w
+            .fetch(Request::get("https://x.test/"))
+            .await
+            .unwrap()
+            .text();
+        assert_eq!(text, "awaited 1 awaited");
+        let throws = worker_code("modules/throws_at_init.js");
+        let err = f.runtime.load(throws).await.err().expect("must fail");
+        let Error::Script(e) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (e.name.as_str(), e.message.as_str()),
+            ("RangeError", "thrown at the top level"),
+            "{err}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn invalid_code_lists_every_problem() {
     let f = fixture().await;

@@ -1,0 +1,3 @@
+// Fails while the main module evaluates, after an await.
+await null;
+throw new RangeError("thrown at the top level");
