@@ -69,6 +69,8 @@ async fn upstream() -> Upstream {
                                 let body = json!({"path": req.uri().path(), "authorization": h.get("authorization"), "from": h.get("x-from")});
                                 http::Response::builder()
                                     .header("content-type", "application/json")
+                                    .header("set-cookie", "a=1")
+                                    .header("set-cookie", "b=2")
                                     .body(Full::new(Bytes::from(body.to_string())))
                             };
                             Ok::<_, std::convert::Infallible>(resp.unwrap())
@@ -181,6 +183,10 @@ async fn deny_forward_and_ssrf_protection() {
         ok["body"],
         json!({"path": "/hello", "authorization": null, "from": "untrusted"})
     );
+    // The upstream's headers, as the worker's Response shows them.
+    assert_eq!(ok["contentType"], "application/json", "{ok}");
+    assert_eq!(ok["cookies"], json!(["a=1", "b=2"]), "{ok}");
+    assert_eq!(ok["url"], target.as_str(), "{ok}");
     // Redirects are followed (and re-checked).
     let redirected = run(
         &rt,

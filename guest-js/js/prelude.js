@@ -1049,13 +1049,24 @@
   define("Response", Response);
 
   // ---------------------------------------------------------------- fetch (through the host's outbound policy)
+  // Reads the Request's state directly (its getters would make a Headers
+  // and a body copy the host does not need), and the host's answer's
+  // headers come back as a flat, already valid [name, value, ...] list.
   async function fetch(input, init = undefined) {
     const request = input instanceof Request && (init === undefined || init === null || Object.keys(init).length === 0) ? input : new Request(input, init);
-    if (request.signal && request.signal.aborted) throw request.signal.reason;
-    const source = request._bodySource();
+    const s = stateOf(request);
+    const extra = s[R_EXTRA];
+    if (extra !== null && extra.signal && extra.signal.aborted) throw extra.signal.reason;
+    const source = s[STREAM] !== null ? s[STREAM] : s[BYTES] === null ? null : request._bodyBytes();
     const body = source instanceof ReadableStream ? await collectStream(source) : source;
-    const [status, headers, bytes] = native.fetch(request.method, request.url, request.headers._pairs(), body || new Uint8Array(0), request.redirect);
-    return Response._fromWire(status, headers, bytes, request.url);
+    const h = s[R_HEADERS];
+    const flat = h instanceof Headers ? h._flat() : h;
+    const url = s[R_URL];
+    const [status, headers, bytes] = native.fetch(s[R_METHOD], url, flat, body || new Uint8Array(0), extra === null ? "follow" : extra.redirect);
+    const r = new Response(NULL_BODY_STATUS.includes(status) ? null : bytes, { status: status < 200 ? 200 : status });
+    const rs = r[STATE];
+    rs[S_STATUS] = status; rs[S_HEADERS] = Headers._fromFlat(headers); rs[S_EXTRA] = { url, redirected: false, type: "default" };
+    return r;
   }
   define("fetch", fetch);
 

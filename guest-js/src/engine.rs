@@ -458,7 +458,7 @@ fn flat_headers_to_js<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> Result
 }
 
 /// `[name, value, ...]` from the prelude back into pairs.
-fn flat_headers_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> Result<Vec<(String, String)>, ScriptError> {
+pub fn flat_headers_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> Result<Vec<(String, String)>, ScriptError> {
     let arr: Array = Array::from_value(v).map_err(|e| describe(ctx, e))?;
     let n = arr.len() / 2;
     let mut out = Vec::with_capacity(n);
@@ -467,17 +467,6 @@ fn flat_headers_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> Result<Vec<(Strin
         let v: String = arr.get(2 * i + 1).map_err(|e| describe(ctx, e))?;
         out.push((k, v));
     }
-    Ok(out)
-}
-
-pub fn pairs_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Vec<(String, String)>> {
-    let arr: Array = Array::from_value(v)?;
-    let mut out = Vec::with_capacity(arr.len());
-    for pair in arr.iter::<Array>() {
-        let pair = pair?;
-        out.push((pair.get::<String>(0)?, pair.get::<String>(1)?));
-    }
-    let _ = ctx;
     Ok(out)
 }
 

@@ -85,7 +85,9 @@ fn fetch<'js>(
     body: Value<'js>,
     redirect: Opt<String>,
 ) -> rquickjs::Result<Array<'js>> {
-    let headers = crate::engine::pairs_from_js(&ctx, headers)?;
+    // A flat [name, value, ...] list.
+    let headers =
+        crate::engine::flat_headers_from_js(&ctx, headers).map_err(|e| Exception::throw_type(&ctx, &e.message))?;
     let req = types::Request {
         method,
         url,
@@ -102,12 +104,11 @@ fn fetch<'js>(
         Ok(resp) => {
             let out = Array::new(ctx.clone())?;
             out.set(0, resp.status)?;
+            // Flat, as the prelude's Headers._fromFlat takes them.
             let hs = Array::new(ctx.clone())?;
             for (i, (k, v)) in resp.headers.into_iter().enumerate() {
-                let pair = Array::new(ctx.clone())?;
-                pair.set(0, k)?;
-                pair.set(1, v)?;
-                hs.set(i, pair)?;
+                hs.set(2 * i, k)?;
+                hs.set(2 * i + 1, v)?;
             }
             out.set(1, hs)?;
             out.set(2, TypedArray::<u8>::new(ctx.clone(), resp.body)?)?;

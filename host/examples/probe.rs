@@ -11,6 +11,7 @@
 //! cargo run --release --example probe -- 20000 cold --json  # and a JSON line
 //! cargo run --release --example probe -- 1000 fuel    # wasm instructions per request
 //! PROBE_PY=1 cargo run --release --example probe -- 2000 cold  # the Python hello worker
+//! PROBE_EXACT_FUEL=1 cargo run --release --example probe -- 100000 warm  # with exact fuel
 //! ```
 //!
 //! `fuel` runs the engine with exact fuel metering and prints the fuel (about
@@ -49,6 +50,11 @@ async fn main() -> isolet::Result<()> {
         .and_then(|v| v.parse().ok())
     {
         builder = builder.keep_resident_bytes(k);
+    }
+    // PROBE_EXACT_FUEL=1 times the paths with exact fuel metering on (what
+    // the default, epoch interruption plus CPU time, saves).
+    if std::env::var_os("PROBE_EXACT_FUEL").is_some() {
+        builder = builder.exact_fuel(true);
     }
     // Fuel mode: exact fuel, and the fuel of each `init` (delivered to tail
     // sinks when it logs; the init worker below logs once).

@@ -11,7 +11,14 @@ export default {
       } catch {
         body = text;
       }
-      return Response.json({ ok: true, status: resp.status, body });
+      return Response.json({
+        ok: true,
+        status: resp.status,
+        body,
+        contentType: resp.headers.get("content-type"),
+        cookies: resp.headers.getSetCookie(),
+        url: resp.url,
+      });
     } catch (e) {
       return Response.json({ ok: false, error: `${e.name}: ${e.message}` });
     }
