@@ -860,6 +860,38 @@ async fn streamed_bodies_reach_the_client_as_they_are_produced() {
     assert_eq!(plain.text(), "plain /plain");
     assert_eq!(plain.headers["content-length"], "12");
 
+    // limits.responseBytes: a whole body over it is a 502 naming the limit;
+    // a stream passing it is aborted (never a complete-looking body).
+    let put = send(
+        "PUT",
+        &s.url("/workers/capped"),
+        Some(&t),
+        json!({"mainModule": "streaming.js", "modules": {"streaming.js": worker_file("streaming.js")}, "compatibilityDate": "2025-06-01", "limits": {"responseBytes": 50}}).to_string(),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    let over = send("GET", &s.url("/w/capped/big?n=51"), None, "").await;
+    assert_eq!(over.status, 502, "{}", over.text());
+    assert_eq!(over.json()["limit"], "response_bytes", "{}", over.text());
+    assert_eq!(over.json()["bytes"], 50, "{}", over.text());
+    assert_eq!(
+        send("GET", &s.url("/w/capped/big?n=50"), None, "")
+            .await
+            .text()
+            .len(),
+        50
+    );
+    let resp = client
+        .request(
+            http::Request::get(s.url("/w/capped/forever"))
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.into_body().collect().await.is_err());
+
     // A chunked upload streams into the worker: each part's answer comes
     // back before the next part is sent.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::convert::Infallible>>(2);

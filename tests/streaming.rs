@@ -235,6 +235,65 @@ async fn the_deadline_covers_streaming_and_a_reader_may_stop_early() {
     assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
 }
 
+/// `limits.response_bytes`: a whole body over it fails the call and leaves
+/// the worker usable; a stream is cut off at the limit (its reader gets the
+/// bytes within it, then the error) and only its instance goes; the traces
+/// say why.
+#[tokio::test]
+async fn response_bytes_limit_cuts_off_whole_and_streamed_bodies() {
+    let (rt, _gate, traces) = runtime().await;
+    let code = || worker_code().limits(Limits::new().response_bytes(100));
+    let w = rt.get("capped", code).await.unwrap();
+    assert_eq!(w.fetch(get("/big?n=100")).await.unwrap().body.len(), 100);
+    let err = w.fetch(get("/big?n=101")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 100 }),
+        "{err:?}"
+    );
+    assert!(err.is_limit());
+
+    let mut resp = open(&w, "/forever").await;
+    let mut got = Vec::new();
+    let end = loop {
+        match resp.body.next_chunk().await {
+            Some(Ok(chunk)) => got.extend_from_slice(&chunk),
+            Some(Err(e)) => break e,
+            None => panic!("an endless stream ended without the limit's error"),
+        }
+    };
+    assert!(
+        matches!(end, Error::ResponseTooLarge { limit: 100 }),
+        "{end:?}"
+    );
+    assert_eq!(got.len(), 100);
+    assert!(
+        got.starts_with(b"tick 0\ntick 1\n"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(resp.body.next_chunk().await.is_none());
+
+    // The same worker (not retired) answers the next call.
+    assert_eq!(w.fetch(get("/plain")).await.unwrap().text(), "plain /plain");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while traces.for_worker("capped").len() < 4 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let outcomes: Vec<Outcome> = traces
+        .for_worker("capped")
+        .iter()
+        .map(|t| t.outcome)
+        .collect();
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == Outcome::ExceededResponseBytes)
+            .count(),
+        2,
+        "{outcomes:?}"
+    );
+}
+
 /// POSTs `parts` as a streamed request body (fed by a task as the worker
 /// reads) and waits for the whole response.
 async fn post_streamed(w: &isolet::Worker, path: &str, parts: Vec<Vec<u8>>) -> isolet::Response {

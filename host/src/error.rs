@@ -83,6 +83,14 @@ pub enum Error {
         /// The limit that was exceeded, in bytes.
         limit: u64,
     },
+    /// The worker's response body passed its `response_bytes` limit. A
+    /// streamed body is cut off there (its reader gets this error after the
+    /// bytes within the limit); the worker stays usable.
+    #[error("worker's response body exceeded its limit ({limit} bytes)")]
+    ResponseTooLarge {
+        /// The limit that was exceeded, in bytes.
+        limit: u64,
+    },
     /// The invocation ran past its wall-clock deadline. The instance was discarded.
     #[error("worker exceeded its wall-clock deadline ({0:?})")]
     Timeout(Duration),
@@ -112,7 +120,10 @@ impl Error {
     pub fn is_limit(&self) -> bool {
         matches!(
             self,
-            Error::CpuLimitExceeded { .. } | Error::MemoryLimitExceeded { .. } | Error::Timeout(_)
+            Error::CpuLimitExceeded { .. }
+                | Error::MemoryLimitExceeded { .. }
+                | Error::ResponseTooLarge { .. }
+                | Error::Timeout(_)
         )
     }
 

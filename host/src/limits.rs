@@ -21,6 +21,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_SUB_REQUESTS: u32 = 50;
 /// Default outbound response bytes per invocation.
 pub const DEFAULT_OUTBOUND_BYTES: u64 = 32 << 20;
+/// Default most bytes of the response body a worker sends per invocation
+/// (whole or streamed).
+pub const DEFAULT_RESPONSE_BYTES: u64 = 1 << 30;
 
 /// Limits for a worker. Unset fields fall back to the runtime's defaults
 /// (see [`RuntimeBuilder::default_limits`](crate::RuntimeBuilder::default_limits)).
@@ -61,6 +64,11 @@ pub struct Limits {
     /// Most outbound response bytes per invocation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_bytes: Option<u64>,
+    /// Most bytes of the response body the worker sends per invocation,
+    /// whole or streamed (a stream is cut off where it passes the limit;
+    /// the wall-clock deadline bounds how long it may take).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_bytes: Option<u64>,
     /// Wall-clock deadline per invocation, in milliseconds.
     #[serde(
         default,
@@ -124,6 +132,17 @@ impl Limits {
         self
     }
 
+    /// Sets the most response body bytes per invocation.
+    ///
+    /// ```
+    /// let l = isolet::Limits::new().response_bytes(1 << 20);
+    /// assert_eq!(l.response_bytes, Some(1 << 20));
+    /// ```
+    pub fn response_bytes(mut self, bytes: u64) -> Self {
+        self.response_bytes = Some(bytes);
+        self
+    }
+
     /// Sets the wall-clock deadline per invocation.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -145,6 +164,7 @@ impl Limits {
             timeout: Some(DEFAULT_TIMEOUT),
             sub_requests: Some(DEFAULT_SUB_REQUESTS),
             outbound_bytes: Some(DEFAULT_OUTBOUND_BYTES),
+            response_bytes: Some(DEFAULT_RESPONSE_BYTES),
         }
     }
 
@@ -157,6 +177,7 @@ impl Limits {
             timeout: self.timeout.or(defaults.timeout),
             sub_requests: self.sub_requests.or(defaults.sub_requests),
             outbound_bytes: self.outbound_bytes.or(defaults.outbound_bytes),
+            response_bytes: self.response_bytes.or(defaults.response_bytes),
         }
     }
 
@@ -186,6 +207,7 @@ impl Limits {
             timeout: l.timeout.unwrap_or(DEFAULT_TIMEOUT),
             sub_requests: l.sub_requests.unwrap_or(DEFAULT_SUB_REQUESTS),
             outbound_bytes: l.outbound_bytes.unwrap_or(DEFAULT_OUTBOUND_BYTES),
+            response_bytes: l.response_bytes.unwrap_or(DEFAULT_RESPONSE_BYTES),
         }
     }
 }
@@ -199,6 +221,7 @@ pub(crate) struct Effective {
     pub timeout: Duration,
     pub sub_requests: u32,
     pub outbound_bytes: u64,
+    pub response_bytes: u64,
 }
 
 /// CPU time of the current invocation: the sum of the guest's running

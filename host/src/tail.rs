@@ -56,6 +56,9 @@ pub enum Outcome {
     ExceededMemory,
     /// It ran past its wall-clock deadline.
     ExceededWallTime,
+    /// Its response body passed the `response_bytes` limit (isolet's own
+    /// outcome: Cloudflare has no such limit).
+    ExceededResponseBytes,
     /// The instance crashed or could not run.
     Canceled,
 }
@@ -68,6 +71,7 @@ impl Outcome {
             Err(Error::CpuLimitExceeded { .. }) => Outcome::ExceededCpu,
             Err(Error::MemoryLimitExceeded { .. }) => Outcome::ExceededMemory,
             Err(Error::Timeout(_)) => Outcome::ExceededWallTime,
+            Err(Error::ResponseTooLarge { .. }) => Outcome::ExceededResponseBytes,
             Err(_) => Outcome::Canceled,
         }
     }

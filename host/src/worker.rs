@@ -246,6 +246,7 @@ impl Worker {
             timeout: Some(l.timeout),
             sub_requests: Some(l.sub_requests),
             outbound_bytes: Some(l.outbound_bytes),
+            response_bytes: Some(l.response_bytes),
         }
     }
 
@@ -423,6 +424,7 @@ impl Worker {
         let deadline = instance.store.data().deadline;
         let timeout = || Error::Timeout(limits.timeout);
         let mut abandoned = false;
+        let mut sent: u64 = 0;
         let outcome: Result<()> = loop {
             instance.store.data_mut().cpu.resume();
             instance.store.set_epoch_deadline(1);
@@ -445,6 +447,21 @@ impl Worker {
             match chunk {
                 wt::BodyChunk::End => break Ok(()),
                 wt::BodyChunk::Data(bytes) => {
+                    sent += bytes.len() as u64;
+                    if sent > limits.response_bytes {
+                        // The bytes within the limit go; the rest never does.
+                        let within = bytes.len() as u64 - (sent - limits.response_bytes);
+                        let mut bytes = bytes;
+                        bytes.truncate(within as usize);
+                        if !bytes.is_empty() {
+                            let _ =
+                                tokio::time::timeout_at(deadline.into(), chunks.send(Ok(bytes)))
+                                    .await;
+                        }
+                        break Err(Error::ResponseTooLarge {
+                            limit: limits.response_bytes,
+                        });
+                    }
                     match tokio::time::timeout_at(deadline.into(), chunks.send(Ok(bytes))).await {
                         Ok(Ok(())) => {}
                         Ok(Err(_)) => {
@@ -483,11 +500,12 @@ impl Worker {
             trace.outcome = Outcome::Canceled;
             discard = false;
         }
+        let cut_off = matches!(result, Err(Error::ResponseTooLarge { .. }));
         // The reader sees why the body stopped short, after the chunks it
         // has not read yet.
         let _ = end.send(result);
         drop(chunks);
-        if abandoned && !discard {
+        if (abandoned || cut_off) && !discard {
             // A half-read stream stays in the instance: never reuse it (the
             // worker's other instances are fine).
             drop(instance);
@@ -535,6 +553,13 @@ impl Worker {
                 limit: limits.memory_bytes,
             }),
             Ok(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
+            Ok(Ok(Ok(Output::Fetch(a))))
+                if !a.streaming && a.response.body.len() as u64 > limits.response_bytes =>
+            {
+                Err(Error::ResponseTooLarge {
+                    limit: limits.response_bytes,
+                })
+            }
             Ok(Ok(Ok(out))) => Ok(out),
         };
         let base = TraceEvent {
@@ -573,7 +598,10 @@ impl Worker {
         instance.store.data_mut().incoming = None;
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
-        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_)));
+        // A script exception or a response over its size limit leaves the
+        // instance usable (a cut-off stream's instance is dropped by
+        // stream_body).
+        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_) | Error::ResponseTooLarge { .. }));
 
         let exceptions = match result {
             Err(Error::Script(e)) => vec![e.clone()],

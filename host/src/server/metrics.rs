@@ -41,6 +41,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
         Outcome::ExceededCpu => "exceededCpu",
         Outcome::ExceededMemory => "exceededMemory",
         Outcome::ExceededWallTime => "exceededWallTime",
+        Outcome::ExceededResponseBytes => "exceededResponseBytes",
         Outcome::Canceled => "canceled",
     }
 }
@@ -217,6 +218,7 @@ mod tests {
             Outcome::ExceededCpu,
             Outcome::ExceededMemory,
             Outcome::ExceededWallTime,
+            Outcome::ExceededResponseBytes,
             Outcome::Canceled,
         ] {
             assert_eq!(serde_json::to_value(o).unwrap(), outcome_name(o));

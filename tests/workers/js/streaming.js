@@ -82,6 +82,9 @@ export default {
         const text = await request.text();
         return Response.json({ length: text.length, head: text.slice(0, 5), bodyUsed: request.bodyUsed });
       }
+      // A whole body of ?n= bytes.
+      case "/big":
+        return new Response("x".repeat(Number(searchParams.get("n"))));
       // A streamed echo of the request body.
       case "/echo":
         return new Response(request.body, { headers: { "x-streamed": "yes" } });
