@@ -138,7 +138,7 @@ function cycles() {
 
 function atoms() {
   // More new property names than the room the snapshot reserves in the
-  // atom table (8,192): the table and its hash grow out of the snapshot,
+  // atom table (2,048): the table and its hash grow out of the snapshot,
   // and every name, the prelude's and the new ones, must still resolve.
   const o = {};
   const n = 20000;
