@@ -121,6 +121,11 @@ async fn globals_url_and_search_params() {
 }
 
 #[tokio::test]
+async fn globals_url_pattern() {
+    run_suite("urlpattern.js").await;
+}
+
+#[tokio::test]
 async fn globals_text_encoding_and_base64() {
     run_suite("encoding.js").await;
 }

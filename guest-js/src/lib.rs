@@ -11,6 +11,7 @@ mod engine;
 mod handles;
 mod modules;
 mod native;
+mod urlpattern;
 mod webcrypto;
 
 wit_bindgen::generate!({

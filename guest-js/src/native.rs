@@ -18,6 +18,11 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
     n.set("urlOrigin", Function::new(ctx.clone(), url_origin)?)?;
     n.set("urlHref", Function::new(ctx.clone(), url_href)?)?;
+    n.set("urlPatternParse", Function::new(ctx.clone(), crate::urlpattern::parse)?)?;
+    n.set(
+        "urlPatternMatchInput",
+        Function::new(ctx.clone(), crate::urlpattern::match_input)?,
+    )?;
     n.set("formParse", Function::new(ctx.clone(), form_parse)?)?;
     n.set("formSerialize", Function::new(ctx.clone(), form_serialize)?)?;
     n.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
