@@ -872,7 +872,7 @@ async fn reused_pool_slots_carry_nothing_between_workers() {
         .await
         .unwrap();
     let clean = json!({"global": null, "objectProto": null, "responseProto": null, "module": null, "heap": 0});
-    let probe = |secret: String| Request::get(&format!("https://x.test/?secret={secret}"));
+    let probe = |secret: String| Request::get(format!("https://x.test/?secret={secret}"));
 
     let warm = rt
         .get("leaky", || worker_code("leak_probe.js"))
@@ -930,7 +930,7 @@ async fn fresh_instance_per_request_workers_never_see_an_earlier_request() {
         .unwrap();
     for i in 0..8 {
         let seen: serde_json::Value = w
-            .fetch(Request::get(&format!("https://x.test/?secret=s{i}")))
+            .fetch(Request::get(format!("https://x.test/?secret=s{i}")))
             .await
             .unwrap()
             .json()
@@ -942,7 +942,7 @@ async fn fresh_instance_per_request_workers_never_see_an_earlier_request() {
     for i in 0..6 {
         let w = w.clone();
         calls.spawn(async move {
-            w.fetch(Request::get(&format!("https://x.test/?secret=c{i}")))
+            w.fetch(Request::get(format!("https://x.test/?secret=c{i}")))
                 .await
                 .unwrap()
                 .json()

@@ -407,7 +407,8 @@ async fn capability_binding_with_args_and_results() {
     assert_eq!(out["missing"], "CHAT_ROOM has no method explode");
     assert_eq!(out["hasOther"], "undefined", "only granted bindings exist");
     // The Rust side received structured values (a Set stays a Set).
-    let Value::Array(first) = &room.messages.lock().unwrap()[0] else {
+    let first = room.messages.lock().unwrap()[0].clone();
+    let Value::Array(first) = &first else {
         panic!()
     };
     assert!(matches!(&first[1], Value::Object(o) if matches!(o["tags"], Value::Set(_))));

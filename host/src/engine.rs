@@ -107,17 +107,17 @@ async fn cached_component(
     wizer: bool,
 ) -> Result<Component> {
     let path = cache_dir.map(|dir| artifact_path(dir, engine, lang, raw));
-    if let Some(path) = &path {
-        if path.is_file() {
-            // SAFETY: the file was written by `Component::serialize` of this
-            // same wasmtime build (the name carries the engine's compatibility
-            // hash) into isolet's own cache directory. `deserialize_file`
-            // still checks the header and refuses incompatible artifacts.
-            match unsafe { Component::deserialize_file(engine, path) } {
-                Ok(c) => return Ok(c),
-                Err(e) => {
-                    tracing::warn!("ignoring unusable cached engine {}: {e:#}", path.display())
-                }
+    if let Some(path) = &path
+        && path.is_file()
+    {
+        // SAFETY: the file was written by `Component::serialize` of this
+        // same wasmtime build (the name carries the engine's compatibility
+        // hash) into isolet's own cache directory. `deserialize_file`
+        // still checks the header and refuses incompatible artifacts.
+        match unsafe { Component::deserialize_file(engine, path) } {
+            Ok(c) => return Ok(c),
+            Err(e) => {
+                tracing::warn!("ignoring unusable cached engine {}: {e:#}", path.display())
             }
         }
     }
@@ -131,13 +131,13 @@ async fn cached_component(
         .await
         .map_err(Error::engine)?
         .map_err(Error::engine)?;
-    if let Some(path) = &path {
-        if let Err(e) = write_atomically(path, &component.serialize().map_err(Error::engine)?) {
-            tracing::warn!(
-                "could not cache the compiled engine at {}: {e}",
-                path.display()
-            );
-        }
+    if let Some(path) = &path
+        && let Err(e) = write_atomically(path, &component.serialize().map_err(Error::engine)?)
+    {
+        tracing::warn!(
+            "could not cache the compiled engine at {}: {e}",
+            path.display()
+        );
     }
     Ok(component)
 }

@@ -135,6 +135,14 @@ impl Error {
 /// `Result` with isolet's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+fn cpu_limit_text(cpu_ms: Option<u64>, fuel: Option<u64>) -> String {
+    match (cpu_ms, fuel) {
+        (Some(ms), _) => format!("{ms} ms of CPU time"),
+        (None, Some(f)) => format!("{f} fuel units"),
+        (None, None) => "budget unknown".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,13 +162,5 @@ mod tests {
         };
         assert_eq!(none.location(), None);
         assert_eq!(none.to_string(), "Error");
-    }
-}
-
-fn cpu_limit_text(cpu_ms: Option<u64>, fuel: Option<u64>) -> String {
-    match (cpu_ms, fuel) {
-        (Some(ms), _) => format!("{ms} ms of CPU time"),
-        (None, Some(f)) => format!("{f} fuel units"),
-        (None, None) => "budget unknown".into(),
     }
 }

@@ -225,12 +225,13 @@ fn check_url(cfg: &ForwardConfig, url: &url::Url) -> Result<(), String> {
             "fetch({url}) refused: host {host} is not on the allow list"
         ));
     }
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        if !cfg.allow_private && is_private(ip) {
-            return Err(format!(
-                "fetch({url}) refused: {ip} is a private or loopback address"
-            ));
-        }
+    if let Ok(ip) = bare.parse::<IpAddr>()
+        && !cfg.allow_private
+        && is_private(ip)
+    {
+        return Err(format!(
+            "fetch({url}) refused: {ip} is a private or loopback address"
+        ));
     }
     Ok(())
 }

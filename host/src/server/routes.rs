@@ -121,7 +121,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 (Method::GET, ["workers"]) | (Method::GET, ["workers", ""]) => {
                     list_workers(state, &req).await
                 }
-                (Method::PUT, ["workers", id]) => put_worker(state, req, &id.to_string()).await,
+                (Method::PUT, ["workers", id]) => put_worker(state, req, id).await,
                 (Method::GET, ["workers", id]) => get_worker(state, id).await,
                 (Method::DELETE, ["workers", id]) => delete_worker(state, id).await,
                 (Method::GET, ["workers", id, "tail"]) => tail(state, id).await,

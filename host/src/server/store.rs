@@ -80,10 +80,11 @@ impl CodeStore {
         let mut dir = tokio::fs::read_dir(&self.dir).await?;
         while let Some(entry) = dir.next_entry().await? {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(id) = name.strip_suffix(".json") {
-                if valid_id(id) && after.is_none_or(|a| id > a) {
-                    ids.push(id.to_string());
-                }
+            if let Some(id) = name.strip_suffix(".json")
+                && valid_id(id)
+                && after.is_none_or(|a| id > a)
+            {
+                ids.push(id.to_string());
             }
         }
         ids.sort();

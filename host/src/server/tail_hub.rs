@@ -39,11 +39,11 @@ impl TailSink for TailHub {
     fn on_event(&self, event: &TraceEvent) {
         let Some(id) = &event.worker_id else { return };
         let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = channels.get(id) {
-            if tx.send(Arc::new(event.clone())).is_err() {
-                // No subscribers left.
-                channels.remove(id);
-            }
+        // No subscribers left: forget the channel.
+        if let Some(tx) = channels.get(id)
+            && tx.send(Arc::new(event.clone())).is_err()
+        {
+            channels.remove(id);
         }
     }
 }
