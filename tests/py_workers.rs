@@ -49,21 +49,21 @@ impl Binding for Room {
     }
 }
 
+mod common;
+use common::Traces;
+
 struct Fixture {
     rt: Runtime,
-    traces: Arc<Mutex<Vec<TraceEvent>>>,
+    traces: Arc<Traces>,
 }
 
 async fn fixture() -> &'static Fixture {
     static F: OnceCell<Fixture> = OnceCell::const_new();
     F.get_or_init(|| async {
-        let traces: Arc<Mutex<Vec<TraceEvent>>> = Arc::default();
-        let t = traces.clone();
+        let traces = Arc::new(Traces::default());
         let rt = Runtime::builder()
             .capability("room", Arc::new(Room(Mutex::new(Vec::new()))))
-            .tail_sink(Arc::new(move |e: &TraceEvent| {
-                t.lock().unwrap().push(e.clone())
-            }))
+            .tail_sink(traces.clone())
             .build()
             .await
             .unwrap();
@@ -73,13 +73,7 @@ async fn fixture() -> &'static Fixture {
 }
 
 fn traces_of(f: &Fixture, id: &str) -> Vec<TraceEvent> {
-    f.traces
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|e| e.worker_id.as_deref() == Some(id))
-        .cloned()
-        .collect()
+    f.traces.for_worker(id)
 }
 
 #[tokio::test]

@@ -1034,10 +1034,14 @@
       if (s[S_EXTRA] !== null) stateOf(r)[S_EXTRA] = { ...s[S_EXTRA] };
       return r;
     }
+    // `headers`: a Headers the engine built from the host's (already valid)
+    // headers, taken as it is; or anything the constructor takes.
     static _fromWire(status, headers, body, url) {
-      const r = new Response(NULL_BODY_STATUS.includes(status) ? null : body, { status: status < 200 ? 200 : status, headers });
+      const trusted = headers instanceof Headers;
+      const r = new Response(NULL_BODY_STATUS.includes(status) ? null : body, { status: status < 200 ? 200 : status, headers: trusted ? undefined : headers });
       const s = stateOf(r);
       s[S_STATUS] = status; s[S_EXTRA] = { url, redirected: false, type: "default" };
+      if (trusted) s[S_HEADERS] = headers;
       return r;
     }
     get [Symbol.toStringTag]() { return "Response"; }
@@ -1063,10 +1067,7 @@
     const flat = h instanceof Headers ? h._flat() : h;
     const url = s[R_URL];
     const [status, headers, bytes] = native.fetch(s[R_METHOD], url, flat, body || new Uint8Array(0), extra === null ? "follow" : extra.redirect);
-    const r = new Response(NULL_BODY_STATUS.includes(status) ? null : bytes, { status: status < 200 ? 200 : status });
-    const rs = r[STATE];
-    rs[S_STATUS] = status; rs[S_HEADERS] = Headers._fromFlat(headers); rs[S_EXTRA] = { url, redirected: false, type: "default" };
-    return r;
+    return Response._fromWire(status, Headers._fromFlat(headers), bytes, url);
   }
   define("fetch", fetch);
 
