@@ -668,6 +668,15 @@ async fn globals_streams_readable_writable_transform_pipes_and_encoding() {
 }
 
 #[tokio::test]
+async fn globals_byte_streams_and_byob_readers() {
+    run_suite_with(
+        "byte_streams.js",
+        Request::new("POST", "https://suite.test/upload").body("x".repeat(5000)),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn globals_web_crypto_signatures_against_node_made_keys() {
     run_suite("webcrypto.js").await;
 }

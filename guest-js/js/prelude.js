@@ -1528,14 +1528,23 @@
 
   // The body of an incoming request the host streams: each read waits for
   // the host's next bytes (none are asked for before the worker reads).
+  // A byte stream, as in workerd, so BYOB readers work on request.body.
   function incomingBody() {
     return new ReadableStream({
+      type: "bytes",
       pull(c) {
-        const bytes = native.readRequestBody();
-        if (bytes === null) c.close();
-        else c.enqueue(bytes);
+        for (;;) {
+          const bytes = native.readRequestBody();
+          if (bytes === null) {
+            c.close();
+            // A BYOB read waiting when the body ends gets done: true.
+            if (c.byobRequest !== null) c.byobRequest.respond(0);
+            return;
+          }
+          if (bytes.byteLength > 0) { c.enqueue(bytes); return; }
+        }
       },
-    }, { highWaterMark: 0 });
+    });
   }
 
   // The ctx of the fetch whose handler promise the host is settling (see

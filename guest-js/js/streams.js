@@ -1,11 +1,11 @@
 // isolet's WHATWG Streams (https://streams.spec.whatwg.org/): ReadableStream
 // with its default controller and reader, WritableStream, TransformStream,
-// the queuing strategies, TextEncoderStream and TextDecoderStream; and the
+// its byte controller and BYOB reader, the queuing strategies, TextEncoderStream and TextDecoderStream; and the
 // Workers runtime's IdentityTransformStream and FixedLengthStream.
 //
 // The algorithms follow the spec's, named after it (ReadableStreamClose,
-// WritableStreamStartErroring, ...). Not here yet: byte streams
-// (`type: "bytes"`, BYOB readers).
+// WritableStreamStartErroring, ...), byte streams (`type: "bytes"`) and
+// BYOB readers included.
 //
 // Evaluated at build time after the prelude; this script evaluates to a
 // function that takes the engine's internal `lib` object, defines the globals
@@ -173,12 +173,14 @@
   }
   function readableControllerError(c, e) {
     if (c.r.state !== "readable") return;
+    if (c.byte) clearPendingPullIntos(c);
     resetQueue(c);
     clearReadableAlgorithms(c);
     readableStreamError(c.r, e);
   }
   // [[PullSteps]]
   function readableControllerPull(c, request) {
+    if (c.byte) { bytePullSteps(c, request); return; }
     if (c.queue.length > 0) {
       const chunk = dequeueValue(c);
       if (c.closeRequested && c.queue.length === 0) { clearReadableAlgorithms(c); readableStreamClose(c.r); }
@@ -194,7 +196,14 @@
     if (r.state === "closed") return resolved(undefined);
     if (r.state === "errored") return rejected(r.storedError);
     readableStreamClose(r);
+    const reader = r.reader;
+    if (reader !== undefined && reader.byob) {
+      const requests = reader.requests;
+      reader.requests = [];
+      for (const req of requests) req.close(undefined);
+    }
     const c = r.controller;
+    if (c.byte) clearPendingPullIntos(c);
     resetQueue(c);
     const cancel = c.cancel;
     clearReadableAlgorithms(c);
@@ -205,6 +214,7 @@
     const reader = r.reader;
     if (reader === undefined) return;
     reader.closed.resolve(undefined);
+    if (reader.byob) return; // its read-into requests are the byte controller's to answer
     const requests = reader.requests;
     reader.requests = [];
     for (const req of requests) req.close();
@@ -253,6 +263,7 @@
     const requests = reader.requests;
     reader.requests = [];
     for (const req of requests) req.error(e);
+    if (r.controller.byte) byteReleaseSteps(r.controller);
     r.reader = undefined;
     reader.r = undefined;
   }
@@ -291,10 +302,24 @@
       strategy = strategy === undefined ? {} : strategy;
       const type = source.type;
       if (type !== undefined && String(type) !== "bytes") throw new TypeError(`Invalid stream type ${type}`);
-      if (type !== undefined) throw new TypeError("Byte streams (type: \"bytes\") are not supported by isolet yet");
+      const start = method(source, "start"), pull = method(source, "pull"), cancel = method(source, "cancel");
+      if (type !== undefined) {
+        if (strategy.size !== undefined) throw new RangeError("A byte stream's strategy cannot have a size");
+        const hwm = extractHighWaterMark(strategy, 0);
+        let autoAllocate = source.autoAllocateChunkSize;
+        if (autoAllocate !== undefined) {
+          autoAllocate = enforceRange(autoAllocate, "autoAllocateChunkSize");
+          if (autoAllocate === 0) throw new TypeError("autoAllocateChunkSize must be greater than 0");
+        }
+        setUpByteController(this, this.#r,
+          (c) => (start === undefined ? undefined : start.call(source, c.api)),
+          (c) => promiseCall(pull, source, c.api),
+          (reason) => promiseCall(cancel, source, reason),
+          hwm, autoAllocate);
+        return;
+      }
       const size = extractSizeAlgorithm(strategy);
       const hwm = extractHighWaterMark(strategy, 1);
-      const start = method(source, "start"), pull = method(source, "pull"), cancel = method(source, "cancel");
       setUpReadableController(this, this.#r,
         (c) => (start === undefined ? undefined : start.call(source, c.api)),
         (c) => promiseCall(pull, source, c.api),
@@ -343,7 +368,7 @@
     getReader(options) {
       const mode = options === undefined || options === null ? undefined : options.mode;
       if (mode !== undefined) {
-        if (String(mode) === "byob") throw new TypeError("BYOB readers need a byte stream, which isolet does not support yet");
+        if (String(mode) === "byob") return new ReadableStreamBYOBReader(this);
         throw new TypeError(`Invalid reader mode ${mode}`);
       }
       return new ReadableStreamDefaultReader(this);
@@ -420,7 +445,21 @@
     return new ReadableStream(illegal, (stream, r) => setUpReadableController(stream, r, start, pull, cancel, hwm, size));
   }
 
+  // Closing and enqueueing into a branch or an isolet stream of either kind.
+  function controllerClose(c) {
+    if (!c.byte) { readableControllerClose(c); return; }
+    byteControllerClose(c);
+    if (c.pendingPullIntos.length > 0) byteRespond(c, 0);
+  }
+  function controllerEnqueue(c, chunk) {
+    if (c.byte) byteControllerEnqueue(c, chunk, false);
+    else readableControllerEnqueue(c, chunk);
+  }
+
+  // ReadableStreamTee: a byte stream's branches are byte streams, and the
+  // second gets a copy of each chunk.
   function readableTee(r) {
+    const bytes = r.controller.byte === true;
     const reader = acquireReader(r);
     let reading = false, readAgain = false, canceled1 = false, canceled2 = false;
     let reason1, reason2, c1, c2;
@@ -431,15 +470,16 @@
       readerRead(reader, {
         chunk: (chunk) => resolved(undefined).then(() => {
           readAgain = false;
-          if (!canceled1) readableControllerEnqueue(c1, chunk);
-          if (!canceled2) readableControllerEnqueue(c2, chunk);
+          const chunk2 = bytes && !canceled1 ? new Uint8Array(chunk) : chunk;
+          if (!canceled1) controllerEnqueue(c1, chunk);
+          if (!canceled2) controllerEnqueue(c2, chunk2);
           reading = false;
           if (readAgain) pull();
         }),
         close: () => {
           reading = false;
-          if (!canceled1) readableControllerClose(c1);
-          if (!canceled2) readableControllerClose(c2);
+          if (!canceled1) controllerClose(c1);
+          if (!canceled2) controllerClose(c2);
           if (!canceled1 || !canceled2) cancelPromise.resolve(undefined);
         },
         error: () => { reading = false; },
@@ -450,12 +490,13 @@
       const result = readableStreamCancel(r, [reason1, reason2]);
       cancelPromise.resolve(result);
     };
-    const b1 = createReadableStream((c) => { c1 = c; }, pull, (reason) => {
+    const create = bytes ? createReadableByteStream : createReadableStream;
+    const b1 = create((c) => { c1 = c; }, pull, (reason) => {
       canceled1 = true; reason1 = reason;
       if (canceled2) cancelBoth();
       return cancelPromise.promise;
     });
-    const b2 = createReadableStream((c) => { c2 = c; }, pull, (reason) => {
+    const b2 = create((c) => { c2 = c; }, pull, (reason) => {
       canceled2 = true; reason2 = reason;
       if (canceled1) cancelBoth();
       return cancelPromise.promise;
@@ -467,6 +508,384 @@
     });
     return [b1, b2];
   }
+
+  // ---------------------------------------------------------------- byte streams
+  // ReadableByteStreamController, ReadableStreamBYOBRequest and
+  // ReadableStreamBYOBReader. The controller record is the default one's
+  // with `byte: true`, `pendingPullIntos` and `byobRequest`; its queue holds
+  // { buffer, byteOffset, byteLength } entries. A BYOB reader is a reader
+  // record with `byob: true` whose requests are the spec's read-into requests.
+
+  // WebIDL's [EnforceRange] unsigned long long.
+  function enforceRange(v, what) {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new TypeError(`${what} must be a finite number`);
+    const i = Math.trunc(n);
+    if (i < 0 || i > Number.MAX_SAFE_INTEGER) throw new TypeError(`${what} is out of range`);
+    return i;
+  }
+  function isView(v) { return ArrayBuffer.isView(v); }
+  function transferBuffer(buffer) {
+    if (buffer.detached) throw new TypeError("The ArrayBuffer is detached");
+    return buffer.transfer();
+  }
+  function elementSizeOf(view) { return view instanceof DataView ? 1 : view.BYTES_PER_ELEMENT; }
+
+  class ReadableByteStreamController {
+    #c;
+    constructor(key, c) {
+      if (key !== illegal) throw new TypeError("Illegal constructor");
+      this.#c = c;
+    }
+    get byobRequest() { return byteGetBYOBRequest(this.#c); }
+    get desiredSize() { return readableDesiredSize(this.#c); }
+    close() {
+      const c = this.#c;
+      if (c.closeRequested) throw new TypeError("The stream is already closing");
+      if (c.r.state !== "readable") throw new TypeError("The stream is not in a state that permits close");
+      byteControllerClose(c);
+    }
+    enqueue(chunk) {
+      const c = this.#c;
+      if (!isView(chunk)) throw new TypeError("enqueue() needs an ArrayBufferView");
+      if (chunk.byteLength === 0) throw new TypeError("The chunk is empty");
+      if (chunk.buffer.byteLength === 0) throw new TypeError("The chunk's buffer is empty or detached");
+      if (c.closeRequested) throw new TypeError("The stream is closing");
+      if (c.r.state !== "readable") throw new TypeError("The stream is not in a state that permits enqueue");
+      byteControllerEnqueue(c, chunk, true);
+    }
+    error(e) { readableControllerError(this.#c, e); }
+  }
+
+  class ReadableStreamBYOBRequest {
+    #q;
+    constructor(key, q) {
+      if (key !== illegal) throw new TypeError("Illegal constructor");
+      this.#q = q;
+    }
+    get view() { return this.#q.view; }
+    respond(bytesWritten) {
+      const q = this.#q;
+      const n = enforceRange(bytesWritten, "bytesWritten");
+      if (q.c === undefined) throw new TypeError("This BYOB request was already answered");
+      if (q.view.buffer.detached) throw new TypeError("The view's buffer is detached");
+      byteRespond(q.c, n);
+    }
+    respondWithNewView(view) {
+      const q = this.#q;
+      if (!isView(view)) throw new TypeError("respondWithNewView() needs an ArrayBufferView");
+      if (q.c === undefined) throw new TypeError("This BYOB request was already answered");
+      if (view.buffer.detached) throw new TypeError("The view's buffer is detached");
+      byteRespondWithNewView(q.c, view);
+    }
+  }
+
+  function setUpByteController(stream, r, start, pull, cancel, hwm, autoAllocateChunkSize) {
+    const c = {
+      stream, r, byte: true, queue: [], queueTotalSize: 0, started: false, closeRequested: false,
+      pullAgain: false, pulling: false, hwm, pull, cancel, autoAllocateChunkSize,
+      pendingPullIntos: [], byobRequest: null, api: undefined,
+    };
+    c.api = new ReadableByteStreamController(illegal, c);
+    r.controller = c;
+    const startResult = start(c);
+    resolved(startResult).then(
+      () => { c.started = true; callPullIfNeeded(c); },
+      (e) => readableControllerError(c, e),
+    );
+    return c;
+  }
+  // A byte ReadableStream from algorithms (the spec's CreateReadableByteStream).
+  function createReadableByteStream(start, pull, cancel) {
+    return new ReadableStream(illegal, (stream, r) => setUpByteController(stream, r, start, pull, cancel, 0, undefined));
+  }
+
+  function invalidateBYOBRequest(c) {
+    if (c.byobRequest === null) return;
+    c.byobRequest.q.c = undefined;
+    c.byobRequest.q.view = null;
+    c.byobRequest = null;
+  }
+  function clearPendingPullIntos(c) { invalidateBYOBRequest(c); c.pendingPullIntos = []; }
+  function shiftPendingPullInto(c) { return c.pendingPullIntos.shift(); }
+  function byteGetBYOBRequest(c) {
+    if (c.byobRequest === null && c.pendingPullIntos.length > 0) {
+      const p = c.pendingPullIntos[0];
+      const q = { c, view: new Uint8Array(p.buffer, p.byteOffset + p.bytesFilled, p.byteLength - p.bytesFilled) };
+      c.byobRequest = { q, api: new ReadableStreamBYOBRequest(illegal, q) };
+    }
+    return c.byobRequest === null ? null : c.byobRequest.api;
+  }
+  function byteControllerClose(c) {
+    if (c.closeRequested || c.r.state !== "readable") return;
+    if (c.queueTotalSize > 0) { c.closeRequested = true; return; }
+    if (c.pendingPullIntos.length > 0) {
+      const p = c.pendingPullIntos[0];
+      if (p.bytesFilled % p.elementSize !== 0) {
+        const e = new TypeError("Insufficient bytes to fill elements in the given buffer");
+        readableControllerError(c, e);
+        throw e;
+      }
+    }
+    clearReadableAlgorithms(c);
+    readableStreamClose(c.r);
+  }
+  // `transfer` false: the chunk's buffer is isolet's own and is not detached.
+  function byteControllerEnqueue(c, chunk, transfer) {
+    const r = c.r;
+    if (c.closeRequested || r.state !== "readable") return;
+    const { buffer, byteOffset, byteLength } = chunk;
+    const transferred = transfer ? transferBuffer(buffer) : buffer;
+    if (c.pendingPullIntos.length > 0) {
+      const first = c.pendingPullIntos[0];
+      if (first.buffer.detached) throw new TypeError("The BYOB request's buffer is detached");
+      invalidateBYOBRequest(c);
+      first.buffer = first.buffer.transfer();
+      if (first.readerType === "none") enqueueDetachedPullIntoToQueue(c, first);
+    }
+    const reader = r.reader;
+    if (reader !== undefined && !reader.byob) {
+      processReadRequestsUsingQueue(c);
+      if (reader.requests.length === 0) {
+        enqueueChunkToQueue(c, transferred, byteOffset, byteLength);
+      } else {
+        if (c.pendingPullIntos.length > 0) shiftPendingPullInto(c);
+        reader.requests.shift().chunk(new Uint8Array(transferred, byteOffset, byteLength));
+      }
+    } else if (reader !== undefined) {
+      enqueueChunkToQueue(c, transferred, byteOffset, byteLength);
+      for (const p of processPullIntoDescriptorsUsingQueue(c)) commitPullIntoDescriptor(r, p);
+    } else {
+      enqueueChunkToQueue(c, transferred, byteOffset, byteLength);
+    }
+    callPullIfNeeded(c);
+  }
+  function enqueueChunkToQueue(c, buffer, byteOffset, byteLength) {
+    c.queue.push({ buffer, byteOffset, byteLength });
+    c.queueTotalSize += byteLength;
+  }
+  function enqueueClonedChunkToQueue(c, buffer, byteOffset, byteLength) {
+    let clone;
+    try { clone = buffer.slice(byteOffset, byteOffset + byteLength); } catch (e) { readableControllerError(c, e); throw e; }
+    enqueueChunkToQueue(c, clone, 0, byteLength);
+  }
+  function enqueueDetachedPullIntoToQueue(c, p) {
+    if (p.bytesFilled > 0) enqueueClonedChunkToQueue(c, p.buffer, p.byteOffset, p.bytesFilled);
+    shiftPendingPullInto(c);
+  }
+  function fillPullIntoDescriptorFromQueue(c, p) {
+    const maxBytesToCopy = Math.min(c.queueTotalSize, p.byteLength - p.bytesFilled);
+    const maxBytesFilled = p.bytesFilled + maxBytesToCopy;
+    let remaining = maxBytesToCopy;
+    let ready = false;
+    const maxAlignedBytes = maxBytesFilled - (maxBytesFilled % p.elementSize);
+    if (maxAlignedBytes >= p.minimumFill) { remaining = maxAlignedBytes - p.bytesFilled; ready = true; }
+    const queue = c.queue;
+    while (remaining > 0) {
+      const head = queue[0];
+      const n = Math.min(remaining, head.byteLength);
+      const destStart = p.byteOffset + p.bytesFilled;
+      new Uint8Array(p.buffer, destStart, n).set(new Uint8Array(head.buffer, head.byteOffset, n));
+      if (head.byteLength === n) queue.shift();
+      else { head.byteOffset += n; head.byteLength -= n; }
+      c.queueTotalSize -= n;
+      p.bytesFilled += n;
+      remaining -= n;
+    }
+    return ready;
+  }
+  function fillReadRequestFromQueue(c, request) {
+    const entry = c.queue.shift();
+    c.queueTotalSize -= entry.byteLength;
+    byteHandleQueueDrain(c);
+    request.chunk(new Uint8Array(entry.buffer, entry.byteOffset, entry.byteLength));
+  }
+  function byteHandleQueueDrain(c) {
+    if (c.queueTotalSize === 0 && c.closeRequested) { clearReadableAlgorithms(c); readableStreamClose(c.r); }
+    else callPullIfNeeded(c);
+  }
+  function processPullIntoDescriptorsUsingQueue(c) {
+    const filled = [];
+    while (c.pendingPullIntos.length > 0 && c.queueTotalSize > 0) {
+      const p = c.pendingPullIntos[0];
+      if (fillPullIntoDescriptorFromQueue(c, p)) { shiftPendingPullInto(c); filled.push(p); }
+    }
+    return filled;
+  }
+  function processReadRequestsUsingQueue(c) {
+    const requests = c.r.reader.requests;
+    while (requests.length > 0 && c.queueTotalSize > 0) fillReadRequestFromQueue(c, requests.shift());
+  }
+  function convertPullIntoDescriptor(p) {
+    const buffer = p.buffer.transfer();
+    return new p.viewConstructor(buffer, p.byteOffset, p.bytesFilled / p.elementSize);
+  }
+  function commitPullIntoDescriptor(r, p) {
+    const done = r.state === "closed";
+    const view = convertPullIntoDescriptor(p);
+    const request = r.reader.requests.shift();
+    if (p.readerType === "default") { if (done) request.close(); else request.chunk(view); }
+    else if (done) request.close(view);
+    else request.chunk(view);
+  }
+  // ReadableByteStreamControllerPullInto: a BYOB read of `view`.
+  function bytePullInto(c, view, min, request) {
+    const r = c.r;
+    let ctor = DataView, elementSize = 1;
+    if (!(view instanceof DataView)) { ctor = view.constructor; elementSize = view.BYTES_PER_ELEMENT; }
+    const { byteOffset, byteLength } = view;
+    let buffer;
+    try { buffer = transferBuffer(view.buffer); } catch (e) { request.error(e); return; }
+    const p = {
+      buffer, bufferByteLength: buffer.byteLength, byteOffset, byteLength, bytesFilled: 0,
+      minimumFill: min * elementSize, elementSize, viewConstructor: ctor, readerType: "byob",
+    };
+    if (c.pendingPullIntos.length > 0) { c.pendingPullIntos.push(p); r.reader.requests.push(request); return; }
+    if (r.state === "closed") { request.close(new ctor(p.buffer, p.byteOffset, 0)); return; }
+    if (c.queueTotalSize > 0) {
+      if (fillPullIntoDescriptorFromQueue(c, p)) {
+        const filled = convertPullIntoDescriptor(p);
+        byteHandleQueueDrain(c);
+        request.chunk(filled);
+        return;
+      }
+      if (c.closeRequested) {
+        const e = new TypeError("Insufficient bytes to fill elements in the given buffer");
+        readableControllerError(c, e);
+        request.error(e);
+        return;
+      }
+    }
+    c.pendingPullIntos.push(p);
+    r.reader.requests.push(request);
+    callPullIfNeeded(c);
+  }
+  function byteRespond(c, bytesWritten) {
+    const first = c.pendingPullIntos[0];
+    if (c.r.state === "closed") {
+      if (bytesWritten !== 0) throw new TypeError("bytesWritten must be 0 when the stream is closed");
+    } else {
+      if (bytesWritten === 0) throw new TypeError("bytesWritten must be greater than 0 when the stream is readable");
+      if (first.bytesFilled + bytesWritten > first.byteLength) throw new RangeError("bytesWritten is larger than the view");
+    }
+    first.buffer = first.buffer.transfer();
+    byteRespondInternal(c, bytesWritten);
+  }
+  function byteRespondWithNewView(c, view) {
+    const first = c.pendingPullIntos[0];
+    if (c.r.state === "closed") {
+      if (view.byteLength !== 0) throw new TypeError("The view must be empty when the stream is closed");
+    } else if (view.byteLength === 0) {
+      throw new TypeError("The view must not be empty when the stream is readable");
+    }
+    if (first.byteOffset + first.bytesFilled !== view.byteOffset) throw new RangeError("The view's offset does not match the request's");
+    if (first.bufferByteLength !== view.buffer.byteLength) throw new RangeError("The view's buffer has a different length from the request's");
+    if (first.bytesFilled + view.byteLength > first.byteLength) throw new RangeError("The view is larger than the request");
+    const n = view.byteLength;
+    first.buffer = transferBuffer(view.buffer);
+    byteRespondInternal(c, n);
+  }
+  function byteRespondInternal(c, bytesWritten) {
+    const first = c.pendingPullIntos[0];
+    invalidateBYOBRequest(c);
+    if (c.r.state === "closed") {
+      if (first.readerType === "none") shiftPendingPullInto(c);
+      const reader = c.r.reader;
+      if (reader !== undefined && reader.byob) {
+        while (reader.requests.length > 0) commitPullIntoDescriptor(c.r, shiftPendingPullInto(c));
+      }
+    } else {
+      const p = first;
+      p.bytesFilled += bytesWritten;
+      if (p.readerType === "none") {
+        enqueueDetachedPullIntoToQueue(c, p);
+        for (const f of processPullIntoDescriptorsUsingQueue(c)) commitPullIntoDescriptor(c.r, f);
+      } else if (p.bytesFilled >= p.minimumFill) {
+        shiftPendingPullInto(c);
+        const remainder = p.bytesFilled % p.elementSize;
+        if (remainder > 0) {
+          enqueueClonedChunkToQueue(c, p.buffer, p.byteOffset + p.bytesFilled - remainder, remainder);
+        }
+        p.bytesFilled -= remainder;
+        const filled = processPullIntoDescriptorsUsingQueue(c);
+        commitPullIntoDescriptor(c.r, p);
+        for (const f of filled) commitPullIntoDescriptor(c.r, f);
+      }
+    }
+    callPullIfNeeded(c);
+  }
+  // [[PullSteps]] of a byte controller (a default reader's read).
+  function bytePullSteps(c, request) {
+    if (c.queueTotalSize > 0) { fillReadRequestFromQueue(c, request); return; }
+    const size = c.autoAllocateChunkSize;
+    if (size !== undefined) {
+      let buffer;
+      try { buffer = new ArrayBuffer(size); } catch (e) { request.error(e); return; }
+      c.pendingPullIntos.push({
+        buffer, bufferByteLength: size, byteOffset: 0, byteLength: size, bytesFilled: 0,
+        minimumFill: 1, elementSize: 1, viewConstructor: Uint8Array, readerType: "default",
+      });
+    }
+    c.r.reader.requests.push(request);
+    callPullIfNeeded(c);
+  }
+  // [[ReleaseSteps]] of a byte controller.
+  function byteReleaseSteps(c) {
+    if (c.pendingPullIntos.length > 0) {
+      const first = c.pendingPullIntos[0];
+      first.readerType = "none";
+      c.pendingPullIntos = [first];
+    }
+  }
+
+  class ReadableStreamBYOBReader {
+    #i;
+    constructor(stream) {
+      if (!(stream instanceof ReadableStream)) throw new TypeError("ReadableStreamBYOBReader needs a ReadableStream");
+      const r = readableOf(stream);
+      if (r.reader !== undefined) throw new TypeError("ReadableStream is locked to a reader");
+      if (!r.controller.byte) throw new TypeError("A BYOB reader needs a byte stream (type: \"bytes\")");
+      this.#i = acquireReader(r);
+      this.#i.byob = true;
+      this.#i.api = this;
+    }
+    get closed() { return this.#i.closed.promise; }
+    read(view, options) {
+      const i = this.#i;
+      if (!isView(view)) return rejected(new TypeError("read() needs an ArrayBufferView"));
+      if (view.byteLength === 0) return rejected(new TypeError("read() needs a non-empty view"));
+      if (view.buffer.byteLength === 0) return rejected(new TypeError("read() needs a view over a non-empty buffer"));
+      if (view.buffer.detached) return rejected(new TypeError("The view's buffer is detached"));
+      let min = 1;
+      if (options !== undefined && options !== null && options.min !== undefined) {
+        try { min = enforceRange(options.min, "min"); } catch (e) { return rejected(e); }
+        if (min === 0) return rejected(new TypeError("min must be greater than 0"));
+      }
+      const length = view instanceof DataView ? view.byteLength : view.length;
+      if (min > length) return rejected(new RangeError("min is larger than the view"));
+      if (i.r === undefined) return rejected(new TypeError("This reader was released"));
+      return new Promise((resolve, reject) => {
+        const request = {
+          chunk: (value) => resolve({ value, done: false }),
+          close: (value) => resolve({ value, done: true }),
+          error: reject,
+        };
+        const r = i.r;
+        r.disturbed = true;
+        if (r.state === "errored") request.error(r.storedError);
+        else bytePullInto(r.controller, view, min, request);
+      });
+    }
+    cancel(reason) {
+      const i = this.#i;
+      if (i.r === undefined) return rejected(new TypeError("This reader was released"));
+      return readableStreamCancel(i.r, reason);
+    }
+    releaseLock() { if (this.#i.r !== undefined) readerRelease(this.#i); }
+  }
+  define("ReadableByteStreamController", ReadableByteStreamController);
+  define("ReadableStreamBYOBRequest", ReadableStreamBYOBRequest);
+  define("ReadableStreamBYOBReader", ReadableStreamBYOBReader);
 
   // ---------------------------------------------------------------- WritableStream
   function newWritableState() {
@@ -1100,9 +1519,13 @@
     for (const c of chunks) { out.set(c, off); off += c.byteLength; }
     return out;
   }
-  // A stream of the given bytes, already closed.
+  // A byte stream of the given bytes, already closed. The bytes are not
+  // detached: reads see views of them (or copies, for BYOB reads).
   function bytesStream(bytes) {
-    return new ReadableStream({ start(c) { if (bytes.byteLength) c.enqueue(bytes); c.close(); } });
+    return createReadableByteStream((c) => {
+      if (bytes.byteLength) byteControllerEnqueue(c, bytes, false);
+      byteControllerClose(c);
+    }, () => resolved(undefined), () => resolved(undefined));
   }
   // A body stream's chunk as bytes (no copy).
   function chunkBytes(value) {
