@@ -195,10 +195,18 @@ async def fetch(resource, method=None, headers=None, body=None, redirect="follow
     modes = {"follow": types.RedirectMode.FOLLOW, "manual": types.RedirectMode.MANUAL, "error": types.RedirectMode.ERROR}
     wit_req = types.Request(method=(method or "GET").upper(), url=url, headers=h.items(), body=_to_bytes(body), body_streams=False)
     try:
-        resp = outbound.fetch(wit_req, types.FetchOptions(redirect=modes.get(redirect, types.RedirectMode.FOLLOW)))
+        fetched = outbound.fetch(wit_req, types.FetchOptions(redirect=modes.get(redirect, types.RedirectMode.FOLLOW)))
+        resp = fetched.response
+        body = resp.body
+        if fetched.body is not None:
+            # A body still arriving: Python workers get it whole.
+            parts = [body]
+            while (chunk := outbound.read_body(fetched.body)) is not None:
+                parts.append(chunk)
+            body = b"".join(parts)
     except Exception as e:  # componentize_py_types.Err carries the message
         raise RuntimeError(getattr(e, "value", str(e))) from None
-    r = Response(resp.body if resp.status not in (101, 204, 205, 304) else None, status=max(resp.status, 200), headers=resp.headers)
+    r = Response(body if resp.status not in (101, 204, 205, 304) else None, status=max(resp.status, 200), headers=resp.headers)
     r.status = resp.status
     return r
 

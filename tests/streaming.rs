@@ -409,3 +409,278 @@ async fn a_python_worker_reads_a_streamed_request_body_whole() {
     let resp = post_streamed(&w, "/", parts).await;
     assert_eq!(resp.text(), "9:abc");
 }
+
+/// An upstream on 127.0.0.1 whose bodies stream (chunked, no length):
+/// `/hold` sends `first` and the rest only once `release` is notified;
+/// `/chunks?n=&size=` sends `n` chunks of `size` bytes (`a`, `b`, ...);
+/// `/small` is a short body with a `content-length`.
+async fn streaming_upstream() -> (std::net::SocketAddr, Arc<tokio::sync::Notify>) {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, StreamBody};
+    use hyper::body::Frame;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let release = Arc::new(tokio::sync::Notify::new());
+    let held = release.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let held = held.clone();
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let held = held.clone();
+                        async move {
+                            let (tx, rx) = tokio::sync::mpsc::channel::<
+                                Result<Frame<Bytes>, std::convert::Infallible>,
+                            >(4);
+                            let query: std::collections::HashMap<String, String> = req
+                                .uri()
+                                .query()
+                                .unwrap_or("")
+                                .split('&')
+                                .filter_map(|kv| kv.split_once('='))
+                                .map(|(k, v)| (k.to_string(), v.to_string()))
+                                .collect();
+                            let num = |k: &str| {
+                                query
+                                    .get(k)
+                                    .and_then(|v| v.parse::<usize>().ok())
+                                    .unwrap_or(1)
+                            };
+                            let path = req.uri().path().to_string();
+                            if path == "/small" {
+                                let body =
+                                    http_body_util::Full::new(Bytes::from_static(b"small body"))
+                                        .map_err(|e| match e {})
+                                        .boxed();
+                                return Ok::<_, std::convert::Infallible>(
+                                    http::Response::builder()
+                                        .header("content-type", "text/plain")
+                                        .body(body)
+                                        .unwrap(),
+                                );
+                            }
+                            let (n, size) = (num("n"), num("size"));
+                            tokio::spawn(async move {
+                                if path == "/hold" {
+                                    let _ = tx
+                                        .send(Ok(Frame::data(Bytes::from_static(b"first"))))
+                                        .await;
+                                    held.notified().await;
+                                    let _ =
+                                        tx.send(Ok(Frame::data(Bytes::from_static(b"rest")))).await;
+                                } else {
+                                    for i in 0..n {
+                                        let chunk = vec![b'a' + (i % 26) as u8; size];
+                                        if tx
+                                            .send(Ok(Frame::data(Bytes::from(chunk))))
+                                            .await
+                                            .is_err()
+                                        {
+                                            return;
+                                        }
+                                    }
+                                }
+                            });
+                            let body =
+                                StreamBody::new(tokio_stream::wrappers::ReceiverStream::new(rx))
+                                    .boxed();
+                            Ok(http::Response::builder()
+                                .header("content-type", "text/plain")
+                                .body(body)
+                                .unwrap())
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (addr, release)
+}
+
+fn body_reader() -> WorkerCode {
+    {
+        let path = format!(
+            "{}/../tests/workers/js/outbound/body_reader.js",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        WorkerCode::new("body_reader.js")
+            .module("body_reader.js", isolet::ModuleSource::Esm(src))
+            .compatibility_date("2025-06-01")
+            .global_outbound(isolet::Outbound::Forward(isolet::ForwardConfig {
+                allow_private: true,
+                ..Default::default()
+            }))
+            .binding(
+                "STREAMER",
+                isolet::BindingSpec::Service {
+                    worker: "streamer".into(),
+                    entrypoint: None,
+                },
+            )
+    }
+}
+
+fn reader_get(path: &str, target: &str) -> Request {
+    Request::get(format!("https://reader.test{path}?target={target}"))
+}
+
+#[tokio::test]
+async fn outbound_and_service_binding_bodies_arrive_as_the_worker_reads_them() {
+    let (rt, gate, traces) = runtime().await;
+    rt.define("streamer", worker_code());
+    let (addr, release) = streaming_upstream().await;
+    let up = |p: &str| format!("http://{addr}{p}");
+    let w = rt.get("reader", body_reader).await.unwrap();
+    let json = |r: isolet::Response| r.json().unwrap();
+
+    // The first chunk reaches the worker while the upstream still holds the
+    // rest: a body read whole would wait for it and hit the deadline.
+    let r = w.fetch(reader_get("/first", &up("/hold"))).await.unwrap();
+    assert_eq!(
+        json(r),
+        serde_json::json!({"status": 200, "first": "first", "type": "text/plain"})
+    );
+    release.notify_waiters();
+
+    // A short body with a length comes whole, through the same API.
+    let r = w.fetch(reader_get("/first", &up("/small"))).await.unwrap();
+    assert_eq!(json(r)["first"], "small body");
+
+    // 1 MiB proxied through the worker, chunk by chunk.
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(reader_get("/proxy", &up("/chunks?n=64%26size=16384")))
+        .await
+        .unwrap();
+    let mut total = 0;
+    let mut chunks = 0;
+    while let Some(chunk) = resp.body.next_chunk().await {
+        let chunk = chunk.unwrap();
+        assert!(chunk.iter().all(|&b| b.is_ascii_lowercase()));
+        total += chunk.len();
+        chunks += 1;
+    }
+    assert_eq!(total, 64 * 16384);
+    assert!(chunks > 1, "the proxied body came in one piece");
+
+    // A BYOB reader takes the arriving body in views of 1,000 bytes.
+    let r = w
+        .fetch(reader_get("/byob", &up("/chunks?n=10%26size=2500")))
+        .await
+        .unwrap();
+    let out = json(r);
+    assert_eq!(out["total"], 25000);
+    assert_eq!(out["largest"], 1000);
+    assert!(out["reads"].as_u64().unwrap() >= 25, "{out}");
+
+    // A body kept past its invocation cannot be read in the next one.
+    let r = w.fetch(reader_get("/keep", &up("/hold"))).await.unwrap();
+    assert_eq!(r.text(), "kept");
+    let out = json(w.fetch(reader_get("/later", "")).await.unwrap());
+    assert_eq!(out["error"], "TypeError", "{out}");
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .contains("can no longer be read"),
+        "{out}"
+    );
+    release.notify_waiters();
+
+    // A service binding's streamed body: its first chunk while the other
+    // worker waits at its gate.
+    let r = w.fetch(reader_get("/service", "/gated")).await.unwrap();
+    assert_eq!(
+        json(r),
+        serde_json::json!({"status": 200, "first": "first;"})
+    );
+    gate.0.add_permits(2);
+    // And passed through as this worker's own body.
+    let direct = rt
+        .get("streamer", worker_code)
+        .await
+        .unwrap()
+        .fetch(get("/mixed"))
+        .await
+        .unwrap()
+        .text();
+    let proxied = w
+        .fetch(reader_get("/service-proxy", "/mixed"))
+        .await
+        .unwrap()
+        .text();
+    assert_eq!(proxied, direct);
+    assert!(!proxied.is_empty());
+
+    // Outbound traces record each fetch.
+    let t = traces.for_worker("reader");
+    assert!(
+        t.iter()
+            .flat_map(|e| e.outbound.iter())
+            .all(|o| o.status == Some(200)),
+        "{t:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_outbound_byte_limit_covers_bodies_read_as_they_arrive() {
+    let (rt, _gate, _traces) = runtime().await;
+    rt.define("streamer", worker_code());
+    let (addr, _release) = streaming_upstream().await;
+    let code = body_reader().limits(Limits::new().outbound_bytes(10_000));
+    let w = rt.load(code).await.unwrap();
+    let target = format!("http://{addr}/chunks?n=10%26size=2500");
+    let out = w
+        .fetch(reader_get("/text", &target))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(out["error"], "TypeError", "{out}");
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .contains("exceeded this invocation's limit of 10000 bytes"),
+        "{out}"
+    );
+    // Under the limit, the same body reads whole.
+    let target = format!("http://{addr}/chunks?n=3%26size=2500");
+    let out = w
+        .fetch(reader_get("/text", &target))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(out["length"], 7500);
+}
+
+/// A Python worker gets an arriving outbound body whole.
+#[tokio::test]
+async fn a_python_worker_reads_an_arriving_outbound_body_whole() {
+    let (rt, _gate, _traces) = runtime().await;
+    let (addr, _release) = streaming_upstream().await;
+    let path = format!(
+        "{}/../tests/workers/py/fetcher.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let code = WorkerCode::new("fetcher.py")
+        .module("fetcher.py", isolet::ModuleSource::Python(src))
+        .compatibility_date("2025-06-01")
+        .global_outbound(isolet::Outbound::Forward(isolet::ForwardConfig {
+            allow_private: true,
+            ..Default::default()
+        }));
+    let w = rt.load(code).await.unwrap();
+    let target = format!("http://{addr}/chunks?n=10%26size=2500");
+    let r = w
+        .fetch(Request::get(format!("https://py.test/?target={target}")))
+        .await
+        .unwrap();
+    assert_eq!(r.text(), "status 200 length 25000 first a");
+}

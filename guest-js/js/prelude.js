@@ -1066,10 +1066,39 @@
     const h = s[R_HEADERS];
     const flat = h instanceof Headers ? h._flat() : h;
     const url = s[R_URL];
-    const [status, headers, bytes] = native.fetch(s[R_METHOD], url, flat, body || new Uint8Array(0), extra === null ? "follow" : extra.redirect);
-    return Response._fromWire(status, Headers._fromFlat(headers), bytes, url);
+    return fetchedResponse(native.fetch(s[R_METHOD], url, flat, body || new Uint8Array(0), extra === null ? "follow" : extra.redirect), url);
   }
   define("fetch", fetch);
+  // The host's answer to an outbound or service-binding fetch: [status,
+  // flat headers, body], the body bytes or the number of a body still
+  // arriving, read as the worker reads it.
+  function fetchedResponse(answer, url) {
+    const body = answer[2];
+    const handle = typeof body === "number" ? body : 0;
+    return Response._fromWire(answer[0], Headers._fromFlat(answer[1]),
+      handle === 0 ? body : hostBody(() => native.readResponseBody(handle), () => native.cancelResponseBody(handle)), url);
+  }
+  // A body the host hands over as it arrives: each read waits for the
+  // host's next bytes (none are asked for before the worker reads). A byte
+  // stream, as in workerd, so BYOB readers work on it.
+  function hostBody(read, cancel = undefined) {
+    return new ReadableStream({
+      type: "bytes",
+      pull(c) {
+        for (;;) {
+          const bytes = read();
+          if (bytes === null) {
+            c.close();
+            // A BYOB read waiting when the body ends gets done: true.
+            if (c.byobRequest !== null) c.byobRequest.respond(0);
+            return;
+          }
+          if (bytes.byteLength > 0) { c.enqueue(bytes); return; }
+        }
+      },
+      cancel,
+    });
+  }
 
   // ---------------------------------------------------------------- performance
   // Milliseconds since the worker was loaded; advances with real time and
@@ -1340,8 +1369,7 @@
         const req = input instanceof Request && init === undefined ? input : new Request(input, init);
         const source = req._bodySource();
         const body = source instanceof ReadableStream ? await collectStream(source) : source;
-        const out = bindingCall(name, "fetch", [{ method: req.method, url: req.url, headers: req.headers._pairs(), body: body || new Uint8Array(0) }]);
-        return Response._fromWire(out.status, out.headers, out.body, req.url);
+        return fetchedResponse(native.serviceFetch(name, req.method, req.url, req.headers._flat(), body || new Uint8Array(0)), req.url);
       };
     }
     return new Proxy(target, {
@@ -1528,24 +1556,7 @@
 
   // The body of an incoming request the host streams: each read waits for
   // the host's next bytes (none are asked for before the worker reads).
-  // A byte stream, as in workerd, so BYOB readers work on request.body.
-  function incomingBody() {
-    return new ReadableStream({
-      type: "bytes",
-      pull(c) {
-        for (;;) {
-          const bytes = native.readRequestBody();
-          if (bytes === null) {
-            c.close();
-            // A BYOB read waiting when the body ends gets done: true.
-            if (c.byobRequest !== null) c.byobRequest.respond(0);
-            return;
-          }
-          if (bytes.byteLength > 0) { c.enqueue(bytes); return; }
-        }
-      },
-    });
-  }
+  function incomingBody() { return hostBody(() => native.readRequestBody()); }
 
   // The ctx of the fetch whose handler promise the host is settling (see
   // completeFetch).

@@ -14,6 +14,9 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("fetch", Function::new(ctx.clone(), fetch)?)?;
     n.set("bindingCall", Function::new(ctx.clone(), binding_call)?)?;
     n.set("readRequestBody", Function::new(ctx.clone(), read_request_body)?)?;
+    n.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
+    n.set("readResponseBody", Function::new(ctx.clone(), read_response_body)?)?;
+    n.set("cancelResponseBody", Function::new(ctx.clone(), cancel_response_body)?)?;
     n.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
     n.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
     n.set("urlOrigin", Function::new(ctx.clone(), url_origin)?)?;
@@ -81,7 +84,49 @@ fn bytes_of(v: &Value<'_>) -> Vec<u8> {
     Vec::new()
 }
 
-/// `fetch(method, url, headers: [[k, v]...], body) -> [status, headers, Uint8Array]`.
+/// A request for the host from the prelude's parts: headers a flat
+/// `[name, value, ...]` list.
+fn wire_request<'js>(
+    ctx: &Ctx<'js>,
+    method: String,
+    url: String,
+    headers: Value<'js>,
+    body: &Value<'js>,
+) -> rquickjs::Result<types::Request> {
+    let headers =
+        crate::engine::flat_headers_from_js(ctx, headers).map_err(|e| Exception::throw_type(ctx, &e.message))?;
+    Ok(types::Request {
+        method,
+        url,
+        headers,
+        body: bytes_of(body),
+        body_streams: false,
+    })
+}
+
+/// The host's answer as `[status, flat headers, body]`: the body a
+/// Uint8Array when it came whole, or the number `readResponseBody` reads the
+/// rest with.
+fn fetched_to_js<'js>(ctx: &Ctx<'js>, fetched: types::Fetched) -> rquickjs::Result<Array<'js>> {
+    let resp = fetched.response;
+    let out = Array::new(ctx.clone())?;
+    out.set(0, resp.status)?;
+    // Flat, as the prelude's Headers._fromFlat takes them.
+    let hs = Array::new(ctx.clone())?;
+    for (i, (k, v)) in resp.headers.into_iter().enumerate() {
+        hs.set(2 * i, k)?;
+        hs.set(2 * i + 1, v)?;
+    }
+    out.set(1, hs)?;
+    match fetched.body {
+        Some(handle) => out.set(2, handle)?,
+        None => out.set(2, TypedArray::<u8>::new(ctx.clone(), resp.body)?)?,
+    }
+    Ok(out)
+}
+
+/// `fetch(method, url, flatHeaders, body, redirect) -> [status, flatHeaders, body]`
+/// (see `fetched_to_js`).
 fn fetch<'js>(
     ctx: Ctx<'js>,
     method: String,
@@ -90,37 +135,47 @@ fn fetch<'js>(
     body: Value<'js>,
     redirect: Opt<String>,
 ) -> rquickjs::Result<Array<'js>> {
-    // A flat [name, value, ...] list.
-    let headers =
-        crate::engine::flat_headers_from_js(&ctx, headers).map_err(|e| Exception::throw_type(&ctx, &e.message))?;
-    let req = types::Request {
-        method,
-        url,
-        headers,
-        body: bytes_of(&body),
-        body_streams: false,
-    };
+    let req = wire_request(&ctx, method, url, headers, &body)?;
     let redirect = match redirect.0.as_deref() {
         Some("manual") => types::RedirectMode::Manual,
         Some("error") => types::RedirectMode::Error,
         _ => types::RedirectMode::Follow,
     };
     match outbound::fetch(&req, types::FetchOptions { redirect }) {
-        Ok(resp) => {
-            let out = Array::new(ctx.clone())?;
-            out.set(0, resp.status)?;
-            // Flat, as the prelude's Headers._fromFlat takes them.
-            let hs = Array::new(ctx.clone())?;
-            for (i, (k, v)) in resp.headers.into_iter().enumerate() {
-                hs.set(2 * i, k)?;
-                hs.set(2 * i + 1, v)?;
-            }
-            out.set(1, hs)?;
-            out.set(2, TypedArray::<u8>::new(ctx.clone(), resp.body)?)?;
-            Ok(out)
-        }
+        Ok(fetched) => fetched_to_js(&ctx, fetched),
         Err(message) => Err(Exception::throw_type(&ctx, &message)),
     }
+}
+
+/// `serviceFetch(binding, method, url, flatHeaders, body)`: `env.NAME.fetch`
+/// on a service binding; the answer as for `fetch`.
+fn service_fetch<'js>(
+    ctx: Ctx<'js>,
+    binding: String,
+    method: String,
+    url: String,
+    headers: Value<'js>,
+    body: Value<'js>,
+) -> rquickjs::Result<Array<'js>> {
+    let req = wire_request(&ctx, method, url, headers, &body)?;
+    match bindings::fetch(&binding, &req) {
+        Ok(fetched) => fetched_to_js(&ctx, fetched),
+        Err(message) => Err(Exception::throw_message(&ctx, &message)),
+    }
+}
+
+/// The next bytes of a fetched response's body, or null at its end (the
+/// host waits for them).
+fn read_response_body<'js>(ctx: Ctx<'js>, handle: u32) -> rquickjs::Result<Value<'js>> {
+    match outbound::read_body(handle) {
+        Ok(Some(bytes)) => Ok(TypedArray::<u8>::new(ctx, bytes)?.into_value()),
+        Ok(None) => Ok(Value::new_null(ctx)),
+        Err(message) => Err(Exception::throw_type(&ctx, &message)),
+    }
+}
+
+fn cancel_response_body(handle: u32) {
+    outbound::cancel_body(handle);
 }
 
 /// The next bytes of the incoming request's streamed body, or null at its

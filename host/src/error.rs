@@ -107,6 +107,10 @@ pub enum Error {
     /// Setting up the engine or an instance failed (a host-side problem).
     #[error("engine error: {0}")]
     Engine(String),
+    /// Receiving the body of a worker's outbound `fetch()` failed; the
+    /// message (which names the URL) is what the worker's read throws.
+    #[error("{0}")]
+    Outbound(String),
 }
 
 impl Error {

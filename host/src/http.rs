@@ -134,6 +134,17 @@ pub struct StreamingResponse {
     pub body: BodyStream,
 }
 
+impl From<Response> for StreamingResponse {
+    /// A buffered response as one whose body is already complete.
+    fn from(r: Response) -> Self {
+        StreamingResponse {
+            status: r.status,
+            headers: r.headers,
+            body: BodyStream::whole(r.body),
+        }
+    }
+}
+
 impl StreamingResponse {
     /// The first value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -518,7 +518,7 @@ impl Surroundings for Link {
         config: &'a ForwardConfig,
         request: crate::Request,
         redirect: Redirect,
-    ) -> BoxFuture<'a, std::result::Result<crate::Response, String>> {
+    ) -> BoxFuture<'a, std::result::Result<crate::StreamingResponse, String>> {
         Box::pin(async move {
             let rt = self.runtime()?;
             rt.forwarder.fetch(config, request, redirect).await
@@ -539,7 +539,7 @@ impl Surroundings for Link {
         entrypoint: Option<&'a str>,
         request: crate::Request,
         chain: Vec<String>,
-    ) -> BoxFuture<'a, std::result::Result<crate::Response, String>> {
+    ) -> BoxFuture<'a, std::result::Result<crate::StreamingResponse, String>> {
         Box::pin(async move {
             let rt = self.runtime()?;
             rt.call_worker_fetch(id, entrypoint, request, chain).await
@@ -617,11 +617,11 @@ impl RuntimeInner {
         entrypoint: Option<&str>,
         request: crate::Request,
         chain: Vec<String>,
-    ) -> Result<crate::Response, String> {
+    ) -> Result<crate::StreamingResponse, String> {
         let worker = self.nested_worker(id, &chain).await?;
         worker
             .nested(entrypoint, chain)
-            .fetch(request)
+            .fetch_streaming(request)
             .await
             .map_err(|e| format!("worker {id:?}: {e}"))
     }

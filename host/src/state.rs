@@ -15,7 +15,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
 use crate::engine::wit::isolet::worker::{bindings, incoming_body, outbound, tail, types};
-use crate::http::{Request, Response};
+use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::limits::{CpuClock, Effective, MemoryLimiter};
 use crate::outbound::{
     BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy, Redirect,
@@ -33,19 +33,20 @@ pub(crate) trait Surroundings: Send + Sync {
         config: &'a ForwardConfig,
         request: Request,
         redirect: Redirect,
-    ) -> BoxFuture<'a, Result<Response, String>>;
+    ) -> BoxFuture<'a, Result<StreamingResponse, String>>;
     /// The embedder's outbound policy registered under `name`.
     fn policy(&self, name: &str) -> Option<Arc<dyn OutboundPolicy>>;
     /// The embedder's capability registered under `name`.
     fn capability(&self, name: &str) -> Option<Arc<dyn Binding>>;
-    /// `fetch` on another worker, as part of `chain`.
+    /// `fetch` on another worker, as part of `chain`; the body may still
+    /// be in the making.
     fn worker_fetch<'a>(
         &'a self,
         id: &'a str,
         entrypoint: Option<&'a str>,
         request: Request,
         chain: Vec<String>,
-    ) -> BoxFuture<'a, Result<Response, String>>;
+    ) -> BoxFuture<'a, Result<StreamingResponse, String>>;
     /// An RPC method of another worker, as part of `chain`.
     fn worker_rpc<'a>(
         &'a self,
@@ -86,7 +87,33 @@ pub(crate) struct HostState {
     /// When the current invocation's wall-clock deadline passes.
     pub deadline: std::time::Instant,
     /// The streamed body of the request the current invocation handles.
-    pub incoming: Option<crate::http::BodyStream>,
+    pub incoming: Option<BodyStream>,
+    /// Bodies of the current invocation's outbound and service-binding
+    /// responses still arriving, by the number the guest reads them with.
+    pub bodies: OpenBodies,
+}
+
+/// Response bodies the guest reads by number (see `outbound.read-body`):
+/// numbers are never reused within an instance, so a stale number is an
+/// error, not another body.
+#[derive(Default)]
+pub(crate) struct OpenBodies {
+    next: u32,
+    open: std::collections::HashMap<u32, BodyStream>,
+}
+
+impl OpenBodies {
+    fn insert(&mut self, body: BodyStream) -> u32 {
+        self.next = self.next.wrapping_add(1).max(1);
+        self.open.insert(self.next, body);
+        self.next
+    }
+
+    /// Drops every open body (the invocation is over): their connections
+    /// or the workers producing them stop.
+    pub fn clear(&mut self) {
+        self.open.clear();
+    }
 }
 
 impl HostState {
@@ -108,6 +135,7 @@ impl HostState {
             cpu_limit: std::time::Duration::MAX,
             deadline: std::time::Instant::now() + std::time::Duration::from_secs(3600),
             incoming: None,
+            bodies: OpenBodies::default(),
         }
     }
 
@@ -218,12 +246,63 @@ impl outbound::Host for HostState {
         &mut self,
         req: types::Request,
         options: types::FetchOptions,
-    ) -> Result<types::Response, String> {
+    ) -> Result<types::Fetched, String> {
         // The guest waits for the host here: not its CPU time.
         self.cpu.pause();
         let result = self.outbound_fetch(req, options).await;
         self.cpu.resume();
         result
+    }
+
+    async fn read_body(&mut self, body: u32) -> Result<Option<Vec<u8>>, String> {
+        let env = self.env()?;
+        let Some(stream) = self.bodies.open.get_mut(&body) else {
+            return Err(
+                "this response body can no longer be read: it was canceled, failed, or belongs to an earlier request"
+                    .to_string(),
+            );
+        };
+        // The guest waits for the sender here: not its CPU time.
+        self.cpu.pause();
+        let next = stream.next_chunk().await;
+        self.cpu.resume();
+        let result = match next {
+            Some(Ok(bytes)) => self.count_bytes(&env, bytes.len()).map(|()| Some(bytes)),
+            Some(Err(crate::Error::Outbound(message))) => Err(message),
+            Some(Err(e)) => Err(format!("reading the response body failed: {e}")),
+            None => Ok(None),
+        };
+        if !matches!(result, Ok(Some(_))) {
+            self.bodies.open.remove(&body);
+        }
+        result
+    }
+
+    async fn cancel_body(&mut self, body: u32) {
+        self.bodies.open.remove(&body);
+    }
+}
+
+impl HostState {
+    /// A response for the guest: small or complete bodies whole (counted
+    /// against the outbound byte limit now), others by number, counted as
+    /// they are read.
+    fn fetched(&mut self, env: &WorkerEnv, r: StreamingResponse) -> Result<types::Fetched, String> {
+        let (body, rest) = match r.body.into_whole() {
+            Ok(bytes) => {
+                self.count_bytes(env, bytes.len())?;
+                (bytes, None)
+            }
+            Err(stream) => (Vec::new(), Some(self.bodies.insert(stream))),
+        };
+        Ok(types::Fetched {
+            response: types::Response {
+                status: r.status,
+                headers: r.headers,
+                body,
+            },
+            body: rest,
+        })
     }
 }
 
@@ -234,7 +313,7 @@ impl HostState {
         &mut self,
         req: types::Request,
         options: types::FetchOptions,
-    ) -> Result<types::Response, String> {
+    ) -> Result<types::Fetched, String> {
         let env = self.env()?;
         let method = req.method.clone();
         let url = req.url.clone();
@@ -265,7 +344,10 @@ impl HostState {
                                     let cx = OutboundContext {
                                         worker_id: env.id.clone(),
                                     };
-                                    policy.fetch(request, &cx).await
+                                    policy
+                                        .fetch(request, &cx)
+                                        .await
+                                        .map(StreamingResponse::from)
                                 }
                                 None => Err(format!(
                                     "fetch({url}) refused: no outbound policy named {name:?} is registered"
@@ -288,18 +370,15 @@ impl HostState {
                 (decision, result)
             }
         };
-        let result = result.and_then(|r: Response| {
-            self.count_bytes(&env, r.body.len())?;
-            Ok(r)
-        });
+        let result = result.and_then(|r| self.fetched(&env, r));
         self.outbound_log.push(OutboundRecord {
             method,
             url,
             decision: decision.to_string(),
-            status: result.as_ref().ok().map(|r| r.status),
+            status: result.as_ref().ok().map(|r| r.response.status),
             error: result.as_ref().err().cloned(),
         });
-        result.map(types::Response::from)
+        result
     }
 }
 
@@ -331,6 +410,30 @@ impl bindings::Host for HostState {
         self.cpu.resume();
         Ok(result?.to_wire().to_string())
     }
+
+    async fn fetch(
+        &mut self,
+        binding: String,
+        req: types::Request,
+    ) -> Result<types::Fetched, String> {
+        let env = self.env()?;
+        let Some(BindingSpec::Service { worker, entrypoint }) = env.bindings.get(&binding).cloned()
+        else {
+            return Err(format!(
+                "env.{binding} is not a service binding this worker was given"
+            ));
+        };
+        self.take_sub_request(&env)?;
+        let chain = self.nested_chain(&env)?;
+        // The guest waits for the other worker here: not its CPU time.
+        self.cpu.pause();
+        let result = env
+            .surroundings
+            .worker_fetch(&worker, entrypoint.as_deref(), Request::from(req), chain)
+            .await;
+        self.cpu.resume();
+        self.fetched(&env, result?)
+    }
 }
 
 impl HostState {
@@ -355,10 +458,16 @@ impl HostState {
                 if method == "fetch" {
                     let request =
                         request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
-                    env.surroundings
+                    let r = env
+                        .surroundings
                         .worker_fetch(&worker, entrypoint.as_deref(), request, chain)
-                        .await
-                        .map(response_to_wire)
+                        .await?;
+                    let body = r.body.collect().await.map_err(|e| e.to_string())?;
+                    Ok(response_to_wire(Response {
+                        status: r.status,
+                        headers: r.headers,
+                        body,
+                    }))
                 } else {
                     env.surroundings
                         .worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)

@@ -596,6 +596,8 @@ impl Worker {
         };
         // A request body the worker did not read to its end is dropped.
         instance.store.data_mut().incoming = None;
+        // So are response bodies it fetched and did not read to their end.
+        instance.store.data_mut().bodies.clear();
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
         // A script exception or a response over its size limit leaves the

@@ -16,7 +16,7 @@ use hyper_util::client::legacy::connect::dns::Name;
 
 use super::address::{host_matches, is_private};
 use super::{BoxFuture, ForwardConfig, Redirect};
-use crate::http::{Request, Response};
+use crate::http::{BodyStream, Request, StreamingResponse};
 
 /// Resolves names and drops private addresses unless allowed: the check
 /// happens on the addresses the connection will actually use, so DNS names
@@ -97,7 +97,7 @@ impl Forwarder {
         cfg: &ForwardConfig,
         mut req: Request,
         redirect: Redirect,
-    ) -> Result<Response, String> {
+    ) -> Result<StreamingResponse, String> {
         let client = if cfg.allow_private {
             &self.permissive
         } else {
@@ -169,30 +169,78 @@ impl Forwarder {
                         .map(|v| (k.as_str().to_string(), v.to_string()))
                 })
                 .collect();
-            let body = Limited::new(resp.into_body(), cfg.max_response_bytes as usize)
-                .collect()
-                .await
-                .map_err(|e| {
-                    if e.downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some()
-                    {
-                        format!(
-                            "fetch({url}): response body over {} bytes",
-                            cfg.max_response_bytes
-                        )
-                    } else {
-                        format!("fetch({url}): reading the response failed: {e}")
-                    }
-                })?
-                .to_bytes()
-                .to_vec();
-            return Ok(Response {
+            let max = cfg.max_response_bytes;
+            let body = resp.into_body();
+            let small = hyper::body::Body::size_hint(&body)
+                .exact()
+                .is_some_and(|n| n <= WHOLE_BODY_UP_TO);
+            let body = if small {
+                // The fast path: read whole here, handed over in one piece.
+                let bytes = Limited::new(body, max as usize)
+                    .collect()
+                    .await
+                    .map_err(|e| {
+                        if e.downcast_ref::<http_body_util::LengthLimitError>()
+                            .is_some()
+                        {
+                            too_large(&url, max)
+                        } else {
+                            format!("fetch({url}): reading the response failed: {e}")
+                        }
+                    })?
+                    .to_bytes()
+                    .to_vec();
+                BodyStream::whole(bytes)
+            } else {
+                streamed_body(body, url.to_string(), max)
+            };
+            return Ok(StreamingResponse {
                 status,
                 headers,
                 body,
             });
         }
     }
+}
+
+/// Response bodies of at most this many bytes (by their `content-length`)
+/// are read whole before the worker gets the response; others (larger,
+/// chunked, unknown length) are read as the worker reads them.
+const WHOLE_BODY_UP_TO: u64 = 64 * 1024;
+
+fn too_large(url: &url::Url, max: u64) -> String {
+    format!("fetch({url}): response body over {max} bytes")
+}
+
+/// A response body read as the worker asks for it, at most `max` bytes:
+/// past that its read fails.
+fn streamed_body(body: hyper::body::Incoming, url: String, max: u64) -> BodyStream {
+    use tokio_stream::StreamExt;
+    let mut seen = 0u64;
+    let mut failed = false;
+    let frames = http_body_util::BodyStream::new(body).filter_map(move |frame| {
+        if failed {
+            return None;
+        }
+        let outcome = match frame {
+            Ok(frame) => {
+                let data = frame.into_data().ok()?;
+                seen += data.len() as u64;
+                if seen > max {
+                    Err(format!("fetch({url}): response body over {max} bytes"))
+                } else {
+                    Ok(data.to_vec())
+                }
+            }
+            Err(e) => Err(format!(
+                "fetch({url}): reading the response failed: {}",
+                error_chain(&e)
+            )),
+        };
+        failed = outcome.is_err();
+        Some(outcome.map_err(crate::Error::Outbound))
+    });
+    BodyStream::from_stream(frames)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
