@@ -780,3 +780,128 @@ async fn snapshot_objects_behave_when_changed() {
     // A second, fresh instance sees none of the first one's changes.
     run_suite("snapshot.js").await;
 }
+
+/// Node.js compatibility: the node:* modules and globals under
+/// `nodejs_compat` (tests/workers/js/node/suite.js), imported by ES modules
+/// and required from CommonJS.
+#[tokio::test]
+async fn nodejs_compat_modules_and_globals() {
+    let (rt, _) = runtime().await;
+    let code = WorkerCode::new("node/suite.js")
+        .module("node/suite.js", ModuleSource::Esm(read("node/suite.js")))
+        .module(
+            "globals/harness.js",
+            ModuleSource::Esm(read("globals/harness.js")),
+        )
+        .module(
+            "node/uses_require.cjs",
+            ModuleSource::CommonJs(read("node/uses_require.cjs")),
+        )
+        .compatibility_date("2025-06-01")
+        .compatibility_flag("nodejs_compat")
+        .env_var("GREETING", "hello")
+        .env_var("COUNT", 3)
+        .limits(isolet::Limits::new().cpu_time(std::time::Duration::from_secs(30)));
+    let w = rt.load(code).await.unwrap_or_else(|e| panic!("{e}"));
+    let body = w
+        .fetch(Request::get("https://node.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let failures: Vec<String> = serde_json::from_value(body["failures"].clone()).unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(body["passed"].as_u64().unwrap() >= 120, "{body}");
+}
+
+/// Without the flag, Node.js modules are refused with the reason; unknown
+/// flags are refused at load time, listing the known ones; `nodejs_als`
+/// gives AsyncLocalStorage only.
+#[tokio::test]
+async fn compatibility_flags_gate_node_modules() {
+    let (rt, _) = runtime().await;
+    let js = |src: &str| WorkerCode::js(src).compatibility_date("2025-06-01");
+    let err = rt
+        .load(js(
+            "import { Buffer } from 'node:buffer'; export default {}",
+        ))
+        .await
+        .err()
+        .expect("the load fails")
+        .to_string();
+    assert!(
+        err.contains("need the \"nodejs_compat\" compatibility flag"),
+        "{err}"
+    );
+    let w = rt
+        .load(js(
+            "export default { fetch() { return Response.json([typeof Buffer, typeof process]); } }",
+        ))
+        .await
+        .unwrap();
+    let r = w.fetch(Request::get("https://x.test/")).await.unwrap();
+    assert_eq!(r.json().unwrap(), json!(["undefined", "undefined"]));
+    // A bare name is a module of the worker's own, or not found.
+    let err = rt
+        .load(js("import x from 'buffer'; export default {}"))
+        .await
+        .err()
+        .expect("the load fails")
+        .to_string();
+    assert!(err.contains("Module not found: \"buffer\""), "{err}");
+
+    let err = rt
+        .load(js("export default {}").compatibility_flag("nodejs_compatt"))
+        .await
+        .err()
+        .expect("the load fails")
+        .to_string();
+    assert!(
+        err.contains("unknown compatibility flag \"nodejs_compatt\" (isolet knows: nodejs_compat,"),
+        "{err}"
+    );
+    let err = rt
+        .load(
+            js("export default {}")
+                .compatibility_flag("nodejs_compat")
+                .compatibility_flag("nodejs_compat"),
+        )
+        .await
+        .err()
+        .expect("the load fails")
+        .to_string();
+    assert!(err.contains("given more than once"), "{err}");
+
+    let err = rt
+        .load(js("import 'node:nope'; export default {}").compatibility_flag("nodejs_compat"))
+        .await
+        .err()
+        .expect("the load fails")
+        .to_string();
+    assert!(err.contains("No such module \"node:nope\""), "{err}");
+
+    let als = "import { AsyncLocalStorage } from 'node:async_hooks';\n\
+               const als = new AsyncLocalStorage();\n\
+               export default { async fetch() {\n\
+                 const v = await als.run('store', async () => { await null; return als.getStore(); });\n\
+                 return Response.json([v, typeof Buffer]);\n\
+               } }";
+    let w = rt
+        .load(js(als).compatibility_flag("nodejs_als"))
+        .await
+        .unwrap();
+    let r = w.fetch(Request::get("https://x.test/")).await.unwrap();
+    assert_eq!(r.json().unwrap(), json!(["store", "undefined"]));
+    let err = rt
+        .load(js("import 'node:buffer'; export default {}").compatibility_flag("nodejs_als"))
+        .await
+        .err()
+        .expect("the load fails")
+        .to_string();
+    assert!(err.contains("nodejs_compat"), "{err}");
+}

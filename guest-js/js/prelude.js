@@ -112,13 +112,19 @@
   // jumps to the next due timer, so `await new Promise(r => setTimeout(r, 1000))`
   // completes without waiting a real second.
   let timerSeq = 0;
+  // Set once node:async_hooks is loaded (see lib.useAsyncContext).
+  let asyncContexts = false;
+  lib.useAsyncContext = () => { asyncContexts = true; };
   let virtualNow = 0;
   const timers = new Map();
   function addTimer(fn, ms, args, repeat) {
     if (typeof fn !== "function") throw new TypeError("The callback must be a function");
     const id = ++timerSeq;
     const delay = Math.max(0, Number(ms) || 0);
-    timers.set(id, { fn, args, at: virtualNow + delay, delay, repeat, seq: id });
+    // With AsyncLocalStorage in use, a timer runs in the async context it
+    // was set in (as promise reactions do).
+    const context = asyncContexts ? native.asyncContextGet() : undefined;
+    timers.set(id, { fn, args, at: virtualNow + delay, delay, repeat, seq: id, context });
     return id;
   }
   define("setTimeout", (fn, ms, ...args) => addTimer(fn, ms, args, false));
@@ -142,11 +148,13 @@
     } else {
       timers.delete(next.seq);
     }
+    if (asyncContexts) native.asyncContextSet(next.context);
     try {
       next.fn(...next.args);
     } catch (e) {
       reportError(e);
     }
+    if (asyncContexts) native.asyncContextSet(undefined);
     return true;
   }
   // Virtual milliseconds until the next timer is due (0 when one is due
@@ -1405,6 +1413,12 @@
   const ContextProto = ExecutionContext.prototype;
 
   let env = {};
+  // process.env under nodejs_compat: the worker's string env values.
+  lib.processEnv = () => {
+    const out = {};
+    for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
+    return out;
+  };
   let compatibilityDate = "";
   let main = null;
   const cjsCache = new Map();
@@ -1413,6 +1427,8 @@
     const dir = importer.includes("/") ? importer.slice(0, importer.lastIndexOf("/")) : "";
     return (spec) => {
       spec = String(spec);
+      const builtin = lib.node.require(spec);
+      if (builtin !== undefined) return builtin;
       const resolved = spec.startsWith("./") || spec.startsWith("../") ? normalizePath(dir + "/" + spec) : normalizePath(spec);
       const found = native.moduleSource(resolved);
       if (found === undefined) throw new TypeError(`Module not found: "${spec}" required from "${importer}"`);
@@ -1447,6 +1463,8 @@
     get env() { return env; },
     dataModule: (name) => native.dataModule(name),
     commonjs,
+    nodeModule: (name) => lib.node.load(name),
+    nodeEsm: (name) => lib.node.esm(name),
   });
 
   function isClass(v) {
@@ -1567,6 +1585,8 @@
   // which the host settles and hands to completeFetch. `headers` is null
   // (none), a string (only a content-type) or a flat [name, value, ...] array.
   function dispatchFetch(entrypoint, method, url, headers, body) {
+    // Each invocation starts outside any AsyncLocalStorage store.
+    if (asyncContexts) native.asyncContextSet(undefined);
     const ctx = { __proto__: ContextProto, [STATE]: null };
     // The request the host hands the worker: URL, method and headers were
     // already validated and normalized by the host; headers stay a flat
@@ -1646,6 +1666,7 @@
   }
 
   function dispatchCall(entrypoint, method, argsJson) {
+    if (asyncContexts) native.asyncContextSet(undefined);
     const ctx = { __proto__: ContextProto, [STATE]: null };
     const found = exported(entrypoint);
     const instance = receiver(found, ctx);
@@ -1675,11 +1696,12 @@
   }
 
   return Object.freeze({
-    setEnv(envJson, date, bindings) {
+    setEnv(envJson, date, bindings, node) {
       timeOrigin = Date.now();
       env = envJson ? JSON.parse(envJson) : {};
       for (const [name, kind] of bindings || []) env[name] = makeBinding(name, kind);
       compatibilityDate = date;
+      lib.node.enable(node);
     },
     setMain(ns) {
       main = ns;

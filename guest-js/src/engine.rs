@@ -26,6 +26,7 @@ const API_FILES: &[(&str, &str)] = &[
     ("isolet:compression", include_str!("../js/compression.js")),
     ("isolet:webcrypto", include_str!("../js/webcrypto.js")),
     ("isolet:urlpattern", include_str!("../js/urlpattern.js")),
+    ("isolet:node", include_str!("../js/node.js")),
 ];
 
 /// Reads the descriptor of every property of the intrinsics the prelude and
@@ -269,8 +270,15 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
             pair.set(1, kind).map_err(|e| describe(ctx, e))?;
             bindings.set(i, pair).map_err(|e| describe(ctx, e))?;
         }
+        let node = if spec.compatibility_flags.iter().any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2") {
+            "full"
+        } else if spec.compatibility_flags.iter().any(|f| f == "nodejs_als") {
+            "als"
+        } else {
+            ""
+        };
         call("setEnv")?
-            .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str(), bindings))
+            .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str(), bindings, node))
             .map_err(|e| describe(ctx, e))?;
         // Loaded, linked and evaluated directly: `Module::import`
         // (JS_LoadModule) does the same and then hands the namespace over

@@ -2,7 +2,8 @@
 //!
 //! Module names are paths (`main.js`, `lib/util.js`). Relative specifiers
 //! (`./x.js`, `../x.js`) resolve against the importing module; other
-//! specifiers must name a module exactly, or a built-in (`cloudflare:workers`).
+//! specifiers must name a module exactly, or a built-in (`cloudflare:workers`,
+//! and `node:*` under the `nodejs_compat` flag: see [`node_resolve`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,6 +24,119 @@ thread_local! {
     static WANT_BYTECODE: RefCell<bool> = const { RefCell::new(false) };
     /// Bytecode recorded during `init`, returned to the host.
     static COMPILED: RefCell<Vec<CompiledModule>> = const { RefCell::new(Vec::new()) };
+    /// Which Node.js modules the worker's compatibility flags allow.
+    static NODE: RefCell<NodeLevel> = const { RefCell::new(NodeLevel::None) };
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NodeLevel {
+    None,
+    /// `nodejs_als`: only `node:async_hooks`.
+    AsyncLocalStorage,
+    /// `nodejs_compat`: all of them, also by bare name (`buffer`).
+    Full,
+}
+
+/// A module made of a stub of the Node.js module `$name` whose functions
+/// throw a clear error (see js/node/unavailable.js).
+macro_rules! unavailable {
+    ($name:literal) => {
+        concat!("(function (lib, native, require) { return require(\"internal/unavailable\")(\"", $name, "\"); })")
+    };
+}
+/// A module that is part of another (`assert/strict` is `assert.strict`).
+macro_rules! part_of {
+    ($module:literal, $expr:literal) => {
+        concat!("(function (lib, native, require) { return require(\"", $module, "\")", $expr, "; })")
+    };
+}
+
+/// The Node.js built-in modules (named without `node:`): the source of a
+/// function `(lib, native, require)` that returns the module's exports,
+/// evaluated by js/node.js on first use, so none is in the snapshot.
+/// `internal/` ones serve the others and cannot be imported.
+pub const NODE_MODULES: &[(&str, &str)] = &[
+    ("buffer", include_str!("../js/node/buffer.js")),
+    ("events", include_str!("../js/node/events.js")),
+    ("util", include_str!("../js/node/util.js")),
+    ("util/types", part_of!("util", ".types")),
+    ("assert", include_str!("../js/node/assert.js")),
+    ("assert/strict", part_of!("assert", ".strict")),
+    ("path", include_str!("../js/node/path.js")),
+    ("path/posix", part_of!("path", ".posix")),
+    ("path/win32", part_of!("path", ".win32")),
+    ("url", include_str!("../js/node/url.js")),
+    ("querystring", include_str!("../js/node/querystring.js")),
+    ("string_decoder", include_str!("../js/node/string_decoder.js")),
+    ("crypto", include_str!("../js/node/crypto.js")),
+    ("stream", include_str!("../js/node/stream.js")),
+    ("stream/promises", part_of!("stream", ".promises")),
+    (
+        "stream/web",
+        "(function () { const g = globalThis; return { ReadableStream: g.ReadableStream, WritableStream: g.WritableStream, TransformStream: g.TransformStream, ReadableStreamDefaultReader: g.ReadableStreamDefaultReader, ReadableStreamBYOBReader: g.ReadableStreamBYOBReader, ReadableByteStreamController: g.ReadableByteStreamController, ReadableStreamDefaultController: g.ReadableStreamDefaultController, WritableStreamDefaultWriter: g.WritableStreamDefaultWriter, TransformStreamDefaultController: g.TransformStreamDefaultController, ByteLengthQueuingStrategy: g.ByteLengthQueuingStrategy, CountQueuingStrategy: g.CountQueuingStrategy, TextEncoderStream: g.TextEncoderStream, TextDecoderStream: g.TextDecoderStream, CompressionStream: g.CompressionStream, DecompressionStream: g.DecompressionStream }; })",
+    ),
+    ("async_hooks", include_str!("../js/node/async_hooks.js")),
+    ("timers", include_str!("../js/node/timers.js")),
+    ("timers/promises", part_of!("timers", ".promises")),
+    ("process", include_str!("../js/node/process.js")),
+    ("os", include_str!("../js/node/os.js")),
+    ("console", "(function () { return globalThis.console; })"),
+    ("perf_hooks", "(function () { return { performance: globalThis.performance }; })"),
+    ("internal/unavailable", include_str!("../js/node/unavailable.js")),
+    ("fs", unavailable!("fs")),
+    ("fs/promises", unavailable!("fs/promises")),
+    ("net", unavailable!("net")),
+    ("tls", unavailable!("tls")),
+    ("dgram", unavailable!("dgram")),
+    ("dns", unavailable!("dns")),
+    ("dns/promises", unavailable!("dns/promises")),
+    ("http", unavailable!("http")),
+    ("https", unavailable!("https")),
+    ("http2", unavailable!("http2")),
+    ("child_process", unavailable!("child_process")),
+    ("cluster", unavailable!("cluster")),
+    ("worker_threads", unavailable!("worker_threads")),
+    ("vm", unavailable!("vm")),
+    ("v8", unavailable!("v8")),
+    ("inspector", unavailable!("inspector")),
+    ("repl", unavailable!("repl")),
+    ("readline", unavailable!("readline")),
+    ("tty", unavailable!("tty")),
+    ("module", unavailable!("module")),
+    ("zlib", unavailable!("zlib")),
+];
+
+/// The source of the Node.js module `name` (see [`NODE_MODULES`]).
+pub fn node_source(name: &str) -> Option<&'static str> {
+    NODE_MODULES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// Whether `specifier` names a Node.js built-in module the worker may use:
+/// `Ok(Some(name))` (without `node:`) if so, `Ok(None)` if it is not a
+/// Node.js module at all (a bare name the worker has a module of, or no
+/// flag), `Err` with the reason when it names one it may not use.
+pub fn node_resolve(specifier: &str) -> Result<Option<String>, String> {
+    let level = NODE.with(|l| *l.borrow());
+    let (name, prefixed) = match specifier.strip_prefix("node:") {
+        Some(name) => (name, true),
+        None => (specifier, false),
+    };
+    let known = !name.starts_with("internal/") && node_source(name).is_some();
+    if !prefixed {
+        let own = MODULES.with(|m| m.borrow().contains_key(name));
+        return Ok((known && level == NodeLevel::Full && !own).then(|| name.to_string()));
+    }
+    if !known {
+        return Err(format!("No such module \"node:{name}\": isolet has no such Node.js module"));
+    }
+    match level {
+        NodeLevel::Full => Ok(Some(name.to_string())),
+        NodeLevel::AsyncLocalStorage if name == "async_hooks" => Ok(Some(name.to_string())),
+        _ => Err(format!(
+            "No such module \"node:{name}\": Node.js modules need the \"nodejs_compat\" compatibility flag{}",
+            if name == "async_hooks" { " (or \"nodejs_als\")" } else { "" }
+        )),
+    }
 }
 
 /// The bytecode recorded while loading (empty unless the host asked).
@@ -46,6 +160,15 @@ const BUILTINS: &[(&str, &str)] = &[(
 /// instance's memory).
 pub fn install(spec: &mut WorkerSpec) -> Result<(), ScriptError> {
     WANT_BYTECODE.with(|w| *w.borrow_mut() = spec.want_bytecode);
+    let flag = |f: &str| spec.compatibility_flags.iter().any(|x| x == f);
+    let level = if flag("nodejs_compat") || flag("nodejs_compat_v2") {
+        NodeLevel::Full
+    } else if flag("nodejs_als") {
+        NodeLevel::AsyncLocalStorage
+    } else {
+        NodeLevel::None
+    };
+    NODE.with(|l| *l.borrow_mut() = level);
     MODULES.with(|m| {
         let mut m = m.borrow_mut();
         for module in std::mem::take(&mut spec.modules) {
@@ -127,6 +250,11 @@ impl rquickjs::loader::Resolver for Resolver {
         if BUILTINS.iter().any(|(b, _)| *b == name) {
             return Ok(name.to_string());
         }
+        match node_resolve(name) {
+            Ok(Some(node)) => return Ok(format!("node:{node}")),
+            Ok(None) => {}
+            Err(message) => return Err(Exception::throw_type(ctx, &message)),
+        }
         let resolved = resolve(base, name);
         if MODULES.with(|m| m.borrow().contains_key(&resolved)) {
             return Ok(resolved);
@@ -154,6 +282,15 @@ impl rquickjs::loader::Loader for Loader {
     ) -> rquickjs::Result<Module<'js, Declared>> {
         if let Some((_, src)) = BUILTINS.iter().find(|(b, _)| *b == name) {
             return Module::declare(ctx.clone(), name, *src);
+        }
+        if let Some(node) = name.strip_prefix("node:") {
+            // The module's exports are loaded first, so the ES module can
+            // name each of them (js/node.js builds its text).
+            let text: String = ctx.eval(format!(
+                "globalThis[Symbol.for('isolet.workers')].nodeEsm({})",
+                js_string(node)
+            ))?;
+            return Module::declare(ctx.clone(), name, text);
         }
         let kind = MODULES.with(|m| m.borrow().get(name).map(|s| s.kind));
         let Some(kind) = kind else {

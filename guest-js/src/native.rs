@@ -31,6 +31,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     n.set("dataModule", Function::new(ctx.clone(), data_module)?)?;
     n.set("moduleSource", Function::new(ctx.clone(), module_source)?)?;
+    n.set("nodeSource", Function::new(ctx.clone(), node_source)?)?;
+    n.set("nodeResolve", Function::new(ctx.clone(), node_resolve)?)?;
+    n.set("asyncContextGet", Function::new(ctx.clone(), async_context_get)?)?;
+    n.set("asyncContextSet", Function::new(ctx.clone(), async_context_set)?)?;
     n.set("randomBytes", Function::new(ctx.clone(), random_bytes)?)?;
     n.set("digest", Function::new(ctx.clone(), digest)?)?;
     n.set("hmac", Function::new(ctx.clone(), hmac)?)?;
@@ -337,6 +341,37 @@ fn module_source<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js
         }
         None => Ok(Value::new_undefined(ctx)),
     }
+}
+
+/// `nodeSource(name)`: the source of a Node.js built-in module's factory
+/// (see `modules::NODE_MODULES`), or undefined.
+fn node_source(name: String) -> Option<&'static str> {
+    modules::node_source(&name)
+}
+
+/// `nodeResolve(specifier)`: the Node.js module a `require` names (without
+/// `node:`), or null if it names none; throws when the worker may not use it.
+fn node_resolve(ctx: Ctx<'_>, specifier: String) -> rquickjs::Result<Option<String>> {
+    modules::node_resolve(&specifier).map_err(|message| Exception::throw_message(&ctx, &message))
+}
+
+unsafe extern "C" {
+    // The vendored QuickJS's async context (PATCHED.md, "Sixth").
+    fn JS_GetAsyncContext(ctx: *mut rquickjs::qjs::JSContext) -> rquickjs::qjs::JSValue;
+    fn JS_SetAsyncContext(ctx: *mut rquickjs::qjs::JSContext, value: rquickjs::qjs::JSValue);
+}
+
+/// `asyncContextGet()`: the async context current code runs in (undefined
+/// until AsyncLocalStorage sets one).
+fn async_context_get(ctx: Ctx<'_>) -> Value<'_> {
+    // SAFETY: JS_GetAsyncContext returns a new reference, owned by the Value.
+    unsafe { Value::from_raw(ctx.clone(), JS_GetAsyncContext(ctx.as_raw().as_ptr())) }
+}
+
+/// `asyncContextSet(value)`: makes `value` the current async context.
+fn async_context_set<'js>(ctx: Ctx<'js>, value: Value<'js>) {
+    // SAFETY: JS_SetAsyncContext takes its own reference to the value.
+    unsafe { JS_SetAsyncContext(ctx.as_raw().as_ptr(), value.as_raw()) }
 }
 
 /// `randomBytes(n)`: `n` bytes from WASI's secure random source.

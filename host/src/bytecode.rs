@@ -86,6 +86,7 @@ impl BytecodeCache {
             modules,
             env_json: serde_json::Value::Object(code.env.clone()).to_string(),
             compatibility_date: code.compatibility_date.clone(),
+            compatibility_flags: code.compatibility_flags.clone(),
             want_bytecode: !pending.is_empty(),
             bindings: code
                 .bindings

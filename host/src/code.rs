@@ -176,7 +176,10 @@ pub struct WorkerCode {
     /// `YYYY-MM-DD`, required, not in the future. Recorded with the worker;
     /// no behaviour depends on it yet.
     pub compatibility_date: String,
-    /// Accepted and recorded; none is interpreted yet.
+    /// Compatibility flags, as in Workers: each must be one isolet knows
+    /// ([`COMPATIBILITY_FLAGS`]), at most once. `nodejs_compat` enables
+    /// the Node.js built-in modules (`node:buffer`, ...) and the `Buffer`
+    /// and `process` globals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compatibility_flags: Vec<String>,
     /// Plain values the worker sees as `env` (JSON values).
@@ -296,6 +299,19 @@ impl WorkerCode {
         self
     }
 
+    /// Adds a compatibility flag (see [`COMPATIBILITY_FLAGS`]).
+    ///
+    /// ```
+    /// let code = isolet::WorkerCode::js("import { Buffer } from 'node:buffer'; export default {}")
+    ///     .compatibility_date("2025-06-01")
+    ///     .compatibility_flag("nodejs_compat");
+    /// assert!(code.validate().is_ok());
+    /// ```
+    pub fn compatibility_flag(mut self, flag: impl Into<String>) -> Self {
+        self.compatibility_flags.push(flag.into());
+        self
+    }
+
     /// Adds a plain `env` value.
     pub fn env_var(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.env.insert(name.into(), value.into());
@@ -357,6 +373,7 @@ impl WorkerCode {
         if let Err(why) = check_date(&self.compatibility_date) {
             problems.push(why);
         }
+        problems.extend(flag_problems(&self.compatibility_flags, self.is_python()));
         if let Some(limits) = &self.limits {
             problems.extend(limits.problems());
         }
@@ -406,6 +423,61 @@ impl WorkerCode {
         let bytes = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(Sha256::digest(&bytes))
     }
+}
+
+/// The compatibility flags isolet knows, with what each does. A worker
+/// naming any other flag is refused (as workerd refuses unknown flags).
+///
+/// ```
+/// let names: Vec<&str> = isolet::COMPATIBILITY_FLAGS.iter().map(|(n, _)| *n).collect();
+/// assert!(names.contains(&"nodejs_compat"));
+/// let bad = isolet::WorkerCode::js("export default {}")
+///     .compatibility_date("2025-06-01")
+///     .compatibility_flag("no_such_flag");
+/// assert!(bad.validate().unwrap_err()[0].contains("nodejs_compat"));
+/// ```
+pub const COMPATIBILITY_FLAGS: &[(&str, &str)] = &[
+    (
+        "nodejs_compat",
+        "Node.js built-in modules (node:buffer, node:events, node:util, ...) and the Buffer and process globals (JavaScript workers)",
+    ),
+    ("nodejs_compat_v2", "the same as nodejs_compat"),
+    (
+        "nodejs_als",
+        "only node:async_hooks (AsyncLocalStorage) (JavaScript workers)",
+    ),
+    (
+        "python_workers",
+        "accepted for Python workers, as Cloudflare requires it; isolet runs Python workers without it",
+    ),
+];
+
+fn flag_problems(flags: &[String], python: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let known = || {
+        COMPATIBILITY_FLAGS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (i, flag) in flags.iter().enumerate() {
+        if !COMPATIBILITY_FLAGS.iter().any(|(n, _)| n == flag) {
+            problems.push(format!(
+                "unknown compatibility flag \"{flag}\" (isolet knows: {})",
+                known()
+            ));
+        } else if flags[..i].contains(flag) {
+            problems.push(format!(
+                "compatibility flag \"{flag}\" is given more than once"
+            ));
+        } else if python && flag.starts_with("nodejs_") {
+            problems.push(format!(
+                "compatibility flag \"{flag}\" applies to JavaScript workers; this one is Python"
+            ));
+        }
+    }
+    problems
 }
 
 fn bad_module_name(name: &str) -> Option<&'static str> {

@@ -60,7 +60,7 @@ mod wire;
 mod worker;
 
 pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
-pub use code::{ModuleSource, WorkerCode};
+pub use code::{COMPATIBILITY_FLAGS, ModuleSource, WorkerCode};
 pub use error::{Error, Result, ScriptError};
 pub use http::{BodyStream, Request, Response, StreamingResponse};
 pub use limits::{DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
