@@ -677,6 +677,11 @@ async fn globals_byte_streams_and_byob_readers() {
 }
 
 #[tokio::test]
+async fn globals_html_rewriter() {
+    run_suite("htmlrewriter.js").await;
+}
+
+#[tokio::test]
 async fn globals_web_crypto_signatures_against_node_made_keys() {
     run_suite("webcrypto.js").await;
 }

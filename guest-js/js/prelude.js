@@ -115,6 +115,8 @@
   // Set once node:async_hooks is loaded (see lib.useAsyncContext).
   let asyncContexts = false;
   lib.useAsyncContext = () => { asyncContexts = true; };
+  // For HTMLRewriter's async handlers: the next timer, in virtual time.
+  lib.runNextTimer = () => runNextTimer();
   let virtualNow = 0;
   const timers = new Map();
   function addTimer(fn, ms, args, repeat) {

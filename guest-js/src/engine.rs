@@ -26,6 +26,7 @@ const API_FILES: &[(&str, &str)] = &[
     ("isolet:compression", include_str!("../js/compression.js")),
     ("isolet:webcrypto", include_str!("../js/webcrypto.js")),
     ("isolet:urlpattern", include_str!("../js/urlpattern.js")),
+    ("isolet:htmlrewriter", include_str!("../js/htmlrewriter.js")),
     ("isolet:node", include_str!("../js/node.js")),
 ];
 

@@ -30,6 +30,11 @@ impl<T> Handles<T> {
         self.map.get_mut(&handle)
     }
 
+    /// Keeps `value` under a handle it had before (taken out with `remove`).
+    pub fn put(&mut self, handle: u32, value: T) {
+        self.map.insert(handle, value);
+    }
+
     pub fn remove(&mut self, handle: u32) -> Option<T> {
         self.map.remove(&handle)
     }

@@ -9,6 +9,7 @@ mod compression;
 mod encoding;
 mod engine;
 mod handles;
+mod htmlrewriter;
 mod modules;
 mod native;
 mod urlpattern;

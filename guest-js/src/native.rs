@@ -32,6 +32,12 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("dataModule", Function::new(ctx.clone(), data_module)?)?;
     n.set("moduleSource", Function::new(ctx.clone(), module_source)?)?;
     n.set("nodeSource", Function::new(ctx.clone(), node_source)?)?;
+    n.set("rewriterCheckSelector", Function::new(ctx.clone(), crate::htmlrewriter::check_selector)?)?;
+    n.set("rewriterNew", Function::new(ctx.clone(), crate::htmlrewriter::new)?)?;
+    n.set("rewriterWrite", Function::new(ctx.clone(), crate::htmlrewriter::write)?)?;
+    n.set("rewriterEnd", Function::new(ctx.clone(), crate::htmlrewriter::end)?)?;
+    n.set("rewriterFree", Function::new(ctx.clone(), crate::htmlrewriter::free)?)?;
+    n.set("rwOp", Function::new(ctx.clone(), crate::htmlrewriter::rw_op)?)?;
     n.set("nodeResolve", Function::new(ctx.clone(), node_resolve)?)?;
     n.set("asyncContextGet", Function::new(ctx.clone(), async_context_get)?)?;
     n.set("asyncContextSet", Function::new(ctx.clone(), async_context_set)?)?;
@@ -78,7 +84,7 @@ fn log(level: i32, message: String) {
     tail::log(level, &message);
 }
 
-fn bytes_of(v: &Value<'_>) -> Vec<u8> {
+pub(crate) fn bytes_of(v: &Value<'_>) -> Vec<u8> {
     if let Ok(t) = TypedArray::<u8>::from_value(v.clone()) {
         return t.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
     }
