@@ -271,7 +271,11 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
             pair.set(1, kind).map_err(|e| describe(ctx, e))?;
             bindings.set(i, pair).map_err(|e| describe(ctx, e))?;
         }
-        let node = if spec.compatibility_flags.iter().any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2") {
+        let node = if spec
+            .compatibility_flags
+            .iter()
+            .any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2")
+        {
             "full"
         } else if spec.compatibility_flags.iter().any(|f| f == "nodejs_als") {
             "als"

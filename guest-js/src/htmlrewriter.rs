@@ -15,16 +15,13 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use lol_html::html_content::{
-    Comment, ContentType, Doctype, DocumentEnd, Element, EndTag, TextChunk,
-};
+use lol_html::html_content::{Comment, ContentType, Doctype, DocumentEnd, Element, EndTag, TextChunk};
 use lol_html::{
-    DocumentContentHandlers, ElementContentHandlers, HandlerResult, HtmlRewriter, OutputSink,
-    Selector, Settings,
+    DocumentContentHandlers, ElementContentHandlers, HandlerResult, HtmlRewriter, OutputSink, Selector, Settings,
 };
 use rquickjs::function::Opt;
-use rquickjs::{Array, Ctx, Exception, FromJs, Function, Persistent, Promise, TypedArray, Value};
 use rquickjs::promise::PromiseState;
+use rquickjs::{Array, Ctx, Exception, FromJs, Function, Persistent, Promise, TypedArray, Value};
 
 use crate::handles::Handles;
 
@@ -86,13 +83,22 @@ fn selector_error(selector: &str) -> Option<String> {
 /// (and so Workers) does not support.
 pub fn check_selector(ctx: Ctx<'_>, selector: String) -> rquickjs::Result<()> {
     match selector_error(&selector) {
-        Some(why) => Err(Exception::throw_type(&ctx, &format!("Invalid selector {selector:?}: {why}"))),
+        Some(why) => Err(Exception::throw_type(
+            &ctx,
+            &format!("Invalid selector {selector:?}: {why}"),
+        )),
         None => Ok(()),
     }
 }
 
 /// Calls the JS dispatch function for a unit; waits for a promise it returns.
-fn dispatch(dispatcher: &Persistent<Function<'static>>, run_timer: &Persistent<Function<'static>>, kind: u32, index: u32, unit: Current) -> HandlerResult {
+fn dispatch(
+    dispatcher: &Persistent<Function<'static>>,
+    run_timer: &Persistent<Function<'static>>,
+    kind: u32,
+    index: u32,
+    unit: Current,
+) -> HandlerResult {
     let raw = NonNull::new(CTX.with(Cell::get)).ok_or(HandlerThrew)?;
     // SAFETY: CTX is the live context write/end were called in; it is
     // only set for the duration of those calls.
@@ -125,7 +131,11 @@ fn dispatch(dispatcher: &Persistent<Function<'static>>, run_timer: &Persistent<F
 }
 
 /// Runs jobs, then (virtual-time) timers, until `promise` settles.
-fn wait<'js>(ctx: &Ctx<'js>, promise: &Promise<'js>, run_timer: &Persistent<Function<'static>>) -> rquickjs::Result<()> {
+fn wait<'js>(
+    ctx: &Ctx<'js>,
+    promise: &Promise<'js>,
+    run_timer: &Persistent<Function<'static>>,
+) -> rquickjs::Result<()> {
     loop {
         match promise.state() {
             PromiseState::Resolved => return Ok(()),
@@ -186,13 +196,25 @@ pub fn new<'js>(
         if entry.get::<bool>(2)? {
             let (d, t) = (dispatcher.clone(), run_timer.clone());
             handlers = handlers.comments(move |c: &mut Comment<'_>| {
-                dispatch(&d, &t, 1, i, Current::Comment(c as *mut Comment<'_> as *mut Comment<'static>))
+                dispatch(
+                    &d,
+                    &t,
+                    1,
+                    i,
+                    Current::Comment(c as *mut Comment<'_> as *mut Comment<'static>),
+                )
             });
         }
         if entry.get::<bool>(3)? {
             let (d, t) = (dispatcher.clone(), run_timer.clone());
             handlers = handlers.text(move |c: &mut TextChunk<'_>| {
-                dispatch(&d, &t, 2, i, Current::Text(c as *mut TextChunk<'_> as *mut TextChunk<'static>))
+                dispatch(
+                    &d,
+                    &t,
+                    2,
+                    i,
+                    Current::Text(c as *mut TextChunk<'_> as *mut TextChunk<'static>),
+                )
             });
         }
         element_content_handlers.push((Cow::Owned(parsed), handlers));
@@ -205,25 +227,49 @@ pub fn new<'js>(
         if entry.get::<bool>(0)? {
             let (d, t) = (dispatcher.clone(), run_timer.clone());
             handlers = handlers.doctype(move |c: &mut Doctype<'_>| {
-                dispatch(&d, &t, 3, i, Current::Doctype(c as *mut Doctype<'_> as *mut Doctype<'static>))
+                dispatch(
+                    &d,
+                    &t,
+                    3,
+                    i,
+                    Current::Doctype(c as *mut Doctype<'_> as *mut Doctype<'static>),
+                )
             });
         }
         if entry.get::<bool>(1)? {
             let (d, t) = (dispatcher.clone(), run_timer.clone());
             handlers = handlers.comments(move |c: &mut Comment<'_>| {
-                dispatch(&d, &t, 4, i, Current::Comment(c as *mut Comment<'_> as *mut Comment<'static>))
+                dispatch(
+                    &d,
+                    &t,
+                    4,
+                    i,
+                    Current::Comment(c as *mut Comment<'_> as *mut Comment<'static>),
+                )
             });
         }
         if entry.get::<bool>(2)? {
             let (d, t) = (dispatcher.clone(), run_timer.clone());
             handlers = handlers.text(move |c: &mut TextChunk<'_>| {
-                dispatch(&d, &t, 5, i, Current::Text(c as *mut TextChunk<'_> as *mut TextChunk<'static>))
+                dispatch(
+                    &d,
+                    &t,
+                    5,
+                    i,
+                    Current::Text(c as *mut TextChunk<'_> as *mut TextChunk<'static>),
+                )
             });
         }
         if entry.get::<bool>(3)? {
             let (d, t) = (dispatcher.clone(), run_timer.clone());
             handlers = handlers.end(move |c: &mut DocumentEnd<'_>| {
-                dispatch(&d, &t, 6, i, Current::End(c as *mut DocumentEnd<'_> as *mut DocumentEnd<'static>))
+                dispatch(
+                    &d,
+                    &t,
+                    6,
+                    i,
+                    Current::End(c as *mut DocumentEnd<'_> as *mut DocumentEnd<'static>),
+                )
             });
         }
         document_content_handlers.push(handlers);
@@ -273,9 +319,16 @@ pub fn free(handle: u32) {
 fn feed<'js>(ctx: Ctx<'js>, handle: u32, input: Option<&[u8]>) -> rquickjs::Result<TypedArray<'js, u8>> {
     // Taken out while it runs: a handler may use another rewriter.
     let Some(rewriter) = REWRITERS.with(|r| r.borrow_mut().remove(handle)) else {
-        return Err(Exception::throw_type(&ctx, "This HTMLRewriter stream has already ended"));
+        return Err(Exception::throw_type(
+            &ctx,
+            "This HTMLRewriter stream has already ended",
+        ));
     };
-    let Rewriter { mut inner, output, dispatch } = rewriter;
+    let Rewriter {
+        mut inner,
+        output,
+        dispatch,
+    } = rewriter;
     let outer_ctx = CTX.with(|c| c.replace(ctx.as_raw().as_ptr()));
     let outer_feeding = FEEDING.with(|f| f.replace(Some(dispatch.clone())));
     let result = match input {
@@ -287,7 +340,16 @@ fn feed<'js>(ctx: Ctx<'js>, handle: u32, input: Option<&[u8]>) -> rquickjs::Resu
     let out = std::mem::take(&mut *output.borrow_mut());
     match result {
         Ok(Some(inner)) => {
-            REWRITERS.with(|r| r.borrow_mut().put(handle, Rewriter { inner, output, dispatch }));
+            REWRITERS.with(|r| {
+                r.borrow_mut().put(
+                    handle,
+                    Rewriter {
+                        inner,
+                        output,
+                        dispatch,
+                    },
+                )
+            });
             TypedArray::new(ctx, out)
         }
         Ok(None) => TypedArray::new(ctx, out),
@@ -300,7 +362,11 @@ fn feed<'js>(ctx: Ctx<'js>, handle: u32, input: Option<&[u8]>) -> rquickjs::Resu
 
 fn content_type(options: &Opt<Value<'_>>) -> rquickjs::Result<ContentType> {
     let html = match &options.0 {
-        Some(v) if v.is_object() => v.as_object().map(|o| o.get::<_, bool>("html")).transpose()?.unwrap_or(false),
+        Some(v) if v.is_object() => v
+            .as_object()
+            .map(|o| o.get::<_, bool>("html"))
+            .transpose()?
+            .unwrap_or(false),
         _ => false,
     };
     Ok(if html { ContentType::Html } else { ContentType::Text })
@@ -315,7 +381,13 @@ fn gone(ctx: &Ctx<'_>) -> rquickjs::Error {
 
 /// `rwOp(token, op, a, b)`: an operation on the unit a handler was given
 /// (`token`), e.g. `("setAttribute", name, value)` on an element.
-pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: Opt<Value<'js>>) -> rquickjs::Result<Value<'js>> {
+pub fn rw_op<'js>(
+    ctx: Ctx<'js>,
+    token: u32,
+    op: String,
+    a: Opt<Value<'js>>,
+    b: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
     let (current_token, unit) = CURRENT.with(Cell::get);
     if token != current_token {
         return Err(gone(&ctx));
@@ -330,7 +402,9 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
         }
     };
     let undefined = Value::new_undefined(ctx.clone());
-    let string = |s: String| -> rquickjs::Result<Value<'js>> { rquickjs::String::from_str(ctx.clone(), &s).map(|s| s.into_value()) };
+    let string = |s: String| -> rquickjs::Result<Value<'js>> {
+        rquickjs::String::from_str(ctx.clone(), &s).map(|s| s.into_value())
+    };
     let opt_string = |s: Option<String>| -> rquickjs::Result<Value<'js>> {
         match s {
             Some(s) => string(s),
@@ -347,7 +421,8 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
             match op.as_str() {
                 "tagName" => string(el.tag_name()),
                 "setTagName" => {
-                    el.set_tag_name(&text(&a)?).map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
+                    el.set_tag_name(&text(&a)?)
+                        .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
                     Ok(undefined)
                 }
                 "namespaceURI" => string(el.namespace_uri().to_string()),
@@ -367,28 +442,59 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
                 "getAttribute" => opt_string(el.get_attribute(&text(&a)?)),
                 "hasAttribute" => Ok(boolean(el.has_attribute(&text(&a)?))),
                 "setAttribute" => {
-                    el.set_attribute(&text(&a)?, &text(&b)?).map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
+                    el.set_attribute(&text(&a)?, &text(&b)?)
+                        .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
                     Ok(undefined)
                 }
                 "removeAttribute" => {
                     el.remove_attribute(&text(&a)?);
                     Ok(undefined)
                 }
-                "before" => { el.before(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "after" => { el.after(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "prepend" => { el.prepend(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "append" => { el.append(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "replace" => { el.replace(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "setInnerContent" => { el.set_inner_content(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "remove" => { el.remove(); Ok(undefined) }
-                "removeAndKeepContent" => { el.remove_and_keep_content(); Ok(undefined) }
+                "before" => {
+                    el.before(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "after" => {
+                    el.after(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "prepend" => {
+                    el.prepend(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "append" => {
+                    el.append(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "replace" => {
+                    el.replace(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "setInnerContent" => {
+                    el.set_inner_content(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "remove" => {
+                    el.remove();
+                    Ok(undefined)
+                }
+                "removeAndKeepContent" => {
+                    el.remove_and_keep_content();
+                    Ok(undefined)
+                }
                 "onEndTag" => {
                     let id: u32 = a.0.map(|v| v.get()).transpose()?.unwrap_or(0);
                     let Some((d, t)) = FEEDING.with(|f| f.borrow().clone()) else {
                         return Err(gone(&ctx));
                     };
                     el.on_end_tag(Box::new(move |end: &mut EndTag<'_>| {
-                        dispatch(&d, &t, 7, id, Current::EndTag(end as *mut EndTag<'_> as *mut EndTag<'static>))
+                        dispatch(
+                            &d,
+                            &t,
+                            7,
+                            id,
+                            Current::EndTag(end as *mut EndTag<'_> as *mut EndTag<'static>),
+                        )
                     }))
                     .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
                     Ok(undefined)
@@ -400,10 +506,22 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
             let end = unsafe { &mut *p };
             match op.as_str() {
                 "name" => string(end.name()),
-                "setName" => { end.set_name_str(text(&a)?); Ok(undefined) }
-                "before" => { end.before(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "after" => { end.after(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "remove" => { end.remove(); Ok(undefined) }
+                "setName" => {
+                    end.set_name_str(text(&a)?);
+                    Ok(undefined)
+                }
+                "before" => {
+                    end.before(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "after" => {
+                    end.after(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "remove" => {
+                    end.remove();
+                    Ok(undefined)
+                }
                 _ => Err(Exception::throw_type(&ctx, &format!("EndTag has no operation {op}"))),
             }
         }
@@ -413,10 +531,22 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
                 "text" => string(chunk.as_str().to_string()),
                 "lastInTextNode" => Ok(boolean(chunk.last_in_text_node())),
                 "removed" => Ok(boolean(chunk.removed())),
-                "before" => { chunk.before(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "after" => { chunk.after(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "replace" => { chunk.replace(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "remove" => { chunk.remove(); Ok(undefined) }
+                "before" => {
+                    chunk.before(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "after" => {
+                    chunk.after(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "replace" => {
+                    chunk.replace(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "remove" => {
+                    chunk.remove();
+                    Ok(undefined)
+                }
                 _ => Err(Exception::throw_type(&ctx, &format!("Text has no operation {op}"))),
             }
         }
@@ -425,14 +555,27 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
             match op.as_str() {
                 "text" => string(c.text()),
                 "setText" => {
-                    c.set_text(&text(&a)?).map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
+                    c.set_text(&text(&a)?)
+                        .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
                     Ok(undefined)
                 }
                 "removed" => Ok(boolean(c.removed())),
-                "before" => { c.before(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "after" => { c.after(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "replace" => { c.replace(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                "remove" => { c.remove(); Ok(undefined) }
+                "before" => {
+                    c.before(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "after" => {
+                    c.after(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "replace" => {
+                    c.replace(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                "remove" => {
+                    c.remove();
+                    Ok(undefined)
+                }
                 _ => Err(Exception::throw_type(&ctx, &format!("Comment has no operation {op}"))),
             }
         }
@@ -442,7 +585,10 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
                 "name" => opt_string(d.name()),
                 "publicId" => opt_string(d.public_id()),
                 "systemId" => opt_string(d.system_id()),
-                "remove" => { d.remove(); Ok(undefined) }
+                "remove" => {
+                    d.remove();
+                    Ok(undefined)
+                }
                 "removed" => Ok(boolean(d.removed())),
                 _ => Err(Exception::throw_type(&ctx, &format!("Doctype has no operation {op}"))),
             }
@@ -450,8 +596,14 @@ pub fn rw_op<'js>(ctx: Ctx<'js>, token: u32, op: String, a: Opt<Value<'js>>, b: 
         Current::End(p) => {
             let d = unsafe { &mut *p };
             match op.as_str() {
-                "append" => { d.append(&text(&a)?, content_type(&b)?); Ok(undefined) }
-                _ => Err(Exception::throw_type(&ctx, &format!("DocumentEnd has no operation {op}"))),
+                "append" => {
+                    d.append(&text(&a)?, content_type(&b)?);
+                    Ok(undefined)
+                }
+                _ => Err(Exception::throw_type(
+                    &ctx,
+                    &format!("DocumentEnd has no operation {op}"),
+                )),
             }
         }
         Current::None => Err(gone(&ctx)),

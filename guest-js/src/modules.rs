@@ -41,13 +41,23 @@ enum NodeLevel {
 /// throw a clear error (see js/node/unavailable.js).
 macro_rules! unavailable {
     ($name:literal) => {
-        concat!("(function (lib, native, require) { return require(\"internal/unavailable\")(\"", $name, "\"); })")
+        concat!(
+            "(function (lib, native, require) { return require(\"internal/unavailable\")(\"",
+            $name,
+            "\"); })"
+        )
     };
 }
 /// A module that is part of another (`assert/strict` is `assert.strict`).
 macro_rules! part_of {
     ($module:literal, $expr:literal) => {
-        concat!("(function (lib, native, require) { return require(\"", $module, "\")", $expr, "; })")
+        concat!(
+            "(function (lib, native, require) { return require(\"",
+            $module,
+            "\")",
+            $expr,
+            "; })"
+        )
     };
 }
 
@@ -81,7 +91,10 @@ pub const NODE_MODULES: &[(&str, &str)] = &[
     ("process", include_str!("../js/node/process.js")),
     ("os", include_str!("../js/node/os.js")),
     ("console", "(function () { return globalThis.console; })"),
-    ("perf_hooks", "(function () { return { performance: globalThis.performance }; })"),
+    (
+        "perf_hooks",
+        "(function () { return { performance: globalThis.performance }; })",
+    ),
     ("internal/unavailable", include_str!("../js/node/unavailable.js")),
     ("fs", unavailable!("fs")),
     ("fs/promises", unavailable!("fs/promises")),
@@ -127,14 +140,20 @@ pub fn node_resolve(specifier: &str) -> Result<Option<String>, String> {
         return Ok((known && level == NodeLevel::Full && !own).then(|| name.to_string()));
     }
     if !known {
-        return Err(format!("No such module \"node:{name}\": isolet has no such Node.js module"));
+        return Err(format!(
+            "No such module \"node:{name}\": isolet has no such Node.js module"
+        ));
     }
     match level {
         NodeLevel::Full => Ok(Some(name.to_string())),
         NodeLevel::AsyncLocalStorage if name == "async_hooks" => Ok(Some(name.to_string())),
         _ => Err(format!(
             "No such module \"node:{name}\": Node.js modules need the \"nodejs_compat\" compatibility flag{}",
-            if name == "async_hooks" { " (or \"nodejs_als\")" } else { "" }
+            if name == "async_hooks" {
+                " (or \"nodejs_als\")"
+            } else {
+                ""
+            }
         )),
     }
 }

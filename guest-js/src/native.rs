@@ -32,7 +32,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("dataModule", Function::new(ctx.clone(), data_module)?)?;
     n.set("moduleSource", Function::new(ctx.clone(), module_source)?)?;
     n.set("nodeSource", Function::new(ctx.clone(), node_source)?)?;
-    n.set("rewriterCheckSelector", Function::new(ctx.clone(), crate::htmlrewriter::check_selector)?)?;
+    n.set(
+        "rewriterCheckSelector",
+        Function::new(ctx.clone(), crate::htmlrewriter::check_selector)?,
+    )?;
     n.set("rewriterNew", Function::new(ctx.clone(), crate::htmlrewriter::new)?)?;
     n.set("rewriterWrite", Function::new(ctx.clone(), crate::htmlrewriter::write)?)?;
     n.set("rewriterEnd", Function::new(ctx.clone(), crate::htmlrewriter::end)?)?;
