@@ -981,3 +981,97 @@ async fn fresh_instance_per_request_workers_never_see_an_earlier_request() {
         .unwrap();
     assert_eq!(seen["module"], "w");
 }
+
+/// The Cache API: entries outlive the invocation and the instance, are a
+/// worker's own (by id; each `load()` has its own), follow Cache-Control,
+/// and answer conditional and range requests.
+#[tokio::test]
+async fn cache_api_per_worker_with_cache_control_validators_and_ranges() {
+    let rt = Runtime::builder().build().await.unwrap();
+    let get = |w: &isolet::Worker, path: &str| {
+        let w = w.clone();
+        let url = format!("https://cache.test{path}");
+        async move { w.fetch(Request::get(url)).await.unwrap() }
+    };
+    let json = |r: isolet::Response| r.json().unwrap();
+    // Every request in a new instance: what one put, the next one matches.
+    let a = rt
+        .get("cache-a", || {
+            let mut code = worker_code("cache.js");
+            code.fresh_instance_per_request = true;
+            code
+        })
+        .await
+        .unwrap();
+    assert_eq!(json(get(&a, "/match").await), json!({"hit": false}));
+    assert_eq!(get(&a, "/put?cc=max-age%3D600").await.text(), "put");
+    let hit = json(get(&a, "/match").await);
+    assert_eq!(
+        hit,
+        json!({"hit": true, "status": 200, "body": "stored body", "cfCacheStatus": "HIT", "contentRange": null, "etag": "\"v1\""})
+    );
+    // Other workers do not.
+    let b = rt.get("cache-b", || worker_code("cache.js")).await.unwrap();
+    assert_eq!(json(get(&b, "/match").await), json!({"hit": false}));
+    let loaded = rt.load(worker_code("cache.js")).await.unwrap();
+    assert_eq!(json(get(&loaded, "/match").await), json!({"hit": false}));
+    // Named caches are apart from the default one.
+    assert_eq!(
+        json(get(&a, "/match?cache=other").await),
+        json!({"hit": false})
+    );
+
+    // Validators and ranges.
+    let not_modified = json(get(&a, "/match?if-none-match=%22v1%22").await);
+    assert_eq!(
+        (not_modified["status"].clone(), not_modified["body"].clone()),
+        (json!(304), json!(""))
+    );
+    let part = json(get(&a, "/match?range=bytes%3D0-5").await);
+    assert_eq!(
+        (
+            part["status"].clone(),
+            part["body"].clone(),
+            part["contentRange"].clone()
+        ),
+        (json!(206), json!("stored"), json!("bytes 0-5/11"))
+    );
+
+    // Cache-Control keeps responses out; delete; errors as in Workers.
+    get(&a, "/put?key=private&cc=private%2C%20max-age%3D60").await;
+    assert_eq!(
+        json(get(&a, "/match?key=private").await),
+        json!({"hit": false})
+    );
+    get(&a, "/put?key=nostore&cc=no-store").await;
+    assert_eq!(
+        json(get(&a, "/match?key=nostore").await),
+        json!({"hit": false})
+    );
+    assert_eq!(json(get(&a, "/delete").await), json!({"deleted": true}));
+    assert_eq!(json(get(&a, "/delete").await), json!({"deleted": false}));
+    assert_eq!(json(get(&a, "/match").await), json!({"hit": false}));
+    get(&a, "/put").await;
+    assert_eq!(
+        json(get(&a, "/errors").await),
+        json!({
+            "post": "TypeError: Cannot cache response to non-GET request.",
+            "partial": "TypeError: Cannot cache response to a range request (206 Partial Content).",
+            "varyStar": "TypeError: Cannot cache response with 'Vary: *' header.",
+            "notAResponse": "TypeError: Cache.put() needs a Response",
+            "matchPost": true,
+            "matchPostIgnoringMethod": true,
+            "sameObject": true,
+            "defaultIsACache": true,
+        })
+    );
+
+    // An entry expires with its max-age.
+    get(&a, "/put?key=short&cc=max-age%3D1").await;
+    assert_eq!(json(get(&a, "/match?key=short").await)["hit"], true);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        json(get(&a, "/match?key=short").await),
+        json!({"hit": false})
+    );
+}

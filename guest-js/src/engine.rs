@@ -27,6 +27,7 @@ const API_FILES: &[(&str, &str)] = &[
     ("isolet:webcrypto", include_str!("../js/webcrypto.js")),
     ("isolet:urlpattern", include_str!("../js/urlpattern.js")),
     ("isolet:htmlrewriter", include_str!("../js/htmlrewriter.js")),
+    ("isolet:cache", include_str!("../js/cache.js")),
     ("isolet:node", include_str!("../js/node.js")),
 ];
 

@@ -5,7 +5,7 @@
 use rquickjs::function::Opt;
 use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, Object, TypedArray, Value};
 
-use crate::isolet::worker::{bindings, incoming_body, outbound, tail, types};
+use crate::isolet::worker::{bindings, cache, incoming_body, outbound, tail, types};
 use crate::modules;
 
 pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
@@ -15,6 +15,9 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("bindingCall", Function::new(ctx.clone(), binding_call)?)?;
     n.set("readRequestBody", Function::new(ctx.clone(), read_request_body)?)?;
     n.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
+    n.set("cacheLookup", Function::new(ctx.clone(), cache_lookup)?)?;
+    n.set("cachePut", Function::new(ctx.clone(), cache_put)?)?;
+    n.set("cacheDelete", Function::new(ctx.clone(), cache_delete)?)?;
     n.set("readResponseBody", Function::new(ctx.clone(), read_response_body)?)?;
     n.set("cancelResponseBody", Function::new(ctx.clone(), cancel_response_body)?)?;
     n.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
@@ -189,6 +192,35 @@ fn read_response_body<'js>(ctx: Ctx<'js>, handle: u32) -> rquickjs::Result<Value
 
 fn cancel_response_body(handle: u32) {
     outbound::cancel_body(handle);
+}
+
+/// `cacheLookup(name, url, flatHeaders)`: `[status, flatHeaders, bytes]` or null.
+fn cache_lookup<'js>(ctx: Ctx<'js>, name: String, url: String, headers: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    let headers =
+        crate::engine::flat_headers_from_js(&ctx, headers).map_err(|e| Exception::throw_type(&ctx, &e.message))?;
+    match cache::lookup(&name, &url, &headers) {
+        Some(resp) => Ok(fetched_to_js(&ctx, types::Fetched { response: resp, body: None })?.into_value()),
+        None => Ok(Value::new_null(ctx)),
+    }
+}
+
+/// `cachePut(name, url, status, flatHeaders, bytes)`.
+fn cache_put<'js>(
+    ctx: Ctx<'js>,
+    name: String,
+    url: String,
+    status: u16,
+    headers: Value<'js>,
+    body: Value<'js>,
+) -> rquickjs::Result<()> {
+    let headers =
+        crate::engine::flat_headers_from_js(&ctx, headers).map_err(|e| Exception::throw_type(&ctx, &e.message))?;
+    let response = types::Response { status, headers, body: bytes_of(&body) };
+    cache::put(&name, &url, &response).map_err(|message| Exception::throw_type(&ctx, &message))
+}
+
+fn cache_delete(name: String, url: String) -> bool {
+    cache::delete(&name, &url)
 }
 
 /// The next bytes of the incoming request's streamed body, or null at its

@@ -44,6 +44,7 @@
 
 mod bindings;
 mod bytecode;
+mod cache;
 mod code;
 mod engine;
 mod error;

@@ -93,6 +93,8 @@ pub(crate) struct RuntimeInner {
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
     pub bytecode: BytecodeCache,
+    /// The Cache API's stored responses.
+    pub cache: Arc<crate::cache::CacheStore>,
     /// Most instances one warm worker runs at once.
     pub instances_per_worker: usize,
     /// Whether the engine meters exact fuel (see `RuntimeBuilder::exact_fuel`).
@@ -137,7 +139,13 @@ pub struct RuntimeBuilder {
     policies: HashMap<String, Arc<dyn OutboundPolicy>>,
     capabilities: HashMap<String, Arc<dyn Binding>>,
     source: Option<Arc<dyn WorkerSource>>,
+    cache_bytes: usize,
+    cache_bytes_per_worker: usize,
 }
+
+/// The Cache API's default byte caps (see `RuntimeBuilder::cache_bytes`).
+const DEFAULT_CACHE_BYTES: usize = 256 << 20;
+const DEFAULT_CACHE_BYTES_PER_WORKER: usize = 16 << 20;
 
 impl Default for RuntimeBuilder {
     fn default() -> Self {
@@ -155,6 +163,8 @@ impl Default for RuntimeBuilder {
             policies: HashMap::new(),
             capabilities: HashMap::new(),
             source: None,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            cache_bytes_per_worker: DEFAULT_CACHE_BYTES_PER_WORKER,
         }
     }
 }
@@ -218,6 +228,23 @@ impl RuntimeBuilder {
     /// ```
     pub fn exact_fuel(mut self, on: bool) -> Self {
         self.exact_fuel = on;
+        self
+    }
+
+    /// The Cache API's (`caches.default`, `caches.open()`) memory: at most
+    /// `total` bytes of stored responses in the runtime, `per_worker` for
+    /// one worker (by id; each `load()`ed worker is its own). Past them the
+    /// least recently used entries, then workers, are dropped. Defaults 256
+    /// MiB and 16 MiB.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> isolet::Result<()> {
+    /// let runtime = isolet::Runtime::builder().cache_bytes(64 << 20, 1 << 20).build().await?;
+    /// # drop(runtime); Ok(()) }
+    /// ```
+    pub fn cache_bytes(mut self, total: usize, per_worker: usize) -> Self {
+        self.cache_bytes = total;
+        self.cache_bytes_per_worker = per_worker;
         self
     }
 
@@ -326,6 +353,10 @@ impl RuntimeBuilder {
                 sinks: Arc::new(self.sinks),
                 warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
                 bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+                cache: Arc::new(crate::cache::CacheStore::new(
+                    self.cache_bytes,
+                    self.cache_bytes_per_worker,
+                )),
                 instances_per_worker: self.instances_per_worker,
                 exact_fuel: self.exact_fuel,
                 forwarder: Forwarder::new(),
@@ -531,6 +562,10 @@ impl Surroundings for Link {
 
     fn capability(&self, name: &str) -> Option<Arc<dyn Binding>> {
         self.0.upgrade()?.capabilities.get(name).cloned()
+    }
+
+    fn cache(&self) -> Option<Arc<crate::cache::CacheStore>> {
+        Some(self.0.upgrade()?.cache.clone())
     }
 
     fn worker_fetch<'a>(

@@ -14,7 +14,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
-use crate::engine::wit::isolet::worker::{bindings, incoming_body, outbound, tail, types};
+use crate::engine::wit::isolet::worker::{bindings, cache, incoming_body, outbound, tail, types};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::limits::{CpuClock, Effective, MemoryLimiter};
 use crate::outbound::{
@@ -38,6 +38,8 @@ pub(crate) trait Surroundings: Send + Sync {
     fn policy(&self, name: &str) -> Option<Arc<dyn OutboundPolicy>>;
     /// The embedder's capability registered under `name`.
     fn capability(&self, name: &str) -> Option<Arc<dyn Binding>>;
+    /// The Cache API's storage (`None` once the runtime is gone).
+    fn cache(&self) -> Option<Arc<crate::cache::CacheStore>>;
     /// `fetch` on another worker, as part of `chain`; the body may still
     /// be in the making.
     fn worker_fetch<'a>(
@@ -62,6 +64,9 @@ pub(crate) trait Surroundings: Send + Sync {
 pub(crate) struct WorkerEnv {
     pub surroundings: Arc<dyn Surroundings>,
     pub id: Option<String>,
+    /// Whose entries of the Cache API this worker sees: its id, or for a
+    /// worker without one a key of its own.
+    pub cache_key: String,
     pub outbound: Outbound,
     pub bindings: BTreeMap<String, BindingSpec>,
     pub tails: Vec<String>,
@@ -204,6 +209,46 @@ impl WasiView for HostState {
 }
 
 impl types::Host for HostState {}
+
+impl cache::Host for HostState {
+    async fn lookup(
+        &mut self,
+        name: String,
+        url: String,
+        headers: Vec<(String, String)>,
+    ) -> Option<types::Response> {
+        let env = self.env.clone()?;
+        let store = env.surroundings.cache()?;
+        store
+            .lookup(&env.cache_key, &name, &url, &headers)
+            .map(types::Response::from)
+    }
+
+    async fn put(
+        &mut self,
+        name: String,
+        url: String,
+        response: types::Response,
+    ) -> Result<(), String> {
+        let env = self.env()?;
+        let store = env
+            .surroundings
+            .cache()
+            .ok_or_else(|| "the runtime is shutting down".to_string())?;
+        store
+            .put(&env.cache_key, &name, &url, Response::from(response))
+            .map(|_| ())
+    }
+
+    async fn delete(&mut self, name: String, url: String) -> bool {
+        let Some(env) = self.env.clone() else {
+            return false;
+        };
+        env.surroundings
+            .cache()
+            .is_some_and(|store| store.delete(&env.cache_key, &name, &url))
+    }
+}
 
 impl tail::Host for HostState {
     async fn log(&mut self, level: types::LogLevel, message: String) {

@@ -114,9 +114,21 @@ impl Worker {
                 limits.memory_bytes, rt.max_memory_bytes
             )]));
         }
+        static UNNAMED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let cache_key = match &id {
+            Some(id) => id.clone(),
+            // A worker without an id has a cache of its own: the NUL
+            // keeps the key apart from every id, the counter from other
+            // such workers.
+            None => format!(
+                "\u{0}load#{}",
+                UNNAMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
+        };
         let env = Arc::new(WorkerEnv {
             surroundings: rt.surroundings.clone(),
             id: id.clone(),
+            cache_key,
             outbound: code.global_outbound.clone(),
             bindings: code.bindings.clone(),
             tails: code.tails.clone(),
