@@ -542,7 +542,8 @@ async fn outbound_and_service_binding_bodies_arrive_as_the_worker_reads_them() {
     let r = w.fetch(reader_get("/first", &up("/hold"))).await.unwrap();
     assert_eq!(
         json(r),
-        serde_json::json!({"status": 200, "first": "first", "type": "text/plain"})
+        serde_json::json!({"status": 200, "first": "first", "type": "text/plain",
+            "immutable": "TypeError: Can't modify immutable headers.", "copyMutable": true})
     );
     release.notify_waiters();
 

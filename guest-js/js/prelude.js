@@ -1006,7 +1006,9 @@
     static redirect(url, status = 302) {
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Invalid status code: ${status}`);
       const location = new URL(String(url)).href;
-      return new Response(null, { status, headers: { location } });
+      const r = new Response(null, { status, headers: { location } });
+      Headers._freeze(stateOf(r)[S_HEADERS]); // the spec's "immutable" guard
+      return r;
     }
     static error() {
       const r = new Response(null, { status: 200 });
@@ -1085,7 +1087,9 @@
   function fetchedResponse(answer, url) {
     const body = answer[2];
     const handle = typeof body === "number" ? body : 0;
-    return Response._fromWire(answer[0], Headers._fromFlat(answer[1]),
+    // A fetched response's headers are immutable (the spec's guard, and
+    // workerd's): `new Response(res.body, res)` makes a mutable copy.
+    return Response._fromWire(answer[0], Headers._freeze(Headers._fromFlat(answer[1])),
       handle === 0 ? body : hostBody(() => native.readResponseBody(handle), () => native.cancelResponseBody(handle)), url);
   }
   // A body the host hands over as it arrives: each read waits for the

@@ -54,6 +54,8 @@ export default suite(async (request) => {
   eq("json status", j.status, 202);
   const redirect = Response.redirect("https://a.test/next", 301);
   eq("redirect", [redirect.status, redirect.headers.get("location")], [301, "https://a.test/next"]);
+  throws("a redirect's headers are immutable", () => redirect.headers.set("x", "1"), "TypeError");
+  eq("a copy of it is not", new Response(null, redirect).headers.set("x", "1"), undefined);
   throws("redirect bad status", () => Response.redirect("https://a.test", 200), "RangeError");
   throws("status out of range", () => new Response("", { status: 99 }), "RangeError");
   throws("body with 204", () => new Response("x", { status: 204 }), "TypeError");

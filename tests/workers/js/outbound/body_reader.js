@@ -22,7 +22,14 @@ export default {
         const reader = resp.body.getReader();
         const { value } = await reader.read();
         await reader.cancel("enough");
-        return Response.json({ status: resp.status, first: dec.decode(value), type: resp.headers.get("content-type") });
+        let immutable = null;
+        try { resp.headers.set("x-added", "1"); } catch (e) { immutable = `${e.name}: ${e.message}`; }
+        const copy = new Response(null, resp);
+        copy.headers.set("x-added", "1");
+        return Response.json({
+          status: resp.status, first: dec.decode(value), type: resp.headers.get("content-type"),
+          immutable, copyMutable: copy.headers.get("x-added") === "1",
+        });
       }
       // The upstream's response as this worker's own.
       case "/proxy":
