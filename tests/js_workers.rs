@@ -1075,3 +1075,76 @@ async fn cache_api_per_worker_with_cache_control_validators_and_ranges() {
         json!({"hit": false})
     );
 }
+
+/// Promises rejected with no handler fire `unhandledrejection` and, unless
+/// a listener cancels it, are logged as uncaught, in the invocation that
+/// rejected them; rejections handled before the microtasks run out are not.
+#[tokio::test]
+async fn unhandled_rejections_are_events_and_logged() {
+    let f = fixture().await;
+    let w = f
+        .runtime
+        .get("unhandled", || worker_code("unhandled.js"))
+        .await
+        .unwrap();
+    let out = w
+        .fetch(Request::get("https://u.test/"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let reasons: Vec<&str> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "Error: nobody catches",
+            "Error: quiet please",
+            "TypeError: async nobody"
+        ]
+    );
+    assert!(
+        out.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["isPromise"] == true && e["cancelable"] == true)
+    );
+    let logs = |n: usize| -> Vec<(LogLevel, String)> {
+        let t = f.traces.for_worker("unhandled");
+        t[n].logs
+            .iter()
+            .map(|l| (l.level, l.message.clone()))
+            .collect()
+    };
+    let first = logs(0);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(first.iter().all(|(level, _)| *level == LogLevel::Error));
+    assert!(
+        first[0]
+            .1
+            .starts_with("Uncaught (in promise) Error: nobody catches"),
+        "{first:?}"
+    );
+    assert!(
+        first[1]
+            .1
+            .starts_with("Uncaught (in promise) TypeError: async nobody"),
+        "{first:?}"
+    );
+    // A handler that answers at once: the rejection is reported in its own
+    // invocation's trace.
+    let r = w.fetch(Request::get("https://u.test/sync")).await.unwrap();
+    assert_eq!(r.text(), "answered at once");
+    let second = logs(1);
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert!(
+        second[0]
+            .1
+            .starts_with("Uncaught (in promise) RangeError: sync nobody"),
+        "{second:?}"
+    );
+}

@@ -739,6 +739,42 @@
     }
   }
   define("CustomEvent", CustomEvent);
+  // Event types with a few read-only fields from their init dictionary.
+  function eventClass(name, fields, required = []) {
+    const C = {
+      [name]: class extends Event {
+        constructor(type, init = undefined) {
+          super(...arguments);
+          const dict = init === undefined || init === null ? {} : init;
+          for (const r of required) {
+            if (!(r in dict)) throw new TypeError(`Failed to construct '${name}': required member ${r} is undefined.`);
+          }
+          const values = {};
+          for (const [field, dflt] of fields) values[field] = dict[field] !== undefined ? dict[field] : dflt;
+          Object.defineProperty(this, FIELDS, { value: values });
+        }
+      },
+    }[name];
+    for (const [field] of fields) {
+      Object.defineProperty(C.prototype, field, { get() { return this[FIELDS][field]; }, configurable: true, enumerable: true });
+    }
+    define(name, C);
+    return C;
+  }
+  const FIELDS = Symbol("fields");
+  const PromiseRejectionEvent = eventClass("PromiseRejectionEvent", [["promise", undefined], ["reason", undefined]], ["promise"]);
+  eventClass("MessageEvent", [["data", null], ["origin", ""], ["lastEventId", ""], ["source", null], ["ports", []]]);
+  eventClass("CloseEvent", [["code", 0], ["reason", ""], ["wasClean", false]]);
+  eventClass("ErrorEvent", [["message", ""], ["filename", ""], ["lineno", 0], ["colno", 0], ["error", undefined]]);
+  // A promise rejected with no handler by the end of a microtask
+  // checkpoint: `unhandledrejection` on the global scope (cancelable), and
+  // unless a listener canceled it, logged as uncaught (the engine's
+  // rejection tracker calls this).
+  function unhandledRejection(promise, reason) {
+    const event = new PromiseRejectionEvent("unhandledrejection", { cancelable: true, promise, reason });
+    try { globalEvents.dispatchEvent(event); } catch (e) { reportError(e); }
+    if (!event.defaultPrevented) native.log(LEVEL.error, "Uncaught (in promise) " + inspect(reason, 0, []));
+  }
   define("Event", Event);
   define("EventTarget", EventTarget);
 
@@ -1718,6 +1754,7 @@
     },
     fetch: dispatchFetch,
     completeFetch,
+    unhandledRejection,
     readBody,
     call: dispatchCall,
     runNextTimer,

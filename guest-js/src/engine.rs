@@ -108,6 +108,10 @@ pub fn pre_initialize() {
         .context()
         .runtime()
         .set_loader(modules::Resolver, modules::Loader);
+    runtime
+        .context()
+        .runtime()
+        .set_host_promise_rejection_tracker(Some(Box::new(track_rejection)));
     let (hooks, fetch, complete_fetch, call) = runtime.context().with(|ctx| {
         let natives = crate::native::register(&ctx).expect("native hooks register");
         let eval = |name: &str, source: &str| -> Function {
@@ -247,7 +251,12 @@ fn with_engine<T>(
                 complete_fetch: complete_fetch.clone().restore(&ctx).map_err(restore)?,
                 call: call.clone().restore(&ctx).map_err(restore)?,
             };
-            f(&ctx, hooks, initialized)
+            let all = hooks.all.clone();
+            let result = f(&ctx, hooks, initialized);
+            // Rejections nothing handled by the end of the call are
+            // reported in it (their listeners' work runs in the next drive).
+            flush_rejections(&ctx, &all);
+            result
         })
     })
 }
@@ -409,6 +418,64 @@ fn resolved<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, value: Value<'js>) -> Resu
     }
 }
 
+thread_local! {
+    /// Promises rejected with no handler since the last flush, with their
+    /// reasons (the HTML spec's "about-to-be-notified rejected promises").
+    static REJECTED: RefCell<Vec<(Persistent<Value<'static>>, Persistent<Value<'static>>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// QuickJS's host rejection tracker: records a promise rejected without a
+/// handler, and forgets it if a handler comes before the next flush.
+fn track_rejection<'js>(ctx: Ctx<'js>, promise: Value<'js>, reason: Value<'js>, handled: bool) {
+    REJECTED.with(|r| {
+        let mut r = r.borrow_mut();
+        if handled {
+            let raw = promise.as_raw();
+            // Persistent values compare by the value they hold.
+            r.retain(|(p, _)| {
+                p.clone()
+                    .restore(&ctx)
+                    .map(|v| !values_identical(&ctx, &v.as_raw(), &raw))
+                    .unwrap_or(false)
+            });
+        } else {
+            r.push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+        }
+    });
+}
+
+fn values_identical(ctx: &Ctx<'_>, a: &rquickjs::qjs::JSValue, b: &rquickjs::qjs::JSValue) -> bool {
+    // SAFETY: both are live values of this context's runtime;
+    // JS_IsSameValue only reads them.
+    unsafe { rquickjs::qjs::JS_IsSameValue(ctx.as_raw().as_ptr(), *a, *b) }
+}
+
+/// Dispatches `unhandledrejection` for each promise still unhandled (the
+/// prelude logs those no listener canceled). Nothing to do is one check.
+fn flush_rejections<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>) -> bool {
+    let pending = REJECTED.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut *r)
+        }
+    });
+    if pending.is_empty() {
+        return false;
+    }
+    let Ok(report) = hooks.get::<_, Function>("unhandledRejection") else {
+        return false;
+    };
+    for (promise, reason) in pending {
+        if let (Ok(p), Ok(r)) = (promise.restore(ctx), reason.restore(ctx)) {
+            // A listener that throws is reported by the prelude itself.
+            let _ = report.call::<_, ()>((p, r));
+        }
+    }
+    true
+}
+
 /// Drives the job queue (and virtual-time timers) until `promise` settles.
 fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Result<Value<'js>, ScriptError> {
     drive(ctx, hooks, &promise, false, false)?.map_err(|_| internal("a virtual-time drive stopped for a timer"))
@@ -437,6 +504,11 @@ fn drive<'js>(
             }
             PromiseState::Pending => {
                 if ctx.execute_pending_job() {
+                    continue;
+                }
+                // The job queue is empty: the microtask checkpoint, where
+                // unhandled rejections are reported.
+                if flush_rejections(ctx, hooks) {
                     continue;
                 }
                 if real_time && !fire_first {

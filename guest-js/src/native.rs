@@ -199,7 +199,14 @@ fn cache_lookup<'js>(ctx: Ctx<'js>, name: String, url: String, headers: Value<'j
     let headers =
         crate::engine::flat_headers_from_js(&ctx, headers).map_err(|e| Exception::throw_type(&ctx, &e.message))?;
     match cache::lookup(&name, &url, &headers) {
-        Some(resp) => Ok(fetched_to_js(&ctx, types::Fetched { response: resp, body: None })?.into_value()),
+        Some(resp) => Ok(fetched_to_js(
+            &ctx,
+            types::Fetched {
+                response: resp,
+                body: None,
+            },
+        )?
+        .into_value()),
         None => Ok(Value::new_null(ctx)),
     }
 }
@@ -215,7 +222,11 @@ fn cache_put<'js>(
 ) -> rquickjs::Result<()> {
     let headers =
         crate::engine::flat_headers_from_js(&ctx, headers).map_err(|e| Exception::throw_type(&ctx, &e.message))?;
-    let response = types::Response { status, headers, body: bytes_of(&body) };
+    let response = types::Response {
+        status,
+        headers,
+        body: bytes_of(&body),
+    };
     cache::put(&name, &url, &response).map_err(|message| Exception::throw_type(&ctx, &message))
 }
 
