@@ -176,6 +176,14 @@ pub fn new<'js>(
 ) -> rquickjs::Result<u32> {
     let dispatcher = Persistent::save(&ctx, dispatcher);
     let run_timer = Persistent::save(&ctx, run_timer);
+    let fns = (dispatcher, run_timer);
+    // A handler that dispatches its unit as `kind` of handler `index`.
+    macro_rules! handler {
+        ($kind:expr, $index:expr, $unit:ident, $ty:ty) => {{
+            let (d, t) = fns.clone();
+            move |u: &mut $ty| dispatch(&d, &t, $kind, $index, Current::$unit(u as *mut $ty as *mut _))
+        }};
+    }
     let mut element_content_handlers = Vec::new();
     for (i, entry) in selectors.iter::<Array>().enumerate() {
         let entry = entry?;
@@ -186,36 +194,13 @@ pub fn new<'js>(
         let i = i as u32;
         let mut handlers = ElementContentHandlers::default();
         if entry.get::<bool>(1)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.element(move |el: &mut Element<'_, '_>| {
-                let p = el as *mut Element<'_, '_> as *mut Element<'static, 'static>;
-                // End-tag handlers capture only a handler id (see rw_op).
-                dispatch(&d, &t, 0, i, Current::Element(p))
-            });
+            handlers = handlers.element(handler!(0, i, Element, Element<'_, '_>));
         }
         if entry.get::<bool>(2)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.comments(move |c: &mut Comment<'_>| {
-                dispatch(
-                    &d,
-                    &t,
-                    1,
-                    i,
-                    Current::Comment(c as *mut Comment<'_> as *mut Comment<'static>),
-                )
-            });
+            handlers = handlers.comments(handler!(1, i, Comment, Comment<'_>));
         }
         if entry.get::<bool>(3)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.text(move |c: &mut TextChunk<'_>| {
-                dispatch(
-                    &d,
-                    &t,
-                    2,
-                    i,
-                    Current::Text(c as *mut TextChunk<'_> as *mut TextChunk<'static>),
-                )
-            });
+            handlers = handlers.text(handler!(2, i, Text, TextChunk<'_>));
         }
         element_content_handlers.push((Cow::Owned(parsed), handlers));
     }
@@ -225,52 +210,16 @@ pub fn new<'js>(
         let i = i as u32;
         let mut handlers = DocumentContentHandlers::default();
         if entry.get::<bool>(0)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.doctype(move |c: &mut Doctype<'_>| {
-                dispatch(
-                    &d,
-                    &t,
-                    3,
-                    i,
-                    Current::Doctype(c as *mut Doctype<'_> as *mut Doctype<'static>),
-                )
-            });
+            handlers = handlers.doctype(handler!(3, i, Doctype, Doctype<'_>));
         }
         if entry.get::<bool>(1)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.comments(move |c: &mut Comment<'_>| {
-                dispatch(
-                    &d,
-                    &t,
-                    4,
-                    i,
-                    Current::Comment(c as *mut Comment<'_> as *mut Comment<'static>),
-                )
-            });
+            handlers = handlers.comments(handler!(4, i, Comment, Comment<'_>));
         }
         if entry.get::<bool>(2)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.text(move |c: &mut TextChunk<'_>| {
-                dispatch(
-                    &d,
-                    &t,
-                    5,
-                    i,
-                    Current::Text(c as *mut TextChunk<'_> as *mut TextChunk<'static>),
-                )
-            });
+            handlers = handlers.text(handler!(5, i, Text, TextChunk<'_>));
         }
         if entry.get::<bool>(3)? {
-            let (d, t) = (dispatcher.clone(), run_timer.clone());
-            handlers = handlers.end(move |c: &mut DocumentEnd<'_>| {
-                dispatch(
-                    &d,
-                    &t,
-                    6,
-                    i,
-                    Current::End(c as *mut DocumentEnd<'_> as *mut DocumentEnd<'static>),
-                )
-            });
+            handlers = handlers.end(handler!(6, i, End, DocumentEnd<'_>));
         }
         document_content_handlers.push(handlers);
     }
@@ -287,7 +236,7 @@ pub fn new<'js>(
         r.borrow_mut().insert(Rewriter {
             inner,
             output,
-            dispatch: (dispatcher, run_timer),
+            dispatch: fns,
         })
     }))
 }

@@ -95,6 +95,7 @@ pub const NODE_MODULES: &[(&str, &str)] = &[
         "perf_hooks",
         "(function () { return { performance: globalThis.performance }; })",
     ),
+    ("zlib", include_str!("../js/node/zlib.js")),
     ("internal/unavailable", include_str!("../js/node/unavailable.js")),
     ("fs", unavailable!("fs")),
     ("fs/promises", unavailable!("fs/promises")),
@@ -116,7 +117,6 @@ pub const NODE_MODULES: &[(&str, &str)] = &[
     ("readline", unavailable!("readline")),
     ("tty", unavailable!("tty")),
     ("module", unavailable!("module")),
-    ("zlib", unavailable!("zlib")),
 ];
 
 /// The source of the Node.js module `name` (see [`NODE_MODULES`]).

@@ -16,7 +16,6 @@
     worker_threads: "workers have no threads", vm: "workers cannot create new JavaScript contexts",
     v8: "workers do not run on V8", inspector: "workers have no inspector", repl: "workers have no terminal",
     readline: "workers have no terminal", tty: "workers have no terminal", module: "workers have no module loader to extend",
-    zlib: "use CompressionStream/DecompressionStream",
   };
   const FUNCTIONS = {
     fs: ["readFileSync", "writeFileSync", "existsSync", "readFile", "writeFile", "readdirSync", "readdir", "statSync", "stat",
@@ -45,10 +44,6 @@
     readline: ["createInterface", "clearLine", "clearScreenDown", "cursorTo", "moveCursor", "emitKeypressEvents", "Interface"],
     tty: ["ReadStream", "WriteStream"],
     module: ["createRequire", "register", "syncBuiltinESMExports", "findSourceMap"],
-    zlib: ["createGzip", "createGunzip", "createDeflate", "createInflate", "createDeflateRaw", "createInflateRaw", "createUnzip",
-      "gzip", "gunzip", "deflate", "inflate", "deflateRaw", "inflateRaw", "unzip", "gzipSync", "gunzipSync", "deflateSync",
-      "inflateSync", "deflateRawSync", "inflateRawSync", "unzipSync", "createBrotliCompress", "createBrotliDecompress",
-      "brotliCompress", "brotliDecompress", "brotliCompressSync", "brotliDecompressSync", "crc32"],
   };
   function thrower(module, name) {
     const fn = function () {

@@ -19,6 +19,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import timers from "node:timers";
 import fs from "node:fs";
+import zlib from "node:zlib";
 import { readFileSync } from "fs";
 import os from "node:os";
 import { isIP } from "node:net";
@@ -259,6 +260,30 @@ export default suite(async (request, env) => {
   eq("exit", als.run(1, () => als.exit(() => als.getStore())), undefined);
   const snapshot = als.run("snap", () => AsyncLocalStorage.snapshot());
   eq("snapshot", snapshot(() => als.getStore()), "snap");
+
+  // ------------------------------------------------------------ zlib
+  const original = Buffer.from("hello hello hello hello zlib");
+  for (const [c, d] of [["gzipSync", "gunzipSync"], ["deflateSync", "inflateSync"], ["deflateRawSync", "inflateRawSync"]]) {
+    eq(`zlib ${c}/${d} round trip`, zlib[d](zlib[c](original)).toString(), original.toString());
+  }
+  eq("gzip output starts with the gzip magic", [...zlib.gzipSync("x").subarray(0, 2)], [0x1f, 0x8b]);
+  eq("unzip detects gzip", zlib.unzipSync(zlib.gzipSync("g")).toString(), "g");
+  eq("unzip detects deflate", zlib.unzipSync(zlib.deflateSync("d")).toString(), "d");
+  try { zlib.gunzipSync(Buffer.from("not gzip at all")); ok("bad input throws", false); } catch (e) {
+    eq("bad input is a Z_DATA_ERROR", [e.code, e.errno], ["Z_DATA_ERROR", -3]);
+  }
+  eq("callback form", await new Promise((resolve, reject) => zlib.deflate("cb", (err, out) => (err ? reject(err) : resolve(zlib.inflateSync(out).toString())))), "cb");
+  const gz = [];
+  await pipelinePromise(
+    Readable.from([Buffer.from("stream "), Buffer.from("of "), Buffer.from("chunks")]),
+    zlib.createGzip(),
+    zlib.createGunzip(),
+    new Writable({ write(c, e, cb) { gz.push(c.toString()); cb(); } }),
+  );
+  eq("createGzip -> createGunzip stream", gz.join(""), "stream of chunks");
+  eq("crc32", zlib.crc32("hello"), 907060870);
+  eq("constants", [zlib.constants.Z_BEST_COMPRESSION, zlib.Z_SYNC_FLUSH], [9, 2]);
+  throws("brotli is not there", () => zlib.brotliCompressSync("x"), "Error");
 
   // ------------------------------------------------------------ timers, os, unavailable modules
   const t = timers.setTimeout(() => {}, 10);
