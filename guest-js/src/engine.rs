@@ -20,6 +20,9 @@ const PRELUDE: &str = include_str!("../js/prelude.js");
 /// dirty regions): each evaluates to a function of the engine's internal
 /// `lib` object and the native hooks, defines its globals and uses or
 /// extends what is on `lib`.
+/// Evaluated before the prelude (see js/events.js).
+const EVENTS: &str = include_str!("../js/events.js");
+
 const API_FILES: &[(&str, &str)] = &[
     ("isolet:streams", include_str!("../js/streams.js")),
     ("isolet:blob", include_str!("../js/blob.js")),
@@ -122,6 +125,10 @@ pub fn pre_initialize() {
                 .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message))
         };
         let lib = Object::new(ctx.clone()).expect("an object");
+        // The DOM events and DOMException first: the prelude builds on them.
+        eval("isolet:events", EVENTS)
+            .call::<_, ()>((lib.clone(), natives.clone()))
+            .unwrap_or_else(|e| panic!("events: {}", describe(&ctx, e).message));
         let hooks: Object = eval("isolet:prelude", PRELUDE)
             .call((natives.clone(), lib.clone()))
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
