@@ -20,8 +20,13 @@ const PRELUDE: &str = include_str!("../js/prelude.js");
 /// dirty regions): each evaluates to a function of the engine's internal
 /// `lib` object and the native hooks, defines its globals and uses or
 /// extends what is on `lib`.
-/// Evaluated before the prelude (see js/events.js).
-const EVENTS: &str = include_str!("../js/events.js");
+/// Web APIs the prelude builds on, evaluated before it (each takes the
+/// internal `lib` object and the natives, and hands the prelude its classes
+/// on `lib`).
+const BEFORE_PRELUDE: &[(&str, &str)] = &[
+    ("isolet:events", include_str!("../js/events.js")),
+    ("isolet:url", include_str!("../js/url.js")),
+];
 
 const API_FILES: &[(&str, &str)] = &[
     ("isolet:streams", include_str!("../js/streams.js")),
@@ -125,10 +130,12 @@ pub fn pre_initialize() {
                 .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message))
         };
         let lib = Object::new(ctx.clone()).expect("an object");
-        // The DOM events and DOMException first: the prelude builds on them.
-        eval("isolet:events", EVENTS)
-            .call::<_, ()>((lib.clone(), natives.clone()))
-            .unwrap_or_else(|e| panic!("events: {}", describe(&ctx, e).message));
+        // The DOM events, DOMException and URL first: the prelude builds on them.
+        for (name, source) in BEFORE_PRELUDE {
+            eval(name, source)
+                .call::<_, ()>((lib.clone(), natives.clone()))
+                .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message));
+        }
         let hooks: Object = eval("isolet:prelude", PRELUDE)
             .call((natives.clone(), lib.clone()))
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
