@@ -338,7 +338,7 @@ pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8
             pkcs8_der(&ed25519_dalek::SigningKey::from_bytes(&seed))
         }
         "RSA" => {
-            if !(1024..=8192).contains(&modulus_bits) || modulus_bits % 8 != 0 {
+            if !(1024..=8192).contains(&modulus_bits) || !modulus_bits.is_multiple_of(8) {
                 return Err("OperationError: modulusLength must be a multiple of 8 from 1024 to 8192".into());
             }
             let e = BigUint::from_bytes_be(exponent);
