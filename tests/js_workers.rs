@@ -1135,6 +1135,22 @@ async fn unhandled_rejections_are_events_and_logged() {
             .starts_with("Uncaught (in promise) TypeError: async nobody"),
         "{first:?}"
     );
+    // They are the trace's exceptions too, with their stacks.
+    let t = f.traces.for_worker("unhandled");
+    let exceptions: Vec<(&str, &str)> = t[0]
+        .exceptions
+        .iter()
+        .map(|e| (e.name.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        exceptions,
+        [("Error", "nobody catches"), ("TypeError", "async nobody")]
+    );
+    assert!(
+        t[0].exceptions[0].stack.contains("unhandled.js"),
+        "{:?}",
+        t[0].exceptions[0]
+    );
     // A handler that answers at once: the rejection is reported in its own
     // invocation's trace.
     let r = w.fetch(Request::get("https://u.test/sync")).await.unwrap();
@@ -1147,4 +1163,8 @@ async fn unhandled_rejections_are_events_and_logged() {
             .starts_with("Uncaught (in promise) RangeError: sync nobody"),
         "{second:?}"
     );
+    let t = f.traces.for_worker("unhandled");
+    assert_eq!(t[1].exceptions.len(), 1);
+    assert_eq!(t[1].exceptions[0].name, "RangeError");
+    assert_eq!(t[1].outcome, Outcome::Ok);
 }

@@ -172,8 +172,25 @@
     return at === Infinity ? null : Math.max(0, at - virtualNow);
   }
   lib.reportError = (e) => reportError(e);
-  function reportError(e) {
-    native.log(LEVEL.error, "Uncaught " + inspect(e, 0, []));
+  function reportError(e, prefix = "Uncaught ") {
+    native.log(LEVEL.error, prefix + inspect(e, 0, []));
+    reportException(e);
+  }
+  // An uncaught error for the trace's exceptions (name, message, stack).
+  function reportException(e) {
+    let name = "Error", message, stack = "";
+    try {
+      if (e instanceof Error) {
+        name = String(e.name);
+        message = String(e.message);
+        stack = typeof e.stack === "string" ? e.stack : "";
+      } else {
+        message = inspect(e, 0, []);
+      }
+    } catch {
+      message = "(an error that could not be read)";
+    }
+    native.reportException(name, message, stack);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -434,7 +451,7 @@
   function unhandledRejection(promise, reason) {
     const event = new PromiseRejectionEvent("unhandledrejection", { cancelable: true, promise, reason });
     try { globalEvents.dispatchEvent(event); } catch (e) { reportError(e); }
-    if (!event.defaultPrevented) native.log(LEVEL.error, "Uncaught (in promise) " + inspect(reason, 0, []));
+    if (!event.defaultPrevented) reportError(reason, "Uncaught (in promise) ");
   }
 
   // ---------------------------------------------------------------- Body, Request, Response

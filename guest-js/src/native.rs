@@ -11,6 +11,7 @@ use crate::modules;
 pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     let n = Object::new(ctx.clone())?;
     n.set("log", Function::new(ctx.clone(), log)?)?;
+    n.set("reportException", Function::new(ctx.clone(), report_exception)?)?;
     n.set("fetch", Function::new(ctx.clone(), fetch)?)?;
     n.set("bindingCall", Function::new(ctx.clone(), binding_call)?)?;
     n.set("readRequestBody", Function::new(ctx.clone(), read_request_body)?)?;
@@ -88,6 +89,12 @@ fn log(level: i32, message: String) {
         _ => types::LogLevel::Log,
     };
     tail::log(level, &message);
+}
+
+/// `reportException(name, message, stack)`: an uncaught error for the
+/// trace's exceptions.
+fn report_exception(name: String, message: String, stack: String) {
+    tail::exception(&types::ScriptError { name, message, stack });
 }
 
 pub(crate) fn bytes_of(v: &Value<'_>) -> Vec<u8> {

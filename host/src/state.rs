@@ -78,6 +78,9 @@ pub(crate) struct HostState {
     table: ResourceTable,
     pub limiter: MemoryLimiter,
     pub logs: LogBuffer,
+    /// Uncaught errors the guest reported during the invocation (see
+    /// `tail.exception`), at most `MAX_EXCEPTIONS`.
+    pub exceptions: Vec<crate::error::ScriptError>,
     /// `None` only while the engine is pre-initialized at build time.
     pub env: Option<Arc<WorkerEnv>>,
     /// The ids of the workers whose calls led to the current invocation
@@ -131,6 +134,7 @@ impl HostState {
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(memory_limit),
             logs: LogBuffer::default(),
+            exceptions: Vec::new(),
             env,
             chain: Vec::new(),
             sub_requests: 0,
@@ -153,6 +157,7 @@ impl HostState {
         self.sub_requests = 0;
         self.outbound_bytes = 0;
         self.outbound_log.clear();
+        self.exceptions.clear();
         self.limiter.hit = false;
     }
 
@@ -261,7 +266,29 @@ impl tail::Host for HostState {
         };
         self.logs.push(level, message);
     }
+
+    async fn exception(&mut self, error: types::ScriptError) {
+        if self.exceptions.len() < MAX_EXCEPTIONS {
+            let mut e = crate::error::ScriptError::from(error);
+            for s in [&mut e.name, &mut e.message, &mut e.stack] {
+                if s.len() > MAX_EXCEPTION_TEXT {
+                    let mut end = MAX_EXCEPTION_TEXT;
+                    while !s.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    s.truncate(end);
+                    s.push_str("...");
+                }
+            }
+            self.exceptions.push(e);
+        }
+    }
 }
+
+/// Most uncaught errors one invocation's trace keeps (more are in the logs,
+/// within their caps), and the longest name, message or stack kept.
+const MAX_EXCEPTIONS: usize = 16;
+const MAX_EXCEPTION_TEXT: usize = 8 * 1024;
 
 impl incoming_body::Host for HostState {
     async fn read(&mut self) -> Result<Option<Vec<u8>>, String> {

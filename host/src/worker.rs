@@ -617,10 +617,12 @@ impl Worker {
         // stream_body).
         let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_) | Error::ResponseTooLarge { .. }));
 
-        let exceptions = match result {
-            Err(Error::Script(e)) => vec![e.clone()],
-            _ => Vec::new(),
-        };
+        // The uncaught errors the worker reported as it ran, then the one
+        // that ended the invocation.
+        let mut exceptions = std::mem::take(&mut instance.store.data_mut().exceptions);
+        if let Err(Error::Script(e)) = result {
+            exceptions.push(e.clone());
+        }
         let trace = TraceEvent {
             outcome: Outcome::of(result),
             logs,
