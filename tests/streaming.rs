@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 use isolet::{Error, Limits, Outcome, Request, Runtime, TraceEvent, WorkerCode};
 use tokio::sync::Semaphore;
 
+/// The source of a worker under tests/workers/.
+fn worker_source(rel: &str) -> String {
+    let path = format!("{}/../tests/workers/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 fn worker_code() -> WorkerCode {
-    let path = format!(
-        "{}/../tests/workers/js/streaming.js",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let src = worker_source("js/streaming.js");
     WorkerCode::new("streaming.js")
         .module("streaming.js", isolet::ModuleSource::Esm(src))
         .compatibility_date("2025-06-01")
@@ -501,27 +503,23 @@ async fn streaming_upstream() -> (std::net::SocketAddr, Arc<tokio::sync::Notify>
 }
 
 fn body_reader() -> WorkerCode {
-    {
-        let path = format!(
-            "{}/../tests/workers/js/outbound/body_reader.js",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        WorkerCode::new("body_reader.js")
-            .module("body_reader.js", isolet::ModuleSource::Esm(src))
-            .compatibility_date("2025-06-01")
-            .global_outbound(isolet::Outbound::Forward(isolet::ForwardConfig {
-                allow_private: true,
-                ..Default::default()
-            }))
-            .binding(
-                "STREAMER",
-                isolet::BindingSpec::Service {
-                    worker: "streamer".into(),
-                    entrypoint: None,
-                },
-            )
-    }
+    WorkerCode::new("body_reader.js")
+        .module(
+            "body_reader.js",
+            isolet::ModuleSource::Esm(worker_source("js/outbound/body_reader.js")),
+        )
+        .compatibility_date("2025-06-01")
+        .global_outbound(isolet::Outbound::Forward(isolet::ForwardConfig {
+            allow_private: true,
+            ..Default::default()
+        }))
+        .binding(
+            "STREAMER",
+            isolet::BindingSpec::Service {
+                worker: "streamer".into(),
+                entrypoint: None,
+            },
+        )
 }
 
 fn reader_get(path: &str, target: &str) -> Request {
@@ -665,13 +663,11 @@ async fn the_outbound_byte_limit_covers_bodies_read_as_they_arrive() {
 async fn a_python_worker_reads_an_arriving_outbound_body_whole() {
     let (rt, _gate, _traces) = runtime().await;
     let (addr, _release) = streaming_upstream().await;
-    let path = format!(
-        "{}/../tests/workers/py/fetcher.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let code = WorkerCode::new("fetcher.py")
-        .module("fetcher.py", isolet::ModuleSource::Python(src))
+        .module(
+            "fetcher.py",
+            isolet::ModuleSource::Python(worker_source("py/fetcher.py")),
+        )
         .compatibility_date("2025-06-01")
         .global_outbound(isolet::Outbound::Forward(isolet::ForwardConfig {
             allow_private: true,

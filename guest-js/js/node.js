@@ -10,6 +10,14 @@
   "use strict";
 
   const cache = new Map();
+  // Node's AbortError for an aborted `signal` (events, stream, timers).
+  lib.nodeAbortError = (signal) => {
+    const e = new Error("The operation was aborted");
+    e.name = "AbortError";
+    e.code = "ABORT_ERR";
+    e.cause = signal && signal.reason;
+    return e;
+  };
   // The exports of module `name` (without `node:`); the `require` the
   // module files get.
   function load(name) {

@@ -120,6 +120,10 @@
       pullAgain: false, pulling: false, hwm, size, pull, cancel, api: undefined,
     };
     c.api = new ReadableStreamDefaultController(illegal, c);
+    return startController(r, c, start);
+  }
+  // The common end of both controllers' set-up: runs `start`, then pulls.
+  function startController(r, c, start) {
     r.controller = c;
     const startResult = start(c);
     resolved(startResult).then(
@@ -587,13 +591,7 @@
       pendingPullIntos: [], byobRequest: null, api: undefined,
     };
     c.api = new ReadableByteStreamController(illegal, c);
-    r.controller = c;
-    const startResult = start(c);
-    resolved(startResult).then(
-      () => { c.started = true; callPullIfNeeded(c); },
-      (e) => readableControllerError(c, e),
-    );
-    return c;
+    return startController(r, c, start);
   }
   // A byte ReadableStream from algorithms (the spec's CreateReadableByteStream).
   function createReadableByteStream(start, pull, cancel) {

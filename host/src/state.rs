@@ -495,13 +495,10 @@ impl bindings::Host for HostState {
                 "env.{binding} is not a service binding this worker was given"
             ));
         };
-        self.take_sub_request(&env)?;
-        let chain = self.nested_chain(&env)?;
         // The guest waits for the other worker here: not its CPU time.
         self.cpu.pause();
-        let result = env
-            .surroundings
-            .worker_fetch(&worker, entrypoint.as_deref(), Request::from(req), chain)
+        let result = self
+            .service_fetch(&env, &worker, entrypoint.as_deref(), Request::from(req))
             .await;
         self.cpu.resume();
         self.fetched(&env, result?)
@@ -524,29 +521,43 @@ impl HostState {
                     "env.{binding}: no capability named {name:?} is registered"
                 )),
             },
+            BindingSpec::Service { worker, entrypoint } if method == "fetch" => {
+                // The Python engine's service fetch (JS uses bindings.fetch).
+                let request =
+                    request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
+                let r = self
+                    .service_fetch(env, &worker, entrypoint.as_deref(), request)
+                    .await?;
+                let body = r.body.collect().await.map_err(|e| e.to_string())?;
+                Ok(response_to_wire(Response {
+                    status: r.status,
+                    headers: r.headers,
+                    body,
+                }))
+            }
             BindingSpec::Service { worker, entrypoint } => {
                 self.take_sub_request(env)?;
                 let chain = self.nested_chain(env)?;
-                if method == "fetch" {
-                    let request =
-                        request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
-                    let r = env
-                        .surroundings
-                        .worker_fetch(&worker, entrypoint.as_deref(), request, chain)
-                        .await?;
-                    let body = r.body.collect().await.map_err(|e| e.to_string())?;
-                    Ok(response_to_wire(Response {
-                        status: r.status,
-                        headers: r.headers,
-                        body,
-                    }))
-                } else {
-                    env.surroundings
-                        .worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)
-                        .await
-                }
+                env.surroundings
+                    .worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)
+                    .await
             }
         }
+    }
+
+    /// `fetch` on the service `worker` as a subrequest of this invocation.
+    async fn service_fetch(
+        &mut self,
+        env: &WorkerEnv,
+        worker: &str,
+        entrypoint: Option<&str>,
+        request: Request,
+    ) -> Result<StreamingResponse, String> {
+        self.take_sub_request(env)?;
+        let chain = self.nested_chain(env)?;
+        env.surroundings
+            .worker_fetch(worker, entrypoint, request, chain)
+            .await
     }
 }
 

@@ -190,13 +190,7 @@
   EventEmitter.EventEmitter = EventEmitter;
   EventEmitter.usingDomains = false;
 
-  function abortError(signal) {
-    const e = new Error("The operation was aborted");
-    e.name = "AbortError";
-    e.code = "ABORT_ERR";
-    e.cause = signal && signal.reason;
-    return e;
-  }
+  const abortError = lib.nodeAbortError;
   // events.once(emitter, name): a promise of the next event's arguments.
   EventEmitter.once = function once(emitter, name, options = {}) {
     const signal = options.signal;

@@ -475,13 +475,7 @@
   PassThrough.prototype._transform = function (chunk, encoding, cb) { cb(null, chunk); };
 
   // ---------------------------------------------------------------- pipeline, finished
-  function abortError(signal) {
-    const e = new Error("The operation was aborted");
-    e.name = "AbortError";
-    e.code = "ABORT_ERR";
-    e.cause = signal && signal.reason;
-    return e;
-  }
+  const abortError = lib.nodeAbortError;
   function finished(stream, opts, callback) {
     if (typeof opts === "function") { callback = opts; opts = {}; }
     let called = false;

@@ -29,13 +29,7 @@
     [Symbol.toPrimitive]() { return this.#id; }
   }
   const clear = (t) => { if (t !== null && t !== undefined) clearTimeout(typeof t === "object" ? t[Symbol.toPrimitive]() : t); };
-  function abortError(signal) {
-    const e = new Error("The operation was aborted");
-    e.name = "AbortError";
-    e.code = "ABORT_ERR";
-    e.cause = signal.reason;
-    return e;
-  }
+  const abortError = lib.nodeAbortError;
   function delayed(ms, value, options = {}) {
     const signal = options.signal;
     if (signal && signal.aborted) return Promise.reject(abortError(signal));
