@@ -263,7 +263,7 @@ class WitWorld(wit_world.WitWorld):
             # Python bodies are always whole: never a streaming answer.
             out = types.FetchAnswer(
                 response=types.Response(status=resp.status, headers=resp.headers.items(), body=resp._body),
-                streaming=False,
+                body=types.AnswerBody.WHOLE,
             )
         except BaseException as e:
             _flush()
@@ -274,6 +274,11 @@ class WitWorld(wit_world.WitWorld):
     def read_body(self):
         # Only called after a streaming fetch answer, which Python never gives.
         raise _error(RuntimeError("no streamed body is open"))
+
+    def socket_event(self, event):
+        # Only called after a fetch answer that accepted a WebSocket, which
+        # Python workers cannot give.
+        raise _error(RuntimeError("no WebSocket is open"))
 
     def call(self, entrypoint, method, args):
         try:

@@ -960,3 +960,81 @@ async fn streamed_bodies_reach_the_client_as_they_are_produced() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_websocket_upgrade_reaches_the_worker_and_messages_flow_both_ways() {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let put = send(
+        "PUT",
+        &s.url("/workers/chat"),
+        Some(&s.token),
+        json!({"mainModule": "websocket.js", "modules": {"websocket.js": worker_file("websocket.js")}, "compatibilityDate": "2025-06-01"}).to_string(),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+
+    let (mut ws, resp) = tokio_tungstenite::connect_async(format!("ws://{}/w/chat/room", s.addr))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 101);
+    assert_eq!(resp.headers()["x-chat"], "1");
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("the worker answers")
+    };
+    assert_eq!(next().await.unwrap().unwrap(), Message::text("hello"));
+    ws.send(Message::text("abc")).await.unwrap();
+    ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    let mut replies = Vec::new();
+    for _ in 0..2 {
+        replies.push(
+            tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        replies,
+        [Message::text("ABC"), Message::binary(vec![3u8, 2, 1])]
+    );
+    // The worker closes: its close frame arrives, the handshake completes
+    // (the client library answers it) and the connection ends.
+    ws.send(Message::text("bye")).await.unwrap();
+    match tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .unwrap()
+    {
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(u16::from(frame.code), 1000);
+            assert_eq!(frame.reason.as_str(), "bye after 3");
+        }
+        other => panic!("expected the worker's close, got {other:?}"),
+    }
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The same worker answers plain requests; one that does not ask for an
+    // upgrade gets the worker's own answer.
+    let plain = send("GET", &s.url("/w/chat/room"), None, "").await;
+    assert_eq!(plain.status, 426);
+    assert_eq!(plain.text(), "expected a WebSocket upgrade");
+
+    // A client that goes away mid-session: the server keeps serving.
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/w/chat/room", s.addr))
+        .await
+        .unwrap();
+    drop(ws);
+    let again = send("GET", &s.url("/w/chat/local"), None, "").await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    s.shutdown().await;
+}

@@ -681,3 +681,204 @@ async fn a_python_worker_reads_an_arriving_outbound_body_whole() {
         .unwrap();
     assert_eq!(r.text(), "status 200 length 25000 first a");
 }
+
+// ------------------------------------------------------------- WebSockets
+
+fn socket_worker(limits: Option<Limits>) -> WorkerCode {
+    let code = WorkerCode::new("websocket.js")
+        .module(
+            "websocket.js",
+            isolet::ModuleSource::Esm(worker_source("js/websocket.js")),
+        )
+        .compatibility_date("2025-06-01");
+    match limits {
+        Some(l) => code.limits(l),
+        None => code,
+    }
+}
+
+/// Opens a WebSocket to the worker: the 101 answer and the socket.
+async fn connect(w: &isolet::Worker) -> (isolet::StreamingResponse, isolet::WebSocket) {
+    let mut resp = w
+        .entrypoint(None)
+        .fetch_streaming(get("/chat").header("upgrade", "websocket"))
+        .await
+        .unwrap();
+    let socket = resp
+        .web_socket
+        .take()
+        .expect("the worker accepted a WebSocket");
+    (resp, socket)
+}
+
+/// A socket to worker `id` (loaded with `limits`), past the worker's greeting.
+async fn greeted(rt: &Runtime, id: &str, limits: Option<Limits>) -> isolet::WebSocket {
+    let w = rt.get(id, || socket_worker(limits)).await.unwrap();
+    let (_resp, mut ws) = connect(&w).await;
+    assert_eq!(next(&mut ws).await, Some(text("hello")));
+    ws
+}
+
+/// The worker's next message, within a few seconds.
+async fn next(ws: &mut isolet::WebSocket) -> Option<isolet::WebSocketMessage> {
+    tokio::time::timeout(Duration::from_secs(10), ws.recv())
+        .await
+        .expect("the worker answers")
+}
+
+/// The trace of worker `id`'s ended session: it went well and logged `line`.
+async fn session_ended(traces: &Traces, id: &str, line: &str) -> TraceEvent {
+    let trace = traces_of(traces, id).await.pop().unwrap();
+    assert!(matches!(trace.outcome, Outcome::Ok), "{:?}", trace.outcome);
+    assert!(
+        trace.logs.iter().any(|l| l.message == line),
+        "{:?}",
+        trace.logs
+    );
+    trace
+}
+
+fn text(s: &str) -> isolet::WebSocketMessage {
+    isolet::WebSocketMessage::Text(s.into())
+}
+
+#[tokio::test]
+async fn a_worker_accepts_a_websocket_and_messages_flow_both_ways() {
+    use isolet::WebSocketMessage::{Binary, Close};
+    let (rt, _gate, traces) = runtime().await;
+    let w = rt.get("chat", || socket_worker(None)).await.unwrap();
+    let (resp, mut ws) = connect(&w).await;
+    assert_eq!(resp.status, 101);
+    assert_eq!(resp.header("x-chat"), Some("1"));
+    // Sent before the answer, delivered first.
+    assert_eq!(next(&mut ws).await, Some(text("hello")));
+    ws.send(text("abc")).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(text("ABC")));
+    ws.send(Binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(Binary(vec![3, 2, 1])));
+    // A listener that throws is reported; the socket stays open.
+    ws.send(text("throw")).await.unwrap();
+    ws.send(text("count")).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(text("4")));
+    // Timers run in real time while the session waits for the client.
+    let asked = Instant::now();
+    ws.send(text("later")).await.unwrap();
+    assert_eq!(next(&mut ws).await, Some(text("timer fired")));
+    assert!(asked.elapsed() >= Duration::from_millis(50));
+    // The worker closes; the client answers; the session ends.
+    ws.send(text("bye")).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await,
+        Some(Close {
+            code: 1000,
+            reason: "bye after 6".into()
+        })
+    );
+    ws.send(Close {
+        code: 1000,
+        reason: "ok".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(next(&mut ws).await, None);
+
+    let trace = session_ended(&traces, "chat", "closed 1000 \"ok\" clean=true state=3").await;
+    assert!(trace.logs.iter().any(|l| l.message == "waitUntil done"));
+    assert!(
+        trace
+            .exceptions
+            .iter()
+            .any(|e| e.message == "listener failed"),
+        "{:?}",
+        trace.exceptions
+    );
+    // The instance serves the next request.
+    let r = w.fetch(get("/errors")).await.unwrap();
+    assert_eq!(r.status, 200);
+    // A sender used after the session ended is told so.
+    assert!(matches!(
+        ws.send(text("late")).await,
+        Err(Error::WebSocketClosed)
+    ));
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_is_a_1006_close_and_a_limit_ends_the_session_with_1011() {
+    let (rt, _gate, traces) = runtime().await;
+    let ws = greeted(&rt, "gone", None).await;
+    drop(ws);
+    session_ended(&traces, "gone", "closed 1006 \"\" clean=false state=3").await;
+
+    let limits = Limits {
+        cpu_time: Some(Duration::from_millis(50)),
+        ..Limits::default()
+    };
+    let mut ws = greeted(&rt, "spin", Some(limits)).await;
+    // Each event has the CPU limit of its own: many cheap ones pass.
+    for _ in 0..20 {
+        ws.send(text("x")).await.unwrap();
+        assert_eq!(next(&mut ws).await, Some(text("X")));
+    }
+    ws.send(text("spin")).await.unwrap();
+    match next(&mut ws).await {
+        Some(isolet::WebSocketMessage::Close { code: 1011, reason }) => {
+            assert!(reason.contains("CPU limit"), "{reason}")
+        }
+        other => panic!("expected a 1011 close, got {other:?}"),
+    }
+    assert_eq!(next(&mut ws).await, None);
+    let trace = traces_of(&traces, "spin").await.pop().unwrap();
+    assert!(
+        matches!(trace.outcome, Outcome::ExceededCpu),
+        "{:?}",
+        trace.outcome
+    );
+    // The limit retired that worker; its id loads afresh and answers.
+    let _greeted = greeted(&rt, "spin", Some(limits)).await;
+}
+
+#[tokio::test]
+async fn websocket_pairs_inside_a_worker_and_their_errors() {
+    let (rt, _gate, _traces) = runtime().await;
+    let w = rt.load(socket_worker(None)).await.unwrap();
+    let local = w.fetch(get("/local")).await.unwrap().json().unwrap();
+    assert_eq!(
+        local,
+        serde_json::json!({
+            "log": [
+                "b got early",
+                "a got re:early",
+                "b got [object ArrayBuffer]",
+                "a close 4000 done here true state=3",
+                "b close 4000 done here state=3"
+            ],
+            "afterClose": 2,
+            "sendAfterClose": "TypeError: Can't call WebSocket send() after close().",
+            "keys": ["0", "1"],
+            "constants": [0, 1, 2, 3]
+        })
+    );
+    let errors = w.fetch(get("/errors")).await.unwrap().json().unwrap();
+    assert_eq!(
+        errors,
+        serde_json::json!({
+            "sendBeforeAccept": "TypeError: You must call accept() on this WebSocket before sending messages.",
+            "badCode": "TypeError: Invalid WebSocket close code: 999.",
+            "longReason": "TypeError: A WebSocket close reason may be at most 123 bytes of UTF-8.",
+            "sendBlob": "TypeError: WebSocket send() takes a string, an ArrayBuffer or an ArrayBufferView.",
+            "status101NoSocket": "RangeError: Responses may only be constructed with status codes in the range 200 to 599, inclusive. Received: 101",
+            "socketNot101": "RangeError: A Response with a webSocket must have status 101.",
+            "notASocket": "TypeError: The webSocket of a Response must be a WebSocket.",
+            "outboundSocket": "TypeError: new WebSocket(url) (a WebSocket to another server) is not available in isolet; a worker accepts WebSockets with new WebSocketPair()",
+            "webSocketOfPlainResponse": null,
+            "webSocketKept": true
+        })
+    );
+    // Buffered fetch() of a WebSocket answer: the 101 head; the worker
+    // sees its client go away.
+    let r = w
+        .fetch(get("/chat").header("upgrade", "websocket"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 101);
+}

@@ -122,6 +122,10 @@
   // For HTMLRewriter's async handlers: the next timer, in virtual time.
   lib.runNextTimer = () => runNextTimer();
   let virtualNow = 0;
+  lib.virtualNow = () => virtualNow;
+  // Virtual time moves to `ms` if that is later (a WebSocket session's
+  // timers run in real time).
+  lib.advanceVirtualNow = (ms) => { if (ms > virtualNow) virtualNow = ms; };
   const timers = new Map();
   function addTimer(fn, ms, args, repeat) {
     if (typeof fn !== "function") throw new TypeError("The callback must be a function");
@@ -649,14 +653,19 @@
         return;
       }
       const status = init.status === undefined ? 200 : Number(init.status);
-      if (!Number.isInteger(status) || status < 200 || status > 599) {
+      const webSocket = init.webSocket === undefined ? null : init.webSocket;
+      if (webSocket !== null) {
+        // Workers' WebSocket answer: the client's end of a WebSocketPair.
+        if (!lib.isWebSocket(webSocket)) throw new TypeError("The webSocket of a Response must be a WebSocket.");
+        if (status !== 101) throw new RangeError("A Response with a webSocket must have status 101.");
+      } else if (!Number.isInteger(status) || status < 200 || status > 599) {
         if (!(status === 101 && init._internal)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive. Received: ${init.status}`);
       }
       if (body !== null && body !== undefined && NULL_BODY_STATUS.includes(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
       const statusText = init.statusText === undefined ? "" : String(init.statusText);
-      this[STATE] = [null, null, false, status, statusText, null, null];
+      this[STATE] = [null, null, false, status, statusText, null, webSocket === null ? null : { url: "", redirected: false, type: "default", webSocket }];
       const ct = this._initBody(body);
       if (init.headers === undefined) {
         stateOf(this)[S_HEADERS] = ct;
@@ -708,7 +717,7 @@
     get url() { const x = stateOf(this)[S_EXTRA]; return x === null ? "" : x.url; }
     get redirected() { const x = stateOf(this)[S_EXTRA]; return x === null ? false : x.redirected; }
     get type() { const x = stateOf(this)[S_EXTRA]; return x === null ? "default" : x.type; }
-    get webSocket() { return null; }
+    get webSocket() { const x = stateOf(this)[S_EXTRA]; return x === null || x.webSocket === undefined ? null : x.webSocket; }
     clone() {
       if (this.bodyUsed) throw new TypeError("Cannot clone a Response whose body has been used.");
       const s = stateOf(this);
@@ -1214,6 +1223,7 @@
     const results = await Promise.allSettled(pending);
     for (const r of results) if (r.status === "rejected") reportError(r.reason);
   }
+  lib.finishPending = finish;
 
   // The body of an incoming request the host streams: each read waits for
   // the host's next bytes (none are asked for before the worker reads).
@@ -1264,12 +1274,21 @@
     const s = response instanceof Response ? response[STATE] : undefined;
     if (s === undefined) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
     const pending = ctx === null ? null : ctx[STATE];
-    if (pending === null && s[STREAM] === null) {
+    if (pending === null && s[STREAM] === null && s[S_STATUS] !== 101) {
       // _takeSync, status and _flatHeaders in one go (no method calls on
       // this hot path; keep in step with those methods).
       s[USED] = true;
       const h = s[S_HEADERS];
       return [s[S_STATUS], h === null || typeof h === "string" ? h : h._flat(), s[BYTES] === null ? "" : s[BYTES]];
+    }
+    if (s[S_STATUS] === 101) {
+      // A WebSocket: the host answers the upgrade and relays the client's
+      // end from now on (socketEvent).
+      const ws = response.webSocket;
+      if (ws === null) throw new TypeError("A Response with status 101 must have a webSocket.");
+      lib.acceptSocket(ws, pending);
+      s[USED] = true;
+      return [101, response._flatHeaders(), 0];
     }
     if (s[STREAM] !== null) {
       // A stream: the host sends the head now and reads the body with
@@ -1357,6 +1376,14 @@
     completeFetch,
     unhandledRejection,
     readBody,
+    // A WebSocket session's event from the host (see socket-event):
+    // "text"/"binary" with the data, "close" with code, reason and
+    // whether it was clean, or "run" (only the clock moves).
+    socketEvent(kind, data, reason, clean) {
+      lib.socketClock();
+      if (kind !== "run") lib.socketEvent(kind, data, reason, clean);
+    },
+    socketDone: () => lib.socketDone(),
     call: dispatchCall,
     runNextTimer,
     nextTimerDelay,

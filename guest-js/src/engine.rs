@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use rquickjs::{Array, Ctx, Function, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState};
 
 use crate::isolet::worker::types::{
-    BodyChunk, CompiledModule, FetchAnswer, Request, Response, ScriptError, WorkerSpec,
+    AnswerBody, BodyChunk, CompiledModule, FetchAnswer, Message, Request, Response, ScriptError, SocketEvent, SocketStep,
+    WorkerSpec,
 };
 use crate::modules;
 
@@ -36,6 +37,7 @@ const API_FILES: &[(&str, &str)] = &[
     ("isolet:urlpattern", include_str!("../js/urlpattern.js")),
     ("isolet:htmlrewriter", include_str!("../js/htmlrewriter.js")),
     ("isolet:cache", include_str!("../js/cache.js")),
+    ("isolet:websocket", include_str!("../js/websocket.js")),
     ("isolet:node", include_str!("../js/node.js")),
 ];
 
@@ -414,6 +416,46 @@ pub fn read_body() -> Result<BodyChunk, ScriptError> {
     })
 }
 
+/// Delivers the client's side of an accepted WebSocket to the worker, then
+/// runs jobs and the timers that are due until the worker waits: for the
+/// client only, for a timer (its delay), or for nothing (the session is
+/// done).
+pub fn socket_event(event: SocketEvent) -> Result<SocketStep, ScriptError> {
+    with_engine(|ctx, hooks, _| {
+        let hooks = hooks.all;
+        let deliver: Function = hooks.get("socketEvent").map_err(|e| describe(ctx, e))?;
+        let delivered = match event {
+            SocketEvent::Message(Message::Text(text)) => deliver.call::<_, ()>(("text", text)),
+            SocketEvent::Message(Message::Binary(bytes)) => {
+                let bytes = TypedArray::<u8>::new(ctx.clone(), bytes).map_err(|e| describe(ctx, e))?;
+                deliver.call::<_, ()>(("binary", bytes))
+            }
+            SocketEvent::Close(close) => deliver.call::<_, ()>(("close", close.code, close.reason, close.clean)),
+            SocketEvent::Run => deliver.call::<_, ()>(("run",)),
+        };
+        delivered.map_err(|e| describe(ctx, e))?;
+        let delay: Function = hooks.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
+        let next: Function = hooks.get("runNextTimer").map_err(|e| describe(ctx, e))?;
+        let done: Function = hooks.get("socketDone").map_err(|e| describe(ctx, e))?;
+        loop {
+            if ctx.execute_pending_job() || flush_rejections(ctx, &hooks) {
+                continue;
+            }
+            if done.call::<_, bool>(()).map_err(|e| describe(ctx, e))? {
+                // Timers still set die with the session, as in workerd.
+                return Ok(SocketStep::Done);
+            }
+            match delay.call::<_, Option<f64>>(()).map_err(|e| describe(ctx, e))? {
+                None => return Ok(SocketStep::Idle),
+                Some(ms) if ms >= 1.0 => return Ok(SocketStep::Wait(ms.min(f64::from(u32::MAX)) as u32)),
+                Some(_) => {
+                    next.call::<_, bool>(()).map_err(|e| describe(ctx, e))?;
+                }
+            }
+        }
+    })
+}
+
 fn never_settles() -> ScriptError {
     ScriptError {
         name: "Error".into(),
@@ -587,15 +629,23 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer,
         flat_headers_from_js(ctx, headers)?
     };
     let body: Value = parts.get(2).map_err(|e| describe(ctx, e))?;
-    // `true` in the body's place: the body is a stream, read with read-body.
-    if body.as_bool() == Some(true) {
+    // `true` in the body's place: the body is a stream, read with
+    // read-body; a number: the answer accepted a WebSocket.
+    let special = if body.as_bool() == Some(true) {
+        Some(AnswerBody::Streaming)
+    } else if body.is_number() {
+        Some(AnswerBody::Websocket)
+    } else {
+        None
+    };
+    if let Some(kind) = special {
         return Ok(FetchAnswer {
             response: Response {
                 status,
                 headers,
                 body: Vec::new(),
             },
-            streaming: true,
+            body: kind,
         });
     }
     let body = match body.as_string() {
@@ -608,7 +658,7 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer,
     };
     Ok(FetchAnswer {
         response: Response { status, headers, body },
-        streaming: false,
+        body: AnswerBody::Whole,
     })
 }
 

@@ -35,6 +35,10 @@ impl Guest for Engine {
         engine::read_body()
     }
 
+    fn socket_event(event: SocketEvent) -> Result<SocketStep, ScriptError> {
+        engine::socket_event(event)
+    }
+
     fn call(entrypoint: Option<String>, method: String, args: String) -> Result<String, ScriptError> {
         engine::call(entrypoint, method, args)
     }

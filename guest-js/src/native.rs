@@ -5,7 +5,7 @@
 use rquickjs::function::Opt;
 use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, Object, TypedArray, Value};
 
-use crate::isolet::worker::{bindings, cache, incoming_body, outbound, tail, types};
+use crate::isolet::worker::{bindings, cache, incoming_body, outbound, tail, types, websocket};
 use crate::modules;
 
 pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
@@ -19,6 +19,8 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("cacheLookup", Function::new(ctx.clone(), cache_lookup)?)?;
     n.set("cachePut", Function::new(ctx.clone(), cache_put)?)?;
     n.set("cacheDelete", Function::new(ctx.clone(), cache_delete)?)?;
+    n.set("wsSend", Function::new(ctx.clone(), ws_send)?)?;
+    n.set("wsClose", Function::new(ctx.clone(), ws_close)?)?;
     n.set("readResponseBody", Function::new(ctx.clone(), read_response_body)?)?;
     n.set("cancelResponseBody", Function::new(ctx.clone(), cancel_response_body)?)?;
     n.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
@@ -239,6 +241,21 @@ fn cache_put<'js>(
 
 fn cache_delete(name: String, url: String) -> bool {
     cache::delete(&name, &url)
+}
+
+/// `wsSend(data)`: a message for the client of the accepted WebSocket (a
+/// string is a text message, bytes a binary one).
+fn ws_send<'js>(ctx: Ctx<'js>, data: Value<'js>) -> rquickjs::Result<()> {
+    let message = match data.as_string() {
+        Some(s) => types::Message::Text(s.to_string()?),
+        None => types::Message::Binary(bytes_of(&data)),
+    };
+    websocket::send(&message).map_err(|message| Exception::throw_type(&ctx, &message))
+}
+
+/// `wsClose(code, reason)`: the worker closes the accepted WebSocket.
+fn ws_close(code: u16, reason: String) {
+    websocket::close(code, &reason);
 }
 
 /// The next bytes of the incoming request's streamed body, or null at its

@@ -111,6 +111,9 @@ pub enum Error {
     /// message (which names the URL) is what the worker's read throws.
     #[error("{0}")]
     Outbound(String),
+    /// A message for a worker's WebSocket came after its session ended.
+    #[error("the WebSocket is closed: its session with the worker is over")]
+    WebSocketClosed,
 }
 
 impl Error {

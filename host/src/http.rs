@@ -132,6 +132,10 @@ pub struct StreamingResponse {
     pub headers: Vec<(String, String)>,
     /// The body, as it is produced.
     pub body: BodyStream,
+    /// The client's end of the WebSocket the worker accepted (a status 101
+    /// answer with `webSocket`); then the body is empty. The invocation
+    /// lasts as long as the socket.
+    pub web_socket: Option<crate::WebSocket>,
 }
 
 impl From<Response> for StreamingResponse {
@@ -141,6 +145,7 @@ impl From<Response> for StreamingResponse {
             status: r.status,
             headers: r.headers,
             body: BodyStream::whole(r.body),
+            web_socket: None,
         }
     }
 }
@@ -151,7 +156,8 @@ impl StreamingResponse {
         find_header(&self.headers, name)
     }
 
-    /// Waits for the whole body: the buffered [`Response`].
+    /// Waits for the whole body: the buffered [`Response`]. A WebSocket
+    /// the worker accepted is dropped (the worker sees the client go away).
     ///
     /// ```no_run
     /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {

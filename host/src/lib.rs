@@ -57,6 +57,7 @@ mod runtime;
 mod server;
 mod state;
 mod tail;
+mod websocket;
 mod wire;
 mod worker;
 
@@ -76,5 +77,6 @@ pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
     TailSink, TraceEvent,
 };
+pub use websocket::{WebSocket, WebSocketMessage, WebSocketReceiver, WebSocketSender};
 pub use wire::Value;
 pub use worker::{Entrypoint, Worker};

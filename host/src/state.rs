@@ -14,13 +14,16 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
-use crate::engine::wit::isolet::worker::{bindings, cache, incoming_body, outbound, tail, types};
+use crate::engine::wit::isolet::worker::{
+    bindings, cache, incoming_body, outbound, tail, types, websocket,
+};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::limits::{CpuClock, Effective, MemoryLimiter};
 use crate::outbound::{
     BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy, Redirect,
 };
 use crate::tail::{LogBuffer, LogLevel, OutboundRecord};
+use crate::websocket::WebSocketMessage;
 use crate::wire::Value;
 
 /// What a worker's imports can reach beyond its own instance. The runtime
@@ -99,7 +102,16 @@ pub(crate) struct HostState {
     /// Bodies of the current invocation's outbound and service-binding
     /// responses still arriving, by the number the guest reads them with.
     pub bodies: OpenBodies,
+    /// What the worker sent on the WebSocket its answer accepted and the
+    /// client has not been handed yet (the session passes it on after each
+    /// step), with its size in bytes.
+    pub socket_out: Vec<WebSocketMessage>,
+    pub socket_out_bytes: usize,
 }
+
+/// How much a worker may send on its WebSocket in one step (one event's
+/// handling) before the client is handed any of it.
+pub(crate) const MAX_SOCKET_STEP_BYTES: usize = 16 << 20;
 
 /// Response bodies the guest reads by number (see `outbound.read-body`):
 /// numbers are never reused within an instance, so a stale number is an
@@ -145,6 +157,8 @@ impl HostState {
             deadline: std::time::Instant::now() + std::time::Duration::from_secs(3600),
             incoming: None,
             bodies: OpenBodies::default(),
+            socket_out: Vec::new(),
+            socket_out_bytes: 0,
         }
     }
 
@@ -313,6 +327,34 @@ impl incoming_body::Host for HostState {
     }
 }
 
+impl websocket::Host for HostState {
+    async fn send(&mut self, message: types::Message) -> Result<(), String> {
+        let (message, size) = match message {
+            types::Message::Text(t) => {
+                let n = t.len();
+                (WebSocketMessage::Text(t), n)
+            }
+            types::Message::Binary(b) => {
+                let n = b.len();
+                (WebSocketMessage::Binary(b), n)
+            }
+        };
+        if self.socket_out_bytes + size > MAX_SOCKET_STEP_BYTES {
+            return Err(format!(
+                "WebSocket send(): over {MAX_SOCKET_STEP_BYTES} bytes sent in one event; the client has not been handed them yet"
+            ));
+        }
+        self.socket_out_bytes += size;
+        self.socket_out.push(message);
+        Ok(())
+    }
+
+    async fn close(&mut self, code: u16, reason: String) {
+        self.socket_out
+            .push(WebSocketMessage::Close { code, reason });
+    }
+}
+
 impl outbound::Host for HostState {
     async fn fetch(
         &mut self,
@@ -360,6 +402,13 @@ impl HostState {
     /// against the outbound byte limit now), others by number, counted as
     /// they are read.
     fn fetched(&mut self, env: &WorkerEnv, r: StreamingResponse) -> Result<types::Fetched, String> {
+        if r.web_socket.is_some() {
+            // Dropping it ends that worker's session (its client went away).
+            return Err(
+                "the response accepted a WebSocket, which isolet cannot hand to a worker (WebSockets from fetch() and service bindings are not supported)"
+                    .to_string(),
+            );
+        }
         let (body, rest) = match r.body.into_whole() {
             Ok(bytes) => {
                 self.count_bytes(env, bytes.len())?;

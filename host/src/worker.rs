@@ -15,6 +15,7 @@ use crate::limits::{Effective, Limits, Stop};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
+use crate::websocket::{WebSocket, WebSocketMessage};
 use crate::wire::Value;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -73,8 +74,8 @@ enum Call {
 
 enum Output {
     Init(Vec<wt::CompiledModule>),
-    /// The guest's answer. A streaming one never leaves `run`: `invoke`
-    /// turns it into `Streamed`.
+    /// The guest's answer. A streaming or WebSocket one never leaves
+    /// `invoke`: it turns it into `Streamed`.
     Fetch(wt::FetchAnswer),
     Rpc(String),
     /// A response whose body a task is still reading from the worker; the
@@ -83,6 +84,20 @@ enum Output {
         StreamingResponse,
         tokio::sync::oneshot::Receiver<TraceEvent>,
     ),
+}
+
+/// What goes on after a fetch answer that did not carry its whole body.
+enum Session {
+    Body(ToReader),
+    Socket(SocketEnds),
+}
+
+/// The session's ends of an accepted WebSocket (see `run_socket`), and
+/// where its trace goes.
+struct SocketEnds {
+    from_client: tokio::sync::mpsc::Receiver<WebSocketMessage>,
+    to_client: tokio::sync::mpsc::Sender<WebSocketMessage>,
+    trace: tokio::sync::oneshot::Sender<TraceEvent>,
 }
 
 /// Chunks a streamed body may run ahead of its reader.
@@ -351,28 +366,57 @@ impl Worker {
             .run(&mut instance, entrypoint, event, call, chain)
             .await;
         let result = match result {
-            Ok(Output::Fetch(answer)) if answer.streaming => {
-                // The instance stays with the invocation until the body ends.
-                let (chunks_tx, chunks) = tokio::sync::mpsc::channel(BODY_CHUNKS_AHEAD);
-                let (end_tx, end) = tokio::sync::oneshot::channel();
+            Ok(Output::Fetch(answer)) if answer.body != wt::AnswerBody::Whole => {
+                // The instance stays with the invocation until the body
+                // ends or the socket closes; its trace comes then.
                 let (trace_tx, trace_rx) = tokio::sync::oneshot::channel();
                 let worker = self.clone();
-                let head = answer.response;
                 let pending_trace = trace.clone();
-                let to_reader = ToReader {
-                    chunks: chunks_tx,
-                    end: end_tx,
-                    trace: trace_tx,
+                let (body, web_socket, session) = if answer.body == wt::AnswerBody::Websocket {
+                    let (socket, from_client, to_client) = WebSocket::channel();
+                    let ends = SocketEnds {
+                        from_client,
+                        to_client,
+                        trace: trace_tx,
+                    };
+                    (
+                        BodyStream::whole(Vec::new()),
+                        Some(socket),
+                        Session::Socket(ends),
+                    )
+                } else {
+                    let (chunks_tx, chunks) = tokio::sync::mpsc::channel(BODY_CHUNKS_AHEAD);
+                    let (end_tx, end) = tokio::sync::oneshot::channel();
+                    let to_reader = ToReader {
+                        chunks: chunks_tx,
+                        end: end_tx,
+                        trace: trace_tx,
+                    };
+                    (
+                        BodyStream::streamed(chunks, end),
+                        None,
+                        Session::Body(to_reader),
+                    )
                 };
                 tokio::spawn(async move {
-                    worker
-                        .stream_body(instance, permit, started, trace, to_reader)
-                        .await
+                    match session {
+                        Session::Socket(ends) => {
+                            worker
+                                .run_socket(instance, permit, started, trace, ends)
+                                .await
+                        }
+                        Session::Body(to_reader) => {
+                            worker
+                                .stream_body(instance, permit, started, trace, to_reader)
+                                .await
+                        }
+                    }
                 });
                 let response = StreamingResponse {
-                    status: head.status,
-                    headers: head.headers,
-                    body: BodyStream::streamed(chunks, end),
+                    status: answer.response.status,
+                    headers: answer.response.headers,
+                    body,
+                    web_socket,
                 };
                 return (Ok(Output::Streamed(response, trace_rx)), pending_trace);
             }
@@ -528,6 +572,153 @@ impl Worker {
         let _ = trace_tx.send(trace);
     }
 
+    /// Runs the session of a WebSocket the worker accepted: the client's
+    /// messages go to the worker one event at a time, what the worker
+    /// sends goes to the client after each event, until both sides have
+    /// closed (or a limit or error ends it: the client then gets a close
+    /// with code 1011). Each event runs under the worker's CPU limit and
+    /// wall-clock timeout of its own, as each message is a request of its
+    /// own on Cloudflare; waiting for the client costs nothing. Once the
+    /// client has closed, the worker has one timeout to finish. Ends with
+    /// the invocation's trace (its logs and CPU time are the session's).
+    async fn run_socket(
+        self,
+        mut instance: Instance,
+        permit: OwnedSemaphorePermit,
+        started: Instant,
+        base: TraceEvent,
+        ends: SocketEnds,
+    ) {
+        let SocketEnds {
+            mut from_client,
+            to_client,
+            trace: trace_tx,
+        } = ends;
+        let limits = self.inner.limits;
+        let exact_fuel = self.inner.rt.exact_fuel;
+        let grace = EPOCH_TICK * 2 + Duration::from_millis(50);
+        let mut fuel_spent: u64 = 0;
+        let mut event = wt::SocketEvent::Run;
+        let mut client_open = true;
+        // Once the client has closed: when the worker must be done.
+        let mut wind_up: Option<Instant> = None;
+        let mut done = false;
+        let outcome: Result<()> = loop {
+            let deadline = Instant::now() + limits.timeout;
+            {
+                let s = instance.store.data_mut();
+                s.deadline = wind_up.map_or(deadline, |w| w.min(deadline));
+                s.cpu_limit = s.cpu.used() + limits.cpu_time;
+                s.limiter.hit = false;
+                s.cpu.resume();
+            }
+            if exact_fuel {
+                fuel_spent += limits
+                    .fuel
+                    .saturating_sub(instance.store.get_fuel().unwrap_or(0));
+                let _ = instance.store.set_fuel(limits.fuel);
+            }
+            instance.store.set_epoch_deadline(1);
+            let deadline = instance.store.data().deadline;
+            let step = tokio::time::timeout_at(
+                (deadline + grace).into(),
+                socket_step(&mut instance, &event),
+            )
+            .await;
+            instance.store.data_mut().cpu.pause();
+            let memory_hit = instance.store.data().limiter.hit;
+            let step = match step {
+                Err(_) => break Err(Error::Timeout(limits.timeout)),
+                Ok(Err(trap)) => break Err(classify_trap(&trap, memory_hit, &limits)),
+                Ok(Ok(Err(_))) if memory_hit => {
+                    break Err(Error::MemoryLimitExceeded {
+                        limit: limits.memory_bytes,
+                    });
+                }
+                Ok(Ok(Err(e))) => break Err(Error::Script(ScriptError::from(e))),
+                Ok(Ok(Ok(step))) => step,
+            };
+            // What the worker sent in this step goes to the client (a
+            // client that stopped reading holds the worker up to a timeout).
+            let sent = std::mem::take(&mut instance.store.data_mut().socket_out);
+            instance.store.data_mut().socket_out_bytes = 0;
+            let mut stalled = false;
+            for message in sent {
+                // A receiver dropped on its own (split) discards messages.
+                if tokio::time::timeout_at(deadline.into(), to_client.send(message))
+                    .await
+                    .is_err()
+                {
+                    stalled = true;
+                    break;
+                }
+            }
+            if stalled {
+                break Err(Error::Timeout(limits.timeout));
+            }
+            let wait = match step {
+                wt::SocketStep::Done => {
+                    done = true;
+                    break Ok(());
+                }
+                // Nothing more can happen: the client is gone and the
+                // worker waits for nothing (it never took the close).
+                wt::SocketStep::Idle if !client_open => break Ok(()),
+                wt::SocketStep::Idle => None,
+                wt::SocketStep::Wait(ms) => {
+                    Some(Instant::now() + Duration::from_millis(u64::from(ms)))
+                }
+            };
+            let far = Instant::now() + Duration::from_secs(86_400 * 365);
+            event = tokio::select! {
+                message = from_client.recv(), if client_open => match message {
+                    Some(WebSocketMessage::Text(text)) => wt::SocketEvent::Message(wt::Message::Text(text)),
+                    Some(WebSocketMessage::Binary(bytes)) => wt::SocketEvent::Message(wt::Message::Binary(bytes)),
+                    Some(WebSocketMessage::Close { code, reason }) => {
+                        client_open = false;
+                        wt::SocketEvent::Close(wt::SocketClose { code, reason, clean: true })
+                    }
+                    None => {
+                        client_open = false;
+                        wt::SocketEvent::Close(wt::SocketClose { code: 1006, reason: String::new(), clean: false })
+                    }
+                },
+                () = tokio::time::sleep_until(wait.unwrap_or(far).into()), if wait.is_some() => wt::SocketEvent::Run,
+                () = tokio::time::sleep_until(wind_up.unwrap_or(far).into()), if wind_up.is_some() => {
+                    break Err(Error::Timeout(limits.timeout));
+                }
+            };
+            if !client_open && wind_up.is_none() {
+                wind_up = Some(Instant::now() + limits.timeout);
+            }
+        };
+        if let Err(e) = &outcome {
+            // The client hears why (RFC 6455's 1011: an unexpected condition).
+            let mut reason = e.to_string();
+            if reason.len() > 123 {
+                let mut cut = 120;
+                while !reason.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                reason.truncate(cut);
+                reason.push_str("...");
+            }
+            let _ = to_client.try_send(WebSocketMessage::Close { code: 1011, reason });
+        }
+        drop(to_client);
+        let (mut trace, discard) = self.conclude(&mut instance, base, started, &outcome);
+        trace.fuel_used += fuel_spent;
+        if !done && !discard {
+            // The worker's end of the socket was left open: never reuse
+            // this instance (the worker's others are fine).
+            drop(instance);
+        } else {
+            self.release(instance, discard);
+        }
+        drop(permit);
+        let _ = trace_tx.send(trace);
+    }
+
     /// One invocation on `instance` under the worker's limits, its trace
     /// delivered to the sinks and tail workers. Also says whether the
     /// instance must be discarded.
@@ -566,7 +757,8 @@ impl Worker {
             }),
             Ok(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
             Ok(Ok(Ok(Output::Fetch(a))))
-                if !a.streaming && a.response.body.len() as u64 > limits.response_bytes =>
+                if a.body == wt::AnswerBody::Whole
+                    && a.response.body.len() as u64 > limits.response_bytes =>
             {
                 Err(Error::ResponseTooLarge {
                     limit: limits.response_bytes,
@@ -578,9 +770,9 @@ impl Worker {
             event_timestamp_ms: started_ms,
             ..self.untraced(entrypoint, event)
         };
-        if matches!(&result, Ok(Output::Fetch(a)) if a.streaming) {
-            // The invocation goes on while the body streams (stream_body
-            // concludes it).
+        if matches!(&result, Ok(Output::Fetch(a)) if a.body != wt::AnswerBody::Whole) {
+            // The invocation goes on while the body streams or the socket
+            // is open (stream_body or run_socket concludes it).
             return (result, base, false);
         }
         let (trace, discard) = self.conclude(instance, base, started, &result);
@@ -608,8 +800,11 @@ impl Worker {
         };
         // A request body the worker did not read to its end is dropped.
         instance.store.data_mut().incoming = None;
-        // So are response bodies it fetched and did not read to their end.
+        // So are response bodies it fetched and did not read to their end,
+        // and WebSocket messages no client will get.
         instance.store.data_mut().bodies.clear();
+        instance.store.data_mut().socket_out.clear();
+        instance.store.data_mut().socket_out_bytes = 0;
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
         // A script exception or a response over its size limit leaves the
@@ -767,6 +962,7 @@ impl Entrypoint<'_> {
                 status: answer.response.status,
                 headers: answer.response.headers,
                 body: BodyStream::whole(answer.response.body),
+                web_socket: None,
             }),
             Output::Streamed(resp, _) => Ok(resp),
             _ => Err(Error::Engine(
@@ -860,6 +1056,17 @@ async fn call_guest(
             .await?
             .map(Output::Rpc),
     })
+}
+
+/// One `socket-event` step of an accepted WebSocket.
+async fn socket_step(
+    instance: &mut Instance,
+    event: &wt::SocketEvent,
+) -> wasmtime::Result<Result<wt::SocketStep, wt::ScriptError>> {
+    let Instance {
+        store, bindings, ..
+    } = instance;
+    bindings.call_socket_event(&mut *store, event).await
 }
 
 /// One `read-body` step of a streamed response.

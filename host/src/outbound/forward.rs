@@ -198,6 +198,7 @@ impl Forwarder {
                 status,
                 headers,
                 body,
+                web_socket: None,
             });
         }
     }

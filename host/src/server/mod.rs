@@ -9,6 +9,7 @@ mod metrics;
 mod routes;
 mod store;
 mod tail_hub;
+mod websocket;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -161,7 +162,12 @@ impl BoundServer {
     /// Serves until `shutdown` completes, then stops accepting and lets
     /// in-flight requests finish within `shutdown_grace_ms`.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        // Shutdown is signalled to every connection through `stopping`;
+        // each connection's task holds a clone of `open`, so `closed`
+        // ends once all of them have. (hyper-util's GracefulShutdown does
+        // not take connections that may upgrade to WebSockets.)
+        let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+        let (open, mut closed) = tokio::sync::mpsc::channel::<()>(1);
         let mut shutdown = std::pin::pin!(shutdown);
         tracing::info!(addr = %self.local_addr(), "isolet server listening");
         let control = match &self.state.group {
@@ -197,12 +203,25 @@ impl BoundServer {
                 .timer(TokioTimer::new())
                 .max_buf_size(self.state.config.max_header_bytes.max(8192))
                 .header_read_timeout(std::time::Duration::from_secs(30))
-                .serve_connection(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn);
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            let mut stopping = stopping.clone();
+            let open = open.clone();
             tokio::spawn(async move {
-                if let Err(e) = conn.await {
+                let mut conn = std::pin::pin!(conn);
+                let result = tokio::select! {
+                    r = conn.as_mut() => r,
+                    () = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                        // In-flight requests finish; an upgraded WebSocket
+                        // lives on its own task and is not waited for.
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(e) = result {
                     tracing::debug!("connection from {peer}: {e}");
                 }
+                drop(open);
             });
         }
         tracing::info!("shutting down: waiting for in-flight requests");
@@ -210,7 +229,9 @@ impl BoundServer {
         if let Some(control) = control {
             control.abort();
         }
-        if tokio::time::timeout(self.state.config.shutdown_grace(), graceful.shutdown())
+        let _ = stopping_tx.send(true);
+        drop(open);
+        if tokio::time::timeout(self.state.config.shutdown_grace(), closed.recv())
             .await
             .is_err()
         {

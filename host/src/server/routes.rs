@@ -29,7 +29,7 @@ use crate::wire::Value;
 /// the response on the wire instead of ending it as if complete.
 pub(crate) type Body = UnsyncBoxBody<Bytes, BodyError>;
 pub(crate) type BodyError = Box<dyn std::error::Error + Send + Sync>;
-type HttpResponse = http::Response<Body>;
+pub(super) type HttpResponse = http::Response<Body>;
 
 fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
@@ -47,7 +47,7 @@ fn json_response(status: StatusCode, value: &Json) -> HttpResponse {
     r
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> HttpResponse {
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> HttpResponse {
     json_response(status, &json!({ "error": message.into() }))
 }
 
@@ -114,7 +114,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
             ("metrics", r)
         }
         (_, ["workers", ..]) | (_, ["run"]) => {
-            if let Err(resp) = authorize(&req, Some(&state.admin_token)) {
+            if let Some(resp) = refusal(&req, Some(&state.admin_token)) {
                 return ("admin", resp);
             }
             let resp = match (method, segments.as_slice()) {
@@ -134,7 +134,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
             ("admin", resp)
         }
         (_, ["w", id, "rpc", entrypoint, rpc_method]) if method == Method::POST => {
-            if let Err(resp) = authorize(&req, state.config.invoke_token.as_deref()) {
+            if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
                 return ("rpc", resp);
             }
             let (id, ep, m) = (
@@ -145,7 +145,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
             ("rpc", rpc(state, req, &id, &ep, &m).await)
         }
         (_, ["w", id, ..]) => {
-            if let Err(resp) = authorize(&req, state.config.invoke_token.as_deref()) {
+            if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
                 return ("invoke", resp);
             }
             let id = id.to_string();
@@ -168,10 +168,12 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     }
 }
 
-/// Checks `Authorization: Bearer <token>` in constant time (when a token is set).
-fn authorize(req: &http::Request<Incoming>, token: Option<&str>) -> Result<(), HttpResponse> {
+/// Checks `Authorization: Bearer <token>` in constant time (when a token is
+/// set): the 401 answer for a request without the right one, `None` when it
+/// may go on.
+fn refusal(req: &http::Request<Incoming>, token: Option<&str>) -> Option<HttpResponse> {
     use subtle::ConstantTimeEq;
-    let Some(token) = token else { return Ok(()) };
+    let token = token?;
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -185,12 +187,12 @@ fn authorize(req: &http::Request<Incoming>, token: Option<&str>) -> Result<(), H
         .ct_eq(&Sha256::digest(token.as_bytes()))
         .into();
     if ok && !given.is_empty() {
-        Ok(())
+        None
     } else {
         let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        Err(r)
+        Some(r)
     }
 }
 
@@ -515,6 +517,7 @@ fn from_worker_response(resp: StreamingResponse) -> HttpResponse {
         status,
         headers,
         body,
+        web_socket: _,
     } = resp;
     let body = match body.into_whole() {
         Ok(bytes) => full(bytes),
@@ -548,10 +551,11 @@ fn worker_http_response(status: u16, headers: &[(String, String)], body: Body) -
 
 async fn invoke(
     state: &State,
-    req: http::Request<Incoming>,
+    mut req: http::Request<Incoming>,
     id: &str,
     path_and_query: &str,
 ) -> HttpResponse {
+    let upgrade = super::websocket::requested(&mut req);
     let (parts, body) = req.into_parts();
     let max = state.config.max_body_bytes;
     // A body of known, small size is read first and handed over whole (the
@@ -579,7 +583,18 @@ async fn invoke(
         None => ep.fetch_streaming(request).await,
     };
     match answer {
-        Ok(resp) => from_worker_response(resp),
+        Ok(mut resp) => match (resp.web_socket.take(), upgrade) {
+            (Some(socket), Some(upgrade)) => {
+                let head = worker_http_response(resp.status, &resp.headers, full(Vec::new()));
+                super::websocket::accept(upgrade, head, socket, max)
+            }
+            // Dropping the socket ends the worker's session.
+            (Some(_), None) => error(
+                StatusCode::BAD_GATEWAY,
+                "the worker accepted a WebSocket, but the request did not ask to upgrade to one (Upgrade: websocket)",
+            ),
+            (None, _) => from_worker_response(resp),
+        },
         Err(e) => error_response(state, &e),
     }
 }
