@@ -677,6 +677,11 @@ async fn globals_byte_streams_and_byob_readers() {
 }
 
 #[tokio::test]
+async fn globals_array_fill_keeps_the_spec_on_its_fast_path() {
+    run_suite("array_fill.js").await;
+}
+
+#[tokio::test]
 async fn globals_html_rewriter() {
     run_suite("htmlrewriter.js").await;
 }

@@ -1038,3 +1038,53 @@ async fn a_websocket_upgrade_reaches_the_worker_and_messages_flow_both_ways() {
     assert_eq!(again.status, 200, "{}", again.text());
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Default limits: the memory bomb meets 128 MiB before 1 s of CPU.
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let hostile = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/../tests/hostile/js/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    send(
+        "PUT",
+        &s.url("/workers/fine"),
+        t,
+        code("export default { fetch() { return new Response('fine') } }"),
+    )
+    .await;
+    for (file, status, limit) in [
+        ("loop_sync.js", 503, Some("cpu")),
+        ("regex_backtrack.js", 503, Some("cpu")),
+        ("bomb_array.js", 503, Some("memory")),
+        ("huge_headers.js", 502, Some("response_header_bytes")),
+        ("recursion.js", 500, None),
+        ("never_resolves.js", 500, None),
+    ] {
+        let id = file.trim_end_matches(".js").replace('_', "-");
+        let put = send(
+            "PUT",
+            &s.url(&format!("/workers/{id}")),
+            t,
+            code(&hostile(file)),
+        )
+        .await;
+        assert_eq!(put.status, 201, "{file}: {}", put.text());
+        let r = send("GET", &s.url(&format!("/w/{id}/")), None, "").await;
+        assert_eq!(r.status, status, "{file}: {}", r.text());
+        assert_eq!(r.json()["limit"].as_str(), limit, "{file}: {}", r.text());
+        let fine = send("GET", &s.url("/w/fine/"), None, "").await;
+        assert_eq!(
+            (fine.status, fine.text()),
+            (200, "fine".to_string()),
+            "after {file}"
+        );
+    }
+    s.shutdown().await;
+}

@@ -1218,9 +1218,22 @@
     return found.classBased ? new found.value(ctx, env) : found.value;
   }
 
+  // Wakers of what waits for the invocation to have nothing left to run
+  // (see the `idle` hook).
+  const idleWaiters = new Set();
+  const IDLE = Symbol("idle");
   async function finish(pending) {
     // waitUntil promises settle within the invocation (and its limits).
-    const results = await Promise.allSettled(pending);
+    // Ones that never can (nothing is left to run) are given up on, as
+    // workerd cancels them after the response, instead of failing it.
+    let wake;
+    const idle = new Promise((resolve) => idleWaiters.add((wake = resolve)));
+    const results = await Promise.race([Promise.allSettled(pending), idle]);
+    idleWaiters.delete(wake);
+    if (results === IDLE) {
+      native.log(LEVEL.warn, "[isolet] waitUntil() promises that can never settle (nothing is left for them to run) were given up on");
+      return;
+    }
     for (const r of results) if (r.status === "rejected") reportError(r.reason);
   }
   lib.finishPending = finish;
@@ -1232,6 +1245,9 @@
   // The ctx of the fetch whose handler promise the host is settling (see
   // completeFetch).
   let fetchCtx = null;
+  // In fetchCtx's place: the promise the host settles already gives the
+  // finished answer (a synchronous Response with waitUntil work).
+  const FINISHED = {};
 
   // Calls the fetch handler. Returns [status, headers, body (string or
   // bytes, or true for a stream the host reads with readBody)] when it answered synchronously; otherwise the handler's promise,
@@ -1256,7 +1272,12 @@
       fetchCtx = ctx;
       return result;
     }
-    if (result instanceof Response) return complete(result, ctx);
+    if (result instanceof Response) {
+      const out = complete(result, ctx);
+      // With waitUntil work the answer is a promise of the finished parts.
+      if (out instanceof Promise) fetchCtx = FINISHED;
+      return out;
+    }
     if (result !== null && typeof result === "object" && typeof result.then === "function") {
       fetchCtx = ctx;
       return Promise.resolve(result);
@@ -1268,7 +1289,7 @@
   function completeFetch(value) {
     const ctx = fetchCtx;
     fetchCtx = null;
-    return complete(value, ctx);
+    return ctx === FINISHED ? value : complete(value, ctx);
   }
   function complete(response, ctx) {
     const s = response instanceof Response ? response[STATE] : undefined;
@@ -1384,6 +1405,14 @@
       if (kind !== "run") lib.socketEvent(kind, data, reason, clean);
     },
     socketDone: () => lib.socketDone(),
+    // The engine found nothing left to run: wakes what waits for that
+    // (true), or says the invocation can never finish (false).
+    idle() {
+      if (idleWaiters.size === 0) return false;
+      for (const wake of idleWaiters) wake(IDLE);
+      idleWaiters.clear();
+      return true;
+    },
     call: dispatchCall,
     runNextTimer,
     nextTimerDelay,

@@ -456,6 +456,14 @@ pub fn socket_event(event: SocketEvent) -> Result<SocketStep, ScriptError> {
     })
 }
 
+/// Nothing is left to run: lets what waits for that go on (`waitUntil`
+/// work that can never settle is given up on). False when nothing did.
+#[cold]
+fn woke_idle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>) -> Result<bool, ScriptError> {
+    let idle: Function = hooks.get("idle").map_err(|e| describe(ctx, e))?;
+    idle.call(()).map_err(|e| describe(ctx, e))
+}
+
 fn never_settles() -> ScriptError {
     ScriptError {
         name: "Error".into(),
@@ -570,6 +578,7 @@ fn drive<'js>(
                 if real_time && !fire_first {
                     let delay: Function = hooks.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
                     match delay.call::<_, Option<f64>>(()).map_err(|e| describe(ctx, e))? {
+                        None if woke_idle(ctx, hooks)? => continue,
                         None => return Err(never_settles()),
                         Some(ms) if ms >= 1.0 => return Ok(Err(ms.min(f64::from(u32::MAX)) as u32)),
                         Some(_) => {}
@@ -578,7 +587,7 @@ fn drive<'js>(
                 fire_first = false;
                 let next: Function = hooks.get("runNextTimer").map_err(|e| describe(ctx, e))?;
                 let fired: bool = next.call(()).map_err(|e| describe(ctx, e))?;
-                if !fired {
+                if !fired && !woke_idle(ctx, hooks)? {
                     return Err(never_settles());
                 }
             }

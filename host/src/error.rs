@@ -91,6 +91,14 @@ pub enum Error {
         /// The limit that was exceeded, in bytes.
         limit: u64,
     },
+    /// The worker's response headers (names and values together) passed
+    /// [`MAX_RESPONSE_HEADER_BYTES`](crate::MAX_RESPONSE_HEADER_BYTES), as
+    /// on Cloudflare (128 KB). The worker stays usable.
+    #[error("worker's response headers exceeded their limit ({limit} bytes)")]
+    ResponseHeadersTooLarge {
+        /// The limit that was exceeded, in bytes.
+        limit: u64,
+    },
     /// The invocation ran past its wall-clock deadline. The instance was discarded.
     #[error("worker exceeded its wall-clock deadline ({0:?})")]
     Timeout(Duration),
@@ -130,6 +138,7 @@ impl Error {
             Error::CpuLimitExceeded { .. }
                 | Error::MemoryLimitExceeded { .. }
                 | Error::ResponseTooLarge { .. }
+                | Error::ResponseHeadersTooLarge { .. }
                 | Error::Timeout(_)
         )
     }

@@ -65,7 +65,10 @@ pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
 pub use code::{COMPATIBILITY_FLAGS, ModuleSource, WorkerCode};
 pub use error::{Error, Result, ScriptError};
 pub use http::{BodyStream, Request, Response, StreamingResponse};
-pub use limits::{DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits};
+pub use limits::{
+    DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits,
+    MAX_RESPONSE_HEADER_BYTES,
+};
 pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy};
 pub use runtime::{
     DEFAULT_KEEP_RESIDENT, MAPS_PER_INSTANCE, Runtime, RuntimeBuilder, RuntimeStats,

@@ -25,6 +25,10 @@ pub const DEFAULT_OUTBOUND_BYTES: u64 = 32 << 20;
 /// (whole or streamed).
 pub const DEFAULT_RESPONSE_BYTES: u64 = 1 << 30;
 
+/// Most bytes a worker's response headers may take, names and values
+/// together (Cloudflare's response header limit is 128 KB).
+pub const MAX_RESPONSE_HEADER_BYTES: u64 = 128 * 1024;
+
 /// Limits for a worker. Unset fields fall back to the runtime's defaults
 /// (see [`RuntimeBuilder::default_limits`](crate::RuntimeBuilder::default_limits)).
 ///

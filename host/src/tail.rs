@@ -71,7 +71,9 @@ impl Outcome {
             Err(Error::CpuLimitExceeded { .. }) => Outcome::ExceededCpu,
             Err(Error::MemoryLimitExceeded { .. }) => Outcome::ExceededMemory,
             Err(Error::Timeout(_)) => Outcome::ExceededWallTime,
-            Err(Error::ResponseTooLarge { .. }) => Outcome::ExceededResponseBytes,
+            Err(Error::ResponseTooLarge { .. } | Error::ResponseHeadersTooLarge { .. }) => {
+                Outcome::ExceededResponseBytes
+            }
             Err(_) => Outcome::Canceled,
         }
     }

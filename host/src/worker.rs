@@ -11,7 +11,7 @@ use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::instance::{Checkout, Instance, Pool};
-use crate::limits::{Effective, Limits, Stop};
+use crate::limits::{Effective, Limits, MAX_RESPONSE_HEADER_BYTES, Stop};
 use crate::runtime::{EPOCH_TICK, RuntimeInner};
 use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
@@ -764,6 +764,14 @@ impl Worker {
                     limit: limits.response_bytes,
                 })
             }
+            Ok(Ok(Ok(Output::Fetch(a))))
+                if a.response.headers.len() > 64
+                    && header_bytes(&a.response.headers) > MAX_RESPONSE_HEADER_BYTES =>
+            {
+                Err(Error::ResponseHeadersTooLarge {
+                    limit: MAX_RESPONSE_HEADER_BYTES,
+                })
+            }
             Ok(Ok(Ok(out))) => Ok(out),
         };
         let base = TraceEvent {
@@ -807,10 +815,10 @@ impl Worker {
         instance.store.data_mut().socket_out_bytes = 0;
         let logs = instance.store.data_mut().logs.take();
         let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
-        // A script exception or a response over its size limit leaves the
+        // A script exception or a response over its size limits leaves the
         // instance usable (a cut-off stream's instance is dropped by
         // stream_body).
-        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_) | Error::ResponseTooLarge { .. }));
+        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_) | Error::ResponseTooLarge { .. } | Error::ResponseHeadersTooLarge { .. }));
 
         // The uncaught errors the worker reported as it ran, then the one
         // that ended the invocation.
@@ -1077,6 +1085,14 @@ async fn read_body(
         store, bindings, ..
     } = instance;
     bindings.call_read_body(&mut *store).await
+}
+
+/// The bytes of a header list, names and values.
+fn header_bytes(headers: &[(String, String)]) -> u64 {
+    headers
+        .iter()
+        .map(|(k, v)| (k.len() + v.len()) as u64)
+        .sum()
 }
 
 fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) -> Error {

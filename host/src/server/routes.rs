@@ -278,6 +278,10 @@ fn error_body(state: &State, e: &Error) -> (StatusCode, Json) {
             StatusCode::BAD_GATEWAY,
             json!({"error": e.to_string(), "limit": "response_bytes", "bytes": limit}),
         ),
+        Error::ResponseHeadersTooLarge { limit } => (
+            StatusCode::BAD_GATEWAY,
+            json!({"error": e.to_string(), "limit": "response_header_bytes", "bytes": limit}),
+        ),
         Error::Timeout(t) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": e.to_string(), "limit": "wall_time", "ms": t.as_millis() as u64}),

@@ -1,0 +1,6 @@
+// A synchronous infinite loop in the handler.
+export default {
+  fetch() {
+    for (;;) {}
+  },
+};
