@@ -46,6 +46,13 @@ else
 fi
 cargo bench --locked --bench density -- --bench --py 100 1000 >>"$out/density.jsonl" 2>>"$out/density.err"
 
+echo "== noisy neighbours" >&2
+: >"$out/noisy.jsonl"
+for rate in 100 200; do
+  cargo bench --locked --bench noisy -- --bench --rate "$rate" --secs 10 >>"$out/noisy.jsonl" 2>>"$out/noisy.err" \
+    || echo "noisy bench at $rate req/s failed (see $out/noisy.err)" >&2
+done
+
 echo "== workerd Worker Loader" >&2
 node benches/v8/run.mjs 8911 8912 >"$out/v8.json"
 

@@ -188,7 +188,33 @@ if ivm:
         (f"Time to create a held isolate/worker, N={ivm.get('held_isolates')} (µs)", js_1000.get("create_us_per_worker"), ivm.get("create_held_us_per_isolate")),
     ):
         lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {ratio(a, b)} |")
-lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, py-cold.json, fuel.json, density.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
+noisy_path = os.path.join(out, "noisy.jsonl")
+noisy = [json.loads(l) for l in open(noisy_path) if l.strip().startswith("{")] if os.path.exists(noisy_path) else []
+phases = [n for n in noisy if "phase" in n]
+if phases:
+    lines += [
+        "",
+        "## Noisy neighbours (isolet only)",
+        "",
+        "`cargo bench --bench noisy -- --rate R --secs 10` (benches/noisy.rs): 10 well-behaved workers served",
+        "through `isolet serve` (in-process, loopback HTTP, open loop: latency counted from when each request",
+        "was due), alone, then with every tenth request going to a hostile worker from tests/hostile/ in turn:",
+        "a CPU loop (its `cpuMs` 50), the array memory bomb (default 128 MiB / 1 s) and a 10,000-line log flood.",
+        "",
+        "| rate (req/s) | phase | well-behaved p50 (ms) | p99 (ms) | max (ms) | failed | hostile answers |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in phases:
+        statuses = ", ".join(f"{k}: " + " ".join(f"{c}x{s}" for s, c in v.items()) for k, v in sorted(n.get("hostile_statuses", {}).items())) or "-"
+        lines.append(f"| {n['rate']} | {n['phase']} | {fmt(n['p50_ms'])} | {fmt(n['p99_ms'])} | {fmt(n['max_ms'])} | {n['failures']} | {statuses} |")
+    ratios = [n["p99_ratio"] for n in noisy if "p99_ratio" in n]
+    rss = [n["rss_kib"] for n in noisy if "rss_kib" in n]
+    if ratios:
+        lines += ["", "p99 with the attack / p99 alone: " + ", ".join(f"{r:.2f}x" for r in ratios) + " (goal: within 2x)."]
+    if rss:
+        lines += ["Process RSS (MiB) start → after the quiet phase → after the hostile phase: " + "; ".join(
+            f"{r['start'] / 1024:.0f} → {r['after_alone'] / 1024:.0f} → {r['after_hostile'] / 1024:.0f}" for r in rss) + "."]
+lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, py-cold.json, fuel.json, density.jsonl, noisy.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
 notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
 if os.path.exists(notes):
     lines += ["", open(notes).read().strip()]

@@ -420,3 +420,77 @@ async fn many_concurrent_requests_to_one_worker_all_get_their_own_answer() {
     }
     neighbour_answers(&rt).await;
 }
+
+/// tokio's test runtime has one thread: a looping worker must not hold it
+/// for its whole CPU limit (it yields at each epoch tick), and the time it
+/// spends yielded is not charged to it.
+#[tokio::test]
+async fn a_looping_worker_yields_its_thread_to_the_neighbours() {
+    let (rt, _) = runtime().await;
+    neighbour_answers(&rt).await;
+    let spawned = std::time::Instant::now();
+    let looping = {
+        let rt = rt.clone();
+        tokio::spawn(async move { hit(&rt, attack("js/loop_sync.js"), "/").await })
+    };
+    // Let the loop start (this sleep itself ends late if the loop holds
+    // the thread), then ask the neighbour while the loop runs.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    neighbour_answers(&rt).await;
+    let answered = spawned.elapsed();
+    let (result, trace) = looping.await.unwrap();
+    assert!(
+        trace.event_timestamp_ms < asked_ms,
+        "the loop had not started when the neighbour was asked"
+    );
+    assert!(
+        answered < Duration::from_millis(700),
+        "the neighbour answered {answered:?} after a 1 s loop began"
+    );
+    assert!(matches!(result, Err(Error::CpuLimitExceeded { .. })));
+    assert!(trace.cpu_time >= Duration::from_secs(1));
+    assert!(
+        trace.cpu_time < Duration::from_millis(1200),
+        "{:?}",
+        trace.cpu_time
+    );
+}
+
+/// A worker whose tail worker calls it back through a service binding: the
+/// loop through tail deliveries must stop, as a loop of direct calls does.
+#[tokio::test]
+async fn a_loop_through_a_tail_worker_stops() {
+    let (rt, traces) = runtime().await;
+    let tailed = || {
+        WorkerCode::js("export default { fetch() { return new Response('tailed') } }")
+            .tail("tailer")
+    };
+    rt.define("tailed", tailed());
+    rt.define(
+        "tailer",
+        attack("js/tail_loop.js").binding(
+            "TAILED",
+            isolet::BindingSpec::Service {
+                worker: "tailed".into(),
+                entrypoint: None,
+            },
+        ),
+    );
+    let w = rt.get("tailed", tailed).await.unwrap();
+    assert_eq!(w.fetch(get("/")).await.unwrap().text(), "tailed");
+    // Let the deliveries play out, then see that they stopped.
+    let count = || traces.for_worker("tailed").len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled = count();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(count(), settled, "the loop is still going");
+    assert!(
+        settled <= isolet::MAX_CALL_DEPTH + 1,
+        "{settled} invocations of the tailed worker"
+    );
+    neighbour_answers(&rt).await;
+}

@@ -1086,5 +1086,19 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
             "after {file}"
         );
     }
+    // RPC arguments nested 10,000 deep are refused before any worker runs.
+    send(
+        "PUT",
+        &s.url("/workers/rpc"),
+        t,
+        code(&hostile("rpc_target.js")),
+    )
+    .await;
+    let deep = format!("[{}{}]", "[".repeat(10_000), "]".repeat(10_000));
+    let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), None, deep).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("recursion limit"), "{}", r.text());
+    let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), None, "[[1,[2]]]").await;
+    assert_eq!(r.json()["result"], json!([1.0, [2.0]]));
     s.shutdown().await;
 }

@@ -1246,7 +1246,8 @@
   // completeFetch).
   let fetchCtx = null;
   // In fetchCtx's place: the promise the host settles already gives the
-  // finished answer (a synchronous Response with waitUntil work).
+  // finished answer (a synchronous Response with waitUntil work; complete
+  // sets it, harmlessly stale after an asynchronous answer).
   const FINISHED = {};
 
   // Calls the fetch handler. Returns [status, headers, body (string or
@@ -1272,12 +1273,7 @@
       fetchCtx = ctx;
       return result;
     }
-    if (result instanceof Response) {
-      const out = complete(result, ctx);
-      // With waitUntil work the answer is a promise of the finished parts.
-      if (out instanceof Promise) fetchCtx = FINISHED;
-      return out;
-    }
+    if (result instanceof Response) return complete(result, ctx);
     if (result !== null && typeof result === "object" && typeof result.then === "function") {
       fetchCtx = ctx;
       return Promise.resolve(result);
@@ -1319,6 +1315,9 @@
       streaming = { next: bodyReader(s[STREAM]), pending };
       return [s[S_STATUS], response._flatHeaders(), true];
     }
+    // A promise of the finished parts: when it is a synchronous answer's,
+    // the host hands them to completeFetch as they are.
+    fetchCtx = FINISHED;
     return finishFetch(response, pending);
   }
   // The streamed body of the last fetch answer, and that invocation's

@@ -48,6 +48,8 @@ mod cache;
 mod code;
 mod engine;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod http;
 mod instance;
 mod limits;

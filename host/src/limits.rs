@@ -48,7 +48,7 @@ pub struct Limits {
     pub memory_bytes: Option<u64>,
     /// CPU time per invocation (`init`, each `fetch`, each RPC call), in
     /// milliseconds (Cloudflare's `limits.cpuMs`). Checked every epoch tick
-    /// (10 ms) while guest code runs.
+    /// (1 ms) while guest code runs.
     #[serde(
         default,
         rename = "cpuMs",

@@ -92,8 +92,12 @@ pub(crate) struct HostState {
     pub sub_requests: u32,
     pub outbound_bytes: u64,
     pub outbound_log: Vec<OutboundRecord>,
-    /// CPU time of the current invocation.
+    /// CPU time of the current invocation (see `cpu_used`).
     pub cpu: CpuClock,
+    /// How long the current invocation's guest code spent yielded to other
+    /// tasks at epoch ticks (nanoseconds; written by the yield's future):
+    /// time `cpu`'s running segment counts but the guest did not run.
+    pub yielded: Arc<std::sync::atomic::AtomicU64>,
     pub cpu_limit: std::time::Duration,
     /// When the current invocation's wall-clock deadline passes.
     pub deadline: std::time::Instant,
@@ -153,6 +157,7 @@ impl HostState {
             outbound_bytes: 0,
             outbound_log: Vec::new(),
             cpu: CpuClock::default(),
+            yielded: Arc::default(),
             cpu_limit: std::time::Duration::MAX,
             deadline: std::time::Instant::now() + std::time::Duration::from_secs(3600),
             incoming: None,
@@ -167,12 +172,22 @@ impl HostState {
         self.cpu_limit = limits.cpu_time;
         self.deadline = std::time::Instant::now() + limits.timeout;
         self.cpu.start();
+        self.yielded.store(0, std::sync::atomic::Ordering::Relaxed);
         self.chain = chain;
         self.sub_requests = 0;
         self.outbound_bytes = 0;
         self.outbound_log.clear();
         self.exceptions.clear();
         self.limiter.hit = false;
+    }
+
+    /// CPU time of the current invocation: its running segments less the
+    /// time it spent yielded to other tasks.
+    pub fn cpu_used(&self) -> std::time::Duration {
+        let yielded = self.yielded.load(std::sync::atomic::Ordering::Relaxed);
+        self.cpu
+            .used()
+            .saturating_sub(std::time::Duration::from_nanos(yielded))
     }
 
     fn env(&self) -> Result<Arc<WorkerEnv>, String> {

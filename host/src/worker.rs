@@ -178,17 +178,31 @@ impl Worker {
             store.set_fuel(limits.fuel).map_err(Error::engine)?;
         }
         // Every epoch tick while guest code runs: stop it once it has used
-        // its CPU time or passed its deadline. The guest never yields here,
-        // so a running segment is one stretch of work on one thread.
+        // its CPU time or passed its deadline; otherwise let the thread's
+        // other tasks run before it goes on (a long-running worker gets
+        // slices of a tick, so it cannot hold up its neighbours on the same
+        // thread for its whole CPU limit). The time it waits to go on does
+        // not count as its CPU time.
         store.epoch_deadline_callback(|cx| {
             let s = cx.data();
             if std::time::Instant::now() >= s.deadline {
                 return Err(Stop::Deadline.into());
             }
-            if s.cpu.used() > s.cpu_limit {
+            if s.cpu_used() > s.cpu_limit {
                 return Err(Stop::Cpu.into());
             }
-            Ok(wasmtime::UpdateDeadline::Continue(1))
+            let yielded = s.yielded.clone();
+            Ok(wasmtime::UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(async move {
+                    let since = std::time::Instant::now();
+                    tokio::task::yield_now().await;
+                    yielded.fetch_add(
+                        since.elapsed().as_nanos() as u64,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }),
+            ))
         });
         store.set_epoch_deadline(1);
         let pre = if inner.code.is_python() {
@@ -295,12 +309,24 @@ impl Worker {
 
     /// Sends `trace` to each tail worker's `tail(events)` handler, off the
     /// response path. A tail worker's own `tail` invocations are not tailed
-    /// again (no loops).
-    fn deliver_to_tail_workers(&self, tails: &[String], trace: &TraceEvent) {
+    /// again, and a delivery is a call in the traced invocation's chain
+    /// (`chain`, its callers): a tail worker that calls back the worker it
+    /// tails makes a chain that grows each round until `MAX_CALL_DEPTH`
+    /// stops it, like any loop of calls between workers.
+    fn deliver_to_tail_workers(&self, tails: &[String], trace: &TraceEvent, chain: &[String]) {
         let is_tail_call = matches!(&trace.event, EventInfo::Rpc { method } if method == "tail");
         if tails.is_empty() || is_tail_call || matches!(trace.event, EventInfo::Init) {
             return;
         }
+        if chain.len() + 1 >= crate::bindings::MAX_CALL_DEPTH {
+            tracing::warn!(
+                "trace not delivered to tail workers: calls nested too deeply ({} -> ...)",
+                chain.join(" -> ")
+            );
+            return;
+        }
+        let mut chain = chain.to_vec();
+        chain.push(self.inner.id.clone().unwrap_or_default());
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             tracing::warn!("tail workers need a tokio runtime; trace not delivered");
             return;
@@ -312,9 +338,10 @@ impl Worker {
             let rt = self.inner.rt.clone();
             let tail = tail.clone();
             let events = events.clone();
+            let chain = chain.clone();
             handle.spawn(async move {
                 if let Err(e) = rt
-                    .call_worker_rpc(&tail, None, "tail", vec![events], Vec::new())
+                    .call_worker_rpc(&tail, None, "tail", vec![events], chain)
                     .await
                 {
                     tracing::warn!("tail worker {tail:?}: {e}");
@@ -608,7 +635,7 @@ impl Worker {
             {
                 let s = instance.store.data_mut();
                 s.deadline = wind_up.map_or(deadline, |w| w.min(deadline));
-                s.cpu_limit = s.cpu.used() + limits.cpu_time;
+                s.cpu_limit = s.cpu_used() + limits.cpu_time;
                 s.limiter.hit = false;
                 s.cpu.resume();
             }
@@ -798,7 +825,7 @@ impl Worker {
         result: &Result<T>,
     ) -> (TraceEvent, bool) {
         let limits = self.inner.limits;
-        let cpu_time = instance.store.data().cpu.used();
+        let cpu_time = instance.store.data().cpu_used();
         let fuel_used = if self.inner.rt.exact_fuel {
             limits
                 .fuel
@@ -836,7 +863,7 @@ impl Worker {
             wall_time: started.elapsed(),
             ..base
         };
-        self.deliver_to_tail_workers(&self.inner.env.tails, &trace);
+        self.deliver_to_tail_workers(&self.inner.env.tails, &trace, &instance.store.data().chain);
         let is_init = matches!(trace.event, EventInfo::Init);
         if !(is_init && result.is_ok() && trace.logs.is_empty()) {
             for sink in self.inner.rt.sinks.iter() {
@@ -1016,6 +1043,11 @@ impl Entrypoint<'_> {
             )),
         }
     }
+}
+
+/// `validate_request`'s verdict as (method, URL), for the fuzz targets.
+pub(crate) fn validate_request_for_fuzz(request: Request) -> Result<(String, String)> {
+    validate_request(request, false).map(|r| (r.method, r.url))
 }
 
 /// Checks what the worker will trust: an absolute URL (normalized) and a

@@ -5,12 +5,27 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether `host` matches `pattern`: exact (case-insensitive) or
 /// `*.example.com` for any subdomain of example.com (not example.com itself).
+/// A name's one trailing dot (the root) is ignored on both sides; a pattern
+/// with an empty name (`"*."`, `"."`) matches nothing.
 pub(crate) fn host_matches(pattern: &str, host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host);
+    let pattern = pattern.to_ascii_lowercase();
+    if pattern == "*" {
+        return true;
+    }
     match pattern.strip_prefix("*.") {
-        Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}")),
-        None => pattern == "*" || host == pattern,
+        Some(suffix) => {
+            let suffix = suffix.strip_suffix('.').unwrap_or(suffix);
+            !suffix.is_empty()
+                && host.len() > suffix.len() + 1
+                && host.ends_with(suffix)
+                && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+        }
+        None => {
+            let name = pattern.strip_suffix('.').unwrap_or(&pattern);
+            !name.is_empty() && host == name
+        }
     }
 }
 
@@ -77,6 +92,13 @@ mod tests {
         assert!(!host_matches("*.example.com", "badexample.com"));
         assert!(!host_matches("example.com", "example.com.evil.test"));
         assert!(host_matches("*", "anything.test"));
+        assert!(host_matches("example.com.", "example.com"));
+        assert!(host_matches("example.com", "example.com."));
+        // Found by tests/fuzz.rs: trailing dots trimmed whole made "*." and
+        // "*.." the match-everything "*".
+        for empty in ["*.", "*..", ".", "..", ""] {
+            assert!(!host_matches(empty, "api.example.com"), "{empty:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,1 @@
+export default { async fetch(r) { const u = new URL(r.url); return Response.json({p: u.pathname, h: [...r.headers]}) } };
