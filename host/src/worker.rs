@@ -515,17 +515,9 @@ impl Worker {
             let step =
                 tokio::time::timeout_at((deadline + grace).into(), read_body(&mut instance)).await;
             instance.store.data_mut().cpu.pause();
-            let memory_hit = instance.store.data().limiter.hit;
-            let chunk = match step {
-                Err(_) => break Err(timeout()),
-                Ok(Err(trap)) => break Err(classify_trap(&trap, memory_hit, &limits)),
-                Ok(Ok(Err(_))) if memory_hit => {
-                    break Err(Error::MemoryLimitExceeded {
-                        limit: limits.memory_bytes,
-                    });
-                }
-                Ok(Ok(Err(e))) => break Err(Error::Script(ScriptError::from(e))),
-                Ok(Ok(Ok(chunk))) => chunk,
+            let chunk = match step_result(step.ok(), &instance, &limits) {
+                Ok(chunk) => chunk,
+                Err(e) => break Err(e),
             };
             match chunk {
                 wt::BodyChunk::End => break Ok(()),
@@ -653,17 +645,9 @@ impl Worker {
             )
             .await;
             instance.store.data_mut().cpu.pause();
-            let memory_hit = instance.store.data().limiter.hit;
-            let step = match step {
-                Err(_) => break Err(Error::Timeout(limits.timeout)),
-                Ok(Err(trap)) => break Err(classify_trap(&trap, memory_hit, &limits)),
-                Ok(Ok(Err(_))) if memory_hit => {
-                    break Err(Error::MemoryLimitExceeded {
-                        limit: limits.memory_bytes,
-                    });
-                }
-                Ok(Ok(Err(e))) => break Err(Error::Script(ScriptError::from(e))),
-                Ok(Ok(Ok(step))) => step,
+            let step = match step_result(step.ok(), &instance, &limits) {
+                Ok(step) => step,
+                Err(e) => break Err(e),
             };
             // What the worker sent in this step goes to the client (a
             // client that stopped reading holds the worker up to a timeout).
@@ -775,15 +759,8 @@ impl Worker {
         let raw = tokio::time::timeout(grace, call_guest(instance, call)).await;
 
         instance.store.data_mut().cpu.pause();
-        let memory_hit = instance.store.data().limiter.hit;
-        let result = match raw {
-            Err(_) => Err(Error::Timeout(limits.timeout)),
-            Ok(Err(trap)) => Err(classify_trap(&trap, memory_hit, &limits)),
-            Ok(Ok(Err(_))) if memory_hit => Err(Error::MemoryLimitExceeded {
-                limit: limits.memory_bytes,
-            }),
-            Ok(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
-            Ok(Ok(Ok(Output::Fetch(a))))
+        let result = match step_result(raw.ok(), instance, &limits) {
+            Ok(Output::Fetch(a))
                 if a.body == wt::AnswerBody::Whole
                     && a.response.body.len() as u64 > limits.response_bytes =>
             {
@@ -791,7 +768,7 @@ impl Worker {
                     limit: limits.response_bytes,
                 })
             }
-            Ok(Ok(Ok(Output::Fetch(a))))
+            Ok(Output::Fetch(a))
                 if a.response.headers.len() > 64
                     && header_bytes(&a.response.headers) > MAX_RESPONSE_HEADER_BYTES =>
             {
@@ -799,7 +776,7 @@ impl Worker {
                     limit: MAX_RESPONSE_HEADER_BYTES,
                 })
             }
-            Ok(Ok(Ok(out))) => Ok(out),
+            other => other,
         };
         let base = TraceEvent {
             event_timestamp_ms: started_ms,
@@ -1117,6 +1094,27 @@ async fn read_body(
         store, bindings, ..
     } = instance;
     bindings.call_read_body(&mut *store).await
+}
+
+/// What one call into the guest came to: its value, or the error it
+/// ended in (`None`: the host's timer ran out first). The one
+/// classification for an invocation's first call and for the later steps
+/// of a streamed body or a WebSocket session.
+fn step_result<T>(
+    raw: Option<wasmtime::Result<Result<T, wt::ScriptError>>>,
+    instance: &Instance,
+    limits: &Effective,
+) -> Result<T> {
+    let memory_hit = instance.store.data().limiter.hit;
+    match raw {
+        None => Err(Error::Timeout(limits.timeout)),
+        Some(Err(trap)) => Err(classify_trap(&trap, memory_hit, limits)),
+        Some(Ok(Err(_))) if memory_hit => Err(Error::MemoryLimitExceeded {
+            limit: limits.memory_bytes,
+        }),
+        Some(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
+        Some(Ok(Ok(value))) => Ok(value),
+    }
 }
 
 /// The bytes of a header list, names and values.
