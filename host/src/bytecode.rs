@@ -67,7 +67,12 @@ impl BytecodeCache {
                             (wt::ModuleKind::Esm, s.as_bytes().to_vec())
                         }
                     }
-                    ModuleSource::Esm(s) => (wt::ModuleKind::Esm, s.as_bytes().to_vec()),
+                    // TypeScript is transpiled to ES modules before a worker
+                    // gets here (typescript.rs); sent as is, it would fail
+                    // to parse as JavaScript with a SyntaxError.
+                    ModuleSource::Esm(s) | ModuleSource::TypeScript(s) => {
+                        (wt::ModuleKind::Esm, s.as_bytes().to_vec())
+                    }
                     ModuleSource::Python(s) => (wt::ModuleKind::Python, s.as_bytes().to_vec()),
                     ModuleSource::CommonJs(s) => (wt::ModuleKind::Commonjs, s.as_bytes().to_vec()),
                     ModuleSource::Text(s) => (wt::ModuleKind::Text, s.as_bytes().to_vec()),

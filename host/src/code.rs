@@ -11,13 +11,15 @@ use sha2::{Digest, Sha256};
 use crate::bindings::BindingSpec;
 use crate::limits::Limits;
 use crate::outbound::Outbound;
+use crate::typescript::Jsx;
 
 /// The source of one module.
 ///
 /// In JSON a module is either a string (its kind is inferred from the name:
-/// `.js`/`.mjs` ES module, `.cjs` CommonJS, `.py` Python, `.json` JSON, other
-/// text) or an object with one key: `js`, `cjs`, `text`, `data` (base64),
-/// `json` (any JSON value) or `py`.
+/// `.js`/`.mjs` ES module, `.ts`/`.mts`/`.tsx`/`.jsx` TypeScript, `.cjs`
+/// CommonJS, `.py` Python, `.json` JSON, other text) or an object with one
+/// key: `js`, `ts`, `cjs`, `text`, `data` (base64), `json` (any JSON value)
+/// or `py`.
 ///
 /// ```
 /// use isolet::ModuleSource;
@@ -30,6 +32,11 @@ pub enum ModuleSource {
     /// An ES module.
     #[serde(rename = "js")]
     Esm(String),
+    /// A TypeScript (or JSX) ES module, transpiled by the host before it
+    /// runs: types are stripped, not checked; JSX in `.tsx`/`.jsx` modules
+    /// compiles as [`WorkerCode::jsx`] says. Stack traces name its lines.
+    #[serde(rename = "ts")]
+    TypeScript(String),
     /// A CommonJS module (`require`, `module.exports`).
     #[serde(rename = "cjs")]
     CommonJs(String),
@@ -58,6 +65,7 @@ impl ModuleSource {
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         match ext.as_deref() {
             Some("js" | "mjs") => ModuleSource::Esm(source),
+            Some("ts" | "mts" | "tsx" | "jsx") => ModuleSource::TypeScript(source),
             Some("cjs") => ModuleSource::CommonJs(source),
             Some("py") => ModuleSource::Python(source),
             Some("json") => match serde_json::from_str(&source) {
@@ -73,7 +81,10 @@ impl ModuleSource {
     }
 
     fn is_js_code(&self) -> bool {
-        matches!(self, ModuleSource::Esm(_) | ModuleSource::CommonJs(_))
+        matches!(
+            self,
+            ModuleSource::Esm(_) | ModuleSource::CommonJs(_) | ModuleSource::TypeScript(_)
+        )
     }
 }
 
@@ -122,6 +133,8 @@ struct RawWorkerCode {
     tails: Vec<String>,
     #[serde(default)]
     fresh_instance_per_request: bool,
+    #[serde(default)]
+    jsx: Option<Jsx>,
 }
 
 impl From<RawWorkerCode> for WorkerCode {
@@ -147,6 +160,7 @@ impl From<RawWorkerCode> for WorkerCode {
             bindings: raw.bindings,
             tails: raw.tails,
             fresh_instance_per_request: raw.fresh_instance_per_request,
+            jsx: raw.jsx,
         }
     }
 }
@@ -204,6 +218,10 @@ pub struct WorkerCode {
     /// validated and compiled once. JSON: `"freshInstancePerRequest": true`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fresh_instance_per_request: bool,
+    /// How JSX in `.tsx`/`.jsx` modules compiles (default: React's automatic
+    /// runtime). JSON: `"jsx": {"importSource": "hono/jsx"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jsx: Option<Jsx>,
 }
 
 impl WorkerCode {
@@ -229,7 +247,22 @@ impl WorkerCode {
             bindings: BTreeMap::new(),
             tails: Vec::new(),
             fresh_instance_per_request: false,
+            jsx: None,
         }
+    }
+
+    /// Sets how JSX compiles (see [`Jsx`]).
+    ///
+    /// ```
+    /// let code = isolet::WorkerCode::new("a.tsx")
+    ///     .module("a.tsx", isolet::ModuleSource::TypeScript("export default {}".into()))
+    ///     .compatibility_date("2025-06-01")
+    ///     .jsx(isolet::Jsx::classic("h", "Fragment"));
+    /// assert!(code.validate().is_ok());
+    /// ```
+    pub fn jsx(mut self, jsx: Jsx) -> Self {
+        self.jsx = Some(jsx);
+        self
     }
 
     /// Sets where `fetch()` goes.
@@ -360,7 +393,7 @@ impl WorkerCode {
                 }
             } else if !main.is_js_code() {
                 problems.push(format!(
-                    "the main module \"{}\" must be JavaScript (js/cjs) or Python (py)",
+                    "the main module \"{}\" must be JavaScript (js/cjs), TypeScript (ts) or Python (py)",
                     self.main_module
                 ));
             } else if let Some(py) = self.modules.iter().find(|(_, m)| m.is_python()) {
@@ -376,6 +409,9 @@ impl WorkerCode {
         problems.extend(flag_problems(&self.compatibility_flags, self.is_python()));
         if let Some(limits) = &self.limits {
             problems.extend(limits.problems());
+        }
+        if let Some(jsx) = &self.jsx {
+            problems.extend(jsx.problems());
         }
         for name in self.bindings.keys() {
             let ident = !name.is_empty()

@@ -59,6 +59,7 @@ mod runtime;
 mod server;
 mod state;
 mod tail;
+mod typescript;
 mod websocket;
 mod wire;
 mod worker;
@@ -82,6 +83,7 @@ pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
     TailSink, TraceEvent,
 };
+pub use typescript::{Jsx, JsxMode};
 pub use websocket::{WebSocket, WebSocketMessage, WebSocketReceiver, WebSocketSender};
 pub use wire::Value;
 pub use worker::{Entrypoint, Worker};

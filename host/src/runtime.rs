@@ -99,6 +99,8 @@ pub(crate) struct RuntimeInner {
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
     pub bytecode: BytecodeCache,
+    /// TypeScript modules' ES output, by content hash.
+    pub transpiled: crate::typescript::TranspileCache,
     /// The Cache API's stored responses.
     pub cache: Arc<crate::cache::CacheStore>,
     /// Most instances one warm worker runs at once.
@@ -359,6 +361,7 @@ impl RuntimeBuilder {
                 sinks: Arc::new(self.sinks),
                 warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
                 bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+                transpiled: crate::typescript::TranspileCache::new(self.bytecode_cache_entries),
                 cache: Arc::new(crate::cache::CacheStore::new(
                     self.cache_bytes,
                     self.cache_bytes_per_worker,

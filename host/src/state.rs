@@ -74,6 +74,8 @@ pub(crate) struct WorkerEnv {
     pub bindings: BTreeMap<String, BindingSpec>,
     pub tails: Vec<String>,
     pub limits: Effective,
+    /// Line maps of its TypeScript modules, for stack traces.
+    pub source_maps: crate::typescript::SourceMaps,
 }
 
 pub(crate) struct HostState {
@@ -299,6 +301,9 @@ impl tail::Host for HostState {
     async fn exception(&mut self, error: types::ScriptError) {
         if self.exceptions.len() < MAX_EXCEPTIONS {
             let mut e = crate::error::ScriptError::from(error);
+            if let Some(env) = &self.env {
+                env.source_maps.remap(&mut e);
+            }
             for s in [&mut e.name, &mut e.message, &mut e.stack] {
                 if s.len() > MAX_EXCEPTION_TEXT {
                     let mut end = MAX_EXCEPTION_TEXT;

@@ -122,6 +122,7 @@ impl Worker {
         instances: usize,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
+        let (code, source_maps) = rt.transpiled.apply(code)?;
         let limits = code.limits.unwrap_or_default().resolve(rt.defaults);
         if limits.memory_bytes > rt.max_memory_bytes {
             return Err(Error::InvalidCode(vec![format!(
@@ -148,6 +149,7 @@ impl Worker {
             bindings: code.bindings.clone(),
             tails: code.tails.clone(),
             limits,
+            source_maps,
         });
         let worker = Worker {
             inner: Arc::new(WorkerInner {
@@ -1112,7 +1114,13 @@ fn step_result<T>(
         Some(Ok(Err(_))) if memory_hit => Err(Error::MemoryLimitExceeded {
             limit: limits.memory_bytes,
         }),
-        Some(Ok(Err(e))) => Err(Error::Script(ScriptError::from(e))),
+        Some(Ok(Err(e))) => {
+            let mut e = ScriptError::from(e);
+            if let Some(env) = &instance.store.data().env {
+                env.source_maps.remap(&mut e);
+            }
+            Err(Error::Script(e))
+        }
         Some(Ok(Ok(value))) => Ok(value),
     }
 }

@@ -1,0 +1,551 @@
+//! TypeScript and JSX modules: transpiled in the host (oxc: parser,
+//! transformer, codegen) to ES modules before the engine sees them, as
+//! wrangler/esbuild do: types are stripped, never checked (a type error is
+//! not an error; a syntax error is, with its line and column). Each module's
+//! output is kept by content hash, with a line map from the JavaScript back to
+//! the TypeScript so that stack traces (and [`ScriptError::location`]) name
+//! the TypeScript lines.
+//!
+//! Relative imports are resolved as TypeScript's `bundler` resolution does:
+//! `./util`, `./util.js` and `./dir` find `util.ts`, `util.tsx` or
+//! `dir/index.ts` among the worker's modules, and are rewritten to the
+//! module's name.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
+use oxc::allocator::{Allocator, FromIn};
+use oxc::ast::ast::{Program, Statement, StringLiteral};
+use oxc::codegen::{Codegen, CodegenOptions};
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::SourceType;
+use oxc::str::Str;
+use oxc::transformer::{JsxRuntime, TransformOptions, Transformer};
+use serde::{Deserialize, Serialize};
+
+use crate::code::{ModuleSource, WorkerCode};
+use crate::error::{Error, ScriptError};
+
+/// How JSX in `.tsx`/`.jsx` modules is compiled.
+///
+/// The default is React's automatic runtime (`import { jsx } from
+/// "react/jsx-runtime"`); set `importSource` for another library (Hono:
+/// `"hono/jsx"`), or the classic runtime with a factory. A module's own
+/// `/** @jsxImportSource x */` or `/** @jsx h */` pragma wins. The runtime's
+/// module (`<importSource>/jsx-runtime`) must be one of the worker's modules.
+///
+/// ```
+/// use isolet::{Jsx, WorkerCode};
+/// let code = WorkerCode::new("app.tsx")
+///     .module("app.tsx", isolet::ModuleSource::TypeScript("export default {}".into()))
+///     .compatibility_date("2025-06-01")
+///     .jsx(Jsx::automatic("hono/jsx"));
+/// assert!(code.validate().is_ok());
+/// let json = serde_json::to_string(&code.jsx).unwrap();
+/// assert_eq!(json, r#"{"runtime":"automatic","importSource":"hono/jsx"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Jsx {
+    /// `automatic` (the default) or `classic`.
+    #[serde(default)]
+    pub runtime: JsxMode,
+    /// Automatic runtime: where `jsx-runtime` is imported from (default `react`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_source: Option<String>,
+    /// Classic runtime: the element factory (default `React.createElement`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factory: Option<String>,
+    /// Classic runtime: the fragment (default `React.Fragment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fragment: Option<String>,
+}
+
+/// Which JSX runtime a worker's JSX compiles to (see [`Jsx`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JsxMode {
+    /// `jsx()` calls imported from `<importSource>/jsx-runtime`.
+    #[default]
+    Automatic,
+    /// Calls of a factory in scope (`h(...)`, `React.createElement(...)`).
+    Classic,
+}
+
+impl Jsx {
+    /// The automatic runtime importing from `import_source`.
+    ///
+    /// ```
+    /// let jsx = isolet::Jsx::automatic("preact");
+    /// assert_eq!(jsx.import_source.as_deref(), Some("preact"));
+    /// ```
+    pub fn automatic(import_source: impl Into<String>) -> Self {
+        Jsx {
+            runtime: JsxMode::Automatic,
+            import_source: Some(import_source.into()),
+            ..Jsx::default()
+        }
+    }
+
+    /// The classic runtime with this factory and fragment.
+    ///
+    /// ```
+    /// let jsx = isolet::Jsx::classic("h", "Fragment");
+    /// assert_eq!(jsx.runtime, isolet::JsxMode::Classic);
+    /// ```
+    pub fn classic(factory: impl Into<String>, fragment: impl Into<String>) -> Self {
+        Jsx {
+            runtime: JsxMode::Classic,
+            import_source: None,
+            factory: Some(factory.into()),
+            fragment: Some(fragment.into()),
+        }
+    }
+
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let dotted = |s: &str| {
+            !s.is_empty()
+                && s.split('.').all(|part| {
+                    !part.is_empty()
+                        && !part.starts_with(|c: char| c.is_ascii_digit())
+                        && part
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                })
+        };
+        match self.runtime {
+            JsxMode::Automatic => {
+                if self.factory.is_some() || self.fragment.is_some() {
+                    problems.push(
+                        "`jsx.factory` and `jsx.fragment` apply to the classic runtime; set `jsx.runtime` to \"classic\""
+                            .to_string(),
+                    );
+                }
+                if let Some(source) = &self.import_source {
+                    if source.is_empty() || source.chars().any(|c| c.is_control() || c == '"') {
+                        problems.push(format!("`jsx.importSource` \"{source}\" is not a module specifier"));
+                    }
+                }
+            }
+            JsxMode::Classic => {
+                if self.import_source.is_some() {
+                    problems.push(
+                        "`jsx.importSource` applies to the automatic runtime, not \"classic\"".to_string(),
+                    );
+                }
+                for (what, name) in [("factory", &self.factory), ("fragment", &self.fragment)] {
+                    if let Some(name) = name {
+                        if !dotted(name) {
+                            problems.push(format!(
+                                "`jsx.{what}` \"{name}\" is not an identifier or a dotted name"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// Generated (1-based line, column) → TypeScript (line, column), per
+/// generated line the mappings sorted by column.
+#[derive(Debug, Default)]
+pub(crate) struct LineMap {
+    lines: Vec<Vec<(u32, u32, u32)>>,
+}
+
+impl LineMap {
+    /// The TypeScript position of a JavaScript one (both 1-based): the
+    /// mapping at or before the column on that line, else the line's first.
+    fn lookup(&self, line: u32, col: u32) -> Option<(u32, u32)> {
+        let row = self.lines.get(line.checked_sub(1)? as usize)?;
+        let col0 = col.saturating_sub(1);
+        let i = row.partition_point(|&(dst, _, _)| dst <= col0);
+        let &(_, src_line, src_col) = row.get(i.saturating_sub(1))?;
+        Some((src_line + 1, src_col + 1))
+    }
+}
+
+/// One module's transpiled output.
+#[derive(Debug)]
+pub(crate) struct Transpiled {
+    js: String,
+    map: Arc<LineMap>,
+}
+
+/// The line maps of a worker's TypeScript modules, by module name.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SourceMaps(HashMap<String, Arc<LineMap>>);
+
+impl SourceMaps {
+    /// Rewrites the positions of the worker's TypeScript modules in a stack
+    /// trace to their TypeScript lines and columns.
+    pub fn remap(&self, error: &mut ScriptError) {
+        if self.0.is_empty() || error.stack.is_empty() {
+            return;
+        }
+        let mut out = String::with_capacity(error.stack.len());
+        for line in error.stack.split_inclusive('\n') {
+            out.push_str(&self.remap_frame(line).unwrap_or_else(|| line.to_string()));
+        }
+        error.stack = out;
+    }
+
+    /// A frame `at f (name:L:C)` or `at name:L:C` with its position mapped.
+    fn remap_frame(&self, line: &str) -> Option<String> {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let end = if body.ends_with(')') { body.len() - 1 } else { body.len() };
+        let start = match body.rfind('(') {
+            Some(i) if body.ends_with(')') => i + 1,
+            _ => body.find("at ")? + 3,
+        };
+        let mut parts = body[start..end].rsplitn(3, ':');
+        let col: u32 = parts.next()?.parse().ok()?;
+        let row: u32 = parts.next()?.parse().ok()?;
+        let file = parts.next()?;
+        let (src_line, src_col) = self.0.get(file)?.lookup(row, col)?;
+        Some(format!(
+            "{}{file}:{src_line}:{src_col}{}",
+            &body[..start],
+            &line[end..]
+        ))
+    }
+}
+
+/// Transpiled modules by content hash (module name, source, JSX options and
+/// the names of the worker's modules, which decide how imports resolve).
+pub(crate) struct TranspileCache {
+    lru: Mutex<LruCache<[u8; 32], Arc<Transpiled>>>,
+}
+
+impl TranspileCache {
+    pub fn new(capacity: usize) -> Self {
+        TranspileCache {
+            lru: Mutex::new(LruCache::new(
+                NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+
+    /// `code` with each TypeScript module replaced by its ES module, and the
+    /// line maps of those modules. Code without TypeScript passes through.
+    pub fn apply(&self, mut code: WorkerCode) -> Result<(WorkerCode, SourceMaps), Error> {
+        if !code
+            .modules
+            .values()
+            .any(|m| matches!(m, ModuleSource::TypeScript(_)))
+        {
+            return Ok((code, SourceMaps::default()));
+        }
+        let jsx = code.jsx.clone().unwrap_or_default();
+        let mut names = blake3::Hasher::new();
+        for name in code.modules.keys() {
+            names.update(name.as_bytes());
+            names.update(&[0]);
+        }
+        names.update(serde_json::to_string(&jsx).unwrap_or_default().as_bytes());
+        let context = names.finalize();
+        let mut maps = HashMap::new();
+        let mut out = BTreeMap::new();
+        for (name, module) in &code.modules {
+            let ModuleSource::TypeScript(source) = module else {
+                continue;
+            };
+            let mut key = blake3::Hasher::new();
+            key.update(context.as_bytes());
+            key.update(name.as_bytes());
+            key.update(&[0]);
+            key.update(source.as_bytes());
+            let key: [u8; 32] = key.finalize().into();
+            let cached = self.lock().get(&key).cloned();
+            let done = match cached {
+                Some(t) => t,
+                None => {
+                    // A panic in the transpiler on some input must not take
+                    // the host down: it is that module's error.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        transpile(name, source, &jsx, &code.modules)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(ScriptError {
+                            name: "SyntaxError".into(),
+                            message: format!("the TypeScript transpiler failed on {name}"),
+                            stack: String::new(),
+                        })
+                    });
+                    let t = Arc::new(result.map_err(Error::Script)?);
+                    self.lock().put(key, t.clone());
+                    t
+                }
+            };
+            maps.insert(name.clone(), done.map.clone());
+            out.insert(name.clone(), ModuleSource::Esm(done.js.clone()));
+        }
+        code.modules.extend(out);
+        Ok((code, SourceMaps(maps)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<[u8; 32], Arc<Transpiled>>> {
+        self.lru.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The source type of a TypeScript module by its name: `.tsx` and `.jsx`
+/// allow JSX (in `.ts` `<T>x` is a type assertion, so it cannot).
+fn source_type(name: &str) -> SourceType {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("tsx") => SourceType::tsx(),
+        Some("jsx") => SourceType::jsx().with_module(true),
+        _ => SourceType::ts(),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(source: &str, offset: u32) -> (u32, u32) {
+    let mut offset = (offset as usize).min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() as u32 + 1)
+}
+
+fn syntax_error(name: &str, source: &str, diagnostics: &[oxc::diagnostics::OxcDiagnostic]) -> ScriptError {
+    let first = &diagnostics[0];
+    let offset = first.labels.first().map_or(0, |l| l.offset());
+    let (line, col) = line_col(source, offset);
+    let mut message = first.message.to_string();
+    if let Some(help) = &first.help {
+        message.push_str(&format!(" ({help})"));
+    }
+    if diagnostics.len() > 1 {
+        message.push_str(&format!(" (and {} more)", diagnostics.len() - 1));
+    }
+    ScriptError {
+        name: "SyntaxError".into(),
+        message: format!("{message} in {name} at line {line}, column {col}"),
+        stack: format!("    at {name}:{line}:{col}\n"),
+    }
+}
+
+fn transpile(
+    name: &str,
+    source: &str,
+    jsx: &Jsx,
+    modules: &BTreeMap<String, ModuleSource>,
+) -> Result<Transpiled, ScriptError> {
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, source, source_type(name)).parse();
+    if !parsed.diagnostics.is_empty() {
+        return Err(syntax_error(name, source, &parsed.diagnostics));
+    }
+    let mut program = parsed.program;
+    let semantic = SemanticBuilder::new()
+        .with_check_syntax_error(true)
+        .with_enum_eval(true)
+        .with_excess_capacity(2.0)
+        .build(&program);
+    if !semantic.diagnostics.is_empty() {
+        return Err(syntax_error(name, source, &semantic.diagnostics));
+    }
+    let scoping = semantic.semantic.into_scoping();
+    let mut options = TransformOptions::default();
+    match jsx.runtime {
+        JsxMode::Automatic => {
+            options.jsx.runtime = JsxRuntime::Automatic;
+            options.jsx.import_source = jsx.import_source.clone();
+        }
+        JsxMode::Classic => {
+            options.jsx.runtime = JsxRuntime::Classic;
+            options.jsx.pragma = jsx.factory.clone();
+            options.jsx.pragma_frag = jsx.fragment.clone();
+            // The factory's import is a value use, not a type-only one.
+            if let Some(f) = &jsx.factory {
+                options.typescript.jsx_pragma = f.clone().into();
+            }
+            if let Some(f) = &jsx.fragment {
+                options.typescript.jsx_pragma_frag = f.clone().into();
+            }
+        }
+    }
+    let path = PathBuf::from(name);
+    let transformed = Transformer::new(&allocator, &path, &options).build_with_scoping(scoping, &mut program);
+    if !transformed.diagnostics.is_empty() {
+        return Err(syntax_error(name, source, &transformed.diagnostics));
+    }
+    rewrite_imports(&allocator, &mut program, name, modules);
+    let generated = Codegen::new()
+        .with_options(CodegenOptions {
+            source_map_path: Some(path),
+            ..CodegenOptions::default()
+        })
+        .build(&program);
+    let mut lines: Vec<Vec<(u32, u32, u32)>> = Vec::new();
+    if let Some(map) = &generated.map {
+        for token in map.get_tokens() {
+            let row = token.get_dst_line() as usize;
+            if lines.len() <= row {
+                lines.resize_with(row + 1, Vec::new);
+            }
+            lines[row].push((token.get_dst_col(), token.get_src_line(), token.get_src_col()));
+        }
+    }
+    for row in &mut lines {
+        row.sort_unstable();
+    }
+    Ok(Transpiled {
+        js: generated.code,
+        map: Arc::new(LineMap { lines }),
+    })
+}
+
+/// Points the relative imports and re-exports of `program` at the worker's
+/// modules the way TypeScript's `bundler` resolution finds them.
+fn rewrite_imports<'a>(
+    allocator: &'a Allocator,
+    program: &mut Program<'a>,
+    importer: &str,
+    modules: &BTreeMap<String, ModuleSource>,
+) {
+    let fix = |literal: &mut StringLiteral<'a>| {
+        if let Some(found) = resolve_specifier(importer, literal.value.as_str(), modules) {
+            literal.value = Str::from_in(found.as_str(), allocator);
+            literal.raw = None;
+        }
+    };
+    for statement in program.body.iter_mut() {
+        match statement {
+            Statement::ImportDeclaration(d) => fix(&mut d.source),
+            Statement::ExportAllDeclaration(d) => fix(&mut d.source),
+            Statement::ExportFromDeclaration(d) => fix(&mut d.source),
+            _ => {}
+        }
+    }
+}
+
+/// The specifier to write instead of `specifier` (relative, imported from
+/// `importer`) when it names no module as written but a TypeScript-style
+/// variant of it does; `None` to leave it alone.
+fn resolve_specifier(
+    importer: &str,
+    specifier: &str,
+    modules: &BTreeMap<String, ModuleSource>,
+) -> Option<String> {
+    if !(specifier.starts_with("./") || specifier.starts_with("../")) {
+        return None;
+    }
+    let dir = importer.rfind('/').map_or("", |i| &importer[..i]);
+    let exists = |spec: &str| modules.contains_key(&normalize(&format!("{dir}/{spec}")));
+    if exists(specifier) {
+        return None;
+    }
+    let mut candidates = Vec::new();
+    for (js, ts) in [(".js", &[".ts", ".tsx"][..]), (".jsx", &[".tsx"]), (".mjs", &[".mts"])] {
+        if let Some(stem) = specifier.strip_suffix(js) {
+            candidates.extend(ts.iter().map(|t| format!("{stem}{t}")));
+        }
+    }
+    for ext in [".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs", ".cjs", ".json"] {
+        candidates.push(format!("{specifier}{ext}"));
+    }
+    for index in ["index.ts", "index.tsx", "index.js", "index.mjs"] {
+        candidates.push(format!("{}/{index}", specifier.trim_end_matches('/')));
+    }
+    candidates.into_iter().find(|c| exists(c))
+}
+
+/// Removes `.` and empty segments and resolves `..` (as the engine does).
+fn normalize(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn modules(names: &[&str]) -> BTreeMap<String, ModuleSource> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), ModuleSource::Esm(String::new())))
+            .collect()
+    }
+
+    #[test]
+    fn types_are_stripped_and_lines_map_back() {
+        let src = "type A = { x: number };\ninterface B { y: string }\nexport function f(a: A): number {\n  return a.x as number;\n}\n";
+        let t = transpile("m.ts", src, &Jsx::default(), &modules(&["m.ts"])).unwrap();
+        assert!(!t.js.contains("interface"), "{}", t.js);
+        assert!(!t.js.contains(": number"), "{}", t.js);
+        let ret = t.js.lines().position(|l| l.contains("return")).unwrap() as u32 + 1;
+        assert_eq!(t.map.lookup(ret, 3).map(|p| p.0), Some(4));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_typescript_position() {
+        let e = transpile("a/m.ts", "let x: number = 1;\nlet y = );\n", &Jsx::default(), &modules(&[]))
+            .unwrap_err();
+        assert_eq!(e.name, "SyntaxError");
+        assert_eq!(e.location(), Some(("a/m.ts".into(), 2, 9)), "{e:?}");
+        // A type error is not an error.
+        assert!(transpile("m.ts", "let x: number = 'no';", &Jsx::default(), &modules(&[])).is_ok());
+    }
+
+    #[test]
+    fn imports_resolve_like_typescript_bundler_resolution() {
+        let m = modules(&["src/a.ts", "src/util.ts", "src/dir/index.ts", "src/c.tsx", "plain.js"]);
+        let r = |s: &str| resolve_specifier("src/a.ts", s, &m);
+        assert_eq!(r("./util").as_deref(), Some("./util.ts"));
+        assert_eq!(r("./util.js").as_deref(), Some("./util.ts"));
+        assert_eq!(r("./dir").as_deref(), Some("./dir/index.ts"));
+        assert_eq!(r("./c.js").as_deref(), Some("./c.tsx"));
+        assert_eq!(r("../plain").as_deref(), Some("../plain.js"));
+        assert_eq!(r("../plain.js"), None, "exists as written");
+        assert_eq!(r("./missing"), None);
+        assert_eq!(r("hono"), None, "bare specifiers are the loader's");
+    }
+
+    #[test]
+    fn stack_frames_are_remapped() {
+        let mut lines = vec![Vec::new(); 3];
+        lines[2] = vec![(0, 9, 0), (6, 9, 4)];
+        let maps = SourceMaps(HashMap::from([("m.ts".to_string(), Arc::new(LineMap { lines }))]));
+        let mut e = ScriptError {
+            name: "Error".into(),
+            message: "x".into(),
+            stack: "    at f (m.ts:3:9)\n    at other.js:3:9\n    at m.ts:3:2\n    at <anonymous>\n".into(),
+        };
+        maps.remap(&mut e);
+        assert_eq!(
+            e.stack,
+            "    at f (m.ts:10:5)\n    at other.js:3:9\n    at m.ts:10:1\n    at <anonymous>\n"
+        );
+    }
+
+    #[test]
+    fn jsx_options_are_checked() {
+        assert!(Jsx::default().problems().is_empty());
+        assert!(Jsx::classic("h", "Fragment").problems().is_empty());
+        assert_eq!(Jsx::classic("h()", "F").problems().len(), 1);
+        let mixed = Jsx { factory: Some("h".into()), ..Jsx::automatic("preact") };
+        assert_eq!(mixed.problems().len(), 1);
+    }
+}
