@@ -28,7 +28,30 @@ impl ScriptError {
     /// assert_eq!(e.location(), Some(("main.js".to_string(), 3, 14)));
     /// ```
     pub fn location(&self) -> Option<(String, u32, u32)> {
-        self.stack.lines().find_map(|line| {
+        self.frames().next()
+    }
+
+    /// The first position in module `module` named in the stack (the
+    /// innermost frame of the worker's own code when the error was thrown
+    /// inside a built-in).
+    ///
+    /// ```
+    /// let e = isolet::ScriptError {
+    ///     name: "TypeError".into(),
+    ///     message: "Invalid URL".into(),
+    ///     stack: "    at URL (isolet:prelude:10:3)\n    at run (code.ts:5:10)\n".into(),
+    /// };
+    /// assert_eq!(e.location_in("code.ts"), Some((5, 10)));
+    /// ```
+    pub fn location_in(&self, module: &str) -> Option<(u32, u32)> {
+        self.frames()
+            .find(|(file, _, _)| file == module)
+            .map(|(_, line, col)| (line, col))
+    }
+
+    /// The stack's frames with a position: `(module, line, column)`.
+    fn frames(&self) -> impl Iterator<Item = (String, u32, u32)> + '_ {
+        self.stack.lines().filter_map(|line| {
             let frame = line.trim().strip_prefix("at ")?;
             let inner = match (frame.rfind('('), frame.ends_with(')')) {
                 (Some(i), true) => &frame[i + 1..frame.len() - 1],

@@ -46,6 +46,7 @@ mod bindings;
 mod bytecode;
 mod cache;
 mod code;
+pub mod codemode;
 mod engine;
 mod error;
 #[doc(hidden)]

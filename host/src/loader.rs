@@ -2,6 +2,7 @@
 //! (a warm worker kept by id in a bounded LRU, created by the caller's
 //! callback only on a miss), as the Worker Loader's `load` and `get`.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use lru::LruCache;
 use tokio::sync::OnceCell;
 
+use crate::bindings::Binding;
 use crate::code::WorkerCode;
 use crate::error::Result;
 use crate::runtime::Runtime;
@@ -83,7 +85,34 @@ impl Runtime {
         } else {
             1
         };
-        Worker::create(self.inner.clone(), None, code, instances).await
+        Worker::create(self.inner.clone(), None, code, instances, HashMap::new()).await
+    }
+
+    /// Like [`load`](Self::load), granting the worker capabilities of its
+    /// own: a binding `{"capability": name}` of its code finds `name` here
+    /// before the runtime's registered capabilities. The objects live as
+    /// long as the worker (e.g. a per-session tool box, a per-user store).
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime, tools: std::sync::Arc<dyn isolet::Binding>) -> isolet::Result<()> {
+    /// use isolet::{BindingSpec, WorkerCode};
+    /// let code = WorkerCode::js("export default { fetch: async (r, env) => Response.json(await env.TOOLS.list()) }")
+    ///     .binding("TOOLS", BindingSpec::Capability("tools".into()));
+    /// let worker = runtime.load_granting(code, [("tools".to_string(), tools)]).await?;
+    /// # drop(worker); Ok(()) }
+    /// ```
+    pub async fn load_granting(
+        &self,
+        code: WorkerCode,
+        capabilities: impl IntoIterator<Item = (String, Arc<dyn Binding>)>,
+    ) -> Result<Worker> {
+        let instances = if code.fresh_instance_per_request {
+            self.inner.instances_per_worker
+        } else {
+            1
+        };
+        let granted = capabilities.into_iter().collect();
+        Worker::create(self.inner.clone(), None, code, instances, granted).await
     }
 
     /// The warm worker with this `id`, creating it from `code()` on a miss.
@@ -127,6 +156,7 @@ impl Runtime {
                     Some(id.to_string()),
                     code,
                     self.inner.instances_per_worker,
+                    HashMap::new(),
                 )
                 .await
             })

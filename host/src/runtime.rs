@@ -648,7 +648,7 @@ impl RuntimeInner {
             inner: self.clone(),
         };
         let result = if chain.iter().any(|c| c == id) {
-            crate::Worker::create(self.clone(), Some(id.to_string()), code, 1).await
+            crate::Worker::create(self.clone(), Some(id.to_string()), code, 1, HashMap::new()).await
         } else {
             runtime.get(id, || code).await
         };

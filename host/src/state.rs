@@ -7,7 +7,7 @@
 //! `wasmtime-wasi-http`'s `WasiHttpView`, the store sees a trait, not the
 //! runtime that owns it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
@@ -76,6 +76,9 @@ pub(crate) struct WorkerEnv {
     pub limits: Effective,
     /// Line maps of its TypeScript modules, for stack traces.
     pub source_maps: crate::typescript::SourceMaps,
+    /// Capabilities granted to this worker alone (`Runtime::load_granting`),
+    /// found before the runtime's.
+    pub granted: HashMap<String, Arc<dyn Binding>>,
 }
 
 pub(crate) struct HostState {
@@ -584,7 +587,12 @@ impl HostState {
         args: Vec<Value>,
     ) -> Result<Value, String> {
         match spec {
-            BindingSpec::Capability(name) => match env.surroundings.capability(&name) {
+            BindingSpec::Capability(name) => match env
+                .granted
+                .get(&name)
+                .cloned()
+                .or_else(|| env.surroundings.capability(&name))
+            {
                 Some(b) => b.call(method, args).await,
                 None => Err(format!(
                     "env.{binding}: no capability named {name:?} is registered"

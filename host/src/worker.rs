@@ -1,11 +1,13 @@
 //! A loaded worker: its instance, its entrypoints, and one invocation under
 //! limits (fuel, memory, wall-clock deadline) with its trace.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::Store;
 
+use crate::bindings::Binding;
 use crate::code::WorkerCode;
 use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
@@ -120,6 +122,7 @@ impl Worker {
         id: Option<String>,
         code: WorkerCode,
         instances: usize,
+        granted: HashMap<String, Arc<dyn Binding>>,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
         let (code, source_maps) = rt.transpiled.apply(code)?;
@@ -150,6 +153,7 @@ impl Worker {
             tails: code.tails.clone(),
             limits,
             source_maps,
+            granted,
         });
         let worker = Worker {
             inner: Arc::new(WorkerInner {
@@ -998,18 +1002,30 @@ impl Entrypoint<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn call(&self, method: &str, args: Vec<Value>) -> Result<Value> {
+        self.call_traced(method, args).await.0
+    }
+
+    /// Like [`call`](Self::call), also returning the invocation's trace
+    /// (console output, exceptions, outcome, CPU and wall time).
+    ///
+    /// ```no_run
+    /// # async fn demo(worker: isolet::Worker) {
+    /// let (result, trace) = worker.entrypoint(None).call_traced("run", vec![]).await;
+    /// for log in &trace.logs { println!("{:?}: {}", log.level, log.message); }
+    /// # drop(result); }
+    /// ```
+    pub async fn call_traced(&self, method: &str, args: Vec<Value>) -> (Result<Value>, TraceEvent) {
         let event = EventInfo::Rpc {
             method: method.to_string(),
         };
         let wire = Value::Array(args).to_wire().to_string();
         let call = Call::Rpc(self.name.clone(), method.to_string(), wire);
-        match self
+        let (result, trace) = self
             .worker
             .invoke(self.name.as_deref(), event, call, self.chain.clone())
-            .await
-            .0?
-        {
-            Output::Rpc(text) => serde_json::from_str(&text)
+            .await;
+        let result = match result {
+            Ok(Output::Rpc(text)) => serde_json::from_str(&text)
                 .map_err(|e| e.to_string())
                 .and_then(Value::from_wire)
                 .map_err(|e| {
@@ -1017,10 +1033,12 @@ impl Entrypoint<'_> {
                         "the worker's RPC result is not valid wire data: {e}"
                     ))
                 }),
-            _ => Err(Error::Engine(
+            Ok(_) => Err(Error::Engine(
                 "call returned the wrong kind of result".into(),
             )),
-        }
+            Err(e) => Err(e),
+        };
+        (result, trace)
     }
 }
 
