@@ -922,13 +922,25 @@ async fn typescript_worker_with_enums_classes_jsx_and_extensionless_imports() {
     let code = code_from_dir("../ts/app", "main.ts")
         .env_var("NAME", "World")
         .jsx(isolet::Jsx::automatic("./jsx"));
-    assert!(matches!(code.modules["view.tsx"], ModuleSource::TypeScript(_)));
+    assert!(matches!(
+        code.modules["view.tsx"],
+        ModuleSource::TypeScript(_)
+    ));
     let w = rt.get("ts-app", || code.clone()).await.unwrap();
 
     let r = w.fetch(Request::get("https://ts.test/a")).await.unwrap();
-    assert_eq!(r.json().unwrap(), json!({"message": "Hello, World!", "tone": "warm", "count": 1}));
-    let r = w.fetch(Request::get("https://ts.test/a?tone=cold")).await.unwrap();
-    assert_eq!(r.json().unwrap(), json!({"message": "World.", "tone": "cold", "count": 2}));
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"message": "Hello, World!", "tone": "warm", "count": 1})
+    );
+    let r = w
+        .fetch(Request::get("https://ts.test/a?tone=cold"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"message": "World.", "tone": "cold", "count": 2})
+    );
 
     let r = w.fetch(Request::get("https://ts.test/html")).await.unwrap();
     assert_eq!(
@@ -937,12 +949,26 @@ async fn typescript_worker_with_enums_classes_jsx_and_extensionless_imports() {
     );
 
     // The stack names the TypeScript line of the throw, not the output's.
-    let err = w.fetch(Request::get("https://ts.test/throw")).await.unwrap_err();
-    let Error::Script(e) = err else { panic!("{err:?}") };
+    let err = w
+        .fetch(Request::get("https://ts.test/throw"))
+        .await
+        .unwrap_err();
+    let Error::Script(e) = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(e.message, "no route for /throw");
     let source = read("../ts/app/main.ts");
-    let throw_line = source.lines().position(|l| l.contains("throw new TypeError")).unwrap() as u32 + 1;
-    assert_eq!(e.location().map(|l| (l.0, l.1)), Some(("main.ts".into(), throw_line)), "{}", e.stack);
+    let throw_line = source
+        .lines()
+        .position(|l| l.contains("throw new TypeError"))
+        .unwrap() as u32
+        + 1;
+    assert_eq!(
+        e.location().map(|l| (l.0, l.1)),
+        Some(("main.ts".into(), throw_line)),
+        "{}",
+        e.stack
+    );
     assert!(e.stack.contains("fail"), "{}", e.stack);
     // The trace's exception is mapped the same way.
     let last = traces.for_worker("ts-app").pop().unwrap();
@@ -950,7 +976,11 @@ async fn typescript_worker_with_enums_classes_jsx_and_extensionless_imports() {
 
     // Without the JSX option the view imports react/jsx-runtime, which is
     // not among the modules: a clear error naming it.
-    let err = rt.load(code_from_dir("../ts/app", "main.ts")).await.err().unwrap();
+    let err = rt
+        .load(code_from_dir("../ts/app", "main.ts"))
+        .await
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("react/jsx-runtime"), "{err}");
 }
 
@@ -958,10 +988,15 @@ async fn typescript_worker_with_enums_classes_jsx_and_extensionless_imports() {
 async fn typescript_syntax_error_names_the_typescript_line_and_column() {
     let (rt, _) = runtime().await;
     let code = WorkerCode::new("bad.ts")
-        .module("bad.ts", ModuleSource::infer("bad.ts", read("../ts/syntax_error.ts")))
+        .module(
+            "bad.ts",
+            ModuleSource::infer("bad.ts", read("../ts/syntax_error.ts")),
+        )
         .compatibility_date("2025-06-01");
     let err = rt.load(code).await.err().unwrap();
-    let Error::Script(e) = err else { panic!("{err:?}") };
+    let Error::Script(e) = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(e.name, "SyntaxError");
     assert_eq!(e.location(), Some(("bad.ts".into(), 7, 29)), "{e:?}");
     assert!(e.message.contains("line 7"), "{}", e.message);
@@ -975,5 +1010,11 @@ async fn typescript_syntax_error_names_the_typescript_line_and_column() {
     });
     let code: WorkerCode = serde_json::from_value(json).unwrap();
     let w = rt.load(code).await.unwrap();
-    assert_eq!(w.fetch(Request::get("https://t.test/")).await.unwrap().text(), "42");
+    assert_eq!(
+        w.fetch(Request::get("https://t.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "42"
+    );
 }

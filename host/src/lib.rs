@@ -55,6 +55,7 @@ mod http;
 mod instance;
 mod limits;
 mod loader;
+pub mod mcp;
 mod outbound;
 mod runtime;
 mod server;

@@ -49,6 +49,24 @@ enum Command {
         workers: Option<usize>,
     },
     #[command(verbatim_doc_comment)]
+    /// Serve Code Mode over the Model Context Protocol: the tools of a config
+    /// file (HTTP endpoints, OpenAPI operations, other MCP servers) as a
+    /// TypeScript API, with `search`, `describe` and `execute` tools for an
+    /// agent. On stdio by default (for an agent that starts it), or
+    /// streamable HTTP at http://ADDR/mcp with --http.
+    ///
+    /// Examples:
+    ///   isolet mcp --config tools.toml
+    ///   isolet mcp --config tools.toml --http 127.0.0.1:8788
+    Mcp {
+        /// The tools (see isolet::mcp::McpConfig in the docs).
+        #[arg(long)]
+        config: PathBuf,
+        /// Serve streamable HTTP on this address instead of stdio.
+        #[arg(long)]
+        http: Option<std::net::SocketAddr>,
+    },
+    #[command(verbatim_doc_comment)]
     /// Upload a worker's files to a running server under an id.
     ///
     /// Examples:
@@ -176,6 +194,10 @@ async fn cli_main(cli: Cli) -> ExitCode {
             workers,
         } => serve(config, listen, data_dir, workers).await,
         Command::Deploy { id, files, server } => deploy(id, files, server).await,
+        Command::Mcp { config, http } => {
+            init_logging(isolet::LogFormat::Text);
+            mcp(config, http).await
+        }
         Command::Tail { id, server } => tail(id, server).await,
         Command::Run(args) => {
             init_logging(isolet::LogFormat::Text);
@@ -189,6 +211,41 @@ async fn cli_main(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn mcp(config: PathBuf, http: Option<std::net::SocketAddr>) -> Result<ExitCode, String> {
+    let cfg = isolet::mcp::McpConfig::load(&config)?;
+    let base = config
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let runtime = Runtime::builder()
+        .build()
+        .await
+        .map_err(|e| e.to_string())?;
+    let server = isolet::mcp::McpServer::from_config(runtime, &cfg, &base)
+        .await
+        .map_err(|e| e.to_string())?;
+    let names: Vec<&str> = server.codemode().tools().map(|(n, _)| n).collect();
+    tracing::info!("{} tools: {}", names.len(), names.join(", "));
+    match http {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let local = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!("MCP (streamable HTTP) at http://{local}/mcp");
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            server
+                .serve_http(listener, shutdown)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        None => server.serve_stdio().await.map_err(|e| e.to_string())?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(

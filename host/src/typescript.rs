@@ -126,25 +126,28 @@ impl Jsx {
                             .to_string(),
                     );
                 }
-                if let Some(source) = &self.import_source {
-                    if source.is_empty() || source.chars().any(|c| c.is_control() || c == '"') {
-                        problems.push(format!("`jsx.importSource` \"{source}\" is not a module specifier"));
-                    }
+                if let Some(source) = &self.import_source
+                    && (source.is_empty() || source.chars().any(|c| c.is_control() || c == '"'))
+                {
+                    problems.push(format!(
+                        "`jsx.importSource` \"{source}\" is not a module specifier"
+                    ));
                 }
             }
             JsxMode::Classic => {
                 if self.import_source.is_some() {
                     problems.push(
-                        "`jsx.importSource` applies to the automatic runtime, not \"classic\"".to_string(),
+                        "`jsx.importSource` applies to the automatic runtime, not \"classic\""
+                            .to_string(),
                     );
                 }
                 for (what, name) in [("factory", &self.factory), ("fragment", &self.fragment)] {
-                    if let Some(name) = name {
-                        if !dotted(name) {
-                            problems.push(format!(
-                                "`jsx.{what}` \"{name}\" is not an identifier or a dotted name"
-                            ));
-                        }
+                    if let Some(name) = name
+                        && !dotted(name)
+                    {
+                        problems.push(format!(
+                            "`jsx.{what}` \"{name}\" is not an identifier or a dotted name"
+                        ));
                     }
                 }
             }
@@ -200,7 +203,11 @@ impl SourceMaps {
     /// A frame `at f (name:L:C)` or `at name:L:C` with its position mapped.
     fn remap_frame(&self, line: &str) -> Option<String> {
         let body = line.trim_end_matches(['\n', '\r']);
-        let end = if body.ends_with(')') { body.len() - 1 } else { body.len() };
+        let end = if body.ends_with(')') {
+            body.len() - 1
+        } else {
+            body.len()
+        };
         let start = match body.rfind('(') {
             Some(i) if body.ends_with(')') => i + 1,
             _ => body.find("at ")? + 3,
@@ -319,7 +326,11 @@ fn line_col(source: &str, offset: u32) -> (u32, u32) {
     (line, before[start..].chars().count() as u32 + 1)
 }
 
-fn syntax_error(name: &str, source: &str, diagnostics: &[oxc::diagnostics::OxcDiagnostic]) -> ScriptError {
+fn syntax_error(
+    name: &str,
+    source: &str,
+    diagnostics: &[oxc::diagnostics::OxcDiagnostic],
+) -> ScriptError {
     let first = &diagnostics[0];
     let offset = first.labels.first().map_or(0, |l| l.offset());
     let (line, col) = line_col(source, offset);
@@ -378,7 +389,8 @@ fn transpile(
         }
     }
     let path = PathBuf::from(name);
-    let transformed = Transformer::new(&allocator, &path, &options).build_with_scoping(scoping, &mut program);
+    let transformed =
+        Transformer::new(&allocator, &path, &options).build_with_scoping(scoping, &mut program);
     if !transformed.diagnostics.is_empty() {
         return Err(syntax_error(name, source, &transformed.diagnostics));
     }
@@ -396,7 +408,11 @@ fn transpile(
             if lines.len() <= row {
                 lines.resize_with(row + 1, Vec::new);
             }
-            lines[row].push((token.get_dst_col(), token.get_src_line(), token.get_src_col()));
+            lines[row].push((
+                token.get_dst_col(),
+                token.get_src_line(),
+                token.get_src_col(),
+            ));
         }
     }
     for row in &mut lines {
@@ -449,12 +465,18 @@ fn resolve_specifier(
         return None;
     }
     let mut candidates = Vec::new();
-    for (js, ts) in [(".js", &[".ts", ".tsx"][..]), (".jsx", &[".tsx"]), (".mjs", &[".mts"])] {
+    for (js, ts) in [
+        (".js", &[".ts", ".tsx"][..]),
+        (".jsx", &[".tsx"]),
+        (".mjs", &[".mts"]),
+    ] {
         if let Some(stem) = specifier.strip_suffix(js) {
             candidates.extend(ts.iter().map(|t| format!("{stem}{t}")));
         }
     }
-    for ext in [".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs", ".cjs", ".json"] {
+    for ext in [
+        ".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs", ".cjs", ".json",
+    ] {
         candidates.push(format!("{specifier}{ext}"));
     }
     for index in ["index.ts", "index.tsx", "index.js", "index.mjs"] {
@@ -501,17 +523,36 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_typescript_position() {
-        let e = transpile("a/m.ts", "let x: number = 1;\nlet y = );\n", &Jsx::default(), &modules(&[]))
-            .unwrap_err();
+        let e = transpile(
+            "a/m.ts",
+            "let x: number = 1;\nlet y = );\n",
+            &Jsx::default(),
+            &modules(&[]),
+        )
+        .unwrap_err();
         assert_eq!(e.name, "SyntaxError");
         assert_eq!(e.location(), Some(("a/m.ts".into(), 2, 9)), "{e:?}");
         // A type error is not an error.
-        assert!(transpile("m.ts", "let x: number = 'no';", &Jsx::default(), &modules(&[])).is_ok());
+        assert!(
+            transpile(
+                "m.ts",
+                "let x: number = 'no';",
+                &Jsx::default(),
+                &modules(&[])
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn imports_resolve_like_typescript_bundler_resolution() {
-        let m = modules(&["src/a.ts", "src/util.ts", "src/dir/index.ts", "src/c.tsx", "plain.js"]);
+        let m = modules(&[
+            "src/a.ts",
+            "src/util.ts",
+            "src/dir/index.ts",
+            "src/c.tsx",
+            "plain.js",
+        ]);
         let r = |s: &str| resolve_specifier("src/a.ts", s, &m);
         assert_eq!(r("./util").as_deref(), Some("./util.ts"));
         assert_eq!(r("./util.js").as_deref(), Some("./util.ts"));
@@ -527,11 +568,16 @@ mod tests {
     fn stack_frames_are_remapped() {
         let mut lines = vec![Vec::new(); 3];
         lines[2] = vec![(0, 9, 0), (6, 9, 4)];
-        let maps = SourceMaps(HashMap::from([("m.ts".to_string(), Arc::new(LineMap { lines }))]));
+        let maps = SourceMaps(HashMap::from([(
+            "m.ts".to_string(),
+            Arc::new(LineMap { lines }),
+        )]));
         let mut e = ScriptError {
             name: "Error".into(),
             message: "x".into(),
-            stack: "    at f (m.ts:3:9)\n    at other.js:3:9\n    at m.ts:3:2\n    at <anonymous>\n".into(),
+            stack:
+                "    at f (m.ts:3:9)\n    at other.js:3:9\n    at m.ts:3:2\n    at <anonymous>\n"
+                    .into(),
         };
         maps.remap(&mut e);
         assert_eq!(
@@ -545,7 +591,10 @@ mod tests {
         assert!(Jsx::default().problems().is_empty());
         assert!(Jsx::classic("h", "Fragment").problems().is_empty());
         assert_eq!(Jsx::classic("h()", "F").problems().len(), 1);
-        let mixed = Jsx { factory: Some("h".into()), ..Jsx::automatic("preact") };
+        let mixed = Jsx {
+            factory: Some("h".into()),
+            ..Jsx::automatic("preact")
+        };
         assert_eq!(mixed.problems().len(), 1);
     }
 }

@@ -154,7 +154,12 @@ impl Tool {
     /// Handles calls with an RPC method of another isolet worker (by id, as
     /// service bindings find it): `method(input)` on `entrypoint` (`None`:
     /// the default export).
-    pub fn worker(mut self, id: impl Into<String>, entrypoint: Option<&str>, method: impl Into<String>) -> Self {
+    pub fn worker(
+        mut self,
+        id: impl Into<String>,
+        entrypoint: Option<&str>,
+        method: impl Into<String>,
+    ) -> Self {
         self.handler = Some(ToolHandler::Worker {
             id: id.into(),
             entrypoint: entrypoint.map(str::to_string),
@@ -168,7 +173,13 @@ impl Tool {
 fn sanitize(name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '$' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
@@ -276,21 +287,31 @@ impl CodeModeBuilder {
                 Ok(v) => {
                     compiled.insert(tool.name.clone(), v);
                 }
-                Err(e) => problems.push(format!("tool {:?}: its input schema is not valid: {e}", tool.name)),
+                Err(e) => problems.push(format!(
+                    "tool {:?}: its input schema is not valid: {e}",
+                    tool.name
+                )),
             }
-            if let Some(out) = &tool.output {
-                if let Err(e) = jsonschema::validator_for(out) {
-                    problems.push(format!("tool {:?}: its output schema is not valid: {e}", tool.name));
-                }
+            if let Some(Err(e)) = tool.output.as_ref().map(jsonschema::validator_for) {
+                problems.push(format!(
+                    "tool {:?}: its output schema is not valid: {e}",
+                    tool.name
+                ));
             }
         }
-        if let Some(problems) = self.limits.problems().into_iter().reduce(|a, b| format!("{a}; {b}")) {
+        if let Some(problems) = self
+            .limits
+            .problems()
+            .into_iter()
+            .reduce(|a, b| format!("{a}; {b}"))
+        {
             return Err(Error::InvalidCode(vec![problems]));
         }
         if !problems.is_empty() {
             return Err(Error::InvalidCode(problems));
         }
-        let declaration = declaration(&self.tools);
+        let declared: Vec<Declared> = self.tools.iter().map(declare).collect();
+        let declaration = render(declared.iter());
         let tools = self
             .tools
             .into_iter()
@@ -304,6 +325,7 @@ impl CodeModeBuilder {
             inner: Arc::new(Inner {
                 runtime: self.runtime,
                 tools,
+                declared,
                 declaration,
                 limits: self.limits,
                 max_tool_calls: self.max_tool_calls,
@@ -320,6 +342,7 @@ struct Registered {
 struct Inner {
     runtime: Runtime,
     tools: HashMap<String, Registered>,
+    declared: Vec<Declared>,
     declaration: String,
     limits: Limits,
     max_tool_calls: u32,
@@ -336,7 +359,9 @@ impl std::fmt::Debug for CodeMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut names: Vec<&String> = self.inner.tools.keys().collect();
         names.sort();
-        f.debug_struct("CodeMode").field("tools", &names).finish_non_exhaustive()
+        f.debug_struct("CodeMode")
+            .field("tools", &names)
+            .finish_non_exhaustive()
     }
 }
 
@@ -372,6 +397,31 @@ impl CodeMode {
         &self.inner.declaration
     }
 
+    /// The declaration of only the named tools (unknown names are left
+    /// out), for a prompt that shows what a search found.
+    ///
+    /// ```no_run
+    /// # fn demo(cm: isolet::codemode::CodeMode) {
+    /// let some = cm.types_for(&["getWeather"]);
+    /// # drop(some); }
+    /// ```
+    pub fn types_for(&self, names: &[&str]) -> String {
+        render(
+            self.inner
+                .declared
+                .iter()
+                .filter(|d| names.contains(&d.name.as_str())),
+        )
+    }
+
+    /// Each tool's name and description, in the order they were added.
+    pub fn tools(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.inner
+            .declared
+            .iter()
+            .map(|d| (d.name.as_str(), d.description.as_str()))
+    }
+
     /// Runs `code` (TypeScript or JavaScript): an async arrow or function
     /// expression (called with no arguments), a function body (`await`
     /// and `return` allowed at its top level), or a module (with `import`
@@ -403,7 +453,10 @@ impl CodeMode {
             Ok(w) => w,
             Err(e) => return failed(execution_error(&e), Vec::new(), Duration::ZERO),
         };
-        let (result, trace) = worker.entrypoint(None).call_traced("execute", Vec::new()).await;
+        let (result, trace) = worker
+            .entrypoint(None)
+            .call_traced("execute", Vec::new())
+            .await;
         match result {
             Ok(value) => Execution {
                 result: Some(to_json(&value)),
@@ -426,7 +479,12 @@ impl CodeMode {
         names.sort();
         let methods: String = names
             .iter()
-            .map(|n| format!("  {n}: (input) => call({}, input),\n", Json::String(n.to_string())))
+            .map(|n| {
+                format!(
+                    "  {n}: (input) => call({}, input),\n",
+                    Json::String(n.to_string())
+                )
+            })
             .collect();
         let main = format!(
             "import {{ WorkerEntrypoint, env }} from \"cloudflare:workers\";\n\
@@ -501,38 +559,64 @@ fn classify(code: &str) -> Form {
         while let Expression::ParenthesizedExpression(p) = expr {
             expr = &p.expression;
         }
-        if matches!(expr, Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_)) {
+        if matches!(
+            expr,
+            Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_)
+        ) {
             return Form::Function;
         }
     }
     Form::Body
 }
 
-/// The tools' TypeScript declaration.
-fn declaration(tools: &[Tool]) -> String {
-    let mut out = String::new();
+/// One tool's part of the declaration.
+struct Declared {
+    name: String,
+    description: String,
+    /// `type XInput = ...;` (and `XOutput`).
+    types: String,
+    /// Its JSDoc and signature inside `declare const codemode`.
+    member: String,
+}
+
+fn declare(tool: &Tool) -> Declared {
+    let base = pascal(&tool.name);
+    let input = types::ts_type(&tool.input, &tool.input, 0);
+    let mut decl = format!("type {base}Input = {input};\n\n");
+    let output = match &tool.output {
+        Some(schema) => {
+            decl.push_str(&format!(
+                "type {base}Output = {};\n\n",
+                types::ts_type(schema, schema, 0)
+            ));
+            format!("{base}Output")
+        }
+        None => "unknown".to_string(),
+    };
+    let doc = serde_json::json!({"description": tool.description});
+    let member = format!(
+        "{}  {}(input: {base}Input): Promise<{output}>;\n",
+        types::js_doc(&doc, 1),
+        tool.name
+    );
+    Declared {
+        name: tool.name.clone(),
+        description: tool.description.clone(),
+        types: decl,
+        member,
+    }
+}
+
+/// The declaration of `tools`: their types, then `declare const codemode`.
+fn render<'a>(tools: impl Iterator<Item = &'a Declared>) -> String {
+    let mut types = String::new();
     let mut api = String::from("declare const codemode: {\n");
-    for tool in tools {
-        let base = pascal(&tool.name);
-        let input = types::ts_type(&tool.input, &tool.input, 0);
-        out.push_str(&format!("type {base}Input = {input};\n\n"));
-        let output = match &tool.output {
-            Some(schema) => {
-                out.push_str(&format!(
-                    "type {base}Output = {};\n\n",
-                    types::ts_type(schema, schema, 0)
-                ));
-                format!("{base}Output")
-            }
-            None => "unknown".to_string(),
-        };
-        let doc = serde_json::json!({"description": tool.description});
-        api.push_str(&types::js_doc(&doc, 1));
-        api.push_str(&format!("  {}(input: {base}Input): Promise<{output}>;\n", tool.name));
+    for t in tools {
+        types.push_str(&t.types);
+        api.push_str(&t.member);
     }
     api.push_str("};\n");
-    out.push_str(&api);
-    out
+    types + &api
 }
 
 /// `getWeather` → `GetWeather`, `list_repos` → `ListRepos`.
@@ -561,7 +645,11 @@ struct ToolBox {
 }
 
 impl Binding for ToolBox {
-    fn call<'a>(&'a self, method: &'a str, args: Vec<Value>) -> BoxFuture<'a, Result<Value, String>> {
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        args: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Value, String>> {
         Box::pin(async move {
             if method != "call" {
                 return Err(format!("the tool box has no method {method:?}"));
@@ -588,7 +676,11 @@ impl Binding for ToolBox {
                 .take(8)
                 .map(|e| {
                     let at = e.instance_path().to_string();
-                    if at.is_empty() { e.to_string() } else { format!("{at}: {e}") }
+                    if at.is_empty() {
+                        e.to_string()
+                    } else {
+                        format!("{at}: {e}")
+                    }
                 })
                 .collect();
             if !problems.is_empty() {
@@ -599,14 +691,24 @@ impl Binding for ToolBox {
             }
             let output = match &tool.handler {
                 ToolHandler::Rust(f) => f(input).await,
-                ToolHandler::Worker { id, entrypoint, method } => {
+                ToolHandler::Worker {
+                    id,
+                    entrypoint,
+                    method,
+                } => {
                     let rt = self
                         .runtime
                         .upgrade()
                         .ok_or_else(|| "the runtime is shutting down".to_string())?;
-                    rt.call_worker_rpc(id, entrypoint.as_deref(), method, vec![Value::from(input)], Vec::new())
-                        .await
-                        .map(|v| to_json(&v))
+                    rt.call_worker_rpc(
+                        id,
+                        entrypoint.as_deref(),
+                        method,
+                        vec![Value::from(input)],
+                        Vec::new(),
+                    )
+                    .await
+                    .map(|v| to_json(&v))
                 }
             };
             output
@@ -662,11 +764,17 @@ mod tests {
         assert_eq!(classify("async () => { return 1 }"), Form::Function);
         assert_eq!(classify("(async () => 1)"), Form::Function);
         assert_eq!(classify("async function main() { return 1 }"), Form::Body);
-        assert_eq!(classify("const x = await codemode.a({});\nreturn x;"), Form::Body);
+        assert_eq!(
+            classify("const x = await codemode.a({});\nreturn x;"),
+            Form::Body
+        );
         assert_eq!(classify("export default 5"), Form::Module);
         assert_eq!(classify("import x from './y'; x"), Form::Module);
         assert_eq!(classify("this is not code"), Form::Body);
-        assert_eq!(wrap_code("return 1"), "export default async function () {return 1\n}\n");
+        assert_eq!(
+            wrap_code("return 1"),
+            "export default async function () {return 1\n}\n"
+        );
     }
 
     #[test]

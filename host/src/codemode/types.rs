@@ -14,7 +14,11 @@ const MAX_DEPTH: usize = 24;
 /// The TypeScript type of `schema`, indented for nesting at `indent` levels;
 /// `root` is the schema `$ref`s point into.
 pub(crate) fn ts_type(schema: &Value, root: &Value, indent: usize) -> String {
-    Printer { root, refs: Vec::new() }.ty(schema, indent, 0)
+    Printer {
+        root,
+        refs: Vec::new(),
+    }
+    .ty(schema, indent, 0)
 }
 
 /// A JSDoc block (at `indent` levels) from a schema's description and the
@@ -72,7 +76,10 @@ pub(crate) fn js_doc(schema: &Value, indent: usize) -> String {
 fn compact(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 80 {
-        format!("{}...", &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)])
+        format!(
+            "{}...",
+            &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)]
+        )
     } else {
         s
     }
@@ -113,7 +120,10 @@ impl<'a> Printer<'a> {
             _ => return "unknown".into(),
         };
         let mut t = self.base(schema, indent, depth);
-        if obj.get("nullable").and_then(Value::as_bool) == Some(true) && t != "unknown" && t != "null" {
+        if obj.get("nullable").and_then(Value::as_bool) == Some(true)
+            && t != "unknown"
+            && t != "null"
+        {
             t = format!("{} | null", wrap_union(&t));
         }
         t
@@ -167,7 +177,9 @@ impl<'a> Printer<'a> {
                     dedup_join(parts, " | ")
                 }
             }
-            _ if schema.get("properties").is_some() || schema.get("additionalProperties").is_some() => {
+            _ if schema.get("properties").is_some()
+                || schema.get("additionalProperties").is_some() =>
+            {
                 self.object(schema, indent, depth)
             }
             _ if schema.get("items").is_some() || schema.get("prefixItems").is_some() => {
@@ -196,7 +208,10 @@ impl<'a> Printer<'a> {
             _ => None,
         };
         if let Some(items) = tuple {
-            let parts: Vec<String> = items.iter().map(|i| self.ty(i, indent, depth + 1)).collect();
+            let parts: Vec<String> = items
+                .iter()
+                .map(|i| self.ty(i, indent, depth + 1))
+                .collect();
             return format!("[{}]", parts.join(", "));
         }
         match schema.get("items") {
@@ -238,7 +253,11 @@ impl<'a> Printer<'a> {
         let mut out = String::from("{\n");
         for (name, prop) in properties {
             out.push_str(&js_doc(prop, indent + 1));
-            let optional = if required.contains(&name.as_str()) { "" } else { "?" };
+            let optional = if required.contains(&name.as_str()) {
+                ""
+            } else {
+                "?"
+            };
             let t = self.ty(prop, indent + 1, depth + 1);
             out.push_str(&format!("{pad}{}{optional}: {t};\n", property_name(name)));
         }
@@ -316,8 +335,14 @@ mod tests {
         assert_eq!(t(json!({"type": ["string", "null"]})), "string | null");
         assert_eq!(t(json!({"enum": ["a", "b", 3]})), r#""a" | "b" | 3"#);
         assert_eq!(t(json!({"const": "x"})), r#""x""#);
-        assert_eq!(t(json!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "string"}]})), "string | number");
-        assert_eq!(t(json!({"type": "string", "nullable": true})), "string | null");
+        assert_eq!(
+            t(json!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "string"}]})),
+            "string | number"
+        );
+        assert_eq!(
+            t(json!({"type": "string", "nullable": true})),
+            "string | null"
+        );
         assert_eq!(t(json!({})), "unknown");
         assert_eq!(t(json!(false)), "never");
     }
