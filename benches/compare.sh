@@ -53,6 +53,10 @@ for rate in 100 200; do
     || echo "noisy bench at $rate req/s failed (see $out/noisy.err)" >&2
 done
 
+echo "== Code Mode: tokens to describe an API" >&2
+cargo bench --locked --bench tokens >"$out/tokens.json" 2>"$out/tokens.err" \
+  || echo "tokens bench failed (see $out/tokens.err)" >&2
+
 echo "== workerd Worker Loader" >&2
 node benches/v8/run.mjs 8911 8912 >"$out/v8.json"
 

@@ -214,7 +214,35 @@ if phases:
     if rss:
         lines += ["Process RSS (MiB) start → after the quiet phase → after the hostile phase: " + "; ".join(
             f"{r['start'] / 1024:.0f} → {r['after_alone'] / 1024:.0f} → {r['after_hostile'] / 1024:.0f}" for r in rss) + "."]
-lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, py-cold.json, fuel.json, density.jsonl, noisy.jsonl, v8.json, ivm.json, wrk.txt, cpu.json)."]
+tokens = load_json("tokens.json")
+if tokens:
+    lines += [
+        "",
+        "## Code Mode: tokens a model reads to know an API",
+        "",
+        f"`cargo bench --bench tokens` (benches/tokens.rs): a GitHub-like API of {tokens['tools']} tools",
+        "(benches/codemode/github_tools.json: repositories, issues, pull requests, reviews, files, commits, branches,",
+        "Actions runs, code search), described as JSON-schema tool definitions (compact JSON, as MCP `tools/list` or",
+        "an LLM API's `tools` parameter carries them) and as the TypeScript declaration Code Mode puts in the prompt",
+        "(`isolet::codemode::typescript_api`: input and output types with JSDoc, then `declare const codemode`).",
+        "",
+        "| description of the API | cl100k_base tokens | o200k_base tokens |",
+        "|---|---|---|",
+    ]
+    names = [
+        ("json_tools_input_schemas", "JSON tool definitions, input schemas (MCP `tools/list` shape)"),
+        ("openai_functions", "JSON tool definitions, OpenAI `functions` shape"),
+        ("json_tools_input_and_output_schemas", "JSON tool definitions, input and output schemas"),
+        ("typescript_api", "Code Mode TypeScript declaration (inputs and outputs)"),
+    ]
+    for key, label in names:
+        lines.append(f"| {label} | {tokens['cl100k_base'][key]:,} | {tokens['o200k_base'][key]:,} |")
+    for enc in ("cl100k_base", "o200k_base"):
+        t = tokens[enc]
+        lines.append("")
+        lines.append(f"{enc}: the TypeScript is {t['typescript_api'] / t['json_tools_input_schemas']:.2f}x the input-only JSON definitions "
+                     f"and {t['typescript_api'] / t['json_tools_input_and_output_schemas']:.2f}x the JSON with output schemas (which it matches in content).")
+lines += ["", "Raw outputs: target/compare/ (criterion.txt, cold.json, py-cold.json, fuel.json, density.jsonl, noisy.jsonl, tokens.json, v8.json, ivm.json, wrk.txt, cpu.json)."]
 notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
 if os.path.exists(notes):
     lines += ["", open(notes).read().strip()]

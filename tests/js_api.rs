@@ -1018,3 +1018,309 @@ async fn typescript_syntax_error_names_the_typescript_line_and_column() {
         "42"
     );
 }
+
+// ---- Runtime bundling from an npm registry (a local one, in the registry's format) ----
+
+type Package = (
+    &'static str,
+    &'static str,
+    serde_json::Value,
+    Vec<(&'static str, &'static str)>,
+);
+
+/// The test registry's packages: (name, version, package.json extras, files).
+fn packages() -> Vec<Package> {
+    vec![
+        (
+            "lodashish",
+            "1.2.0",
+            json!({"main": "lib/index.js"}),
+            vec![
+                (
+                    "lib/index.js",
+                    "const u = require('./util'); module.exports = { version: '1.2.0', upper: u.upper };",
+                ),
+                ("lib/util.js", "exports.upper = (s) => s.toUpperCase();"),
+                ("README.md", "# not bundled"),
+            ],
+        ),
+        (
+            "lodashish",
+            "2.0.0",
+            json!({"main": "lib/index.js"}),
+            vec![(
+                "lib/index.js",
+                "module.exports = { version: '2.0.0', upper: (s) => s.toUpperCase() + '!' };",
+            )],
+        ),
+        (
+            "greet",
+            "1.0.0",
+            json!({"main": "old.js"}),
+            vec![("old.js", "module.exports = () => 'old';")],
+        ),
+        (
+            "greet",
+            "2.1.0",
+            json!({
+                "dependencies": {"lodashish": "^1.0.0"},
+                "exports": {
+                    ".": {"import": "./esm/index.js", "require": "./cjs/index.js"},
+                    "./shout": "./esm/shout.js",
+                    "./package.json": "./package.json"
+                }
+            }),
+            vec![
+                (
+                    "esm/index.js",
+                    "import l from 'lodashish';\nexport function greet(n) { return `hello ${n} via lodashish ${l.version}`; }",
+                ),
+                (
+                    "esm/shout.js",
+                    "import l from 'lodashish';\nexport const shout = (s) => l.upper(s);",
+                ),
+                ("cjs/index.js", "module.exports = { greet: () => 'cjs' };"),
+            ],
+        ),
+        (
+            "greet",
+            "3.0.0-beta.1",
+            json!({}),
+            vec![("index.js", "module.exports = 'beta';")],
+        ),
+        (
+            "native-thing",
+            "1.0.0",
+            json!({"main": "index.js"}),
+            vec![
+                (
+                    "index.js",
+                    "module.exports = require('./build/Release/x.node');",
+                ),
+                ("binding.gyp", "{}"),
+            ],
+        ),
+    ]
+}
+
+fn tarball(
+    name: &str,
+    version: &str,
+    extra: &serde_json::Value,
+    files: &[(&str, &str)],
+) -> Vec<u8> {
+    let mut pkg = json!({"name": name, "version": version});
+    for (k, v) in extra.as_object().unwrap() {
+        pkg[k] = v.clone();
+    }
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let pkg_text = pkg.to_string();
+    let mut all: Vec<(&str, &str)> = vec![("package.json", pkg_text.as_str())];
+    all.extend_from_slice(files);
+    for (path, body) in all {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("package/{path}"), body.as_bytes())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// A registry on 127.0.0.1: GET /<name> (packument), GET /<name>/-/<file>.tgz.
+/// `corrupt` names a package whose advertised integrity is wrong.
+async fn registry(corrupt: &'static str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut docs: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for (name, version, extra, files) in packages() {
+        let tgz = tarball(name, version, &extra, &files);
+        let mut digest = sha2::Sha512::digest(&tgz).to_vec();
+        if name == corrupt {
+            digest[0] ^= 1;
+        }
+        let path = format!("/{name}/-/{name}-{version}.tgz");
+        let mut meta = json!({
+            "name": name, "version": version,
+            "dist": {"tarball": format!("{base}{path}"), "integrity": format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(digest))}
+        });
+        for key in ["dependencies"] {
+            if let Some(v) = extra.get(key) {
+                meta[key] = v.clone();
+            }
+        }
+        if files.iter().any(|(f, _)| *f == "binding.gyp") {
+            meta["gypfile"] = json!(true);
+        }
+        let doc = docs
+            .entry(name.to_string())
+            .or_insert_with(|| json!({"name": name, "dist-tags": {}, "versions": {}}));
+        doc["versions"][version] = meta;
+        if !version.contains('-') {
+            doc["dist-tags"]["latest"] = json!(version);
+        }
+        blobs.insert(path, tgz);
+    }
+    let docs = Arc::new(docs);
+    let blobs = Arc::new(blobs);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (docs, blobs) = (docs.clone(), blobs.clone());
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let path = req.uri().path().to_string();
+                        let body = match blobs.get(&path) {
+                            Some(b) => Some(b.clone()),
+                            None => docs
+                                .get(path.trim_start_matches('/'))
+                                .map(|d| d.to_string().into_bytes()),
+                        };
+                        async move {
+                            let resp = match body {
+                                Some(b) => http::Response::builder()
+                                    .status(200)
+                                    .body(http_body_util::Full::new(bytes::Bytes::from(b))),
+                                None => http::Response::builder().status(404).body(
+                                    http_body_util::Full::new(bytes::Bytes::from_static(b"{}")),
+                                ),
+                            };
+                            Ok::<_, std::convert::Infallible>(resp.unwrap())
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn bundling_resolves_npm_dependencies_with_exports_conditions_and_nesting() {
+    let (rt, _) = runtime().await;
+    let base = registry("").await;
+    let cache = tempfile::tempdir().unwrap();
+    let package = json!({"name": "app", "main": "src/index.ts", "dependencies": {"greet": "^2.0.0", "lodashish": "2.x"}});
+    let sources = BTreeMap::from([(
+        "src/index.ts".to_string(),
+        "import { greet } from 'greet';\n\
+         import { shout } from 'greet/shout';\n\
+         import lodash from 'lodashish';\n\
+         const n: number = 1;\n\
+         export default { fetch: () => Response.json({ greet: greet('x'), shout: shout('y'), root: lodash.upper('z'), n }) };\n"
+            .to_string(),
+    )]);
+    let bundler = isolet::bundle::Bundler::new()
+        .registry(&base)
+        .cache_dir(cache.path());
+    let code = bundler
+        .bundle(&package, sources.clone(), None)
+        .await
+        .unwrap();
+    let first = code.modules.clone();
+    // Hoisted and nested copies, only code files, exact specifiers.
+    assert!(
+        code.modules
+            .contains_key("node_modules/lodashish/lib/index.js")
+    );
+    assert!(
+        code.modules
+            .contains_key("node_modules/greet/node_modules/lodashish/lib/util.js")
+    );
+    assert!(!code.modules.keys().any(|k| k.ends_with("README.md")));
+    let ModuleSource::TypeScript(main) = &code.modules["src/index.ts"] else {
+        panic!()
+    };
+    assert!(
+        main.contains("\"../node_modules/greet/esm/index.js\""),
+        "{main}"
+    );
+    assert!(matches!(
+        code.modules["node_modules/greet/esm/index.js"],
+        ModuleSource::Esm(_)
+    ));
+    assert!(matches!(
+        code.modules["node_modules/lodashish/lib/index.js"],
+        ModuleSource::CommonJs(_)
+    ));
+
+    let w = rt.load(code).await.unwrap();
+    let r = w.fetch(Request::get("https://app.test/")).await.unwrap();
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"greet": "hello x via lodashish 1.2.0", "shout": "Y", "root": "Z!", "n": 1})
+    );
+
+    // The tarballs are cached by integrity: a second bundle needs only the
+    // metadata (and gives the same code).
+    let cached = std::fs::read_dir(cache.path().join("npm")).unwrap().count();
+    assert_eq!(cached, 3, "greet 2.1.0, lodashish 1.2.0 and 2.0.0");
+    let again = bundler.bundle(&package, sources, None).await.unwrap();
+    assert_eq!(again.modules, first);
+
+    // `latest` is the dist-tag; ranges skip prereleases.
+    for range in ["latest", "*", ">=2"] {
+        let code = bundler
+            .bundle(
+                &json!({"dependencies": {"greet": range}}),
+                BTreeMap::from([("index.js".into(), "export default {}".into())]),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(
+            code.modules.contains_key("node_modules/greet/esm/index.js"),
+            "{range}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bundling_errors_are_clear() {
+    let base = registry("lodashish").await;
+    let bundler = isolet::bundle::Bundler::new().registry(&base);
+    let src = || BTreeMap::from([("index.js".to_string(), "export default {}".to_string())]);
+    let err = |deps: serde_json::Value| {
+        let bundler = &bundler;
+        async move {
+            bundler
+                .bundle(&json!({"dependencies": deps}), src(), None)
+                .await
+                .expect_err("must fail")
+                .to_string()
+        }
+    };
+    let e = err(json!({"no-such-package": "^1"})).await;
+    assert!(e.contains("no-such-package") && e.contains("404"), "{e}");
+    let e = err(json!({"greet": "^9.0.0"})).await;
+    assert!(e.contains("no version matches \"^9.0.0\""), "{e}");
+    let e = err(json!({"greet": "not a range!"})).await;
+    assert!(e.contains("not a valid semver range"), "{e}");
+    let e = err(json!({"native-thing": "1"})).await;
+    assert!(e.contains("native addon"), "{e}");
+    let e = err(json!({"lodashish": "2"})).await;
+    assert!(e.contains("does not match its integrity"), "{e}");
+    let e = err(json!({"greet": "git+https://example.com/x.git"})).await;
+    assert!(e.contains("only registry versions"), "{e}");
+    let tiny =
+        isolet::bundle::Bundler::new()
+            .registry(&base)
+            .limits(isolet::bundle::BundleLimits {
+                max_bytes: 50,
+                ..Default::default()
+            });
+    let e = tiny
+        .bundle(&json!({"dependencies": {"greet": "1"}}), src(), None)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("limit"), "{e}");
+}

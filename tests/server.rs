@@ -1102,3 +1102,33 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
     assert_eq!(r.json()["result"], json!([1.0, [2.0]]));
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn bundle_route_returns_worker_code_and_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // A registry nobody listens on: packages cannot be fetched.
+    let s = start(dir.path(), |c| c.npm_registry = "http://127.0.0.1:9".into()).await;
+    let t = Some(s.token.as_str());
+    let body = json!({
+        "package": {"name": "w", "main": "src/index.ts"},
+        "modules": {"src/index.ts": "const n: number = 2; export default { fetch: () => new Response(String(n)) }"}
+    });
+    let r = send("POST", &s.url("/bundle"), t, body.to_string()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let code = r.json();
+    assert_eq!(code["mainModule"], "src/index.ts");
+    // What it answers runs as is.
+    let run = json!({"code": code, "request": {"method": "GET", "url": "https://x.test/"}});
+    let r = send("POST", &s.url("/run"), t, run.to_string()).await;
+    assert_eq!(r.json()["response"]["body"], "2", "{}", r.text());
+
+    let body = json!({"package": {"dependencies": {"hono": "^4"}}, "modules": {"index.js": "export default {}"}});
+    let r = send("POST", &s.url("/bundle"), t, body.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("hono"), "{}", r.text());
+    let r = send("POST", &s.url("/bundle"), None, body.to_string()).await;
+    assert_eq!(r.status, 401);
+    let r = send("POST", &s.url("/bundle"), t, "{\"modules\": 1}").await;
+    assert_eq!(r.status, 400);
+    s.shutdown().await;
+}

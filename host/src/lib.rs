@@ -43,6 +43,7 @@
 //! `engine` component cache.
 
 mod bindings;
+pub mod bundle;
 mod bytecode;
 mod cache;
 mod code;

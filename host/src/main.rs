@@ -67,6 +67,20 @@ enum Command {
         http: Option<std::net::SocketAddr>,
     },
     #[command(verbatim_doc_comment)]
+    /// Bundle a directory (package.json with npm dependencies + sources) into
+    /// WorkerCode JSON, dependencies resolved and fetched from the registry.
+    ///
+    /// Examples:
+    ///   isolet bundle my-worker > code.json
+    ///   isolet bundle my-worker --registry http://127.0.0.1:4873
+    Bundle {
+        /// The directory holding package.json.
+        dir: PathBuf,
+        /// The npm registry.
+        #[arg(long, default_value = isolet::bundle::NPM_REGISTRY, env = "ISOLET_NPM_REGISTRY")]
+        registry: String,
+    },
+    #[command(verbatim_doc_comment)]
     /// Upload a worker's files to a running server under an id.
     ///
     /// Examples:
@@ -194,6 +208,10 @@ async fn cli_main(cli: Cli) -> ExitCode {
             workers,
         } => serve(config, listen, data_dir, workers).await,
         Command::Deploy { id, files, server } => deploy(id, files, server).await,
+        Command::Bundle { dir, registry } => {
+            init_logging(isolet::LogFormat::Text);
+            bundle(dir, registry).await
+        }
         Command::Mcp { config, http } => {
             init_logging(isolet::LogFormat::Text);
             mcp(config, http).await
@@ -211,6 +229,22 @@ async fn cli_main(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn bundle(dir: PathBuf, registry: String) -> Result<ExitCode, String> {
+    let mut bundler = isolet::bundle::Bundler::new().registry(registry);
+    if let Some(cache) = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+    {
+        bundler = bundler.cache_dir(cache.join("isolet"));
+    }
+    let code = bundler.bundle_dir(&dir).await.map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string(&code).map_err(|e| e.to_string())?
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn mcp(config: PathBuf, http: Option<std::net::SocketAddr>) -> Result<ExitCode, String> {

@@ -619,6 +619,19 @@ fn render<'a>(tools: impl Iterator<Item = &'a Declared>) -> String {
     types + &api
 }
 
+/// The TypeScript declaration [`CodeMode::types`] gives for `tools`,
+/// without a runtime (to measure or print an API).
+///
+/// ```
+/// use isolet::codemode::{Tool, typescript_api};
+/// let api = typescript_api(&[Tool::new("ping", "Checks the service.")]);
+/// assert!(api.contains("declare const codemode: {\n  /** Checks the service. */\n  ping(input: PingInput): Promise<unknown>;"));
+/// ```
+pub fn typescript_api(tools: &[Tool]) -> String {
+    let declared: Vec<Declared> = tools.iter().map(declare).collect();
+    render(declared.iter())
+}
+
 /// `getWeather` → `GetWeather`, `list_repos` → `ListRepos`.
 fn pascal(name: &str) -> String {
     let joined: String = name

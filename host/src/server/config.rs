@@ -71,6 +71,10 @@ pub struct ServerConfig {
     pub domain: Option<String>,
     /// Include script stack traces in 500 responses. Default false.
     pub debug: bool,
+    /// The npm registry `POST /bundle` resolves packages from. Default
+    /// `https://registry.npmjs.org`; tarballs are cached under
+    /// `<data_dir>/npm-cache` by integrity.
+    pub npm_registry: String,
     /// Log format. Default text.
     pub log_format: LogFormat,
     /// How long shutdown waits for in-flight requests, in ms. Default 10,000.
@@ -109,6 +113,7 @@ impl Default for ServerConfig {
             worker_concurrency: 64,
             domain: None,
             debug: false,
+            npm_registry: crate::bundle::NPM_REGISTRY.to_string(),
             log_format: LogFormat::Text,
             shutdown_grace_ms: 10_000,
             workers: 0,

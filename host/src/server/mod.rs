@@ -55,6 +55,8 @@ pub(crate) struct State {
     pub run_workers: Mutex<lru::LruCache<[u8; 32], crate::Worker>>,
     /// The other server processes on this port (`isolet serve --workers`).
     pub group: Option<Arc<group::Group>>,
+    /// `POST /bundle`'s npm client.
+    pub bundler: crate::bundle::Bundler,
 }
 
 /// How many distinct `POST /run` codes keep a compiled worker (each holds
@@ -108,12 +110,15 @@ impl Server {
                 store,
                 hub,
                 metrics,
-                config,
                 admin_token,
                 concurrency: Mutex::new(HashMap::new()),
                 run_workers: Mutex::new(lru::LruCache::new(
                     std::num::NonZeroUsize::new(RUN_WORKERS).unwrap_or(std::num::NonZeroUsize::MIN),
                 )),
+                bundler: crate::bundle::Bundler::new()
+                    .registry(config.npm_registry.clone())
+                    .cache_dir(config.data_dir.join("npm-cache")),
+                config,
                 group,
             }),
         })

@@ -113,7 +113,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
             );
             ("metrics", r)
         }
-        (_, ["workers", ..]) | (_, ["run"]) => {
+        (_, ["workers", ..]) | (_, ["run"]) | (_, ["bundle"]) => {
             if let Some(resp) = refusal(&req, Some(&state.admin_token)) {
                 return ("admin", resp);
             }
@@ -126,6 +126,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 (Method::DELETE, ["workers", id]) => delete_worker(state, id).await,
                 (Method::GET, ["workers", id, "tail"]) => tail(state, id).await,
                 (Method::POST, ["run"]) => run_once(state, req).await,
+                (Method::POST, ["bundle"]) => bundle(state, req).await,
                 _ => error(
                     StatusCode::NOT_FOUND,
                     format!("no route for {} {}", req.method(), path),
@@ -733,6 +734,45 @@ fn trace_json(trace: &TraceEvent) -> Json {
 
 /// `POST /run`: load the posted code once, send it one request, return the
 /// response with its logs and outcome.
+/// `POST /bundle`: `{"package": {...package.json}, "modules": {"name": "source"},
+/// "mainModule"?}` → the `WorkerCode` with its npm dependencies (to PUT as
+/// a worker or send to `/run`).
+async fn bundle(state: &State, req: http::Request<Incoming>) -> HttpResponse {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct BundleBody {
+        package: serde_json::Value,
+        modules: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        main_module: Option<String>,
+    }
+    let body: BundleBody = match read_json(
+        state,
+        req,
+        "invalid bundle request",
+        "the body is not a bundle request",
+    )
+    .await
+    {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match state
+        .bundler
+        .bundle(&body.package, body.modules, body.main_module.as_deref())
+        .await
+    {
+        Ok(code) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(&code).unwrap_or_default(),
+        ),
+        Err(e) => {
+            let (status, body) = error_body(state, &e);
+            json_response(status, &body)
+        }
+    }
+}
+
 async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
     let run: RunBody = match read_json(
         state,
