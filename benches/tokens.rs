@@ -35,6 +35,18 @@ fn main() {
         })
         .collect();
     let typescript = typescript_api(&tools);
+    // The like-for-like comparison with input-only definitions.
+    let inputs_only: Vec<Tool> = defs
+        .iter()
+        .map(|d| {
+            Tool::new(
+                d["name"].as_str().unwrap_or_default(),
+                d["description"].as_str().unwrap_or_default(),
+            )
+            .input(d["input"].clone())
+        })
+        .collect();
+    let typescript_inputs = typescript_api(&inputs_only);
 
     // As an MCP server lists them (name, description, inputSchema), and the
     // same with outputSchema, which the TypeScript also carries.
@@ -66,6 +78,7 @@ fn main() {
             serde_json::to_string(&openai).unwrap_or_default(),
         ),
         ("typescript_api", typescript.clone()),
+        ("typescript_api_inputs_only", typescript_inputs),
     ];
     let mut out = serde_json::Map::new();
     out.insert("tools".into(), json!(defs.len()));

@@ -108,9 +108,9 @@ async fn the_declaration_types_each_tool_for_the_prompt() {
     let cm = tools(None, Arc::default()).await;
     let d = cm.types();
     for expected in [
-        "type GetWeatherInput = {\n  /** City name, e.g. \"Oslo\" */\n  city: string;\n  /** (default: \"metric\") */\n  units?: \"metric\" | \"imperial\";\n};",
+        "type GetWeatherInput = {\n  /** City name, e.g. \"Oslo\" */\n  city: string;\n  /** default: \"metric\" */\n  units?: \"metric\" | \"imperial\";\n};",
         "type GetWeatherOutput = {\n  city: string;\n  tempC: number;\n};",
-        "type BookFlightInput = {\n  /** (minimum: 1; maximum: 9) */\n  passengers: number;\n  to: string;\n};",
+        "type BookFlightInput = {\n  /** min 1, max 9 */\n  passengers: number;\n  to: string;\n};",
         "declare const codemode: {\n  /**\n   * Current weather for a city.\n   * Temperatures are in Celsius.\n   */\n  getWeather(input: GetWeatherInput): Promise<GetWeatherOutput>;",
         "  book_flight(input: BookFlightInput): Promise<BookFlightOutput>;",
         "  lookupStock(input: LookupStockInput): Promise<unknown>;",

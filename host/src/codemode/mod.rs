@@ -582,11 +582,11 @@ struct Declared {
 fn declare(tool: &Tool) -> Declared {
     let base = pascal(&tool.name);
     let input = types::ts_type(&tool.input, &tool.input, 0);
-    let mut decl = format!("type {base}Input = {input};\n\n");
+    let mut decl = format!("type {base}Input = {input};\n");
     let output = match &tool.output {
         Some(schema) => {
             decl.push_str(&format!(
-                "type {base}Output = {};\n\n",
+                "type {base}Output = {};\n",
                 types::ts_type(schema, schema, 0)
             ));
             format!("{base}Output")

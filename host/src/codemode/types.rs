@@ -27,30 +27,39 @@ pub(crate) fn ts_type(schema: &Value, root: &Value, indent: usize) -> String {
 pub(crate) fn js_doc(schema: &Value, indent: usize) -> String {
     let mut lines: Vec<String> = Vec::new();
     if let Some(d) = schema.get("description").and_then(Value::as_str) {
-        lines.extend(d.trim().lines().map(|l| l.trim_end().to_string()));
+        lines.extend(
+            d.trim()
+                .lines()
+                .map(|l| l.trim_end().to_string())
+                .filter(|l| !l.is_empty()),
+        );
     }
     let mut facts = Vec::new();
     if let Some(f) = schema.get("format").and_then(Value::as_str) {
         facts.push(format!("format: {f}"));
     }
     for (key, word) in [
-        ("minimum", "minimum"),
-        ("maximum", "maximum"),
+        ("minimum", "min"),
+        ("maximum", "max"),
         ("minLength", "min length"),
         ("maxLength", "max length"),
         ("minItems", "min items"),
         ("maxItems", "max items"),
-        ("pattern", "pattern"),
+        ("pattern", "pattern:"),
+        ("default", "default:"),
     ] {
         if let Some(v) = schema.get(key) {
-            facts.push(format!("{word}: {}", compact(v)));
+            facts.push(format!("{word} {}", compact(v)));
         }
     }
-    if let Some(v) = schema.get("default") {
-        facts.push(format!("default: {}", compact(v)));
-    }
+    // Facts go on the last line, in parentheses after a description: a
+    // prompt pays for every line break and comment marker.
     if !facts.is_empty() {
-        lines.push(format!("({})", facts.join("; ")));
+        let facts = facts.join(", ");
+        match lines.last_mut() {
+            Some(last) => last.push_str(&format!(" ({facts})")),
+            None => lines.push(facts),
+        }
     }
     if lines.is_empty() {
         return String::new();
@@ -63,11 +72,7 @@ pub(crate) fn js_doc(schema: &Value, indent: usize) -> String {
     }
     let mut out = format!("{pad}/**\n");
     for l in &lines {
-        if l.is_empty() {
-            out.push_str(&format!("{pad} *\n"));
-        } else {
-            out.push_str(&format!("{pad} * {}\n", clean(l)));
-        }
+        out.push_str(&format!("{pad} * {}\n", clean(l)));
     }
     out.push_str(&format!("{pad} */\n"));
     out
@@ -362,7 +367,7 @@ mod tests {
         });
         assert_eq!(
             t(s),
-            "{\n  /** City name */\n  city: string;\n  /** (minimum: 1; maximum: 7) */\n  days?: number;\n  point?: [number, number];\n  tags?: (\"a\" | \"b\")[];\n  \"x-y\"?: Record<string, number>;\n}"
+            "{\n  /** City name */\n  city: string;\n  /** min 1, max 7 */\n  days?: number;\n  point?: [number, number];\n  tags?: (\"a\" | \"b\")[];\n  \"x-y\"?: Record<string, number>;\n}"
         );
         assert_eq!(t(json!({"type": "object"})), "Record<string, unknown>");
         assert_eq!(t(json!({"type": "array"})), "unknown[]");
