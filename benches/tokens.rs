@@ -11,6 +11,24 @@
 use isolet::codemode::{Tool, typescript_api};
 use serde_json::{Value, json};
 
+/// The tool set as Code Mode tools, with their output schemas or without.
+fn tools(defs: &[Value], outputs: bool) -> Vec<Tool> {
+    defs.iter()
+        .map(|d| {
+            let tool = Tool::new(
+                d["name"].as_str().unwrap_or_default(),
+                d["description"].as_str().unwrap_or_default(),
+            )
+            .input(d["input"].clone());
+            if outputs {
+                tool.output(d["output"].clone())
+            } else {
+                tool
+            }
+        })
+        .collect()
+}
+
 fn main() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -23,30 +41,9 @@ fn main() {
         "a realistic tool set has at least 20 tools"
     );
 
-    let tools: Vec<Tool> = defs
-        .iter()
-        .map(|d| {
-            Tool::new(
-                d["name"].as_str().unwrap_or_default(),
-                d["description"].as_str().unwrap_or_default(),
-            )
-            .input(d["input"].clone())
-            .output(d["output"].clone())
-        })
-        .collect();
-    let typescript = typescript_api(&tools);
+    let typescript = typescript_api(&tools(&defs, true));
     // The like-for-like comparison with input-only definitions.
-    let inputs_only: Vec<Tool> = defs
-        .iter()
-        .map(|d| {
-            Tool::new(
-                d["name"].as_str().unwrap_or_default(),
-                d["description"].as_str().unwrap_or_default(),
-            )
-            .input(d["input"].clone())
-        })
-        .collect();
-    let typescript_inputs = typescript_api(&inputs_only);
+    let typescript_inputs = typescript_api(&tools(&defs, false));
 
     // As an MCP server lists them (name, description, inputSchema), and the
     // same with outputSchema, which the TypeScript also carries.

@@ -535,6 +535,22 @@ fn bad_module_name(name: &str) -> Option<&'static str> {
     None
 }
 
+/// A module path with `.` and empty segments removed and `..` resolved
+/// (never above the root), as the engine's loader names modules.
+pub(crate) fn normalize_path(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub(crate) fn today() -> String {
     let days = SystemTime::now()

@@ -27,7 +27,7 @@ use oxc::str::Str;
 use oxc::transformer::{JsxRuntime, TransformOptions, Transformer};
 use serde::{Deserialize, Serialize};
 
-use crate::code::{ModuleSource, WorkerCode};
+use crate::code::{ModuleSource, WorkerCode, normalize_path as normalize};
 use crate::error::{Error, ScriptError};
 
 /// How JSX in `.tsx`/`.jsx` modules is compiled.
@@ -483,21 +483,6 @@ fn resolve_specifier(
         candidates.push(format!("{}/{index}", specifier.trim_end_matches('/')));
     }
     candidates.into_iter().find(|c| exists(c))
-}
-
-/// Removes `.` and empty segments and resolves `..` (as the engine does).
-fn normalize(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    out.join("/")
 }
 
 #[cfg(test)]

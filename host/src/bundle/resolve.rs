@@ -14,6 +14,8 @@ use oxc::parser::{ParseOptions, Parser};
 use oxc::span::SourceType;
 use serde_json::Value as Json;
 
+use crate::code::normalize_path as normalize;
+
 /// `exports` conditions for `import`, in the order a worker prefers them.
 pub(crate) const IMPORT_CONDITIONS: &[&str] = &[
     "workerd", "worker", "browser", "import", "module", "default",
@@ -380,20 +382,6 @@ fn join(dir: &str, rel: &str) -> String {
     } else {
         normalize(&format!("{dir}/{rel}"))
     }
-}
-
-fn normalize(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    out.join("/")
 }
 
 #[cfg(test)]
