@@ -91,7 +91,7 @@ impl Bundler {
             registry: NPM_REGISTRY.to_string(),
             cache_dir: None,
             limits: BundleLimits::default(),
-            forwarder: Forwarder::new(),
+            forwarder: Forwarder::with_system_roots(),
         }
     }
 

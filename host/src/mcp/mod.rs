@@ -76,7 +76,7 @@ impl McpServer {
         base_dir: &Path,
     ) -> Result<McpServer> {
         let bad = |e: String| Error::InvalidCode(vec![e]);
-        let forwarder = Arc::new(Forwarder::new());
+        let forwarder = Arc::new(Forwarder::with_system_roots());
         let mut builder = CodeMode::builder(runtime);
         if let Some(l) = config.limits {
             let mut limits = Limits::new()

@@ -68,26 +68,54 @@ pub(crate) struct Forwarder {
     permissive: HttpsClient,
 }
 
-fn client(allow_private: bool) -> HttpsClient {
+fn client(allow_private: bool, system_roots: bool) -> HttpsClient {
     let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
     http.enforce_http(false);
     http.set_connect_timeout(Some(Duration::from_secs(10)));
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
     // Not guest-controlled: the ring provider always supports the default
     // protocol versions.
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .expect("rustls ring provider supports the default TLS versions")
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
+    let builder = if system_roots {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        // The machine's store and SSL_CERT_FILE / SSL_CERT_DIR (a
+        // corporate proxy's CA); unreadable ones are skipped.
+        for cert in rustls_native_certs::load_native_certs().certs {
+            let _ = roots.add(cert);
+        }
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("rustls ring provider supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        builder.with_tls_config(config)
+    } else {
+        builder
+            .with_provider_and_webpki_roots((*provider).clone())
+            .expect("rustls ring provider supports the default TLS versions")
+    };
+    let https = builder.https_or_http().enable_http1().wrap_connector(http);
     Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
 }
 
 impl Forwarder {
+    /// Trusting the public web PKI only (Mozilla's roots): what workers'
+    /// `fetch()` gets.
     pub fn new() -> Self {
         Forwarder {
-            strict: client(false),
-            permissive: client(true),
+            strict: client(false, false),
+            permissive: client(true, false),
+        }
+    }
+
+    /// Also trusting the machine's certificate store and `SSL_CERT_FILE`:
+    /// for the operator's own requests (the npm registry, Code Mode's HTTP
+    /// tools) behind a TLS-inspecting proxy.
+    pub fn with_system_roots() -> Self {
+        Forwarder {
+            strict: client(false, true),
+            permissive: client(true, true),
         }
     }
 
