@@ -548,7 +548,8 @@ async fn mcp_over_streamable_http_proxying_another_mcp_server() {
     let rt = runtime().await.clone();
     let server = McpServer::from_config(rt.clone(), &config, dir.path())
         .await
-        .unwrap();
+        .unwrap()
+        .bearer_token("s3cret");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -558,14 +559,54 @@ async fn mcp_over_streamable_http_proxying_another_mcp_server() {
     let url = format!("http://{addr}/mcp");
     // rmcp's HTTP client (reqwest) takes the process's rustls provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(url.as_str());
+    // Without the token: refused before MCP sees the request.
+    let mut raw = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+    tokio::io::AsyncWriteExt::write_all(&mut raw, req.as_bytes())
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut raw, &mut answer)
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let refused = ClientConfig::default()
+        .serve(rmcp::transport::StreamableHttpClientTransport::from_uri(
+            url.as_str(),
+        ))
+        .await;
+    if let Ok(c) = refused {
+        assert!(
+            c.list_all_tools().await.is_err(),
+            "a client without the token must not get in"
+        );
+    }
+    let transport = rmcp::transport::StreamableHttpClientTransport::from_config(
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            url.as_str(),
+        )
+        .auth_header("s3cret"),
+    );
     let client = ClientConfig::default().serve(transport).await.unwrap();
     exchange(&client).await;
 
     // A second server proxies the first one's tools: `inner_execute` runs
     // code in the first server's sandbox, called from the second's.
-    let proxy_config: McpConfig =
+    let no_token: McpConfig =
         toml::from_str(&format!("[[mcp]]\nname = \"inner\"\nurl = \"{url}\"\n")).unwrap();
+    let e = McpServer::from_config(rt.clone(), &no_token, dir.path())
+        .await
+        .err()
+        .expect("the inner server wants its token")
+        .to_string();
+    assert!(
+        e.contains("mcp \"inner\"") && e.contains("Auth required"),
+        "{e}"
+    );
+    let proxy_config: McpConfig = toml::from_str(&format!(
+        "[[mcp]]\nname = \"inner\"\nurl = \"{url}\"\ntoken = \"s3cret\"\n"
+    ))
+    .unwrap();
     let proxy = McpServer::from_config(rt, &proxy_config, dir.path())
         .await
         .unwrap();

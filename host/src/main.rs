@@ -65,6 +65,10 @@ enum Command {
         /// Serve streamable HTTP on this address instead of stdio.
         #[arg(long)]
         http: Option<std::net::SocketAddr>,
+        /// The bearer token HTTP clients must send (the tools act with the
+        /// config's credentials). Required to listen beyond loopback.
+        #[arg(long, env = "ISOLET_MCP_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
     #[command(verbatim_doc_comment)]
     /// Bundle a directory (package.json with npm dependencies + sources) into
@@ -212,9 +216,13 @@ async fn cli_main(cli: Cli) -> ExitCode {
             init_logging(isolet::LogFormat::Text);
             bundle(dir, registry).await
         }
-        Command::Mcp { config, http } => {
+        Command::Mcp {
+            config,
+            http,
+            token,
+        } => {
             init_logging(isolet::LogFormat::Text);
-            mcp(config, http).await
+            mcp(config, http, token).await
         }
         Command::Tail { id, server } => tail(id, server).await,
         Command::Run(args) => {
@@ -247,7 +255,11 @@ async fn bundle(dir: PathBuf, registry: String) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn mcp(config: PathBuf, http: Option<std::net::SocketAddr>) -> Result<ExitCode, String> {
+async fn mcp(
+    config: PathBuf,
+    http: Option<std::net::SocketAddr>,
+    token: Option<String>,
+) -> Result<ExitCode, String> {
     let cfg = isolet::mcp::McpConfig::load(&config)?;
     let base = config
         .parent()
@@ -257,9 +269,14 @@ async fn mcp(config: PathBuf, http: Option<std::net::SocketAddr>) -> Result<Exit
         .build()
         .await
         .map_err(|e| e.to_string())?;
-    let server = isolet::mcp::McpServer::from_config(runtime, &cfg, &base)
+    let mut server = isolet::mcp::McpServer::from_config(runtime, &cfg, &base)
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(t) = token {
+        server = server.bearer_token(t);
+    } else if http.is_some_and(|a| !a.ip().is_loopback()) {
+        return Err("--http beyond loopback needs --token (or ISOLET_MCP_TOKEN)".into());
+    }
     let names: Vec<&str> = server.codemode().tools().map(|(n, _)| n).collect();
     tracing::info!("{} tools: {}", names.len(), names.join(", "));
     match http {

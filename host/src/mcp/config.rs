@@ -24,6 +24,7 @@
 //! [[mcp]]
 //! name = "files"                # its tools become files_<tool>
 //! url = "http://127.0.0.1:9000/mcp"                # streamable HTTP ...
+//! token = "${FILES_MCP_TOKEN}"                     # its bearer token, if it needs one
 //! # command = ["my-mcp-server", "--stdio"]         # ... or a child process on stdio
 //! ```
 
@@ -131,6 +132,9 @@ pub struct Upstream {
     /// Or the command that runs it on stdio.
     #[serde(default)]
     pub command: Vec<String>,
+    /// A bearer token for `url` (may name `${ENV_VARS}`).
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 impl McpConfig {
@@ -143,7 +147,7 @@ impl McpConfig {
 
 /// Replaces `${VAR}` with the environment variable (an unset one is an error:
 /// a credential silently missing is worse).
-fn expand_env(value: &str) -> Result<String, String> {
+pub(crate) fn expand_env(value: &str) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = value;
     while let Some(i) = rest.find("${") {

@@ -50,6 +50,8 @@ pub struct McpServer {
     /// Connections to the MCP servers whose tools are proxied; kept open
     /// while the server lives.
     _upstreams: Arc<Upstreams>,
+    /// The bearer token streamable HTTP requires, if any.
+    token: Option<Arc<str>>,
 }
 
 impl McpServer {
@@ -58,7 +60,22 @@ impl McpServer {
         McpServer {
             codemode,
             _upstreams: Arc::new(Vec::new()),
+            token: None,
         }
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every streamable HTTP
+    /// request (the tools act with the operator's credentials: anyone who
+    /// can reach `/mcp` can use them).
+    ///
+    /// ```no_run
+    /// # fn demo(server: isolet::mcp::McpServer) {
+    /// let server = server.bearer_token("a long random secret");
+    /// # drop(server); }
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Arc::from(token.into()));
+        self
     }
 
     /// Builds the tool set a config file describes (paths in it are
@@ -99,6 +116,7 @@ impl McpServer {
         Ok(McpServer {
             codemode: builder.build()?,
             _upstreams: Arc::new(upstreams),
+            token: None,
         })
     }
 
@@ -155,11 +173,26 @@ impl McpServer {
                 () = &mut shutdown => break,
             };
             let service = service.clone();
+            let token = self.token.clone();
             tokio::spawn(async move {
                 let handler =
                     hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                         let mut service = service.clone();
+                        let authorized = token.as_deref().is_none_or(|t| bearer_matches(&req, t));
                         async move {
+                            if !authorized {
+                                let body = http_body_util::Full::new(bytes::Bytes::from_static(
+                                    b"unauthorized: this MCP server needs its bearer token\n",
+                                ));
+                                let resp = http::Response::builder()
+                                    .status(401)
+                                    .header("www-authenticate", "Bearer")
+                                    .body(http_body_util::BodyExt::boxed(
+                                        http_body_util::BodyExt::map_err(body, |e| match e {}),
+                                    ))
+                                    .unwrap_or_default();
+                                return Ok::<_, std::convert::Infallible>(resp);
+                            }
                             if req.uri().path() != "/mcp" {
                                 let body = http_body_util::Full::new(bytes::Bytes::from_static(
                                     b"not found: the MCP endpoint is /mcp\n",
@@ -235,6 +268,17 @@ impl McpServer {
         out.structured_content = Some(data);
         out
     }
+}
+
+/// Whether `req` carries `Authorization: Bearer <token>` (compared in
+/// constant time).
+fn bearer_matches<B>(req: &http::Request<B>, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    req.headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| bool::from(given.as_bytes().ct_eq(token.as_bytes())))
 }
 
 /// Most tools one `search` returns.
@@ -392,10 +436,17 @@ async fn add_upstreams(
     }
     for up in upstreams {
         let client = match (&up.url, up.command.split_first()) {
-            (Some(url), None) => ClientConfig::default()
-                .serve(StreamableHttpClientTransport::from_uri(url.as_str()))
-                .await
-                .map_err(|e| format!("mcp {:?}: connecting to {url}: {e}", up.name))?,
+            (Some(url), None) => {
+                let mut transport =
+                    rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(url.as_str());
+                if let Some(t) = &up.token {
+                    transport = transport.auth_header(config::expand_env(t)?);
+                }
+                ClientConfig::default()
+                    .serve(StreamableHttpClientTransport::from_config(transport))
+                    .await
+                    .map_err(|e| format!("mcp {:?}: connecting to {url}: {e}", up.name))?
+            }
             (None, Some((program, args))) => {
                 let mut cmd = tokio::process::Command::new(program);
                 cmd.args(args);
