@@ -535,6 +535,35 @@ async fn mcp_over_stdio_with_the_cli() {
     let client = ClientConfig::default().serve(transport).await.unwrap();
     exchange(&client).await;
     client.cancel().await.unwrap();
+
+    // A server proxying one that runs as its child process on stdio.
+    let inner = dir.path().join("inner.toml");
+    std::fs::write(
+        &inner,
+        format!(
+            "[[tool]]\nname = \"getWeather\"\nurl = \"http://127.0.0.1:{port}/weather/{{city}}\"\nmethod = \"GET\"\nallowPrivate = true\n"
+        ),
+    )
+    .unwrap();
+    let config: McpConfig = toml::from_str(&format!(
+        "[[mcp]]\nname = \"child\"\ncommand = [{:?}, \"mcp\", \"--config\", {:?}]\n",
+        env!("CARGO_BIN_EXE_isolet"),
+        inner.display().to_string()
+    ))
+    .unwrap();
+    let proxy = McpServer::from_config(runtime().await.clone(), &config, dir.path())
+        .await
+        .unwrap();
+    let run = proxy
+        .codemode()
+        .execute(
+            "async () => {\n\
+               const r = await codemode.child_execute({ code: \"return (await codemode.getWeather({ city: 'Oslo' })).tempC\" });\n\
+               return r.result;\n\
+             }",
+        )
+        .await;
+    assert_eq!(run.result, Some(json!(-3)), "{run:?}");
 }
 
 #[tokio::test]

@@ -1324,3 +1324,58 @@ async fn bundling_errors_are_clear() {
         .to_string();
     assert!(e.contains("limit"), "{e}");
 }
+
+#[tokio::test]
+async fn isolet_bundle_cli_prints_worker_code_for_a_directory() {
+    let (rt, _) = runtime().await;
+    let base = registry("").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::create_dir_all(dir.path().join("node_modules/ignored")).unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"main": "src/index.js", "dependencies": {"greet": "^2.1.0"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/index.js"),
+        "import { shout } from 'greet/shout';\nexport default { fetch: () => new Response(shout('cli')) };\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("node_modules/ignored/x.js"), "throw 1").unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+        .args(["bundle", "--registry", &base])
+        .arg(dir.path())
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code: WorkerCode = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !code
+            .modules
+            .keys()
+            .any(|k| k.starts_with("node_modules/ignored"))
+    );
+    let w = rt.load(code).await.unwrap();
+    assert_eq!(
+        w.fetch(Request::get("https://c.test/"))
+            .await
+            .unwrap()
+            .text(),
+        "CLI"
+    );
+
+    let missing = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+        .args(["bundle", "--registry", &base, "/nonexistent/dir"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("package.json"));
+}
