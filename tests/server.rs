@@ -668,6 +668,19 @@ async fn serve_with_two_processes_shares_deploys_tails_metrics_and_restarts() {
     let g = Group::start(dir.path());
     let t = g.token.clone();
     assert_eq!(g.processes().len(), 2, "two server processes");
+    // The supervisor announces the port once the first process listens;
+    // the second may still be starting (its control socket not bound yet,
+    // so an early tail would report it unreachable). Wait for both.
+    let mut up = false;
+    for _ in 0..600 {
+        let m = send("GET", &g.url("/metrics"), None, "").await.text();
+        if m.contains("isolet_server_processes 2") {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the second server process never answered its peers");
     let deploy = |version: &'static str| {
         code(&format!(
             "export default {{ fetch(r) {{ console.log('hit ' + new URL(r.url).pathname); return new Response('{version}') }} }}"

@@ -68,7 +68,9 @@ pub struct Bundler {
     registry: String,
     cache_dir: Option<PathBuf>,
     limits: BundleLimits,
-    forwarder: Forwarder,
+    /// Made on first use: loading the machine's CA store takes time a
+    /// server should not spend at startup for a route it may never serve.
+    forwarder: std::sync::OnceLock<Forwarder>,
 }
 
 impl Default for Bundler {
@@ -91,7 +93,7 @@ impl Bundler {
             registry: NPM_REGISTRY.to_string(),
             cache_dir: None,
             limits: BundleLimits::default(),
-            forwarder: Forwarder::with_system_roots(),
+            forwarder: std::sync::OnceLock::new(),
         }
     }
 
@@ -326,6 +328,7 @@ impl Bundler {
         let request = Request::get(url).header("accept", accept);
         let response = self
             .forwarder
+            .get_or_init(Forwarder::with_system_roots)
             .fetch(&config, request, Redirect::Follow)
             .await?;
         let status = response.status;
