@@ -308,14 +308,7 @@ impl tail::Host for HostState {
                 env.source_maps.remap(&mut e);
             }
             for s in [&mut e.name, &mut e.message, &mut e.stack] {
-                if s.len() > MAX_EXCEPTION_TEXT {
-                    let mut end = MAX_EXCEPTION_TEXT;
-                    while !s.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    s.truncate(end);
-                    s.push_str("...");
-                }
+                crate::tail::shorten(s, MAX_EXCEPTION_TEXT);
             }
             self.exceptions.push(e);
         }

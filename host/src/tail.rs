@@ -217,8 +217,28 @@ pub(crate) fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Cuts `s` to at most `max` bytes (at a character boundary) and marks the
+/// cut with `...`; a shorter `s` is left alone.
+pub(crate) fn shorten(s: &mut String, max: usize) {
+    if s.len() > max {
+        let end = s.floor_char_boundary(max);
+        s.truncate(end);
+        s.push_str("...");
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shorten_cuts_at_a_character_boundary_and_marks_the_cut() {
+        let mut s = "ab€cd".to_string(); // '€' is bytes 2..5
+        super::shorten(&mut s, 4);
+        assert_eq!(s, "ab...");
+        let mut short = "abc".to_string();
+        super::shorten(&mut short, 3);
+        assert_eq!(short, "abc");
+    }
+
     use super::*;
 
     #[test]

@@ -713,12 +713,7 @@ impl Worker {
             // The client hears why (RFC 6455's 1011: an unexpected condition).
             let mut reason = e.to_string();
             if reason.len() > 123 {
-                let mut cut = 120;
-                while !reason.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                reason.truncate(cut);
-                reason.push_str("...");
+                crate::tail::shorten(&mut reason, 120);
             }
             let _ = to_client.try_send(WebSocketMessage::Close { code: 1011, reason });
         }

@@ -279,14 +279,7 @@ impl Endpoint {
         let text = String::from_utf8_lossy(&body).into_owned();
         if !(200..300).contains(&status) {
             let mut shown = text;
-            if shown.len() > 2000 {
-                let mut end = 2000;
-                while !shown.is_char_boundary(end) {
-                    end -= 1;
-                }
-                shown.truncate(end);
-                shown.push_str("...");
-            }
+            crate::tail::shorten(&mut shown, 2000);
             return Err(format!("HTTP {status}: {shown}"));
         }
         if text.is_empty() {

@@ -178,32 +178,18 @@ impl McpServer {
                 let handler =
                     hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                         let mut service = service.clone();
-                        let authorized = token.as_deref().is_none_or(|t| bearer_matches(&req, t));
+                        let authorized = token
+                            .as_deref()
+                            .is_none_or(|t| crate::server::bearer_ok(&req, t));
                         async move {
                             if !authorized {
-                                let body = http_body_util::Full::new(bytes::Bytes::from_static(
-                                    b"unauthorized: this MCP server needs its bearer token\n",
+                                return Ok::<_, std::convert::Infallible>(plain(
+                                    401,
+                                    "unauthorized: this MCP server needs its bearer token\n",
                                 ));
-                                let resp = http::Response::builder()
-                                    .status(401)
-                                    .header("www-authenticate", "Bearer")
-                                    .body(http_body_util::BodyExt::boxed(
-                                        http_body_util::BodyExt::map_err(body, |e| match e {}),
-                                    ))
-                                    .unwrap_or_default();
-                                return Ok::<_, std::convert::Infallible>(resp);
                             }
                             if req.uri().path() != "/mcp" {
-                                let body = http_body_util::Full::new(bytes::Bytes::from_static(
-                                    b"not found: the MCP endpoint is /mcp\n",
-                                ));
-                                let resp = http::Response::builder()
-                                    .status(404)
-                                    .body(http_body_util::BodyExt::boxed(
-                                        http_body_util::BodyExt::map_err(body, |e| match e {}),
-                                    ))
-                                    .unwrap_or_default();
-                                return Ok::<_, std::convert::Infallible>(resp);
+                                return Ok(plain(404, "not found: the MCP endpoint is /mcp\n"));
                             }
                             let resp = tower_service::Service::call(&mut service, req).await?;
                             let (parts, body) = resp.into_parts();
@@ -270,15 +256,20 @@ impl McpServer {
     }
 }
 
-/// Whether `req` carries `Authorization: Bearer <token>` (compared in
-/// constant time).
-fn bearer_matches<B>(req: &http::Request<B>, token: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    req.headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|given| bool::from(given.as_bytes().ct_eq(token.as_bytes())))
+/// A short plain-text answer from the HTTP endpoint itself (a 401 asks
+/// for a bearer token).
+fn plain(
+    status: u16,
+    text: &'static str,
+) -> http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>> {
+    use http_body_util::BodyExt;
+    let mut builder = http::Response::builder().status(status);
+    if status == 401 {
+        builder = builder.header("www-authenticate", "Bearer");
+    }
+    builder
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(text.as_bytes())).boxed())
+        .unwrap_or_default()
 }
 
 /// Most tools one `search` returns.

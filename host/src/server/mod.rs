@@ -7,6 +7,8 @@ mod config;
 mod group;
 mod metrics;
 mod routes;
+
+pub(crate) use routes::bearer_ok;
 mod store;
 mod tail_hub;
 mod websocket;

@@ -169,12 +169,10 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     }
 }
 
-/// Checks `Authorization: Bearer <token>` in constant time (when a token is
-/// set): the 401 answer for a request without the right one, `None` when it
-/// may go on.
-fn refusal(req: &http::Request<Incoming>, token: Option<&str>) -> Option<HttpResponse> {
+/// Whether `req` carries `Authorization: Bearer <token>` (a non-empty
+/// token, compared in constant time). Also `isolet mcp`'s check.
+pub(crate) fn bearer_ok<B>(req: &http::Request<B>, token: &str) -> bool {
     use subtle::ConstantTimeEq;
-    let token = token?;
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -187,7 +185,14 @@ fn refusal(req: &http::Request<Incoming>, token: Option<&str>) -> Option<HttpRes
     let ok: bool = Sha256::digest(given.as_bytes())
         .ct_eq(&Sha256::digest(token.as_bytes()))
         .into();
-    if ok && !given.is_empty() {
+    ok && !given.is_empty()
+}
+
+/// Checks `Authorization: Bearer <token>` in constant time (when a token is
+/// set): the 401 answer for a request without the right one, `None` when it
+/// may go on.
+fn refusal(req: &http::Request<Incoming>, token: Option<&str>) -> Option<HttpResponse> {
+    if bearer_ok(req, token?) {
         None
     } else {
         let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
