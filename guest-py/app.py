@@ -135,6 +135,15 @@ def _target(entrypoint, ctx):
         cls = getattr(main, "default", None)
     if cls is None:
         raise TypeError(f"the worker has no entrypoint named {name!r}")
+    if isinstance(cls, type) and issubclass(cls, workers.DurableObject):
+        # One instance per object, kept across requests; its ctx is the
+        # object's (storage), waitUntil goes to the request running now.
+        instances = _state.setdefault("objects", {})
+        obj = instances.get(name)
+        if obj is None:
+            obj = instances[name] = cls(ctx, _state["env"])
+        obj.ctx = ctx
+        return obj
     if isinstance(cls, type):
         return cls(ctx, _state["env"])
     return cls

@@ -166,9 +166,181 @@ class WorkerEntrypoint:
         self.env = env
 
 
+class DurableObject:
+    """Base class of Durable Objects: one instance per object, kept across
+    requests; `self.ctx.storage` is the object's storage."""
+
+    def __init__(self, ctx=None, env=None):
+        self.ctx = ctx
+        self.env = env
+
+
+_STORAGE_BINDING = "isolet:storage"
+_storage_enabled = False
+
+
+def _storage_call(method, args):
+    if not _storage_enabled:
+        raise RuntimeError("this worker has no storage: ctx.storage needs a worker loaded by id or an object, on a host with a storage directory")
+    return _binding_call(_STORAGE_BINDING, method, args)
+
+
+class SqlStorageCursor:
+    """The rows of `sql.exec`: iterate for dicts, or `to_array()`, `one()`, `raw()`."""
+
+    def __init__(self, result):
+        self._columns = result["columns"]
+        self._rows = result["rows"]
+        self._at = 0
+        self.rows_read = result["rowsRead"]
+        self.rows_written = result["rowsWritten"]
+
+    rowsRead = property(lambda self: self.rows_read)
+    rowsWritten = property(lambda self: self.rows_written)
+
+    @property
+    def column_names(self):
+        return list(self._columns)
+
+    columnNames = column_names
+
+    def _row(self, r):
+        return dict(zip(self._columns, r))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._at >= len(self._rows):
+            raise StopIteration
+        self._at += 1
+        return self._row(self._rows[self._at - 1])
+
+    def to_array(self):
+        return list(self)
+
+    toArray = to_array
+
+    def one(self):
+        left = len(self._rows) - self._at
+        if left != 1:
+            raise RuntimeError("Expected exactly one result from SQL query, but got " + ("no results." if left == 0 else "multiple results."))
+        return next(self)
+
+    def raw(self):
+        rows = [list(r) for r in self._rows[self._at:]]
+        self._at = len(self._rows)
+        return iter(rows)
+
+
+class SqlStorage:
+    def exec(self, query, *bindings):
+        return SqlStorageCursor(_storage_call("exec", [query, list(bindings)]))
+
+    @property
+    def database_size(self):
+        return _storage_call("size", [])
+
+    databaseSize = database_size
+
+
+def _keys(keys):
+    return [keys] if isinstance(keys, str) else list(keys)
+
+
+def _list_options(prefix=None, start=None, start_after=None, end=None, limit=None, reverse=False):
+    o = {"reverse": bool(reverse)}
+    for k, v in (("prefix", prefix), ("start", start), ("startAfter", start_after), ("end", end), ("limit", limit)):
+        if v is not None:
+            o[k] = v
+    return o
+
+
+class SyncKvStorage:
+    def get(self, key):
+        found = _storage_call("get", [_keys(key)])
+        if isinstance(key, str):
+            return found[0][1] if found else None
+        return {k: v for k, v in found}
+
+    def put(self, key, value=None):
+        entries = list(key.items()) if isinstance(key, dict) else [[key, value]]
+        _storage_call("put", [[list(e) for e in entries]])
+
+    def delete(self, key):
+        n = _storage_call("delete", [_keys(key)])
+        return n > 0 if isinstance(key, str) else n
+
+    def list(self, **options):
+        return {k: v for k, v in _storage_call("list", [_list_options(**options)])}
+
+
+class DurableObjectStorage:
+    """`ctx.storage`: SQL (`sql.exec`), key-value (async, or sync via `kv`), transactions."""
+
+    def __init__(self):
+        self.sql = SqlStorage()
+        self.kv = SyncKvStorage()
+
+    async def get(self, key):
+        return self.kv.get(key)
+
+    async def put(self, key, value=None):
+        self.kv.put(key, value)
+
+    async def delete(self, key):
+        return self.kv.delete(key)
+
+    async def list(self, **options):
+        return self.kv.list(**options)
+
+    async def delete_all(self):
+        _storage_call("deleteAll", [])
+
+    deleteAll = delete_all
+
+    def transaction_sync(self, fn):
+        _storage_call("begin", [])
+        try:
+            result = fn()
+        except BaseException:
+            _storage_call("rollback", [])
+            raise
+        _storage_call("commit", [])
+        return result
+
+    transactionSync = transaction_sync
+
+    async def transaction(self, fn):
+        _storage_call("begin", [])
+        try:
+            result = await fn(self)
+        except BaseException:
+            _storage_call("rollback", [])
+            raise
+        _storage_call("commit", [])
+        return result
+
+
+_storage = None
+
+
+def _ctx_storage():
+    global _storage
+    if not _storage_enabled:
+        return None
+    if _storage is None:
+        _storage = DurableObjectStorage()
+    return _storage
+
+
 class ExecutionContext:
     def __init__(self):
         self._pending = []
+
+    @property
+    def storage(self):
+        return _ctx_storage()
 
     def wait_until(self, awaitable):
         self._pending.append(awaitable)
@@ -253,9 +425,13 @@ class Env:
     """`self.env`: plain values as attributes (and items), plus bindings."""
 
     def __init__(self, values, bindings):
+        global _storage_enabled
         self._values = dict(values)
         for name, kind in bindings:
-            self._values[name] = _Binding(name, kind)
+            if name == _STORAGE_BINDING:
+                _storage_enabled = True
+            else:
+                self._values[name] = _Binding(name, kind)
 
     def __getattr__(self, name):
         try:
@@ -273,5 +449,5 @@ class Env:
         return self._values.get(name, default)
 
 
-__all__ = ["WorkerEntrypoint", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
+__all__ = ["WorkerEntrypoint", "DurableObject", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
 _ = _urlsplit

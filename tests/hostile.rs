@@ -103,14 +103,17 @@ async fn loops_end_at_the_cpu_limit_and_the_neighbour_answers() {
 #[tokio::test]
 async fn memory_bombs_meet_the_memory_limit_before_the_cpu_limit() {
     let (rt, _) = runtime().await;
-    // Default limits: 128 MiB and 1 s of CPU.
+    // 128 MiB (the default) and 5 s of CPU: filling 128 MiB with fresh
+    // 1 MiB strings takes ~0.6-1.1 s of CPU on a busy 2-vCPU VM (~5-9 ms
+    // per allocation, measured), too close to the default 1 s for the
+    // memory limit to be sure to come first.
     for file in [
         "js/bomb_array.js",
         "js/bomb_string.js",
         "js/bomb_arraybuffer.js",
         "py/bomb.py",
     ] {
-        let (result, trace) = hit(&rt, attack(file), "/").await;
+        let (result, trace) = hit(&rt, with_cpu_ms(attack(file), 5_000), "/").await;
         match result {
             Err(Error::MemoryLimitExceeded { limit }) => assert_eq!(limit, 128 << 20),
             other => panic!("{file}: expected the memory limit, got {other:?}"),

@@ -248,7 +248,7 @@ async fn rpc_route_calls_entrypoint_methods() {
         201
     );
     let r = send("POST", &s.url("/w/inv/rpc/default/add"), None, "[2, 40]").await;
-    assert_eq!(r.json(), json!({"result": 42.0}));
+    assert_eq!(r.json(), json!({"result": 42}));
     let r = send("POST", &s.url("/w/inv/rpc/Admin/whoami"), None, "").await;
     assert_eq!(r.json(), json!({"result": "admin of south"}));
     let r = send(
@@ -1112,7 +1112,7 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("recursion limit"), "{}", r.text());
     let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), None, "[[1,[2]]]").await;
-    assert_eq!(r.json()["result"], json!([1.0, [2.0]]));
+    assert_eq!(r.json()["result"], json!([1, [2]]));
     s.shutdown().await;
 }
 
@@ -1143,5 +1143,83 @@ async fn bundle_route_returns_worker_code_and_clear_errors() {
     assert_eq!(r.status, 401);
     let r = send("POST", &s.url("/bundle"), t, "{\"modules\": 1}").await;
     assert_eq!(r.status, 400);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn objects_are_addressed_by_name_and_managed_through_the_admin_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let counter = std::fs::read_to_string(format!(
+        "{}/../tests/workers/storage/counter.js",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let body = json!({"mainModule": "counter.js", "modules": {"counter.js": counter}, "compatibilityDate": "2025-06-01"});
+    let r = send("PUT", &s.url("/workers/counter"), t, body.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+
+    // Each object name is its own Durable Object; the path after the name
+    // is the worker's.
+    for expected in 1..=3 {
+        let r = send("GET", &s.url("/w/counter/o/room%201/hit?by=x"), None, "").await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["n"], expected);
+        assert_eq!(r.json()["object"], "room 1");
+    }
+    let r = send("GET", &s.url("/w/counter/o/lobby/"), None, "").await;
+    assert_eq!(r.json()["n"], 1);
+
+    let r = send("GET", &s.url("/workers/counter/objects"), t, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let names: Vec<&str> = r.json()["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_string().leak() as &str)
+        .collect();
+    assert_eq!(names, vec!["lobby", "room 1"]);
+    assert_eq!(
+        send("GET", &s.url("/workers/counter/objects"), None, "")
+            .await
+            .status,
+        401
+    );
+
+    // Export, import under another name, delete.
+    let r = send("GET", &s.url("/workers/counter/objects/room%201"), t, "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "application/vnd.sqlite3");
+    assert!(r.body.starts_with(b"SQLite format 3\0"));
+    let db = r.body.clone();
+    let r = send("PUT", &s.url("/workers/counter/objects/copy"), t, db).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = send("GET", &s.url("/w/counter/o/copy/"), None, "").await;
+    assert_eq!(r.json()["n"], 4);
+    let r = send("PUT", &s.url("/workers/counter/objects/copy"), t, "junk").await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("not a SQLite database"));
+
+    assert_eq!(
+        send("DELETE", &s.url("/workers/counter/objects/lobby"), t, "")
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        send("DELETE", &s.url("/workers/counter/objects/lobby"), t, "")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        send("GET", &s.url("/workers/counter/objects/lobby"), t, "")
+            .await
+            .status,
+        404
+    );
+    let r = send("GET", &s.url("/w/counter/o/lobby/"), None, "").await;
+    assert_eq!(r.json()["n"], 1, "a deleted object starts over");
     s.shutdown().await;
 }

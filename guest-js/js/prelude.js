@@ -1015,6 +1015,7 @@
     const out = native.bindingCall(name, method, JSON.stringify(wireEncode(args)));
     return wireDecode(JSON.parse(out));
   }
+  lib.bindingCall = bindingCall;
   function makeBinding(name, kind) {
     const methods = new Map();
     const method = (prop) => {
@@ -1046,6 +1047,12 @@
   class WorkerEntrypoint {
     constructor(ctx, env) { this.ctx = ctx; this.env = env; }
   }
+  // A Durable Object class: one instance per object, kept across requests
+  // (its fields are the object's in-memory state), constructed with the
+  // object's state (`ctx.storage`, `ctx.id`) and env.
+  class DurableObject {
+    constructor(ctx, env) { this.ctx = ctx; this.env = env; }
+  }
   class RpcTarget {}
 
   // An invocation's ctx. Its STATE slot holds the waitUntil promises: null
@@ -1061,8 +1068,25 @@
     }
     passThroughOnException() {}
     get props() { return {}; }
+    // The worker's durable storage (storage.js), when the host gave it one.
+    get storage() { return lib.storage === undefined ? undefined : lib.storage(); }
   }
   const ContextProto = ExecutionContext.prototype;
+
+  // A Durable Object's long-lived ctx: its storage and id, and waitUntil
+  // on the invocation running now.
+  let currentCtx = null;
+  class DurableObjectState {
+    get storage() { return lib.storage === undefined ? undefined : lib.storage(); }
+    get id() { return lib.objectId === undefined ? undefined : lib.objectId(); }
+    waitUntil(promise) {
+      if (currentCtx === null) throw new TypeError("waitUntil() needs a running request");
+      currentCtx.waitUntil(promise);
+    }
+    async blockConcurrencyWhile(fn) { return await fn(); }
+    passThroughOnException() {}
+    get props() { return {}; }
+  }
 
   let env = {};
   // process.env under nodejs_compat: the worker's string env values.
@@ -1111,8 +1135,9 @@
   }
 
   globalThis[workersSymbol] = Object.freeze({
-    WorkerEntrypoint, RpcTarget,
+    WorkerEntrypoint, RpcTarget, DurableObject,
     get env() { return env; },
+    get fs() { return lib.fs; },
     dataModule: (name) => native.dataModule(name),
     commonjs,
     nodeModule: (name) => lib.node.load(name),
@@ -1205,7 +1230,7 @@
     if (value === undefined) {
       throw new TypeError(name === "default" ? "The worker's main module has no default export" : `The worker has no entrypoint named "${name}"`);
     }
-    if (isClass(value)) found = { value, classBased: true };
+    if (isClass(value)) found = { value, classBased: true, durable: value.prototype instanceof DurableObject, instance: null };
     else if (typeof value === "object" && value !== null) found = { value, classBased: false };
     else throw new TypeError(`Entrypoint "${name}" is neither an object with handlers nor a class`);
     exportsByName.set(name, found);
@@ -1215,7 +1240,11 @@
   // The object whose handlers an invocation calls: a new instance of a
   // class entrypoint, or the exported object itself.
   function receiver(found, ctx) {
-    return found.classBased ? new found.value(ctx, env) : found.value;
+    if (!found.classBased) return found.value;
+    if (!found.durable) return new found.value(ctx, env);
+    currentCtx = ctx;
+    if (found.instance === null) found.instance = new found.value(new DurableObjectState(), env);
+    return found.instance;
   }
 
   // Wakers of what waits for the invocation to have nothing left to run
@@ -1266,7 +1295,7 @@
       : { __proto__: RequestProto, [STATE]: [body, null, false, url, method, headers, null] };
     const found = entrypoint === undefined && defaultExport !== null ? defaultExport : exported(entrypoint);
     const classBased = found.classBased;
-    const instance = classBased ? new found.value(ctx, env) : found.value;
+    const instance = receiver(found, ctx);
     if (typeof instance.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
     const result = classBased ? instance.fetch(request) : instance.fetch(request, env, ctx);
     if (result instanceof Promise) {
@@ -1378,10 +1407,16 @@
   }
 
   return Object.freeze({
+    // An API file evaluated at init rather than in the snapshot (storage.js).
+    loadApi(api) { api(lib, native); },
     setEnv(envJson, date, bindings, node) {
       timeOrigin = Date.now();
       env = envJson ? JSON.parse(envJson) : {};
-      for (const [name, kind] of bindings || []) env[name] = makeBinding(name, kind);
+      for (const [name, kind] of bindings || []) {
+        // Internal bindings (never a valid env name) stay off env.
+        if (name === "isolet:storage") lib.hasStorage = true;
+        else env[name] = makeBinding(name, kind);
+      }
       compatibilityDate = date;
       lib.node.enable(node);
     },

@@ -41,6 +41,11 @@ const API_FILES: &[(&str, &str)] = &[
     ("isolet:node", include_str!("../js/node.js")),
 ];
 
+/// `ctx.storage` and `isolet:fs`: kept out of the snapshot (every instance
+/// would map and reset its pages) and evaluated by `init` only for workers
+/// the host gave storage.
+const STORAGE_JS: &str = include_str!("../js/storage.js");
+
 /// Reads the descriptor of every property of the intrinsics the prelude and
 /// a request use, which makes QuickJS instantiate their lazily defined
 /// methods (getters are not called). Measured with exact fuel: a cold
@@ -308,6 +313,15 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         } else {
             ""
         };
+        if spec.bindings.iter().any(|b| b.name == "isolet:storage") {
+            let mut options = rquickjs::context::EvalOptions::default();
+            options.filename = Some("isolet:storage".into());
+            options.strict = true;
+            let api: Function = ctx
+                .eval_with_options(STORAGE_JS, options)
+                .map_err(|e| describe(ctx, e))?;
+            call("loadApi")?.call::<_, ()>((api,)).map_err(|e| describe(ctx, e))?;
+        }
         call("setEnv")?
             .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str(), bindings, node))
             .map_err(|e| describe(ctx, e))?;

@@ -165,14 +165,25 @@ pub fn take_compiled() -> Vec<CompiledModule> {
 
 /// Built-in modules, implemented by the prelude (reachable through a
 /// registered symbol so user code cannot shadow them by accident).
-const BUILTINS: &[(&str, &str)] = &[(
-    "cloudflare:workers",
-    "const w = globalThis[Symbol.for('isolet.workers')];\n\
-     export const WorkerEntrypoint = w.WorkerEntrypoint;\n\
-     export const RpcTarget = w.RpcTarget;\n\
-     export const env = w.env;\n\
-     export default w;\n",
-)];
+const BUILTINS: &[(&str, &str)] = &[
+    (
+        "cloudflare:workers",
+        "const w = globalThis[Symbol.for('isolet.workers')];\n\
+         export const WorkerEntrypoint = w.WorkerEntrypoint;\n\
+         export const RpcTarget = w.RpcTarget;\n\
+         export const DurableObject = w.DurableObject;\n\
+         export const env = w.env;\n\
+         export default w;\n",
+    ),
+    (
+        "isolet:fs",
+        "const fs = globalThis[Symbol.for('isolet.workers')].fs;\n\
+         if (fs === undefined) throw new Error('isolet:fs: this worker has no storage (it needs to be loaded by id or as an object, on a host with a storage directory)');\n\
+         export { fs };\n\
+         export default fs;\n\
+         export const { readFile, writeFile, appendFile, readdir, stat, lstat, exists, mkdir, rm, rmdir, unlink, rename, copyFile, glob } = fs;\n",
+    ),
+];
 
 /// Takes the spec's modules (moved, not copied: a module's bytes are the
 /// largest thing `init` receives, and every copy is fresh pages of the

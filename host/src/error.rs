@@ -138,6 +138,10 @@ pub enum Error {
     /// Setting up the engine or an instance failed (a host-side problem).
     #[error("engine error: {0}")]
     Engine(String),
+    /// Reading or writing a worker's storage failed outside an invocation
+    /// (export, import, delete), or the runtime has no storage directory.
+    #[error("storage: {0}")]
+    Storage(String),
     /// Receiving the body of a worker's outbound `fetch()` failed; the
     /// message (which names the URL) is what the worker's read throws.
     #[error("{0}")]

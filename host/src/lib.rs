@@ -61,6 +61,7 @@ mod outbound;
 mod runtime;
 mod server;
 mod state;
+mod storage;
 mod tail;
 mod typescript;
 mod websocket;
@@ -82,6 +83,7 @@ pub use runtime::{
 #[doc(hidden)]
 pub use server::shared_port_socket;
 pub use server::{BoundServer, LogFormat, Server, ServerConfig};
+pub use storage::{MAX_OBJECT_NAME_BYTES, ObjectInfo, StorageLimits};
 pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
     TailSink, TraceEvent,

@@ -12,11 +12,20 @@ use tokio::sync::OnceCell;
 
 use crate::bindings::Binding;
 use crate::code::WorkerCode;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::runtime::Runtime;
 use crate::worker::Worker;
 
 type Slot = Arc<OnceCell<Worker>>;
+
+/// The warm cache's key of an object: apart from every id (ids have no NUL).
+pub(crate) fn object_key(id: &str, name: &str) -> String {
+    format!("{id}\u{0}o\u{0}{name}")
+}
+
+fn no_storage() -> Error {
+    Error::Storage("this runtime has no storage directory (RuntimeBuilder::storage_dir)".into())
+}
 
 /// Warm workers by id. A slot is created on the first `get` of an id; the
 /// `OnceCell` makes concurrent first `get`s share one creation.
@@ -56,8 +65,27 @@ impl WarmCache {
         self.lru.pop(id).is_some()
     }
 
+    /// Forgets the live objects of worker `id`; whether there were any.
+    pub fn remove_objects_of(&mut self, id: &str) -> bool {
+        let prefix = object_key(id, "");
+        let keys: Vec<String> = self
+            .lru
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &keys {
+            self.lru.pop(k);
+        }
+        !keys.is_empty()
+    }
+
     pub fn len(&self) -> usize {
         self.lru.len()
+    }
+
+    pub fn clear(&mut self) {
+        self.lru.clear();
     }
 }
 
@@ -85,7 +113,15 @@ impl Runtime {
         } else {
             1
         };
-        Worker::create(self.inner.clone(), None, code, instances, HashMap::new()).await
+        Worker::create(
+            self.inner.clone(),
+            None,
+            code,
+            instances,
+            HashMap::new(),
+            None,
+        )
+        .await
     }
 
     /// Like [`load`](Self::load), granting the worker capabilities of its
@@ -112,7 +148,7 @@ impl Runtime {
             1
         };
         let granted = capabilities.into_iter().collect();
-        Worker::create(self.inner.clone(), None, code, instances, granted).await
+        Worker::create(self.inner.clone(), None, code, instances, granted, None).await
     }
 
     /// The warm worker with this `id`, creating it from `code()` on a miss.
@@ -151,17 +187,156 @@ impl Runtime {
         let worker = slot
             .get_or_try_init(|| async {
                 let code = code().await?;
+                let storage = self.inner.storage_for(id, "")?;
                 Worker::create(
                     self.inner.clone(),
                     Some(id.to_string()),
                     code,
                     self.inner.instances_per_worker,
                     HashMap::new(),
+                    storage,
                 )
                 .await
             })
             .await?;
         Ok(worker.clone())
+    }
+
+    /// The live instance of object `name` of worker `id`: like a Durable
+    /// Object, one instance of `id`'s code per name, whose `ctx.storage`
+    /// is that object's own database (which outlives the instance). Calls
+    /// to one object run one at a time; `code()` runs only when the object
+    /// has no live instance. Needs [`RuntimeBuilder::storage_dir`](crate::RuntimeBuilder::storage_dir).
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// let code = || isolet::WorkerCode::js(r#"
+    ///     import { DurableObject } from "cloudflare:workers";
+    ///     export default class Counter extends DurableObject {
+    ///         fetch() {
+    ///             const n = (this.ctx.storage.kv.get("n") ?? 0) + 1;
+    ///             this.ctx.storage.kv.put("n", n);
+    ///             return new Response(String(n));
+    ///         }
+    ///     }"#);
+    /// let room = runtime.get_object("counter", "room-1", code).await?;
+    /// room.fetch(isolet::Request::get("https://x/")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_object(
+        &self,
+        id: &str,
+        name: &str,
+        code: impl FnOnce() -> WorkerCode,
+    ) -> Result<Worker> {
+        self.get_object_with(id, name, async || Ok(code())).await
+    }
+
+    /// Like [`get_object`](Self::get_object), with an async, fallible callback.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// let w = runtime.get_object_with("a", "o", async || Ok(isolet::WorkerCode::js("export default {}"))).await?;
+    /// # drop(w); Ok(()) }
+    /// ```
+    pub async fn get_object_with<F, Fut>(&self, id: &str, name: &str, code: F) -> Result<Worker>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<WorkerCode>>,
+    {
+        let Some(storage) = self.inner.storage_for(id, name)? else {
+            return Err(Error::Storage(
+                "this runtime has no storage directory (RuntimeBuilder::storage_dir)".into(),
+            ));
+        };
+        let slot = self.warm().slot(&object_key(id, name));
+        let worker = slot
+            .get_or_try_init(|| async {
+                let code = code().await?;
+                Worker::create(
+                    self.inner.clone(),
+                    Some(id.to_string()),
+                    code,
+                    1,
+                    HashMap::new(),
+                    Some(storage),
+                )
+                .await
+            })
+            .await?;
+        Ok(worker.clone())
+    }
+
+    /// The objects of worker `id` that have storage (its own, from `get`,
+    /// is named `""`), by name.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// for o in runtime.objects("counter")? { println!("{} {} bytes", o.name, o.bytes); }
+    /// # Ok(()) }
+    /// ```
+    pub fn objects(&self, id: &str) -> Result<Vec<crate::storage::ObjectInfo>> {
+        self.storage()?.objects(id)
+    }
+
+    /// A copy of object `name`'s database (a SQLite file; `None`: it has
+    /// none), taken consistently while it runs.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// if let Some(db) = runtime.export_object("counter", "room-1").await? { std::fs::write("room-1.sqlite", db)?; }
+    /// # Ok(()) }
+    /// ```
+    pub async fn export_object(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
+        let storage = self.inner.storage.clone().ok_or_else(no_storage)?;
+        let (id, name) = (id.to_string(), name.to_string());
+        tokio::task::spawn_blocking(move || storage.export(&id, &name))
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?
+    }
+
+    /// Replaces object `name`'s database with `db` (a SQLite file, e.g. from
+    /// [`export_object`](Self::export_object)), after checking it; the
+    /// object's live instance is retired so the next call starts afresh.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// runtime.import_object("counter", "room-1", std::fs::read("room-1.sqlite")?).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn import_object(&self, id: &str, name: &str, db: Vec<u8>) -> Result<()> {
+        let storage = self.inner.storage.clone().ok_or_else(no_storage)?;
+        let (i, n) = (id.to_string(), name.to_string());
+        tokio::task::spawn_blocking(move || storage.import(&i, &n, &db))
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))??;
+        self.retire_object(id, name);
+        Ok(())
+    }
+
+    /// Deletes object `name`'s storage (and retires its live instance);
+    /// whether it had any.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// runtime.delete_object("counter", "room-1")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn delete_object(&self, id: &str, name: &str) -> Result<bool> {
+        self.retire_object(id, name);
+        self.storage()?.delete(id, name)
+    }
+
+    fn retire_object(&self, id: &str, name: &str) {
+        if name.is_empty() {
+            self.warm().remove(id);
+        } else {
+            self.warm().remove(&object_key(id, name));
+        }
+    }
+
+    fn storage(&self) -> Result<&crate::storage::Storage> {
+        self.inner.storage.as_deref().ok_or_else(no_storage)
     }
 
     /// Forgets the warm worker `id` (e.g. because its code changed): the
@@ -174,7 +349,24 @@ impl Runtime {
     /// # }
     /// ```
     pub fn evict(&self, id: &str) -> bool {
-        self.warm().remove(id)
+        let mut warm = self.warm();
+        let objects = warm.remove_objects_of(id);
+        warm.remove(id) || objects
+    }
+
+    /// Forgets every warm worker and live object instance (e.g. after code
+    /// may have changed unseen); how many there were.
+    ///
+    /// ```no_run
+    /// # async fn demo(runtime: isolet::Runtime) {
+    /// runtime.evict_all();
+    /// # }
+    /// ```
+    pub fn evict_all(&self) -> usize {
+        let mut warm = self.warm();
+        let n = warm.len();
+        warm.clear();
+        n
     }
 
     /// How many warm workers `get` currently keeps.

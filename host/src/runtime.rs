@@ -116,6 +116,8 @@ pub(crate) struct RuntimeInner {
     pub live: Arc<std::sync::atomic::AtomicUsize>,
     /// This runtime as its workers' imports see it.
     pub surroundings: Arc<dyn Surroundings>,
+    /// Where workers' `ctx.storage` databases live (`None`: no storage).
+    pub storage: Option<Arc<crate::storage::Storage>>,
     _ticker: EpochTicker,
 }
 
@@ -149,6 +151,8 @@ pub struct RuntimeBuilder {
     source: Option<Arc<dyn WorkerSource>>,
     cache_bytes: usize,
     cache_bytes_per_worker: usize,
+    storage_dir: Option<PathBuf>,
+    storage_limits: crate::storage::StorageLimits,
 }
 
 /// The Cache API's default byte caps (see `RuntimeBuilder::cache_bytes`).
@@ -173,6 +177,8 @@ impl Default for RuntimeBuilder {
             source: None,
             cache_bytes: DEFAULT_CACHE_BYTES,
             cache_bytes_per_worker: DEFAULT_CACHE_BYTES_PER_WORKER,
+            storage_dir: None,
+            storage_limits: crate::storage::StorageLimits::default(),
         }
     }
 }
@@ -253,6 +259,31 @@ impl RuntimeBuilder {
     pub fn cache_bytes(mut self, total: usize, per_worker: usize) -> Self {
         self.cache_bytes = total;
         self.cache_bytes_per_worker = per_worker;
+        self
+    }
+
+    /// Gives workers durable storage (`ctx.storage`: SQL, key-value and the
+    /// `isolet:fs` file system), one SQLite database per worker id and
+    /// object under `dir` (see [`Runtime::get_object`]). Off by default:
+    /// without it `ctx.storage` is undefined.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> isolet::Result<()> {
+    /// let runtime = isolet::Runtime::builder()
+    ///     .storage_dir("/var/lib/isolet/objects")
+    ///     .storage_limits(isolet::StorageLimits::default().database_bytes(256 << 20))
+    ///     .build()
+    ///     .await?;
+    /// # drop(runtime); Ok(()) }
+    /// ```
+    pub fn storage_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.storage_dir = Some(dir.into());
+        self
+    }
+
+    /// Limits of each object's storage (default [`StorageLimits::default`](crate::StorageLimits)).
+    pub fn storage_limits(mut self, limits: crate::storage::StorageLimits) -> Self {
+        self.storage_limits = limits;
         self
     }
 
@@ -375,6 +406,10 @@ impl RuntimeBuilder {
                 defined: Mutex::new(HashMap::new()),
                 live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 surroundings: Arc::new(Link(me.clone())),
+                storage: self
+                    .storage_dir
+                    .clone()
+                    .map(|d| Arc::new(crate::storage::Storage::new(d, self.storage_limits))),
                 _ticker: ticker,
             }),
         })
@@ -620,6 +655,19 @@ impl RuntimeInner {
             .await
     }
 
+    /// Where `id`'s object `object` keeps its storage (`None`: this
+    /// runtime has no storage directory).
+    pub(crate) fn storage_for(
+        &self,
+        id: &str,
+        object: &str,
+    ) -> Result<Option<crate::storage::StorageTarget>> {
+        self.storage
+            .as_ref()
+            .map(|s| s.target(id, object))
+            .transpose()
+    }
+
     pub(crate) async fn code_for(&self, id: &str) -> Option<WorkerCode> {
         match &self.source {
             Some(source) => source.code(id).await,
@@ -648,7 +696,16 @@ impl RuntimeInner {
             inner: self.clone(),
         };
         let result = if chain.iter().any(|c| c == id) {
-            crate::Worker::create(self.clone(), Some(id.to_string()), code, 1, HashMap::new()).await
+            let storage = self.storage_for(id, "").ok().flatten();
+            crate::Worker::create(
+                self.clone(),
+                Some(id.to_string()),
+                code,
+                1,
+                HashMap::new(),
+                storage,
+            )
+            .await
         } else {
             runtime.get(id, || code).await
         };

@@ -79,6 +79,8 @@ pub(crate) struct WorkerEnv {
     /// Capabilities granted to this worker alone (`Runtime::load_granting`),
     /// found before the runtime's.
     pub granted: HashMap<String, Arc<dyn Binding>>,
+    /// Its `ctx.storage` database, if it has one.
+    pub storage: Option<crate::storage::StorageTarget>,
 }
 
 pub(crate) struct HostState {
@@ -116,6 +118,9 @@ pub(crate) struct HostState {
     /// step), with its size in bytes.
     pub socket_out: Vec<WebSocketMessage>,
     pub socket_out_bytes: usize,
+    /// The instance's `ctx.storage` connection and the invocation's
+    /// transaction (made on first use).
+    pub storage: Option<crate::storage::StorageSession>,
 }
 
 /// How much a worker may send on its WebSocket in one step (one event's
@@ -169,6 +174,7 @@ impl HostState {
             bodies: OpenBodies::default(),
             socket_out: Vec::new(),
             socket_out_bytes: 0,
+            storage: None,
         }
     }
 
@@ -199,6 +205,51 @@ impl HostState {
         self.env
             .clone()
             .ok_or_else(|| "no outbound access during engine setup".to_string())
+    }
+
+    /// The output gate (see `storage`): commits the invocation's storage
+    /// writes before anything leaves the worker; with `commit` false (the
+    /// invocation was stopped) rolls them back.
+    pub async fn storage_gate(&mut self, commit: bool) -> Result<(), String> {
+        match &mut self.storage {
+            Some(s) if !commit || s.can_commit() => s.finish(commit).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// A `ctx.storage` operation of the guest.
+    async fn storage_call(
+        &mut self,
+        env: &WorkerEnv,
+        method: &str,
+        args: &str,
+    ) -> Result<String, String> {
+        let Some(target) = &env.storage else {
+            return Err("this worker has no storage: ctx.storage needs a worker loaded by id (get) or an object (get_object), on a runtime with a storage directory".into());
+        };
+        let args = serde_json::from_str(args)
+            .map_err(|e| e.to_string())
+            .and_then(Value::from_wire)
+            .map_err(|e| format!("ctx.storage.{method}: bad arguments: {e}"))?;
+        let Value::Array(args) = args else {
+            return Err(format!("ctx.storage.{method}: arguments must be an array"));
+        };
+        let deadline = self.deadline;
+        let cpu_left = self.cpu_limit.saturating_sub(self.cpu_used());
+        let stop_sql_at = deadline.min(std::time::Instant::now() + cpu_left);
+        let session = self
+            .storage
+            .get_or_insert_with(|| crate::storage::StorageSession::new(target.clone()));
+        if crate::storage::StorageSession::needs_database(method) {
+            // Opening the database and waiting for its lock are not the
+            // guest's CPU time; running its SQL is.
+            self.cpu.pause();
+            let begun = session.begin(deadline, stop_sql_at).await;
+            self.cpu.resume();
+            begun?;
+        }
+        let value = session.call(method, args)?;
+        Ok(value.to_wire().to_string())
     }
 
     /// Counts one subrequest against the limit.
@@ -377,9 +428,13 @@ impl outbound::Host for HostState {
         req: types::Request,
         options: types::FetchOptions,
     ) -> Result<types::Fetched, String> {
-        // The guest waits for the host here: not its CPU time.
+        // The guest waits for the host here (its writes' commit, then the
+        // fetch): not its CPU time.
         self.cpu.pause();
-        let result = self.outbound_fetch(req, options).await;
+        let result = match self.storage_gate(true).await {
+            Ok(()) => self.outbound_fetch(req, options).await,
+            Err(e) => Err(e),
+        };
         self.cpu.resume();
         result
     }
@@ -527,6 +582,9 @@ impl bindings::Host for HostState {
         args: String,
     ) -> Result<String, String> {
         let env = self.env()?;
+        if binding == crate::storage::BINDING {
+            return self.storage_call(&env, &method, &args).await;
+        }
         let Some(spec) = env.bindings.get(&binding).cloned() else {
             return Err(format!(
                 "env.{binding} is not a binding this worker was given"
@@ -543,7 +601,10 @@ impl bindings::Host for HostState {
         };
         // The guest waits for the host here: not its CPU time.
         self.cpu.pause();
-        let result = self.call_binding(&env, spec, &binding, &method, args).await;
+        let result = match self.storage_gate(true).await {
+            Ok(()) => self.call_binding(&env, spec, &binding, &method, args).await,
+            Err(e) => Err(e),
+        };
         self.cpu.resume();
         Ok(result?.to_wire().to_string())
     }
@@ -562,9 +623,13 @@ impl bindings::Host for HostState {
         };
         // The guest waits for the other worker here: not its CPU time.
         self.cpu.pause();
-        let result = self
-            .service_fetch(&env, &worker, entrypoint.as_deref(), Request::from(req))
-            .await;
+        let result = match self.storage_gate(true).await {
+            Ok(()) => {
+                self.service_fetch(&env, &worker, entrypoint.as_deref(), Request::from(req))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         self.cpu.resume();
         self.fetched(&env, result?)
     }

@@ -100,6 +100,10 @@ impl Value {
                     )
                 } else if *n == 0.0 && n.is_sign_negative() {
                     tagged("number", json!("-0"))
+                } else if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+                    // Whole numbers as integers: a Python receiver gets an
+                    // int (JS sees no difference).
+                    Json::from(*n as i64)
                 } else {
                     serde_json::Number::from_f64(*n)
                         .map(Json::Number)

@@ -123,6 +123,7 @@ impl Worker {
         code: WorkerCode,
         instances: usize,
         granted: HashMap<String, Arc<dyn Binding>>,
+        storage: Option<crate::storage::StorageTarget>,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
         let (code, source_maps) = rt.transpiled.apply(code)?;
@@ -154,6 +155,7 @@ impl Worker {
             limits,
             source_maps,
             granted,
+            storage,
         });
         let worker = Worker {
             inner: Arc::new(WorkerInner {
@@ -232,7 +234,13 @@ impl Worker {
             Err(e) => return Err(Error::engine(e)),
         };
         let mut instance = Instance::new(store, bindings, &rt.live, &inner.pool);
-        let (spec, keys) = rt.bytecode.prepare(&inner.code);
+        let (mut spec, keys) = rt.bytecode.prepare(&inner.code);
+        if inner.env.storage.is_some() {
+            spec.bindings.push(wt::Binding {
+                name: crate::storage::BINDING.to_string(),
+                kind: wt::BindingKind::Capability,
+            });
+        }
         let (result, _trace, _discard) = self
             .run(
                 &mut instance,
@@ -477,12 +485,16 @@ impl Worker {
             drop(instance);
             pool.discard();
             if let Some(id) = &self.inner.id {
+                let key = match &self.inner.env.storage {
+                    Some(t) if !t.object.is_empty() => crate::loader::object_key(id, &t.object),
+                    _ => id.clone(),
+                };
                 self.inner
                     .rt
                     .warm
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .forget(id, self);
+                    .forget(&key, self);
             }
         } else {
             pool.checkin(instance);
@@ -1071,6 +1083,40 @@ async fn call_guest(
     let Instance {
         store, bindings, ..
     } = instance;
+    let r = guest_call(store, bindings, call).await;
+    gated(store, r).await
+}
+
+/// The output gate after one call into the guest (see `storage`): what the
+/// invocation wrote is committed before its output goes anywhere; a
+/// commit that fails turns the output into an error.
+async fn gated<T>(
+    store: &mut Store<HostState>,
+    r: wasmtime::Result<Result<T, wt::ScriptError>>,
+) -> wasmtime::Result<Result<T, wt::ScriptError>> {
+    if store.data().storage.is_none() {
+        return r;
+    }
+    let commit = r.is_ok();
+    // The commit's fsync is not the guest's CPU time.
+    store.data_mut().cpu.pause();
+    let gate = store.data_mut().storage_gate(commit).await;
+    store.data_mut().cpu.resume();
+    match gate {
+        Err(e) if commit => Ok(Err(wt::ScriptError {
+            name: "Error".into(),
+            message: format!("the invocation's storage writes could not be committed: {e}"),
+            stack: String::new(),
+        })),
+        _ => r,
+    }
+}
+
+async fn guest_call(
+    store: &mut Store<HostState>,
+    bindings: &mut crate::engine::wit::Worker,
+    call: Call,
+) -> wasmtime::Result<Result<Output, wt::ScriptError>> {
     Ok(match call {
         Call::Init(spec) => bindings
             .call_init(&mut *store, &spec)
@@ -1098,7 +1144,8 @@ async fn socket_step(
     let Instance {
         store, bindings, ..
     } = instance;
-    bindings.call_socket_event(&mut *store, event).await
+    let r = bindings.call_socket_event(&mut *store, event).await;
+    gated(store, r).await
 }
 
 /// One `read-body` step of a streamed response.
@@ -1108,7 +1155,8 @@ async fn read_body(
     let Instance {
         store, bindings, ..
     } = instance;
-    bindings.call_read_body(&mut *store).await
+    let r = bindings.call_read_body(&mut *store).await;
+    gated(store, r).await
 }
 
 /// What one call into the guest came to: its value, or the error it

@@ -75,6 +75,12 @@ pub struct ServerConfig {
     /// `https://registry.npmjs.org`; tarballs are cached under
     /// `<data_dir>/npm-cache` by integrity.
     pub npm_registry: String,
+    /// Keep deployed code in PostgreSQL (`postgres://user@host/db`) instead
+    /// of `<data_dir>/workers`, so that replicas behind a load balancer
+    /// share it: every replica serves every worker id, and a deploy to any
+    /// of them retires the others' stale instances (LISTEN/NOTIFY). Objects'
+    /// storage stays on each replica's data directory. Default: off.
+    pub postgres: Option<String>,
     /// Log format. Default text.
     pub log_format: LogFormat,
     /// How long shutdown waits for in-flight requests, in ms. Default 10,000.
@@ -114,6 +120,7 @@ impl Default for ServerConfig {
             domain: None,
             debug: false,
             npm_registry: crate::bundle::NPM_REGISTRY.to_string(),
+            postgres: None,
             log_format: LogFormat::Text,
             shutdown_grace_ms: 10_000,
             workers: 0,
@@ -147,6 +154,7 @@ impl ServerConfig {
     /// Applies `ISOLET_LISTEN`, `ISOLET_DATA_DIR`, `ISOLET_ADMIN_TOKEN`,
     /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
     /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
+    /// `ISOLET_POSTGRES_URL`,
     /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_TIMEOUT_MS` and
     /// `ISOLET_WORKERS`.
     pub fn with_env(mut self) -> Result<Self, String> {
@@ -178,6 +186,9 @@ impl ServerConfig {
             self.keep_resident_bytes = v
                 .parse()
                 .map_err(|_| parse_err("ISOLET_KEEP_RESIDENT_BYTES", &v))?;
+        }
+        if let Some(v) = var("ISOLET_POSTGRES_URL") {
+            self.postgres = Some(v);
         }
         if let Some(v) = var("ISOLET_DOMAIN") {
             self.domain = Some(v);

@@ -9,6 +9,7 @@ mod metrics;
 mod routes;
 
 pub(crate) use routes::bearer_ok;
+mod pg;
 mod store;
 mod tail_hub;
 mod websocket;
@@ -86,10 +87,17 @@ impl Server {
             None => None,
         };
         let admin_token = config.prepare().map_err(Error::Engine)?;
-        let store = Arc::new(
-            CodeStore::open(config.data_dir.join("workers"))
-                .map_err(|e| Error::Engine(format!("code store: {e}")))?,
-        );
+        let store = Arc::new(match &config.postgres {
+            Some(url) => CodeStore::Postgres(
+                pg::PgStore::open(url)
+                    .await
+                    .map_err(|e| Error::Engine(format!("code store: {e}")))?,
+            ),
+            None => CodeStore::Dir(
+                store::DirStore::open(config.data_dir.join("workers"))
+                    .map_err(|e| Error::Engine(format!("code store: {e}")))?,
+            ),
+        });
         let hub = Arc::new(TailHub::default());
         let metrics = Arc::new(Metrics::default());
         let mut builder = Runtime::builder();
@@ -104,8 +112,21 @@ impl Server {
             .tail_sink(hub.clone())
             .tail_sink(metrics.clone())
             .worker_source(Arc::new(StoreSource(store.clone())))
+            .storage_dir(config.data_dir.join("objects"))
             .build()
             .await?;
+        if let Some(url) = &config.postgres {
+            // Deploys on any replica retire this one's stale instances.
+            let rt = runtime.clone();
+            pg::listen(url.clone(), move |change| match change {
+                pg::Change::Worker(id) => {
+                    rt.evict(&id);
+                }
+                pg::Change::Resync => {
+                    rt.evict_all();
+                }
+            });
+        }
         Ok(Server {
             state: Arc::new(State {
                 runtime,

@@ -125,6 +125,15 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 (Method::GET, ["workers", id]) => get_worker(state, id).await,
                 (Method::DELETE, ["workers", id]) => delete_worker(state, id).await,
                 (Method::GET, ["workers", id, "tail"]) => tail(state, id).await,
+                (Method::GET, ["workers", id, "objects"]) => list_objects(state, id),
+                (_, ["workers", id, "objects", name]) => match percent_decode(name) {
+                    Some(name) => object_admin(state, req, id, &name).await,
+                    None => error(
+                        StatusCode::BAD_REQUEST,
+                        "the object name is not valid UTF-8",
+                    ),
+                },
+                (_, ["workers", id, "storage"]) => object_admin(state, req, id, "").await,
                 (Method::POST, ["run"]) => run_once(state, req).await,
                 (Method::POST, ["bundle"]) => bundle(state, req).await,
                 _ => error(
@@ -144,6 +153,29 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 rpc_method.to_string(),
             );
             ("rpc", rpc(state, req, &id, &ep, &m).await)
+        }
+        (_, ["w", id, "o", name, ..]) => {
+            if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
+                return ("object", resp);
+            }
+            let Some(object) = percent_decode(name) else {
+                return (
+                    "object",
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        "the object name is not valid UTF-8",
+                    ),
+                );
+            };
+            let (id, prefix) = (id.to_string(), format!("/w/{id}/o/{name}"));
+            let rest = path.strip_prefix(&prefix).unwrap_or("");
+            let rest = if rest.is_empty() { "/" } else { rest };
+            let path_and_query = match req.uri().query() {
+                Some(q) => format!("{rest}?{q}"),
+                None => rest.to_string(),
+            };
+            let resp = invoke_as(state, req, &id, Some(&object), &path_and_query).await;
+            ("object", resp)
         }
         (_, ["w", id, ..]) => {
             if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
@@ -366,6 +398,115 @@ async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> Ht
     )
 }
 
+/// `GET /workers/{id}/objects`: the worker's objects with storage.
+fn list_objects(state: &State, id: &str) -> HttpResponse {
+    if !valid_id(id) {
+        return error(StatusCode::NOT_FOUND, format!("no worker {id:?}"));
+    }
+    match state.runtime.objects(id) {
+        Ok(list) => json_response(StatusCode::OK, &json!({ "objects": list })),
+        Err(e) => error_response(state, &e),
+    }
+}
+
+/// `/workers/{id}/objects/{name}` (and `/workers/{id}/storage`, the id's
+/// own): `GET` exports the object's database (a SQLite file), `PUT`
+/// replaces it with the body, `DELETE` deletes it.
+async fn object_admin(
+    state: &State,
+    req: http::Request<Incoming>,
+    id: &str,
+    name: &str,
+) -> HttpResponse {
+    if !valid_id(id) {
+        return error(StatusCode::NOT_FOUND, format!("no worker {id:?}"));
+    }
+    let missing = || {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("worker {id:?} has no object {name:?}"),
+        )
+    };
+    match req.method().clone() {
+        Method::GET => match state.runtime.export_object(id, name).await {
+            Ok(Some(db)) => {
+                let mut r = http::Response::new(full(db));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/vnd.sqlite3"),
+                );
+                r
+            }
+            Ok(None) => missing(),
+            Err(e) => error_response(state, &e),
+        },
+        Method::PUT => {
+            let max = MAX_IMPORT_BYTES;
+            let body = match Limited::new(req.into_body(), max).collect().await {
+                Ok(c) => c.to_bytes(),
+                Err(_) => {
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("the database is over {max} bytes, or its upload failed"),
+                    );
+                }
+            };
+            match state.runtime.import_object(id, name, body.to_vec()).await {
+                Ok(()) => {
+                    if let Some(group) = &state.group {
+                        group.evict(id).await;
+                    }
+                    json_response(
+                        StatusCode::OK,
+                        &json!({"id": id, "object": name, "bytes": body.len()}),
+                    )
+                }
+                Err(e) => error_response(state, &e),
+            }
+        }
+        Method::DELETE => match state.runtime.delete_object(id, name) {
+            Ok(true) => {
+                if let Some(group) = &state.group {
+                    group.evict(id).await;
+                }
+                http::Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .body(full(Bytes::new()))
+                    .unwrap_or_else(|_| error(StatusCode::NO_CONTENT, ""))
+            }
+            Ok(false) => missing(),
+            Err(e) => error_response(state, &e),
+        },
+        m => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{m} is not GET, PUT or DELETE"),
+        ),
+    }
+}
+
+/// The largest database `PUT /workers/{id}/objects/{name}` takes.
+const MAX_IMPORT_BYTES: usize = 1 << 30;
+
+/// A URL path segment's percent-decoded text (`None`: not UTF-8).
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
 async fn get_worker(state: &State, id: &str) -> HttpResponse {
     match state.store.get(id).await {
         Ok(Some(code)) => json_response(
@@ -461,23 +602,29 @@ async fn acquire(
     }
 }
 
-/// The warm worker for a stored id (cold start on a miss).
-async fn worker(state: &State, id: &str) -> Result<crate::Worker, HttpResponse> {
+/// The warm worker for a stored id (cold start on a miss), or its
+/// object's live instance.
+async fn worker(
+    state: &State,
+    id: &str,
+    object: Option<&str>,
+) -> Result<crate::Worker, HttpResponse> {
     if !valid_id(id) {
         return Err(error(StatusCode::NOT_FOUND, format!("no worker {id:?}")));
     }
     let mut cold = false;
-    let result = state
-        .runtime
-        .get_with(id, async || {
-            cold = true;
-            match state.store.get(id).await {
-                Ok(Some(code)) => Ok(code),
-                Ok(None) => Err(Error::InvalidRequest(format!("no worker {id:?}"))),
-                Err(e) => Err(Error::Engine(e.to_string())),
-            }
-        })
-        .await;
+    let code = async || {
+        cold = true;
+        match state.store.get(id).await {
+            Ok(Some(code)) => Ok(code),
+            Ok(None) => Err(Error::InvalidRequest(format!("no worker {id:?}"))),
+            Err(e) => Err(Error::Engine(e.to_string())),
+        }
+    };
+    let result = match object {
+        Some(name) => state.runtime.get_object_with(id, name, code).await,
+        None => state.runtime.get_with(id, code).await,
+    };
     match result {
         Ok(w) => {
             state.metrics.start(cold);
@@ -494,9 +641,10 @@ async fn worker(state: &State, id: &str) -> Result<crate::Worker, HttpResponse> 
 async fn slot_and_worker(
     state: &State,
     id: &str,
+    object: Option<&str>,
 ) -> Result<(tokio::sync::OwnedSemaphorePermit, crate::Worker), HttpResponse> {
     let permit = acquire(state, id).await?;
-    let worker = worker(state, id).await?;
+    let worker = worker(state, id, object).await?;
     Ok((permit, worker))
 }
 
@@ -561,8 +709,19 @@ fn worker_http_response(status: u16, headers: &[(String, String)], body: Body) -
 
 async fn invoke(
     state: &State,
+    req: http::Request<Incoming>,
+    id: &str,
+    path_and_query: &str,
+) -> HttpResponse {
+    invoke_as(state, req, id, None, path_and_query).await
+}
+
+/// `fetch` on worker `id` (or its object `object`) with the request.
+async fn invoke_as(
+    state: &State,
     mut req: http::Request<Incoming>,
     id: &str,
+    object: Option<&str>,
     path_and_query: &str,
 ) -> HttpResponse {
     let upgrade = super::websocket::requested(&mut req);
@@ -582,7 +741,7 @@ async fn invoke(
             Err(r) => return r,
         }
     };
-    let (_permit, w) = match slot_and_worker(state, id).await {
+    let (_permit, w) = match slot_and_worker(state, id, object).await {
         Ok(pw) => pw,
         Err(r) => return r,
     };
@@ -670,7 +829,7 @@ async fn rpc(
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad wire value: {e}")),
     };
-    let (_permit, w) = match slot_and_worker(state, id).await {
+    let (_permit, w) = match slot_and_worker(state, id, None).await {
         Ok(pw) => pw,
         Err(r) => return r,
     };

@@ -1,13 +1,56 @@
 //! The durable code store: one JSON file per worker id under
 //! `<data_dir>/workers/`, written via temp file + fsync + rename so a crash
-//! never leaves a torn file.
+//! never leaves a torn file; or, for replicas that share their code, a
+//! PostgreSQL table (`postgres` in the server's configuration, see pg.rs).
 
 use std::path::PathBuf;
 
 use crate::code::WorkerCode;
 use crate::engine::write_atomically;
 
-pub(crate) struct CodeStore {
+/// Where deployed code lives.
+pub(crate) enum CodeStore {
+    Dir(DirStore),
+    Postgres(super::pg::PgStore),
+}
+
+impl CodeStore {
+    pub async fn put(&self, id: &str, code: &WorkerCode) -> std::io::Result<()> {
+        match self {
+            CodeStore::Dir(d) => d.put(id, code).await,
+            CodeStore::Postgres(p) => p.put(id, code).await,
+        }
+    }
+
+    pub async fn get(&self, id: &str) -> std::io::Result<Option<WorkerCode>> {
+        match self {
+            CodeStore::Dir(d) => d.get(id).await,
+            CodeStore::Postgres(p) => p.get(id).await,
+        }
+    }
+
+    pub async fn delete(&self, id: &str) -> std::io::Result<bool> {
+        match self {
+            CodeStore::Dir(d) => d.delete(id).await,
+            CodeStore::Postgres(p) => p.delete(id).await,
+        }
+    }
+
+    /// Ids in order, starting after `after`, at most `limit`; and whether more exist.
+    pub async fn list(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::io::Result<(Vec<String>, bool)> {
+        match self {
+            CodeStore::Dir(d) => d.list(after, limit).await,
+            CodeStore::Postgres(p) => p.list(after, limit).await,
+        }
+    }
+}
+
+/// Code as files in a directory.
+pub(crate) struct DirStore {
     dir: PathBuf,
 }
 
@@ -21,7 +64,7 @@ pub(crate) fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-impl CodeStore {
+impl DirStore {
     pub fn open(dir: PathBuf) -> std::io::Result<Self> {
         std::fs::create_dir_all(&dir)?;
         // Leftover temp files from a crash mid-write are never valid code.
@@ -37,7 +80,7 @@ impl CodeStore {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-        Ok(CodeStore { dir })
+        Ok(DirStore { dir })
     }
 
     fn path(&self, id: &str) -> PathBuf {
@@ -115,7 +158,7 @@ mod tests {
         junk.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(120))
             .unwrap();
         std::fs::write(dir.path().join("fresh.json.124.tmp"), b"{").unwrap();
-        let store = CodeStore::open(dir.path().to_path_buf()).unwrap();
+        let store = DirStore::open(dir.path().to_path_buf()).unwrap();
         assert!(!dir.path().join("junk.json.123.tmp").exists());
         // A write in progress in another server process is left alone.
         assert!(dir.path().join("fresh.json.124.tmp").exists());

@@ -1,0 +1,582 @@
+//! The object's file system (`import { fs } from "isolet:fs"`): files and
+//! directories kept in the object's database (`_isolet_fs`), so what one
+//! request writes the next one reads, and an export of the object carries
+//! them. Paths are absolute (`/a/b.txt`; relative ones start at `/`).
+//! Errors carry Node's codes (`ENOENT: ...`), which the guest sets as
+//! `err.code`.
+
+use rusqlite::OptionalExtension;
+
+use super::db::{ObjectDb, sql_error};
+
+/// Longest path, in bytes.
+const MAX_PATH_BYTES: usize = 1024;
+
+/// What `stat` says of an entry.
+pub struct Stat {
+    pub dir: bool,
+    pub size: u64,
+    pub mtime_ms: f64,
+}
+
+fn err(code: &str, what: &str, op: &str, path: &str) -> String {
+    format!("{code}: {what}, {op} '{path}'")
+}
+
+/// `path` as stored: absolute, `.` and `..` resolved, no trailing `/`
+/// (`/` itself for the root).
+pub fn normalize(path: &str) -> Result<String, String> {
+    if path.contains('\0') {
+        return Err(err("EINVAL", "path contains a NUL byte", "open", path));
+    }
+    if path.is_empty() {
+        return Err(err("ENOENT", "no such file or directory", "open", path));
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let p = format!("/{}", out.join("/"));
+    if p.len() > MAX_PATH_BYTES {
+        return Err(err(
+            "ENAMETOOLONG",
+            &format!("paths are limited to {MAX_PATH_BYTES} bytes"),
+            "open",
+            path,
+        ));
+    }
+    Ok(p)
+}
+
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// The bounds of `dir`'s subtree for `path > lo AND path < hi`.
+fn subtree(dir: &str) -> (String, String) {
+    if dir == "/" {
+        ("/".into(), "0".into())
+    } else {
+        (format!("{dir}/"), format!("{dir}0"))
+    }
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
+}
+
+impl ObjectDb {
+    /// The entry at `path` (normalized): `Some(is_dir)`.
+    fn kind(&self, path: &str) -> Result<Option<bool>, String> {
+        if path == "/" {
+            return Ok(Some(true));
+        }
+        self.internal()
+            .prepare_cached("SELECT dir FROM _isolet_fs WHERE path = ?1")
+            .and_then(|mut s| s.query_row([path], |r| r.get::<_, bool>(0)).optional())
+            .map_err(sql_error)
+    }
+
+    /// The directory a new entry at `path` goes in must exist.
+    fn check_parent(&self, path: &str, op: &str) -> Result<(), String> {
+        match self.kind(parent(path))? {
+            Some(true) => Ok(()),
+            Some(false) => Err(err("ENOTDIR", "not a directory", op, path)),
+            None => Err(err("ENOENT", "no such file or directory", op, path)),
+        }
+    }
+
+    /// Bytes and entries in use, for the quotas.
+    fn usage(&self) -> Result<(u64, u64), String> {
+        self.internal()
+            .query_row(
+                "SELECT COALESCE(SUM(size), 0), COUNT(*) FROM _isolet_fs",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(sql_error)
+    }
+
+    fn check_quota(&self, path: &str, grow_bytes: u64, new_entries: u64) -> Result<(), String> {
+        let (bytes, entries) = self.usage()?;
+        if bytes + grow_bytes > self.limits.fs_bytes {
+            return Err(err(
+                "ENOSPC",
+                &format!(
+                    "the file system's quota of {} bytes is used up",
+                    self.limits.fs_bytes
+                ),
+                "write",
+                path,
+            ));
+        }
+        if entries + new_entries > self.limits.fs_entries {
+            return Err(err(
+                "ENOSPC",
+                &format!(
+                    "the file system's quota of {} files and directories is used up",
+                    self.limits.fs_entries
+                ),
+                "write",
+                path,
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn fs_read(&self, path: &str) -> Result<Vec<u8>, String> {
+        let p = normalize(path)?;
+        if p == "/" {
+            return Err(err(
+                "EISDIR",
+                "illegal operation on a directory",
+                "read",
+                path,
+            ));
+        }
+        let found: Option<(bool, Option<Vec<u8>>)> = self
+            .internal()
+            .prepare_cached("SELECT dir, data FROM _isolet_fs WHERE path = ?1")
+            .and_then(|mut s| s.query_row([&p], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(sql_error)?;
+        match found {
+            None => Err(err("ENOENT", "no such file or directory", "open", path)),
+            Some((true, _)) => Err(err(
+                "EISDIR",
+                "illegal operation on a directory",
+                "read",
+                path,
+            )),
+            Some((false, data)) => Ok(data.unwrap_or_default()),
+        }
+    }
+
+    /// `writeFile` (or `appendFile` with `append`).
+    pub fn fs_write(&self, path: &str, data: &[u8], append: bool) -> Result<(), String> {
+        let p = normalize(path)?;
+        if p == "/" {
+            return Err(err(
+                "EISDIR",
+                "illegal operation on a directory",
+                "open",
+                path,
+            ));
+        }
+        self.check_parent(&p, "open")?;
+        let old: Option<(bool, i64)> = self
+            .internal()
+            .prepare_cached("SELECT dir, size FROM _isolet_fs WHERE path = ?1")
+            .and_then(|mut s| s.query_row([&p], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(sql_error)?;
+        if matches!(old, Some((true, _))) {
+            return Err(err(
+                "EISDIR",
+                "illegal operation on a directory",
+                "open",
+                path,
+            ));
+        }
+        let old_size = old.map_or(0, |(_, s)| s as u64);
+        let new_size = if append {
+            old_size + data.len() as u64
+        } else {
+            data.len() as u64
+        };
+        if new_size as usize > self.limits.value_bytes {
+            return Err(err(
+                "EFBIG",
+                &format!("files are limited to {} bytes", self.limits.value_bytes),
+                "write",
+                path,
+            ));
+        }
+        self.check_quota(
+            &p,
+            new_size.saturating_sub(old_size),
+            u64::from(old.is_none()),
+        )?;
+        let conn = self.internal();
+        let r = if append && old.is_some() {
+            conn.prepare_cached(
+                "UPDATE _isolet_fs SET data = CAST(COALESCE(data, x'') || ?2 AS BLOB), size = ?3, mtime = ?4 WHERE path = ?1",
+            )
+            .and_then(|mut s| s.execute(rusqlite::params![p, data, new_size as i64, now_ms()]))
+        } else {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO _isolet_fs (path, dir, data, size, mtime) VALUES (?1, 0, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(rusqlite::params![p, data, new_size as i64, now_ms()]))
+        };
+        r.map(|_| ()).map_err(|e| self.describe(e))
+    }
+
+    pub fn fs_stat(&self, path: &str) -> Result<Stat, String> {
+        let p = normalize(path)?;
+        if p == "/" {
+            return Ok(Stat {
+                dir: true,
+                size: 0,
+                mtime_ms: 0.0,
+            });
+        }
+        self.internal()
+            .prepare_cached("SELECT dir, size, mtime FROM _isolet_fs WHERE path = ?1")
+            .and_then(|mut s| {
+                s.query_row([&p], |r| {
+                    Ok(Stat {
+                        dir: r.get(0)?,
+                        size: r.get::<_, i64>(1)? as u64,
+                        mtime_ms: r.get(2)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(sql_error)?
+            .ok_or_else(|| err("ENOENT", "no such file or directory", "stat", path))
+    }
+
+    /// The entries in `path`: `(name, is_dir)`, names relative to `path`
+    /// (with `recursive`, every entry below it), in name order.
+    pub fn fs_readdir(&self, path: &str, recursive: bool) -> Result<Vec<(String, bool)>, String> {
+        let p = normalize(path)?;
+        match self.kind(&p)? {
+            None => return Err(err("ENOENT", "no such file or directory", "scandir", path)),
+            Some(false) => return Err(err("ENOTDIR", "not a directory", "scandir", path)),
+            Some(true) => {}
+        }
+        let (lo, hi) = subtree(&p);
+        let conn = self.internal();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT path, dir FROM _isolet_fs WHERE path > ?1 AND path < ?2 ORDER BY path",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([&lo, &hi], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+            })
+            .map_err(sql_error)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (full, dir) = row.map_err(sql_error)?;
+            let rel = &full[lo.len()..];
+            if recursive || !rel.contains('/') {
+                out.push((rel.to_string(), dir));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `mkdir`: the first directory created (`None` if it existed, with
+    /// `recursive`).
+    pub fn fs_mkdir(&self, path: &str, recursive: bool) -> Result<Option<String>, String> {
+        let p = normalize(path)?;
+        match self.kind(&p)? {
+            Some(true) if recursive => return Ok(None),
+            Some(_) => return Err(err("EEXIST", "file already exists", "mkdir", path)),
+            None => {}
+        }
+        // The directories to make, outermost first.
+        let mut missing = vec![p.clone()];
+        let mut at = parent(&p).to_string();
+        loop {
+            match self.kind(&at)? {
+                Some(true) => break,
+                Some(false) => return Err(err("ENOTDIR", "not a directory", "mkdir", path)),
+                None if recursive => {
+                    missing.push(at.clone());
+                    at = parent(&at).to_string();
+                }
+                None => return Err(err("ENOENT", "no such file or directory", "mkdir", path)),
+            }
+        }
+        missing.reverse();
+        self.check_quota(&p, 0, missing.len() as u64)?;
+        let conn = self.internal();
+        let mut stmt = conn
+            .prepare_cached(
+                "INSERT INTO _isolet_fs (path, dir, data, size, mtime) VALUES (?1, 1, NULL, 0, ?2)",
+            )
+            .map_err(sql_error)?;
+        for d in &missing {
+            stmt.execute(rusqlite::params![d, now_ms()])
+                .map_err(|e| self.describe(e))?;
+        }
+        Ok(missing.into_iter().next())
+    }
+
+    /// `rm` (files; directories with `recursive`), `unlink` (files only:
+    /// `dir_ok` false) and `rmdir` (empty directories: `only_dir`).
+    pub fn fs_rm(
+        &self,
+        path: &str,
+        recursive: bool,
+        force: bool,
+        only_dir: bool,
+    ) -> Result<(), String> {
+        let p = normalize(path)?;
+        let op = if only_dir { "rmdir" } else { "rm" };
+        if p == "/" {
+            return Err(err("EPERM", "operation not permitted", op, path));
+        }
+        let dir = match self.kind(&p)? {
+            None if force => return Ok(()),
+            None => return Err(err("ENOENT", "no such file or directory", op, path)),
+            Some(d) => d,
+        };
+        if only_dir && !dir {
+            return Err(err("ENOTDIR", "not a directory", op, path));
+        }
+        let conn = self.internal();
+        if dir {
+            let (lo, hi) = subtree(&p);
+            let children: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM _isolet_fs WHERE path > ?1 AND path < ?2",
+                    [&lo, &hi],
+                    |r| r.get(0),
+                )
+                .map_err(sql_error)?;
+            if children > 0 && !recursive {
+                return Err(err("ENOTEMPTY", "directory not empty", op, path));
+            }
+            if !only_dir && !recursive {
+                return Err(err(
+                    "EISDIR",
+                    "is a directory (use { recursive: true })",
+                    op,
+                    path,
+                ));
+            }
+            conn.execute(
+                "DELETE FROM _isolet_fs WHERE path > ?1 AND path < ?2",
+                [&lo, &hi],
+            )
+            .map_err(|e| self.describe(e))?;
+        }
+        conn.execute("DELETE FROM _isolet_fs WHERE path = ?1", [&p])
+            .map_err(|e| self.describe(e))?;
+        Ok(())
+    }
+
+    pub fn fs_rename(&self, from: &str, to: &str) -> Result<(), String> {
+        let f = normalize(from)?;
+        let t = normalize(to)?;
+        let Some(dir) = self.kind(&f)? else {
+            return Err(err("ENOENT", "no such file or directory", "rename", from));
+        };
+        if f == "/" || t == "/" {
+            return Err(err("EPERM", "operation not permitted", "rename", from));
+        }
+        if f == t {
+            return Ok(());
+        }
+        if dir && t.starts_with(&format!("{f}/")) {
+            return Err(err(
+                "EINVAL",
+                "cannot move a directory into itself",
+                "rename",
+                from,
+            ));
+        }
+        self.check_parent(&t, "rename")?;
+        match self.kind(&t)? {
+            Some(true) if !dir => {
+                return Err(err(
+                    "EISDIR",
+                    "illegal operation on a directory",
+                    "rename",
+                    to,
+                ));
+            }
+            Some(false) if dir => return Err(err("ENOTDIR", "not a directory", "rename", to)),
+            Some(true) => self.fs_rm(&t, false, false, true)?,
+            Some(false) => self.fs_rm(&t, false, false, false)?,
+            None => {}
+        }
+        let conn = self.internal();
+        conn.execute(
+            "UPDATE _isolet_fs SET path = ?2, mtime = ?3 WHERE path = ?1",
+            rusqlite::params![f, t, now_ms()],
+        )
+        .map_err(|e| self.describe(e))?;
+        if dir {
+            let (lo, hi) = subtree(&f);
+            conn.execute(
+                "UPDATE _isolet_fs SET path = ?3 || substr(path, ?4) WHERE path > ?1 AND path < ?2",
+                rusqlite::params![lo, hi, t, f.len() as i64 + 1],
+            )
+            .map_err(|e| self.describe(e))?;
+        }
+        Ok(())
+    }
+
+    /// The paths matching `pattern` (`*`, `**`, `?`, `[...]`, `{a,b}`), in
+    /// order; relative patterns match (and answer) relative to `/`.
+    pub fn fs_glob(&self, pattern: &str) -> Result<Vec<String>, String> {
+        let absolute = pattern.starts_with('/');
+        let patterns = expand_braces(pattern.trim_start_matches('/'));
+        let conn = self.internal();
+        let mut stmt = conn
+            .prepare_cached("SELECT path FROM _isolet_fs ORDER BY path")
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(sql_error)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let path = row.map_err(sql_error)?;
+            let rel = &path[1..];
+            let segs: Vec<&str> = rel.split('/').collect();
+            if patterns.iter().any(|p| {
+                let pat: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+                match_segments(&pat, &segs)
+            }) {
+                out.push(if absolute {
+                    path.clone()
+                } else {
+                    rel.to_string()
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `a{b,c}d` → `abd`, `acd` (nested braces too; at most 256 patterns).
+fn expand_braces(p: &str) -> Vec<String> {
+    let Some(open) = p.find('{') else {
+        return vec![p.to_string()];
+    };
+    let mut depth = 0;
+    let mut close = None;
+    let mut commas = Vec::new();
+    for (i, c) in p[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i);
+                    break;
+                }
+            }
+            ',' if depth == 1 => commas.push(open + i),
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return vec![p.to_string()];
+    };
+    let mut bounds = vec![open];
+    bounds.extend(commas);
+    bounds.push(close);
+    let mut out = Vec::new();
+    for w in bounds.windows(2) {
+        let alt = &p[w[0] + 1..w[1]];
+        for rest in expand_braces(&format!("{}{alt}{}", &p[..open], &p[close + 1..])) {
+            if out.len() < 256 {
+                out.push(rest);
+            }
+        }
+    }
+    out
+}
+
+fn match_segments(pat: &[&str], segs: &[&str]) -> bool {
+    match pat.first() {
+        None => segs.is_empty(),
+        Some(&"**") => (0..=segs.len()).any(|k| match_segments(&pat[1..], &segs[k..])),
+        Some(p) => {
+            !segs.is_empty()
+                && match_one(
+                    &p.chars().collect::<Vec<_>>(),
+                    &segs[0].chars().collect::<Vec<_>>(),
+                )
+                && match_segments(&pat[1..], &segs[1..])
+        }
+    }
+}
+
+/// One path segment against one pattern segment (`*`, `?`, `[...]`).
+fn match_one(p: &[char], s: &[char]) -> bool {
+    match p.first() {
+        None => s.is_empty(),
+        Some('*') => (0..=s.len()).any(|k| match_one(&p[1..], &s[k..])),
+        Some('?') => !s.is_empty() && match_one(&p[1..], &s[1..]),
+        Some('[') => {
+            let Some(end) = p.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
+                return !s.is_empty() && s[0] == '[' && match_one(&p[1..], &s[1..]);
+            };
+            if s.is_empty() {
+                return false;
+            }
+            let set = &p[1..end];
+            let (negate, set) = match set.first() {
+                Some('!') | Some('^') => (true, &set[1..]),
+                _ => (false, set),
+            };
+            let mut hit = false;
+            let mut i = 0;
+            while i < set.len() {
+                if i + 2 < set.len() && set[i + 1] == '-' {
+                    hit |= set[i] <= s[0] && s[0] <= set[i + 2];
+                    i += 3;
+                } else {
+                    hit |= set[i] == s[0];
+                    i += 1;
+                }
+            }
+            hit != negate && match_one(&p[end + 1..], &s[1..])
+        }
+        Some(c) => !s.is_empty() && *c == s[0] && match_one(&p[1..], &s[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_absolute_and_resolved() {
+        assert_eq!(normalize("a/b/../c").unwrap(), "/a/c");
+        assert_eq!(normalize("/../..").unwrap(), "/");
+        assert_eq!(normalize("./x/").unwrap(), "/x");
+        assert!(normalize("a\0b").unwrap_err().starts_with("EINVAL"));
+        assert!(
+            normalize(&"a/".repeat(600))
+                .unwrap_err()
+                .starts_with("ENAMETOOLONG")
+        );
+    }
+
+    #[test]
+    fn globs_match_segments_stars_classes_and_braces() {
+        let m = |p: &str, s: &str| {
+            expand_braces(p).iter().any(|p| {
+                let pat: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+                match_segments(&pat, &s.split('/').collect::<Vec<_>>())
+            })
+        };
+        assert!(m("*.txt", "a.txt"));
+        assert!(!m("*.txt", "d/a.txt"));
+        assert!(m("**/*.txt", "d/e/a.txt"));
+        assert!(m("**/*.txt", "a.txt"));
+        assert!(m("src/**", "src/a/b"));
+        assert!(m("f?le.[jt]s", "file.ts"));
+        assert!(!m("f?le.[!jt]s", "file.ts"));
+        assert!(m("{src,lib}/*.{js,ts}", "lib/x.ts"));
+        assert!(!m("{src,lib}/*.{js,ts}", "test/x.ts"));
+    }
+}
