@@ -469,10 +469,7 @@ async fn object_admin(
                 if let Some(group) = &state.group {
                     group.evict(id).await;
                 }
-                http::Response::builder()
-                    .status(StatusCode::NO_CONTENT)
-                    .body(full(Bytes::new()))
-                    .unwrap_or_else(|_| error(StatusCode::NO_CONTENT, ""))
+                no_content()
             }
             Ok(false) => missing(),
             Err(e) => error_response(state, &e),
@@ -482,6 +479,14 @@ async fn object_admin(
             format!("{m} is not GET, PUT or DELETE"),
         ),
     }
+}
+
+/// An empty 204 answer.
+fn no_content() -> HttpResponse {
+    http::Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(full(Bytes::new()))
+        .unwrap_or_else(|_| error(StatusCode::NO_CONTENT, ""))
 }
 
 /// The largest database `PUT /workers/{id}/objects/{name}` takes.
@@ -525,10 +530,7 @@ async fn delete_worker(state: &State, id: &str) -> HttpResponse {
             if let Some(group) = &state.group {
                 group.evict(id).await;
             }
-            http::Response::builder()
-                .status(StatusCode::NO_CONTENT)
-                .body(full(Bytes::new()))
-                .unwrap_or_else(|_| error(StatusCode::NO_CONTENT, ""))
+            no_content()
         }
         Ok(false) => error(StatusCode::NOT_FOUND, format!("no worker {id:?}")),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

@@ -32,17 +32,7 @@ pub fn normalize(path: &str) -> Result<String, String> {
     if path.is_empty() {
         return Err(err("ENOENT", "no such file or directory", "open", path));
     }
-    let mut out: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    let p = format!("/{}", out.join("/"));
+    let p = format!("/{}", crate::code::normalize_path(path));
     if p.len() > MAX_PATH_BYTES {
         return Err(err(
             "ENAMETOOLONG",
