@@ -1077,7 +1077,11 @@ mod tests {
             "/workers:",
             "/workers/{id}:",
             "/workers/{id}/tail:",
+            "/workers/{id}/objects:",
+            "/workers/{id}/objects/{name}:",
+            "/workers/{id}/storage:",
             "/run:",
+            "/w/{id}/o/{name}/{path}:",
             "/w/{id}/{path}:",
             "/w/{id}/rpc/{entrypoint}/{method}:",
         ] {
