@@ -283,7 +283,7 @@ impl Runtime {
     /// none), taken consistently while it runs.
     ///
     /// ```no_run
-    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// # async fn demo(runtime: isolet::Runtime) -> Result<(), Box<dyn std::error::Error>> {
     /// if let Some(db) = runtime.export_object("counter", "room-1").await? { std::fs::write("room-1.sqlite", db)?; }
     /// # Ok(()) }
     /// ```
@@ -300,7 +300,7 @@ impl Runtime {
     /// object's live instance is retired so the next call starts afresh.
     ///
     /// ```no_run
-    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// # async fn demo(runtime: isolet::Runtime) -> Result<(), Box<dyn std::error::Error>> {
     /// runtime.import_object("counter", "room-1", std::fs::read("room-1.sqlite")?).await?;
     /// # Ok(()) }
     /// ```

@@ -34,7 +34,8 @@ use serde_json::{Map, Value as Json, json};
 /// ```
 /// use isolet::Value;
 /// let v = Value::from(serde_json::json!({"a": [1, "x", null]}));
-/// assert_eq!(v.to_wire(), serde_json::json!({"a": [1.0, "x", null]}));
+/// // Whole numbers travel as JSON integers.
+/// assert_eq!(v.to_wire(), serde_json::json!({"a": [1, "x", null]}));
 /// let big = Value::BigInt("18446744073709551616".into());
 /// assert_eq!(Value::from_wire(big.to_wire()).unwrap(), big);
 /// ```
