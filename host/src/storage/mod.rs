@@ -319,27 +319,26 @@ impl StorageSession {
     /// The database, in this invocation's transaction (begun here, waiting
     /// until `deadline` for another holder's commit).
     pub async fn begin(&mut self, deadline: Instant, stop_sql_at: Instant) -> Result<(), String> {
-        if self.db.is_none() {
-            self.db = Some(ObjectDb::open(&self.target.path, self.target.limits)?);
-        }
+        let mut db = match self.db.take() {
+            Some(db) => db,
+            None => ObjectDb::open(&self.target.path, self.target.limits)?,
+        };
         if !self.in_transaction {
-            let Some(db) = self.db.as_mut() else {
-                return Err("storage is not open".into());
+            let begun = match db.wait_for_lock(Duration::ZERO) {
+                Ok(()) => db.internal().execute_batch("BEGIN IMMEDIATE"),
+                Err(e) => {
+                    self.db = Some(db);
+                    return Err(e);
+                }
             };
-            db.wait_for_lock(Duration::ZERO)?;
-            let begun = db.internal().execute_batch("BEGIN IMMEDIATE");
-            match begun {
-                Ok(()) => {}
+            let begun = match begun {
                 Err(rusqlite::Error::SqliteFailure(f, _))
                     if f.code == rusqlite::ErrorCode::DatabaseBusy =>
                 {
                     // Another instance or process is mid-invocation on this
                     // object: wait for its commit off the async threads.
-                    let Some(db) = self.db.take() else {
-                        return Err("storage is not open".into());
-                    };
                     let wait = deadline.saturating_duration_since(Instant::now());
-                    let (db, r) = tokio::task::spawn_blocking(move || {
+                    let (back, r) = tokio::task::spawn_blocking(move || {
                         let r = db.wait_for_lock(wait).and_then(|_| {
                             db.internal()
                                 .execute_batch("BEGIN IMMEDIATE")
@@ -349,23 +348,22 @@ impl StorageSession {
                     })
                     .await
                     .map_err(|e| format!("storage: {e}"))?;
-                    self.db = Some(db);
+                    db = back;
                     r.map_err(|e| {
                         format!("storage is busy: another instance held this object past the deadline ({e})")
-                    })?;
+                    })
                 }
-                Err(e) => return Err(sql_error(e)),
+                other => other.map_err(sql_error),
+            };
+            if let Err(e) = begun {
+                self.db = Some(db);
+                return Err(e);
             }
             self.in_transaction = true;
-            let Some(db) = self.db.as_mut() else {
-                return Err("storage is not open".into());
-            };
             self.changes_at_begin = db.conn.total_changes();
         }
-        let Some(db) = self.db.as_mut() else {
-            return Err("storage is not open".into());
-        };
         db.set_deadline(stop_sql_at);
+        self.db = Some(db);
         Ok(())
     }
 
