@@ -1,5 +1,6 @@
 //! Builds the JS engine component (guest-js) for wasm32-wasip2 and hands it to
-//! the crate as `$OUT_DIR/guest-js.wasm`.
+//! the crate as `$OUT_DIR/guest-js.wasm`; likewise the Python engine
+//! (`guest-py.wasm`) and the web playground's assets (`playground/`).
 //!
 //! The build is cached by the content hash of its inputs (guest sources, the
 //! WIT, the lock file and the toolchain pin) under
@@ -54,6 +55,7 @@ fn main() {
     }
 
     build_python_engine(&root, &cache_dir);
+    build_playground(&root, &cache_dir);
 }
 
 /// Best effort: a read-only cache only costs a rebuild next time.
@@ -204,4 +206,113 @@ fn build_guest(root: &Path, guest: &Path) -> PathBuf {
         panic!("building guest-js for wasm32-wasip2 failed (see the output above)");
     }
     target_dir.join("wasm32-wasip2/release/isolet_guest_js.wasm")
+}
+
+/// Builds the web playground (`playground/`: CodeMirror 6 from npm and the
+/// page's own modules) into `$OUT_DIR/playground/` with esbuild: `app.js`
+/// (one minified ES module), `style.css`, `index.html` and `version` (the
+/// inputs' hash). Cached by content hash like the engines; needs node and
+/// npm (from the npm registry, pinned by `package-lock.json`) only on a miss.
+fn build_playground(root: &Path, cache_dir: &Path) {
+    let src = root.join("playground");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("playground");
+    let inputs = [
+        src.join("package.json"),
+        src.join("package-lock.json"),
+        src.join("src"),
+    ];
+    for i in &inputs {
+        println!("cargo:rerun-if-changed={}", i.display());
+    }
+    let mut hasher = Sha256::new();
+    for i in &inputs {
+        hash_path(root, i, &mut hasher);
+    }
+    let key = hex::encode(hasher.finalize());
+    let cached = cache_dir.join(format!("playground-{key}"));
+    const FILES: [&str; 4] = ["app.js", "style.css", "index.html", "version"];
+    if !FILES.iter().all(|f| cached.join(f).is_file()) {
+        let work = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("playground-build");
+        let _ = fs::remove_dir_all(&work);
+        fs::create_dir_all(work.join("src")).expect("create the playground build dir");
+        for f in ["package.json", "package-lock.json"] {
+            fs::copy(src.join(f), work.join(f)).expect("copy the playground's package files");
+        }
+        for entry in fs::read_dir(src.join("src")).expect("read playground/src") {
+            let path = entry.expect("dir entry").path();
+            if path.is_file() {
+                fs::copy(
+                    &path,
+                    work.join("src").join(path.file_name().expect("name")),
+                )
+                .expect("copy a playground source");
+            }
+        }
+        // --ignore-scripts: esbuild's install script only speeds up its
+        // first start; its JS launcher finds the platform binary without it.
+        run(
+            Command::new("npm").current_dir(&work).args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                "--loglevel=error",
+            ]),
+            "npm ci in playground/ (needs node and npm and the npm registry)",
+        );
+        let staged = work.join("dist");
+        fs::create_dir_all(&staged).expect("create the playground dist dir");
+        let esbuild = work.join("node_modules/.bin/esbuild");
+        run(
+            Command::new(&esbuild).current_dir(&work).args([
+                "src/main.js",
+                "--bundle",
+                "--minify",
+                "--format=esm",
+                "--target=es2022",
+                "--legal-comments=eof",
+                "--outfile=dist/app.js",
+            ]),
+            "esbuild (bundling the playground)",
+        );
+        run(
+            Command::new(&esbuild).current_dir(&work).args([
+                "src/style.css",
+                "--minify",
+                "--outfile=dist/style.css",
+            ]),
+            "esbuild (minifying the playground's CSS)",
+        );
+        fs::copy(work.join("src/index.html"), staged.join("index.html"))
+            .expect("copy the playground page");
+        fs::write(staged.join("version"), &key[..16]).expect("write the playground version");
+        // Into the cache (best effort), or straight to OUT_DIR without one.
+        let tmp = cache_dir.join(format!(".tmp-playground-{}", std::process::id()));
+        let cached_ok = fs::create_dir_all(cache_dir).is_ok()
+            && copy_files(&staged, &tmp, &FILES).is_ok()
+            && fs::rename(&tmp, &cached).is_ok();
+        if !cached_ok {
+            let _ = fs::remove_dir_all(&tmp);
+            copy_files(&staged, &out, &FILES).expect("copy the built playground");
+            return;
+        }
+    }
+    copy_files(&cached, &out, &FILES).expect("copy the cached playground");
+}
+
+fn copy_files(from: &Path, to: &Path, files: &[&str]) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for f in files {
+        fs::copy(from.join(f), to.join(f))?;
+    }
+    Ok(())
+}
+
+/// Runs `cmd`; a failure stops the build naming `what`.
+fn run(cmd: &mut Command, what: &str) {
+    match cmd.status() {
+        Ok(s) if s.success() => {}
+        Ok(s) => panic!("{what} failed ({s}); see the output above"),
+        Err(e) => panic!("{what} could not start: {e}"),
+    }
 }

@@ -1223,3 +1223,54 @@ async fn objects_are_addressed_by_name_and_managed_through_the_admin_api() {
     assert_eq!(r.json()["n"], 1, "a deleted object starts over");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn playground_is_served_with_a_csp_and_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let r = send("GET", &s.url("/"), None, "").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/playground/");
+    let page = send("GET", &s.url("/playground/"), None, "").await;
+    assert_eq!(page.status, 200, "the page needs no token");
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    // The page links its assets with the version, and names the nonce its CSP allows.
+    let html = page.text();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(html.contains(&format!("content=\"{nonce}\"")), "{html}");
+    assert!(!html.contains("{{"), "every placeholder filled");
+    assert!(
+        !html.contains(&s.token),
+        "the page never holds the admin token"
+    );
+    let js = send("GET", &s.url("/playground/app.js"), None, "").await;
+    assert_eq!(js.status, 200);
+    assert!(js.body.len() > 100_000, "CodeMirror is bundled in");
+    assert_eq!(
+        send("GET", &s.url("/playground/nope"), None, "")
+            .await
+            .status,
+        404
+    );
+    // The API it calls still wants the token.
+    assert_eq!(send("GET", &s.url("/workers"), None, "").await.status, 401);
+    s.shutdown().await;
+
+    let s = start(dir.path(), |c| c.playground = false).await;
+    assert_eq!(
+        send("GET", &s.url("/playground/"), None, "").await.status,
+        404
+    );
+    assert_eq!(send("GET", &s.url("/"), None, "").await.status, 404);
+    s.shutdown().await;
+}

@@ -333,6 +333,7 @@ async fn serve(
     }
     let in_group = cfg.process_group.is_some();
     let data_dir = cfg.data_dir.clone();
+    let playground = cfg.playground;
     let server = isolet::Server::new(cfg).await.map_err(|e| e.to_string())?;
     let bound = server.bind().await.map_err(|e| e.to_string())?;
     if !in_group {
@@ -342,6 +343,9 @@ async fn serve(
             bound.admin_token(),
             data_dir.display()
         );
+        if playground {
+            eprintln!("  playground: http://{}/playground/", bound.local_addr());
+        }
     }
     bound
         .run(shutdown_signal())

@@ -131,6 +131,9 @@ pub async fn run(cfg: isolet::ServerConfig, count: usize) -> Result<ExitCode, St
         "isolet serving on http://{addr} with {count} processes\n  admin token: {token} (from {}/admin-token unless configured)",
         cfg.data_dir.display()
     );
+    if cfg.playground {
+        eprintln!("  playground: http://{addr}/playground/");
+    }
 
     let result = loop {
         tokio::select! {

@@ -71,6 +71,11 @@ pub struct ServerConfig {
     pub domain: Option<String>,
     /// Include script stack traces in 500 responses. Default false.
     pub debug: bool,
+    /// Serve the web playground at `/playground/` (and redirect `/` to
+    /// it): a page to write, run, deploy and tail workers in a browser,
+    /// which calls the admin API with the token its user enters. Default
+    /// true; `false` answers 404 there.
+    pub playground: bool,
     /// The npm registry `POST /bundle` resolves packages from. Default
     /// `https://registry.npmjs.org`; tarballs are cached under
     /// `<data_dir>/npm-cache` by integrity.
@@ -119,6 +124,7 @@ impl Default for ServerConfig {
             worker_concurrency: 64,
             domain: None,
             debug: false,
+            playground: true,
             npm_registry: crate::bundle::NPM_REGISTRY.to_string(),
             postgres: None,
             log_format: LogFormat::Text,
@@ -155,8 +161,8 @@ impl ServerConfig {
     /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
     /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
     /// `ISOLET_POSTGRES_URL`,
-    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_TIMEOUT_MS` and
-    /// `ISOLET_WORKERS`.
+    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_PLAYGROUND`,
+    /// `ISOLET_TIMEOUT_MS` and `ISOLET_WORKERS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let parse_err = |k: &str, v: &str| format!("{k}={v:?} is not valid");
@@ -202,6 +208,13 @@ impl ServerConfig {
         }
         if let Some(v) = var("ISOLET_DEBUG") {
             self.debug = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("ISOLET_PLAYGROUND") {
+            self.playground = match v.as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(parse_err("ISOLET_PLAYGROUND", &v)),
+            };
         }
         if let Some(v) = var("ISOLET_WORKERS") {
             self.workers = v.parse().map_err(|_| parse_err("ISOLET_WORKERS", &v))?;

@@ -10,6 +10,7 @@ mod routes;
 
 pub(crate) use routes::bearer_ok;
 mod pg;
+mod playground;
 mod store;
 mod tail_hub;
 mod websocket;

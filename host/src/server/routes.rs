@@ -31,7 +31,7 @@ pub(crate) type Body = UnsyncBoxBody<Bytes, BodyError>;
 pub(crate) type BodyError = Box<dyn std::error::Error + Send + Sync>;
 pub(super) type HttpResponse = http::Response<Body>;
 
-fn full(bytes: impl Into<Bytes>) -> Body {
+pub(super) fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
         .map_err(|never: Infallible| match never {})
         .boxed_unsync()
@@ -90,6 +90,19 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let method = req.method().clone();
     match (method.clone(), segments.as_slice()) {
+        (_, ["playground", rest @ ..]) if state.config.playground => {
+            let etag = req.headers().get(header::IF_NONE_MATCH);
+            match super::playground::serve(&method, rest, etag) {
+                Some(resp) => ("playground", resp),
+                None => (
+                    "playground",
+                    error(StatusCode::NOT_FOUND, format!("no playground file {path}")),
+                ),
+            }
+        }
+        (Method::GET | Method::HEAD, [""]) if state.config.playground => {
+            ("playground", super::playground::redirect("/playground/"))
+        }
         (Method::GET, ["healthz"]) => (
             "healthz",
             json_response(StatusCode::OK, &json!({"status": "ok"})),
@@ -1072,6 +1085,8 @@ mod tests {
     fn openapi_lists_every_route() {
         let spec = include_str!("../../openapi.yaml");
         for path in [
+            "/:",
+            "/playground/:",
             "/healthz:",
             "/metrics:",
             "/workers:",

@@ -1,0 +1,1 @@
+export const greet = (name) => "hi " + name + " from another module";

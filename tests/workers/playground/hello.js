@@ -1,0 +1,1 @@
+export default { async fetch(request, env) { const url = new URL(request.url); console.log("hello log from", url.pathname); return Response.json({ greeting: "hi " + env.NAME, path: url.pathname }); } };
