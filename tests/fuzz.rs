@@ -8,6 +8,9 @@
 //! input (escaped): add the input to the target's corpus as a regression
 //! seed once fixed. `ISOLET_FUZZ_SEED` replays a run.
 
+#[path = "common/server.rs"]
+mod test_server;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -522,24 +525,8 @@ async fn fuzz_guest_rpc_values() {
 async fn fuzz_admin_api_routes_and_bodies() {
     use http_body_util::{BodyExt, Full};
     let dir = tempfile::tempdir().unwrap();
-    let config = isolet::ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        max_body_bytes: 64 * 1024,
-        ..Default::default()
-    };
-    let bound = isolet::Server::new(config)
-        .await
-        .unwrap()
-        .bind()
-        .await
-        .unwrap();
-    let base = format!("http://{}", bound.local_addr());
-    let token = bound.admin_token().to_string();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(bound.run(async {
-        let _ = stopped.await;
-    }));
+    let server = test_server::TestServer::start(dir.path(), |_| {}).await;
+    let (base, token) = (server.url(""), server.token.clone());
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<bytes::Bytes>>();
     let bodies = corpus("worker_code");
@@ -619,6 +606,5 @@ async fn fuzz_admin_api_routes_and_bodies() {
         runs += 1;
     }
     eprintln!("fuzz target admin_api: {runs} executions");
-    let _ = stop.send(());
-    let _ = server.await;
+    server.shutdown().await;
 }

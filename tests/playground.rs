@@ -6,52 +6,20 @@
 //! HTML answer, shares a link and logs out. Screenshots go to
 //! `target/tmp/playground/`.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value as Json, json};
-use tokio::sync::oneshot;
 
 const CTRL: char = '\u{E009}';
 const RELEASE: char = '\u{E000}';
 const ENTER: char = '\u{E007}';
 
-struct Server {
-    addr: SocketAddr,
-    token: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<isolet::Result<()>>,
-}
-
-async fn start_server(data_dir: &Path) -> Server {
-    let config = isolet::ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.to_path_buf(),
-        max_instances: 50,
-        shutdown_grace_ms: 2_000,
-        ..Default::default()
-    };
-    let bound = isolet::Server::new(config)
-        .await
-        .unwrap()
-        .bind()
-        .await
-        .unwrap();
-    let (addr, token) = (bound.local_addr(), bound.admin_token().to_string());
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(bound.run(async {
-        let _ = rx.await;
-    }));
-    Server {
-        addr,
-        token,
-        stop: Some(tx),
-        task,
-    }
-}
+#[path = "common/server.rs"]
+mod test_server;
+use test_server::TestServer;
 
 /// chromedriver on a free 127.0.0.1 port; killed on drop.
 struct Driver(Child, u16);
@@ -235,7 +203,7 @@ async fn http_get(url: &str, token: &str) -> (u16, String) {
 async fn playground_in_a_real_browser() {
     use futures_util::FutureExt as _;
     let dir = tempfile::tempdir().unwrap();
-    let mut server = start_server(&dir.path().join("data")).await;
+    let server = TestServer::start(&dir.path().join("data"), |_| {}).await;
     let driver = start_driver().await;
     let c = browser(&driver, &dir.path().join("chromium-profile")).await;
     let result = std::panic::AssertUnwindSafe(walk_through(&c, &server))
@@ -248,15 +216,12 @@ async fn playground_in_a_real_browser() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
-    if let Some(stop) = server.stop.take() {
-        let _ = stop.send(());
-    }
-    server.task.await.unwrap().unwrap();
+    server.shutdown().await;
 }
 
-async fn walk_through(c: &Client, server: &Server) {
+async fn walk_through(c: &Client, server: &TestServer) {
     let c = c.clone();
-    let base = format!("http://{}", server.addr);
+    let base = server.url("");
 
     // `/` leads to the page, which asks for the token; a wrong one is refused.
     c.goto(&format!("{base}/")).await.unwrap();

@@ -9,56 +9,13 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Frame;
 use serde_json::{Value as Json, json};
-use tokio::sync::oneshot;
 
-struct Running {
-    addr: SocketAddr,
-    token: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<isolet::Result<()>>,
-}
-
-impl Running {
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.task.await.unwrap().unwrap();
-    }
-}
+#[path = "common/server.rs"]
+mod test_server;
+use test_server::TestServer as Running;
 
 async fn start(data_dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Running {
-    let mut config = isolet::ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.to_path_buf(),
-        max_body_bytes: 64 * 1024,
-        max_instances: 100,
-        shutdown_grace_ms: 5_000,
-        ..Default::default()
-    };
-    tweak(&mut config);
-    let bound = isolet::Server::new(config)
-        .await
-        .unwrap()
-        .bind()
-        .await
-        .unwrap();
-    let addr = bound.local_addr();
-    let token = bound.admin_token().to_string();
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(bound.run(async {
-        let _ = rx.await;
-    }));
-    Running {
-        addr,
-        token,
-        stop: Some(tx),
-        task,
-    }
+    Running::start(data_dir, tweak).await
 }
 
 struct Reply {
