@@ -2,9 +2,10 @@
 //! Chromium (Debian's `chromium` and `chromium-driver`, which `scripts/test`
 //! installs) driven over WebDriver. The test types workers from
 //! `tests/workers/playground/` into the editor, runs them, deploys one,
-//! tails it, hits a CPU limit, follows a stack frame to its line, renders an
-//! HTML answer, shares a link and logs out. Screenshots go to
-//! `target/tmp/playground/`.
+//! tails it, opens it again, hits a CPU limit, follows a stack frame to its
+//! line, renders an HTML answer and a binary one, adds, renames and deletes
+//! modules, shares a link, deletes the worker and logs out. Screenshots go
+//! to `target/tmp/playground/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -372,7 +373,30 @@ async fn walk_through(c: &Client, server: &TestServer) {
     assert!(text(&c, "#status").await.starts_with("503"));
     assert!(text(&c, "#metrics").await.contains("exceededCpu"));
     screenshot(&c, "cpu-limit").await;
-    set_value(&c, "#limit-cpu", "").await;
+
+    // Open the deployed worker: its code and settings (no CPU limit) replace the editor's.
+    click(
+        &c,
+        "#workers-list li[data-id='typed-hello'] button[title^='load']",
+    )
+    .await;
+    wait_text(&c, "#notice", "the opened notice", |t| {
+        t.contains("Opened typed-hello")
+    })
+    .await;
+    assert_eq!(editor_text(&c).await, worker("hello.js"));
+    let cpu = c
+        .find(Locator::Css("#limit-cpu"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        cpu.as_deref(),
+        Some(""),
+        "the deployed worker has no CPU limit"
+    );
 
     // An exception: its stack frame links to the line that threw.
     type_code(&c, &worker("throws.js")).await;
@@ -431,6 +455,16 @@ async fn walk_through(c: &Client, server: &TestServer) {
         "the page's script ran"
     );
     c.enter_parent_frame().await.unwrap();
+
+    // Bytes that are not UTF-8 show as a hex dump.
+    type_code(&c, &worker("bytes.js")).await;
+    click(&c, "#run").await;
+    let dump = wait_text(&c, "#resp-body[data-kind=binary]", "a hex dump", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(dump.starts_with("00000000  00 41 42 ff 0a"), "{dump}");
+    assert!(dump.ends_with(".AB.."), "{dump}");
 
     // Several modules: add one, import it, run; rename it (the import now
     // fails, named); delete it.
