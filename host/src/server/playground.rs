@@ -38,7 +38,7 @@ pub(super) fn csp(nonce: &str) -> String {
 pub(super) fn serve(
     method: &Method,
     segments: &[&str],
-    if_none_match: Option<&HeaderValue>,
+    headers: &http::HeaderMap,
 ) -> Option<HttpResponse> {
     if method != Method::GET && method != Method::HEAD {
         return Some(error(
@@ -46,7 +46,7 @@ pub(super) fn serve(
             format!("the playground answers GET, not {method}"),
         ));
     }
-    let (body, content_type): (Bytes, &str) = match segments {
+    let (body, content_type) = match segments {
         [] => return Some(redirect("/playground/")),
         [""] | ["index.html"] => {
             let nonce = match nonce() {
@@ -62,26 +62,92 @@ pub(super) fn serve(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             return Some(r);
         }
-        ["app.js"] => (Bytes::from_static(APP_JS), "text/javascript; charset=utf-8"),
-        ["style.css"] => (Bytes::from_static(STYLE_CSS), "text/css; charset=utf-8"),
+        ["app.js"] => (Asset::AppJs, "text/javascript; charset=utf-8"),
+        ["style.css"] => (Asset::StyleCss, "text/css; charset=utf-8"),
         _ => return None,
     };
-    let etag = format!("\"{}\"", VERSION.trim());
-    if if_none_match.and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    // One ETag per encoding: a cache must not answer a gzip-less client
+    // with the gzipped bytes it revalidated.
+    let gzip = accepts_gzip(headers);
+    let etag = format!("\"{}{}\"", VERSION.trim(), if gzip { "-gz" } else { "" });
+    let mut r = if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         let mut r = http::Response::new(full(Bytes::new()));
         *r.status_mut() = StatusCode::NOT_MODIFIED;
-        if let Ok(v) = HeaderValue::from_str(&etag) {
-            r.headers_mut().insert(header::ETAG, v);
-        }
-        return Some(r);
-    }
-    let mut r = respond(body, content_type, "");
+        r
+    } else if gzip {
+        let mut r = respond(body.gzipped(), content_type, "");
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        respond(body.bytes(), content_type, "")
+    };
+    let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
-        r.headers_mut().insert(header::ETAG, v);
+        h.insert(header::ETAG, v);
     }
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     Some(r)
+}
+
+/// The page's static files.
+#[derive(Clone, Copy)]
+enum Asset {
+    AppJs,
+    StyleCss,
+}
+
+impl Asset {
+    fn bytes(self) -> Bytes {
+        Bytes::from_static(match self {
+            Asset::AppJs => APP_JS,
+            Asset::StyleCss => STYLE_CSS,
+        })
+    }
+
+    /// Gzipped once, on first use (the bundle shrinks ~3x: CodeMirror is
+    /// most of it).
+    fn gzipped(self) -> Bytes {
+        use std::sync::OnceLock;
+        static APP: OnceLock<Bytes> = OnceLock::new();
+        static STYLE: OnceLock<Bytes> = OnceLock::new();
+        let cell = match self {
+            Asset::AppJs => &APP,
+            Asset::StyleCss => &STYLE,
+        };
+        cell.get_or_init(|| {
+            use std::io::Write as _;
+            let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            // Writing to a Vec cannot fail.
+            let _ = z.write_all(&self.bytes());
+            Bytes::from(z.finish().unwrap_or_default())
+        })
+        .clone()
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (`gzip` or `*`, not with `q=0`).
+fn accepts_gzip(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 /// `GET /`: the playground.
@@ -135,8 +201,9 @@ mod tests {
 
     #[test]
     fn page_has_a_fresh_nonce_in_its_csp_and_no_inline_script() {
-        let a = serve(&Method::GET, &[""], None).expect("page");
-        let b = serve(&Method::GET, &[""], None).expect("page");
+        let none = http::HeaderMap::new();
+        let a = serve(&Method::GET, &[""], &none).expect("page");
+        let b = serve(&Method::GET, &[""], &none).expect("page");
         let (ca, cb) = (
             header(&a, header::CONTENT_SECURITY_POLICY),
             header(&b, header::CONTENT_SECURITY_POLICY),
@@ -169,20 +236,60 @@ mod tests {
 
     #[test]
     fn assets_have_types_etags_and_conditional_answers() {
-        let js = serve(&Method::GET, &["app.js"], None).expect("app.js");
+        let none = http::HeaderMap::new();
+        let js = serve(&Method::GET, &["app.js"], &none).expect("app.js");
         assert_eq!(js.status(), StatusCode::OK);
         assert!(header(&js, header::CONTENT_TYPE).starts_with("text/javascript"));
-        let etag = HeaderValue::from_str(header(&js, header::ETAG)).expect("etag");
-        let again = serve(&Method::GET, &["app.js"], Some(&etag)).expect("app.js");
+        assert_eq!(header(&js, header::CONTENT_ENCODING), "");
+        let mut asked = http::HeaderMap::new();
+        asked.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(header(&js, header::ETAG)).expect("etag"),
+        );
+        let again = serve(&Method::GET, &["app.js"], &asked).expect("app.js");
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-        assert!(serve(&Method::GET, &["nope.js"], None).is_none());
+        assert!(serve(&Method::GET, &["nope.js"], &none).is_none());
         assert_eq!(
-            serve(&Method::POST, &[""], None).expect("answer").status(),
+            serve(&Method::POST, &[""], &none).expect("answer").status(),
             StatusCode::METHOD_NOT_ALLOWED
         );
         assert_eq!(
-            serve(&Method::GET, &[], None).expect("redirect").status(),
+            serve(&Method::GET, &[], &none).expect("redirect").status(),
             StatusCode::SEE_OTHER
         );
+    }
+
+    #[test]
+    fn gzip_when_accepted_with_its_own_etag() {
+        let mut gz = http::HeaderMap::new();
+        gz.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br;q=1.0, gzip;q=0.8"),
+        );
+        let r = serve(&Method::GET, &["app.js"], &gz).expect("app.js");
+        assert_eq!(header(&r, header::CONTENT_ENCODING), "gzip");
+        assert!(header(&r, header::ETAG).ends_with("-gz\""));
+        assert_eq!(header(&r, header::VARY), "accept-encoding");
+        let zipped = Asset::AppJs.gzipped();
+        assert!(
+            zipped.len() * 2 < APP_JS.len(),
+            "{} of {}",
+            zipped.len(),
+            APP_JS.len()
+        );
+        let mut plain = Vec::new();
+        use std::io::Read as _;
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_end(&mut plain)
+            .expect("gunzip");
+        assert_eq!(plain, APP_JS);
+        let mut refused = http::HeaderMap::new();
+        refused.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0, identity"),
+        );
+        assert!(!accepts_gzip(&refused));
+        refused.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("*"));
+        assert!(accepts_gzip(&refused));
     }
 }

@@ -91,8 +91,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     let method = req.method().clone();
     match (method.clone(), segments.as_slice()) {
         (_, ["playground", rest @ ..]) if state.config.playground => {
-            let etag = req.headers().get(header::IF_NONE_MATCH);
-            match super::playground::serve(&method, rest, etag) {
+            match super::playground::serve(&method, rest, req.headers()) {
                 Some(resp) => ("playground", resp),
                 None => (
                     "playground",
