@@ -177,6 +177,12 @@ fn respond(body: Bytes, content_type: &str, nonce: &str) -> http::Response<Body>
         HeaderValue::from_static("no-referrer"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A window another page opens on the playground gets no handle to it
+    // (and the playground none to its opener).
+    h.insert(
+        http::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     r
 }
 
@@ -215,6 +221,13 @@ mod tests {
         );
         assert_ne!(ca, cb, "each page gets its own nonce");
         assert_eq!(header(&a, header::CACHE_CONTROL), "no-store");
+        assert_eq!(
+            header(
+                &a,
+                http::HeaderName::from_static("cross-origin-opener-policy")
+            ),
+            "same-origin"
+        );
         // The page's only scripts are files: no inline script for a CSP to allow.
         let mut rest = INDEX;
         while let Some(i) = rest.find("<script") {
