@@ -165,6 +165,20 @@ async fn type_code(c: &Client, code: &str) {
     );
 }
 
+/// `#code=...` as the page's Share makes it: the project's JSON,
+/// deflated (raw) and base64url-encoded.
+fn share_fragment(project: &Json) -> String {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(project.to_string().as_bytes()).unwrap();
+    let bytes = z.finish().unwrap();
+    format!(
+        "#code={}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
 /// The open file's text, as the editor shows it (line by line).
 async fn editor_text(c: &Client) -> String {
     let lines = js(c, "return [...document.querySelectorAll('#editor .cm-line')].map(l => l.textContent).join('\\n')").await;
@@ -540,6 +554,48 @@ async fn walk_through(c: &Client, server: &TestServer) {
         .unwrap();
     assert_eq!(editor_text(&c).await, worker("hello.js"));
 
+    // A link made outside the page (a Python worker that raises): the
+    // page opens it, runs it, and the traceback's frame leads to the line.
+    let project = json!({
+        "main": "main.py",
+        "files": {"main.py": worker("raises.py")},
+        "kinds": {},
+        "settings": {"compatibilityDate": "2025-06-01", "nodejsCompat": false, "env": "{}",
+            "outbound": "deny", "allowHosts": "", "cpuMs": "", "memoryMb": "", "timeoutMs": ""},
+        "request": {"method": "POST", "path": "/py", "headers": "", "body": "x"},
+    });
+    c.goto("about:blank").await.unwrap();
+    c.goto(&format!("{base}/playground/{}", share_fragment(&project)))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("body[data-ready=true]"))
+        .await
+        .unwrap();
+    assert_eq!(editor_text(&c).await, worker("raises.py"));
+    click(&c, "#run").await;
+    wait_text(&c, "#exceptions", "the Python exception", |t| {
+        t.contains("ValueError") && t.contains("n is too big: 2")
+    })
+    .await;
+    wait_text(&c, "#logs", "the print", |t| t.contains("checking POST")).await;
+    let raise_line = 1 + worker("raises.py")
+        .lines()
+        .position(|l| l.contains("raise ValueError"))
+        .unwrap();
+    let frame = c
+        .find(Locator::Css(&format!(
+            "#exceptions a.frame[data-file='main.py'][data-line='{raise_line}']"
+        )))
+        .await
+        .unwrap();
+    frame.click().await.unwrap();
+    wait_text(&c, "#editor .cm-activeLine", "the raising line", |t| {
+        t.trim() == "raise ValueError(f\"n is too big: {n}\")"
+    })
+    .await;
+    screenshot(&c, "python-exception").await;
+
     // A template, run: the overview screenshot (the README's).
     c.find(Locator::Css("#template"))
         .await
@@ -558,7 +614,7 @@ async fn walk_through(c: &Client, server: &TestServer) {
     );
     click(&c, "#run").await;
     wait_text(&c, "#logs", "the template's console line", |t| {
-        t.contains("request GET /typed")
+        t.contains("request POST /py")
     })
     .await;
     screenshot(&c, "overview").await;
