@@ -1231,3 +1231,37 @@ async fn playground_is_served_with_a_csp_and_can_be_turned_off() {
     assert_eq!(send("GET", &s.url("/"), None, "").await.status, 404);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn origin_wide_headers_are_dropped_on_the_shared_origin_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| c.domain = Some("workers.test".into())).await;
+    let put = send(
+        "PUT",
+        &s.url("/workers/sw"),
+        Some(&s.token),
+        code(&worker_file("origin_wide_headers.js")),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    // By path, the worker shares the origin with every other worker and the
+    // playground: it may not widen a service worker's scope or wipe storage.
+    let r = send("GET", &s.url("/w/sw/sw.js"), None, "").await;
+    assert_eq!(
+        (r.status, r.headers["x-kept"].to_str().unwrap()),
+        (200, "yes")
+    );
+    assert!(r.headers.get("service-worker-allowed").is_none());
+    assert!(r.headers.get("clear-site-data").is_none());
+    // On its own origin ({id}.{domain}) both are its business.
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = http::Request::get(s.url("/sw.js"))
+        .header("host", "sw.workers.test")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let resp = client.request(req).await.unwrap();
+    assert_eq!(resp.headers()["service-worker-allowed"], "/");
+    assert_eq!(resp.headers()["clear-site-data"], "\"storage\"");
+    s.shutdown().await;
+}

@@ -83,7 +83,10 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 .path_and_query()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or("/".into());
-            return ("invoke", invoke(state, req, &id, &path).await);
+            return (
+                "invoke",
+                invoke_as(state, req, &id, None, &path, Origin::Own).await,
+            );
         }
     }
     let path = req.uri().path().to_string();
@@ -186,7 +189,15 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 Some(q) => format!("{rest}?{q}"),
                 None => rest.to_string(),
             };
-            let resp = invoke_as(state, req, &id, Some(&object), &path_and_query).await;
+            let resp = invoke_as(
+                state,
+                req,
+                &id,
+                Some(&object),
+                &path_and_query,
+                Origin::Shared,
+            )
+            .await;
             ("object", resp)
         }
         (_, ["w", id, ..]) => {
@@ -201,7 +212,8 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 Some(q) => format!("{rest}?{q}"),
                 None => rest.to_string(),
             };
-            ("invoke", invoke(state, req, &id, &path_and_query).await)
+            let resp = invoke_as(state, req, &id, None, &path_and_query, Origin::Shared).await;
+            ("invoke", resp)
         }
         _ => (
             "other",
@@ -684,7 +696,7 @@ fn to_worker_request(parts: &http::request::Parts, path_and_query: &str, body: B
 /// A worker's response. A whole body goes out with its length; a streamed
 /// one as the worker makes it (chunked transfer encoding, each chunk written
 /// as it comes; a worker error mid-body aborts the response).
-fn from_worker_response(resp: StreamingResponse) -> HttpResponse {
+fn from_worker_response(resp: StreamingResponse, origin: Origin) -> HttpResponse {
     let StreamingResponse {
         status,
         headers,
@@ -698,16 +710,25 @@ fn from_worker_response(resp: StreamingResponse) -> HttpResponse {
             Err(e) => Err(BodyError::from(e.to_string())),
         }))),
     };
-    worker_http_response(status, &headers, body)
+    worker_http_response(status, &headers, body, origin)
 }
 
-fn worker_http_response(status: u16, headers: &[(String, String)], body: Body) -> HttpResponse {
+fn worker_http_response(
+    status: u16,
+    headers: &[(String, String)],
+    body: Body,
+    origin: Origin,
+) -> HttpResponse {
     let mut builder = http::Response::builder().status(status);
     for (k, v) in headers {
         // Hop-by-hop and framing headers are the server's business.
         if k.eq_ignore_ascii_case("content-length")
             || k.eq_ignore_ascii_case("transfer-encoding")
             || k.eq_ignore_ascii_case("connection")
+            || (origin == Origin::Shared
+                && ORIGIN_WIDE_HEADERS
+                    .iter()
+                    .any(|h| k.eq_ignore_ascii_case(h)))
         {
             continue;
         }
@@ -721,14 +742,21 @@ fn worker_http_response(status: u16, headers: &[(String, String)], body: Body) -
     })
 }
 
-async fn invoke(
-    state: &State,
-    req: http::Request<Incoming>,
-    id: &str,
-    path_and_query: &str,
-) -> HttpResponse {
-    invoke_as(state, req, id, None, path_and_query).await
+/// Whether a worker answers from an origin of its own (`{id}.{domain}`) or
+/// from the one it shares with every other worker and the playground
+/// (`/w/{id}/...`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Own,
+    Shared,
 }
+
+/// Response headers whose effect spans the whole origin: a worker on the
+/// shared origin may not send them. `Service-Worker-Allowed` would let its
+/// service worker claim a scope above `/w/{id}/` (every other worker's
+/// pages, the playground); `Clear-Site-Data` would wipe the origin's storage
+/// (the playground's token, the other workers' data).
+const ORIGIN_WIDE_HEADERS: [&str; 2] = ["service-worker-allowed", "clear-site-data"];
 
 /// `fetch` on worker `id` (or its object `object`) with the request.
 async fn invoke_as(
@@ -737,6 +765,7 @@ async fn invoke_as(
     id: &str,
     object: Option<&str>,
     path_and_query: &str,
+    origin: Origin,
 ) -> HttpResponse {
     let upgrade = super::websocket::requested(&mut req);
     let (parts, body) = req.into_parts();
@@ -768,7 +797,8 @@ async fn invoke_as(
     match answer {
         Ok(mut resp) => match (resp.web_socket.take(), upgrade) {
             (Some(socket), Some(upgrade)) => {
-                let head = worker_http_response(resp.status, &resp.headers, full(Vec::new()));
+                let head =
+                    worker_http_response(resp.status, &resp.headers, full(Vec::new()), origin);
                 super::websocket::accept(upgrade, head, socket, max)
             }
             // Dropping the socket ends the worker's session.
@@ -776,7 +806,7 @@ async fn invoke_as(
                 StatusCode::BAD_GATEWAY,
                 "the worker accepted a WebSocket, but the request did not ask to upgrade to one (Upgrade: websocket)",
             ),
-            (None, _) => from_worker_response(resp),
+            (None, _) => from_worker_response(resp, origin),
         },
         Err(e) => error_response(state, &e),
     }
