@@ -6,7 +6,7 @@
 //! (see `StorageSession`), so nothing here commits on its own.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,9 +62,10 @@ CREATE TABLE IF NOT EXISTS _isolet_fs (
 /// An open object database.
 pub(crate) struct ObjectDb {
     pub conn: Connection,
-    /// Set while isolet runs its own statements: the authorizer lets them
-    /// reach the internal tables and manage transactions.
-    internal: Arc<AtomicBool>,
+    /// Non-zero while isolet runs its own statements (one count per live
+    /// [`Internal`] guard, so nested guards are safe): the authorizer lets
+    /// them reach the internal tables and manage transactions.
+    internal: Arc<AtomicU32>,
     /// Why the authorizer last refused the worker's SQL (for the error).
     denied: Arc<Mutex<Option<String>>>,
     /// Milliseconds since `epoch` after which running SQL is interrupted.
@@ -75,7 +76,8 @@ pub(crate) struct ObjectDb {
     pub savepoints: u32,
 }
 
-/// Runs `f` with the authorizer's internal flag set.
+/// The connection with the authorizer's internal mode on, until the last
+/// such guard is dropped.
 pub(crate) struct Internal<'a>(&'a ObjectDb);
 
 impl std::ops::Deref for Internal<'_> {
@@ -87,7 +89,7 @@ impl std::ops::Deref for Internal<'_> {
 
 impl Drop for Internal<'_> {
     fn drop(&mut self) {
-        self.0.internal.store(false, Ordering::Relaxed);
+        self.0.internal.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -130,7 +132,7 @@ impl ObjectDb {
         setup().map_err(sql_error)?;
         let mut db = ObjectDb {
             conn,
-            internal: Arc::new(AtomicBool::new(false)),
+            internal: Arc::new(AtomicU32::new(0)),
             denied: Arc::new(Mutex::new(None)),
             stop_at: Arc::new(AtomicU64::new(u64::MAX)),
             epoch: Instant::now(),
@@ -145,7 +147,7 @@ impl ObjectDb {
         let internal = self.internal.clone();
         let denied = self.denied.clone();
         self.conn.authorizer(Some(move |cx: AuthContext<'_>| {
-            if internal.load(Ordering::Relaxed) {
+            if internal.load(Ordering::Relaxed) > 0 {
                 return Authorization::Allow;
             }
             match refusal(&cx) {
@@ -174,7 +176,7 @@ impl ObjectDb {
 
     /// The connection for isolet's own statements.
     pub fn internal(&self) -> Internal<'_> {
-        self.internal.store(true, Ordering::Relaxed);
+        self.internal.fetch_add(1, Ordering::Relaxed);
         Internal(self)
     }
 

@@ -59,6 +59,25 @@ fn worker_sql_is_confined_and_internal_statements_are_not() {
 }
 
 #[test]
+fn nested_internal_guards_keep_internal_mode_until_the_last_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ObjectDb::open(&dir.path().join("o.sqlite"), StorageLimits::default()).unwrap();
+    let read = "SELECT count(*) FROM _isolet_kv";
+    {
+        let outer = db.internal();
+        {
+            let inner = db.internal();
+            inner.query_row(read, [], |r| r.get::<_, i64>(0)).unwrap();
+        }
+        // The inner guard's end must not end the outer one's mode.
+        outer.query_row(read, [], |r| r.get::<_, i64>(0)).unwrap();
+    }
+    // Both gone: the worker's view again.
+    let e = db.exec(read, vec![]).unwrap_err();
+    assert!(e.contains("_isolet_"), "{e}");
+}
+
+#[test]
 fn savepoints_nest_and_roll_back_alone() {
     let dir = tempfile::tempdir().unwrap();
     let mut db = ObjectDb::open(&dir.path().join("o.sqlite"), StorageLimits::default()).unwrap();
