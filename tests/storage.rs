@@ -440,3 +440,49 @@ async fn python_durable_objects_use_the_same_storage() {
         "{second}"
     );
 }
+
+/// Two instances of one plain worker id write its storage at once: the
+/// second waits for the first's write lock (off the async threads) and then
+/// sees its committed row; neither write is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_instance_waits_for_the_write_lock_and_sees_the_first_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::builder()
+        .storage_dir(dir.path())
+        .instances_per_worker(2)
+        .build()
+        .await
+        .unwrap();
+    let code = || {
+        let mut code = js("slow_writer.js");
+        code.limits = Some(Limits::new().cpu_time(Duration::from_secs(10)));
+        code
+    };
+    let w = rt.get("writers", code).await.unwrap();
+    // Warm an instance so the first request starts at once.
+    json_of(&w, "https://x/?who=warm").await;
+    let first = {
+        let w = w.clone();
+        tokio::spawn(async move { json_of(&w, "https://x/?who=first&hold=1500").await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let second = json_of(&w, "https://x/?who=second").await;
+    let waited = started.elapsed();
+    let first = first.await.unwrap();
+    assert_eq!(first["seen"], json!(["warm", "first"]));
+    assert_eq!(
+        (first["served"].as_u64(), second["served"].as_u64()),
+        (Some(2), Some(1)),
+        "the second request ran on a second instance"
+    );
+    assert_eq!(
+        second["seen"],
+        json!(["warm", "first", "second"]),
+        "the second instance wrote after the first committed"
+    );
+    assert!(
+        waited >= Duration::from_millis(500),
+        "the second request waited for the lock ({waited:?})"
+    );
+}
