@@ -98,9 +98,22 @@ class _TailHandler(logging.Handler):
 _state = {"main": None, "env": None}
 
 
+def _from_worker_code(tb):
+    """The traceback from the worker's first frame on: the engine's own frames
+    above it (this file, workers.py; absolute paths, where the worker's
+    modules have relative names) say nothing to the worker's author. The
+    whole traceback when no frame is the worker's."""
+    t = tb
+    while t is not None:
+        if not t.tb_frame.f_code.co_filename.startswith("/"):
+            return t
+        t = t.tb_next
+    return tb
+
+
 def _error(e):
     name = type(e).__name__
-    stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    stack = "".join(traceback.format_exception(type(e), e, _from_worker_code(e.__traceback__)))
     return componentize_py_types.Err(types.ScriptError(name=name, message=str(e), stack=stack))
 
 

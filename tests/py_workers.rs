@@ -239,6 +239,14 @@ async fn exceptions_have_python_tracebacks_in_tails() {
         "{}",
         e.stack
     );
+    // From the worker's frame on: the stdlib frames it called stay (json's
+    // decoder raised), the engine's own frames above it do not.
+    assert!(e.stack.contains("json/decoder.py"), "{}", e.stack);
+    assert!(
+        !e.stack.contains("app.py") && !e.stack.contains("workers.py"),
+        "{}",
+        e.stack
+    );
     let Error::Script(m) = w
         .fetch(Request::get("https://py.test/missing"))
         .await
