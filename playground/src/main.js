@@ -17,9 +17,10 @@ let tailAbort = null;
 
 const editor = new Editor($("editor"), nonce, () => saveDraftSoon());
 
-function notice(text, kind = "info") {
+/** Shows `content` (text or a node) in the notice bar; `kind`: info, ok or error. */
+function notice(content, kind = "info") {
   const box = $("notice");
-  box.replaceChildren(typeof text === "string" ? text : text);
+  box.replaceChildren(content);
   box.className = kind;
   box.hidden = false;
 }
