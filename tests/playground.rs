@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt as _;
 use serde_json::{Value as Json, json};
 
 const CTRL: char = '\u{E009}';
@@ -216,7 +217,6 @@ async fn http_get(url: &str, token: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn playground_in_a_real_browser() {
-    use futures_util::FutureExt as _;
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&dir.path().join("data"), |_| {}).await;
     let driver = start_driver().await;
@@ -641,4 +641,50 @@ async fn walk_through(c: &Client, server: &TestServer) {
         js(&c, "return localStorage.getItem('isolet.adminToken')").await,
         Json::Null
     );
+}
+
+/// With `playground_host`, the page lives on an origin of its own: other
+/// host names send the browser there, and workers by path do not answer on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playground_on_a_host_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("data"), |c| {
+        c.playground_host = Some("playground.localhost".into())
+    })
+    .await;
+    let driver = start_driver().await;
+    let c = browser(&driver, &dir.path().join("chromium-profile")).await;
+    let result = std::panic::AssertUnwindSafe(async {
+        let port = server.addr.port();
+        c.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+        let url = c.current_url().await.unwrap();
+        assert_eq!(
+            (url.host_str(), url.path()),
+            (Some("playground.localhost"), "/playground/")
+        );
+        c.wait()
+            .for_element(Locator::Css("body[data-ready=true]"))
+            .await
+            .unwrap();
+        set_value(&c, "#token-input", &server.token).await;
+        click(&c, "#token-save").await;
+        wait_text(&c, "#workers-list", "the (empty) list", |t| t.contains("none yet")).await;
+        click(&c, "#run").await;
+        wait_text(&c, "#status", "200", |t| t == "200").await;
+        // A worker's path on this origin is not served.
+        let status = js(
+            &c,
+            "const x = new XMLHttpRequest(); x.open('GET', '/w/any/', false); x.send(); return x.status",
+        )
+        .await;
+        assert_eq!(status, json!(404));
+    })
+    .catch_unwind()
+    .await;
+    let _ = c.close().await;
+    drop(driver);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    server.shutdown().await;
 }

@@ -1265,3 +1265,75 @@ async fn origin_wide_headers_are_dropped_on_the_shared_origin_only() {
     assert_eq!(resp.headers()["clear-site-data"], "\"storage\"");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn playground_host_keeps_workers_off_the_playground_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.playground_host = Some("playground.localhost".into())
+    })
+    .await;
+    let port = s.addr.port();
+    let on = |host: &str, method: &str, path: &str, token: Option<&str>, body: &str| {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(s.url(path))
+            .header("host", format!("{host}:{port}"));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
+        async move {
+            let resp = client.request(req).await.unwrap();
+            let status = resp.status().as_u16();
+            let location = resp
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                location,
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+    };
+    let t = Some(s.token.as_str());
+    // Elsewhere, the page's addresses lead to its own host (same port).
+    let (status, location, _) = on("127.0.0.1", "GET", "/", None, "").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("//playground.localhost:{port}/playground/").as_str())
+    );
+    assert_eq!(
+        on("127.0.0.1", "GET", "/playground/", None, "").await.0,
+        303
+    );
+    // There, the page and the admin API it calls answer ...
+    assert_eq!(
+        on("Playground.LocalHost", "GET", "/playground/", None, "")
+            .await
+            .0,
+        200
+    );
+    let (status, _, text) = on(
+        "playground.localhost",
+        "PUT",
+        "/workers/hello",
+        t,
+        &code(&worker_file("hello.js")),
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+    // ... and workers do not: they answer on the other host names.
+    let (status, _, text) = on("playground.localhost", "GET", "/w/hello/", None, "").await;
+    assert_eq!(status, 404);
+    assert!(text.contains("playground_host"), "{text}");
+    let (status, _, text) = on("127.0.0.1", "GET", "/w/hello/x", None, "").await;
+    assert_eq!(status, 200, "{text}");
+    s.shutdown().await;
+}

@@ -76,6 +76,14 @@ pub struct ServerConfig {
     /// which calls the admin API with the token its user enters. Default
     /// true; `false` answers 404 there.
     pub playground: bool,
+    /// Serve the playground only on this host name (`playground.localhost`,
+    /// or with a port: `play.example.com:8443`), and workers by path
+    /// (`/w/...`) only on other host names, so that no worker page shares
+    /// the playground's origin (and its token). Other hosts redirect `/`
+    /// and `/playground/` there. Browsers resolve `*.localhost` to this
+    /// machine, so `playground.localhost` needs no DNS. Default: none (the
+    /// playground on every host, sharing the origin with workers by path).
+    pub playground_host: Option<String>,
     /// The npm registry `POST /bundle` resolves packages from. Default
     /// `https://registry.npmjs.org`; tarballs are cached under
     /// `<data_dir>/npm-cache` by integrity.
@@ -125,6 +133,7 @@ impl Default for ServerConfig {
             domain: None,
             debug: false,
             playground: true,
+            playground_host: None,
             npm_registry: crate::bundle::NPM_REGISTRY.to_string(),
             postgres: None,
             log_format: LogFormat::Text,
@@ -161,7 +170,7 @@ impl ServerConfig {
     /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
     /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
     /// `ISOLET_POSTGRES_URL`,
-    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_PLAYGROUND`,
+    /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_PLAYGROUND`, `ISOLET_PLAYGROUND_HOST`,
     /// `ISOLET_TIMEOUT_MS` and `ISOLET_WORKERS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -216,6 +225,9 @@ impl ServerConfig {
                 _ => return Err(parse_err("ISOLET_PLAYGROUND", &v)),
             };
         }
+        if let Some(v) = var("ISOLET_PLAYGROUND_HOST") {
+            self.playground_host = Some(v);
+        }
         if let Some(v) = var("ISOLET_WORKERS") {
             self.workers = v.parse().map_err(|_| parse_err("ISOLET_WORKERS", &v))?;
         }
@@ -260,6 +272,25 @@ impl ServerConfig {
     /// assert_eq!(config.prepare().unwrap(), token);
     /// ```
     pub fn prepare(&self) -> Result<String, String> {
+        if let Some(host) = &self.playground_host {
+            let (name, port) = host.split_once(':').unwrap_or((host, "0"));
+            let name_ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if !name_ok || port.parse::<u16>().is_err() {
+                return Err(format!(
+                    "playground_host {host:?} is not a host name with an optional :port (e.g. \"playground.localhost\")"
+                ));
+            }
+            if let Some(domain) = &self.domain
+                && name.to_ascii_lowercase().ends_with(&format!(".{domain}"))
+            {
+                return Err(format!(
+                    "playground_host {host:?} is a worker's host under domain {domain:?}: pick a name outside it"
+                ));
+            }
+        }
         std::fs::create_dir_all(&self.data_dir)
             .map_err(|e| format!("data dir {}: {e}", self.data_dir.display()))?;
         match &self.admin_token {
@@ -308,5 +339,36 @@ mod tests {
                 .contains("bogus")
         );
         assert!(ServerConfig::from_toml("log_format = \"xml\"").is_err());
+    }
+
+    #[test]
+    fn playground_host_must_be_a_host_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["http://x", "a/b", "", "x:port", "x:99999"] {
+            let c = ServerConfig {
+                data_dir: dir.path().into(),
+                playground_host: Some(bad.into()),
+                ..Default::default()
+            };
+            assert!(
+                c.prepare().unwrap_err().contains("playground_host"),
+                "{bad}"
+            );
+        }
+        let c = ServerConfig {
+            data_dir: dir.path().into(),
+            domain: Some("workers.test".into()),
+            playground_host: Some("play.workers.test".into()),
+            ..Default::default()
+        };
+        assert!(c.prepare().unwrap_err().contains("domain"));
+        for good in ["playground.localhost", "play.example.com:8443"] {
+            let c = ServerConfig {
+                data_dir: dir.path().into(),
+                playground_host: Some(good.into()),
+                ..Default::default()
+            };
+            assert!(c.prepare().is_ok(), "{good}");
+        }
     }
 }

@@ -150,13 +150,21 @@ fn accepts_gzip(headers: &http::HeaderMap) -> bool {
         })
 }
 
-/// `GET /`: the playground.
-pub(super) fn redirect(to: &'static str) -> HttpResponse {
+/// A 303 to the playground (`to`: its path, or a scheme-relative URL on
+/// its own host).
+pub(super) fn redirect(to: &str) -> HttpResponse {
     let mut r = http::Response::new(full(Bytes::new()));
     *r.status_mut() = StatusCode::SEE_OTHER;
-    r.headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_static(to));
-    r
+    match HeaderValue::from_str(to) {
+        Ok(v) => {
+            r.headers_mut().insert(header::LOCATION, v);
+            r
+        }
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the playground's address {to:?} is not a valid header value"),
+        ),
+    }
 }
 
 fn respond(body: Bytes, content_type: &str, nonce: &str) -> http::Response<Body> {

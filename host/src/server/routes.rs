@@ -67,15 +67,7 @@ pub(crate) async fn handle(
 async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static str, HttpResponse) {
     // Host-based routing: {id}.{domain} goes to worker {id}, whole path.
     if let Some(domain) = &state.config.domain {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("")
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let host = host_name(&req);
         if let Some(id) = host.strip_suffix(&format!(".{domain}")) {
             let id = id.to_string();
             let path = req
@@ -92,8 +84,24 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     let path = req.uri().path().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let method = req.method().clone();
+    let playground = playground_at(state, &req);
     match (method.clone(), segments.as_slice()) {
-        (_, ["playground", rest @ ..]) if state.config.playground => {
+        (_, ["playground", ..]) | (Method::GET | Method::HEAD, [""])
+            if matches!(playground, PlaygroundAt::Elsewhere(_)) =>
+        {
+            let PlaygroundAt::Elsewhere(location) = playground else {
+                unreachable!("matched above")
+            };
+            ("playground", super::playground::redirect(&location))
+        }
+        (_, ["w", ..]) if playground == PlaygroundAt::Here { own_host: true } => (
+            "other",
+            error(
+                StatusCode::NOT_FOUND,
+                "workers do not answer on the playground's host (playground_host): use another host name for /w/",
+            ),
+        ),
+        (_, ["playground", rest @ ..]) if matches!(playground, PlaygroundAt::Here { .. }) => {
             match super::playground::serve(&method, rest, req.headers()) {
                 Some(resp) => ("playground", resp),
                 None => (
@@ -102,7 +110,7 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 ),
             }
         }
-        (Method::GET | Method::HEAD, [""]) if state.config.playground => {
+        (Method::GET | Method::HEAD, [""]) if matches!(playground, PlaygroundAt::Here { .. }) => {
             ("playground", super::playground::redirect("/playground/"))
         }
         (Method::GET, ["healthz"]) => (
@@ -222,6 +230,59 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 format!("no route for {} {}", req.method(), path),
             ),
         ),
+    }
+}
+
+/// The request's host name: its `Host` header without the port, lowercased.
+fn host_name<B>(req: &http::Request<B>) -> String {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Where this request stands to the playground.
+#[derive(Debug, PartialEq, Eq)]
+enum PlaygroundAt {
+    /// Turned off.
+    Off,
+    /// Served on this host; `own_host` when it is `playground_host` (whose
+    /// origin workers do not share).
+    Here { own_host: bool },
+    /// On another host (`playground_host`): the URL to send the browser to.
+    Elsewhere(String),
+}
+
+fn playground_at<B>(state: &State, req: &http::Request<B>) -> PlaygroundAt {
+    if !state.config.playground {
+        return PlaygroundAt::Off;
+    }
+    let Some(home) = &state.config.playground_host else {
+        return PlaygroundAt::Here { own_host: false };
+    };
+    let (home_name, home_port) = match home.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (home.as_str(), None),
+    };
+    if host_name(req) == home_name.to_ascii_lowercase() {
+        return PlaygroundAt::Here { own_host: true };
+    }
+    // The same port as this request unless `playground_host` names one;
+    // scheme-relative, so it works behind a TLS proxy too.
+    let port = home_port.map(str::to_string).or_else(|| {
+        req.headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.split_once(':'))
+            .map(|(_, p)| p.to_string())
+    });
+    match port {
+        Some(p) => PlaygroundAt::Elsewhere(format!("//{home_name}:{p}/playground/")),
+        None => PlaygroundAt::Elsewhere(format!("//{home_name}/playground/")),
     }
 }
 
