@@ -215,29 +215,51 @@ async fn http_get(url: &str, token: &str) -> (u16, String) {
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn playground_in_a_real_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("data"), |_| {}).await;
-    let driver = start_driver().await;
-    let c = browser(&driver, &dir.path().join("chromium-profile")).await;
-    let result = std::panic::AssertUnwindSafe(walk_through(&c, &server))
-        .catch_unwind()
-        .await;
-    // Close the browser even when a step failed (chromedriver's end alone
-    // would leave Chromium running).
-    let _ = c.close().await;
-    drop(driver);
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
-    server.shutdown().await;
+/// A server (its config changed by `tweak`), chromedriver and a Chromium
+/// session on it.
+struct Session {
+    _dir: tempfile::TempDir,
+    server: TestServer,
+    driver: Driver,
+    client: Client,
 }
 
-async fn walk_through(c: &Client, server: &TestServer) {
-    let c = c.clone();
-    let base = server.url("");
+impl Session {
+    async fn start(tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Session {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(&dir.path().join("data"), tweak).await;
+        let driver = start_driver().await;
+        let client = browser(&driver, &dir.path().join("chromium-profile")).await;
+        Session {
+            _dir: dir,
+            server,
+            driver,
+            client,
+        }
+    }
 
+    /// Runs `steps`, then closes the browser even when a step failed
+    /// (chromedriver's end alone would leave Chromium running), then
+    /// fails as the steps did or stops the server.
+    async fn run(self, steps: impl std::future::Future<Output = ()>) {
+        let result = std::panic::AssertUnwindSafe(steps).catch_unwind().await;
+        let _ = self.client.close().await;
+        drop(self.driver);
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+        self.server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playground_in_a_real_browser() {
+    let s = Session::start(|_| {}).await;
+    let steps = walk_through(s.client.clone(), s.server.url(""), s.server.token.clone());
+    s.run(steps).await;
+}
+
+async fn walk_through(c: Client, base: String, token: String) {
     // `/` leads to the page, which asks for the token; a wrong one is refused.
     c.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/playground/");
@@ -256,7 +278,7 @@ async fn walk_through(c: &Client, server: &TestServer) {
         js(&c, "return localStorage.getItem('isolet.adminToken')").await,
         Json::Null
     );
-    set_value(&c, "#token-input", &server.token).await;
+    set_value(&c, "#token-input", &token).await;
     click(&c, "#token-save").await;
     wait_text(&c, "#workers-list", "the (empty) list", |t| {
         t.contains("none yet")
@@ -335,7 +357,7 @@ async fn walk_through(c: &Client, server: &TestServer) {
         .for_element(Locator::Css("#workers-list li[data-id='typed-hello']"))
         .await
         .unwrap();
-    let (status, stored) = http_get(&format!("{base}/workers/typed-hello"), &server.token).await;
+    let (status, stored) = http_get(&format!("{base}/workers/typed-hello"), &token).await;
     assert_eq!(status, 200);
     let stored: Json = serde_json::from_str(&stored).unwrap();
     let module = &stored["modules"]["main.js"];
@@ -627,7 +649,7 @@ async fn walk_through(c: &Client, server: &TestServer) {
     })
     .await;
     assert_eq!(
-        http_get(&format!("{base}/workers/typed-hello"), &server.token)
+        http_get(&format!("{base}/workers/typed-hello"), &token)
             .await
             .0,
         404
@@ -647,15 +669,13 @@ async fn walk_through(c: &Client, server: &TestServer) {
 /// host names send the browser there, and workers by path do not answer on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn playground_on_a_host_of_its_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(&dir.path().join("data"), |c| {
-        c.playground_host = Some("playground.localhost".into())
-    })
-    .await;
-    let driver = start_driver().await;
-    let c = browser(&driver, &dir.path().join("chromium-profile")).await;
-    let result = std::panic::AssertUnwindSafe(async {
-        let port = server.addr.port();
+    let s = Session::start(|c| c.playground_host = Some("playground.localhost".into())).await;
+    let (c, port, token) = (
+        s.client.clone(),
+        s.server.addr.port(),
+        s.server.token.clone(),
+    );
+    s.run(async move {
         c.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
         let url = c.current_url().await.unwrap();
         assert_eq!(
@@ -666,7 +686,7 @@ async fn playground_on_a_host_of_its_own() {
             .for_element(Locator::Css("body[data-ready=true]"))
             .await
             .unwrap();
-        set_value(&c, "#token-input", &server.token).await;
+        set_value(&c, "#token-input", &token).await;
         click(&c, "#token-save").await;
         wait_text(&c, "#workers-list", "the (empty) list", |t| t.contains("none yet")).await;
         click(&c, "#run").await;
@@ -679,12 +699,5 @@ async fn playground_on_a_host_of_its_own() {
         .await;
         assert_eq!(status, json!(404));
     })
-    .catch_unwind()
     .await;
-    let _ = c.close().await;
-    drop(driver);
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
-    server.shutdown().await;
 }
