@@ -30,16 +30,8 @@ fn main() {
         root.join("wit"),
         root.join("rust-toolchain.toml"),
     ];
-    for i in &inputs {
-        println!("cargo:rerun-if-changed={}", i.display());
-    }
+    let key = inputs_key(&root, &inputs, b"");
     println!("cargo:rerun-if-env-changed=ISOLET_BUILD_CACHE");
-
-    let mut hasher = Sha256::new();
-    for i in &inputs {
-        hash_path(&root, i, &mut hasher);
-    }
-    let key = hex::encode(hasher.finalize());
     let cache_dir = env::var_os("ISOLET_BUILD_CACHE")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/isolet/guest-build")))
@@ -83,15 +75,7 @@ fn build_python_engine(root: &Path, cache_dir: &Path) {
         guest.join("wire.py"),
         root.join("wit"),
     ];
-    for i in &inputs {
-        println!("cargo:rerun-if-changed={}", i.display());
-    }
-    let mut hasher = Sha256::new();
-    hasher.update(COMPONENTIZE_PY.as_bytes());
-    for i in &inputs {
-        hash_path(root, i, &mut hasher);
-    }
-    let key = hex::encode(hasher.finalize());
+    let key = inputs_key(root, &inputs, COMPONENTIZE_PY.as_bytes());
     let cached = cache_dir.join(format!("guest-py-{key}.wasm"));
     if cached.is_file() {
         fs::copy(&cached, &out).expect("copy cached Python engine");
@@ -131,6 +115,19 @@ fn build_python_engine(root: &Path, cache_dir: &Path) {
         panic!("componentize-py failed to build the Python engine (see the output above)");
     }
     store_in_cache(cache_dir, &cached, &out);
+}
+
+/// The cache key of a build: the SHA-256 of `salt` (what else decides the
+/// output, such as a tool's version) and of every file under `inputs`;
+/// tells cargo to rerun when any of them changes.
+fn inputs_key(root: &Path, inputs: &[PathBuf], salt: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    for i in inputs {
+        println!("cargo:rerun-if-changed={}", i.display());
+        hash_path(root, i, &mut hasher);
+    }
+    hex::encode(hasher.finalize())
 }
 
 fn hash_path(root: &Path, path: &Path, hasher: &mut Sha256) {
@@ -221,14 +218,7 @@ fn build_playground(root: &Path, cache_dir: &Path) {
         src.join("package-lock.json"),
         src.join("src"),
     ];
-    for i in &inputs {
-        println!("cargo:rerun-if-changed={}", i.display());
-    }
-    let mut hasher = Sha256::new();
-    for i in &inputs {
-        hash_path(root, i, &mut hasher);
-    }
-    let key = hex::encode(hasher.finalize());
+    let key = inputs_key(root, &inputs, b"");
     let cached = cache_dir.join(format!("playground-{key}"));
     const FILES: [&str; 4] = ["app.js", "style.css", "index.html", "version"];
     if !FILES.iter().all(|f| cached.join(f).is_file()) {
