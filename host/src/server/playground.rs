@@ -23,11 +23,12 @@ const STYLE_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground/st
 /// cache-busting `?v=` of the page's links.
 const VERSION: &str = include_str!(concat!(env!("OUT_DIR"), "/playground/version"));
 
-/// The Content-Security-Policy of every playground answer; `nonce` is the
-/// page's style nonce.
-pub(super) fn csp(nonce: &str) -> String {
+/// The Content-Security-Policy of every playground answer; `nonce`: the
+/// page's style nonce (the assets have none).
+fn csp(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'{nonce}; \
          connect-src 'self'; img-src 'self' data:; frame-src 'self'; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'"
     )
@@ -56,7 +57,7 @@ pub(super) fn serve(
             let page = INDEX
                 .replace("{{NONCE}}", &nonce)
                 .replace("{{VERSION}}", VERSION.trim());
-            let mut r = respond(Bytes::from(page), "text/html; charset=utf-8", &nonce);
+            let mut r = respond(Bytes::from(page), "text/html; charset=utf-8", Some(&nonce));
             // The page holds this answer's nonce: never reuse it.
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -79,12 +80,12 @@ pub(super) fn serve(
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else if gzip {
-        let mut r = respond(body.gzipped(), content_type, "");
+        let mut r = respond(body.gzipped(), content_type, None);
         r.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         r
     } else {
-        respond(body.bytes(), content_type, "")
+        respond(body.bytes(), content_type, None)
     };
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -167,13 +168,11 @@ pub(super) fn redirect(to: &str) -> HttpResponse {
     }
 }
 
-fn respond(body: Bytes, content_type: &str, nonce: &str) -> http::Response<Body> {
+fn respond(body: Bytes, content_type: &'static str, nonce: Option<&str>) -> http::Response<Body> {
     let mut r = http::Response::new(full(body));
     let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&csp(if nonce.is_empty() { "none" } else { nonce })) {
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&csp(nonce)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(

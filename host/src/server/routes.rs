@@ -87,11 +87,9 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     let playground = playground_at(state, &req);
     match (method.clone(), segments.as_slice()) {
         (_, ["playground", ..]) | (Method::GET | Method::HEAD, [""])
-            if matches!(playground, PlaygroundAt::Elsewhere(_)) =>
+            if playground == PlaygroundAt::Elsewhere =>
         {
-            let PlaygroundAt::Elsewhere(location) = playground else {
-                unreachable!("matched above")
-            };
+            let location = playground_url(state.config.playground_host.as_deref(), &req);
             ("playground", super::playground::redirect(&location))
         }
         (_, ["w", ..]) if playground == PlaygroundAt::Here { own_host: true } => (
@@ -233,12 +231,17 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
     }
 }
 
-/// The request's host name: its `Host` header without the port, lowercased.
-fn host_name<B>(req: &http::Request<B>) -> String {
+/// The request's `Host` header ("" when it has none).
+fn host_header<B>(req: &http::Request<B>) -> &str {
     req.headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
+}
+
+/// The request's host name: its `Host` header without the port, lowercased.
+fn host_name<B>(req: &http::Request<B>) -> String {
+    host_header(req)
         .split(':')
         .next()
         .unwrap_or("")
@@ -253,8 +256,8 @@ enum PlaygroundAt {
     /// Served on this host; `own_host` when it is `playground_host` (whose
     /// origin workers do not share).
     Here { own_host: bool },
-    /// On another host (`playground_host`): the URL to send the browser to.
-    Elsewhere(String),
+    /// On another host (`playground_host`; see [`playground_url`]).
+    Elsewhere,
 }
 
 fn playground_at<B>(state: &State, req: &http::Request<B>) -> PlaygroundAt {
@@ -264,25 +267,26 @@ fn playground_at<B>(state: &State, req: &http::Request<B>) -> PlaygroundAt {
     let Some(home) = &state.config.playground_host else {
         return PlaygroundAt::Here { own_host: false };
     };
-    let (home_name, home_port) = match home.split_once(':') {
-        Some((name, port)) => (name, Some(port)),
-        None => (home.as_str(), None),
-    };
-    if host_name(req) == home_name.to_ascii_lowercase() {
-        return PlaygroundAt::Here { own_host: true };
+    let home_name = home.split(':').next().unwrap_or("");
+    let here = host_header(req).split(':').next().unwrap_or("");
+    if here.eq_ignore_ascii_case(home_name) {
+        PlaygroundAt::Here { own_host: true }
+    } else {
+        PlaygroundAt::Elsewhere
     }
-    // The same port as this request unless `playground_host` names one;
-    // scheme-relative, so it works behind a TLS proxy too.
-    let port = home_port.map(str::to_string).or_else(|| {
-        req.headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.split_once(':'))
-            .map(|(_, p)| p.to_string())
-    });
-    match port {
-        Some(p) => PlaygroundAt::Elsewhere(format!("//{home_name}:{p}/playground/")),
-        None => PlaygroundAt::Elsewhere(format!("//{home_name}/playground/")),
+}
+
+/// Where a request on another host finds the playground: scheme-relative
+/// (so it works behind a TLS proxy too), on `home`'s port if it names one,
+/// else on this request's.
+fn playground_url<B>(home: Option<&str>, req: &http::Request<B>) -> String {
+    let home = home.unwrap_or("");
+    if home.contains(':') {
+        return format!("//{home}/playground/");
+    }
+    match host_header(req).split_once(':') {
+        Some((_, port)) => format!("//{home}:{port}/playground/"),
+        None => format!("//{home}/playground/"),
     }
 }
 
