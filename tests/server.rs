@@ -35,9 +35,23 @@ impl Reply {
 }
 
 async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
+    send_to_host(None, method, url, token, body).await
+}
+
+/// `send` with a `Host` header of its own (host-based routing).
+async fn send_to_host(
+    host: Option<&str>,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: impl Into<Bytes>,
+) -> Reply {
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http();
     let mut req = http::Request::builder().method(method).uri(url);
+    if let Some(h) = host {
+        req = req.header("host", h);
+    }
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
@@ -460,15 +474,15 @@ async fn host_based_routing_with_a_domain() {
         code(&worker_file("hello.js")),
     )
     .await;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let req = http::Request::get(s.url("/page?q=1"))
-        .header("host", "site.workers.test")
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    let resp = client.request(req).await.unwrap();
-    let text =
-        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    let text = send_to_host(
+        Some("site.workers.test"),
+        "GET",
+        &s.url("/page?q=1"),
+        None,
+        "",
+    )
+    .await
+    .text();
     assert!(
         text.contains("path=/page") && text.contains("q=1"),
         "{text}"
@@ -1254,15 +1268,9 @@ async fn origin_wide_headers_are_dropped_on_the_shared_origin_only() {
     assert!(r.headers.get("service-worker-allowed").is_none());
     assert!(r.headers.get("clear-site-data").is_none());
     // On its own origin ({id}.{domain}) both are its business.
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let req = http::Request::get(s.url("/sw.js"))
-        .header("host", "sw.workers.test")
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    let resp = client.request(req).await.unwrap();
-    assert_eq!(resp.headers()["service-worker-allowed"], "/");
-    assert_eq!(resp.headers()["clear-site-data"], "\"storage\"");
+    let r = send_to_host(Some("sw.workers.test"), "GET", &s.url("/sw.js"), None, "").await;
+    assert_eq!(r.headers["service-worker-allowed"], "/");
+    assert_eq!(r.headers["clear-site-data"], "\"storage\"");
     s.shutdown().await;
 }
 
@@ -1275,52 +1283,37 @@ async fn playground_host_keeps_workers_off_the_playground_origin() {
     .await;
     let port = s.addr.port();
     let on = |host: &str, method: &str, path: &str, token: Option<&str>, body: &str| {
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http();
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(s.url(path))
-            .header("host", format!("{host}:{port}"));
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
-        async move {
-            let resp = client.request(req).await.unwrap();
-            let status = resp.status().as_u16();
-            let location = resp
-                .headers()
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_string());
-            let body = resp.into_body().collect().await.unwrap().to_bytes();
-            (
-                status,
-                location,
-                String::from_utf8_lossy(&body).into_owned(),
-            )
-        }
+        let (host, url, body) = (
+            format!("{host}:{port}"),
+            s.url(path),
+            Bytes::from(body.to_string()),
+        );
+        let method = method.to_string();
+        let token = token.map(str::to_string);
+        async move { send_to_host(Some(&host), &method, &url, token.as_deref(), body).await }
     };
     let t = Some(s.token.as_str());
     // Elsewhere, the page's addresses lead to its own host (same port).
-    let (status, location, _) = on("127.0.0.1", "GET", "/", None, "").await;
-    assert_eq!(status, 303);
+    let r = on("127.0.0.1", "GET", "/", None, "").await;
+    assert_eq!(r.status, 303);
     assert_eq!(
-        location.as_deref(),
-        Some(format!("//playground.localhost:{port}/playground/").as_str())
+        r.headers["location"],
+        format!("//playground.localhost:{port}/playground/").as_str()
     );
     assert_eq!(
-        on("127.0.0.1", "GET", "/playground/", None, "").await.0,
+        on("127.0.0.1", "GET", "/playground/", None, "")
+            .await
+            .status,
         303
     );
     // There, the page and the admin API it calls answer ...
     assert_eq!(
         on("Playground.LocalHost", "GET", "/playground/", None, "")
             .await
-            .0,
+            .status,
         200
     );
-    let (status, _, text) = on(
+    let r = on(
         "playground.localhost",
         "PUT",
         "/workers/hello",
@@ -1328,12 +1321,12 @@ async fn playground_host_keeps_workers_off_the_playground_origin() {
         &code(&worker_file("hello.js")),
     )
     .await;
-    assert_eq!(status, 201, "{text}");
+    assert_eq!(r.status, 201, "{}", r.text());
     // ... and workers do not: they answer on the other host names.
-    let (status, _, text) = on("playground.localhost", "GET", "/w/hello/", None, "").await;
-    assert_eq!(status, 404);
-    assert!(text.contains("playground_host"), "{text}");
-    let (status, _, text) = on("127.0.0.1", "GET", "/w/hello/x", None, "").await;
-    assert_eq!(status, 200, "{text}");
+    let r = on("playground.localhost", "GET", "/w/hello/", None, "").await;
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("playground_host"), "{}", r.text());
+    let r = on("127.0.0.1", "GET", "/w/hello/x", None, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
     s.shutdown().await;
 }
