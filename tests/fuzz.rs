@@ -371,6 +371,108 @@ fn fuzz_outbound_address_classifier() {
     }
 }
 
+/// TypeScript, TSX and JSX source through the host's nesting check and
+/// oxc on a large-stack thread (finding 1 of the security review: deep
+/// source aborted the process): the process must survive every input.
+#[test]
+fn fuzz_typescript_source_nesting() {
+    let dict: &[&[u8]] = &[
+        b"[",
+        b"]",
+        b"(",
+        b")",
+        b"{",
+        b"}",
+        b"`${",
+        b"}`",
+        b"/",
+        b"'",
+        b"\"",
+        b"`",
+        b"//",
+        b"/*",
+        b"*/",
+        b"\n",
+        b"<a>",
+        b"</a>",
+        b"<T,>",
+        b"<T extends U>",
+        b"if(a)",
+        b"else ",
+        b"1+",
+        b"a?b:",
+        b"!",
+        b"x=>",
+        b"new ",
+        b"<!--",
+        b"-->",
+        b"\xe2\x80\xa8",
+        b"A<a, ",
+        b">",
+        b"})",
+        b"/]/",
+        b"\\",
+        b"[[[[[[[[",
+        b"((((((((",
+        b"!!!!!!!!",
+        b"1+1+1+1+1+",
+        b"`${`${`${",
+        b"<a><a><a>",
+        b"if(a)if(a)",
+        b"?.",
+        b"=>",
+        b"a:",
+        b"let ",
+        b"await ",
+        b"<T>(",
+        b"\r\n",
+        b"\\\n",
+    ];
+    fuzz("ts_source", dict, 500, isolet::fuzz::typescript_source);
+}
+
+/// A worker's SQL through `sql.exec` and the authorizer (finding 4 and the
+/// TEMP trigger of the security review): no panic, no query past its
+/// deadline, isolet's own tables and the temp schema untouched.
+#[test]
+fn fuzz_sql_through_the_authorizer() {
+    let dict: &[&[u8]] = &[
+        b"SELECT ",
+        b"INSERT INTO ",
+        b"UPDATE ",
+        b"DELETE FROM ",
+        b"CREATE TABLE ",
+        b"CREATE TEMP ",
+        b"CREATE TRIGGER ",
+        b"CREATE VIEW ",
+        b"DROP ",
+        b"ALTER TABLE ",
+        b"_isolet_kv",
+        b"_isolet_fs",
+        b"temp.",
+        b"main.",
+        b"sqlite_schema",
+        b"PRAGMA ",
+        b"ATTACH ",
+        b"WITH RECURSIVE ",
+        b"zeroblob(",
+        b"randomblob(",
+        b"BEGIN ",
+        b"END",
+        b";",
+        b"(",
+        b")",
+        b",",
+        b"'",
+        b"\"",
+        b" AS ",
+        b" ON ",
+        b" VALUES ",
+        b"*",
+    ];
+    fuzz("sql", dict, 500, isolet::fuzz::sql);
+}
+
 /// Random and mutated JavaScript through a real instance: any outcome but a
 /// host failure, and a well-behaved worker answers after each.
 #[tokio::test]
@@ -607,4 +709,61 @@ async fn fuzz_admin_api_routes_and_bodies() {
     }
     eprintln!("fuzz target admin_api: {runs} executions");
     server.shutdown().await;
+}
+
+/// npm tarballs as `POST /bundle` unpacks them (finding 8 of the security
+/// review: a PAX size the limit did not see): the tar stream is mutated,
+/// then gzipped; what is kept stays within the limits and the package.
+#[test]
+fn fuzz_tar_entries() {
+    let dict: &[&[u8]] = &[
+        b"ustar\x0000",
+        b"ustar  \x00",
+        b"package/",
+        b"../",
+        b"./",
+        b"index.js",
+        b"package.json",
+        b"x.node",
+        b"00000000000\x00",
+        b"77777777777\x00",
+        b"\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00",
+        b"30 size=209715200\n",
+        b"27 path=package/a.js\n",
+        b"x",
+        b"L",
+        b"K",
+        b"g",
+        b"5",
+        b"2",
+    ];
+    fuzz("tar", dict, 500, isolet::fuzz::tar_entries);
+}
+
+/// OpenAPI documents as `isolet mcp` turns them into tools and their
+/// TypeScript declaration: `$ref`s that use each other must not expand
+/// exponentially or nest past the stack.
+#[test]
+fn fuzz_openapi_documents() {
+    let dict: &[&[u8]] = &[
+        b"{\"$ref\":\"#/components/schemas/A\"}",
+        b"{\"$ref\":\"#/components/schemas/B\"}",
+        b"[{\"$ref\":\"#/components/schemas/A\"},{\"$ref\":\"#/components/schemas/A\"}]",
+        b"\"paths\"",
+        b"\"parameters\"",
+        b"\"requestBody\"",
+        b"\"properties\"",
+        b"\"items\"",
+        b"\"allOf\"",
+        b"\"anyOf\"",
+        b"\"type\":\"object\"",
+        b"\"in\":\"path\"",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b",",
+        b":",
+    ];
+    fuzz("openapi", dict, 500, isolet::fuzz::openapi_document);
 }

@@ -210,8 +210,10 @@ async fn rpc_route_calls_entrypoint_methods() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), |_| {}).await;
     let t = Some(s.token.as_str());
+    // RPC over HTTP is private unless the code exposes it (or a token).
     let body = json!({"mainModule": "rpc_service.js", "modules": {"rpc_service.js": worker_file("rpc_service.js")},
-                      "compatibilityDate": "2025-06-01", "env": {"STORE": "south"}});
+                      "compatibilityDate": "2025-06-01", "env": {"STORE": "south"},
+                      "expose": {"rpc": ["default", "Admin"]}});
     assert_eq!(
         send("PUT", &s.url("/workers/inv"), t, body.to_string())
             .await
@@ -1082,7 +1084,7 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
     let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), None, deep).await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("recursion limit"), "{}", r.text());
-    let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), None, "[[1,[2]]]").await;
+    let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), t, "[[1,[2]]]").await;
     assert_eq!(r.json()["result"], json!([1, [2]]));
     s.shutdown().await;
 }
@@ -1127,7 +1129,8 @@ async fn objects_are_addressed_by_name_and_managed_through_the_admin_api() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let body = json!({"mainModule": "counter.js", "modules": {"counter.js": counter}, "compatibilityDate": "2025-06-01"});
+    let body = json!({"mainModule": "counter.js", "modules": {"counter.js": counter}, "compatibilityDate": "2025-06-01",
+                      "expose": {"objects": true}});
     let r = send("PUT", &s.url("/workers/counter"), t, body.to_string()).await;
     assert_eq!(r.status, 201, "{}", r.text());
 

@@ -13,6 +13,53 @@ use lru::LruCache;
 
 use crate::http::{Response, find_header};
 
+/// Longest cache name `caches.open()` may use, in bytes: names are part of
+/// every entry's key.
+pub(crate) const MAX_CACHE_NAME_BYTES: usize = 1024;
+/// Longest URL an entry may be stored under, in bytes (Cloudflare's URL
+/// limit is 16 KB).
+pub(crate) const MAX_CACHE_URL_BYTES: usize = 16 * 1024;
+/// What the host reckons an entry costs besides its strings and body.
+const ENTRY_OVERHEAD_BYTES: usize = 64;
+
+/// The bytes an entry of `body_len` body bytes stored under `name` and
+/// `url` with `headers` counts against the caps (keys included: they are
+/// held as long as the entry).
+pub(crate) fn entry_bytes(
+    name: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body_len: usize,
+) -> usize {
+    name.len()
+        .saturating_add(url.len())
+        .saturating_add(body_len)
+        .saturating_add(
+            headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>(),
+        )
+        .saturating_add(ENTRY_OVERHEAD_BYTES)
+}
+
+/// Why `name` or `url` cannot be a cache key, if so.
+fn key_problem(name: &str, url: &str) -> Option<String> {
+    if name.len() > MAX_CACHE_NAME_BYTES {
+        return Some(format!(
+            "cache name is {} bytes; the most is {MAX_CACHE_NAME_BYTES}",
+            name.len()
+        ));
+    }
+    if url.len() > MAX_CACHE_URL_BYTES {
+        return Some(format!(
+            "cache key URL is {} bytes; the most is {MAX_CACHE_URL_BYTES}",
+            url.len()
+        ));
+    }
+    None
+}
+
 /// One worker's caches.
 struct WorkerCaches {
     entries: LruCache<(String, String), Entry>,
@@ -20,6 +67,8 @@ struct WorkerCaches {
 }
 
 struct Entry {
+    /// Bytes of its key (cache name and URL).
+    key_bytes: usize,
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -29,13 +78,7 @@ struct Entry {
 
 impl Entry {
     fn size(&self) -> usize {
-        self.body.len()
-            + self
-                .headers
-                .iter()
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>()
-            + 64
+        entry_bytes("", "", &self.headers, self.body.len()).saturating_add(self.key_bytes)
     }
 }
 
@@ -115,6 +158,9 @@ impl CacheStore {
         url: &str,
         response: Response,
     ) -> Result<bool, String> {
+        if let Some(problem) = key_problem(name, url) {
+            return Err(format!("Cache.put(): {problem}"));
+        }
         if response.status == 206 {
             return Err("Cannot cache a 206 Partial Content response".into());
         }
@@ -131,11 +177,12 @@ impl CacheStore {
             return Ok(false);
         };
         let entry = Entry {
+            key_bytes: name.len() + url.len(),
             status: response.status,
             headers: response.headers,
             body: response.body,
             stored: now,
-            expires: ttl.map(|d| now + d),
+            expires: expiry(now, ttl),
         };
         let size = entry.size();
         if size > self.per_worker || size > self.total {
@@ -200,6 +247,9 @@ impl CacheStore {
         url: &str,
         request_headers: &[(String, String)],
     ) -> Option<Response> {
+        if key_problem(name, url).is_some() {
+            return None; // never stored
+        }
         let mut inner = self.lock();
         let key = (name.to_string(), url.to_string());
         let caches = inner.workers.get_mut(worker)?;
@@ -266,6 +316,9 @@ impl CacheStore {
 
     /// Removes `url` from `worker`'s cache `name`; whether it was there.
     pub fn delete(&self, worker: &str, name: &str, url: &str) -> bool {
+        if key_problem(name, url).is_some() {
+            return false; // never stored
+        }
         let mut inner = self.lock();
         let Some(caches) = inner.workers.get_mut(worker) else {
             return false;
@@ -279,6 +332,22 @@ impl CacheStore {
             None => false,
         }
     }
+
+    /// Drops every entry of `worker` (a one-shot worker's, when it ends:
+    /// nothing can read them again).
+    pub fn forget(&self, worker: &str) {
+        let mut inner = self.lock();
+        if let Some(caches) = inner.workers.pop(worker) {
+            inner.bytes = inner.bytes.saturating_sub(caches.bytes);
+        }
+    }
+}
+
+/// When an entry stored at `now` for `ttl` expires: `None` (kept until
+/// evicted) when it has no expiry of its own or one too far away to
+/// represent (`max-age=18446744073709551615` must not overflow the clock).
+fn expiry(now: Instant, ttl: Option<Duration>) -> Option<Instant> {
+    now.checked_add(ttl?)
 }
 
 /// Whether the request's validators match the stored response.
@@ -381,6 +450,57 @@ mod tests {
         );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(5));
         assert_eq!(freshness(&h(&[("expires", &past)]), now), None);
+    }
+
+    #[test]
+    fn a_max_age_past_the_clock_is_no_expiry_not_a_panic() {
+        let now = Instant::now();
+        let huge = vec![(
+            "cache-control".to_string(),
+            "max-age=18446744073709551615".to_string(),
+        )];
+        let ttl = freshness(&huge, SystemTime::now()).unwrap();
+        assert_eq!(ttl, Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(expiry(now, ttl), None);
+        assert_eq!(expiry(now, None), None);
+        assert_eq!(
+            expiry(now, Some(Duration::from_secs(60))),
+            Some(now + Duration::from_secs(60))
+        );
+        let store = CacheStore::new(10_000, 10_000);
+        let r = resp(&[("cache-control", "max-age=18446744073709551615")], "x");
+        assert!(store.put("w", "", "u", r).unwrap());
+        assert_eq!(store.lookup("w", "", "u", &[]).unwrap().body, b"x");
+    }
+
+    #[test]
+    fn names_and_urls_count_against_the_caps_and_are_capped() {
+        let store = CacheStore::new(10_000, 1_000);
+        let name = "n".repeat(400);
+        assert!(store.put("w", &name, "u1", resp(&[], "")).unwrap());
+        assert!(store.put("w", &name, "u2", resp(&[], "")).unwrap());
+        // Two entries of ~470 bytes fit in 1,000; a third evicts the first.
+        assert!(store.put("w", &name, "u3", resp(&[], "")).unwrap());
+        assert!(store.lookup("w", &name, "u1", &[]).is_none());
+        assert!(store.lookup("w", &name, "u3", &[]).is_some());
+        // An entry whose key alone passes the cap is not stored.
+        assert!(
+            !store
+                .put("w", "", &"u".repeat(1_000), resp(&[], ""))
+                .unwrap()
+        );
+        let long = "n".repeat(MAX_CACHE_NAME_BYTES + 1);
+        let e = store.put("w", &long, "u", resp(&[], "")).unwrap_err();
+        assert!(
+            e.contains("cache name is 1025 bytes; the most is 1024"),
+            "{e}"
+        );
+        let e = store
+            .put("w", "", &"u".repeat(MAX_CACHE_URL_BYTES + 1), resp(&[], ""))
+            .unwrap_err();
+        assert!(e.contains("the most is 16384"), "{e}");
+        assert!(store.lookup("w", &long, "u", &[]).is_none());
+        assert!(!store.delete("w", &long, "u"));
     }
 
     #[test]

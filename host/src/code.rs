@@ -135,6 +135,8 @@ struct RawWorkerCode {
     fresh_instance_per_request: bool,
     #[serde(default)]
     jsx: Option<Jsx>,
+    #[serde(default)]
+    expose: Expose,
 }
 
 impl From<RawWorkerCode> for WorkerCode {
@@ -161,6 +163,7 @@ impl From<RawWorkerCode> for WorkerCode {
             tails: raw.tails,
             fresh_instance_per_request: raw.fresh_instance_per_request,
             jsx: raw.jsx,
+            expose: raw.expose,
         }
     }
 }
@@ -208,7 +211,8 @@ pub struct WorkerCode {
     /// Capability and service bindings, visible as `env.NAME`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bindings: BTreeMap<String, BindingSpec>,
-    /// Tail workers (by id) whose `tail(events)` receives this worker's traces.
+    /// Tail workers (by id) whose `tail(events)` receives this worker's traces
+    /// (at most [`MAX_TAILS`](crate::MAX_TAILS) distinct ones).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tails: Vec<String>,
     /// Every invocation (fetch or RPC) of a warm worker (`Runtime::get`, a
@@ -222,6 +226,84 @@ pub struct WorkerCode {
     /// runtime). JSON: `"jsx": {"importSource": "hono/jsx"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jsx: Option<Jsx>,
+    /// What of the worker clients of `isolet serve` reach over HTTP
+    /// besides the default export's `fetch` (always public): RPC
+    /// entrypoints and Durable Objects are private unless listed here (or
+    /// the request carries the admin or invoke token). JSON:
+    /// `"expose": {"rpc": ["Admin"], "objects": true}`.
+    #[serde(default, skip_serializing_if = "Expose::is_private")]
+    pub expose: Expose,
+}
+
+/// What of a worker [`isolet serve`](crate::Server) exposes to clients
+/// without a token, besides the default export's `fetch` handler (always
+/// public). As on Cloudflare, a worker's RPC methods and its Durable
+/// Objects are otherwise reachable only from code (service bindings), or
+/// over HTTP with the admin token or the `invoke_token`.
+///
+/// ```
+/// let code: isolet::WorkerCode = serde_json::from_str(r#"{
+///     "mainModule": "a.js", "modules": {"a.js": "export default {}"}, "compatibilityDate": "2025-06-01",
+///     "expose": {"rpc": ["default", "Admin"], "objects": true}
+/// }"#).unwrap();
+/// assert!(code.expose.rpc_allows("Admin") && code.expose.rpc_allows("default"));
+/// assert!(!code.expose.rpc_allows("Billing"));
+/// assert!(code.expose.objects);
+/// assert!(code.validate().is_ok());
+/// assert!(!isolet::WorkerCode::js("export default {}").expose.rpc_allows("default"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expose {
+    /// Entrypoints whose RPC methods answer at
+    /// `POST /w/{id}/rpc/{entrypoint}/{method}`: export names, `"default"`
+    /// for the default export's methods, `"*"` for every entrypoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rpc: Vec<String>,
+    /// Whether the worker's Durable Objects answer at `/w/{id}/o/{name}/...`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub objects: bool,
+}
+
+impl Expose {
+    /// Whether nothing but `fetch` is exposed (the default).
+    ///
+    /// ```
+    /// assert!(isolet::Expose::default().is_private());
+    /// ```
+    pub fn is_private(&self) -> bool {
+        self.rpc.is_empty() && !self.objects
+    }
+
+    /// Whether entrypoint `name`'s RPC methods are exposed (`"default"`:
+    /// the default export).
+    ///
+    /// ```
+    /// let e = isolet::Expose { rpc: vec!["*".into()], objects: false };
+    /// assert!(e.rpc_allows("Anything"));
+    /// ```
+    pub fn rpc_allows(&self, name: &str) -> bool {
+        self.rpc.iter().any(|e| e == "*" || e == name)
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.rpc
+            .iter()
+            .filter(|e| {
+                e.as_str() != "*"
+                    && (e.is_empty()
+                        || e.starts_with(|c: char| c.is_ascii_digit())
+                        || !e
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+            })
+            .map(|e| {
+                format!(
+                    "`expose.rpc` entry \"{e}\" is not an entrypoint name (an export name, \"default\" or \"*\")"
+                )
+            })
+            .collect()
+    }
 }
 
 impl WorkerCode {
@@ -248,6 +330,7 @@ impl WorkerCode {
             tails: Vec::new(),
             fresh_instance_per_request: false,
             jsx: None,
+            expose: Expose::default(),
         }
     }
 
@@ -299,6 +382,18 @@ impl WorkerCode {
     /// ```
     pub fn fresh_per_request(mut self, fresh: bool) -> Self {
         self.fresh_instance_per_request = fresh;
+        self
+    }
+
+    /// Sets what clients of `isolet serve` reach besides `fetch` (see [`Expose`]).
+    ///
+    /// ```
+    /// let code = isolet::WorkerCode::js("export default {}")
+    ///     .expose(isolet::Expose { rpc: vec!["default".into()], objects: true });
+    /// assert!(code.expose.rpc_allows("default") && code.validate().is_ok());
+    /// ```
+    pub fn expose(mut self, expose: Expose) -> Self {
+        self.expose = expose;
         self
     }
 
@@ -413,6 +508,7 @@ impl WorkerCode {
         if let Some(jsx) = &self.jsx {
             problems.extend(jsx.problems());
         }
+        problems.extend(self.expose.problems());
         for name in self.bindings.keys() {
             let ident = !name.is_empty()
                 && !name.starts_with(|c: char| c.is_ascii_digit())
@@ -428,10 +524,20 @@ impl WorkerCode {
                 problems.push(format!("\"{name}\" is both an env value and a binding"));
             }
         }
+        problems.extend(self.id_problems());
         for tail in &self.tails {
             if tail.is_empty() {
                 problems.push("a tail worker id is empty".to_string());
             }
+        }
+        let distinct_tails: std::collections::BTreeSet<&str> =
+            self.tails.iter().map(String::as_str).collect();
+        if distinct_tails.len() > crate::tail::MAX_TAILS {
+            problems.push(format!(
+                "`tails` names {} workers; the most is {} (each invocation's trace goes to each)",
+                distinct_tails.len(),
+                crate::tail::MAX_TAILS
+            ));
         }
         if problems.is_empty() {
             Ok(())
@@ -487,6 +593,51 @@ pub const COMPATIBILITY_FLAGS: &[(&str, &str)] = &[
         "accepted for Python workers, as Cloudflare requires it; isolet runs Python workers without it",
     ),
 ];
+
+/// Worker ids: 1-63 characters of `[A-Za-z0-9_-]`, starting alphanumeric.
+/// The one rule for every id that names a worker: deployed ids, and the
+/// ids a worker's code names in service bindings, tails and gateways (an
+/// id becomes a file name in the server's code store, so `../x` or `/x`
+/// must never get that far).
+pub(crate) fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// What a worker id that [`valid_id`] refuses is told.
+pub(crate) const ID_RULE: &str = "is not a worker id (1-63 characters of A-Z, a-z, 0-9, '-' and '_', starting with a letter or digit)";
+
+impl WorkerCode {
+    /// The worker ids this code names (service bindings, tails, a gateway
+    /// worker) that are not valid ids.
+    fn id_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (name, spec) in &self.bindings {
+            if let BindingSpec::Service { worker, .. } = spec
+                && !valid_id(worker)
+            {
+                problems.push(format!("binding \"{name}\": {worker:?} {ID_RULE}"));
+            }
+        }
+        for tail in self.tails.iter().filter(|t| !t.is_empty()) {
+            if !valid_id(tail) {
+                problems.push(format!("tail worker {tail:?} {ID_RULE}"));
+            }
+        }
+        if let Outbound::GatewayWorker { worker, .. } = &self.global_outbound
+            && !valid_id(worker)
+        {
+            problems.push(format!(
+                "globalOutbound gateway worker {worker:?} {ID_RULE}"
+            ));
+        }
+        problems
+    }
+}
 
 fn flag_problems(flags: &[String], python: bool) -> Vec<String> {
     let mut problems = Vec::new();

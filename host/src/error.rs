@@ -122,6 +122,19 @@ pub enum Error {
         /// The limit that was exceeded, in bytes.
         limit: u64,
     },
+    /// The invocation made the host hold more memory for it (console
+    /// output, outbound records, Cache API entries, bodies and results
+    /// collected for it) than its
+    /// [`host_memory_bytes`](crate::Limits#structfield.host_memory_bytes)
+    /// budget. The host call that asked for more failed with this message
+    /// in the guest; the worker stays usable.
+    #[error("host memory budget of {limit} bytes exhausted by {what}")]
+    HostMemoryExceeded {
+        /// The budget, in bytes.
+        limit: u64,
+        /// What asked for more (e.g. "outbound records").
+        what: String,
+    },
     /// The invocation ran past its wall-clock deadline. The instance was discarded.
     #[error("worker exceeded its wall-clock deadline ({0:?})")]
     Timeout(Duration),
@@ -166,6 +179,7 @@ impl Error {
                 | Error::MemoryLimitExceeded { .. }
                 | Error::ResponseTooLarge { .. }
                 | Error::ResponseHeadersTooLarge { .. }
+                | Error::HostMemoryExceeded { .. }
                 | Error::Timeout(_)
         )
     }

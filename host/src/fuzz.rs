@@ -96,3 +96,93 @@ pub fn request_head(data: &[u8]) {
         assert!(url::Url::parse(&checked.1).is_ok());
     }
 }
+
+/// Tenant TypeScript/TSX/JSX source through the nesting check and then
+/// oxc (parse, semantic analysis, transform, codegen), as the host runs
+/// them: on a large-stack thread. The first byte picks the module's name
+/// (`.ts`, `.tsx`, `.jsx`). The process must never abort (a stack overflow
+/// is an abort), and a source the check refuses as too deep stays refused
+/// with more nesting around it.
+pub fn typescript_source(data: &[u8]) {
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
+    let name = ["m.ts", "m.tsx", "m.jsx"][kind as usize % 3];
+    let source = String::from_utf8_lossy(rest);
+    // What the check accepts, oxc parses no deeper than a small multiple of
+    // the estimate (the stack bound rests on it).
+    if let Some((estimate, depth)) = crate::typescript::estimate_and_depth(name, &source) {
+        assert!(
+            depth <= 2 * estimate as usize + 4,
+            "the tree is {depth} deep, the estimate {estimate}"
+        );
+    }
+    if let Err(e) = crate::typescript::transpile_one(name, &source)
+        && e.message.contains("nested too deeply")
+        && !source.starts_with("#!")
+    {
+        let wrapped = format!("[\n{source}\n]");
+        assert!(
+            crate::typescript::transpile_one(name, &wrapped).is_err(),
+            "more nesting passed the check"
+        );
+    }
+}
+
+/// A worker's SQL through `sql.exec` and SQLite's authorizer (finding 4 of
+/// the security review and the TEMP trigger): never a panic, never past its
+/// deadline, never a change to isolet's own tables or the temp schema.
+pub fn sql(data: &[u8]) {
+    crate::storage::fuzz::sql(data)
+}
+
+/// An OpenAPI document (JSON) as `isolet mcp` turns it into Code Mode
+/// tools: its operations, `$ref`s inlined (bounded: a document whose refs
+/// use each other twice per level must not expand exponentially), then the
+/// TypeScript declaration of the tools. Never a panic, never an abort, and
+/// output proportionate to what the bounds allow.
+pub fn openapi_document(data: &[u8]) {
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let Ok(tools) = crate::mcp::openapi_tools_for_fuzz(&doc) else {
+        return;
+    };
+    let api = crate::codemode::typescript_api(&tools);
+    assert!(
+        api.len() <= 64 << 20,
+        "the declaration of {} tools is {} bytes",
+        tools.len(),
+        api.len()
+    );
+}
+
+/// An npm package's tarball as `POST /bundle` unpacks it (finding 8 of the
+/// security review): `data` is the tar stream (gzipped here, so mutations
+/// reach the tar headers: ustar, PAX and GNU sizes and paths). What it
+/// keeps stays under its limits whatever the headers claim, and no kept
+/// path leaves the package's directory.
+pub fn tar_entries(data: &[u8]) {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    if gz.write_all(data).is_err() {
+        return;
+    }
+    let Ok(tgz) = gz.finish() else {
+        return;
+    };
+    if let Ok(files) = crate::bundle::unpack_for_fuzz(&tgz) {
+        let total: usize = files.values().map(Vec::len).sum();
+        assert!(
+            total <= 64 << 10,
+            "kept {total} bytes over the 64 KiB limit"
+        );
+        assert!(files.len() <= 64, "kept {} files", files.len());
+        for path in files.keys() {
+            assert!(
+                path.starts_with("node_modules/fuzz/") && !path.split('/').any(|s| s == ".."),
+                "a kept path leaves the package: {path:?}"
+            );
+        }
+    }
+}

@@ -102,6 +102,28 @@ impl Pool {
             .acquire_owned()
             .await
             .map_err(|_| Error::Discarded)?;
+        self.hand_out(permit)
+    }
+
+    /// Like [`checkout`](Self::checkout), waiting at most `wait` for a free
+    /// slot (e.g. while WebSockets or slow requests hold every instance):
+    /// then a capacity error, so that no caller waits without bound.
+    pub async fn checkout_within(&self, wait: std::time::Duration) -> Result<Checkout> {
+        // Most checkouts find a free slot: no timer for them.
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return self.hand_out(permit);
+        }
+        match tokio::time::timeout(wait, self.checkout()).await {
+            Ok(checkout) => checkout,
+            Err(_) => Err(Error::Capacity(format!(
+                "every instance of this worker stayed busy for {} ms (its timeoutMs)",
+                wait.as_millis()
+            ))),
+        }
+    }
+
+    /// An idle instance under `permit`, or permission to create one.
+    fn hand_out(&self, permit: OwnedSemaphorePermit) -> Result<Checkout> {
         if self.discarded.load(Ordering::Acquire) {
             return Err(Error::Discarded);
         }
@@ -178,6 +200,26 @@ mod tests {
         pool.discard();
         drop(b);
         assert!(matches!(pool.checkout().await, Err(Error::Discarded)));
+    }
+
+    #[tokio::test]
+    async fn a_checkout_waits_for_a_busy_pool_only_so_long() {
+        let pool = Pool::new(1);
+        let held = pool.checkout().await.expect("slot");
+        let waited = pool
+            .checkout_within(std::time::Duration::from_millis(20))
+            .await;
+        assert!(
+            matches!(&waited, Err(Error::Capacity(m)) if m.contains("busy for 20 ms")),
+            "{:?}",
+            waited.err()
+        );
+        drop(held);
+        assert!(matches!(
+            pool.checkout_within(std::time::Duration::from_millis(20))
+                .await,
+            Ok(Checkout::Grow(_))
+        ));
     }
 
     #[tokio::test]

@@ -42,12 +42,18 @@
 //! (invocations), [`limits`](Limits), [`tail`](TailSink) (traces), and the
 //! `engine` component cache.
 
+// The server's request-handling future nests deeply (routing, invocation,
+// streaming, panic catching): its layout needs more than the default 128.
+#![recursion_limit = "256"]
+
 mod bindings;
+mod budget;
 pub mod bundle;
 mod bytecode;
 mod cache;
 mod code;
 pub mod codemode;
+mod deep;
 mod engine;
 mod error;
 #[doc(hidden)]
@@ -58,6 +64,8 @@ mod limits;
 mod loader;
 pub mod mcp;
 mod outbound;
+#[doc(hidden)]
+pub mod quarantine;
 mod runtime;
 mod server;
 mod state;
@@ -69,9 +77,10 @@ mod wire;
 mod worker;
 
 pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
-pub use code::{COMPATIBILITY_FLAGS, ModuleSource, WorkerCode};
+pub use code::{COMPATIBILITY_FLAGS, Expose, ModuleSource, WorkerCode};
 pub use error::{Error, Result, ScriptError};
 pub use http::{BodyStream, Request, Response, StreamingResponse};
+pub use limits::DEFAULT_HOST_MEMORY_BYTES;
 pub use limits::{
     DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Limits,
     MAX_RESPONSE_HEADER_BYTES,
@@ -88,6 +97,7 @@ pub use tail::{
     EventInfo, LogEntry, LogLevel, MAX_LOG_BYTES_PER_INVOCATION, MAX_LOGS_PER_INVOCATION, Outcome,
     TailSink, TraceEvent,
 };
+pub use tail::{MAX_OUTBOUND_RECORDS_PER_INVOCATION, MAX_TAILS};
 pub use typescript::{Jsx, JsxMode};
 pub use websocket::{WebSocket, WebSocketMessage, WebSocketReceiver, WebSocketSender};
 pub use wire::Value;

@@ -24,6 +24,17 @@ pub const DEFAULT_OUTBOUND_BYTES: u64 = 32 << 20;
 /// Default most bytes of the response body a worker sends per invocation
 /// (whole or streamed).
 pub const DEFAULT_RESPONSE_BYTES: u64 = 1 << 30;
+/// Default most bytes the host holds for one invocation (see
+/// [`Limits::host_memory_bytes`](Limits#structfield.host_memory_bytes)).
+///
+/// ```
+/// assert_eq!(isolet::DEFAULT_HOST_MEMORY_BYTES, 64 << 20);
+/// assert_eq!(
+///     isolet::Limits::cloudflare_defaults().host_memory_bytes,
+///     Some(isolet::DEFAULT_HOST_MEMORY_BYTES)
+/// );
+/// ```
+pub const DEFAULT_HOST_MEMORY_BYTES: u64 = 64 << 20;
 
 /// Most bytes a worker's response headers may take, names and values
 /// together (Cloudflare's response header limit is 128 KB).
@@ -73,6 +84,17 @@ pub struct Limits {
     /// the wall-clock deadline bounds how long it may take).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_bytes: Option<u64>,
+    /// Most bytes the host may hold for one invocation outside the
+    /// worker's own memory (`memory_bytes`): its console output,
+    /// exceptions and outbound records, Cache API entries on their way in,
+    /// response bodies and binding results collected for it (JSON name
+    /// `hostMemoryBytes`, default [`DEFAULT_HOST_MEMORY_BYTES`]). Past it
+    /// the host call that asked for more throws
+    /// ("host memory budget of N bytes exhausted by ..."), and an
+    /// invocation that fails then is reported as
+    /// [`Error::HostMemoryExceeded`](crate::Error::HostMemoryExceeded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_memory_bytes: Option<u64>,
     /// Wall-clock deadline per invocation, in milliseconds.
     #[serde(
         default,
@@ -147,6 +169,18 @@ impl Limits {
         self
     }
 
+    /// Sets the most bytes the host holds for one invocation (see
+    /// [`Limits::host_memory_bytes`](Limits#structfield.host_memory_bytes)).
+    ///
+    /// ```
+    /// let l = isolet::Limits::new().host_memory_bytes(8 << 20);
+    /// assert_eq!(l.host_memory_bytes, Some(8 << 20));
+    /// ```
+    pub fn host_memory_bytes(mut self, bytes: u64) -> Self {
+        self.host_memory_bytes = Some(bytes);
+        self
+    }
+
     /// Sets the wall-clock deadline per invocation.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -169,6 +203,7 @@ impl Limits {
             sub_requests: Some(DEFAULT_SUB_REQUESTS),
             outbound_bytes: Some(DEFAULT_OUTBOUND_BYTES),
             response_bytes: Some(DEFAULT_RESPONSE_BYTES),
+            host_memory_bytes: Some(DEFAULT_HOST_MEMORY_BYTES),
         }
     }
 
@@ -182,6 +217,7 @@ impl Limits {
             sub_requests: self.sub_requests.or(defaults.sub_requests),
             outbound_bytes: self.outbound_bytes.or(defaults.outbound_bytes),
             response_bytes: self.response_bytes.or(defaults.response_bytes),
+            host_memory_bytes: self.host_memory_bytes.or(defaults.host_memory_bytes),
         }
     }
 
@@ -199,6 +235,9 @@ impl Limits {
         if self.timeout == Some(Duration::ZERO) {
             p.push("`limits.timeoutMs` must be greater than 0".to_string());
         }
+        if self.host_memory_bytes == Some(0) {
+            p.push("`limits.hostMemoryBytes` must be greater than 0".to_string());
+        }
         p
     }
 
@@ -212,6 +251,7 @@ impl Limits {
             sub_requests: l.sub_requests.unwrap_or(DEFAULT_SUB_REQUESTS),
             outbound_bytes: l.outbound_bytes.unwrap_or(DEFAULT_OUTBOUND_BYTES),
             response_bytes: l.response_bytes.unwrap_or(DEFAULT_RESPONSE_BYTES),
+            host_memory_bytes: l.host_memory_bytes.unwrap_or(DEFAULT_HOST_MEMORY_BYTES),
         }
     }
 }
@@ -226,6 +266,7 @@ pub(crate) struct Effective {
     pub sub_requests: u32,
     pub outbound_bytes: u64,
     pub response_bytes: u64,
+    pub host_memory_bytes: u64,
 }
 
 /// CPU time of the current invocation: the sum of the guest's running
@@ -409,6 +450,18 @@ mod tests {
         let l: Limits = serde_json::from_str(r#"{"cpuMs": 50, "timeoutMs": 100}"#).unwrap();
         assert_eq!(l.cpu_time, Some(Duration::from_millis(50)));
         assert!(Limits::new().cpu_time(Duration::ZERO).problems()[0].contains("cpuMs"));
+    }
+
+    #[test]
+    fn host_memory_bytes_is_a_limit_with_a_default() {
+        let l: Limits = serde_json::from_str(r#"{"hostMemoryBytes": 4096}"#).unwrap();
+        assert_eq!(l.host_memory_bytes, Some(4096));
+        assert_eq!(l.resolve(Limits::new()).host_memory_bytes, 4096);
+        assert_eq!(
+            Limits::new().resolve(Limits::new()).host_memory_bytes,
+            DEFAULT_HOST_MEMORY_BYTES
+        );
+        assert!(Limits::new().host_memory_bytes(0).problems()[0].contains("hostMemoryBytes"));
     }
 
     #[test]

@@ -27,42 +27,103 @@ fn no_storage() -> Error {
     Error::Storage("this runtime has no storage directory (RuntimeBuilder::storage_dir)".into())
 }
 
-/// Warm workers by id. A slot is created on the first `get` of an id; the
-/// `OnceCell` makes concurrent first `get`s share one creation.
+/// Warm workers by id, and live objects by [`object_key`].
+///
+/// Only a worker that was created enters the LRU: a lookup whose code
+/// cannot be had (an unknown id, code that does not load) never evicts a
+/// warm worker, so nobody can flush the cache with requests for ids that
+/// do not exist. Creations in progress wait in `pending`, one `OnceCell`
+/// per key, so concurrent first lookups share one creation. A worker the
+/// LRU pushes out while still in use (a call running on it, a streamed
+/// body or socket open) moves to `busy` until its last handle is dropped,
+/// and lookups find it there: one key (one Durable Object) never has two
+/// live workers because of the cache's size.
 pub(crate) struct WarmCache {
-    lru: LruCache<String, Slot>,
+    lru: LruCache<String, Worker>,
+    pending: HashMap<String, Slot>,
+    busy: HashMap<String, Worker>,
+}
+
+/// What a lookup found: a live worker, or the creation to join.
+enum Lookup {
+    Ready(Worker),
+    Create(Slot),
 }
 
 impl WarmCache {
     pub fn new(capacity: usize) -> Self {
         WarmCache {
             lru: LruCache::new(NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN)),
+            pending: HashMap::new(),
+            busy: HashMap::new(),
         }
     }
 
-    fn slot(&mut self, id: &str) -> Slot {
-        if let Some(s) = self.lru.get(id) {
-            return s.clone();
+    fn lookup(&mut self, key: &str) -> Lookup {
+        if let Some(w) = self.lru.get(key) {
+            return Lookup::Ready(w.clone());
         }
-        let s: Slot = Arc::new(OnceCell::new());
-        self.lru.put(id.to_string(), s.clone());
-        s
+        if let Some(w) = self.busy.remove(key) {
+            self.insert(key.to_string(), w.clone());
+            return Lookup::Ready(w);
+        }
+        let slot = self
+            .pending
+            .entry(key.to_string())
+            .or_insert_with(|| Arc::new(OnceCell::new()))
+            .clone();
+        Lookup::Create(slot)
     }
 
-    /// Forgets `id` if its slot still holds `worker` (a newer one stays).
-    pub fn forget(&mut self, id: &str, worker: &Worker) {
-        let same = self
-            .lru
-            .peek(id)
-            .and_then(|s| s.get())
-            .is_some_and(|w| w.same_as(worker));
-        if same {
-            self.lru.pop(id);
+    /// Puts a live worker in the LRU; the one it pushes out stays findable
+    /// (in `busy`) while anyone still holds it.
+    fn insert(&mut self, key: String, worker: Worker) {
+        // Busy workers whose last caller has gone: only `busy` holds them.
+        self.busy.retain(|_, w| w.handles() > 1);
+        if let Some((old_key, old)) = self.lru.push(key.clone(), worker) {
+            // `push` also hands back a replaced value of the same key.
+            if old_key != key && old.handles() > 1 {
+                self.busy.insert(old_key, old);
+            }
         }
     }
 
-    pub fn remove(&mut self, id: &str) -> bool {
-        self.lru.pop(id).is_some()
+    /// The creation of `key` in `slot` made `worker`: it enters the LRU,
+    /// unless `key` was evicted meanwhile (its code changed).
+    fn created(&mut self, key: &str, slot: &Slot, worker: &Worker) {
+        if self.pending.get(key).is_some_and(|s| Arc::ptr_eq(s, slot)) {
+            self.pending.remove(key);
+            self.insert(key.to_string(), worker.clone());
+        }
+    }
+
+    /// A creation of `key` ended without a worker (failed or cancelled):
+    /// its slot goes when nobody else waits on it (`slot` and the map's are
+    /// the only handles).
+    fn abandoned(&mut self, key: &str, slot: &Slot) {
+        let ours = self.pending.get(key).is_some_and(|s| Arc::ptr_eq(s, slot));
+        if ours && Arc::strong_count(slot) <= 2 {
+            self.pending.remove(key);
+        }
+    }
+
+    /// Forgets `key` if it still names `worker` (a newer one stays).
+    pub fn forget(&mut self, key: &str, worker: &Worker) {
+        if self.lru.peek(key).is_some_and(|w| w.same_as(worker)) {
+            self.lru.pop(key);
+        }
+        if self.busy.get(key).is_some_and(|w| w.same_as(worker)) {
+            self.busy.remove(key);
+        }
+    }
+
+    /// Forgets `key`: its live worker and any creation under way (which
+    /// then does not enter the cache).
+    pub fn remove(&mut self, key: &str) -> bool {
+        let live = self.lru.pop(key).is_some();
+        let busy = self.busy.remove(key).is_some();
+        let pending = self.pending.remove(key).is_some();
+        live || busy || pending
     }
 
     /// Forgets the live objects of worker `id`; whether there were any.
@@ -71,11 +132,14 @@ impl WarmCache {
         let keys: Vec<String> = self
             .lru
             .iter()
-            .filter(|(k, _)| k.starts_with(&prefix))
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k)
+            .chain(self.busy.keys())
+            .chain(self.pending.keys())
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
             .collect();
         for k in &keys {
-            self.lru.pop(k);
+            self.remove(k);
         }
         !keys.is_empty()
     }
@@ -86,6 +150,22 @@ impl WarmCache {
 
     pub fn clear(&mut self) {
         self.lru.clear();
+        self.busy.clear();
+        self.pending.clear();
+    }
+}
+
+/// One lookup's share in creating `key`: on drop (a failure, or the caller
+/// gone mid-creation) the pending slot is abandoned.
+struct Creation<'a> {
+    runtime: &'a Runtime,
+    key: &'a str,
+    slot: Slot,
+}
+
+impl Drop for Creation<'_> {
+    fn drop(&mut self) {
+        self.runtime.warm().abandoned(self.key, &self.slot);
     }
 }
 
@@ -153,7 +233,12 @@ impl Runtime {
 
     /// The warm worker with this `id`, creating it from `code()` on a miss.
     /// The callback runs only when no live worker has the id (first use,
-    /// eviction, or after the previous one was discarded). Module state
+    /// eviction, or after the previous one was discarded). Only a worker
+    /// that was created takes a place in the warm cache: a lookup that
+    /// fails (its callback's error, code that does not load) evicts
+    /// nothing, and a worker the cache pushes out while a call still runs
+    /// on it is found again by the next lookup instead of being created
+    /// twice. Module state
     /// (globals) persists across requests that do not overlap; overlapping
     /// requests may be served by more instances of the same code (see
     /// [`Worker`] and [`RuntimeBuilder::instances_per_worker`](crate::RuntimeBuilder::instances_per_worker)).
@@ -183,30 +268,51 @@ impl Runtime {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<WorkerCode>>,
     {
-        let slot = self.warm().slot(id);
-        let worker = slot
-            .get_or_try_init(|| async {
-                let code = code().await?;
-                let storage = self.inner.storage_for(id, "")?;
-                Worker::create(
-                    self.inner.clone(),
-                    Some(id.to_string()),
-                    code,
-                    self.inner.instances_per_worker,
-                    HashMap::new(),
-                    storage,
-                )
-                .await
-            })
-            .await?;
-        Ok(worker.clone())
+        self.warm_or_create(id, async || {
+            let code = code().await?;
+            let storage = self.inner.storage_for(id, "")?;
+            Worker::create(
+                self.inner.clone(),
+                Some(id.to_string()),
+                code,
+                self.inner.instances_per_worker,
+                HashMap::new(),
+                storage,
+            )
+            .await
+        })
+        .await
+    }
+
+    /// The live worker under `key`, or the one `create` makes (shared by
+    /// concurrent lookups); only a created worker enters the cache.
+    async fn warm_or_create<F, Fut>(&self, key: &str, create: F) -> Result<Worker>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Worker>>,
+    {
+        let slot = match self.warm().lookup(key) {
+            Lookup::Ready(worker) => return Ok(worker),
+            Lookup::Create(slot) => slot,
+        };
+        let creation = Creation {
+            runtime: self,
+            key,
+            slot,
+        };
+        let worker = creation.slot.get_or_try_init(create).await?.clone();
+        self.warm().created(key, &creation.slot, &worker);
+        drop(creation);
+        Ok(worker)
     }
 
     /// The live instance of object `name` of worker `id`: like a Durable
     /// Object, one instance of `id`'s code per name, whose `ctx.storage`
     /// is that object's own database (which outlives the instance). Calls
     /// to one object run one at a time; `code()` runs only when the object
-    /// has no live instance. Needs [`RuntimeBuilder::storage_dir`](crate::RuntimeBuilder::storage_dir).
+    /// has no live instance (one still in use is never replaced because
+    /// the warm cache is full; `evict` and code changes do retire it).
+    /// Needs [`RuntimeBuilder::storage_dir`](crate::RuntimeBuilder::storage_dir).
     ///
     /// ```no_run
     /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
@@ -249,22 +355,19 @@ impl Runtime {
                 "this runtime has no storage directory (RuntimeBuilder::storage_dir)".into(),
             ));
         };
-        let slot = self.warm().slot(&object_key(id, name));
-        let worker = slot
-            .get_or_try_init(|| async {
-                let code = code().await?;
-                Worker::create(
-                    self.inner.clone(),
-                    Some(id.to_string()),
-                    code,
-                    1,
-                    HashMap::new(),
-                    Some(storage),
-                )
-                .await
-            })
-            .await?;
-        Ok(worker.clone())
+        self.warm_or_create(&object_key(id, name), async || {
+            let code = code().await?;
+            Worker::create(
+                self.inner.clone(),
+                Some(id.to_string()),
+                code,
+                1,
+                HashMap::new(),
+                Some(storage),
+            )
+            .await
+        })
+        .await
     }
 
     /// The objects of worker `id` that have storage (its own, from `get`,

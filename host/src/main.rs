@@ -333,6 +333,10 @@ async fn serve(
     }
     let in_group = cfg.process_group.is_some();
     let data_dir = cfg.data_dir.clone();
+    if !in_group {
+        // Loads the previous single process died in count toward quarantine.
+        isolet::quarantine::record_dead(&data_dir);
+    }
     let playground = cfg.playground;
     let server = isolet::Server::new(cfg).await.map_err(|e| e.to_string())?;
     let bound = server.bind().await.map_err(|e| e.to_string())?;

@@ -14,6 +14,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
+use crate::budget::HostBudget;
 use crate::engine::wit::isolet::worker::{
     bindings, cache, incoming_body, outbound, tail, types, websocket,
 };
@@ -22,7 +23,7 @@ use crate::limits::{CpuClock, Effective, MemoryLimiter};
 use crate::outbound::{
     BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy, Redirect,
 };
-use crate::tail::{LogBuffer, LogLevel, OutboundRecord};
+use crate::tail::{LogBuffer, LogLevel, OutboundLog, OutboundRecord};
 use crate::websocket::WebSocketMessage;
 use crate::wire::Value;
 
@@ -98,7 +99,10 @@ pub(crate) struct HostState {
     pub chain: Vec<String>,
     pub sub_requests: u32,
     pub outbound_bytes: u64,
-    pub outbound_log: Vec<OutboundRecord>,
+    /// The invocation's outbound records (capped, charged to `budget`).
+    pub outbound_log: OutboundLog,
+    /// What the host holds for the current invocation (see `budget`).
+    pub budget: HostBudget,
     /// CPU time of the current invocation (see `cpu_used`).
     pub cpu: CpuClock,
     /// How long the current invocation's guest code spent yielded to other
@@ -165,7 +169,8 @@ impl HostState {
             chain: Vec::new(),
             sub_requests: 0,
             outbound_bytes: 0,
-            outbound_log: Vec::new(),
+            outbound_log: OutboundLog::default(),
+            budget: HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
             cpu: CpuClock::default(),
             yielded: Arc::default(),
             cpu_limit: std::time::Duration::MAX,
@@ -181,15 +186,24 @@ impl HostState {
     /// Resets the per-invocation counters and starts its clocks.
     pub fn begin_invocation(&mut self, chain: Vec<String>, limits: &Effective) {
         self.cpu_limit = limits.cpu_time;
-        self.deadline = std::time::Instant::now() + limits.timeout;
+        self.deadline = deadline_after(limits.timeout);
         self.cpu.start();
         self.yielded.store(0, std::sync::atomic::Ordering::Relaxed);
         self.chain = chain;
         self.sub_requests = 0;
         self.outbound_bytes = 0;
-        self.outbound_log.clear();
+        self.outbound_log.take();
+        self.budget.reset(limits.host_memory_bytes);
         self.exceptions.clear();
         self.limiter.hit = false;
+    }
+
+    /// What the worker sent on its WebSocket since the last call, handed
+    /// over (its bytes leave the host memory budget).
+    pub fn take_socket_out(&mut self) -> Vec<WebSocketMessage> {
+        self.budget.release(self.socket_out_bytes);
+        self.socket_out_bytes = 0;
+        std::mem::take(&mut self.socket_out)
     }
 
     /// CPU time of the current invocation: its running segments less the
@@ -236,7 +250,7 @@ impl HostState {
         };
         let deadline = self.deadline;
         let cpu_left = self.cpu_limit.saturating_sub(self.cpu_used());
-        let stop_sql_at = deadline.min(std::time::Instant::now() + cpu_left);
+        let stop_sql_at = deadline.min(deadline_after(cpu_left));
         let session = self
             .storage
             .get_or_insert_with(|| crate::storage::StorageSession::new(target.clone()));
@@ -248,8 +262,14 @@ impl HostState {
             self.cpu.resume();
             begun?;
         }
-        let value = session.call(method, args)?;
-        Ok(value.to_wire().to_string())
+        let value = session.call(method, args).await?;
+        let wire = value.to_wire().to_string();
+        // Held whole before the guest gets it.
+        self.budget
+            .charge(wire.len(), &format!("the result of ctx.storage.{method}()"))
+            .map_err(|e| e.to_string())?;
+        self.budget.release(wire.len());
+        Ok(wire)
     }
 
     /// Counts one subrequest against the limit.
@@ -265,7 +285,7 @@ impl HostState {
     }
 
     fn count_bytes(&mut self, env: &WorkerEnv, n: usize) -> Result<(), String> {
-        self.outbound_bytes += n as u64;
+        self.outbound_bytes = self.outbound_bytes.saturating_add(n as u64);
         if self.outbound_bytes > env.limits.outbound_bytes {
             return Err(format!(
                 "outbound responses exceeded this invocation's limit of {} bytes",
@@ -325,9 +345,17 @@ impl cache::Host for HostState {
             .surroundings
             .cache()
             .ok_or_else(|| "the runtime is shutting down".to_string())?;
-        store
+        // The entry passes through the host on its way in: within the
+        // budget (what stays is the cache's caps' business).
+        let size = crate::cache::entry_bytes(&name, &url, &response.headers, response.body.len());
+        self.budget
+            .charge(size, "a Cache API entry")
+            .map_err(|e| e.to_string())?;
+        let stored = store
             .put(&env.cache_key, &name, &url, Response::from(response))
-            .map(|_| ())
+            .map(|_| ());
+        self.budget.release(size);
+        stored
     }
 
     async fn delete(&mut self, name: String, url: String) -> bool {
@@ -349,7 +377,7 @@ impl tail::Host for HostState {
             types::LogLevel::Warn => LogLevel::Warn,
             types::LogLevel::Error => LogLevel::Error,
         };
-        self.logs.push(level, message);
+        self.logs.push(level, message, &mut self.budget);
     }
 
     async fn exception(&mut self, error: types::ScriptError) {
@@ -361,7 +389,12 @@ impl tail::Host for HostState {
             for s in [&mut e.name, &mut e.message, &mut e.stack] {
                 crate::tail::shorten(s, MAX_EXCEPTION_TEXT);
             }
-            self.exceptions.push(e);
+            if self
+                .budget
+                .try_charge(e.name.len() + e.message.len() + e.stack.len())
+            {
+                self.exceptions.push(e);
+            }
         }
     }
 }
@@ -411,6 +444,9 @@ impl websocket::Host for HostState {
                 "WebSocket send(): over {MAX_SOCKET_STEP_BYTES} bytes sent in one event; the client has not been handed them yet"
             ));
         }
+        self.budget
+            .charge(size, "WebSocket messages not yet sent")
+            .map_err(|e| e.to_string())?;
         self.socket_out_bytes += size;
         self.socket_out.push(message);
         Ok(())
@@ -428,6 +464,16 @@ impl outbound::Host for HostState {
         req: types::Request,
         options: types::FetchOptions,
     ) -> Result<types::Fetched, String> {
+        if self
+            .env
+            .as_ref()
+            .is_some_and(|env| matches!(env.outbound, Outbound::Deny))
+        {
+            // Nothing leaves the worker and nothing is waited for: the
+            // refusal is work done for the guest, on its CPU time (a loop
+            // of refused fetches is not free).
+            return self.outbound_fetch(req, options).await;
+        }
         // The guest waits for the host here (its writes' commit, then the
         // fetch): not its CPU time.
         self.cpu.pause();
@@ -507,13 +553,15 @@ impl HostState {
         options: types::FetchOptions,
     ) -> Result<types::Fetched, String> {
         let env = self.env()?;
-        let method = req.method.clone();
-        let url = req.url.clone();
+        let method = crate::tail::clip(&req.method, 64);
+        // The URL as messages and records name it (it may be huge).
+        let url = crate::tail::clip(&req.url, crate::tail::MAX_RECORD_URL_BYTES);
+        let named = crate::tail::clip(&req.url, 256);
         let (decision, result) = match &env.outbound {
             Outbound::Deny => (
                 "denied",
                 Err(format!(
-                    "fetch({url}) was refused: this worker has no outbound network access (globalOutbound: null)"
+                    "fetch({named}) was refused: this worker has no outbound network access (globalOutbound: null)"
                 )),
             ),
             other => {
@@ -542,7 +590,7 @@ impl HostState {
                                         .map(StreamingResponse::from)
                                 }
                                 None => Err(format!(
-                                    "fetch({url}) refused: no outbound policy named {name:?} is registered"
+                                    "fetch({named}) refused: no outbound policy named {name:?} is registered"
                                 )),
                             },
                             Outbound::GatewayWorker { worker, entrypoint } => {
@@ -563,13 +611,14 @@ impl HostState {
             }
         };
         let result = result.and_then(|r| self.fetched(&env, r));
-        self.outbound_log.push(OutboundRecord {
-            method,
-            url,
-            decision: decision.to_string(),
-            status: result.as_ref().ok().map(|r| r.response.status),
-            error: result.as_ref().err().cloned(),
-        });
+        let record = OutboundRecord::clipped(
+            &method,
+            &url,
+            decision,
+            result.as_ref().ok().map(|r| r.response.status),
+            result.as_ref().err().map(String::as_str),
+        );
+        self.outbound_log.push(record, &mut self.budget);
         result
     }
 }
@@ -606,7 +655,16 @@ impl bindings::Host for HostState {
             Err(e) => Err(e),
         };
         self.cpu.resume();
-        Ok(result?.to_wire().to_string())
+        let wire = result?.to_wire().to_string();
+        // Handed to the guest at once, but held whole first.
+        self.budget
+            .charge(
+                wire.len(),
+                &format!("the result of env.{binding}.{method}()"),
+            )
+            .map_err(|e| e.to_string())?;
+        self.budget.release(wire.len());
+        Ok(wire)
     }
 
     async fn fetch(
@@ -663,7 +721,29 @@ impl HostState {
                 let r = self
                     .service_fetch(env, &worker, entrypoint.as_deref(), request)
                     .await?;
-                let body = r.body.collect().await.map_err(|e| e.to_string())?;
+                // Collected whole for the guest: counted against its
+                // outbound bytes and held within its host memory budget.
+                let mut stream = r.body;
+                let mut body = Vec::new();
+                let collected = loop {
+                    let chunk = match stream.next_chunk().await {
+                        None => break Ok(()),
+                        Some(Err(e)) => break Err(e.to_string()),
+                        Some(Ok(chunk)) => chunk,
+                    };
+                    if let Err(e) = self.count_bytes(env, chunk.len()) {
+                        break Err(format!("env.{binding}.fetch: {e}"));
+                    }
+                    if let Err(e) = self
+                        .budget
+                        .charge(chunk.len(), &format!("the body of env.{binding}.fetch()"))
+                    {
+                        break Err(e.to_string());
+                    }
+                    body.extend_from_slice(&chunk);
+                };
+                self.budget.release(body.len());
+                collected?;
                 Ok(response_to_wire(Response {
                     status: r.status,
                     headers: r.headers,
@@ -747,4 +827,13 @@ fn response_to_wire(r: Response) -> Value {
         .into_iter()
         .collect(),
     )
+}
+
+/// `timeout` from now; a timeout too far to represent is as good as never
+/// (a guest-chosen `timeoutMs` must not overflow the clock).
+fn deadline_after(timeout: std::time::Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
 }

@@ -3,6 +3,16 @@
 //! it with `SO_REUSEPORT` and one request thread, restarts one that dies,
 //! and stops them all on SIGTERM or Ctrl-C.
 //!
+//! A process that dies is always restarted: the port is never left without
+//! a server. Restarts back off (`isolet::quarantine::restart_delay`):
+//! 100 ms after the first quick death, doubling up to 30 s while the process keeps dying within
+//! [`QUICK`] of its start, back to 100 ms once one stays up that long. Only
+//! the very first process failing to come up at startup (a bad config, a
+//! port in use) ends the supervisor. When a process dies, the worker loads
+//! it died in are counted against their ids (`isolet::quarantine`): an id
+//! that keeps crashing its process is quarantined instead of taking its
+//! neighbours down with it again.
+//!
 //! Processes beat threads here: measured on 2 vCPUs (BENCHMARKS.md), two
 //! single-threaded processes serve a warm worker ~20% faster than one
 //! process with two threads (no instance or cache line moves between cores,
@@ -12,6 +22,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use isolet::quarantine::restart_delay;
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
@@ -19,20 +30,23 @@ use tokio::sync::mpsc;
 /// group (its value is `ServerConfig::process_group_spec`).
 pub const GROUP_ENV: &str = "ISOLET_PROCESS_GROUP";
 
-/// A process that dies within this long of its start counts as failing to
-/// start; after `MAX_QUICK_FAILURES` of those in a row the server stops.
+/// A process that dies within this long of its start died quickly: its
+/// next restart waits longer.
 const QUICK: Duration = Duration::from_secs(10);
-const MAX_QUICK_FAILURES: u32 = 3;
 
 struct Process {
     pid: Option<u32>,
     started: Instant,
-    quick_failures: u32,
+    quick_deaths: u32,
     running: bool,
+    /// When to start it again, after it died.
+    restart_at: Option<tokio::time::Instant>,
 }
 
 pub async fn run(cfg: isolet::ServerConfig, count: usize) -> Result<ExitCode, String> {
     let token = cfg.prepare()?;
+    // Loads an earlier group died in (its supervisor killed too).
+    isolet::quarantine::record_dead(&cfg.data_dir);
     // The port stays bound (not listening: it takes no connections) for as
     // long as the group runs, so a restarted process gets it back and a
     // `:0` port is chosen once for all.
@@ -84,8 +98,9 @@ pub async fn run(cfg: isolet::ServerConfig, count: usize) -> Result<ExitCode, St
         .map(|_| Process {
             pid: None,
             started: Instant::now(),
-            quick_failures: 0,
+            quick_deaths: 0,
             running: false,
+            restart_at: None,
         })
         .collect();
     let start = |index: usize, procs: &mut [Process]| -> Result<(), String> {
@@ -93,8 +108,9 @@ pub async fn run(cfg: isolet::ServerConfig, count: usize) -> Result<ExitCode, St
         procs[index] = Process {
             pid: Some(pid),
             started: Instant::now(),
-            quick_failures: procs[index].quick_failures,
+            quick_deaths: procs[index].quick_deaths,
             running: true,
+            restart_at: None,
         };
         watch(index, pid, child);
         tracing::info!("server process {index} started (pid {pid})");
@@ -135,26 +151,49 @@ pub async fn run(cfg: isolet::ServerConfig, count: usize) -> Result<ExitCode, St
         eprintln!("  playground: http://{addr}/playground/");
     }
 
+    let data_dir = cfg.data_dir.clone();
     let result = loop {
+        let next_restart = procs.iter().filter_map(|p| p.restart_at).min();
+        let restart_due = async {
+            match next_restart {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = &mut shutdown => break Ok(ExitCode::SUCCESS),
             Some((index, pid, status)) = exits.recv() => {
                 if procs[index].pid != Some(pid) {
                     continue;
                 }
-                procs[index].running = false;
-                let quick = procs[index].started.elapsed() < QUICK;
-                procs[index].quick_failures = if quick { procs[index].quick_failures + 1 } else { 0 };
-                tracing::error!("server process {index} (pid {pid}) exited ({}); restarting it", describe(&status));
-                if procs[index].quick_failures >= MAX_QUICK_FAILURES {
-                    break Err(format!(
-                        "server process {index} keeps exiting right after it starts ({}); stopping",
-                        describe(&status)
-                    ));
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                if let Err(e) = start(index, &mut procs) {
-                    break Err(e);
+                let p = &mut procs[index];
+                p.running = false;
+                p.quick_deaths = if p.started.elapsed() < QUICK { p.quick_deaths.saturating_add(1) } else { 1 };
+                let delay = restart_delay(p.quick_deaths);
+                p.restart_at = Some(tokio::time::Instant::now() + delay);
+                let how = describe(&status);
+                let quarantined = isolet::quarantine::record_crash(&data_dir, pid, &how);
+                tracing::error!(
+                    "server process {index} (pid {pid}) exited ({how}); restarting it in {} ms{}",
+                    delay.as_millis(),
+                    if quarantined.is_empty() { String::new() } else { format!("; quarantined {quarantined:?}") }
+                );
+            }
+            () = restart_due => {
+                let now = tokio::time::Instant::now();
+                for index in 0..procs.len() {
+                    if procs[index].restart_at.is_some_and(|at| at <= now) {
+                        procs[index].restart_at = None;
+                        if let Err(e) = start(index, &mut procs) {
+                            // Could not even start it (out of processes, the
+                            // binary replaced): try again later.
+                            let p = &mut procs[index];
+                            p.quick_deaths = p.quick_deaths.saturating_add(1);
+                            let delay = restart_delay(p.quick_deaths);
+                            p.restart_at = Some(now + delay);
+                            tracing::error!("{e}; trying again in {} ms", delay.as_millis());
+                        }
+                    }
                 }
             }
         }

@@ -242,7 +242,12 @@ impl TranspileCache {
 
     /// `code` with each TypeScript module replaced by its ES module, and the
     /// line maps of those modules. Code without TypeScript passes through.
-    pub fn apply(&self, mut code: WorkerCode) -> Result<(WorkerCode, SourceMaps), Error> {
+    ///
+    /// Modules not in the cache are transpiled on a thread of their own
+    /// with a large stack (`deep::run_async`), off the async runtime, each
+    /// behind `deep::check`: tenant source nested deeper than oxc's
+    /// recursion can take is a `SyntaxError`, never a stack overflow.
+    pub async fn apply(&self, mut code: WorkerCode) -> Result<(WorkerCode, SourceMaps), Error> {
         if !code
             .modules
             .values()
@@ -258,8 +263,8 @@ impl TranspileCache {
         }
         names.update(serde_json::to_string(&jsx).unwrap_or_default().as_bytes());
         let context = names.finalize();
-        let mut maps = HashMap::new();
-        let mut out = BTreeMap::new();
+        let mut done: Vec<(String, Arc<Transpiled>)> = Vec::new();
+        let mut missing: Vec<(String, [u8; 32])> = Vec::new();
         for (name, module) in &code.modules {
             let ModuleSource::TypeScript(source) = module else {
                 continue;
@@ -270,14 +275,24 @@ impl TranspileCache {
             key.update(&[0]);
             key.update(source.as_bytes());
             let key: [u8; 32] = key.finalize().into();
-            let cached = self.lock().get(&key).cloned();
-            let done = match cached {
-                Some(t) => t,
-                None => {
-                    // A panic in the transpiler on some input must not take
-                    // the host down: it is that module's error.
+            match self.lock().get(&key).cloned() {
+                Some(t) => done.push((name.clone(), t)),
+                None => missing.push((name.clone(), key)),
+            }
+        }
+        if !missing.is_empty() {
+            let what = missing[0].0.clone();
+            let (back, results) = crate::deep::run_async(what, move || {
+                let mut results = Vec::with_capacity(missing.len());
+                for (name, key) in missing {
+                    let Some(ModuleSource::TypeScript(source)) = code.modules.get(&name) else {
+                        continue;
+                    };
+                    // A panic in the transpiler on some input must not
+                    // take the host down: it is that module's error.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        transpile(name, source, &jsx, &code.modules)
+                        crate::deep::check(&name, source, dialect(&name))?;
+                        transpile(&name, source, &jsx, &code.modules)
                     }))
                     .unwrap_or_else(|_| {
                         Err(ScriptError {
@@ -286,13 +301,28 @@ impl TranspileCache {
                             stack: String::new(),
                         })
                     });
-                    let t = Arc::new(result.map_err(Error::Script)?);
-                    self.lock().put(key, t.clone());
-                    t
+                    let failed = result.is_err();
+                    results.push((name, key, result));
+                    if failed {
+                        break;
+                    }
                 }
-            };
-            maps.insert(name.clone(), done.map.clone());
-            out.insert(name.clone(), ModuleSource::Esm(done.js.clone()));
+                (code, results)
+            })
+            .await
+            .map_err(Error::Script)?;
+            code = back;
+            for (name, key, result) in results {
+                let t = Arc::new(result.map_err(Error::Script)?);
+                self.lock().put(key, t.clone());
+                done.push((name, t));
+            }
+        }
+        let mut maps = HashMap::new();
+        let mut out = BTreeMap::new();
+        for (name, t) in done {
+            maps.insert(name.clone(), t.map.clone());
+            out.insert(name, ModuleSource::Esm(t.js.clone()));
         }
         code.modules.extend(out);
         Ok((code, SourceMaps(maps)))
@@ -311,6 +341,70 @@ fn source_type(name: &str) -> SourceType {
         Some("tsx") => SourceType::tsx(),
         Some("jsx") => SourceType::jsx().with_module(true),
         _ => SourceType::ts(),
+    }
+}
+
+/// One module through the nesting check and the transpiler on a
+/// large-stack thread, as [`TranspileCache::apply`] runs it (for fuzzing).
+pub(crate) fn transpile_one(name: &str, source: &str) -> Result<(), ScriptError> {
+    crate::deep::check(name, source, dialect(name))?;
+    crate::deep::run(name, || {
+        transpile(name, source, &Jsx::default(), &BTreeMap::new()).map(|_| ())
+    })?
+}
+
+/// How deep the tree of `program` is, in nodes (the walk recurses with a
+/// small frame; semantic analysis, the transformer and codegen recurse with
+/// much larger ones).
+fn tree_depth(program: &Program<'_>) -> usize {
+    use oxc::ast::AstKind;
+    use oxc::ast_visit::Visit;
+    struct Depth {
+        now: usize,
+        max: usize,
+    }
+    impl<'a> Visit<'a> for Depth {
+        fn enter_node(&mut self, _: AstKind<'a>) {
+            self.now += 1;
+            self.max = self.max.max(self.now);
+        }
+        fn leave_node(&mut self, _: AstKind<'a>) {
+            self.now = self.now.saturating_sub(1);
+        }
+    }
+    let mut v = Depth { now: 0, max: 0 };
+    v.visit_program(program);
+    v.max
+}
+
+/// The deepest tree [`transpile`] hands on past the parser: twice the
+/// nesting estimate's limit and some (`deep::check` keeps accepted code
+/// within it; this only matters if the scan and the parser ever disagree).
+const MAX_TREE_DEPTH: usize = 2 * crate::deep::MAX_NESTING as usize + 16;
+
+/// For fuzzing the nesting check against the parser: when `source` passes
+/// the check, its nesting estimate and the depth of the tree oxc parses
+/// from it.
+pub(crate) fn estimate_and_depth(name: &str, source: &str) -> Option<(u32, usize)> {
+    let d = dialect(name);
+    crate::deep::check(name, source, d).ok()?;
+    let estimate = crate::deep::estimate(source, d);
+    let depth = crate::deep::run(name, || {
+        let allocator = Allocator::default();
+        let parsed = Parser::new(&allocator, source, source_type(name)).parse();
+        tree_depth(&parsed.program)
+    })
+    .ok()?;
+    Some((estimate, depth))
+}
+
+/// The dialect [`source_type`] parses `name` in, for `deep::check`.
+fn dialect(name: &str) -> crate::deep::Dialect {
+    let st = source_type(name);
+    crate::deep::Dialect {
+        ts: st.is_typescript(),
+        jsx: st.is_jsx(),
+        module: st.is_module(),
     }
 }
 
@@ -360,6 +454,16 @@ fn transpile(
         return Err(syntax_error(name, source, &parsed.diagnostics));
     }
     let mut program = parsed.program;
+    let depth = tree_depth(&program);
+    if depth > MAX_TREE_DEPTH {
+        return Err(ScriptError {
+            name: "SyntaxError".into(),
+            message: format!(
+                "code nested too deeply (a syntax tree {depth} levels deep, more than {MAX_TREE_DEPTH}) in {name}"
+            ),
+            stack: String::new(),
+        });
+    }
     let semantic = SemanticBuilder::new()
         .with_check_syntax_error(true)
         .with_enum_eval(true)
@@ -568,6 +672,84 @@ mod tests {
         assert_eq!(
             e.stack,
             "    at f (m.ts:10:5)\n    at other.js:3:9\n    at m.ts:10:1\n    at <anonymous>\n"
+        );
+    }
+
+    /// Each deep shape at the deepest the nesting check accepts goes
+    /// through the whole pipeline (parse, semantic analysis, transform,
+    /// codegen) on a quarter of the stack `deep` gives it, in a debug build
+    /// (whose frames are larger than a release build's).
+    #[test]
+    fn stack_holds_the_deepest_accepted_shapes() {
+        use crate::deep::{MAX_NESTING, STACK_BYTES, deep_shapes, estimate};
+        for (what, _, _) in deep_shapes(1) {
+            // The largest n whose source the check accepts.
+            let source = |n: usize| {
+                deep_shapes(n)
+                    .into_iter()
+                    .find(|s| s.0 == what)
+                    .map(|s| (s.1, s.2))
+                    .unwrap()
+            };
+            let (mut lo, mut hi) = (1usize, MAX_NESTING as usize + 1);
+            while lo + 1 < hi {
+                let mid = (lo + hi) / 2;
+                let (src, dialect) = source(mid);
+                if estimate(&src, dialect) <= MAX_NESTING {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let (src, dialect) = source(lo);
+            let name = if dialect.jsx { "m.tsx" } else { "m.ts" };
+            assert!(
+                crate::deep::check(name, &src, dialect).is_ok(),
+                "{what} at {lo}"
+            );
+            let result = std::thread::Builder::new()
+                .stack_size(STACK_BYTES / 4)
+                .spawn(move || transpile(name, &src, &Jsx::default(), &modules(&[])).map(|_| ()))
+                .unwrap()
+                .join()
+                .unwrap();
+            // Some shapes are not valid code (`a?b:` chains of names not
+            // declared are; `A<a, …>` types are): all that matters is that
+            // the pipeline came back.
+            let _ = result;
+            eprintln!("{what}: {lo} levels fit");
+        }
+    }
+
+    /// The tree oxc parses is never deeper than a small multiple of the
+    /// nesting estimate (the stack bound in deep.rs rests on it).
+    #[test]
+    fn the_parsed_depth_stays_within_the_estimate() {
+        for (what, source, dialect) in crate::deep::deep_shapes(300) {
+            let name = if dialect.jsx { "m.tsx" } else { "m.ts" };
+            let (estimate, depth) = estimate_and_depth(name, &source).expect(what);
+            eprintln!("{what}: estimate {estimate}, depth {depth}");
+            assert!(
+                depth <= 4 * estimate as usize + 8,
+                "{what}: {depth} > 4 x {estimate}"
+            );
+        }
+    }
+
+    /// Past the scan, the parsed tree's depth is checked again before the
+    /// passes that recurse with large frames.
+    #[test]
+    fn a_tree_too_deep_is_refused_before_semantic_analysis() {
+        let src = format!("export const x = {}1;", "1+".repeat(5000));
+        let e = crate::deep::run("m.ts", || {
+            transpile("m.ts", &src, &Jsx::default(), &modules(&[]))
+        })
+        .unwrap()
+        .unwrap_err();
+        assert!(
+            e.message.contains("nested too deeply (a syntax tree") && e.message.contains("m.ts"),
+            "{}",
+            e.message
         );
     }
 

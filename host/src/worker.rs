@@ -59,6 +59,19 @@ struct WorkerInner {
     pool: Pool,
 }
 
+impl Drop for WorkerInner {
+    /// A worker without an id (`Runtime::load`, each `POST /run`) has a
+    /// Cache API of its own that nothing can reach after it: its entries go
+    /// with it.
+    fn drop(&mut self) {
+        if self.id.is_none()
+            && let Some(cache) = self.env.surroundings.cache()
+        {
+            cache.forget(&self.env.cache_key);
+        }
+    }
+}
+
 /// One of a worker's entrypoints: the default export (`None`) or a named one.
 pub struct Entrypoint<'a> {
     worker: &'a Worker,
@@ -126,7 +139,7 @@ impl Worker {
         storage: Option<crate::storage::StorageTarget>,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
-        let (code, source_maps) = rt.transpiled.apply(code)?;
+        let (code, source_maps) = rt.transpiled.apply(code).await?;
         let limits = code.limits.unwrap_or_default().resolve(rt.defaults);
         if limits.memory_bytes > rt.max_memory_bytes {
             return Err(Error::InvalidCode(vec![format!(
@@ -151,7 +164,16 @@ impl Worker {
             cache_key,
             outbound: code.global_outbound.clone(),
             bindings: code.bindings.clone(),
-            tails: code.tails.clone(),
+            // Each tail worker once, however often it is listed.
+            tails: {
+                let mut tails = Vec::new();
+                for t in &code.tails {
+                    if !tails.contains(t) {
+                        tails.push(t.clone());
+                    }
+                }
+                tails
+            },
             limits,
             source_maps,
             granted,
@@ -302,6 +324,7 @@ impl Worker {
             sub_requests: Some(l.sub_requests),
             outbound_bytes: Some(l.outbound_bytes),
             response_bytes: Some(l.response_bytes),
+            host_memory_bytes: Some(l.host_memory_bytes),
         }
     }
 
@@ -345,15 +368,18 @@ impl Worker {
             tracing::warn!("tail workers need a tokio runtime; trace not delivered");
             return;
         };
-        let events = Value::Array(vec![Value::from(
+        // One copy of the trace for all deliveries; each makes its own only
+        // while its call is under way.
+        let events = Arc::new(Value::Array(vec![Value::from(
             serde_json::to_value(trace).unwrap_or_default(),
-        )]);
+        )]));
         for tail in tails {
             let rt = self.inner.rt.clone();
             let tail = tail.clone();
             let events = events.clone();
             let chain = chain.clone();
             handle.spawn(async move {
+                let events = Value::clone(&events);
                 if let Err(e) = rt
                     .call_worker_rpc(&tail, None, "tail", vec![events], chain)
                     .await
@@ -368,18 +394,38 @@ impl Worker {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// The code this worker runs.
+    pub(crate) fn code(&self) -> &WorkerCode {
+        &self.inner.code
+    }
+
+    /// How many handles to this worker exist (the warm cache's own, callers
+    /// mid-call, streamed bodies and sockets still running on it).
+    pub(crate) fn handles(&self) -> usize {
+        Arc::strong_count(&self.inner)
+    }
+
     /// An instance to run on: an idle one, or a new one when all are busy
     /// and the pool may grow (or, with no room left for a new instance, the
     /// next of this worker's own to come back).
     async fn acquire(&self) -> Result<(Instance, OwnedSemaphorePermit)> {
         let pool = &self.inner.pool;
-        match pool.checkout().await? {
+        // A call waits for a busy worker's instance at most as long as it
+        // may run (WebSockets and slow calls hold instances).
+        match pool.checkout_within(self.inner.limits.timeout).await? {
             Checkout::Idle(instance, permit) => Ok((instance, permit)),
             Checkout::Grow(permit) => match self.new_instance().await {
                 Ok(instance) => Ok((instance, permit)),
                 // Used instances of a fresh-per-request worker never come back.
                 Err(Error::Capacity(_)) if !self.inner.code.fresh_instance_per_request => {
-                    pool.wait_for_idle(permit).await
+                    let wait = self.inner.limits.timeout;
+                    match tokio::time::timeout(wait, pool.wait_for_idle(permit)).await {
+                        Ok(leased) => leased,
+                        Err(_) => Err(Error::Capacity(format!(
+                            "the instance pool is full and none of this worker's instances came free in {} ms (its timeoutMs)",
+                            wait.as_millis()
+                        ))),
+                    }
                 }
                 Err(e) => Err(e),
             },
@@ -565,7 +611,7 @@ impl Worker {
                     }
                 }
                 wt::BodyChunk::Wait(ms) => {
-                    let until = Instant::now() + Duration::from_millis(u64::from(ms));
+                    let until = later(Duration::from_millis(u64::from(ms)));
                     if until > deadline {
                         tokio::time::sleep_until(deadline.into()).await;
                         break Err(timeout());
@@ -641,11 +687,11 @@ impl Worker {
         let mut wind_up: Option<Instant> = None;
         let mut done = false;
         let outcome: Result<()> = loop {
-            let deadline = Instant::now() + limits.timeout;
+            let deadline = later(limits.timeout);
             {
                 let s = instance.store.data_mut();
                 s.deadline = wind_up.map_or(deadline, |w| w.min(deadline));
-                s.cpu_limit = s.cpu_used() + limits.cpu_time;
+                s.cpu_limit = s.cpu_used().saturating_add(limits.cpu_time);
                 s.limiter.hit = false;
                 s.cpu.resume();
             }
@@ -669,8 +715,7 @@ impl Worker {
             };
             // What the worker sent in this step goes to the client (a
             // client that stopped reading holds the worker up to a timeout).
-            let sent = std::mem::take(&mut instance.store.data_mut().socket_out);
-            instance.store.data_mut().socket_out_bytes = 0;
+            let sent = instance.store.data_mut().take_socket_out();
             let mut stalled = false;
             for message in sent {
                 // A receiver dropped on its own (split) discards messages.
@@ -694,11 +739,9 @@ impl Worker {
                 // worker waits for nothing (it never took the close).
                 wt::SocketStep::Idle if !client_open => break Ok(()),
                 wt::SocketStep::Idle => None,
-                wt::SocketStep::Wait(ms) => {
-                    Some(Instant::now() + Duration::from_millis(u64::from(ms)))
-                }
+                wt::SocketStep::Wait(ms) => Some(later(Duration::from_millis(u64::from(ms)))),
             };
-            let far = Instant::now() + Duration::from_secs(86_400 * 365);
+            let far = later(Duration::from_secs(86_400 * 365));
             event = tokio::select! {
                 message = from_client.recv(), if client_open => match message {
                     Some(WebSocketMessage::Text(text)) => wt::SocketEvent::Message(wt::Message::Text(text)),
@@ -718,7 +761,7 @@ impl Worker {
                 }
             };
             if !client_open && wind_up.is_none() {
-                wind_up = Some(Instant::now() + limits.timeout);
+                wind_up = Some(later(limits.timeout));
             }
         };
         if let Err(e) = &outcome {
@@ -768,7 +811,9 @@ impl Worker {
         // The epoch deadline stops guest code; this timer also covers time
         // spent awaiting the host (outbound I/O) and is never hit first by a
         // busy guest.
-        let grace = limits.timeout + EPOCH_TICK * 2 + Duration::from_millis(50);
+        let grace = limits
+            .timeout
+            .saturating_add(EPOCH_TICK * 2 + Duration::from_millis(50));
         let raw = tokio::time::timeout(grace, call_guest(instance, call)).await;
 
         instance.store.data_mut().cpu.pause();
@@ -781,9 +826,10 @@ impl Worker {
                     limit: limits.response_bytes,
                 })
             }
+            // Every response, whatever its number of headers (one 4 MiB
+            // header is as large as many small ones).
             Ok(Output::Fetch(a))
-                if a.response.headers.len() > 64
-                    && header_bytes(&a.response.headers) > MAX_RESPONSE_HEADER_BYTES =>
+                if header_bytes(&a.response.headers) > MAX_RESPONSE_HEADER_BYTES =>
             {
                 Err(Error::ResponseHeadersTooLarge {
                     limit: MAX_RESPONSE_HEADER_BYTES,
@@ -828,14 +874,13 @@ impl Worker {
         // So are response bodies it fetched and did not read to their end,
         // and WebSocket messages no client will get.
         instance.store.data_mut().bodies.clear();
-        instance.store.data_mut().socket_out.clear();
-        instance.store.data_mut().socket_out_bytes = 0;
+        drop(instance.store.data_mut().take_socket_out());
         let logs = instance.store.data_mut().logs.take();
-        let outbound = std::mem::take(&mut instance.store.data_mut().outbound_log);
+        let outbound = instance.store.data_mut().outbound_log.take();
         // A script exception or a response over its size limits leaves the
         // instance usable (a cut-off stream's instance is dropped by
         // stream_body).
-        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_) | Error::ResponseTooLarge { .. } | Error::ResponseHeadersTooLarge { .. }));
+        let discard = matches!(result, Err(e) if !matches!(e, Error::Script(_) | Error::ResponseTooLarge { .. } | Error::ResponseHeadersTooLarge { .. } | Error::HostMemoryExceeded { .. }));
 
         // The uncaught errors the worker reported as it ran, then the one
         // that ended the invocation.
@@ -1169,11 +1214,18 @@ fn step_result<T>(
     limits: &Effective,
 ) -> Result<T> {
     let memory_hit = instance.store.data().limiter.hit;
+    let budget = instance.store.data().budget;
     match raw {
         None => Err(Error::Timeout(limits.timeout)),
         Some(Err(trap)) => Err(classify_trap(&trap, memory_hit, limits)),
         Some(Ok(Err(_))) if memory_hit => Err(Error::MemoryLimitExceeded {
             limit: limits.memory_bytes,
+        }),
+        // The guest's error came from a host call refused for want of
+        // host memory (its message says what asked for more).
+        Some(Ok(Err(e))) if budget.exhausted() => Err(Error::HostMemoryExceeded {
+            limit: budget.limit(),
+            what: budget_what(&e.message),
         }),
         Some(Ok(Err(e))) => {
             let mut e = ScriptError::from(e);
@@ -1192,6 +1244,24 @@ fn header_bytes(headers: &[(String, String)]) -> u64 {
         .iter()
         .map(|(k, v)| (k.len() + v.len()) as u64)
         .sum()
+}
+
+/// `d` from now; a time too far to represent is as good as never (`d` may
+/// come from the tenant's `timeoutMs`).
+fn later(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
+/// What exhausted the host memory budget, from the message of the
+/// guest's error (`HostBudget::charge`'s text) when it has one.
+fn budget_what(message: &str) -> String {
+    let what = message
+        .split_once(" bytes exhausted by ")
+        .map_or("a host call", |(_, what)| what);
+    crate::tail::clip(what, 256)
 }
 
 fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) -> Error {
@@ -1221,5 +1291,26 @@ fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) ->
         ),
         Some(t) => Error::Crashed(t.to_string()),
         None => Error::Crashed(format!("{err:#}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_past_the_clock_are_far_not_a_panic() {
+        let now = Instant::now();
+        assert!(later(Duration::MAX) > now + Duration::from_secs(86_400 * 365));
+        assert!(later(Duration::from_millis(5)) >= now + Duration::from_millis(5));
+    }
+
+    #[test]
+    fn the_budget_error_names_what_asked() {
+        let e = crate::budget::HostBudget::new(10)
+            .charge(11, "the body of env.SVC.fetch()")
+            .unwrap_err();
+        assert_eq!(budget_what(&e.to_string()), "the body of env.SVC.fetch()");
+        assert_eq!(budget_what("something else"), "a host call");
     }
 }

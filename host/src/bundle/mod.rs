@@ -5,7 +5,9 @@
 //!
 //! Versions are resolved from semver ranges against an npm registry
 //! (configurable; abbreviated metadata), tarballs fetched from it, checked
-//! against their `sha512` integrity and cached by it, and unpacked; packages
+//! against their `sha512` integrity and cached by it, and unpacked on a
+//! blocking thread, every byte counted as it is inflated against
+//! [`BundleLimits`] (never the sizes the tar headers state); packages
 //! are laid out as npm does (hoisted to `node_modules/<name>`, nested under
 //! the dependent when versions conflict). Each module's specifiers are then
 //! rewritten to the exact module they resolve to, following Node's
@@ -51,6 +53,12 @@ pub struct BundleLimits {
     pub max_files: usize,
     /// Number of packages (default 500).
     pub max_packages: usize,
+    /// Bytes one package's tarball may unpack to (default 64 MiB): every
+    /// entry, bundled or not, with its tar headers, counted as the
+    /// decompressor produces them. The sizes a tarball's headers state
+    /// (ustar, PAX, GNU) are never trusted: a package whose headers say
+    /// 0 bytes and whose data goes on is stopped here all the same.
+    pub max_unpacked_bytes: u64,
 }
 
 impl Default for BundleLimits {
@@ -59,9 +67,17 @@ impl Default for BundleLimits {
             max_bytes: 32 << 20,
             max_files: 5_000,
             max_packages: 500,
+            max_unpacked_bytes: 64 << 20,
         }
     }
 }
+
+/// Most entries (files, directories, links, headers) in one package's
+/// tarball.
+pub const MAX_TARBALL_ENTRIES: usize = 50_000;
+
+/// Longest path of an entry in a package's tarball, in bytes.
+pub const MAX_TARBALL_PATH_BYTES: usize = 1_024;
 
 /// Builds bundles (see the [module docs](self)).
 pub struct Bundler {
@@ -173,8 +189,18 @@ impl Bundler {
             .into_iter()
             .map(|(k, v)| (k, v.into_bytes()))
             .collect();
-        self.install(package, &mut files).await.map_err(bad)?;
-        let code = assemble(files, &main, &self.limits).map_err(bad)?;
+        // Boxed: resolving, fetching and unpacking make a deep future, and
+        // every caller's (the server's request handler) would carry it.
+        Box::pin(self.install(package, &mut files))
+            .await
+            .map_err(bad)?;
+        // Parsing every module for its specifiers is CPU work too: on a
+        // blocking thread, not the thread serving requests.
+        let limits = self.limits;
+        let code = tokio::task::spawn_blocking(move || assemble(files, &main, &limits))
+            .await
+            .map_err(|e| bad(format!("bundling failed: {e}")))?
+            .map_err(bad)?;
         Ok(code)
     }
 
@@ -290,7 +316,19 @@ impl Bundler {
                 ));
             }
             let tarball = self.tarball(&name, &version, &meta).await?;
-            unpack(&name, &version, &tarball, &dir, files, &self.limits)?;
+            // Inflating is CPU work (up to `max_unpacked_bytes`): on a
+            // blocking thread, not the thread serving requests.
+            let who = format!("{name}@{version}");
+            let (taken, limits, at) = (std::mem::take(files), self.limits, dir.clone());
+            let (back, unpacked) = tokio::task::spawn_blocking(move || {
+                let mut files = taken;
+                let unpacked = unpack(&who, &tarball, &at, &mut files, &limits);
+                (files, unpacked)
+            })
+            .await
+            .map_err(|e| format!("{name}@{version}: unpacking failed: {e}"))?;
+            *files = back;
+            unpacked?;
             for (field, opt) in [
                 ("dependencies", false),
                 ("optionalDependencies", true),
@@ -379,9 +417,11 @@ impl Bundler {
         });
         if let Some(path) = &cached
             && let Ok(bytes) = std::fs::read(path)
-            && Sha512::digest(&bytes).as_slice() == expected.as_slice()
         {
-            return Ok(bytes);
+            let (matches, bytes) = matches_digest(bytes, &expected).await;
+            if matches {
+                return Ok(bytes);
+            }
         }
         let url = meta
             .pointer("/dist/tarball")
@@ -396,7 +436,8 @@ impl Bundler {
             .get(url, "application/octet-stream")
             .await
             .map_err(|e| format!("{who}: {url}: {e}"))?;
-        if Sha512::digest(&bytes).as_slice() != expected.as_slice() {
+        let (matches, bytes) = matches_digest(bytes, &expected).await;
+        if !matches {
             return Err(format!(
                 "{who}: the tarball does not match its integrity hash"
             ));
@@ -412,6 +453,20 @@ impl Bundler {
         }
         Ok(bytes)
     }
+}
+
+/// Whether `bytes` (a tarball, up to 64 MiB) have the SHA-512 `expected`,
+/// hashed on a blocking thread; and the bytes back.
+async fn matches_digest(bytes: Vec<u8>, expected: &[u8]) -> (bool, Vec<u8>) {
+    let expected = expected.to_vec();
+    tokio::task::spawn_blocking(move || {
+        (
+            Sha512::digest(&bytes).as_slice() == expected.as_slice(),
+            bytes,
+        )
+    })
+    .await
+    .unwrap_or_else(|_| (false, Vec::new()))
 }
 
 fn origin(url: &str) -> Option<String> {
@@ -455,22 +510,85 @@ fn wanted(path: &str) -> bool {
     matches!(ext, Some("js" | "mjs" | "cjs" | "json")) && !path.ends_with(".d.ts")
 }
 
+/// A reader that stops with an error once more than `limit` bytes went
+/// through it (the count is kept in `read`, for after the error).
+struct Capped<'a, R> {
+    inner: R,
+    read: &'a std::cell::Cell<u64>,
+    limit: u64,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.read.get();
+        if read > self.limit {
+            return Err(std::io::Error::other("over the unpacked size limit"));
+        }
+        // At most one byte past the limit: enough to tell "more" from "exactly".
+        let room = (self.limit - read).saturating_add(1);
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..take])?;
+        self.read.set(read.saturating_add(n as u64));
+        if self.read.get() > self.limit {
+            return Err(std::io::Error::other("over the unpacked size limit"));
+        }
+        Ok(n)
+    }
+}
+
+/// Unpacks the tarball of the package `who` into `files` under `dir`: its
+/// code files (see [`wanted`]), within `limits`. Every byte is counted as
+/// it is read, the decompressed stream against `max_unpacked_bytes` and
+/// each file against what is left of `max_bytes`; the sizes the tar
+/// headers state only decide how soon a package is refused, never how much
+/// is read.
 fn unpack(
-    name: &str,
-    version: &Version,
+    who: &str,
     tarball: &[u8],
     dir: &str,
     files: &mut BTreeMap<String, Vec<u8>>,
     limits: &BundleLimits,
 ) -> std::result::Result<(), String> {
-    let who = format!("{name}@{version}");
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(tarball));
-    let entries = archive
-        .entries()
-        .map_err(|e| format!("{who}: not a .tgz: {e}"))?;
+    let read = std::cell::Cell::new(0u64);
+    let too_big = || {
+        format!(
+            "the package {who} unpacks to more than {} bytes (the limit of one package's tarball)",
+            limits.max_unpacked_bytes
+        )
+    };
+    // Any read error past the cap is the cap's (the tar crate wraps it).
+    let failed = |e: std::io::Error, what: &str| {
+        if read.get() > limits.max_unpacked_bytes {
+            too_big()
+        } else {
+            format!("{who}: {what}: {e}")
+        }
+    };
+    let over_bundle = |room: u64| {
+        format!(
+            "the package {who} unpacks to more than {room} bytes of code: the bundle is over its {}-byte limit",
+            limits.max_bytes
+        )
+    };
+    let mut archive = tar::Archive::new(Capped {
+        inner: flate2::read::GzDecoder::new(tarball),
+        read: &read,
+        limit: limits.max_unpacked_bytes,
+    });
+    let entries = archive.entries().map_err(|e| failed(e, "not a .tgz"))?;
     let mut total: u64 = files.values().map(|f| f.len() as u64).sum();
-    for entry in entries {
-        let mut entry = entry.map_err(|e| format!("{who}: a damaged tarball: {e}"))?;
+    for (n, entry) in entries.enumerate() {
+        if n >= MAX_TARBALL_ENTRIES {
+            return Err(format!(
+                "the package {who} has more than {MAX_TARBALL_ENTRIES} entries in its tarball"
+            ));
+        }
+        let mut entry = entry.map_err(|e| failed(e, "a damaged tarball"))?;
+        if entry.path_bytes().len() > MAX_TARBALL_PATH_BYTES {
+            return Err(format!(
+                "the package {who} has a path of more than {MAX_TARBALL_PATH_BYTES} bytes in its tarball"
+            ));
+        }
         if !entry.header().entry_type().is_file() {
             continue;
         }
@@ -496,24 +614,28 @@ fn unpack(
         if !wanted(rel) || rel.split('/').any(|s| s == "node_modules") {
             continue;
         }
-        let size = entry.header().size().unwrap_or(0);
-        total += size;
-        if total > limits.max_bytes {
-            return Err(format!(
-                "the bundle is over its {} MiB limit (at {who})",
-                limits.max_bytes >> 20
-            ));
-        }
         if files.len() >= limits.max_files {
             return Err(format!(
                 "the bundle has more than {} files (at {who})",
                 limits.max_files
             ));
         }
-        let mut bytes = Vec::with_capacity(size as usize);
-        entry
+        let room = limits.max_bytes.saturating_sub(total);
+        // The size the tar crate will read (PAX's when there is one): a
+        // file stated larger than what is left is refused unread.
+        if entry.size() > room {
+            return Err(over_bundle(room));
+        }
+        let mut bytes = Vec::new();
+        // And what is actually read is counted, whatever was stated.
+        (&mut entry)
+            .take(room.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(|e| format!("{who}: {e}"))?;
+            .map_err(|e| failed(e, rel))?;
+        if bytes.len() as u64 > room {
+            return Err(over_bundle(room));
+        }
+        total = total.saturating_add(bytes.len() as u64);
         files.insert(format!("{dir}/{rel}"), bytes);
     }
     if !files.contains_key(&format!("{dir}/package.json")) {
@@ -636,4 +758,100 @@ fn rewrite(name: &str, source: &str, index: &resolve::Files<'_>) -> (String, boo
         }
     }
     (resolve::splice(source, edits), esm)
+}
+
+/// [`unpack`] for the fuzz target (host/src/fuzz.rs): a package's
+/// tarball under small limits (64 KiB of code, 256 KiB unpacked, 64
+/// files); the files it kept, or its error.
+pub(crate) fn unpack_for_fuzz(
+    tgz: &[u8],
+) -> std::result::Result<BTreeMap<String, Vec<u8>>, String> {
+    let limits = BundleLimits {
+        max_bytes: 64 << 10,
+        max_files: 64,
+        max_packages: 1,
+        max_unpacked_bytes: 256 << 10,
+    };
+    let mut files = BTreeMap::new();
+    unpack("fuzz@1.0.0", tgz, "node_modules/fuzz", &mut files, &limits)?;
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A .tgz of `entries` (path, stated size, actual bytes).
+    fn tgz(entries: &[(&str, u64, Vec<u8>)]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for (path, size, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(*size);
+            h.set_mode(0o644);
+            if path.contains("..") {
+                // What the builder refuses to write, written by hand.
+                h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+                h.set_cksum();
+                tar.append(&h, &data[..]).unwrap();
+            } else {
+                // Long paths as GNU long-name entries.
+                tar.append_data(&mut h, path, &data[..]).unwrap();
+            }
+        }
+        let raw = tar.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &raw).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn run(tarball: &[u8], limits: BundleLimits) -> std::result::Result<Vec<String>, String> {
+        let mut files = BTreeMap::new();
+        unpack("p@1.0.0", tarball, "node_modules/p", &mut files, &limits)?;
+        Ok(files.into_keys().collect())
+    }
+
+    #[test]
+    fn unpacking_counts_what_is_read() {
+        let pkg = br#"{"name":"p"}"#.to_vec();
+        let ok = tgz(&[
+            ("package/package.json", pkg.len() as u64, pkg.clone()),
+            ("package/index.js", 3, b"1;\n".to_vec()),
+            ("package/README.md", 4096, vec![b'x'; 4096]),
+        ]);
+        let files = run(&ok, BundleLimits::default()).unwrap();
+        assert_eq!(
+            files,
+            ["node_modules/p/index.js", "node_modules/p/package.json"]
+        );
+        // The whole inflated stream (headers, README, end blocks) is capped.
+        let small = BundleLimits {
+            max_unpacked_bytes: 4096,
+            ..BundleLimits::default()
+        };
+        let e = run(&ok, small).unwrap_err();
+        assert!(
+            e.contains("the package p@1.0.0 unpacks to more than 4096 bytes"),
+            "{e}"
+        );
+        // Code files are counted against what the bundle has left.
+        let tight = BundleLimits {
+            max_bytes: pkg.len() as u64 + 2,
+            ..BundleLimits::default()
+        };
+        let e = run(&ok, tight).unwrap_err();
+        assert!(e.contains("unpacks to more than 2 bytes of code"), "{e}");
+    }
+
+    #[test]
+    fn unpacking_refuses_long_paths_and_escapes() {
+        let long = format!("package/{}.js", "a/".repeat(600));
+        let e = run(&tgz(&[(&long, 1, b"1".to_vec())]), BundleLimits::default()).unwrap_err();
+        assert!(e.contains("a path of more than 1024 bytes"), "{e}");
+        let e = run(
+            &tgz(&[("package/../../x.js", 1, b"1".to_vec())]),
+            BundleLimits::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("leaving its package"), "{e}");
+    }
 }

@@ -263,8 +263,24 @@ pub(crate) struct Specifier {
 
 /// The specifiers of `source` (imports, re-exports, `import("...")`,
 /// `require("...")`), and whether it has ES module syntax. `None` when it
-/// does not parse (left as is: the engine reports the error if it runs).
+/// does not parse (left as is: the engine reports the error if it runs),
+/// and when it is nested too deeply to parse safely (`deep::check`; the
+/// transpiler or the engine refuses it later with that error). The parse
+/// and the walk run on a thread with a large stack (`deep::run`).
 pub(crate) fn specifiers(name: &str, source: &str) -> Option<(Vec<Specifier>, bool)> {
+    let ts = [".ts", ".mts", ".tsx"].iter().any(|e| name.ends_with(e));
+    let jsx = name.ends_with(".jsx") || name.ends_with(".tsx");
+    let dialect = crate::deep::Dialect {
+        ts,
+        jsx,
+        // Parsed as `unambiguous` below unless TypeScript (a module).
+        module: ts,
+    };
+    crate::deep::check(name, source, dialect).ok()?;
+    crate::deep::run(name, || parse_specifiers(name, source)).ok()?
+}
+
+fn parse_specifiers(name: &str, source: &str) -> Option<(Vec<Specifier>, bool)> {
     let allocator = Allocator::default();
     let ts = [".ts", ".mts", ".tsx"].iter().any(|e| name.ends_with(e));
     let source_type = if ts {

@@ -538,7 +538,17 @@ enum Form {
     Body,
 }
 
+/// Parsed on a thread with a large stack behind the nesting check
+/// (`deep`); code that fails either is a body, and the transpiler then
+/// reports its error.
 fn classify(code: &str) -> Form {
+    if crate::deep::check(CODE_MODULE, code, crate::deep::Dialect::TS).is_err() {
+        return Form::Body;
+    }
+    crate::deep::run(CODE_MODULE, || classify_parsed(code)).unwrap_or(Form::Body)
+}
+
+fn classify_parsed(code: &str) -> Form {
     use oxc::allocator::Allocator;
     use oxc::ast::ast::{Expression, Statement};
     use oxc::parser::{ParseOptions, Parser};

@@ -11,7 +11,7 @@
 //! [[tool]]
 //! name = "getWeather"
 //! description = "Current weather for a city."
-//! url = "https://api.example.com/weather/{city}"   # {x}: from the input
+//! url = "https://api.example.com/weather/{city}"   # {x}: from the input, one path segment
 //! method = "GET"                                   # other fields: query (GET/DELETE) or JSON body
 //! headers = { authorization = "Bearer ${WEATHER_TOKEN}" }   # ${VAR}: from the environment
 //! input = { type = "object", properties = { city = { type = "string" } }, required = ["city"] }
@@ -27,6 +27,11 @@
 //! token = "${FILES_MCP_TOKEN}"                     # its bearer token, if it needs one
 //! # command = ["my-mcp-server", "--stdio"]         # ... or a child process on stdio
 //! ```
+//!
+//! A tool's headers go to its API's origin only: a redirect elsewhere is
+//! followed without them. A URL's `{field}` is percent-encoded as one path
+//! segment, and `.`, `..` or an empty value is refused (an error the
+//! model's code sees), so `/items/{id}` cannot reach another path.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -203,7 +208,7 @@ impl Endpoint {
                 Json::String(s) => s,
                 other => other.to_string(),
             };
-            url.push_str(&url_encode(&text));
+            url.push_str(&path_segment(name, &text)?);
             rest = &rest[end + 1..];
         }
         url.push_str(rest);
@@ -267,9 +272,7 @@ impl Endpoint {
 
     async fn call(&self, forwarder: &Forwarder, input: Json) -> Result<Json, String> {
         let request = self.request(&input)?;
-        let response = forwarder
-            .fetch(&self.forward, request, Redirect::Follow)
-            .await?;
+        let response = fetch_keeping_credentials(forwarder, &self.forward, request).await?;
         let status = response.status;
         let is_json = response
             .headers
@@ -291,6 +294,75 @@ impl Endpoint {
             Ok(Json::String(text))
         }
     }
+}
+
+/// Performs a tool's request, following redirects itself (at most
+/// `max_redirects`) so that the headers configured for the tool's API (an
+/// `Authorization`, an API key) and those from the input never go to
+/// another origin: a redirect that leaves the first request's origin is
+/// followed with only `accept` (and `content-type` with a body).
+async fn fetch_keeping_credentials(
+    forwarder: &Forwarder,
+    cfg: &ForwardConfig,
+    mut request: Request,
+) -> Result<crate::http::StreamingResponse, String> {
+    let origin = |url: &str| {
+        url::Url::parse(url)
+            .map(|u| u.origin())
+            .map_err(|e| format!("invalid URL {url:?}: {e}"))
+    };
+    let first = origin(&request.url)?;
+    let mut hops = 0u32;
+    loop {
+        let response = forwarder
+            .fetch(cfg, request.clone(), Redirect::Manual)
+            .await?;
+        let location = response
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| v.clone());
+        let status = response.status;
+        let Some(location) = location.filter(|_| (300..400).contains(&status)) else {
+            return Ok(response);
+        };
+        hops += 1;
+        if hops > cfg.max_redirects {
+            return Err(format!(
+                "{}: too many redirects (more than {})",
+                request.url, cfg.max_redirects
+            ));
+        }
+        let next = url::Url::parse(&request.url)
+            .and_then(|u| u.join(&location))
+            .map_err(|e| format!("{}: bad redirect location {location:?}: {e}", request.url))?;
+        if status == 303 || ((status == 301 || status == 302) && request.method == "POST") {
+            request.method = "GET".into();
+            request.body.clear();
+            request
+                .headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        }
+        if next.origin() != first {
+            let body = !request.body.is_empty();
+            request.headers.retain(|(k, _)| {
+                k.eq_ignore_ascii_case("accept") || (body && k.eq_ignore_ascii_case("content-type"))
+            });
+        }
+        request.url = next.into();
+    }
+}
+
+/// A path parameter's value as one path segment: percent-encoded (`/`,
+/// `?`, `#`, `%` and the rest), and never `.`, `..` or empty, which would
+/// make `/api/items/{id}` reach another path of the API.
+fn path_segment(name: &str, value: &str) -> Result<String, String> {
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(format!(
+            "the input's {name:?} is {value:?}: a path parameter cannot be empty, \".\" or \"..\""
+        ));
+    }
+    Ok(url_encode(value))
 }
 
 fn url_encode(s: &str) -> String {
@@ -356,30 +428,62 @@ pub(crate) fn add_http_tools(
     Ok(builder)
 }
 
+/// How much one schema may grow by inlining `$ref`s: a document whose refs
+/// point at refs that use each other twice or more would otherwise expand
+/// exponentially (2^32 copies with 32 levels), and nest past what the
+/// TypeScript generator and serde's recursion walk on a thread's stack.
+struct Inlining {
+    /// The refs being inlined, outermost first (a recursive one becomes `{}`).
+    seen: Vec<String>,
+    /// JSON values written so far; past [`MAX_INLINED_VALUES`] refs become `{}`.
+    values: usize,
+}
+
+/// The most JSON values one tool's inlined schema may hold.
+const MAX_INLINED_VALUES: usize = 100_000;
+/// The deepest chain of `$ref`s inlined into one another.
+const MAX_REF_CHAIN: usize = 32;
+
 /// `$ref`s into the document replaced by what they point at (a recursive
-/// one by `{}`), so that each tool's schema stands alone.
-fn inline_refs(schema: &Json, doc: &Json, seen: &mut Vec<String>) -> Json {
+/// one, one past [`MAX_REF_CHAIN`] or one past [`MAX_INLINED_VALUES`] by
+/// `{}`), so that each tool's schema stands alone.
+fn inline_refs(schema: &Json, doc: &Json) -> Json {
+    inline(
+        schema,
+        doc,
+        &mut Inlining {
+            seen: Vec::new(),
+            values: 0,
+        },
+    )
+}
+
+fn inline(schema: &Json, doc: &Json, state: &mut Inlining) -> Json {
+    state.values = state.values.saturating_add(1);
     match schema {
         Json::Object(o) => {
             if let Some(Json::String(r)) = o.get("$ref") {
-                if seen.contains(r) || seen.len() > 32 {
+                if state.seen.contains(r)
+                    || state.seen.len() >= MAX_REF_CHAIN
+                    || state.values > MAX_INLINED_VALUES
+                {
                     return json!({});
                 }
                 let Some(target) = r.strip_prefix('#').and_then(|p| doc.pointer(p)) else {
                     return json!({});
                 };
-                seen.push(r.clone());
-                let out = inline_refs(target, doc, seen);
-                seen.pop();
+                state.seen.push(r.clone());
+                let out = inline(target, doc, state);
+                state.seen.pop();
                 return out;
             }
             Json::Object(
                 o.iter()
-                    .map(|(k, v)| (k.clone(), inline_refs(v, doc, seen)))
+                    .map(|(k, v)| (k.clone(), inline(v, doc, state)))
                     .collect(),
             )
         }
-        Json::Array(a) => Json::Array(a.iter().map(|v| inline_refs(v, doc, seen)).collect()),
+        Json::Array(a) => Json::Array(a.iter().map(|v| inline(v, doc, state)).collect()),
         other => other.clone(),
     }
 }
@@ -415,6 +519,15 @@ pub(crate) fn add_openapi(
         }
     }
     Ok(builder)
+}
+
+/// [`openapi_tools`] for the fuzz target (host/src/fuzz.rs): the tools
+/// of a document, with a fixed base URL.
+pub(crate) fn openapi_tools_for_fuzz(doc: &Json) -> Result<Vec<Tool>, String> {
+    Ok(openapi_tools(doc, "https://api.test/", &[])?
+        .into_iter()
+        .map(|(tool, _)| tool)
+        .collect())
 }
 
 /// The tools of an OpenAPI document: one per operation (named by its
@@ -455,7 +568,7 @@ fn openapi_tools(doc: &Json, base: &str, only: &[String]) -> Result<Vec<(Tool, E
                     .flatten(),
             );
             for p in params {
-                let p = inline_refs(p, doc, &mut Vec::new());
+                let p = inline_refs(p, doc);
                 let (Some(name), Some(location)) = (
                     p.get("name").and_then(Json::as_str),
                     p.get("in").and_then(Json::as_str),
@@ -479,7 +592,7 @@ fn openapi_tools(doc: &Json, base: &str, only: &[String]) -> Result<Vec<(Tool, E
             }
             let body = op
                 .pointer("/requestBody/content/application~1json/schema")
-                .map(|s| inline_refs(s, doc, &mut Vec::new()));
+                .map(|s| inline_refs(s, doc));
             let body_field = body.as_ref().map(|_| "body".to_string());
             if let Some(mut b) = body {
                 if let (Some(d), Json::Object(o)) = (op.pointer("/requestBody/description"), &mut b)
@@ -495,7 +608,7 @@ fn openapi_tools(doc: &Json, base: &str, only: &[String]) -> Result<Vec<(Tool, E
                 op.pointer(&format!(
                     "/responses/{code}/content/application~1json/schema"
                 ))
-                .map(|s| inline_refs(s, doc, &mut Vec::new()))
+                .map(|s| inline_refs(s, doc))
             });
             let description = [op.get("summary"), op.get("description")]
                 .into_iter()
@@ -559,6 +672,23 @@ mod tests {
         assert!(e.request(&json!({})).is_ok());
         let e = endpoint("GET", "https://api.test/{id}");
         assert!(e.request(&json!({})).unwrap_err().contains("\"id\""));
+    }
+
+    #[test]
+    fn path_parameters_are_one_segment() {
+        let e = endpoint("GET", "https://api.test/api/items/{id}");
+        for bad in ["..", ".", ""] {
+            let err = e.request(&json!({ "id": bad })).unwrap_err();
+            assert!(
+                err.contains("\"id\"") && err.contains("path parameter"),
+                "{err}"
+            );
+        }
+        let r = e.request(&json!({"id": "a/b?c#d%2e%2e"})).unwrap();
+        assert_eq!(r.url, "https://api.test/api/items/a%2Fb%3Fc%23d%252e%252e");
+        let r = e.request(&json!({"id": "..."})).unwrap();
+        assert_eq!(r.url, "https://api.test/api/items/...");
+        assert_eq!(url::Url::parse(&r.url).unwrap().path(), "/api/items/...");
     }
 
     #[test]

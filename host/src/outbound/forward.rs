@@ -185,6 +185,9 @@ impl Forwarder {
                     req.method = "GET".into();
                     req.body.clear();
                 }
+                if next.origin() != url.origin() {
+                    drop_credentials(&mut req.headers);
+                }
                 req.url = next.into();
                 continue;
             }
@@ -313,8 +316,36 @@ fn check_url(cfg: &ForwardConfig, url: &url::Url) -> Result<(), String> {
     Ok(())
 }
 
+/// Request headers that carry the caller's credentials for one origin:
+/// a redirect to another origin does not take them along (the Fetch
+/// standard drops `Authorization` there; cookies and proxy credentials
+/// belong to their origin too), so a worker's or a gateway's token for
+/// one API never reaches a host that API redirects to.
+const ORIGIN_CREDENTIALS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
+
+/// Removes [`ORIGIN_CREDENTIALS`] from `headers` (before a cross-origin
+/// redirect is followed).
+fn drop_credentials(headers: &mut Vec<(String, String)>) {
+    headers.retain(|(k, _)| !ORIGIN_CREDENTIALS.iter().any(|c| k.eq_ignore_ascii_case(c)));
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn credentials_do_not_follow_a_cross_origin_redirect() {
+        let mut headers = vec![
+            ("Authorization".to_string(), "Bearer s3cret".to_string()),
+            ("cookie".to_string(), "session=1".to_string()),
+            ("Proxy-Authorization".to_string(), "Basic x".to_string()),
+            ("accept".to_string(), "application/json".to_string()),
+        ];
+        super::drop_credentials(&mut headers);
+        assert_eq!(
+            headers,
+            vec![("accept".to_string(), "application/json".to_string())]
+        );
+    }
     use super::*;
 
     #[test]

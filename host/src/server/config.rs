@@ -58,6 +58,62 @@ pub struct ServerConfig {
     pub keep_resident_bytes: usize,
     /// Default limits for workers that set none.
     pub limits: Limits,
+    /// Operator ceilings: the most uploaded code (`PUT /workers/{id}`,
+    /// `POST /run`) may ask for in its `limits`, with the same keys as
+    /// `[limits]` (`cpuMs`, `timeoutMs`, `memoryBytes`, `responseBytes`,
+    /// `subRequests`, `outboundBytes`, `hostMemoryBytes`, `fuel`). Code
+    /// asking for more is
+    /// refused with a 400 naming the ceiling, never silently clamped; keys
+    /// left out of `[max_limits]` keep their defaults. Defaults: `cpuMs` 30,000,
+    /// `timeoutMs` 120,000, `memoryBytes` 128 MiB (the runtime reserves
+    /// this much per instance slot: raising it raises the reservation),
+    /// `responseBytes` 1 GiB, `subRequests` 1,000, `outboundBytes`
+    /// 256 MiB, `hostMemoryBytes` 256 MiB, `fuel` 60,000,000,000.
+    /// `[limits]` must lie within them.
+    #[serde(deserialize_with = "max_limits_over_defaults")]
+    pub max_limits: Limits,
+    /// Whether uploaded code may forward `fetch()` to loopback, private
+    /// and link-local addresses (`"globalOutbound": {"forward":
+    /// {"allowPrivate": true}}`), i.e. reach this server's own `/metrics`,
+    /// admin API and the rest of its network. Default false: such code is
+    /// refused at upload.
+    pub allow_private_outbound: bool,
+    /// Host patterns (`api.example.com`, `*.example.com`) uploaded code may
+    /// forward `fetch()` to. When set, a `forward` policy must list its own
+    /// `allowHosts`, each within these (`"inherit"`, which allows any host,
+    /// is refused). Default: empty, any public host.
+    pub outbound_hosts: Vec<String>,
+    /// Most `bindings` uploaded code may have. Default 32.
+    pub max_bindings: usize,
+    /// Most `tails` uploaded code may have. Default 8.
+    pub max_tails: usize,
+    /// Worker ids uploaded code may name in service `bindings`, `tails`
+    /// and a `gateway` worker: exact ids, or prefixes ending in `*`
+    /// (`"shop-*"`). Default: empty, any id.
+    pub reachable_ids: Vec<String>,
+    /// A WebSocket with no message either way for this long (ms) is closed
+    /// (code 1001), freeing the worker instance it holds; pings do not
+    /// count. Default 60,000.
+    pub websocket_idle_timeout_ms: u64,
+    /// Most WebSockets open at once to one worker (0: one less than
+    /// `instances_per_worker`, at least 1), and to one object (always 1:
+    /// an object runs on one instance); more upgrades get 503. A socket
+    /// holds one of its worker's instances for as long as it is open, so
+    /// the default always leaves an instance to HTTP requests where there
+    /// is more than one; a request that finds every instance busy waits at
+    /// most the worker's `timeoutMs` for one, then gets 503. Each server
+    /// process counts its own sockets; all of a process's sockets together
+    /// hold at most half of its instances. Default 0.
+    pub max_websockets_per_worker: usize,
+    /// How long a client may take to send a request's head (request line
+    /// and headers), and how long an idle keep-alive connection stays open,
+    /// in ms; then the connection is closed. Default 30,000.
+    pub header_read_timeout_ms: u64,
+    /// How long the server waits for the next piece of a request's body,
+    /// in ms: a client that sends nothing for this long gets 408 (or, for a
+    /// body the worker already reads, a failed read) and the connection is
+    /// closed. Default 30,000.
+    pub body_read_timeout_ms: u64,
     /// `globalOutbound` for uploaded code that does not set it (JSON form as
     /// in WorkerCode, e.g. `"inherit"`). Default: deny.
     pub default_outbound: crate::outbound::Outbound,
@@ -82,7 +138,9 @@ pub struct ServerConfig {
     /// the playground's origin (and its token). Other hosts redirect `/`
     /// and `/playground/` there. Browsers resolve `*.localhost` to this
     /// machine, so `playground.localhost` needs no DNS. Default: none (the
-    /// playground on every host, sharing the origin with workers by path).
+    /// playground on loopback host names only, `localhost`, `*.localhost`,
+    /// `127.0.0.1`, `[::1]`, sharing the origin with workers by path, whose
+    /// answers there carry a sandboxing CSP; other hosts get 404).
     pub playground_host: Option<String>,
     /// The npm registry `POST /bundle` resolves packages from. Default
     /// `https://registry.npmjs.org`; tarballs are cached under
@@ -126,6 +184,16 @@ impl Default for ServerConfig {
             instances_per_worker: 0,
             keep_resident_bytes: crate::runtime::DEFAULT_KEEP_RESIDENT,
             limits: Limits::new(),
+            max_limits: default_max_limits(),
+            allow_private_outbound: false,
+            outbound_hosts: Vec::new(),
+            max_bindings: 32,
+            max_tails: 8,
+            reachable_ids: Vec::new(),
+            websocket_idle_timeout_ms: 60_000,
+            max_websockets_per_worker: 0,
+            header_read_timeout_ms: 30_000,
+            body_read_timeout_ms: 30_000,
             default_outbound: crate::outbound::Outbound::Deny,
             max_body_bytes: 10 << 20,
             max_header_bytes: 64 << 10,
@@ -142,6 +210,25 @@ impl Default for ServerConfig {
             process_group: None,
         }
     }
+}
+
+/// The default operator ceilings (see [`ServerConfig::max_limits`]).
+fn default_max_limits() -> Limits {
+    Limits::new()
+        .memory_bytes(crate::limits::DEFAULT_MEMORY_BYTES)
+        .cpu_time(Duration::from_secs(30))
+        .fuel(60_000_000_000)
+        .timeout(Duration::from_secs(120))
+        .sub_requests(1_000)
+        .outbound_bytes(256 << 20)
+        .response_bytes(crate::limits::DEFAULT_RESPONSE_BYTES)
+        .host_memory_bytes(256 << 20)
+}
+
+/// `[max_limits]` as written, its missing keys taken from the defaults (so
+/// that raising one ceiling does not lift the others).
+fn max_limits_over_defaults<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Limits, D::Error> {
+    Ok(Limits::deserialize(d)?.or(default_max_limits()))
 }
 
 fn default_data_dir() -> PathBuf {
@@ -171,7 +258,13 @@ impl ServerConfig {
     /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
     /// `ISOLET_POSTGRES_URL`,
     /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_PLAYGROUND`, `ISOLET_PLAYGROUND_HOST`,
-    /// `ISOLET_TIMEOUT_MS` and `ISOLET_WORKERS`.
+    /// `ISOLET_TIMEOUT_MS`, `ISOLET_WORKERS`, the ceilings
+    /// `ISOLET_MAX_CPU_MS`, `ISOLET_MAX_TIMEOUT_MS`, `ISOLET_MAX_MEMORY_BYTES`,
+    /// `ISOLET_MAX_RESPONSE_BYTES`, `ISOLET_ALLOW_PRIVATE_OUTBOUND`,
+    /// `ISOLET_OUTBOUND_HOSTS`, `ISOLET_REACHABLE_IDS` (both comma-separated),
+    /// and the connection timeouts
+    /// `ISOLET_WEBSOCKET_IDLE_TIMEOUT_MS`, `ISOLET_HEADER_READ_TIMEOUT_MS`,
+    /// `ISOLET_BODY_READ_TIMEOUT_MS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let parse_err = |k: &str, v: &str| format!("{k}={v:?} is not valid");
@@ -235,6 +328,55 @@ impl ServerConfig {
             let ms: u64 = v.parse().map_err(|_| parse_err("ISOLET_TIMEOUT_MS", &v))?;
             self.limits.timeout = Some(Duration::from_millis(ms));
         }
+        let number = |k: &str| -> Result<Option<u64>, String> {
+            var(k)
+                .map(|v| v.parse().map_err(|_| parse_err(k, &v)))
+                .transpose()
+        };
+        if let Some(ms) = number("ISOLET_MAX_CPU_MS")? {
+            self.max_limits.cpu_time = Some(Duration::from_millis(ms));
+        }
+        if let Some(ms) = number("ISOLET_MAX_TIMEOUT_MS")? {
+            self.max_limits.timeout = Some(Duration::from_millis(ms));
+        }
+        if let Some(n) = number("ISOLET_MAX_MEMORY_BYTES")? {
+            self.max_limits.memory_bytes = Some(n);
+        }
+        if let Some(n) = number("ISOLET_MAX_RESPONSE_BYTES")? {
+            self.max_limits.response_bytes = Some(n);
+        }
+        if let Some(v) = var("ISOLET_ALLOW_PRIVATE_OUTBOUND") {
+            self.allow_private_outbound = match v.as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(parse_err("ISOLET_ALLOW_PRIVATE_OUTBOUND", &v)),
+            };
+        }
+        if let Some(v) = var("ISOLET_OUTBOUND_HOSTS") {
+            self.outbound_hosts = v
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if let Some(v) = var("ISOLET_REACHABLE_IDS") {
+            self.reachable_ids = v
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if let Some(ms) = number("ISOLET_WEBSOCKET_IDLE_TIMEOUT_MS")? {
+            self.websocket_idle_timeout_ms = ms;
+        }
+        if let Some(ms) = number("ISOLET_HEADER_READ_TIMEOUT_MS")? {
+            self.header_read_timeout_ms = ms;
+        }
+        if let Some(ms) = number("ISOLET_BODY_READ_TIMEOUT_MS")? {
+            self.body_read_timeout_ms = ms;
+        }
         Ok(self)
     }
 
@@ -291,7 +433,14 @@ impl ServerConfig {
                 ));
             }
         }
-        std::fs::create_dir_all(&self.data_dir)
+        let over = limits_over(&self.limits, &self.max_limits);
+        if !over.is_empty() {
+            return Err(format!(
+                "the default [limits] must lie within [max_limits]: {}",
+                over.join("; ")
+            ));
+        }
+        super::store::create_private_dir(&self.data_dir)
             .map_err(|e| format!("data dir {}: {e}", self.data_dir.display()))?;
         match &self.admin_token {
             Some(t) if t.len() >= 16 => Ok(t.clone()),
@@ -303,25 +452,193 @@ impl ServerConfig {
     pub(crate) fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
     }
+
+    /// What `code` asks for beyond this server's ceilings
+    /// ([`max_limits`](Self::max_limits), outbound policy, bindings, tails
+    /// and the ids they name), one problem each; empty when it stays within them. Checked on
+    /// uploaded code as the tenant wrote it (the server's own
+    /// `default_outbound` and `[limits]` are the operator's).
+    ///
+    /// ```
+    /// let config = isolet::ServerConfig::default();
+    /// let code: isolet::WorkerCode = serde_json::from_str(r#"{
+    ///     "mainModule": "a.js", "modules": {"a.js": "export default {}"},
+    ///     "limits": {"cpuMs": 100000},
+    ///     "globalOutbound": {"forward": {"allowPrivate": true}}
+    /// }"#).unwrap();
+    /// let problems = config.ceiling_problems(&code);
+    /// assert!(problems[0].contains("`limits.cpuMs` 100000 is over this server's ceiling of 30000"));
+    /// assert!(problems[1].contains("allowPrivate"));
+    /// assert!(config.ceiling_problems(&isolet::WorkerCode::js("export default {}")).is_empty());
+    /// ```
+    pub fn ceiling_problems(&self, code: &crate::WorkerCode) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(asked) = &code.limits {
+            problems.extend(limits_over(asked, &self.max_limits));
+        }
+        if let crate::outbound::Outbound::Forward(forward) = &code.global_outbound {
+            if forward.allow_private && !self.allow_private_outbound {
+                problems.push(
+                    "`globalOutbound.forward.allowPrivate` is not allowed on this server: uploaded code may not reach loopback, private or link-local addresses (allow_private_outbound)".to_string(),
+                );
+            }
+            if !self.outbound_hosts.is_empty() {
+                if forward.allow_hosts.is_empty() {
+                    problems.push(format!(
+                        "`globalOutbound` forwards to any host, but this server allows only {:?} (outbound_hosts): list them in `allowHosts`",
+                        self.outbound_hosts
+                    ));
+                }
+                for host in &forward.allow_hosts {
+                    if !self.outbound_hosts.iter().any(|p| pattern_covers(p, host)) {
+                        problems.push(format!(
+                            "`globalOutbound.forward.allowHosts` {host:?} is outside this server's outbound hosts {:?} (outbound_hosts)",
+                            self.outbound_hosts
+                        ));
+                    }
+                }
+            }
+            if let Some(max) = self.max_limits.outbound_bytes
+                && forward.max_response_bytes > max
+            {
+                problems.push(format!(
+                    "`globalOutbound.forward.maxResponseBytes` {} is over this server's ceiling of {max} (max_limits.outboundBytes)",
+                    forward.max_response_bytes
+                ));
+            }
+        }
+        if code.bindings.len() > self.max_bindings {
+            problems.push(format!(
+                "{} bindings are over this server's ceiling of {} (max_bindings)",
+                code.bindings.len(),
+                self.max_bindings
+            ));
+        }
+        if code.tails.len() > self.max_tails {
+            problems.push(format!(
+                "{} tails are over this server's ceiling of {} (max_tails)",
+                code.tails.len(),
+                self.max_tails
+            ));
+        }
+        if !self.reachable_ids.is_empty() {
+            let services = code.bindings.values().filter_map(|b| match b {
+                crate::BindingSpec::Service { worker, .. } => Some(("a service binding", worker)),
+                crate::BindingSpec::Capability(_) => None,
+            });
+            let gateway = match &code.global_outbound {
+                crate::outbound::Outbound::GatewayWorker { worker, .. } => {
+                    Some(("`globalOutbound.gateway`", worker))
+                }
+                _ => None,
+            };
+            let tails = code.tails.iter().map(|t| ("`tails`", t));
+            for (where_, id) in services.chain(gateway).chain(tails) {
+                let reachable = self
+                    .reachable_ids
+                    .iter()
+                    .any(|p| match p.strip_suffix('*') {
+                        Some(prefix) => id.starts_with(prefix),
+                        None => p == id,
+                    });
+                if !reachable {
+                    problems.push(format!(
+                        "{where_} names worker {id:?}, which this server does not let uploaded code reach (reachable_ids {:?})",
+                        self.reachable_ids
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    /// How long the server waits for a request's next body chunk.
+    pub(crate) fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms.max(1))
+    }
+
+    /// How long a WebSocket may go without a message either way.
+    pub(crate) fn websocket_idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.websocket_idle_timeout_ms.max(1))
+    }
+
+    /// Most WebSockets open at once to one worker (`object`: to one of its
+    /// objects).
+    pub(crate) fn websockets_per_worker(&self, object: bool) -> usize {
+        if object {
+            return 1;
+        }
+        match self.max_websockets_per_worker {
+            0 => {
+                let instances = match self.instances_per_worker {
+                    0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    n => n,
+                };
+                instances.saturating_sub(1).max(1)
+            }
+            n => n,
+        }
+    }
+}
+
+/// Each limit in `asked` over its ceiling in `max`, as a problem naming both.
+fn limits_over(asked: &Limits, max: &Limits) -> Vec<String> {
+    let ms = |d: Option<Duration>| d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let pairs: [(&str, Option<u64>, Option<u64>); 8] = [
+        ("cpuMs", ms(asked.cpu_time), ms(max.cpu_time)),
+        ("timeoutMs", ms(asked.timeout), ms(max.timeout)),
+        ("memoryBytes", asked.memory_bytes, max.memory_bytes),
+        ("responseBytes", asked.response_bytes, max.response_bytes),
+        (
+            "subRequests",
+            asked.sub_requests.map(u64::from),
+            max.sub_requests.map(u64::from),
+        ),
+        ("outboundBytes", asked.outbound_bytes, max.outbound_bytes),
+        ("fuel", asked.fuel, max.fuel),
+        (
+            "hostMemoryBytes",
+            asked.host_memory_bytes,
+            max.host_memory_bytes,
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter_map(|(key, asked, max)| match (asked, max) {
+            (Some(a), Some(m)) if a > m => Some(format!(
+                "`limits.{key}` {a} is over this server's ceiling of {m} (max_limits.{key})"
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the operator's host pattern `outer` allows every host the
+/// tenant's pattern `inner` does (`*.example.com` covers `api.example.com`
+/// and `*.api.example.com`; only `*` covers `*`).
+fn pattern_covers(outer: &str, inner: &str) -> bool {
+    let outer = outer.trim_end_matches('.');
+    let inner = inner.trim_end_matches('.');
+    outer == "*"
+        || outer.eq_ignore_ascii_case(inner)
+        || crate::outbound::address::host_matches(outer, inner.strip_prefix("*.").unwrap_or(inner))
 }
 
 fn load_or_create_token(path: &Path) -> Result<String, String> {
     if let Ok(t) = std::fs::read_to_string(path) {
         let t = t.trim().to_string();
         if t.len() >= 16 {
+            // Written 0644 by an earlier version: this user's only now.
+            let _ = super::store::make_private(path);
             return Ok(t);
         }
     }
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| format!("random token: {e}"))?;
     let token = hex::encode(bytes);
-    crate::engine::write_atomically(path, token.as_bytes())
+    // 0600 from its first byte (not chmod'ed after it is written).
+    super::store::write_private(path, token.as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
     Ok(token)
 }
 
@@ -339,6 +656,71 @@ mod tests {
                 .contains("bogus")
         );
         assert!(ServerConfig::from_toml("log_format = \"xml\"").is_err());
+    }
+
+    #[test]
+    fn max_limits_keep_their_defaults_for_unset_keys() {
+        let c = ServerConfig::from_toml("[max_limits]\ncpuMs = 60000").unwrap();
+        assert_eq!(c.max_limits.cpu_time, Some(Duration::from_secs(60)));
+        assert_eq!(c.max_limits.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(c.max_limits.memory_bytes, Some(128 << 20));
+        let dir = tempfile::tempdir().unwrap();
+        let c = ServerConfig {
+            data_dir: dir.path().into(),
+            limits: Limits::new().timeout(Duration::from_secs(600)),
+            ..Default::default()
+        };
+        assert!(c.prepare().unwrap_err().contains("timeoutMs` 600000"));
+    }
+
+    #[test]
+    fn operator_host_patterns_cover_the_tenants() {
+        assert!(pattern_covers("*", "*"));
+        assert!(pattern_covers("*.example.com", "api.example.com"));
+        assert!(pattern_covers("*.example.com", "*.a.example.com"));
+        assert!(pattern_covers("*.example.com", "*.example.com"));
+        assert!(pattern_covers("API.example.com", "api.example.com."));
+        assert!(!pattern_covers("*.example.com", "*"));
+        assert!(!pattern_covers("*.example.com", "example.com"));
+        assert!(!pattern_covers("*.example.com", "evil.com"));
+        assert!(!pattern_covers("api.example.com", "*.example.com"));
+        assert!(!pattern_covers("example.com", "*"));
+    }
+
+    #[test]
+    fn only_reachable_ids_may_be_named() {
+        let c = ServerConfig {
+            reachable_ids: vec!["shop-*".into(), "auth".into()],
+            ..Default::default()
+        };
+        let code = |json: &str| -> crate::WorkerCode {
+            serde_json::from_str(&format!(
+                r#"{{"mainModule": "a.js", "modules": {{"a.js": "export default {{}}"}}, {json}}}"#
+            ))
+            .unwrap()
+        };
+        let ok =
+            code(r#""bindings": {"A": {"service": {"worker": "auth"}}}, "tails": ["shop-logs"]"#);
+        assert!(c.ceiling_problems(&ok).is_empty());
+        let bad = code(
+            r#""bindings": {"A": {"service": {"worker": "admin"}}}, "tails": ["logs"], "globalOutbound": {"gateway": {"worker": "authx"}}"#,
+        );
+        let p = c.ceiling_problems(&bad);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p.iter().all(|p| p.contains("reachable_ids")), "{p:?}");
+    }
+
+    #[test]
+    fn websockets_leave_an_instance_to_requests() {
+        let c = |instances, max| ServerConfig {
+            instances_per_worker: instances,
+            max_websockets_per_worker: max,
+            ..Default::default()
+        };
+        assert_eq!(c(4, 0).websockets_per_worker(false), 3);
+        assert_eq!(c(1, 0).websockets_per_worker(false), 1);
+        assert_eq!(c(4, 10).websockets_per_worker(false), 10);
+        assert_eq!(c(4, 10).websockets_per_worker(true), 1);
     }
 
     #[test]

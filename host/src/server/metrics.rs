@@ -49,6 +49,9 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 #[derive(Default)]
 pub(crate) struct Metrics {
     inner: Mutex<Inner>,
+    /// Entries of the per-worker concurrency map (routes.rs), as of its
+    /// last change.
+    concurrency_entries: std::sync::atomic::AtomicUsize,
 }
 
 impl Metrics {
@@ -79,6 +82,12 @@ impl Metrics {
             .starts
             .entry(if cold { "cold" } else { "warm" })
             .or_default() += 1;
+    }
+
+    /// Records the per-worker concurrency map's size after it changed.
+    pub fn concurrency_entries(&self, n: usize) {
+        self.concurrency_entries
+            .store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn render(&self, runtime: &Runtime) -> String {
@@ -163,6 +172,17 @@ impl Metrics {
         let _ = writeln!(out, "# HELP isolet_warm_workers Warm workers kept by id.");
         let _ = writeln!(out, "# TYPE isolet_warm_workers gauge");
         let _ = writeln!(out, "isolet_warm_workers {}", stats.warm_workers);
+        let _ = writeln!(
+            out,
+            "# HELP isolet_worker_concurrency_entries Worker ids with a concurrency limiter (idle ones are pruned past 256)."
+        );
+        let _ = writeln!(out, "# TYPE isolet_worker_concurrency_entries gauge");
+        let _ = writeln!(
+            out,
+            "isolet_worker_concurrency_entries {}",
+            self.concurrency_entries
+                .load(std::sync::atomic::Ordering::Relaxed)
+        );
         let _ = writeln!(
             out,
             "# HELP isolet_bytecode_cache_total ES module loads by bytecode cache result."

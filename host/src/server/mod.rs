@@ -55,16 +55,18 @@ pub(crate) struct State {
     pub config: ServerConfig,
     pub admin_token: String,
     pub concurrency: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// Workers of recent `POST /run` code, by the SHA-256 of its JSON text.
-    pub run_workers: Mutex<lru::LruCache<[u8; 32], crate::Worker>>,
+    /// Recent `POST /run` code, parsed and checked, by the BLAKE3 hash of
+    /// its JSON text (each run loads a worker of its own from it).
+    pub run_workers: Mutex<lru::LruCache<[u8; 32], Arc<crate::WorkerCode>>>,
+    /// WebSockets open now, by worker (and object): see `websocket::reserve`.
+    pub sockets: Arc<Mutex<HashMap<String, usize>>>,
     /// The other server processes on this port (`isolet serve --workers`).
     pub group: Option<Arc<group::Group>>,
     /// `POST /bundle`'s npm client.
     pub bundler: crate::bundle::Bundler,
 }
 
-/// How many distinct `POST /run` codes keep a compiled worker (each holds
-/// one idle instance).
+/// How many distinct `POST /run` codes are kept parsed and checked.
 const RUN_WORKERS: usize = 32;
 
 /// A server bound to its listening socket, ready to run.
@@ -105,7 +107,16 @@ impl Server {
         if config.instances_per_worker > 0 {
             builder = builder.instances_per_worker(config.instances_per_worker);
         }
+        // An instance slot is as large as the most memory a worker may ask
+        // for (the operator's ceiling), or the default limit if larger.
+        let max_memory = config
+            .max_limits
+            .memory_bytes
+            .into_iter()
+            .chain(config.limits.memory_bytes)
+            .fold(crate::limits::DEFAULT_MEMORY_BYTES, u64::max);
         let runtime = builder
+            .max_memory_bytes(max_memory)
             .max_instances(config.max_instances)
             .max_warm_workers(config.max_warm_workers)
             .keep_resident_bytes(config.keep_resident_bytes)
@@ -136,6 +147,7 @@ impl Server {
                 metrics,
                 admin_token,
                 concurrency: Mutex::new(HashMap::new()),
+                sockets: Arc::new(Mutex::new(HashMap::new())),
                 run_workers: Mutex::new(lru::LruCache::new(
                     std::num::NonZeroUsize::new(RUN_WORKERS).unwrap_or(std::num::NonZeroUsize::MIN),
                 )),
@@ -231,7 +243,9 @@ impl BoundServer {
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .max_buf_size(self.state.config.max_header_bytes.max(8192))
-                .header_read_timeout(std::time::Duration::from_secs(30))
+                .header_read_timeout(std::time::Duration::from_millis(
+                    self.state.config.header_read_timeout_ms.max(1),
+                ))
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             let mut stopping = stopping.clone();

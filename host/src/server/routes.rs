@@ -57,18 +57,56 @@ pub(crate) async fn handle(
     _peer: SocketAddr,
 ) -> HttpResponse {
     let started = Instant::now();
-    let (route, resp) = route(&state, req).await;
+    let (route, resp) = unwind_to_500(route(&state, req)).await;
     state
         .metrics
         .request(route, resp.status().as_u16(), started.elapsed());
     resp
 }
 
+/// Runs a request's handling; a panic anywhere in it (a bug, whatever a
+/// worker or a client sent) becomes a 500 answer for that request, logged,
+/// instead of a dropped connection. Every lock the handlers share recovers
+/// from poisoning, and a worker's instance dropped mid-call is freed like
+/// any other, so the server goes on serving.
+async fn unwind_to_500(
+    handling: impl std::future::Future<Output = (&'static str, HttpResponse)>,
+) -> (&'static str, HttpResponse) {
+    use futures_util::FutureExt as _;
+    match std::panic::AssertUnwindSafe(handling).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            tracing::error!(panic = %what, "handling a request panicked");
+            (
+                "panic",
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the server failed while handling this request (an isolet bug, logged on the server)",
+                ),
+            )
+        }
+    }
+}
+
 async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static str, HttpResponse) {
-    // Host-based routing: {id}.{domain} goes to worker {id}, whole path.
-    if let Some(domain) = &state.config.domain {
+    let playground = playground_at(state, &req);
+    // Host-based routing: {id}.{domain} goes to worker {id}, whole path
+    // (the playground's own host, if under the domain, stays its).
+    if let Some(domain) = &state.config.domain
+        && playground != (PlaygroundAt::Here { own_host: true })
+    {
         let host = host_name(&req);
         if let Some(id) = host.strip_suffix(&format!(".{domain}")) {
+            // The same refusal as `/w/{id}/`: the token when one is set.
+            let caller = match invoker(state, &req) {
+                Ok(c) => c,
+                Err(r) => return ("invoke", r),
+            };
             let id = id.to_string();
             let path = req
                 .uri()
@@ -77,20 +115,31 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 .unwrap_or("/".into());
             return (
                 "invoke",
-                invoke_as(state, req, &id, None, &path, Origin::Own).await,
+                invoke_as(state, req, &id, None, &path, Origin::Own, caller).await,
             );
         }
     }
     let path = req.uri().path().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let method = req.method().clone();
-    let playground = playground_at(state, &req);
     match (method.clone(), segments.as_slice()) {
         (_, ["playground", ..]) | (Method::GET | Method::HEAD, [""])
             if playground == PlaygroundAt::Elsewhere =>
         {
             let location = playground_url(state.config.playground_host.as_deref(), &req);
             ("playground", super::playground::redirect(&location))
+        }
+        (_, ["playground", ..]) | (Method::GET | Method::HEAD, [""])
+            if playground == PlaygroundAt::LoopbackOnly =>
+        {
+            (
+                "playground",
+                error(
+                    StatusCode::NOT_FOUND,
+                    "the playground answers only on loopback host names (localhost, 127.0.0.1, [::1]) \
+                     unless `playground_host` gives it a host of its own",
+                ),
+            )
         }
         (_, ["w", ..]) if playground == PlaygroundAt::Here { own_host: true } => (
             "other",
@@ -165,20 +214,22 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
             ("admin", resp)
         }
         (_, ["w", id, "rpc", entrypoint, rpc_method]) if method == Method::POST => {
-            if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
-                return ("rpc", resp);
-            }
+            let caller = match invoker(state, &req) {
+                Ok(c) => c,
+                Err(r) => return ("rpc", r),
+            };
             let (id, ep, m) = (
                 id.to_string(),
                 entrypoint.to_string(),
                 rpc_method.to_string(),
             );
-            ("rpc", rpc(state, req, &id, &ep, &m).await)
+            ("rpc", rpc(state, req, &id, &ep, &m, caller).await)
         }
         (_, ["w", id, "o", name, ..]) => {
-            if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
-                return ("object", resp);
-            }
+            let caller = match invoker(state, &req) {
+                Ok(c) => c,
+                Err(r) => return ("object", r),
+            };
             let Some(object) = percent_decode(name) else {
                 return (
                     "object",
@@ -202,14 +253,16 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 Some(&object),
                 &path_and_query,
                 Origin::Shared,
+                caller,
             )
             .await;
             ("object", resp)
         }
         (_, ["w", id, ..]) => {
-            if let Some(resp) = refusal(&req, state.config.invoke_token.as_deref()) {
-                return ("invoke", resp);
-            }
+            let caller = match invoker(state, &req) {
+                Ok(c) => c,
+                Err(r) => return ("invoke", r),
+            };
             let id = id.to_string();
             let prefix = format!("/w/{id}");
             let rest = path.strip_prefix(&prefix).unwrap_or("");
@@ -218,7 +271,16 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 Some(q) => format!("{rest}?{q}"),
                 None => rest.to_string(),
             };
-            let resp = invoke_as(state, req, &id, None, &path_and_query, Origin::Shared).await;
+            let resp = invoke_as(
+                state,
+                req,
+                &id,
+                None,
+                &path_and_query,
+                Origin::Shared,
+                caller,
+            )
+            .await;
             ("invoke", resp)
         }
         _ => (
@@ -258,6 +320,27 @@ enum PlaygroundAt {
     Here { own_host: bool },
     /// On another host (`playground_host`; see [`playground_url`]).
     Elsewhere,
+    /// No `playground_host` is set and this request's host is not a
+    /// loopback name: the page is not served on an origin that users
+    /// elsewhere share with every worker by path.
+    LoopbackOnly,
+}
+
+/// Whether a `Host` header names this machine's loopback: `localhost`,
+/// `*.localhost`, `127.0.0.0/8` or `[::1]` (with or without a port).
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    let name = name.trim_end_matches('.');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .get(name.len().saturating_sub(10)..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(".localhost"))
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn playground_at<B>(state: &State, req: &http::Request<B>) -> PlaygroundAt {
@@ -265,7 +348,11 @@ fn playground_at<B>(state: &State, req: &http::Request<B>) -> PlaygroundAt {
         return PlaygroundAt::Off;
     }
     let Some(home) = &state.config.playground_host else {
-        return PlaygroundAt::Here { own_host: false };
+        return if loopback_host(host_header(req)) {
+            PlaygroundAt::Here { own_host: false }
+        } else {
+            PlaygroundAt::LoopbackOnly
+        };
     };
     let home_name = home.split(':').next().unwrap_or("");
     let here = host_header(req).split(':').next().unwrap_or("");
@@ -316,11 +403,61 @@ fn refusal(req: &http::Request<Incoming>, token: Option<&str>) -> Option<HttpRes
     if bearer_ok(req, token?) {
         None
     } else {
-        let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        Some(r)
+        Some(unauthorized())
     }
+}
+
+/// Who calls an invocation route (`/w/{id}/...`, `{id}.{domain}`), by
+/// the bearer token it carries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Caller {
+    /// No token, where none is required: reaches a worker's `fetch` and
+    /// what its code exposes ([`crate::Expose`]).
+    Anyone,
+    /// The admin token, or the `invoke_token`: reaches every entrypoint
+    /// and object. The token is the server's: the worker never sees it.
+    Trusted,
+}
+
+/// The caller of an invocation route, or the 401 answer when an
+/// `invoke_token` is set and the request carries neither it nor the admin
+/// token. A request without an `Authorization` header (the common case)
+/// costs one header lookup.
+fn invoker<B>(state: &State, req: &http::Request<B>) -> Result<Caller, HttpResponse> {
+    let required = state.config.invoke_token.as_deref();
+    if !req.headers().contains_key(header::AUTHORIZATION) {
+        return match required {
+            Some(_) => Err(unauthorized()),
+            None => Ok(Caller::Anyone),
+        };
+    }
+    if bearer_ok(req, &state.admin_token) || required.is_some_and(|t| bearer_ok(req, t)) {
+        Ok(Caller::Trusted)
+    } else if required.is_some() {
+        Err(unauthorized())
+    } else {
+        // The worker's own scheme (it sees the header).
+        Ok(Caller::Anyone)
+    }
+}
+
+/// 401 for a missing or wrong bearer token.
+fn unauthorized() -> HttpResponse {
+    let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+/// 403 for a route the worker does not expose to callers without a token.
+fn not_exposed(id: &str, what: &str) -> HttpResponse {
+    error(
+        StatusCode::FORBIDDEN,
+        format!(
+            "worker {id:?} does not expose {what} to clients: its code must list it under `expose` \
+             (WorkerCode), or the request must carry the admin token or the invoke token"
+        ),
+    )
 }
 
 /// The body length a request's `content-length` declares.
@@ -343,6 +480,7 @@ async fn read_body(
             format!("request body over {max} bytes"),
         ));
     }
+    let body = IdleBody::new(body, state.config.body_read_timeout());
     match Limited::new(body, max).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e)
@@ -353,6 +491,9 @@ async fn read_body(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("request body over {max} bytes"),
             ))
+        }
+        Err(e) if e.downcast_ref::<BodyReadTimeout>().is_some() => {
+            Err(body_timed_out(e.to_string()))
         }
         Err(e) => Err(error(
             StatusCode::BAD_REQUEST,
@@ -400,6 +541,10 @@ fn error_body(state: &State, e: &Error) -> (StatusCode, Json) {
         Error::MemoryLimitExceeded { limit } => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": e.to_string(), "limit": "memory", "bytes": limit}),
+        ),
+        Error::HostMemoryExceeded { limit, .. } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": e.to_string(), "limit": "host_memory", "bytes": limit}),
         ),
         Error::ResponseTooLarge { limit } => (
             StatusCode::BAD_GATEWAY,
@@ -458,10 +603,15 @@ async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> Ht
             );
         }
     };
+    // The operator's ceilings bound what the tenant asked for (the
+    // server's own default outbound policy is the operator's).
+    let over_ceilings = state.config.ceiling_problems(&code);
     if !sets_outbound {
         code.global_outbound = state.config.default_outbound.clone();
     }
-    if let Err(problems) = code.validate() {
+    let mut problems = code.validate().err().unwrap_or_default();
+    problems.extend(over_ceilings);
+    if !problems.is_empty() {
         return error_response(state, &Error::InvalidCode(problems));
     }
     let existed = matches!(state.store.get(id).await, Ok(Some(_)));
@@ -471,6 +621,8 @@ async fn put_worker(state: &State, req: http::Request<Incoming>, id: &str) -> Ht
             format!("storing the code failed: {e}"),
         );
     }
+    // New code lifts a crash quarantine (crate::quarantine).
+    crate::quarantine::clear(&state.config.data_dir, id);
     // The old instance is retired: the next request loads the new code, in
     // every server process.
     state.runtime.evict(id);
@@ -531,7 +683,8 @@ async fn object_admin(
         },
         Method::PUT => {
             let max = MAX_IMPORT_BYTES;
-            let body = match Limited::new(req.into_body(), max).collect().await {
+            let body = IdleBody::new(req.into_body(), state.config.body_read_timeout());
+            let body = match Limited::new(body, max).collect().await {
                 Ok(c) => c.to_bytes(),
                 Err(_) => {
                     return error(
@@ -615,6 +768,7 @@ async fn get_worker(state: &State, id: &str) -> HttpResponse {
 async fn delete_worker(state: &State, id: &str) -> HttpResponse {
     match state.store.delete(id).await {
         Ok(true) => {
+            crate::quarantine::clear(&state.config.data_dir, id);
             state.runtime.evict(id);
             if let Some(group) = &state.group {
                 group.evict(id).await;
@@ -660,7 +814,21 @@ async fn list_workers(state: &State, req: &http::Request<Incoming>) -> HttpRespo
     }
 }
 
+/// The per-worker concurrency map is pruned of idle entries when a new
+/// id would take it to this many.
+const CONCURRENCY_PRUNE_AT: usize = 256;
+
+/// Drops the entries of the per-worker concurrency map that nobody uses:
+/// an entry whose semaphore only the map holds has no permit out and no
+/// waiter (both hold a handle), so a fresh one later is the same thing.
+/// The map thus holds at most [`CONCURRENCY_PRUNE_AT`] entries beyond the
+/// workers busy right now, whatever ids clients send.
+fn prune_idle(map: &mut std::collections::HashMap<String, Arc<Semaphore>>) {
+    map.retain(|_, sem| Arc::strong_count(sem) > 1);
+}
+
 /// Bounded per-worker concurrency: wait up to 5 s for a slot, then 503.
+/// `id` must be a valid one (the map is keyed by it).
 async fn acquire(
     state: &State,
     id: &str,
@@ -669,10 +837,15 @@ async fn acquire(
         let mut map = state.concurrency.lock().unwrap_or_else(|p| p.into_inner());
         match map.get(id) {
             Some(sem) => sem.clone(),
-            None => map
-                .entry(id.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(state.config.worker_concurrency.max(1))))
-                .clone(),
+            None => {
+                if map.len() >= CONCURRENCY_PRUNE_AT {
+                    prune_idle(&mut map);
+                }
+                let sem = Arc::new(Semaphore::new(state.config.worker_concurrency.max(1)));
+                map.insert(id.to_string(), sem.clone());
+                state.metrics.concurrency_entries(map.len());
+                sem
+            }
         }
     };
     // Most requests find a free slot: no timer for them.
@@ -694,20 +867,47 @@ async fn acquire(
 }
 
 /// The warm worker for a stored id (cold start on a miss), or its
-/// object's live instance.
+/// object's live instance. Only deployed code makes a worker (the warm
+/// cache is untouched by unknown ids); a caller without a token reaches an
+/// object only if the code exposes objects, checked before the object is
+/// created and again on every call (an instance created for a trusted
+/// caller does not serve others).
 async fn worker(
     state: &State,
     id: &str,
     object: Option<&str>,
+    caller: Caller,
 ) -> Result<crate::Worker, HttpResponse> {
     if !valid_id(id) {
-        return Err(error(StatusCode::NOT_FOUND, format!("no worker {id:?}")));
+        return Err(no_worker(id));
     }
+    let hidden =
+        |code: &WorkerCode| object.is_some() && caller == Caller::Anyone && !code.expose.objects;
     let mut cold = false;
+    let mut refused = false;
+    // Cold path only: a quarantined id is refused; a load is marked until
+    // it ends (crate::quarantine).
+    let mut quarantined = None;
+    let mut _loading = None;
     let code = async || {
         cold = true;
         match state.store.get(id).await {
-            Ok(Some(code)) => Ok(code),
+            Ok(Some(code)) if hidden(&code) => {
+                refused = true;
+                Err(Error::InvalidRequest("not exposed".into()))
+            }
+            Ok(Some(_))
+                if {
+                    quarantined = crate::quarantine::quarantined(&state.config.data_dir, id);
+                    quarantined.is_some()
+                } =>
+            {
+                Err(Error::InvalidRequest("quarantined".into()))
+            }
+            Ok(Some(code)) => {
+                _loading = Some(crate::quarantine::loading(&state.config.data_dir, id));
+                Ok(code)
+            }
             Ok(None) => Err(Error::InvalidRequest(format!("no worker {id:?}"))),
             Err(e) => Err(Error::Engine(e.to_string())),
         }
@@ -717,10 +917,16 @@ async fn worker(
         None => state.runtime.get_with(id, code).await,
     };
     match result {
+        Ok(w) if hidden(w.code()) => Err(not_exposed(id, "its objects")),
         Ok(w) => {
             state.metrics.start(cold);
             Ok(w)
         }
+        Err(_) if refused => Err(not_exposed(id, "its objects")),
+        Err(_) if quarantined.is_some() => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            quarantined.unwrap_or_default(),
+        )),
         Err(Error::InvalidRequest(m)) if m.starts_with("no worker") => {
             Err(error(StatusCode::NOT_FOUND, m))
         }
@@ -728,18 +934,40 @@ async fn worker(
     }
 }
 
-/// A concurrency slot for worker `id`, then the worker itself.
+/// 404 for an id that names no worker (quoted, at most 64 characters of it).
+fn no_worker(id: &str) -> HttpResponse {
+    let shown: String = id.chars().take(64).collect();
+    let more = if shown.len() < id.len() { "..." } else { "" };
+    error(StatusCode::NOT_FOUND, format!("no worker {shown:?}{more}"))
+}
+
+/// A concurrency slot for worker `id`, then the worker itself. The id is
+/// checked first: nothing keys on an id that cannot be a worker's.
 async fn slot_and_worker(
     state: &State,
     id: &str,
     object: Option<&str>,
+    caller: Caller,
 ) -> Result<(tokio::sync::OwnedSemaphorePermit, crate::Worker), HttpResponse> {
+    if !valid_id(id) {
+        return Err(no_worker(id));
+    }
     let permit = acquire(state, id).await?;
-    let worker = worker(state, id, object).await?;
+    let worker = worker(state, id, object, caller).await?;
     Ok((permit, worker))
 }
 
-fn to_worker_request(parts: &http::request::Parts, path_and_query: &str, body: Bytes) -> Request {
+/// The request a worker sees. What the server consumed stays with it: the
+/// admin or invoke token of a trusted caller, and on the shared origin the
+/// `Cookie` header (cookies there belong to the origin's other users:
+/// the playground, the other workers, a proxy in front).
+fn to_worker_request(
+    parts: &http::request::Parts,
+    path_and_query: &str,
+    body: Bytes,
+    origin: Origin,
+    caller: Caller,
+) -> Request {
     let host = parts
         .headers
         .get(header::HOST)
@@ -750,6 +978,11 @@ fn to_worker_request(parts: &http::request::Parts, path_and_query: &str, body: B
         format!("http://{host}{path_and_query}"),
     );
     for (k, v) in &parts.headers {
+        if (caller == Caller::Trusted && k == header::AUTHORIZATION)
+            || (origin == Origin::Shared && k == header::COOKIE)
+        {
+            continue;
+        }
         if let Ok(v) = v.to_str() {
             r.headers.push((k.as_str().to_string(), v.to_string()));
         }
@@ -794,16 +1027,34 @@ fn worker_http_response(
                 && ORIGIN_WIDE_HEADERS
                     .iter()
                     .any(|h| k.eq_ignore_ascii_case(h)))
+            || (k.eq_ignore_ascii_case("set-cookie") && sets_domain_cookie(v))
         {
             continue;
         }
         builder = builder.header(k.as_str(), v.as_str());
+    }
+    if origin == Origin::Shared {
+        // Added to any policy of the worker's own (browsers enforce both).
+        builder = builder.header(header::CONTENT_SECURITY_POLICY, SHARED_ORIGIN_CSP);
     }
     builder.body(body).unwrap_or_else(|e| {
         error(
             StatusCode::BAD_GATEWAY,
             format!("the worker returned an invalid response: {e}"),
         )
+    })
+}
+
+/// Whether a `Set-Cookie` value has a `Domain` attribute: a cookie for
+/// the parent domain, which `{id}.{domain}` shares with every other
+/// worker's host (each would then receive it). Workers set host-only
+/// cookies.
+fn sets_domain_cookie(value: &str) -> bool {
+    value.split(';').skip(1).any(|attribute| {
+        attribute
+            .trim_start()
+            .get(..7)
+            .is_some_and(|name| name.eq_ignore_ascii_case("domain="))
     })
 }
 
@@ -820,8 +1071,21 @@ enum Origin {
 /// shared origin may not send them. `Service-Worker-Allowed` would let its
 /// service worker claim a scope above `/w/{id}/` (every other worker's
 /// pages, the playground); `Clear-Site-Data` would wipe the origin's storage
-/// (the playground's token, the other workers' data).
-const ORIGIN_WIDE_HEADERS: [&str; 2] = ["service-worker-allowed", "clear-site-data"];
+/// (the playground's token, the other workers' data); `Set-Cookie` would
+/// set cookies the other workers' requests carry (a cookie's `Path` is no
+/// boundary between pages of one origin).
+const ORIGIN_WIDE_HEADERS: [&str; 3] = ["service-worker-allowed", "clear-site-data", "set-cookie"];
+
+/// The policy every answer of a worker on the shared origin (`/w/{id}/...`)
+/// carries: its pages run sandboxed in an opaque origin of their own (no
+/// `allow-same-origin`), so their scripts cannot read the playground's
+/// `localStorage` (the admin token), the other workers' pages or the
+/// origin's cookies, nor register a service worker. Scripts, forms, popups,
+/// dialogs and downloads still work. A worker that needs its own origin
+/// answers at `{id}.{domain}` (`domain` in the config), which carries none
+/// of this.
+pub(crate) const SHARED_ORIGIN_CSP: &str =
+    "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
 
 /// `fetch` on worker `id` (or its object `object`) with the request.
 async fn invoke_as(
@@ -831,8 +1095,20 @@ async fn invoke_as(
     object: Option<&str>,
     path_and_query: &str,
     origin: Origin,
+    caller: Caller,
 ) -> HttpResponse {
+    if !valid_id(id) {
+        return no_worker(id);
+    }
     let upgrade = super::websocket::requested(&mut req);
+    // A WebSocket holds an instance while open: its place is reserved first.
+    let socket_slot = match &upgrade {
+        Some(_) => match super::websocket::reserve(state, id, object) {
+            Ok(slot) => Some(slot),
+            Err(r) => return r,
+        },
+        None => None,
+    };
     let (parts, body) = req.into_parts();
     let max = state.config.max_body_bytes;
     // A body of known, small size is read first and handed over whole (the
@@ -842,18 +1118,21 @@ async fn invoke_as(
         None => !hyper::body::Body::is_end_stream(&body),
     };
     let (body, stream) = if streamed {
-        (Bytes::new(), Some(incoming_stream(body, max)))
+        (
+            Bytes::new(),
+            Some(incoming_stream(body, max, state.config.body_read_timeout())),
+        )
     } else {
         match read_body(state, body, &parts.headers).await {
             Ok(b) => (b, None),
             Err(r) => return r,
         }
     };
-    let (_permit, w) = match slot_and_worker(state, id, object).await {
+    let (_permit, w) = match slot_and_worker(state, id, object, caller).await {
         Ok(pw) => pw,
         Err(r) => return r,
     };
-    let request = to_worker_request(&parts, path_and_query, body);
+    let request = to_worker_request(&parts, path_and_query, body, origin, caller);
     let ep = w.entrypoint(None);
     let answer = match stream {
         Some(stream) => ep.fetch_with_body_stream(request, stream).await,
@@ -864,7 +1143,8 @@ async fn invoke_as(
             (Some(socket), Some(upgrade)) => {
                 let head =
                     worker_http_response(resp.status, &resp.headers, full(Vec::new()), origin);
-                super::websocket::accept(upgrade, head, socket, max)
+                let idle = state.config.websocket_idle_timeout();
+                super::websocket::accept(upgrade, head, socket, max, socket_slot, idle)
             }
             // Dropping the socket ends the worker's session.
             (Some(_), None) => error(
@@ -883,8 +1163,9 @@ const STREAM_REQUEST_BODIES_OVER: usize = 64 * 1024;
 
 /// An incoming body as the worker reads it, at most `max` bytes: past that
 /// the worker's read fails (the response may already be under way).
-fn incoming_stream(body: Incoming, max: usize) -> crate::BodyStream {
+fn incoming_stream(body: Incoming, max: usize, idle: Duration) -> crate::BodyStream {
     let mut seen = 0usize;
+    let body = IdleBody::new(body, idle);
     let frames = http_body_util::BodyStream::new(body).filter_map(move |frame| match frame {
         Ok(frame) => {
             let data = frame.into_data().ok()?;
@@ -903,13 +1184,20 @@ fn incoming_stream(body: Incoming, max: usize) -> crate::BodyStream {
     crate::BodyStream::from_stream(frames)
 }
 
+/// `POST /w/{id}/rpc/{entrypoint}/{method}`: a method of one of the
+/// worker's entrypoints, for a caller with a token or where the code
+/// exposes that entrypoint (`expose.rpc`).
 async fn rpc(
     state: &State,
     req: http::Request<Incoming>,
     id: &str,
     entrypoint: &str,
     method: &str,
+    caller: Caller,
 ) -> HttpResponse {
+    if !valid_id(id) {
+        return no_worker(id);
+    }
     let (parts, body) = req.into_parts();
     let body = match read_body(state, body, &parts.headers).await {
         Ok(b) => b,
@@ -938,10 +1226,14 @@ async fn rpc(
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad wire value: {e}")),
     };
-    let (_permit, w) = match slot_and_worker(state, id, None).await {
+    let (_permit, w) = match slot_and_worker(state, id, None, caller).await {
         Ok(pw) => pw,
         Err(r) => return r,
     };
+    if caller == Caller::Anyone && !w.code().expose.rpc_allows(entrypoint) {
+        let shown: String = entrypoint.chars().take(64).collect();
+        return not_exposed(id, &format!("RPC entrypoint {shown:?}"));
+    }
     let ep = if entrypoint == "default" {
         None
     } else {
@@ -1066,15 +1358,18 @@ async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
     request.headers = run.request.headers;
     request.body = run.request.body.unwrap_or_default().into_bytes();
     let (result, trace) = worker.entrypoint(None).fetch_traced(request).await;
+    // The run's worker (and with it its Cache API entries) ends here.
+    drop(worker);
     match result {
         Ok(resp) => {
-            let text = String::from_utf8(resp.body.clone()).ok();
+            // The body (at most RUN_RESPONSE_BYTES) is moved, not copied,
+            // into the answer.
             let mut response = json!({"status": resp.status, "headers": resp.headers});
-            match text {
-                Some(t) => response["body"] = json!(t),
-                None => {
+            match String::from_utf8(resp.body) {
+                Ok(t) => response["body"] = Json::String(t),
+                Err(e) => {
                     response["bodyBase64"] =
-                        json!(base64::engine::general_purpose::STANDARD.encode(&resp.body))
+                        Json::String(base64::engine::general_purpose::STANDARD.encode(e.as_bytes()))
                 }
             }
             json_response(
@@ -1090,9 +1385,16 @@ async fn run_once(state: &State, req: http::Request<Incoming>) -> HttpResponse {
     }
 }
 
-/// The worker `POST /run` runs `code` (JSON text) on: every run gets a new
-/// instance, and the code is parsed, validated and compiled once per distinct
-/// text (kept in a small LRU by its BLAKE3 hash), not on every run.
+/// Most bytes of response body `POST /run` collects and answers with (its
+/// worker's `limits.responseBytes` is lowered to this): the body is held
+/// whole and encoded into the JSON answer.
+const RUN_RESPONSE_BYTES: u64 = 32 << 20;
+
+/// A new worker for one `POST /run` of `code` (JSON text): every run gets
+/// a sandbox and Cache API of its own, which end with the run. The code is
+/// parsed, checked against the server's ceilings and validated once per
+/// distinct text (kept in a small LRU by its BLAKE3 hash); transpiling and
+/// compiling are cached by the runtime.
 async fn run_worker(state: &State, code: &str) -> Result<crate::Worker, HttpResponse> {
     let key: [u8; 32] = blake3::hash(code.as_bytes()).into();
     let cached = state
@@ -1101,27 +1403,42 @@ async fn run_worker(state: &State, code: &str) -> Result<crate::Worker, HttpResp
         .unwrap_or_else(|p| p.into_inner())
         .get(&key)
         .cloned();
-    if let Some(w) = cached {
-        return Ok(w);
-    }
-    let mut code: WorkerCode = serde_json::from_str(code).map_err(|e| {
-        json_response(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": "invalid run request", "problems": [format!("the body is not a run request: code: {e}")]}),
-        )
-    })?;
-    code.fresh_instance_per_request = true;
-    let worker = state
-        .runtime
-        .load(code)
-        .await
-        .map_err(|e| error_response(state, &e))?;
+    let code = match cached {
+        Some(code) => code,
+        None => {
+            let mut code: WorkerCode = serde_json::from_str(code).map_err(|e| {
+                json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "invalid run request", "problems": [format!("the body is not a run request: code: {e}")]}),
+                )
+            })?;
+            let mut problems = code.validate().err().unwrap_or_default();
+            problems.extend(state.config.ceiling_problems(&code));
+            if !problems.is_empty() {
+                return Err(error_response(state, &Error::InvalidCode(problems)));
+            }
+            code.fresh_instance_per_request = true;
+            let mut limits = code.limits.unwrap_or_default();
+            let asked = limits
+                .response_bytes
+                .or(state.config.limits.response_bytes)
+                .unwrap_or(RUN_RESPONSE_BYTES);
+            limits.response_bytes = Some(asked.min(RUN_RESPONSE_BYTES));
+            code.limits = Some(limits);
+            let code = Arc::new(code);
+            state
+                .run_workers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .put(key, code.clone());
+            code
+        }
+    };
     state
-        .run_workers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .put(key, worker.clone());
-    Ok(worker)
+        .runtime
+        .load(WorkerCode::clone(&code))
+        .await
+        .map_err(|e| error_response(state, &e))
 }
 
 /// `GET /workers/{id}/tail`: trace events as Server-Sent Events.
@@ -1172,8 +1489,223 @@ async fn tail(state: &State, id: &str) -> HttpResponse {
         .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
+/// A request body that fails with [`BodyReadTimeout`] when the client
+/// sends nothing for `idle` while the server waits for it (the clock runs
+/// only while a read is pending, so a worker that reads late is not cut
+/// off for the client's sake).
+struct IdleBody<B> {
+    inner: B,
+    idle: Duration,
+    waiting: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<B> IdleBody<B> {
+    fn new(inner: B, idle: Duration) -> Self {
+        IdleBody {
+            inner,
+            idle,
+            waiting: None,
+        }
+    }
+}
+
+/// The error of an [`IdleBody`] whose client went quiet.
+#[derive(Debug)]
+struct BodyReadTimeout(Duration);
+
+impl std::fmt::Display for BodyReadTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the client sent no request body data for {} ms (body_read_timeout_ms)",
+            self.0.as_millis()
+        )
+    }
+}
+
+impl std::error::Error for BodyReadTimeout {}
+
+impl<B> hyper::body::Body for IdleBody<B>
+where
+    B: hyper::body::Body + Unpin,
+    B::Error: Into<BodyError>,
+{
+    type Data = B::Data;
+    type Error = BodyError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.waiting = None;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let idle = this.idle;
+                let waiting = this
+                    .waiting
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                match waiting.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.waiting = None;
+                        Poll::Ready(Some(Err(Box::new(BodyReadTimeout(idle)))))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The 408 for a request whose body stopped arriving; the connection
+/// closes after it.
+fn body_timed_out(why: String) -> HttpResponse {
+    let mut r = error(StatusCode::REQUEST_TIMEOUT, why);
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A panic while handling a request is that request's 500, not a
+    /// dropped connection (review finding 14's connection drop).
+    #[tokio::test]
+    async fn a_panic_in_a_handler_is_a_500_answer() {
+        let (route, resp) = unwind_to_500(async {
+            let answers: Vec<(&'static str, HttpResponse)> = Vec::new();
+            answers
+                .into_iter()
+                .next()
+                .expect("a bug deep in some handler")
+        })
+        .await;
+        assert_eq!(route, "panic");
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        assert!(
+            String::from_utf8_lossy(&body).contains("logged on the server"),
+            "{body:?}"
+        );
+        // A handler that does not panic answers as it would.
+        let (route, resp) = unwind_to_500(async { ("healthz", error(StatusCode::OK, "ok")) }).await;
+        assert_eq!((route, resp.status()), ("healthz", StatusCode::OK));
+    }
+
+    #[test]
+    fn loopback_host_names() {
+        for host in [
+            "localhost",
+            "LOCALHOST:8787",
+            "playground.localhost:80",
+            "127.0.0.1",
+            "127.1.2.3:8787",
+            "[::1]:8787",
+            "[::1]",
+            "localhost.",
+        ] {
+            assert!(loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "example.com",
+            "localhost.example.com",
+            "evil-localhost",
+            "10.0.0.1:8787",
+            "[2001:db8::1]:80",
+            "0.0.0.0",
+        ] {
+            assert!(!loopback_host(host), "{host}");
+        }
+    }
+
+    /// Review finding 11: the concurrency map drops the entries nobody
+    /// holds, and only those.
+    #[test]
+    fn idle_concurrency_entries_are_pruned_and_busy_ones_kept() {
+        let mut map = std::collections::HashMap::new();
+        for i in 0..1_000 {
+            map.insert(format!("idle-{i}"), Arc::new(Semaphore::new(4)));
+        }
+        let busy = Arc::new(Semaphore::new(4));
+        let permit = busy.clone().try_acquire_owned().unwrap();
+        map.insert("busy".into(), busy);
+        let waiting = Arc::new(Semaphore::new(0));
+        map.insert("waited-on".into(), waiting.clone());
+        prune_idle(&mut map);
+        let mut left: Vec<&String> = map.keys().collect();
+        left.sort();
+        assert_eq!(left, ["busy", "waited-on"]);
+        drop((permit, waiting));
+        prune_idle(&mut map);
+        assert!(map.is_empty());
+    }
+
+    /// Review finding 9: a worker's answer on the shared origin is
+    /// sandboxed and sets no cookie; on its own origin it is untouched.
+    #[test]
+    fn shared_origin_answers_are_sandboxed_and_set_no_cookies() {
+        let headers = vec![
+            ("set-cookie".to_string(), "sid=1; Path=/".to_string()),
+            (
+                "content-security-policy".to_string(),
+                "default-src 'self'".to_string(),
+            ),
+            ("x-kept".to_string(), "yes".to_string()),
+        ];
+        let shared = worker_http_response(200, &headers, full(""), Origin::Shared);
+        let csp: Vec<&str> = shared
+            .headers()
+            .get_all(header::CONTENT_SECURITY_POLICY)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(csp, ["default-src 'self'", SHARED_ORIGIN_CSP]);
+        assert!(!SHARED_ORIGIN_CSP.contains("allow-same-origin"));
+        assert!(shared.headers().get(header::SET_COOKIE).is_none());
+        assert_eq!(shared.headers()["x-kept"], "yes");
+        let own = worker_http_response(200, &headers, full(""), Origin::Own);
+        assert_eq!(own.headers()[header::SET_COOKIE], "sid=1; Path=/");
+        // Its own host only: not the parent domain every worker shares.
+        let parent = vec![
+            (
+                "set-cookie".to_string(),
+                "a=1; Path=/; DOMAIN=workers.test".to_string(),
+            ),
+            ("set-cookie".to_string(), "b=2; Path=/domain=x".to_string()),
+        ];
+        let scoped = worker_http_response(200, &parent, full(""), Origin::Own);
+        let cookies: Vec<&str> = scoped
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(cookies, ["b=2; Path=/domain=x"]);
+        assert_eq!(
+            own.headers()
+                .get_all(header::CONTENT_SECURITY_POLICY)
+                .iter()
+                .count(),
+            1
+        );
+    }
+
     /// The OpenAPI description names every route the router serves.
     #[test]
     fn openapi_lists_every_route() {

@@ -3,10 +3,9 @@
 //! never leaves a torn file; or, for replicas that share their code, a
 //! PostgreSQL table (`postgres` in the server's configuration, see pg.rs).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::code::WorkerCode;
-use crate::engine::write_atomically;
 
 /// Where deployed code lives.
 pub(crate) enum CodeStore {
@@ -54,19 +53,87 @@ pub(crate) struct DirStore {
     dir: PathBuf,
 }
 
-/// Worker ids: 1-63 characters of `[A-Za-z0-9_-]`, starting alphanumeric.
-pub(crate) fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 63
-        && id.as_bytes()[0].is_ascii_alphanumeric()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+pub(crate) use crate::code::valid_id;
+
+/// Creates `dir` (and its missing parents) readable by this user only
+/// (0700 on Unix): the code store holds workers' `env` secrets. A directory
+/// that exists already keeps its mode (it may be the operator's own).
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes an existing file or directory of isolet's own readable by this
+/// user only (0600 files, 0700 directories), for data written by a version
+/// that created them 0644.
+pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::symlink_metadata(path)?;
+        let want = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.file_type().is_symlink() || meta.permissions().mode() & 0o777 == want {
+            return Ok(());
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(want))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` as a file only this user can read (0600 from
+/// its first byte: the temporary file is created with that mode), via a
+/// temporary file, fsync and rename so readers never see a torn file. The
+/// directory is created 0700 if missing.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("artifact");
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = (|| {
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The error of a store operation on an id that is not a worker id (the
+/// routes check ids first; this keeps any other caller from turning `../x`
+/// or `/x` into a path).
+fn bad_id(id: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("{id:?} {}", crate::code::ID_RULE),
+    )
 }
 
 impl DirStore {
     pub fn open(dir: PathBuf) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&dir)?;
+        create_private_dir(&dir)?;
+        make_private(&dir)?;
         // Leftover temp files from a crash mid-write are never valid code.
         // Recent ones may be another server process's write in progress.
         for entry in std::fs::read_dir(&dir)?.flatten() {
@@ -78,6 +145,9 @@ impl DirStore {
                 .is_none_or(|age| age > std::time::Duration::from_secs(60));
             if entry.file_name().to_string_lossy().ends_with(".tmp") && stale {
                 let _ = std::fs::remove_file(entry.path());
+            } else if entry.file_name().to_string_lossy().ends_with(".json") {
+                // Code written 0644 by an earlier version.
+                let _ = make_private(&entry.path());
             }
         }
         Ok(DirStore { dir })
@@ -88,14 +158,21 @@ impl DirStore {
     }
 
     pub async fn put(&self, id: &str, code: &WorkerCode) -> std::io::Result<()> {
+        if !valid_id(id) {
+            return Err(bad_id(id));
+        }
         let path = self.path(id);
         let bytes = serde_json::to_vec_pretty(code).map_err(std::io::Error::other)?;
-        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
+        tokio::task::spawn_blocking(move || write_private(&path, &bytes))
             .await
             .map_err(std::io::Error::other)?
     }
 
     pub async fn get(&self, id: &str) -> std::io::Result<Option<WorkerCode>> {
+        if !valid_id(id) {
+            // No such worker can exist.
+            return Ok(None);
+        }
         match tokio::fs::read(self.path(id)).await {
             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 std::io::Error::other(format!("stored code for {id} is unreadable: {e}"))
@@ -106,6 +183,9 @@ impl DirStore {
     }
 
     pub async fn delete(&self, id: &str) -> std::io::Result<bool> {
+        if !valid_id(id) {
+            return Ok(false);
+        }
         match tokio::fs::remove_file(self.path(id)).await {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),

@@ -4,6 +4,10 @@
 //! handshake (RFC 6455 4.2.2) and relays frames between the client's
 //! connection and the worker's session until either side is done.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
 use futures_util::{SinkExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use hyper::body::Incoming;
@@ -58,14 +62,95 @@ fn opening_key(method: &http::Method, headers: &HeaderMap) -> Option<String> {
     (key.len() == 24).then(|| key.to_string())
 }
 
+/// A place among the WebSockets open to one worker (or object), held for
+/// as long as its socket is open (see [`reserve`]).
+pub(super) struct SocketSlot {
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    key: String,
+}
+
+/// The entry of `SocketSlot::open` counting the sockets of every worker.
+const ALL: &str = "";
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        for key in [self.key.as_str(), ALL] {
+            if let Some(n) = open.get_mut(key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(key);
+                }
+            }
+        }
+    }
+}
+
+/// Reserves a place for one more WebSocket to worker `id` (its `object`),
+/// before the worker is asked: a 503 when the worker already has its most
+/// open ([`ServerConfig::max_websockets_per_worker`](crate::ServerConfig::max_websockets_per_worker),
+/// which leaves instances to HTTP requests), or when open sockets hold half
+/// of this process's instances. The map holds an entry only while a
+/// socket (or a reservation) is open, so it cannot grow with ids nobody
+/// uses.
+pub(super) fn reserve(
+    state: &super::State,
+    id: &str,
+    object: Option<&str>,
+) -> Result<SocketSlot, super::routes::HttpResponse> {
+    let most = state.config.websockets_per_worker(object.is_some());
+    let most_overall = usize::try_from(state.config.max_instances / 2)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let key = match object {
+        // NUL never appears in an id or an object name from a URL path.
+        Some(name) => format!("{id}\0{name}"),
+        None => id.to_string(),
+    };
+    let mut open = state.sockets.lock().unwrap_or_else(|p| p.into_inner());
+    let here = open.get(&key).copied().unwrap_or(0);
+    let overall = open.get(ALL).copied().unwrap_or(0);
+    let refusal = if here >= most {
+        Some(match object {
+            Some(name) => format!(
+                "object {name:?} of worker {id:?} already has a WebSocket open (an object runs on one instance)"
+            ),
+            None => format!(
+                "worker {id:?} already has {here} WebSocket(s) open, this server's most per worker (max_websockets_per_worker), so that its other instances stay free for requests"
+            ),
+        })
+    } else if overall >= most_overall {
+        Some(format!(
+            "{overall} WebSockets are open, this server's most (half of max_instances)"
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        let mut r = super::routes::error(StatusCode::SERVICE_UNAVAILABLE, message);
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return Err(r);
+    }
+    *open.entry(key.clone()).or_insert(0) += 1;
+    *open.entry(ALL.to_string()).or_insert(0) += 1;
+    Ok(SocketSlot {
+        open: state.sockets.clone(),
+        key,
+    })
+}
+
 /// Completes the handshake of `upgrade` with the worker's 101 `response`
-/// and starts relaying between the client and `socket`. Messages over
-/// `max_message` bytes end the connection.
+/// and starts relaying between the client and `socket`, holding `slot`
+/// until it ends. Messages over `max_message` bytes end the connection;
+/// so does `idle` without a message either way.
 pub(super) fn accept(
     upgrade: Upgrade,
     mut response: super::routes::HttpResponse,
     socket: WebSocket,
     max_message: usize,
+    slot: Option<SocketSlot>,
+    idle: Duration,
 ) -> super::routes::HttpResponse {
     let accept = derive_accept_key(upgrade.key.as_bytes());
     let headers = response.headers_mut();
@@ -83,14 +168,19 @@ pub(super) fn accept(
         }
     }
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    tokio::spawn(relay(upgrade.on, socket, max_message));
+    tokio::spawn(async move {
+        relay(upgrade.on, socket, max_message, idle).await;
+        drop(slot);
+    });
     response
 }
 
 /// Moves frames between the upgraded connection and the worker's session
 /// until the session ends (the worker's end is dropped) and the closing
-/// handshake is flushed.
-async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize) {
+/// handshake is flushed. After `idle` without a text or binary message
+/// either way, the client gets a close (1001) and the worker hears that the
+/// client went away (1006).
+async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize, idle: Duration) {
     let upgraded = match on.await {
         Ok(u) => u,
         Err(e) => {
@@ -109,9 +199,24 @@ async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize) {
     // Dropped when the client is done: the worker then hears a 1006 close
     // unless the client's own close came first.
     let mut to_worker = Some(to_worker);
+    // When the socket goes idle; `None` once it has.
+    let mut idle_at = Some(tokio::time::Instant::now() + idle);
+    let far = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
     loop {
         tokio::select! {
+            () = tokio::time::sleep_until(idle_at.unwrap_or(far)), if idle_at.is_some() && to_worker.is_some() => {
+                idle_at = None;
+                to_worker = None;
+                let reason = format!("idle for {} ms", idle.as_millis());
+                let close = CloseFrame { code: CloseCode::Away, reason: reason.into() };
+                if let Err(e) = sink.send(Message::Close(Some(close))).await {
+                    tracing::debug!("WebSocket client: {e}");
+                }
+            }
             frame = frames.next(), if to_worker.is_some() => {
+                if matches!(frame, Some(Ok(Message::Text(_) | Message::Binary(_)))) {
+                    idle_at = Some(tokio::time::Instant::now() + idle);
+                }
                 let message = match frame {
                     Some(Ok(Message::Text(text))) => WebSocketMessage::Text(text.as_str().to_string()),
                     Some(Ok(Message::Binary(bytes))) => WebSocketMessage::Binary(bytes.to_vec()),
@@ -142,6 +247,9 @@ async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize) {
                 }
             }
             message = from_worker.recv() => {
+                if idle_at.is_some() && matches!(message, Some(WebSocketMessage::Text(_) | WebSocketMessage::Binary(_))) {
+                    idle_at = Some(tokio::time::Instant::now() + idle);
+                }
                 let frame = match message {
                     Some(WebSocketMessage::Text(text)) => Message::text(text),
                     Some(WebSocketMessage::Binary(bytes)) => Message::binary(bytes),

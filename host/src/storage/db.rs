@@ -26,8 +26,22 @@ pub const MAX_KEY_BYTES: usize = 2048;
 const MAX_BINDINGS: i32 = 100;
 /// Longest SQL text of one `exec`, as on Cloudflare (100 KB).
 const MAX_SQL_BYTES: i32 = 100_000;
-/// Most bytes of rows one `exec` hands back to the worker.
+/// Most bytes of rows one `exec` hands back to the worker (counted while
+/// the rows are read: the statement stops as soon as it is passed).
 const MAX_RESULT_BYTES: usize = 32 << 20;
+/// Most columns of a table, index or result set, as on Cloudflare (100):
+/// with values of at most `value_bytes`, what one row of a statement can
+/// make SQLite hold.
+const MAX_COLUMNS: i32 = 100;
+/// SQLite's page cache per database of a connection (KiB; SQLite's
+/// default, made explicit: the worker cannot change it).
+const CACHE_KIB: i64 = 2000;
+/// Most heap SQLite may use in this process, over every object's
+/// connection: a backstop behind the per-statement bounds (its allocations
+/// past it fail with SQLITE_NOMEM instead of growing the process; near it,
+/// page caches recycle their pages instead of growing). Room for a full
+/// page cache (`CACHE_KIB`) per instance of a default server process.
+const SQLITE_HEAP_LIMIT: i64 = 2 << 30;
 
 /// Read-only pragmas a worker's SQL may use (schema introspection, checks).
 const ALLOWED_PRAGMAS: &[&str] = &[
@@ -96,9 +110,15 @@ impl Drop for Internal<'_> {
 impl ObjectDb {
     /// Opens (creating) the database at `path`.
     pub fn open(path: &Path, limits: StorageLimits) -> Result<ObjectDb, String> {
+        static HEAP_LIMIT: std::sync::Once = std::sync::Once::new();
+        HEAP_LIMIT.call_once(|| {
+            // SAFETY: a plain setter of SQLite's, callable at any time.
+            unsafe { rusqlite::ffi::sqlite3_hard_heap_limit64(SQLITE_HEAP_LIMIT) };
+        });
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("storage: {e}"))?;
+            create_private_dir(dir).map_err(|e| format!("storage: {e}"))?;
         }
+        create_private_file(path).map_err(|e| format!("storage: {e}"))?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -114,17 +134,25 @@ impl ObjectDb {
             // response that waits for it promises durable writes.
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.pragma_update(None, "foreign_keys", true)?;
-            conn.pragma_update(None, "temp_store", "MEMORY")?;
+            // Sorts and materialized subqueries spill to (deleted) files
+            // past the page cache instead of growing the host's memory;
+            // TEMP tables are refused (see `refusal`).
+            conn.pragma_update(None, "temp_store", "FILE")?;
+            conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
             conn.pragma_update(
                 None,
                 "max_page_count",
                 (limits.database_bytes / PAGE_SIZE).max(16) as i64,
             )?;
             conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+            // No value can be larger than the largest value (nor than a
+            // whole result): zeroblob(), randomblob(), replace(), || stop
+            // with SQLITE_TOOBIG instead of making one.
             conn.set_limit(
                 Limit::SQLITE_LIMIT_LENGTH,
-                i32::try_from(limits.value_bytes).unwrap_or(i32::MAX),
+                i32::try_from(limits.value_bytes.min(MAX_RESULT_BYTES)).unwrap_or(i32::MAX),
             )?;
+            conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, MAX_COLUMNS)?;
             conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)?;
             conn.set_limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER, MAX_BINDINGS)?;
             conn.execute_batch(SCHEMA)
@@ -147,7 +175,10 @@ impl ObjectDb {
         let internal = self.internal.clone();
         let denied = self.denied.clone();
         self.conn.authorizer(Some(move |cx: AuthContext<'_>| {
-            if internal.load(Ordering::Relaxed) > 0 {
+            // isolet's own statements may do anything, but not what a
+            // trigger or view (the worker's: isolet has none) makes them
+            // do: that is the worker's SQL, judged as such.
+            if internal.load(Ordering::Relaxed) > 0 && cx.accessor.is_none() {
                 return Authorization::Allow;
             }
             match refusal(&cx) {
@@ -166,6 +197,12 @@ impl ObjectDb {
             1000,
             Some(move || epoch.elapsed().as_millis() as u64 > stop_at.load(Ordering::Relaxed)),
         )
+    }
+
+    /// Whether the current call is past its deadline or CPU limit (for host
+    /// work between SQL steps, e.g. `fs.glob`'s matching).
+    pub fn past_deadline(&self) -> bool {
+        self.epoch.elapsed().as_millis() as u64 > self.stop_at.load(Ordering::Relaxed)
     }
 
     /// Interrupts SQL that runs past `deadline` (until the next call).
@@ -207,6 +244,12 @@ impl ObjectDb {
                 if f.code == rusqlite::ErrorCode::OperationInterrupted =>
             {
                 "the query ran past the invocation's time or CPU limit and was interrupted: SQLITE_INTERRUPT".into()
+            }
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OutOfMemory => {
+                format!(
+                    "out of memory: SQLite's memory in this process is limited to {SQLITE_HEAP_LIMIT} bytes \
+                     (a statement holding large values in many columns or rows at once): SQLITE_NOMEM"
+                )
             }
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::TooBig => {
                 format!(
@@ -286,16 +329,24 @@ impl ObjectDb {
             };
             let mut out = Vec::with_capacity(n);
             for i in 0..n {
-                let v = row.get_ref(i).map_err(sql_error)?;
-                bytes += value_size(&v);
+                // Counted before the value is copied: the result stops at
+                // the first value past the limit, so the host holds at
+                // most the limit plus one value (itself at most
+                // SQLITE_LIMIT_LENGTH, set to `value_bytes`).
+                let v = row.get_ref(i).map_err(|e| self.describe(e))?;
+                bytes = bytes.saturating_add(value_size(&v));
+                if bytes > MAX_RESULT_BYTES {
+                    return Err(format!(
+                        "the query's result is over {MAX_RESULT_BYTES} bytes (at row {}, column {}): \
+                         select fewer rows (LIMIT) or smaller values at a time",
+                        rows.len() + 1,
+                        i + 1
+                    ));
+                }
                 out.push(from_sql(v));
             }
             rows.push(Value::Array(out));
-            if bytes > MAX_RESULT_BYTES {
-                return Err(format!(
-                    "the query's result is over {MAX_RESULT_BYTES} bytes: select fewer rows (LIMIT) at a time"
-                ));
-            }
+            bytes = bytes.saturating_add(std::mem::size_of::<Value>());
         }
         drop(q);
         let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep) as u64;
@@ -516,9 +567,39 @@ fn refusal(cx: &AuthContext<'_>) -> Option<String> {
             format!("tables named {INTERNAL_PREFIX}* are isolet's (the key-value API and the file system)")
         })
     };
+    let temp_refused = || {
+        Some(
+            "TEMP tables, indexes, views and triggers are not allowed: \
+             they would live outside this object's storage limit (create a regular one)"
+                .to_string(),
+        )
+    };
     match cx.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => {
             Some("ATTACH and DETACH are not allowed".into())
+        }
+        // TEMP tables would live in the connection (host memory or temp
+        // files), outside the object's size limit; TEMP triggers could be
+        // set on isolet's tables. Neither persists on Cloudflare either.
+        // (`CREATE TABLE temp.t` is a plain create in database "temp".)
+        AuthAction::CreateTempTable { .. }
+        | AuthAction::CreateTempIndex { .. }
+        | AuthAction::CreateTempTrigger { .. }
+        | AuthAction::CreateTempView { .. } => temp_refused(),
+        // (`CREATE TRIGGER temp.z ON t` is authorized as a trigger of
+        // `t`'s database, then written into the temp schema: any write in
+        // "temp" is refused, which no worker SQL otherwise does.)
+        AuthAction::CreateTable { .. }
+        | AuthAction::CreateIndex { .. }
+        | AuthAction::CreateTrigger { .. }
+        | AuthAction::CreateView { .. }
+        | AuthAction::CreateVtable { .. }
+        | AuthAction::Insert { .. }
+        | AuthAction::Update { .. }
+        | AuthAction::Delete { .. }
+            if cx.database_name == Some("temp") =>
+        {
+            temp_refused()
         }
         AuthAction::Pragma { pragma_name, .. } => {
             let name = pragma_name.to_ascii_lowercase();
@@ -661,10 +742,47 @@ fn from_sql(v: ValueRef<'_>) -> Value {
     }
 }
 
+/// What one value of a result costs the host: its bytes and the value
+/// that holds them (so many small values count too, not only big ones).
 fn value_size(v: &ValueRef<'_>) -> usize {
+    let base = std::mem::size_of::<Value>();
     match v {
-        ValueRef::Text(t) | ValueRef::Blob(t) => t.len() + 8,
-        _ => 8,
+        ValueRef::Text(t) | ValueRef::Blob(t) => t.len().saturating_add(base),
+        _ => base,
+    }
+}
+
+/// Creates `dir` (and its missing parents) readable by this user only.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates the database file `path`, if missing, readable by this user only
+/// (SQLite gives its -wal and -shm files the same mode); an existing one
+/// readable by others is made private.
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -698,6 +816,7 @@ fn sqlite_code_name(primary: i32) -> Option<&'static str> {
         ffi::SQLITE_READONLY => "SQLITE_READONLY",
         ffi::SQLITE_CORRUPT => "SQLITE_CORRUPT",
         ffi::SQLITE_IOERR => "SQLITE_IOERR",
+        ffi::SQLITE_NOMEM => "SQLITE_NOMEM",
         _ => return None,
     })
 }

@@ -414,25 +414,47 @@ impl ObjectDb {
 
     /// The paths matching `pattern` (`*`, `**`, `?`, `[...]`, `{a,b}`), in
     /// order; relative patterns match (and answer) relative to `/`.
+    ///
+    /// Linear in the work it can do: patterns are at most
+    /// [`MAX_GLOB_BYTES`] long and expand to at most [`MAX_GLOB_PATTERNS`]
+    /// (refused past either), each is matched without backtracking
+    /// (`O(pattern × path)` per path), and the matching stops at the
+    /// invocation's CPU limit or deadline as its SQL does.
     pub fn fs_glob(&self, pattern: &str) -> Result<Vec<String>, String> {
+        let mut work = Work::new(|| self.past_deadline(), pattern);
+        if pattern.len() > MAX_GLOB_BYTES {
+            return Err(err(
+                "EINVAL",
+                &format!("glob patterns are limited to {MAX_GLOB_BYTES} bytes"),
+                "glob",
+                &pattern[..pattern.floor_char_boundary(64)],
+            ));
+        }
         let absolute = pattern.starts_with('/');
-        let patterns = expand_braces(pattern.trim_start_matches('/'));
+        let mut expanded = Vec::new();
+        expand_braces(pattern.trim_start_matches('/'), &mut expanded, &mut work)?;
+        let compiled: Vec<Glob> = expanded.iter().map(|p| Glob::new(p)).collect();
         let conn = self.internal();
         let mut stmt = conn
             .prepare_cached("SELECT path FROM _isolet_fs ORDER BY path")
             .map_err(sql_error)?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))
-            .map_err(sql_error)?;
+            .map_err(|e| self.describe(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let path = row.map_err(sql_error)?;
-            let rel = &path[1..];
-            let segs: Vec<&str> = rel.split('/').collect();
-            if patterns.iter().any(|p| {
-                let pat: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
-                match_segments(&pat, &segs)
-            }) {
+            let path = row.map_err(|e| self.describe(e))?;
+            let rel = path.get(1..).unwrap_or_default();
+            let segs: Vec<Vec<char>> = rel.split('/').map(|s| s.chars().collect()).collect();
+            work.charge(rel.len())?;
+            let mut hit = false;
+            for g in &compiled {
+                if g.matches(&segs, &mut work)? {
+                    hit = true;
+                    break;
+                }
+            }
+            if hit {
                 out.push(if absolute {
                     path.clone()
                 } else {
@@ -444,19 +466,72 @@ impl ObjectDb {
     }
 }
 
-/// `a{b,c}d` → `abd`, `acd` (nested braces too; at most 256 patterns).
-fn expand_braces(p: &str) -> Vec<String> {
+/// Longest `fs.glob` pattern, in bytes.
+pub const MAX_GLOB_BYTES: usize = MAX_PATH_BYTES;
+/// Most patterns one `fs.glob` pattern's braces may expand to.
+pub const MAX_GLOB_PATTERNS: usize = 256;
+
+/// The work of one glob, charged as it is done: every so many steps it
+/// checks the invocation's deadline and CPU limit (`stop`).
+struct Work<'a> {
+    steps: u64,
+    stop: Box<dyn Fn() -> bool + 'a>,
+    pattern: &'a str,
+}
+
+impl<'a> Work<'a> {
+    /// Steps between two checks of the clock.
+    const CHECK_EVERY: u64 = 1 << 14;
+
+    fn new(stop: impl Fn() -> bool + 'a, pattern: &'a str) -> Self {
+        Work {
+            steps: 0,
+            stop: Box::new(stop),
+            pattern,
+        }
+    }
+
+    fn charge(&mut self, n: usize) -> Result<(), String> {
+        let before = self.steps / Self::CHECK_EVERY;
+        self.steps = self.steps.saturating_add(n as u64 + 1);
+        if self.steps / Self::CHECK_EVERY != before && (self.stop)() {
+            return Err(err(
+                "ETIMEDOUT",
+                "the glob ran past the invocation's CPU time or deadline and was stopped",
+                "glob",
+                &self.pattern[..self.pattern.floor_char_boundary(64)],
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `a{b,c}d` → `abd`, `acd` (nested braces too), into `out`; more than
+/// [`MAX_GLOB_PATTERNS`] is an error. Each call either adds a pattern or
+/// removes a brace group, so the work is bounded by the patterns it makes
+/// times the groups (no exponential blow-up before the limit is seen).
+fn expand_braces(p: &str, out: &mut Vec<String>, work: &mut Work<'_>) -> Result<(), String> {
+    work.charge(p.len())?;
     let Some(open) = p.find('{') else {
-        return vec![p.to_string()];
+        if out.len() >= MAX_GLOB_PATTERNS {
+            return Err(err(
+                "EINVAL",
+                &format!("the pattern's braces expand to more than {MAX_GLOB_PATTERNS} patterns"),
+                "glob",
+                &work.pattern[..work.pattern.floor_char_boundary(64)],
+            ));
+        }
+        out.push(p.to_string());
+        return Ok(());
     };
-    let mut depth = 0;
+    let mut depth = 0usize;
     let mut close = None;
     let mut commas = Vec::new();
     for (i, c) in p[open..].char_indices() {
         match c {
             '{' => depth += 1,
             '}' => {
-                depth -= 1;
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
                     close = Some(open + i);
                     break;
@@ -467,71 +542,205 @@ fn expand_braces(p: &str) -> Vec<String> {
         }
     }
     let Some(close) = close else {
-        return vec![p.to_string()];
+        if out.len() >= MAX_GLOB_PATTERNS {
+            return Err(err(
+                "EINVAL",
+                &format!("the pattern's braces expand to more than {MAX_GLOB_PATTERNS} patterns"),
+                "glob",
+                &work.pattern[..work.pattern.floor_char_boundary(64)],
+            ));
+        }
+        out.push(p.to_string());
+        return Ok(());
     };
     let mut bounds = vec![open];
     bounds.extend(commas);
     bounds.push(close);
-    let mut out = Vec::new();
     for w in bounds.windows(2) {
         let alt = &p[w[0] + 1..w[1]];
-        for rest in expand_braces(&format!("{}{alt}{}", &p[..open], &p[close + 1..])) {
-            if out.len() < 256 {
-                out.push(rest);
+        expand_braces(
+            &format!("{}{alt}{}", &p[..open], &p[close + 1..]),
+            out,
+            work,
+        )?;
+    }
+    Ok(())
+}
+
+/// One character of a segment pattern.
+#[derive(Debug)]
+enum Tok {
+    Char(char),
+    /// `?`
+    Any,
+    /// `[...]`: ranges (a single character is a range of one), negated
+    /// with `!` or `^`.
+    Class(bool, Vec<(char, char)>),
+    /// `*`
+    Star,
+}
+
+impl Tok {
+    fn matches(&self, c: char) -> bool {
+        match self {
+            Tok::Char(p) => *p == c,
+            Tok::Any => true,
+            Tok::Class(negate, set) => set.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negate,
+            Tok::Star => false,
+        }
+    }
+}
+
+/// One segment of a compiled pattern.
+#[derive(Debug)]
+enum Seg {
+    /// `**`: any number of path segments.
+    Any,
+    One(Vec<Tok>),
+}
+
+/// A compiled pattern (braces already expanded).
+#[derive(Debug)]
+struct Glob(Vec<Seg>);
+
+impl Glob {
+    fn new(p: &str) -> Glob {
+        Glob(
+            p.split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    if s == "**" {
+                        Seg::Any
+                    } else {
+                        Seg::One(tokens(s))
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether the path's segments match: the two-pointer wildcard match
+    /// over segments (`**` the star), backtracking only to the last `**`,
+    /// so at most `pattern segments × path segments` segment matches.
+    fn matches(&self, segs: &[Vec<char>], work: &mut Work<'_>) -> Result<bool, String> {
+        let p = &self.0;
+        let (mut pi, mut si) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while si < segs.len() {
+            work.charge(0)?;
+            match p.get(pi) {
+                Some(Seg::Any) => {
+                    star = Some((pi, si));
+                    pi += 1;
+                    continue;
+                }
+                Some(Seg::One(toks)) if match_one(toks, &segs[si], work)? => {
+                    pi += 1;
+                    si += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return Ok(false),
+            }
+        }
+        Ok(p[pi..].iter().all(|s| matches!(s, Seg::Any)))
+    }
+}
+
+/// A segment pattern's characters: `*`, `?`, `[...]` (a `[` without its
+/// `]` is itself), the rest literal.
+fn tokens(p: &str) -> Vec<Tok> {
+    let p: Vec<char> = p.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            '*' => {
+                // `**` inside a segment is `*` twice: one is the same.
+                if !matches!(out.last(), Some(Tok::Star)) {
+                    out.push(Tok::Star);
+                }
+                i += 1;
+            }
+            '?' => {
+                out.push(Tok::Any);
+                i += 1;
+            }
+            '[' => {
+                let end = p
+                    .get(i + 2..)
+                    .and_then(|rest| rest.iter().position(|&c| c == ']'))
+                    .map(|k| i + 2 + k);
+                let Some(end) = end else {
+                    out.push(Tok::Char('['));
+                    i += 1;
+                    continue;
+                };
+                let set = &p[i + 1..end];
+                let (negate, set) = match set.first() {
+                    Some('!') | Some('^') => (true, &set[1..]),
+                    _ => (false, set),
+                };
+                let mut ranges = Vec::new();
+                let mut k = 0;
+                while k < set.len() {
+                    if k + 2 < set.len() && set[k + 1] == '-' {
+                        ranges.push((set[k], set[k + 2]));
+                        k += 3;
+                    } else {
+                        ranges.push((set[k], set[k]));
+                        k += 1;
+                    }
+                }
+                out.push(Tok::Class(negate, ranges));
+                i = end + 1;
+            }
+            c => {
+                out.push(Tok::Char(c));
+                i += 1;
             }
         }
     }
     out
 }
 
-fn match_segments(pat: &[&str], segs: &[&str]) -> bool {
-    match pat.first() {
-        None => segs.is_empty(),
-        Some(&"**") => (0..=segs.len()).any(|k| match_segments(&pat[1..], &segs[k..])),
-        Some(p) => {
-            !segs.is_empty()
-                && match_one(
-                    &p.chars().collect::<Vec<_>>(),
-                    &segs[0].chars().collect::<Vec<_>>(),
-                )
-                && match_segments(&pat[1..], &segs[1..])
+/// One path segment against one segment pattern: the classic two-pointer
+/// wildcard match, backtracking only to the last `*` (`O(p × s)`).
+fn match_one(p: &[Tok], s: &[char], work: &mut Work<'_>) -> Result<bool, String> {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        work.charge(0)?;
+        match p.get(pi) {
+            Some(Tok::Star) => {
+                star = Some((pi, si));
+                pi += 1;
+                continue;
+            }
+            Some(t) if t.matches(s[si]) => {
+                pi += 1;
+                si += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, ss)) => {
+                pi = sp + 1;
+                si = ss + 1;
+                star = Some((sp, ss + 1));
+            }
+            None => return Ok(false),
         }
     }
-}
-
-/// One path segment against one pattern segment (`*`, `?`, `[...]`).
-fn match_one(p: &[char], s: &[char]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some('*') => (0..=s.len()).any(|k| match_one(&p[1..], &s[k..])),
-        Some('?') => !s.is_empty() && match_one(&p[1..], &s[1..]),
-        Some('[') => {
-            let Some(end) = p.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
-                return !s.is_empty() && s[0] == '[' && match_one(&p[1..], &s[1..]);
-            };
-            if s.is_empty() {
-                return false;
-            }
-            let set = &p[1..end];
-            let (negate, set) = match set.first() {
-                Some('!') | Some('^') => (true, &set[1..]),
-                _ => (false, set),
-            };
-            let mut hit = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == '-' {
-                    hit |= set[i] <= s[0] && s[0] <= set[i + 2];
-                    i += 3;
-                } else {
-                    hit |= set[i] == s[0];
-                    i += 1;
-                }
-            }
-            hit != negate && match_one(&p[end + 1..], &s[1..])
-        }
-        Some(c) => !s.is_empty() && *c == s[0] && match_one(&p[1..], &s[1..]),
-    }
+    Ok(p[pi..].iter().all(|t| matches!(t, Tok::Star)))
 }
 
 #[cfg(test)]
@@ -554,10 +763,13 @@ mod tests {
     #[test]
     fn globs_match_segments_stars_classes_and_braces() {
         let m = |p: &str, s: &str| {
-            expand_braces(p).iter().any(|p| {
-                let pat: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
-                match_segments(&pat, &s.split('/').collect::<Vec<_>>())
-            })
+            let mut work = Work::new(|| false, p);
+            let mut expanded = Vec::new();
+            expand_braces(p, &mut expanded, &mut work).unwrap();
+            let segs: Vec<Vec<char>> = s.split('/').map(|s| s.chars().collect()).collect();
+            expanded
+                .iter()
+                .any(|p| Glob::new(p).matches(&segs, &mut work).unwrap())
         };
         assert!(m("*.txt", "a.txt"));
         assert!(!m("*.txt", "d/a.txt"));
@@ -568,5 +780,48 @@ mod tests {
         assert!(!m("f?le.[!jt]s", "file.ts"));
         assert!(m("{src,lib}/*.{js,ts}", "lib/x.ts"));
         assert!(!m("{src,lib}/*.{js,ts}", "test/x.ts"));
+        assert!(m("src/**", "src"));
+        assert!(m("**/b/**/d", "a/b/c/b/x/d"));
+        assert!(!m("**/b/**/d", "a/b/c/e"));
+        assert!(m("a*b*c", "aXbYbZc"));
+        assert!(!m("a*b*c", "aXbYbZ"));
+        assert!(m("[a-c]x[]]", "bx]"));
+        assert!(m("x[", "x["));
+    }
+
+    #[test]
+    fn globs_do_work_linear_in_pattern_times_path() {
+        // Finding 5: exponential for a backtracking matcher.
+        let pattern = format!("{}*b", "*a".repeat(14));
+        let name: Vec<char> = "a".repeat(60).chars().collect();
+        let mut work = Work::new(|| false, &pattern);
+        let g = Glob::new(&pattern);
+        assert!(!g.matches(&[name.clone()], &mut work).unwrap());
+        assert!(work.steps < 10_000, "{} steps", work.steps);
+        // `**` over many segments, the same.
+        let deep = "**/a/".repeat(30) + "b";
+        let segs: Vec<Vec<char>> = (0..200).map(|_| vec!['a']).collect();
+        let mut work = Work::new(|| false, &deep);
+        assert!(!Glob::new(&deep).matches(&segs, &mut work).unwrap());
+        assert!(work.steps < 100_000, "{} steps", work.steps);
+    }
+
+    #[test]
+    fn braces_are_capped_and_work_stops_at_the_deadline() {
+        let pattern = "{a,b}".repeat(20);
+        let mut work = Work::new(|| false, &pattern);
+        let mut out = Vec::new();
+        let e = expand_braces(&pattern, &mut out, &mut work).unwrap_err();
+        assert!(e.starts_with("EINVAL") && e.contains("256 patterns"), "{e}");
+        assert!(work.steps < 1_000_000, "{} steps", work.steps);
+        // Past the deadline: stopped with a clear error.
+        let pattern = "*".repeat(50);
+        let mut work = Work::new(|| true, &pattern);
+        let name: Vec<char> = "a".repeat(1000).chars().collect();
+        let g = Glob::new(&format!("{pattern}b"));
+        let e = (0..100)
+            .find_map(|_| g.matches(&[name.clone()], &mut work).err())
+            .unwrap();
+        assert!(e.starts_with("ETIMEDOUT"), "{e}");
     }
 }

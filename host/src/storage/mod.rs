@@ -13,16 +13,30 @@
 //!   `transactionSync()` are savepoints inside it.
 //! - **Confinement.** The worker's SQL reaches its own database only:
 //!   SQLite's authorizer refuses `ATTACH`, pragmas other than read-only
-//!   introspection, extension loading, transaction statements and isolet's
-//!   own `_isolet_*` tables; the database has a size limit (default 1 GiB)
-//!   and values one too (default 2 MiB); a query is interrupted at the
-//!   invocation's deadline or CPU limit.
+//!   introspection, extension loading, transaction statements, TEMP tables,
+//!   views and triggers, and isolet's own `_isolet_*` tables; isolet's own
+//!   statements pass it, but not the body of a trigger or view they fire
+//!   (that is the worker's SQL). The database has a size limit (default
+//!   1 GiB) and values one too (default 2 MiB, and never more than a whole
+//!   result), rows at most 100 columns; sorts and materialized subqueries
+//!   spill to files past a 2 MB page cache; all SQLite memory in a process
+//!   is capped at 2 GiB (`SQLITE_NOMEM` past it).
+//! - **Bounded host work.** A result is counted as its values are read and
+//!   refused at the first value past 32 MiB. Every statement (and the other
+//!   calls whose work the worker's data decides: listings, `deleteAll`,
+//!   recursive removal, glob) runs on a blocking thread, interrupted at the
+//!   invocation's deadline or CPU limit (it is the guest's CPU time).
+//!   `fs.glob` matches without backtracking (pattern × path per path),
+//!   refuses patterns over 1 KiB or braces expanding to over 256 patterns,
+//!   and stops at the same limits.
+//! - **Files.** Databases are created 0600 in directories 0700.
 //! - **One live instance per object.** A named object
 //!   (`Runtime::get_object`) is served by one instance at a time; storage
 //!   calls of any other holder of the same database wait for its commit.
 
 mod db;
 pub(crate) mod fs;
+pub(crate) mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -202,9 +216,13 @@ impl Storage {
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(|e| Error::Storage(sql_error(e)))?;
         let tmp = temp_path(&target.path);
-        let result = conn
-            .execute("VACUUM INTO ?1", [tmp.to_string_lossy()])
-            .map_err(|e| Error::Storage(sql_error(e)))
+        // VACUUM INTO writes into an empty file: made first, private.
+        let result = db::create_private_file(&tmp)
+            .map_err(|e| Error::Storage(e.to_string()))
+            .and_then(|_| {
+                conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])
+                    .map_err(|e| Error::Storage(sql_error(e)))
+            })
             .and_then(|_| std::fs::read(&tmp).map_err(|e| Error::Storage(e.to_string())));
         let _ = std::fs::remove_file(&tmp);
         result.map(Some)
@@ -228,11 +246,13 @@ impl Storage {
             )));
         }
         if let Some(dir) = target.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Storage(e.to_string()))?;
+            db::create_private_dir(dir).map_err(|e| Error::Storage(e.to_string()))?;
         }
         let tmp = temp_path(&target.path);
         let result = (|| -> Result<()> {
-            std::fs::write(&tmp, bytes).map_err(|e| Error::Storage(e.to_string()))?;
+            db::create_private_file(&tmp)
+                .and_then(|_| std::fs::write(&tmp, bytes))
+                .map_err(|e| Error::Storage(e.to_string()))?;
             let bad = |e: rusqlite::Error| {
                 Error::InvalidRequest(format!("the database cannot be read: {}", sql_error(e)))
             };
@@ -319,6 +339,11 @@ impl StorageSession {
     /// The database, in this invocation's transaction (begun here, waiting
     /// until `deadline` for another holder's commit).
     pub async fn begin(&mut self, deadline: Instant, stop_sql_at: Instant) -> Result<(), String> {
+        if self.db.is_none() {
+            // A new connection has no transaction (one lost with a
+            // stopped call's connection was rolled back with it).
+            self.in_transaction = false;
+        }
         let mut db = match self.db.take() {
             Some(db) => db,
             None => ObjectDb::open(&self.target.path, self.target.limits)?,
@@ -412,22 +437,91 @@ impl StorageSession {
         method != "info"
     }
 
+    /// Whether `method` does a bounded amount of work (point reads and
+    /// writes whose cost the guest's own arguments bound): it runs on the
+    /// calling thread. The others (SQL, listings, recursive removal, glob,
+    /// `deleteAll`) run on a blocking thread, so a long one (stopped at the
+    /// invocation's CPU limit or deadline) never holds up the async thread
+    /// other requests share.
+    fn runs_inline(method: &str) -> bool {
+        matches!(
+            method,
+            "get"
+                | "put"
+                | "delete"
+                | "begin"
+                | "commit"
+                | "size"
+                | "fs.readFile"
+                | "fs.writeFile"
+                | "fs.stat"
+                | "fs.mkdir"
+        )
+    }
+
     /// One call of the guest's `ctx.storage` (see guest-js/js/storage.js),
-    /// after `begin` for the ones that need the database.
-    pub fn call(&mut self, method: &str, args: Vec<Value>) -> Result<Value, String> {
+    /// after `begin` for the ones that need the database. (Boxed: the
+    /// invocation's future is deep enough without this one inside it.)
+    pub fn call<'a>(
+        &'a mut self,
+        method: &'a str,
+        args: Vec<Value>,
+    ) -> crate::outbound::BoxFuture<'a, Result<Value, String>> {
+        Box::pin(self.call_unboxed(method, args))
+    }
+
+    async fn call_unboxed(&mut self, method: &str, args: Vec<Value>) -> Result<Value, String> {
         if method == "info" {
             let mut o = std::collections::BTreeMap::new();
             o.insert("name".into(), Value::String(self.target.object.clone()));
             return Ok(Value::Object(o));
         }
-        let Some(db) = self.db.as_mut().filter(|_| self.in_transaction) else {
+        if !self.in_transaction {
+            return Err("storage: no transaction is open".into());
+        }
+        let Some(mut db) = self.db.take() else {
             return Err("storage: no transaction is open".into());
         };
-        let result = Self::run(db, method, args);
+        let (mut db, result) = if Self::runs_inline(method) {
+            let r = Self::run(&mut db, method, args);
+            (db, r)
+        } else {
+            let method = method.to_string();
+            // If this future is dropped meanwhile (the invocation was
+            // stopped), the statement still ends at the invocation's
+            // deadline (the progress handler) and its connection, dropped
+            // with the task, rolls the transaction back; `begin` then
+            // opens a new one.
+            let joined = tokio::task::spawn_blocking(move || {
+                let r = Self::run(&mut db, &method, args);
+                (db, r)
+            })
+            .await;
+            match joined {
+                Ok(done) => done,
+                Err(e) => {
+                    // The connection went with the task (a panic in it):
+                    // its transaction is gone with it.
+                    self.in_transaction = false;
+                    return Err(format!("storage: the operation failed: {e}"));
+                }
+            }
+        };
+        let result = Self::settle(&mut db, &mut self.in_transaction, result);
+        self.db = Some(db);
+        result
+    }
+
+    /// The call's result, after checking the transaction survived it.
+    fn settle(
+        db: &mut ObjectDb,
+        in_transaction: &mut bool,
+        result: Result<Value, String>,
+    ) -> Result<Value, String> {
         if db.conn.is_autocommit() {
             // SQLite rolled the whole transaction back (it does on a full
             // database, and on some I/O errors): nothing is left to commit.
-            self.in_transaction = false;
+            *in_transaction = false;
             db.savepoints = 0;
             return Err(match result {
                 Err(e) => format!("{e} (this request's earlier storage writes were rolled back)"),

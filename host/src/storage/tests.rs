@@ -92,3 +92,126 @@ fn savepoints_nest_and_roll_back_alone() {
     let rows = db.exec("SELECT x FROM t", vec![]).unwrap();
     assert_eq!(rows.to_wire()["rows"], serde_json::json!([[1]]));
 }
+
+#[test]
+fn results_stop_at_the_value_that_passes_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ObjectDb::open(&dir.path().join("o.sqlite"), StorageLimits::default()).unwrap();
+    let cols = |n: usize| {
+        (0..n)
+            .map(|i| format!("zeroblob(2000000) AS c{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let e = db
+        .exec(&format!("SELECT {}", cols(100)), vec![])
+        .unwrap_err();
+    assert!(e.contains("(at row 1, column 17)"), "{e}");
+    // Wider than Cloudflare's 100 columns: refused before a row is made.
+    let e = db
+        .exec(&format!("SELECT {}", cols(101)), vec![])
+        .unwrap_err();
+    assert!(e.contains("too many columns"), "{e}");
+    // No value larger than the value limit can be made.
+    let e = db
+        .exec("SELECT length(randomblob(3000000))", vec![])
+        .unwrap_err();
+    assert!(e.contains("SQLITE_TOOBIG"), "{e}");
+}
+
+#[test]
+fn temp_objects_are_refused_and_triggers_never_run_as_isolet() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ObjectDb::open(&dir.path().join("o.sqlite"), StorageLimits::default()).unwrap();
+    db.exec("CREATE TABLE t (a)", vec![]).unwrap();
+    for sql in [
+        "CREATE TEMP TABLE t (a)",
+        "CREATE TABLE temp.t (a)",
+        "CREATE TEMP VIEW v AS SELECT 1",
+        "CREATE VIEW temp.v AS SELECT 1",
+        "CREATE VIRTUAL TABLE temp.f USING fts5(a)",
+        "CREATE TRIGGER temp.z AFTER INSERT ON t BEGIN DELETE FROM t; END",
+        "CREATE TEMP TRIGGER z AFTER INSERT ON _isolet_kv BEGIN DELETE FROM _isolet_fs; END",
+    ] {
+        let e = db
+            .exec(sql, vec![])
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e);
+        assert!(e.contains("TEMP tables"), "{sql}: {e:?}");
+    }
+    // Were a trigger on isolet's table there anyway (made here behind the
+    // authorizer's back), isolet's own statements that fire it do not lend
+    // it their allow-all mode: its body is the worker's SQL.
+    db.internal()
+        .execute_batch(
+            "CREATE TEMP TRIGGER z AFTER INSERT ON _isolet_kv \
+             BEGIN INSERT INTO _isolet_fs VALUES ('/x', 0, NULL, 0, 0); END",
+        )
+        .unwrap();
+    let e = db
+        .kv_put(vec![("k".into(), crate::Value::from(1u32))])
+        .unwrap_err();
+    assert!(e.contains("not authorized"), "{e}");
+    let files: i64 = db
+        .internal()
+        .query_row("SELECT count(*) FROM _isolet_fs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(files, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn databases_and_their_directories_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/o.sqlite");
+    let db = ObjectDb::open(&path, StorageLimits::default()).unwrap();
+    db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)", vec![])
+        .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&with_suffix(&path, "-wal")), 0o600);
+    assert_eq!(mode(&dir.path().join("a/b")), 0o700);
+    assert_eq!(mode(&dir.path().join("a")), 0o700);
+    // One made readable by others before is made private when opened.
+    drop(db);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ObjectDb::open(&path, StorageLimits::default()).unwrap();
+    assert_eq!(mode(&path), 0o600);
+}
+
+#[tokio::test]
+async fn sql_stops_at_the_deadline_off_the_async_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Storage::new(dir.path().into(), StorageLimits::default());
+    let mut session = StorageSession::new(s.target("w", "o").unwrap());
+    let now = Instant::now();
+    session
+        .begin(
+            now + Duration::from_secs(5),
+            now + Duration::from_millis(200),
+        )
+        .await
+        .unwrap();
+    // Another task on this (single) async thread runs while the query
+    // does: the query is not on this thread.
+    let other_ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = other_ran.clone();
+    tokio::spawn(async move { flag.store(true, std::sync::atomic::Ordering::SeqCst) });
+    let forever =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+    let e = session
+        .call("exec", vec![crate::Value::String(forever.into())])
+        .await
+        .unwrap_err();
+    assert!(e.contains("SQLITE_INTERRUPT"), "{e}");
+    assert!(now.elapsed() < Duration::from_secs(5));
+    assert!(other_ran.load(std::sync::atomic::Ordering::SeqCst));
+    // The transaction and the connection are still there.
+    let v = session
+        .call("exec", vec![crate::Value::String("SELECT 1 AS one".into())])
+        .await
+        .unwrap();
+    assert_eq!(v.to_wire()["rows"], serde_json::json!([[1]]));
+    session.finish(true).await.unwrap();
+}

@@ -1,0 +1,482 @@
+//! Operator ceilings, WebSockets, `POST /run` and slow clients (findings
+//! 10, 15, 18 and the suspected slow-body and `/run` body items), each
+//! through a real `isolet serve`.
+//!
+//! - 15: uploaded code asking for `allowPrivate` (and with it the server's
+//!   own `/metrics`), or for more CPU, time, memory or response bytes than
+//!   the operator allows, is refused at upload with a 400 naming the
+//!   ceiling; an operator who allows more gets it.
+//! - 10: idle WebSockets cannot hold every instance of a worker: a socket
+//!   cap leaves instances to HTTP requests, a request that finds every
+//!   instance busy gets a 503 after the worker's timeout, and an idle
+//!   socket is closed.
+//! - 18: two runs of the same code do not share the Cache API.
+//! - Slow clients: a request body (or head) that stops arriving closes the
+//!   connection after the configured timeout.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value as Json, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::test_server::TestServer;
+
+struct Reply {
+    status: u16,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Json {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let mut req = http::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = tokio::time::timeout(
+        Duration::from_secs(20),
+        client.request(req.body(Full::new(body.into())).unwrap()),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{method} {url} got no answer in 20 s"))
+    .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, body }
+}
+
+fn source(dir: &str, name: &str) -> String {
+    let path = format!("{}/../tests/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn hostile(name: &str) -> String {
+    source("hostile/security/ceilings", name)
+}
+
+/// WorkerCode JSON of one module, with `extra` keys merged in.
+fn code(name: &str, src: &str, extra: Json) -> Json {
+    let mut c =
+        json!({"mainModule": name, "modules": {name: src}, "compatibilityDate": "2025-06-01"});
+    if let (Some(c), Json::Object(extra)) = (c.as_object_mut(), extra) {
+        c.extend(extra);
+    }
+    c
+}
+
+async fn start(dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> TestServer {
+    TestServer::start(dir, tweak).await
+}
+
+fn problems(r: &Reply) -> String {
+    r.json()["problems"].to_string()
+}
+
+/// Finding 15: by default uploaded code may not ask for `allowPrivate` nor
+/// for limits over the operator's ceilings (at PUT and at `/run`); the
+/// answer names the ceiling.
+#[tokio::test]
+async fn uploads_over_the_operators_ceilings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+
+    // The attack: forward to private addresses, i.e. this server's /metrics.
+    let private = code(
+        "main.js",
+        &hostile("private_fetch.js"),
+        json!({"globalOutbound": {"forward": {"allowPrivate": true}}}),
+    );
+    let r = send("PUT", &s.url("/workers/peek"), t, private.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(problems(&r).contains("allowPrivate"), "{}", r.text());
+    assert!(
+        problems(&r).contains("allow_private_outbound"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(send("GET", &s.url("/w/peek/"), None, "").await.status, 404);
+
+    // Limits over the ceilings: every one is named.
+    let greedy = code(
+        "main.js",
+        "export default { fetch() { return new Response('x') } }",
+        json!({"limits": {"cpuMs": 100000, "timeoutMs": 3600000, "memoryBytes": 4294967296u64, "responseBytes": 1099511627776u64}}),
+    );
+    let r = send("PUT", &s.url("/workers/greedy"), t, greedy.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let p = problems(&r);
+    for expected in [
+        "`limits.cpuMs` 100000 is over this server's ceiling of 30000",
+        "`limits.timeoutMs` 3600000 is over this server's ceiling of 120000",
+        "`limits.memoryBytes` 4294967296 is over this server's ceiling of 134217728",
+        "`limits.responseBytes` 1099511627776 is over this server's ceiling of 1073741824",
+    ] {
+        assert!(p.contains(expected), "{expected} not in {p}");
+    }
+    // /run takes code too, and is held to the same ceilings.
+    let run = json!({"code": greedy});
+    let r = send("POST", &s.url("/run"), t, run.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(problems(&r).contains("cpuMs` 100000"), "{}", r.text());
+    let run = json!({"code": private});
+    let r = send("POST", &s.url("/run"), t, run.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(problems(&r).contains("allowPrivate"), "{}", r.text());
+
+    // Too many tails (each a delivery per invocation).
+    let tails: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+    let r = send(
+        "PUT",
+        &s.url("/workers/fan"),
+        t,
+        code("main.js", "export default {}", json!({"tails": tails})).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(problems(&r).contains("tails"), "{}", r.text());
+
+    // Within the ceilings: accepted.
+    let modest = code(
+        "main.js",
+        "export default { fetch() { return new Response('modest') } }",
+        json!({"limits": {"cpuMs": 30000, "timeoutMs": 120000}, "globalOutbound": {"forward": {"allowHosts": ["api.example.com"]}}}),
+    );
+    let r = send("PUT", &s.url("/workers/modest"), t, modest.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(
+        send("GET", &s.url("/w/modest/"), None, "").await.text(),
+        "modest"
+    );
+    s.shutdown().await;
+}
+
+/// Finding 15, the operator's side: ceilings are the operator's to raise,
+/// and an outbound host list confines the tenants' forward policies.
+#[tokio::test]
+async fn an_operator_may_allow_more_and_confine_outbound_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.allow_private_outbound = true;
+        c.max_limits.cpu_time = Some(Duration::from_secs(200));
+        c.outbound_hosts = vec!["127.0.0.1".into(), "*.example.com".into()];
+    })
+    .await;
+    let t = Some(s.token.as_str());
+    let private = code(
+        "main.js",
+        &hostile("private_fetch.js"),
+        json!({"limits": {"cpuMs": 100000}, "globalOutbound": {"forward": {"allowPrivate": true, "allowHosts": ["127.0.0.1"]}}}),
+    );
+    let r = send("PUT", &s.url("/workers/peek"), t, private.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let port = s.addr.port();
+    let r = send("GET", &s.url(&format!("/w/peek/?port={port}")), None, "").await;
+    assert_eq!(r.text(), "metrics 200");
+
+    // "inherit" forwards anywhere: not within the operator's list.
+    for (outbound, refused) in [
+        (json!("inherit"), Some("forwards to any host")),
+        (
+            json!({"forward": {"allowHosts": ["evil.test"]}}),
+            Some("\\\"evil.test\\\" is outside"),
+        ),
+        (
+            json!({"forward": {"allowHosts": ["*"]}}),
+            Some("\\\"*\\\" is outside"),
+        ),
+        (
+            json!({"forward": {"allowHosts": ["api.example.com", "*.cdn.example.com"]}}),
+            None,
+        ),
+    ] {
+        let c = code(
+            "main.js",
+            "export default {}",
+            json!({"globalOutbound": outbound}),
+        );
+        let r = send("PUT", &s.url("/workers/out"), t, c.to_string()).await;
+        match refused {
+            Some(why) => {
+                assert_eq!(r.status, 400, "{outbound}: {}", r.text());
+                assert!(problems(&r).contains(why), "{outbound}: {}", r.text());
+                assert!(problems(&r).contains("outbound_hosts"), "{}", r.text());
+            }
+            None => assert!(
+                r.status == 201 || r.status == 200,
+                "{outbound}: {}",
+                r.text()
+            ),
+        }
+    }
+    s.shutdown().await;
+}
+
+/// Finding 18: `POST /run` of the same code twice: the second run does not
+/// see what the first stored in the Cache API.
+#[tokio::test]
+async fn each_run_has_a_cache_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let run = json!({"code": code("main.js", &hostile("run_cache.js"), json!({}))}).to_string();
+    for round in 1..=3 {
+        let r = send("POST", &s.url("/run"), t, run.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.json()["response"]["body"],
+            "stored",
+            "run {round} saw another run's cache: {}",
+            r.text()
+        );
+    }
+    s.shutdown().await;
+}
+
+/// The suspected `/run` body: the answer's body is bounded (32 MiB), not
+/// the worker's 1 GiB default, so the server does not collect and copy a
+/// gigabyte for one run.
+#[tokio::test]
+async fn a_run_collects_a_bounded_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let big = "export default { fetch() { return new Response(new Uint8Array(33 << 20)) } }";
+    let run = json!({"code": code("main.js", big, json!({}))}).to_string();
+    let r = send("POST", &s.url("/run"), t, run).await;
+    assert_eq!(
+        r.status,
+        502,
+        "{}",
+        r.text().chars().take(300).collect::<String>()
+    );
+    assert_eq!(r.json()["limit"], "response_bytes");
+    assert_eq!(r.json()["bytes"], 32 << 20);
+    s.shutdown().await;
+}
+
+async fn deploy_chat(s: &TestServer, limits: Json) {
+    let c = code(
+        "websocket.js",
+        &source("workers/js", "websocket.js"),
+        json!({"limits": limits}),
+    );
+    let r = send(
+        "PUT",
+        &s.url("/workers/chat"),
+        Some(&s.token),
+        c.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open_socket(s: &TestServer) -> Result<Socket, u16> {
+    use futures_util::StreamExt as _;
+    let url = format!("ws://{}/w/chat/room", s.addr);
+    match tokio_tungstenite::connect_async(url).await {
+        Ok((mut ws, _)) => {
+            // The worker greets every socket.
+            let hello = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .expect("the worker greets");
+            assert!(matches!(hello, Some(Ok(m)) if m.to_text().unwrap_or("") == "hello"));
+            Ok(ws)
+        }
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+        Err(e) => panic!("WebSocket connect: {e}"),
+    }
+}
+
+/// Finding 10: with two instances per worker, idle unauthenticated
+/// WebSockets may hold only one of them: the second upgrade gets 503 and
+/// HTTP requests keep being answered.
+#[tokio::test]
+async fn idle_websockets_leave_instances_to_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| c.instances_per_worker = 2).await;
+    deploy_chat(&s, json!({})).await;
+    let first = open_socket(&s).await.expect("one socket is allowed");
+    assert_eq!(open_socket(&s).await.err(), Some(503));
+    for _ in 0..3 {
+        let r = send("GET", &s.url("/w/chat/local"), None, "").await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    drop(first);
+    s.shutdown().await;
+}
+
+/// Finding 10, when an operator lets sockets take every instance: the
+/// request that finds none free gets a 503 after the worker's timeoutMs
+/// instead of hanging.
+#[tokio::test]
+async fn a_request_finding_every_instance_held_gets_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.instances_per_worker = 2;
+        c.max_websockets_per_worker = 2;
+    })
+    .await;
+    deploy_chat(&s, json!({"timeoutMs": 500})).await;
+    let a = open_socket(&s).await.expect("first socket");
+    let b = open_socket(&s).await.expect("second socket");
+    let r = send("GET", &s.url("/w/chat/local"), None, "").await;
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.text().contains("busy"), "{}", r.text());
+    drop((a, b));
+    s.shutdown().await;
+}
+
+/// Finding 10: a socket with no message either way is closed (1001) after
+/// the idle timeout, and its place is free again.
+#[tokio::test]
+async fn an_idle_websocket_is_closed() {
+    use futures_util::StreamExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.instances_per_worker = 2;
+        c.websocket_idle_timeout_ms = 300;
+    })
+    .await;
+    deploy_chat(&s, json!({})).await;
+    let mut ws = open_socket(&s).await.expect("socket");
+    let closed = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("the idle socket is closed");
+    match closed {
+        Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(frame)))) => {
+            assert_eq!(u16::from(frame.code), 1001);
+            assert!(frame.reason.contains("idle"), "{}", frame.reason);
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    drop(ws);
+    // Its place comes free once the worker's session has ended.
+    let mut again = None;
+    for _ in 0..100 {
+        match open_socket(&s).await {
+            Ok(ws) => {
+                again = Some(ws);
+                break;
+            }
+            Err(503) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(other) => panic!("upgrade answered {other}"),
+        }
+    }
+    assert!(again.is_some(), "the idle socket's place never came free");
+    s.shutdown().await;
+}
+
+/// Reads what the server sends until it closes the connection (at most
+/// 10 s: a connection still open then fails the test).
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!(
+                "the server kept a stalled connection open: {}",
+                String::from_utf8_lossy(&got)
+            ),
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Reads what the server sends until the end of a response head (at most
+/// 10 s).
+async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("no answer: {}", String::from_utf8_lossy(&got)),
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Slow clients: a body that stops arriving gets 408 and the connection
+/// closes; so does a request head that never ends.
+#[tokio::test]
+async fn stalled_request_bodies_and_heads_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| {
+        c.body_read_timeout_ms = 300;
+        c.header_read_timeout_ms = 300;
+    })
+    .await;
+    let r = send(
+        "PUT",
+        &s.url("/workers/echo"),
+        Some(&s.token),
+        code(
+            "main.js",
+            "export default { async fetch(r) { return new Response(await r.text()) } }",
+            json!({}),
+        )
+        .to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+
+    // An admin upload and a worker request whose bodies stop after 5 of
+    // 100 declared bytes.
+    for (path, auth) in [
+        (
+            "/workers/other",
+            format!("authorization: Bearer {}\r\n", s.token),
+        ),
+        ("/w/echo/", String::new()),
+    ] {
+        let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+        let head =
+            format!("PUT {path} HTTP/1.1\r\nhost: x\r\n{auth}content-length: 100\r\n\r\n{{\"a\":");
+        c.write_all(head.as_bytes()).await.unwrap();
+        let answer = read_until_closed(&mut c).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(answer.contains("body_read_timeout_ms"), "{path}: {answer}");
+    }
+
+    // A streamed (chunked) body the worker reads: its read fails.
+    let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    c.write_all(
+        b"POST /w/echo/ HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+    )
+    .await
+    .unwrap();
+    let answer = read_head(&mut c).await;
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+
+    // A request head that never ends.
+    let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    c.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut c).await;
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    // The server still answers.
+    assert_eq!(send("GET", &s.url("/healthz"), None, "").await.status, 200);
+    s.shutdown().await;
+}

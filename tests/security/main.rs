@@ -1,0 +1,19 @@
+//! Issue 30: each finding of the outside security review, as the attack
+//! that succeeded on e141ef5 and must fail now, one file per class of
+//! defence. Attacks over HTTP go through a real `isolet serve` on
+//! 127.0.0.1 (tests/common/server.rs); the workers they upload are under
+//! tests/hostile/security/.
+
+#[allow(dead_code)]
+#[path = "../common/mod.rs"]
+mod common;
+#[allow(dead_code)]
+#[path = "../common/server.rs"]
+mod test_server;
+
+mod ceilings;
+mod exposure;
+mod memory;
+mod parser;
+mod storage;
+mod supply;

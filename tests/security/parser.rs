@@ -1,0 +1,429 @@
+//! Finding 1: tenant source nested deeper than the host parser's recursion
+//! can take (`export const x = [[[[…]]]]` 100,000 deep) overflowed the
+//! stack of the tokio thread that transpiled it: SIGABRT, the whole server
+//! process gone. Now every parse of tenant source (TypeScript transpiling,
+//! `POST /bundle`, code mode) runs behind a nesting check on a thread with
+//! a large stack: the module is refused with a `SyntaxError` naming it
+//! ("nested too deeply"), and the server and its neighbours keep
+//! answering. The supervisor's backoff and quarantine are unit-tested in
+//! host/src/quarantine.rs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value as Json, json};
+
+use crate::test_server::TestServer;
+
+struct Reply {
+    status: u16,
+    body: Bytes,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn json(&self) -> Json {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+}
+
+async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let mut req = http::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.request(req.body(Full::new(body.into())).unwrap()),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{method} {url} got no answer in 30 s"))
+    .unwrap_or_else(|e| panic!("{method} {url}: {e} (did the server die?)"));
+    let status = resp.status().as_u16();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, body }
+}
+
+fn hostile(name: &str) -> String {
+    let path = format!(
+        "{}/../tests/hostile/security/parser/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn code(name: &str, src: &str) -> Json {
+    json!({"mainModule": name, "modules": {name: src}, "compatibilityDate": "2025-06-01"})
+}
+
+/// The attack of the review: a `.ts` module holding an array nested
+/// 100,000 deep.
+fn deep_array_module() -> String {
+    let n = 100_000;
+    format!(
+        "export const x = {}{};\nexport default {{ fetch() {{ return new Response(String(x.length)) }} }};\n",
+        "[".repeat(n),
+        "]".repeat(n)
+    )
+}
+
+async fn start(dir: &Path) -> TestServer {
+    // Big enough bodies for the attack (the default is 10 MiB).
+    TestServer::start(dir, |c| c.max_body_bytes = 4 << 20).await
+}
+
+async fn put(s: &TestServer, id: &str, code: &Json) {
+    let r = send(
+        "PUT",
+        &s.url(&format!("/workers/{id}")),
+        Some(&s.token),
+        code.to_string(),
+    )
+    .await;
+    assert!(
+        r.status == 200 || r.status == 201,
+        "PUT {id}: {} {}",
+        r.status,
+        r.text()
+    );
+}
+
+async fn neighbour_answers(s: &TestServer) {
+    let r = send("GET", &s.url("/w/neighbour/"), None, "").await;
+    assert_eq!((r.status, r.text().as_str()), (200, "neighbour ok"));
+    assert_eq!(send("GET", &s.url("/healthz"), None, "").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_deeply_nested_typescript_module_is_refused_and_the_server_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path()).await;
+    put(&s, "neighbour", &code("main.js", &hostile("neighbour.js"))).await;
+    neighbour_answers(&s).await;
+    put(&s, "deep", &code("main.ts", &deep_array_module())).await;
+    // On e141ef5 the first of these aborted the process.
+    for _ in 0..3 {
+        let r = send("GET", &s.url("/w/deep/"), None, "").await;
+        assert_eq!(r.status, 500, "{}", r.text());
+        let e = r.json();
+        assert_eq!(e["name"], "SyntaxError", "{e}");
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("nested too deeply (more than")
+                && message.contains("in main.ts at line 1"),
+            "{message}"
+        );
+        neighbour_answers(&s).await;
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_deeply_nested_bundle_module_is_refused_and_the_server_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path()).await;
+    put(&s, "neighbour", &code("main.js", &hostile("neighbour.js"))).await;
+    let t = Some(s.token.as_str());
+    for main in ["src/index.ts", "src/index.js"] {
+        let body = json!({
+            "package": {"name": "w", "main": main},
+            "modules": {main: deep_array_module()}
+        });
+        // The bundler parses every module for its imports: on e141ef5 this
+        // aborted the process. Now the module is left as it is.
+        let r = send("POST", &s.url("/bundle"), t, body.to_string()).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        neighbour_answers(&s).await;
+        // Running it refuses it (TypeScript: the transpiler's check; a
+        // JavaScript module: the engine's own parser, inside the sandbox).
+        let run = json!({"code": r.json(), "request": {"method": "GET", "url": "https://x.test/"}});
+        let r = send("POST", &s.url("/run"), t, run.to_string()).await;
+        assert!(r.status >= 400, "{main}: {} {}", r.status, r.text());
+        if main.ends_with(".ts") {
+            assert!(r.text().contains("nested too deeply"), "{}", r.text());
+        }
+        neighbour_answers(&s).await;
+    }
+    s.shutdown().await;
+}
+
+/// Deep shapes other than brackets: the tree nests as deep with no
+/// bracket at all.
+fn deep_shapes(n: usize) -> Vec<(&'static str, &'static str, String)> {
+    let r = |s: &str| s.repeat(n);
+    vec![
+        (
+            "binary chain",
+            "m.ts",
+            format!("export const x = {}1;", r("1+")),
+        ),
+        (
+            "conditional chain",
+            "m.ts",
+            format!("export const x = {}c;", r("a?b:")),
+        ),
+        (
+            "unary chain",
+            "m.ts",
+            format!("export const x = {}x;", r("!")),
+        ),
+        (
+            "arrow chain",
+            "m.ts",
+            format!("export const x = {}x;", r("x=>")),
+        ),
+        (
+            "new chain",
+            "m.ts",
+            format!("export const x = {}X;", r("new ")),
+        ),
+        ("if chain", "m.ts", format!("{}x;", r("if(a)"))),
+        ("else-if chain", "m.ts", format!("{};", r("if(a);else "))),
+        (
+            "call chain",
+            "m.ts",
+            format!("export const x = f{};", r("()")),
+        ),
+        (
+            "member chain",
+            "m.ts",
+            format!("export const x = a{};", r(".b")),
+        ),
+        (
+            "templates",
+            "m.ts",
+            format!("export const x = {}x{};", r("`${"), r("}`")),
+        ),
+        (
+            "type arguments",
+            "m.ts",
+            format!("let v: {}b{};", r("A<a, "), r(">")),
+        ),
+        (
+            "jsx",
+            "m.tsx",
+            format!("export const x = {}{};", r("<a>"), r("</a>")),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn deep_shapes_are_refused_by_runtime_load() {
+    let rt = isolet::Runtime::builder().build().await.unwrap();
+    for (what, name, source) in deep_shapes(100_000) {
+        let code = isolet::WorkerCode::new(name)
+            .module(name, isolet::ModuleSource::TypeScript(source))
+            .compatibility_date("2025-06-01");
+        let e = rt
+            .load(code)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{what} loaded"));
+        assert!(
+            e.to_string().contains("nested too deeply (more than"),
+            "{what}: {e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deep_code_mode_code_is_refused() {
+    let rt = isolet::Runtime::builder().build().await.unwrap();
+    let cm = isolet::codemode::CodeMode::builder(rt)
+        .tool(
+            isolet::codemode::Tool::new("ping", "Answers pong.")
+                .handler(|_| async { Ok(json!("pong")) }),
+        )
+        .build()
+        .unwrap();
+    let code = format!("return {}1{};", "[".repeat(100_000), "]".repeat(100_000));
+    let run = cm.execute(&code).await;
+    let e = run.error.expect("refused");
+    assert!(e.message.contains("nested too deeply"), "{e:?}");
+    // The same mode still runs ordinary code.
+    let run = cm.execute("return await codemode.ping({})").await;
+    assert_eq!(run.result, Some(json!("pong")), "{run:?}");
+}
+
+#[tokio::test]
+async fn a_real_typescript_worker_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path()).await;
+    put(&s, "real", &code("main.ts", &hostile("real.ts"))).await;
+    let r = send("GET", &s.url("/w/real/p"), None, "").await;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "n=3 many 3 none /p"),
+        "{}",
+        r.text()
+    );
+    s.shutdown().await;
+}
+
+/// `isolet serve --workers 2`: the real binary, its supervisor and two
+/// server processes on one port.
+struct Group {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    token: String,
+}
+
+impl Group {
+    fn start(dir: &Path) -> Group {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("[serve] {line}");
+                if let Some(rest) = line.strip_prefix("isolet serving on http://") {
+                    let _ = tx.send(rest.split(' ').next().unwrap_or("").to_string());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(600))
+            .expect("the server group did not start")
+            .parse()
+            .unwrap();
+        let token = std::fs::read_to_string(dir.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_string();
+        Group { child, addr, token }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The server processes the supervisor runs now.
+    fn processes(&self) -> Vec<u32> {
+        let pid = self.child.id();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
+    /// Until both processes answer (each other's metrics).
+    async fn both_up(&self) {
+        tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                let m = send("GET", &self.url("/metrics"), None, "").await.text();
+                if m.contains("isolet_server_processes 2\n") {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .expect("the server processes did not come back");
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// On e141ef5 the supervisor stopped after three quick deaths of a process
+/// and the port was left without a server. Now it restarts with backoff,
+/// forever; and a worker whose load two deaths happened in (simulated
+/// here: the marker the server keeps during a cold load, then SIGABRT) is
+/// quarantined with a 503 that says why, until its code is deployed again.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = Group::start(dir.path());
+    g.both_up().await;
+    let t = g.token.clone();
+    let victim = code("main.js", &hostile("neighbour.js"));
+    for id in ["neighbour", "victim"] {
+        let r = send(
+            "PUT",
+            &g.url(&format!("/workers/{id}")),
+            Some(&t),
+            victim.to_string(),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    // Kill the same process slot five times in a row, each right after
+    // its restart: five quick deaths.
+    let mut target = g.processes()[0];
+    for round in 0..5 {
+        if round < 2 {
+            // It died while loading `victim`.
+            let inflight = dir.path().join("crash/inflight");
+            std::fs::create_dir_all(&inflight).unwrap();
+            std::fs::write(inflight.join(format!("{target}.victim")), b"").unwrap();
+        }
+        let before = g.processes();
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(target as i32, libc::SIGABRT) };
+        target = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                let now = g.processes();
+                if now.len() == 2 && !now.contains(&target) {
+                    return now.into_iter().find(|p| !before.contains(p)).unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("death {} was not followed by a restart", round + 1));
+    }
+    g.both_up().await;
+    // The port still has a server, the neighbour answers from both
+    // processes, and the victim is refused by both, saying why.
+    for _ in 0..10 {
+        let r = send("GET", &g.url("/w/neighbour/"), None, "").await;
+        assert_eq!((r.status, r.text().as_str()), (200, "neighbour ok"));
+        let r = send("GET", &g.url("/w/victim/"), None, "").await;
+        assert_eq!(r.status, 503, "{}", r.text());
+        assert!(
+            r.text().contains("quarantined") && r.text().contains("died 2 times"),
+            "{}",
+            r.text()
+        );
+    }
+    // Deploying it again lifts the quarantine.
+    let r = send(
+        "PUT",
+        &g.url("/workers/victim"),
+        Some(&t),
+        victim.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    for _ in 0..10 {
+        let r = send("GET", &g.url("/w/victim/"), None, "").await;
+        assert_eq!((r.status, r.text().as_str()), (200, "neighbour ok"));
+    }
+}
