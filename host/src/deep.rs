@@ -10,10 +10,16 @@
 //!    refuses a module past [`MAX_NESTING`] with a `SyntaxError` naming the
 //!    module and line: "… nested too deeply (more than N levels)".
 //! 2. [`run`] / [`run_async`]: every parse, transform and codegen of
-//!    tenant source runs on a thread of its own with a [`STACK_BYTES`]
-//!    stack (reserved, not committed: real code touches a few hundred KiB
-//!    of it; the deepest accepted code under 4 MiB), off the async
-//!    runtime's threads, under `catch_unwind`.
+//!    tenant source runs on a thread of its own, off the async runtime's
+//!    threads, under `catch_unwind`, with the stack [`stack_for`] gives
+//!    it: [`STACK_BYTES`] for the passes after the parser (they run only
+//!    on trees within the limit: the transpiler measures the parsed tree
+//!    first) plus enough for the parser itself to nest as deep as the
+//!    source could possibly go, counted without lexing ([`max_levels`]).
+//!    So a source the scan misreads (it must read it as oxc does, below)
+//!    still cannot overflow the stack: the worst it gets is a deep tree
+//!    that the transpiler refuses. The stack is reserved, not committed:
+//!    real code touches a few hundred KiB of it.
 //!
 //! The bound: each open bracket (`(`, `[`, `{`, `${`, a JSX element or
 //! its `{…}`) counts one level, plus, per open bracket, the tokens that
@@ -38,11 +44,15 @@
 //! The scan must read the source as oxc's lexer does (oxc is pinned to an
 //! exact version in Cargo.toml; these decisions follow its parser), or a
 //! string, comment or regular expression it skips could hide brackets:
-//! - A `/` after `}`, `await`, `yield`, `of`, `let` (or an escaped name)
-//!   may divide or start a regular expression: both readings must give the
-//!   same brackets, strings and comments, or the module is refused as
-//!   ambiguous. After `)` it is decided as the parser decides it (a
-//!   regular expression only after the `)` of `if`/`while`/`for`/`with`).
+//! - A `/` after `}`, `await`, `yield`, `of`, `let` (or an escaped name),
+//!   after an operand and a line break (`let x⏎/re/`: oxc inserts a
+//!   semicolon where the operand ended its statement), and in TypeScript
+//!   after `>` (`f<T> / 2`) or `void` (`x as void / 2`) may divide or start
+//!   a regular expression: both readings must give the same brackets,
+//!   strings and comments, or the module is refused as ambiguous. After `)`
+//!   on the same line it is decided as the parser decides it (a regular
+//!   expression only after the `)` of `if`/`while`/`for`/`with`); after
+//!   `as const` it divides.
 //! - `<!--` and `-->` are comments where oxc takes them for comments
 //!   (scripts; `<!--` at a line's start in modules), line comments end at
 //!   U+2028/U+2029 too, and a hashbang only at the start.
@@ -50,11 +60,15 @@
 //!   parameters of an arrow function, or (after `<T extends U …>`) either,
 //!   as oxc's `is_parenthesized_arrow_function` decides: `<T extends U>`
 //!   read as an arrow function must be followed by `(…) =>`; JSX right after
-//!   a `}`, and `<T>(` where a type may start (`let f: <T>(x: T) => T`,
-//!   type parameters to oxc), are refused as ambiguous.
+//!   a `}`, and `<T>(`, `<>(`, `<in T …` where a type or a type member may
+//!   start (`let f: <T>(x: T) => T`, `type F = { <T>(x: T): T }`: type
+//!   parameters to oxc), are refused as ambiguous.
 //!
 //! An unbalanced closer closes nothing (the estimate only grows); a
-//! regular expression that does not end on its line is refused.
+//! regular expression that does not end on its line is refused. The scan
+//! is linear: where a regular expression would end is computed once per
+//! line, and all lookahead is charged to a budget of a few times the
+//! source's length (past it: refused as too complex to check).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -120,6 +134,9 @@ pub(crate) fn check(name: &str, source: &str, dialect: Dialect) -> Result<(), Sc
                 Problem::Unterminated => format!(
                     "unterminated regular expression in {name} at line {line}, column {col}"
                 ),
+                Problem::TooComplex => format!(
+                    "code too complex to check for nesting in {name} at line {line}, column {col}"
+                ),
             };
             Err(ScriptError {
                 name: "SyntaxError".into(),
@@ -147,13 +164,123 @@ fn failed(what: &str) -> ScriptError {
     }
 }
 
-/// Runs `f` on a thread with a [`STACK_BYTES`] stack and waits for it; a
-/// panic in `f` is an error naming `what`.
-pub(crate) fn run<T: Send>(what: &str, f: impl FnOnce() -> T + Send) -> Result<T, ScriptError> {
+/// Stack bytes that oxc's parser, and one walk of the parsed tree with a
+/// small-framed visitor, take per level of the tree at most: measured over
+/// the hungriest shapes (`typescript::tests::the_backstop_stack_holds_any_parse`
+/// paints a thread's stack and reads the high-water mark: at most ~800
+/// bytes, for nested type arguments and arrays), with a margin of 2.5.
+pub(crate) const PARSE_STACK_PER_LEVEL: usize = 2 << 10;
+
+/// The largest stack reserved for one parse: past it a module is refused as
+/// too large to parse safely (about 2 million potential levels: some 5-6
+/// MB of minified JavaScript). It bounds what a source the scan misread
+/// could make the parser touch, about 800 bytes a level at most.
+const MAX_PARSE_STACK: usize = 4 << 30;
+
+/// The most levels oxc could nest `source` into, whatever its lexing:
+/// every byte that can open a level or chain one (brackets, operators,
+/// quotes, `$`, `@`, `#`), and every keyword that can (`new`, `typeof`,
+/// `in`, `as`, `do`, `else`…), counted wherever it stands: in strings,
+/// comments, regular expressions and JSX text as well. A level of oxc's
+/// tree always consumes at least one of these, so the count bounds the
+/// depth without depending on how the source is tokenized; it only
+/// over-counts. Linear in the source.
+pub(crate) fn max_levels(source: &str) -> usize {
+    const KEYWORDS: [&[u8]; 24] = [
+        b"new",
+        b"typeof",
+        b"void",
+        b"delete",
+        b"await",
+        b"yield",
+        b"do",
+        b"else",
+        b"in",
+        b"instanceof",
+        b"as",
+        b"satisfies",
+        b"keyof",
+        b"readonly",
+        b"infer",
+        b"unique",
+        b"asserts",
+        b"is",
+        b"extends",
+        b"async",
+        b"of",
+        b"out",
+        b"accessor",
+        b"declare",
+    ];
+    let bytes = source.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    let mut levels = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if word(b) {
+            let start = i;
+            while i < bytes.len() && word(bytes[i]) {
+                i += 1;
+            }
+            let w = &bytes[start..i];
+            // `$` opens template substitutions and may sit inside a word.
+            levels += w.iter().filter(|&&c| c == b'$').count();
+            if KEYWORDS.contains(&w) {
+                levels += 1;
+            }
+            continue;
+        }
+        if !b.is_ascii_whitespace() && b.is_ascii_punctuation() {
+            levels += 1;
+        }
+        i += 1;
+    }
+    levels
+}
+
+/// The stack a thread needs to parse each of `sources` with oxc (and walk
+/// its tree once with small frames) without overflowing, however
+/// [`check`] read them: [`STACK_BYTES`] for the passes after the parser
+/// (which run only on trees within the nesting limit) plus
+/// [`PARSE_STACK_PER_LEVEL`] for each level the largest could nest into
+/// ([`max_levels`]). Reserved, not committed: code that is not nested
+/// touches a few hundred KiB of it. A source too large for
+/// `MAX_PARSE_STACK` is an error naming it.
+pub(crate) fn stack_for<'s>(
+    sources: impl IntoIterator<Item = (&'s str, &'s str)>,
+) -> Result<usize, ScriptError> {
+    let mut stack = STACK_BYTES;
+    for (name, source) in sources {
+        let need = max_levels(source)
+            .checked_mul(PARSE_STACK_PER_LEVEL)
+            .and_then(|n| n.checked_add(STACK_BYTES))
+            .filter(|&n| n <= MAX_PARSE_STACK)
+            .ok_or_else(|| ScriptError {
+                name: "SyntaxError".into(),
+                message: format!(
+                    "{name} is too large to parse safely ({} bytes): split it into smaller modules",
+                    source.len()
+                ),
+                stack: String::new(),
+            })?;
+        stack = stack.max(need);
+    }
+    Ok(stack)
+}
+
+/// Runs `f` on a thread with a `stack`-byte stack (from [`stack_for`]) and
+/// waits for it; a panic in `f`, or a stack the system would not give, is
+/// an error naming `what`.
+pub(crate) fn run<T: Send>(
+    what: &str,
+    stack: usize,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, ScriptError> {
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name("isolet-parse".into())
-            .stack_size(STACK_BYTES)
+            .stack_size(stack)
             .spawn_scoped(scope, move || catch_unwind(AssertUnwindSafe(f)))
             .map_err(|_| failed(what))?;
         match handle.join() {
@@ -166,12 +293,13 @@ pub(crate) fn run<T: Send>(what: &str, f: impl FnOnce() -> T + Send) -> Result<T
 /// [`run`] without blocking the calling (async) thread.
 pub(crate) async fn run_async<T: Send + 'static>(
     what: String,
+    stack: usize,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ScriptError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("isolet-parse".into())
-        .stack_size(STACK_BYTES)
+        .stack_size(stack)
         .spawn(move || {
             let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
         })
@@ -209,6 +337,8 @@ enum Problem {
     Ambiguous,
     AmbiguousJsx,
     Unterminated,
+    /// The lookahead work ran past its budget (a multiple of the length).
+    TooComplex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,6 +433,19 @@ struct Scan<'a> {
     /// The next token must be `=>` or `:` (see `arrow_at`).
     arrow_next: bool,
     at_error: usize,
+    /// Bytes examined ahead of the position (regular expression ends, JSX
+    /// lookahead): past `work_limit` the module is refused as too complex,
+    /// so the scan is linear in the length whatever the input.
+    work: u64,
+    work_limit: u64,
+    /// Where a regular expression starting right after each `/` of one
+    /// line (from `regex_memo_from` up to `regex_memo_to`) would end:
+    /// `(body start, end after the flags or usize::MAX)`, ascending. A `/`
+    /// that may divide looks its regular expression up here instead of
+    /// rescanning the rest of the line.
+    regex_memo: Vec<(usize, usize)>,
+    regex_memo_from: usize,
+    regex_memo_to: usize,
 }
 
 const STMT_KEYWORDS: &[&[u8]] = &[b"if", b"else", b"for", b"while", b"do", b"with"];
@@ -355,6 +498,25 @@ const EXPR_KEYWORDS: &[&[u8]] = &[
     b"with",
     b"const",
     b"var",
+];
+/// Modifiers oxc parses before a type parameter's name (with an error
+/// for all but `const`, `in` and `out`).
+const MODIFIERS: &[&[u8]] = &[
+    b"in",
+    b"out",
+    b"const",
+    b"public",
+    b"private",
+    b"protected",
+    b"static",
+    b"readonly",
+    b"declare",
+    b"abstract",
+    b"override",
+    b"accessor",
+    b"async",
+    b"export",
+    b"default",
 ];
 /// Words that may be either (`await / 2` where `await` is a name).
 const EITHER_KEYWORDS: &[&[u8]] = &[b"await", b"yield", b"of", b"let"];
@@ -410,7 +572,22 @@ impl<'a> Scan<'a> {
             arrow_at: None,
             arrow_next: false,
             at_error: 0,
+            work: 0,
+            work_limit: 8 * src.len() as u64 + 4096,
+            regex_memo: Vec::new(),
+            regex_memo_from: 0,
+            regex_memo_to: 0,
         }
+    }
+
+    /// Counts `n` bytes of lookahead against the budget.
+    fn charge(&mut self, n: usize) -> Result<(), Problem> {
+        self.work = self.work.saturating_add(n as u64);
+        if self.work > self.work_limit {
+            self.at_error = self.pos;
+            return Err(Problem::TooComplex);
+        }
+        Ok(())
     }
 
     fn peek(&self, at: usize) -> u8 {
@@ -677,8 +854,12 @@ impl<'a> Scan<'a> {
                 if is_in(CHAIN_KEYWORDS, word) {
                     self.chain(1)?;
                 }
+                let after_as = matches!(&self.src[self.last.0..self.last.1], b"as" | b"satisfies");
                 self.prev = if is_in(EITHER_KEYWORDS, word) || word.contains(&b'\\') {
                     Prev::Either
+                } else if word == b"const" && after_as {
+                    // `x as const`: an operand.
+                    Prev::Operand
                 } else if is_in(EXPR_KEYWORDS, word) {
                     Prev::ExprStart
                 } else {
@@ -808,16 +989,29 @@ impl<'a> Scan<'a> {
                 self.prev = Prev::ExprStart;
             }
             b'/' => {
+                // After a line break, an operand may have ended its
+                // statement (`let x`, `break`, `import "m"`, `type T = A`,
+                // `declare function f()`): oxc inserts a semicolon and reads
+                // a regular expression where an operator cannot continue it.
+                let after_break = self.newline && self.prev == Prev::Operand;
+                // In TypeScript a `>` may close type arguments (`f<T> / 2`)
+                // and `void` may be a type (`x as void / 2`): a division.
+                let last = &self.src[self.last.0..self.last.1];
+                let after_type = self.dialect.ts
+                    && self.prev == Prev::ExprStart
+                    && (last == b"void" || (!last.is_empty() && last.iter().all(|&c| c == b'>')));
                 self.before_token(false, b"");
                 match self.prev {
+                    Prev::ExprStart if after_type => self.either()?,
                     Prev::ExprStart | Prev::Control => self.regex()?,
+                    Prev::Operand if after_break => self.either()?,
                     Prev::Operand => self.operator()?,
                     Prev::Either => self.either()?,
                 }
             }
             b'<' if self.dialect.jsx && self.prev != Prev::Operand => {
                 self.before_token(false, b"");
-                match self.jsx_starts() {
+                match self.jsx_starts()? {
                     Lt::Jsx if self.prev == Prev::Either => return self.ambiguous_jsx(),
                     Lt::Jsx => {
                         self.pos += 1;
@@ -855,6 +1049,8 @@ impl<'a> Scan<'a> {
         let op = &rest[..len];
         self.pos += len;
         let operand_before = self.prev == Prev::Operand && !self.newline;
+        // After `}`, `let`, `await`…: `{}!`, `let++` may be postfix too.
+        let either_before = self.prev == Prev::Either && !self.newline;
         self.chain(1)?;
         match op {
             b"<" => self.angle(1)?,
@@ -868,43 +1064,85 @@ impl<'a> Scan<'a> {
             // Postfix `x++`, TypeScript's `x!`: still an operand.
             b"++" | b"--" if operand_before => Prev::Operand,
             b"!" if operand_before && self.dialect.ts => Prev::Operand,
+            b"++" | b"--" if either_before => Prev::Either,
+            b"!" if either_before && self.dialect.ts => Prev::Either,
             _ => Prev::ExprStart,
         };
         Ok(())
     }
 
     /// Where the regular expression starting at the position (a `/`) ends
-    /// (after its flags), if it ends on its line.
-    fn regex_end(&self) -> Option<usize> {
-        let mut i = self.pos + 1;
-        let mut class = false;
+    /// (after its flags, as oxc's lexer reads them), if it ends on its
+    /// line. Looked up in `regex_memo`, built once per stretch of a line:
+    /// a `/` read as a division does not rescan the rest of its line.
+    fn regex_end(&mut self) -> Result<Option<usize>, Problem> {
+        let body = self.pos + 1;
+        if !(self.regex_memo_from <= body && body < self.regex_memo_to) {
+            self.build_regex_memo(body)?;
+        }
+        let i = self.regex_memo.partition_point(|&(p, _)| p < body);
+        match self.regex_memo.get(i) {
+            Some(&(p, end)) if p == body => Ok((end != usize::MAX).then_some(end)),
+            // Not after a `/` (cannot happen): no regular expression.
+            _ => Ok(None),
+        }
+    }
+
+    /// Fills `regex_memo` for the positions after a `/` from `from` to the
+    /// end of its line, in one pass from the line's end backwards: where a
+    /// regular expression body starting there (outside a class) ends.
+    fn build_regex_memo(&mut self, from: usize) -> Result<(), Problem> {
+        const NONE: usize = usize::MAX;
+        let len = self.src.len();
+        let mut end = from.min(len);
+        while end < len && self.line_terminator(end) == 0 {
+            end += 1;
+        }
+        self.charge(end - from.min(end) + 1)?;
+        self.regex_memo.clear();
+        self.regex_memo_from = from;
+        self.regex_memo_to = end + 1;
+        // Where a body scanned from i+1 (and i+2) ends, outside a class
+        // (`c`) and inside one (`k`); a line terminator or the end: none.
+        let (mut c1, mut k1, mut c2, mut k2) = (NONE, NONE, NONE, NONE);
+        // The end of the run of flag bytes from i+1.
+        let mut flags = end;
+        let mut i = end;
         loop {
-            if i >= self.src.len() || self.line_terminator(i) > 0 {
-                return None;
-            }
-            match self.src[i] {
-                b'\\' => {
-                    i += 1;
-                    if i >= self.src.len() || self.line_terminator(i) > 0 {
-                        return None;
-                    }
+            let (c, k) = if i >= end {
+                (NONE, NONE)
+            } else {
+                match self.src[i] {
+                    b'\\' if i + 1 >= end => (NONE, NONE),
+                    b'\\' => (c2, k2),
+                    b'[' => (k1, k1),
+                    b']' => (c1, c1),
+                    b'/' => (flags, k1),
+                    _ => (c1, k1),
                 }
-                b'[' => class = true,
-                b']' => class = false,
-                b'/' if !class => break,
-                _ => {}
+            };
+            if i < end {
+                // oxc reads `[$_a-zA-Z0-9]*` as the flags.
+                let b = self.src[i];
+                if !(b.is_ascii_alphanumeric() || b == b'$' || b == b'_') {
+                    flags = i;
+                }
             }
-            i += 1;
+            if i > 0 && self.src[i - 1] == b'/' {
+                self.regex_memo.push((i, c));
+            }
+            (c2, k2, c1, k1) = (c1, k1, c, k);
+            if i == from || i == 0 {
+                break;
+            }
+            i -= 1;
         }
-        i += 1;
-        while i < self.src.len() && is_ident_byte(self.src[i]) && self.src[i] != b'\\' {
-            i += 1;
-        }
-        Some(i)
+        self.regex_memo.reverse();
+        Ok(())
     }
 
     fn regex(&mut self) -> Result<(), Problem> {
-        match self.regex_end() {
+        match self.regex_end()? {
             Some(end) => {
                 self.pos = end;
                 self.prev = Prev::Operand;
@@ -920,12 +1158,13 @@ impl<'a> Scan<'a> {
     /// A `/` that may be a division or a regular expression: both readings
     /// must agree on everything the scan tracks.
     fn either(&mut self) -> Result<(), Problem> {
-        let Some(end) = self.regex_end() else {
+        let Some(end) = self.regex_end()? else {
             // No regular expression can end here: a division.
             return self.operator();
         };
         // Read as code, the body must hold no string, template or comment
         // and balanced brackets.
+        self.charge(end - self.pos)?;
         let body = &self.src[self.pos + 1..end];
         let mut depth: Vec<u8> = Vec::new();
         let mut ops = 0u32;
@@ -999,103 +1238,268 @@ impl<'a> Scan<'a> {
     /// in oxc_parser's js/arrow.rs): type parameters of an arrow function
     /// when a name and `,` or `=` follow (`<T,>() => …`); when `extends`
     /// and a name follow, an arrow function if one parses, else JSX; JSX
-    /// otherwise. `<T>(` where a type may start (`let f: <T>(x: T) => T`)
-    /// is type parameters to oxc but JSX to us: refused as ambiguous.
-    fn jsx_starts(&self) -> Lt {
-        let skip = |mut i: usize| {
-            while i < self.src.len() && self.src[i].is_ascii_whitespace() {
-                i += 1;
+    /// otherwise. Where a type or a type member may start (`let f: <T>(x:
+    /// T) => T`, `type F = { <T>(x: T): T }`), `<T>(`, `<>(` and `<in T>`
+    /// (modifiers, which oxc parses with an error) are type parameters to
+    /// oxc but JSX to us: refused as ambiguous. The lookahead is charged
+    /// to the work budget.
+    fn jsx_starts(&mut self) -> Result<Lt, Problem> {
+        let mut steps = 0;
+        let lt = self.jsx_lookahead(&mut steps);
+        self.charge(steps)?;
+        Ok(lt)
+    }
+
+    fn jsx_lookahead(&self, steps: &mut usize) -> Lt {
+        let src = self.src;
+        let len = src.len();
+        // White space (Unicode too), line terminators and comments, as
+        // oxc's lexer skips them between tokens.
+        let skip = |mut i: usize, steps: &mut usize| -> usize {
+            loop {
+                if i >= len {
+                    return len;
+                }
+                let n = self.space(i).max(self.line_terminator(i));
+                let ascii = usize::from(src[i].is_ascii_whitespace());
+                let n = n.max(ascii);
+                if n > 0 {
+                    i += n;
+                    *steps += n;
+                    continue;
+                }
+                match (src[i], src.get(i + 1)) {
+                    (b'/', Some(b'/')) => {
+                        while i < len && self.line_terminator(i) == 0 {
+                            i += 1;
+                            *steps += 1;
+                        }
+                    }
+                    (b'/', Some(b'*')) => {
+                        i += 2;
+                        while i < len && !(src[i] == b'*' && src.get(i + 1) == Some(&b'/')) {
+                            i += 1;
+                            *steps += 1;
+                        }
+                        i = (i + 2).min(len);
+                    }
+                    _ => return i,
+                }
             }
-            i
         };
-        let word = |i: usize| {
+        let word = |i: usize, steps: &mut usize| {
             let mut j = i;
-            while j < self.src.len() && is_ident_byte(self.src[j]) {
+            while j < len
+                && is_ident_byte(src[j])
+                && self.space(j) == 0
+                && self.line_terminator(j) == 0
+            {
                 j += 1;
             }
-            (&self.src[i..j], j)
+            *steps += j - i;
+            (&src[i..j], j)
         };
-        let i = skip(self.pos + 1);
-        if self.src.get(i) == Some(&b'>') {
+        let last = &src[self.last.0..self.last.1];
+        let mut type_position = matches!(
+            last,
+            b":" | b"as"
+                | b"satisfies"
+                | b"extends"
+                | b"|"
+                | b"&"
+                | b"=>"
+                | b"new"
+                | b"keyof"
+                | b"readonly"
+                | b"<"
+                | b","
+                | b"="
+                | b"?"
+                | b"("
+                | b"["
+                | b"is"
+                | b"infer"
+        );
+        // Where a member of a type literal or interface may start: a call
+        // signature `<T>(x: T): T`.
+        if self.dialect.ts
+            && self.kind() == Some(Kind::Brace)
+            && (matches!(last, b"{" | b";") || self.newline)
+        {
+            type_position = true;
+        }
+        let type_position = type_position && self.dialect.ts;
+        let i = skip(self.pos + 1, steps);
+        if src.get(i) == Some(&b'>') {
+            // `<>(`: empty type parameters to oxc (an error it parses past).
+            if type_position && src.get(skip(i + 1, steps)) == Some(&b'(') {
+                return Lt::Ambiguous;
+            }
             return Lt::Jsx; // a fragment
         }
-        let (first, mut j) = word(i);
+        let (first, mut j) = word(i, steps);
         if first.is_empty() {
             return Lt::Jsx;
         }
+        if type_position && is_in(MODIFIERS, first) && !word(skip(j, steps), steps).0.is_empty() {
+            // `<in T>`, `<const out T>`…
+            if first != b"const" {
+                return Lt::Ambiguous;
+            }
+        }
         if first == b"const" {
-            let (w, k) = word(skip(j));
+            let (w, k) = word(skip(j, steps), steps);
             if !w.is_empty() {
+                let modifier = is_in(MODIFIERS, w);
+                if type_position && modifier && !word(skip(k, steps), steps).0.is_empty() {
+                    return Lt::Ambiguous;
+                }
                 j = k;
             }
         }
-        let k = skip(j);
-        match self.src.get(k) {
+        let k = skip(j, steps);
+        match src.get(k) {
             Some(b',' | b'=') => return Lt::Code,
             Some(b'>') => {
-                let last = &self.src[self.last.0..self.last.1];
-                let type_position = matches!(
-                    last,
-                    b":" | b"as"
-                        | b"satisfies"
-                        | b"extends"
-                        | b"|"
-                        | b"&"
-                        | b"=>"
-                        | b"new"
-                        | b"keyof"
-                        | b"readonly"
-                        | b"<"
-                        | b","
-                        | b"="
-                        | b"?"
-                        | b"("
-                        | b"["
-                        | b"is"
-                        | b"infer"
-                );
-                if type_position && self.src.get(skip(k + 1)) == Some(&b'(') {
+                if type_position && src.get(skip(k + 1, steps)) == Some(&b'(') {
                     return Lt::Ambiguous;
                 }
                 return Lt::Jsx;
             }
             _ => {}
         }
-        let (third, l) = word(k);
+        let (third, l) = word(k, steps);
         if third != b"extends" {
             return Lt::Jsx;
         }
-        let m = skip(l);
-        if matches!(self.src.get(m), Some(b'=' | b'>' | b'/')) {
+        let m = skip(l, steps);
+        if matches!(src.get(m), Some(b'=' | b'>' | b'/')) {
             return Lt::Jsx;
         }
-        if !word(m).0.is_empty() {
+        if !word(m, steps).0.is_empty() {
             // oxc tries an arrow function: `<T extends U …>(…) =>`. Find
-            // the `>` closing the type parameters; a `(` must follow.
+            // the `>` closing the type parameters; a `(` must follow. A
+            // comment or anything that could hide a `>` is refused.
             let mut depth = 0u32;
             let mut n = self.pos;
-            while n < self.src.len() {
-                match self.src[n] {
+            while n < len {
+                *steps += 1;
+                match src[n] {
                     b'<' => depth += 1,
-                    b'>' if n > 0 && self.src[n - 1] == b'=' => {}
+                    b'>' if n > 0 && src[n - 1] == b'=' => {}
                     b'>' => {
                         depth = depth.saturating_sub(1);
                         if depth == 0 {
                             break;
                         }
                     }
-                    b'\'' | b'"' | b'`' | b'{' | b'}' | b'(' | b')' | b';' => return Lt::Ambiguous,
+                    b'\'' | b'"' | b'`' | b'{' | b'}' | b'(' | b')' | b';' | b'/' => {
+                        return Lt::Ambiguous;
+                    }
                     _ => {}
                 }
                 n += 1;
             }
-            return if self.src.get(skip(n + 1)) == Some(&b'(') {
-                Lt::Arrow
+            return if src.get(skip(n + 1, steps)) == Some(&b'(') {
+                // oxc reads JSX where no arrow function parses after all
+                // (`<T extends U>(x): `{…}``): that reading must stop
+                // before it reads anything as text that we read as code.
+                if self.jsx_reading_stops(n + 1, steps) {
+                    Lt::Arrow
+                } else {
+                    Lt::Ambiguous
+                }
             } else {
                 Lt::Jsx
             };
         }
         Lt::Code
+    }
+
+    /// Whether the children of a JSX element from `from` (its tag read)
+    /// end oxc's parse before they could hide anything from a scan that
+    /// reads them as code: a `>` or `}` in JSX text ends oxc's lexer
+    /// (`Unexpected token. Did you mean {'>'}`). Before it, the text must
+    /// hold nothing that code reads otherwise (quotes, `` ` ``, `/`), child
+    /// expressions `{…}` only names and brackets, and nested elements
+    /// only names in their tags; else (or when the element ends) no.
+    fn jsx_reading_stops(&self, from: usize, steps: &mut usize) -> bool {
+        let src = self.src;
+        let mut open = 1u32;
+        let mut i = from;
+        loop {
+            *steps += 1;
+            let Some(&b) = src.get(i) else {
+                return true;
+            };
+            match b {
+                b'>' | b'}' => return true,
+                b'\'' | b'"' | b'`' | b'/' => return false,
+                b'{' => {
+                    // A child expression: brackets and names only.
+                    let mut depth = 0u32;
+                    loop {
+                        *steps += 1;
+                        match src.get(i) {
+                            None => return true,
+                            Some(b'{' | b'(' | b'[') => depth += 1,
+                            Some(b'}' | b')' | b']') => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            Some(b'\'' | b'"' | b'`' | b'/' | b'<' | b'#' | b'\\') => return false,
+                            Some(_) => {}
+                        }
+                        i += 1;
+                    }
+                }
+                b'<' => {
+                    let mut j = i + 1;
+                    while src.get(j).is_some_and(u8::is_ascii_whitespace) {
+                        j += 1;
+                    }
+                    let closing = src.get(j) == Some(&b'/');
+                    if closing {
+                        j += 1;
+                    }
+                    // A tag of names only, up to `>` or `/>`.
+                    loop {
+                        *steps += 1;
+                        match src.get(j) {
+                            None => return true,
+                            Some(b'>') => break,
+                            Some(b'/') if !closing && src.get(j + 1) == Some(&b'>') => {
+                                j += 1;
+                                break;
+                            }
+                            Some(&c) if is_ident_byte(c) && c != b'\\' => {}
+                            Some(b'-' | b'.' | b':') => {}
+                            Some(c) if c.is_ascii_whitespace() => {}
+                            Some(_) => return false,
+                        }
+                        j += 1;
+                    }
+                    let self_closing = src[j] == b'>' && src[j - 1] == b'/' && !closing;
+                    if closing {
+                        open -= 1;
+                        if open == 0 {
+                            // The element ends: code follows in that reading.
+                            return false;
+                        }
+                    } else if !self_closing {
+                        open += 1;
+                        if open > 64 {
+                            return false;
+                        }
+                    }
+                    i = j;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
     }
 
     /// Inside a JSX tag: a name, an attribute, a string, `{`, `>` or `/>`.
@@ -1476,8 +1880,9 @@ mod tests {
 
     #[test]
     fn real_workers_pass_far_below_the_limit() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
-        let mut stack = vec![root];
+        // The test workers and the playground's own sources.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("../tests"), root.join("../playground/src")];
         let mut seen = 0;
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -1518,5 +1923,266 @@ mod tests {
             }
         }
         assert!(seen > 10, "found {seen} files");
+    }
+
+    /// The memo of regular expression ends gives what a direct scan from
+    /// each `/` gives (random lines of `/`, `\\`, `[`, `]`, flags, breaks).
+    #[test]
+    fn regex_ends_match_a_direct_scan() {
+        fn direct(src: &[u8], pos: usize) -> Option<usize> {
+            let mut i = pos + 1;
+            let mut class = false;
+            let stop = |i: usize| {
+                i >= src.len()
+                    || matches!(src[i], b'\n' | b'\r')
+                    || src[i..].starts_with("\u{2028}".as_bytes())
+            };
+            loop {
+                if stop(i) {
+                    return None;
+                }
+                match src[i] {
+                    b'\\' => {
+                        i += 1;
+                        if stop(i) {
+                            return None;
+                        }
+                    }
+                    b'[' => class = true,
+                    b']' => class = false,
+                    b'/' if !class => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            i += 1;
+            let flag = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_');
+            while i < src.len() && flag(src[i]) {
+                i += 1;
+            }
+            Some(i)
+        }
+        let alphabet: [&str; 10] = ["/", "\\", "[", "]", "g", "a", " ", "\n", "\u{2028}", "é"];
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            let mut src = String::new();
+            for _ in 0..(rng % 40) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                src.push_str(alphabet[(rng % alphabet.len() as u64) as usize]);
+            }
+            let bytes = src.as_bytes();
+            let mut scan = Scan::new(bytes, JS);
+            for p in 0..bytes.len() {
+                if bytes[p] != b'/' {
+                    continue;
+                }
+                scan.pos = p;
+                assert_eq!(scan.regex_end(), Ok(direct(bytes, p)), "{src:?} at {p}");
+            }
+        }
+    }
+
+    fn deep() -> String {
+        format!("{}1{}", "[".repeat(3000), "]".repeat(3000))
+    }
+
+    /// The inputs of the attacker review (a second review of this scan),
+    /// with their variants: each hides 3,000 levels from a scan that reads
+    /// a `/` or `<` otherwise than oxc. Each is refused. The same inputs
+    /// are seeds of the `typescript_source` fuzz target.
+    #[test]
+    fn review_bypasses_are_refused() {
+        let tsx = Dialect {
+            ts: true,
+            jsx: true,
+            module: true,
+        };
+        let d = deep();
+        let ts = Dialect::TS;
+        let jsx = Dialect {
+            ts: false,
+            jsx: true,
+            module: true,
+        };
+        let cases: Vec<(&str, Dialect)> = vec![
+            // (a) A line break before `/` after a statement that ended:
+            // oxc inserts a semicolon and reads a regular expression.
+            ("let x\n/'/; export const y = DEEP; ''", ts),
+            ("var x\n/'/; x = DEEP; ''", JS),
+            ("for (;;) { break\n/'/; x = DEEP; '' }", JS),
+            ("for (;;) { continue\n/'/; x = DEEP; '' }", JS),
+            ("l: for (;;) { break l\n/'/; x = DEEP; '' }", JS),
+            ("debugger\n/'/; x = DEEP; ''", JS),
+            ("import \"m\"\n/'/; export const y = DEEP; ''", ts),
+            ("export * from \"m\"\n/'/; export const y = DEEP; ''", ts),
+            ("type T = A\n/'/; export const y = DEEP; ''", ts),
+            ("declare function f()\n/'/; export const y = DEEP; ''", ts),
+            ("let v: number\n/'/; export const y = DEEP; ''", ts),
+            // (oxc divides here and stops at the string: refused all the same.)
+            ("x = a\n/'/; x = DEEP; ''", JS),
+            // (b) Words and operators that end a TypeScript operand: a
+            // `/` after them divides.
+            (
+                "export const a = 1 as const / 2; export const z = DEEP / 1;",
+                ts,
+            ),
+            (
+                "export const a = 1 satisfies const / 2; export const z = DEEP / 1;",
+                ts,
+            ),
+            ("export const a = x as void / DEEP / 1;", ts),
+            ("export const a = f<T> / DEEP / 1;", ts),
+            ("export const a = f<A<T>> / DEEP / 1;", ts),
+            ("export const a = {}! / DEEP / 1;", ts),
+            ("await-- / DEEP / 1;", JS),
+            // (c) Type parameters of call signatures and function types
+            // are not JSX.
+            ("type F = { <T>(x: T): T }\nexport const y = DEEP;", tsx),
+            (
+                "type F = { a: 1; <T>(x: T): T }\nexport const y = DEEP;",
+                tsx,
+            ),
+            (
+                "type F = { a: 1, <T>(x: T): T }\nexport const y = DEEP;",
+                tsx,
+            ),
+            (
+                "interface F {\n  a: A<B>\n  <T>(x: T): T\n}\nexport const y = DEEP;",
+                tsx,
+            ),
+            ("type F = { <>(x: T): T }\nexport const y = DEEP;", tsx),
+            ("let f: <out T>(a: T) => T = g; const y = DEEP;", tsx),
+            ("let f: <const in T>(a: T) => T = g; const y = DEEP;", tsx),
+            ("let f: <T>/**/(a: T) => T = g; const y = DEEP;", tsx),
+            ("let f: <T>\u{a0}(a: T) => T = g; const y = DEEP;", tsx),
+            (
+                "const g = <T/**/extends U>(x: T) => x; const y = DEEP;",
+                tsx,
+            ),
+            (
+                "const g = <T\u{a0}extends\u{a0}U>(x: T) => x; const y = DEEP;",
+                tsx,
+            ),
+            (
+                "const g = <T extends U /* > */>(x: T) => x; const y = DEEP;",
+                tsx,
+            ),
+            // No arrow function parses: oxc reads JSX, its child `{…}`.
+            ("const g = <T extends U>(x): `{DEEP}`</T>; 1/1", tsx),
+            ("const g = <T extends U>(x): `{DEEP}`</T>; 1/1", jsx),
+            ("const g = <T extends U>(x): '<a>{DEEP}</a>'</T>; 1/1", tsx),
+        ];
+        for (src, dialect) in cases {
+            let src = src.replace("DEEP", &d);
+            let e = check("m.tsx", &src, dialect);
+            assert!(e.is_err(), "accepted: {}", &src[..src.len().min(80)]);
+        }
+        // The seeds hold the same inputs.
+        let seeds =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz/corpus/ts_source");
+        let mut found = 0;
+        for entry in std::fs::read_dir(&seeds).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with("review-") {
+                continue;
+            }
+            let data = std::fs::read(entry.path()).unwrap();
+            let dialect = match data[0] % 3 {
+                0 => Dialect::TS,
+                1 => tsx,
+                _ => Dialect {
+                    ts: false,
+                    jsx: true,
+                    module: true,
+                },
+            };
+            let src = String::from_utf8(data[1..].to_vec()).unwrap();
+            assert!(check(&name, &src, dialect).is_err(), "{name} accepted");
+            found += 1;
+        }
+        assert!(found >= 10, "{found} review seeds");
+    }
+
+    /// Code like the review's bypasses that oxc reads as the scan does
+    /// stays accepted.
+    #[test]
+    fn divisions_and_jsx_that_read_alike_pass() {
+        let tsx = Dialect {
+            ts: true,
+            jsx: true,
+            module: true,
+        };
+        for (src, dialect) in [
+            (
+                "const r = total\n  / count;\nconst s = a\n  / b / c;",
+                Dialect::TS,
+            ),
+            ("let x = 1 as const;\nlet y = x as const / 2;", Dialect::TS),
+            (
+                "let x = f<T>(1) / 2; let y = a > b ? /re/.test(s) : 0;",
+                Dialect::TS,
+            ),
+            ("function f(): void {}\nif (a) /re/.test(s);", Dialect::TS),
+            ("const e = <div>{a}</div>;\nconst f = () => <b>x</b>;", tsx),
+            (
+                "const l = <T extends object>(p: Props<T>) => <ul>{p.a}</ul>;",
+                tsx,
+            ),
+            (
+                "const c = <T extends object>({ a }: P<T>): JSX.Element => <b/>;",
+                tsx,
+            ),
+            (
+                "const g = <T,>(x: T) => x;\nconst h = <T extends U>(x: T) => x;",
+                tsx,
+            ),
+            (
+                "type F = { a: string; b(x: number): void };\nfunction k() { return <p>(a)</p>; }",
+                tsx,
+            ),
+        ] {
+            let r = check("m.tsx", src, dialect);
+            assert!(r.is_ok(), "{src}: {r:?}");
+        }
+    }
+
+    /// Each `/` of `\/,\/,…` may divide or start a regular expression that
+    /// runs to the end of the line: the scan looks that up instead of
+    /// rescanning the line, so its work stays linear.
+    #[test]
+    fn the_scan_is_linear() {
+        for (src, dialect) in [
+            ("\\/,".repeat(200_000), JS),
+            ("x\n/,".repeat(200_000), JS),
+            ("}/[/,".repeat(200_000), JS),
+            (
+                format!(
+                    "x = {}1{};",
+                    "<T extends U, ".repeat(20_000),
+                    ">".repeat(20_000)
+                ),
+                Dialect {
+                    ts: false,
+                    jsx: true,
+                    module: true,
+                },
+            ),
+        ] {
+            let mut scan = Scan::new(src.as_bytes(), dialect);
+            let _ = scan.run();
+            assert!(
+                scan.work <= 8 * src.len() as u64 + 4096,
+                "{} bytes of work for {} bytes",
+                scan.work,
+                src.len()
+            );
+        }
+        let src = "\\/,".repeat(200_000);
+        let mut scan = Scan::new(src.as_bytes(), JS);
+        let _ = scan.run();
+        assert!(scan.work <= 2 * src.len() as u64, "{}", scan.work);
+        assert!(scan.pos >= src.len(), "stopped at {}", scan.pos);
     }
 }

@@ -282,7 +282,18 @@ impl TranspileCache {
         }
         if !missing.is_empty() {
             let what = missing[0].0.clone();
-            let (back, results) = crate::deep::run_async(what, move || {
+            // A stack no module of these can overflow in the parser,
+            // however the nesting check read it (`deep::stack_for`).
+            let stack = crate::deep::stack_for(missing.iter().filter_map(|(name, _)| {
+                match code.modules.get(name) {
+                    Some(ModuleSource::TypeScript(source)) => {
+                        Some((name.as_str(), source.as_str()))
+                    }
+                    _ => None,
+                }
+            }))
+            .map_err(Error::Script)?;
+            let (back, results) = crate::deep::run_async(what, stack, move || {
                 let mut results = Vec::with_capacity(missing.len());
                 for (name, key) in missing {
                     let Some(ModuleSource::TypeScript(source)) = code.modules.get(&name) else {
@@ -348,7 +359,8 @@ fn source_type(name: &str) -> SourceType {
 /// large-stack thread, as [`TranspileCache::apply`] runs it (for fuzzing).
 pub(crate) fn transpile_one(name: &str, source: &str) -> Result<(), ScriptError> {
     crate::deep::check(name, source, dialect(name))?;
-    crate::deep::run(name, || {
+    let stack = crate::deep::stack_for([(name, source)])?;
+    crate::deep::run(name, stack, || {
         transpile(name, source, &Jsx::default(), &BTreeMap::new()).map(|_| ())
     })?
 }
@@ -389,7 +401,8 @@ pub(crate) fn estimate_and_depth(name: &str, source: &str) -> Option<(u32, usize
     let d = dialect(name);
     crate::deep::check(name, source, d).ok()?;
     let estimate = crate::deep::estimate(source, d);
-    let depth = crate::deep::run(name, || {
+    let stack = crate::deep::stack_for([(name, source)]).ok()?;
+    let depth = crate::deep::run(name, stack, || {
         let allocator = Allocator::default();
         let parsed = Parser::new(&allocator, source, source_type(name)).parse();
         tree_depth(&parsed.program)
@@ -741,7 +754,7 @@ mod tests {
     #[test]
     fn a_tree_too_deep_is_refused_before_semantic_analysis() {
         let src = format!("export const x = {}1;", "1+".repeat(5000));
-        let e = crate::deep::run("m.ts", || {
+        let e = crate::deep::run("m.ts", crate::deep::STACK_BYTES, || {
             transpile("m.ts", &src, &Jsx::default(), &modules(&[]))
         })
         .unwrap()
@@ -751,6 +764,200 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    /// The stack a thread uses at most while running `f`: the thread's
+    /// free stack is painted first, and the high-water mark read after.
+    fn stack_high_water(stack: usize, f: impl FnOnce() + Send) -> usize {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(stack)
+                .spawn_scoped(scope, move || {
+                    // SAFETY: reads this thread's own stack bounds, then
+                    // writes and reads only the part of its stack below the
+                    // current frame (and above the guard page) that nothing
+                    // uses yet.
+                    unsafe {
+                        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+                        assert_eq!(libc::pthread_getattr_np(libc::pthread_self(), &mut attr), 0);
+                        let mut addr = std::ptr::null_mut();
+                        let mut size = 0;
+                        libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+                        libc::pthread_attr_destroy(&mut attr);
+                        let here = 0u8;
+                        let top = (&here as *const u8 as usize) - 16 * 1024;
+                        let floor = addr as usize + 256 * 1024;
+                        std::ptr::write_bytes(floor as *mut u8, 0xA5, top - floor);
+                        f();
+                        let mut p = floor;
+                        while p < top && *(p as *const u64) == 0xA5A5_A5A5_A5A5_A5A5 {
+                            p += 8;
+                        }
+                        top + 16 * 1024 - p
+                    }
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    /// The backstop under the nesting check (`deep::stack_for`): whatever
+    /// the scan makes of a source, parsing it and walking its tree once
+    /// (what runs before the depth check refuses a deep tree) takes less
+    /// than `PARSE_STACK_PER_LEVEL` per level `deep::max_levels` counts,
+    /// for the hungriest shapes we know.
+    #[test]
+    fn the_backstop_stack_holds_any_parse() {
+        use crate::deep::{PARSE_STACK_PER_LEVEL, max_levels};
+        let n = 4_000;
+        let r = |s: &str| s.repeat(n);
+        let shapes: Vec<(&str, String, &str)> = vec![
+            (
+                "arrays",
+                format!("export const x = {}1{};", r("["), r("]")),
+                "m.ts",
+            ),
+            (
+                "parens",
+                format!("export const x = {}1{};", r("("), r(")")),
+                "m.ts",
+            ),
+            (
+                "objects",
+                format!("export const x = {}1{};", r("{a:"), r("}")),
+                "m.ts",
+            ),
+            ("not", format!("export const x = {}1;", r("!")), "m.ts"),
+            ("minus", format!("export const x = {}1;", r("- ")), "m.ts"),
+            (
+                "conditional",
+                format!("export const x = {}1;", r("a?b:")),
+                "m.ts",
+            ),
+            ("arrows", format!("export const x = {}1;", r("x=>")), "m.ts"),
+            (
+                "templates",
+                format!("export const x = {}1{};", r("`${"), r("}`")),
+                "m.ts",
+            ),
+            ("new", format!("export const x = {}X;", r("new ")), "m.ts"),
+            (
+                "typeof",
+                format!("export const x = {}X;", r("typeof ")),
+                "m.ts",
+            ),
+            (
+                "await",
+                format!("export const x = {}X;", r("await ")),
+                "m.ts",
+            ),
+            ("plus", format!("export const x = {}1;", r("1+")), "m.ts"),
+            ("power", format!("export const x = {}2;", r("2**")), "m.ts"),
+            ("members", format!("export const x = a{};", r(".b")), "m.ts"),
+            ("calls", format!("export const x = f{};", r("()")), "m.ts"),
+            ("in", format!("export const x = {}b;", r("a in ")), "m.ts"),
+            ("as", format!("export const x = a{};", r(" as T")), "m.ts"),
+            ("assign", format!("export let x; {}1;", r("x=")), "m.ts"),
+            ("if", format!("{};", r("if(a)")), "m.ts"),
+            ("else", format!("if(a);{};", r("else if(a);else ")), "m.ts"),
+            ("blocks", format!("{}{}", r("{"), r("}")), "m.ts"),
+            ("labels", format!("{};", r("a:")), "m.ts"),
+            ("do", format!("{};{}", r("do "), r(" while(0)")), "m.ts"),
+            (
+                "spread",
+                format!("export const x = {}a{};", r("[..."), r("]")),
+                "m.ts",
+            ),
+            (
+                "type args",
+                format!("let x: {}B{};", r("A<"), r(">")),
+                "m.ts",
+            ),
+            ("keyof", format!("let x: {}T;", r("keyof ")), "m.ts"),
+            (
+                "conditional types",
+                format!("type X = {}T;", r("A extends B ? C : ")),
+                "m.ts",
+            ),
+            (
+                "functions",
+                format!("{}{}", r("function f(){"), r("}")),
+                "m.ts",
+            ),
+            (
+                "jsx",
+                format!("export const x = {}{};", r("<a>"), r("</a>")),
+                "m.tsx",
+            ),
+            (
+                "jsx exprs",
+                format!("export const x = {}1{};", r("<a>{"), r("}</a>")),
+                "m.tsx",
+            ),
+            ("non-null", format!("export const x = a{};", r("!")), "m.ts"),
+            (
+                "assertions",
+                format!("export const x = {}a;", r("<T>")),
+                "m.ts",
+            ),
+            (
+                "optional",
+                format!("export const x = a{};", r("?.b")),
+                "m.ts",
+            ),
+        ];
+        let mut worst = (0.0f64, "");
+        for (what, source, name) in &shapes {
+            let levels = max_levels(source);
+            let used = stack_high_water(256 << 20, || {
+                let allocator = Allocator::default();
+                let parsed = Parser::new(&allocator, source, source_type(name)).parse();
+                let _ = tree_depth(&parsed.program);
+            });
+            let per = used as f64 / levels as f64;
+            eprintln!("{what}: {used} bytes for {levels} levels = {per:.0} per level");
+            if per > worst.0 {
+                worst = (per, what);
+            }
+        }
+        assert!(
+            worst.0 < PARSE_STACK_PER_LEVEL as f64,
+            "{} takes {:.0} bytes per level, over {PARSE_STACK_PER_LEVEL}",
+            worst.1,
+            worst.0
+        );
+    }
+
+    /// Past the scan (as if it had misread the source), a module 300,000
+    /// levels deep still cannot overflow the parser's stack: it is sized
+    /// from `deep::max_levels`, and the tree's depth is refused after.
+    #[test]
+    fn a_source_the_scan_missed_is_refused_not_a_stack_overflow() {
+        let n = 300_000;
+        for (name, src) in [
+            (
+                "m.ts",
+                format!("export const x = {}1{};", "[".repeat(n), "]".repeat(n)),
+            ),
+            ("m.ts", format!("export const x = {}b;", "a in ".repeat(n))),
+            (
+                "m.tsx",
+                format!(
+                    "export const x = {}{};",
+                    "<a>".repeat(n / 4),
+                    "</a>".repeat(n / 4)
+                ),
+            ),
+        ] {
+            let stack = crate::deep::stack_for([(name, src.as_str())]).unwrap();
+            let e = crate::deep::run(name, stack, || {
+                transpile(name, &src, &Jsx::default(), &modules(&[]))
+            })
+            .unwrap()
+            .unwrap_err();
+            assert!(e.message.contains("nested too deeply"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -277,7 +277,8 @@ pub(crate) fn specifiers(name: &str, source: &str) -> Option<(Vec<Specifier>, bo
         module: ts,
     };
     crate::deep::check(name, source, dialect).ok()?;
-    crate::deep::run(name, || parse_specifiers(name, source)).ok()?
+    let stack = crate::deep::stack_for([(name, source)]).ok()?;
+    crate::deep::run(name, stack, || parse_specifiers(name, source)).ok()?
 }
 
 fn parse_specifiers(name: &str, source: &str) -> Option<(Vec<Specifier>, bool)> {

@@ -545,7 +545,10 @@ fn classify(code: &str) -> Form {
     if crate::deep::check(CODE_MODULE, code, crate::deep::Dialect::TS).is_err() {
         return Form::Body;
     }
-    crate::deep::run(CODE_MODULE, || classify_parsed(code)).unwrap_or(Form::Body)
+    let Ok(stack) = crate::deep::stack_for([(CODE_MODULE, code)]) else {
+        return Form::Body;
+    };
+    crate::deep::run(CODE_MODULE, stack, || classify_parsed(code)).unwrap_or(Form::Body)
 }
 
 fn classify_parsed(code: &str) -> Form {
