@@ -23,6 +23,13 @@ pub(crate) fn object_key(id: &str, name: &str) -> String {
     format!("{id}\u{0}o\u{0}{name}")
 }
 
+/// The part of an object's key that names its worker (`object_key(id, "")`);
+/// `None` for a worker's own key.
+fn object_owner(key: &str) -> Option<&str> {
+    const MARK: &str = "\u{0}o\u{0}";
+    key.find(MARK).map(|at| &key[..at + MARK.len()])
+}
+
 fn no_storage() -> Error {
     Error::Storage("this runtime has no storage directory (RuntimeBuilder::storage_dir)".into())
 }
@@ -38,10 +45,20 @@ fn no_storage() -> Error {
 /// body or socket open) moves to `busy` until its last handle is dropped,
 /// and lookups find it there: one key (one Durable Object) never has two
 /// live workers because of the cache's size.
+///
+/// Objects are made by name, and the names are the caller's (with
+/// `expose.objects`, anyone's): the objects of one worker hold at most
+/// `objects_per_worker` places, and all objects together at most half the
+/// cache. Past either, the least recently used object (of that worker, or
+/// of any) makes room: a flood of new object names evicts objects, never
+/// the other workers' own instances, and one worker's flood evicts only its
+/// own objects while it stays within its share.
 pub(crate) struct WarmCache {
     lru: LruCache<String, Worker>,
     pending: HashMap<String, Slot>,
     busy: HashMap<String, Worker>,
+    objects_per_worker: usize,
+    objects: usize,
 }
 
 /// What a lookup found: a live worker, or the creation to join.
@@ -51,11 +68,55 @@ enum Lookup {
 }
 
 impl WarmCache {
-    pub fn new(capacity: usize) -> Self {
+    /// A cache of `capacity` workers, of which the objects of one worker
+    /// take at most `objects_per_worker` (0: an eighth of `capacity`, at
+    /// least 1) and all objects at most half (at least 1).
+    pub fn new(capacity: usize, objects_per_worker: usize) -> Self {
+        let capacity = capacity.max(1);
+        let objects = (capacity / 2).max(1);
+        let objects_per_worker = match objects_per_worker {
+            0 => capacity / 8,
+            n => n,
+        }
+        .clamp(1, objects);
         WarmCache {
-            lru: LruCache::new(NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN)),
+            lru: LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN)),
             pending: HashMap::new(),
             busy: HashMap::new(),
+            objects_per_worker,
+            objects,
+        }
+    }
+
+    /// Makes room for one more object of `owner` (see [`WarmCache`]): its
+    /// own least recently used object goes when it holds its whole share,
+    /// else the least recently used of all objects when they hold theirs.
+    fn make_room_for_object(&mut self, owner: &str) {
+        let (mut mine, mut all) = (0usize, 0usize);
+        let (mut oldest_mine, mut oldest) = (None, None);
+        // Most recently used first: the last match is the least recent.
+        for (k, _) in self.lru.iter() {
+            if let Some(o) = object_owner(k) {
+                all += 1;
+                oldest = Some(k);
+                if o == owner {
+                    mine += 1;
+                    oldest_mine = Some(k);
+                }
+            }
+        }
+        let evict = if mine >= self.objects_per_worker {
+            oldest_mine
+        } else if all >= self.objects {
+            oldest
+        } else {
+            None
+        };
+        if let Some(k) = evict.cloned()
+            && let Some(old) = self.lru.pop(&k)
+            && old.handles() > 1
+        {
+            self.busy.insert(k, old);
         }
     }
 
@@ -80,6 +141,11 @@ impl WarmCache {
     fn insert(&mut self, key: String, worker: Worker) {
         // Busy workers whose last caller has gone: only `busy` holds them.
         self.busy.retain(|_, w| w.handles() > 1);
+        if !self.lru.contains(&key)
+            && let Some(owner) = object_owner(&key)
+        {
+            self.make_room_for_object(owner);
+        }
         if let Some((old_key, old)) = self.lru.push(key.clone(), worker) {
             // `push` also hands back a replaced value of the same key.
             if old_key != key && old.handles() > 1 {

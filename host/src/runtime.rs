@@ -139,6 +139,7 @@ pub struct RuntimeBuilder {
     cache_dir: Option<PathBuf>,
     max_instances: u32,
     max_warm_workers: usize,
+    max_warm_objects_per_worker: usize,
     instances_per_worker: usize,
     exact_fuel: bool,
     bytecode_cache_entries: usize,
@@ -165,6 +166,7 @@ impl Default for RuntimeBuilder {
             cache_dir: engine::default_cache_dir(),
             max_instances: 500,
             max_warm_workers: 256,
+            max_warm_objects_per_worker: 0,
             instances_per_worker: std::thread::available_parallelism().map_or(1, |n| n.get()),
             exact_fuel: false,
             bytecode_cache_entries: 4_096,
@@ -209,6 +211,16 @@ impl RuntimeBuilder {
     /// Most warm workers `get` keeps (least recently used are evicted). Default 256.
     pub fn max_warm_workers(mut self, n: usize) -> Self {
         self.max_warm_workers = n.max(1);
+        self
+    }
+
+    /// Most places of the warm cache the live objects of one worker
+    /// (`get_object`) take; past it, that worker's least recently used
+    /// object is evicted, not another worker. All objects together take at
+    /// most half of [`max_warm_workers`](Self::max_warm_workers). 0 (the
+    /// default): an eighth of `max_warm_workers`, at least 1.
+    pub fn max_warm_objects_per_worker(mut self, n: usize) -> Self {
+        self.max_warm_objects_per_worker = n;
         self
     }
 
@@ -390,7 +402,10 @@ impl RuntimeBuilder {
                 defaults: self.default_limits,
                 max_memory_bytes: self.max_memory_bytes,
                 sinks: Arc::new(self.sinks),
-                warm: Mutex::new(WarmCache::new(self.max_warm_workers)),
+                warm: Mutex::new(WarmCache::new(
+                    self.max_warm_workers,
+                    self.max_warm_objects_per_worker,
+                )),
                 bytecode: BytecodeCache::new(self.bytecode_cache_entries),
                 transpiled: crate::typescript::TranspileCache::new(self.bytecode_cache_entries),
                 cache: Arc::new(crate::cache::CacheStore::new(

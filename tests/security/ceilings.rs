@@ -14,72 +14,13 @@
 //! - Slow clients: a request body (or head) that stops arriving closes the
 //!   connection after the configured timeout.
 
-use std::path::Path;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+use crate::http::{Reply, code, hostile, put_worker, send, test_file};
 use crate::test_server::TestServer;
-
-struct Reply {
-    status: u16,
-    body: Bytes,
-}
-
-impl Reply {
-    fn json(&self) -> Json {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let mut req = http::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let resp = tokio::time::timeout(
-        Duration::from_secs(20),
-        client.request(req.body(Full::new(body.into())).unwrap()),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{method} {url} got no answer in 20 s"))
-    .unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, body }
-}
-
-fn source(dir: &str, name: &str) -> String {
-    let path = format!("{}/../tests/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn hostile(name: &str) -> String {
-    source("hostile/security/ceilings", name)
-}
-
-/// WorkerCode JSON of one module, with `extra` keys merged in.
-fn code(name: &str, src: &str, extra: Json) -> Json {
-    let mut c =
-        json!({"mainModule": name, "modules": {name: src}, "compatibilityDate": "2025-06-01"});
-    if let (Some(c), Json::Object(extra)) = (c.as_object_mut(), extra) {
-        c.extend(extra);
-    }
-    c
-}
-
-async fn start(dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> TestServer {
-    TestServer::start(dir, tweak).await
-}
 
 fn problems(r: &Reply) -> String {
     r.json()["problems"].to_string()
@@ -91,13 +32,13 @@ fn problems(r: &Reply) -> String {
 #[tokio::test]
 async fn uploads_over_the_operators_ceilings_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     let t = Some(s.token.as_str());
 
     // The attack: forward to private addresses, i.e. this server's /metrics.
     let private = code(
         "main.js",
-        &hostile("private_fetch.js"),
+        &hostile("ceilings", "private_fetch.js"),
         json!({"globalOutbound": {"forward": {"allowPrivate": true}}}),
     );
     let r = send("PUT", &s.url("/workers/peek"), t, private.to_string()).await;
@@ -169,7 +110,7 @@ async fn uploads_over_the_operators_ceilings_are_refused() {
 #[tokio::test]
 async fn an_operator_may_allow_more_and_confine_outbound_hosts() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| {
+    let s = TestServer::start(dir.path(), |c| {
         c.allow_private_outbound = true;
         c.max_limits.cpu_time = Some(Duration::from_secs(200));
         c.outbound_hosts = vec!["127.0.0.1".into(), "*.example.com".into()];
@@ -178,7 +119,7 @@ async fn an_operator_may_allow_more_and_confine_outbound_hosts() {
     let t = Some(s.token.as_str());
     let private = code(
         "main.js",
-        &hostile("private_fetch.js"),
+        &hostile("ceilings", "private_fetch.js"),
         json!({"limits": {"cpuMs": 100000}, "globalOutbound": {"forward": {"allowPrivate": true, "allowHosts": ["127.0.0.1"]}}}),
     );
     let r = send("PUT", &s.url("/workers/peek"), t, private.to_string()).await;
@@ -230,9 +171,10 @@ async fn an_operator_may_allow_more_and_confine_outbound_hosts() {
 #[tokio::test]
 async fn each_run_has_a_cache_of_its_own() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     let t = Some(s.token.as_str());
-    let run = json!({"code": code("main.js", &hostile("run_cache.js"), json!({}))}).to_string();
+    let run = json!({"code": code("main.js", &hostile("ceilings", "run_cache.js"), json!({}))})
+        .to_string();
     for round in 1..=3 {
         let r = send("POST", &s.url("/run"), t, run.clone()).await;
         assert_eq!(r.status, 200, "{}", r.text());
@@ -252,7 +194,7 @@ async fn each_run_has_a_cache_of_its_own() {
 #[tokio::test]
 async fn a_run_collects_a_bounded_body() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     let t = Some(s.token.as_str());
     let big = "export default { fetch() { return new Response(new Uint8Array(33 << 20)) } }";
     let run = json!({"code": code("main.js", big, json!({}))}).to_string();
@@ -271,16 +213,10 @@ async fn a_run_collects_a_bounded_body() {
 async fn deploy_chat(s: &TestServer, limits: Json) {
     let c = code(
         "websocket.js",
-        &source("workers/js", "websocket.js"),
+        &test_file("workers/js/websocket.js"),
         json!({"limits": limits}),
     );
-    let r = send(
-        "PUT",
-        &s.url("/workers/chat"),
-        Some(&s.token),
-        c.to_string(),
-    )
-    .await;
+    let r = put_worker(s, "chat", &c).await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
 
@@ -310,7 +246,7 @@ async fn open_socket(s: &TestServer) -> Result<Socket, u16> {
 #[tokio::test]
 async fn idle_websockets_leave_instances_to_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| c.instances_per_worker = 2).await;
+    let s = TestServer::start(dir.path(), |c| c.instances_per_worker = 2).await;
     deploy_chat(&s, json!({})).await;
     let first = open_socket(&s).await.expect("one socket is allowed");
     assert_eq!(open_socket(&s).await.err(), Some(503));
@@ -328,7 +264,7 @@ async fn idle_websockets_leave_instances_to_requests() {
 #[tokio::test]
 async fn a_request_finding_every_instance_held_gets_503() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| {
+    let s = TestServer::start(dir.path(), |c| {
         c.instances_per_worker = 2;
         c.max_websockets_per_worker = 2;
     })
@@ -349,7 +285,7 @@ async fn a_request_finding_every_instance_held_gets_503() {
 async fn an_idle_websocket_is_closed() {
     use futures_util::StreamExt as _;
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| {
+    let s = TestServer::start(dir.path(), |c| {
         c.instances_per_worker = 2;
         c.websocket_idle_timeout_ms = 300;
     })
@@ -385,7 +321,7 @@ async fn an_idle_websocket_is_closed() {
 
 /// Reads what the server sends until it closes the connection (at most
 /// 10 s: a connection still open then fails the test).
-async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+async fn read_until_closed(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -403,7 +339,7 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
 
 /// Reads what the server sends until the end of a response head (at most
 /// 10 s).
-async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
+async fn read_head(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     while !got.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -416,29 +352,28 @@ async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
+/// Deploys `echo`, a worker answering with the request's body.
+async fn deploy_echo(s: &TestServer) {
+    let echo = code(
+        "main.js",
+        "export default { async fetch(r) { return new Response(await r.text()) } }",
+        json!({}),
+    );
+    let r = put_worker(s, "echo", &echo).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
 /// Slow clients: a body that stops arriving gets 408 and the connection
 /// closes; so does a request head that never ends.
 #[tokio::test]
 async fn stalled_request_bodies_and_heads_are_cut_off() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| {
+    let s = TestServer::start(dir.path(), |c| {
         c.body_read_timeout_ms = 300;
         c.header_read_timeout_ms = 300;
     })
     .await;
-    let r = send(
-        "PUT",
-        &s.url("/workers/echo"),
-        Some(&s.token),
-        code(
-            "main.js",
-            "export default { async fetch(r) { return new Response(await r.text()) } }",
-            json!({}),
-        )
-        .to_string(),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.text());
+    deploy_echo(&s).await;
 
     // An admin upload and a worker request whose bodies stop after 5 of
     // 100 declared bytes.
@@ -478,5 +413,87 @@ async fn stalled_request_bodies_and_heads_are_cut_off() {
 
     // The server still answers.
     assert_eq!(send("GET", &s.url("/healthz"), None, "").await.status, 200);
+    s.shutdown().await;
+}
+
+/// Writes `head`, then `piece` every 100 ms (`times` times) while the
+/// server answers; write errors (the server closed) end the trickle.
+fn trickle(
+    stream: tokio::net::TcpStream,
+    head: String,
+    piece: &'static [u8],
+    times: usize,
+) -> tokio::net::tcp::OwnedReadHalf {
+    let (read, mut write) = stream.into_split();
+    tokio::spawn(async move {
+        if write.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for _ in 0..times {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if write.write_all(piece).await.is_err() {
+                return;
+            }
+        }
+        // Not half-closed: the server would take that as the client gone.
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        drop(write);
+    });
+    read
+}
+
+/// Slow clients: a body that trickles in (a byte every 100 ms, never idle
+/// for `body_read_timeout_ms`) held the worker's slot for as long as it
+/// liked. Past `body_rate_grace_ms` of waiting it must keep up
+/// `min_body_bytes_per_sec` on average: a body read before the worker
+/// starts gets 408, a streamed one fails the worker's read. A body that
+/// keeps up passes.
+#[tokio::test]
+async fn trickling_request_bodies_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| {
+        c.min_body_bytes_per_sec = 1_000;
+        c.body_rate_grace_ms = 300;
+    })
+    .await;
+    deploy_echo(&s).await;
+
+    // 100 declared bytes, one every 100 ms: 10 s, where 0.4 s is allowed.
+    let started = std::time::Instant::now();
+    let c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = "PUT /w/echo/ HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n".to_string();
+    let mut read = trickle(c, head, b"a", 100);
+    let answer = read_until_closed(&mut read).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("min_body_bytes_per_sec"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A streamed (chunked) body the worker reads: its read fails.
+    let started = std::time::Instant::now();
+    let c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head =
+        "POST /w/echo/ HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n".to_string();
+    let mut read = trickle(c, head, b"1\r\na\r\n", 100);
+    let answer = read_head(&mut read).await;
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A body that keeps up (in two pieces) is read as usual.
+    let c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head =
+        "PUT /w/echo/ HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\nconnection: close\r\n\r\nhello"
+            .to_string();
+    let mut read = trickle(c, head, b"world", 1);
+    let answer = read_until_closed(&mut read).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("helloworld"), "{answer}");
     s.shutdown().await;
 }

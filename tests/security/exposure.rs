@@ -4,114 +4,23 @@
 //! (A panic while handling a request answering 500 instead of dropping the
 //! connection is covered by `routes::tests::a_panic_in_a_handler_is_a_500_answer`.)
 
-use std::path::Path;
-
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use serde_json::{Value as Json, json};
 
+use crate::http::{client, hostile, put_worker, request, send};
 use crate::test_server::TestServer;
 
-struct Reply {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn json(&self) -> Json {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-type Client = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    Full<Bytes>,
->;
-
-fn client() -> Client {
-    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
-}
-
-/// One request; `host` overrides the `Host` header, `extra` adds headers.
-async fn request(
-    client: &Client,
-    method: &str,
-    url: &str,
-    host: Option<&str>,
-    token: Option<&str>,
-    extra: &[(&str, &str)],
-    body: impl Into<Bytes>,
-) -> Reply {
-    let mut req = http::Request::builder().method(method).uri(url);
-    if let Some(h) = host {
-        req = req.header("host", h);
-    }
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    for (k, v) in extra {
-        req = req.header(*k, *v);
-    }
-    let resp = client
-        .request(req.body(Full::new(body.into())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
-    request(&client(), method, url, None, token, &[], body).await
-}
-
-fn source(file: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../tests/hostile/security/exposure/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
 /// The WorkerCode JSON of one of this area's workers, with `extra` keys.
-fn code(file: &str, extra: Json) -> String {
-    let mut code = json!({"mainModule": file, "modules": {file: source(file)}, "compatibilityDate": "2025-06-01"});
-    if let (Some(c), Some(e)) = (code.as_object_mut(), extra.as_object()) {
-        c.extend(e.clone());
-    }
-    code.to_string()
+fn code(file: &str, extra: Json) -> Json {
+    crate::http::code(file, &hostile("exposure", file), extra)
 }
 
 async fn deploy(s: &TestServer, id: &str, file: &str, extra: Json) {
-    let r = send(
-        "PUT",
-        &s.url(&format!("/workers/{id}")),
-        Some(&s.token),
-        code(file, extra),
-    )
-    .await;
+    let r = put_worker(s, id, &code(file, extra)).await;
     assert!(
         r.status == 201 || r.status == 200,
         "deploying {id}: {}",
         r.text()
     );
-}
-
-async fn start(dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> TestServer {
-    TestServer::start(dir, tweak).await
 }
 
 /// Finding 7: with `invoke_token` and `domain` set, `Host: {id}.{domain}`
@@ -120,7 +29,7 @@ async fn start(dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Tes
 #[tokio::test]
 async fn host_routed_invocation_needs_the_invoke_token() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| {
+    let s = TestServer::start(dir.path(), |c| {
         c.domain = Some("workers.test".into());
         c.invoke_token = Some("inv-secret".into());
     })
@@ -160,7 +69,7 @@ async fn host_routed_invocation_needs_the_invoke_token() {
 #[tokio::test]
 async fn rpc_and_objects_answer_only_where_exposed_or_with_a_token() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     let t = Some(s.token.as_str());
     deploy(&s, "shop", "shop.js", json!({})).await;
     deploy(&s, "room", "room.js", json!({})).await;
@@ -218,7 +127,7 @@ async fn rpc_and_objects_answer_only_where_exposed_or_with_a_token() {
         "PUT",
         &s.url("/workers/bad"),
         t,
-        code("shop.js", json!({"expose": {"rpc": ["no/such"]}})),
+        code("shop.js", json!({"expose": {"rpc": ["no/such"]}})).to_string(),
     )
     .await;
     assert_eq!(r.status, 400, "{}", r.text());
@@ -230,7 +139,7 @@ async fn rpc_and_objects_answer_only_where_exposed_or_with_a_token() {
 #[tokio::test]
 async fn the_invoke_token_reaches_unexposed_entrypoints() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| c.invoke_token = Some("inv".into())).await;
+    let s = TestServer::start(dir.path(), |c| c.invoke_token = Some("inv".into())).await;
     deploy(&s, "shop", "shop.js", json!({})).await;
     let r = send("POST", &s.url("/w/shop/rpc/Admin/secret"), None, "").await;
     assert_eq!(r.status, 401, "{}", r.text());
@@ -246,7 +155,7 @@ async fn the_invoke_token_reaches_unexposed_entrypoints() {
 #[tokio::test]
 async fn shared_origin_answers_are_sandboxed_own_origin_ones_are_not() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |c| c.domain = Some("workers.test".into())).await;
+    let s = TestServer::start(dir.path(), |c| c.domain = Some("workers.test".into())).await;
     deploy(&s, "evil", "shop.js", json!({})).await;
     let c = client();
     let cookie = [("cookie", "session=playground-user")];
@@ -293,7 +202,7 @@ async fn shared_origin_answers_are_sandboxed_own_origin_ones_are_not() {
 #[tokio::test]
 async fn without_a_playground_host_the_playground_answers_on_loopback_only() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     let c = client();
     for host in ["shop.example.com", "203.0.113.7:8787"] {
         for path in ["/", "/playground/"] {
@@ -332,7 +241,7 @@ async fn concurrency_entries(s: &TestServer) -> u64 {
 #[tokio::test]
 async fn long_and_unknown_ids_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     let c = client();
     let long = "a".repeat(48 * 1024);
     for i in 0..1_500 {
@@ -374,7 +283,7 @@ async fn long_and_unknown_ids_leave_nothing_behind() {
 #[tokio::test]
 async fn unknown_ids_do_not_evict_deployed_workers() {
     let dir = tempfile::tempdir().unwrap();
-    let s = start(dir.path(), |_| {}).await;
+    let s = TestServer::start(dir.path(), |_| {}).await;
     deploy(&s, "counter", "counter.js", json!({})).await;
     let c = client();
     let count = async || {
@@ -402,6 +311,64 @@ async fn unknown_ids_do_not_evict_deployed_workers() {
     s.shutdown().await;
 }
 
+/// Finding 12 through exposed objects: with `expose.objects`, anyone names
+/// objects, and each new name made an instance that took a place in the
+/// warm cache: 1,100 `GET /w/chat/o/<new name>/` evicted every other
+/// worker. One worker's objects now hold at most an eighth of the cache
+/// (their own least recently used goes first), and an object that never
+/// uses its storage leaves no database file behind.
+#[tokio::test]
+async fn new_object_names_do_not_evict_other_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    // A warm cache within the test server's 100 instances (as 1,000 is
+    // within the default 2,000): its objects' share is 10.
+    let s = TestServer::start(dir.path(), |c| c.max_warm_workers = 80).await;
+    deploy(&s, "counter", "counter.js", json!({})).await;
+    deploy(&s, "chat", "room.js", json!({"expose": {"objects": true}})).await;
+    let c = client();
+    let count = async || {
+        let r = request(&c, "GET", &s.url("/w/counter/"), None, None, &[], "").await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.text()
+    };
+    for expected in ["1", "2", "3"] {
+        assert_eq!(count().await, expected);
+    }
+    for i in 0..1_100 {
+        let r = request(
+            &c,
+            "GET",
+            &s.url(&format!("/w/chat/o/flood-{i}/")),
+            None,
+            None,
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["served"], 1, "a new object");
+    }
+    assert_eq!(count().await, "4", "the warm worker was evicted");
+    // The most recent objects are still warm; the flood's first is not.
+    let r = request(
+        &c,
+        "GET",
+        &s.url("/w/chat/o/flood-1099/"),
+        None,
+        None,
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.json()["served"], 2, "{}", r.text());
+    let r = request(&c, "GET", &s.url("/w/chat/o/flood-0/"), None, None, &[], "").await;
+    assert_eq!(r.json()["served"], 1, "{}", r.text());
+    // No object used its storage: no database file per name.
+    let r = send("GET", &s.url("/workers/chat/objects"), Some(&s.token), "").await;
+    assert_eq!(r.json()["objects"], json!([]), "{}", r.text());
+    s.shutdown().await;
+}
+
 /// Finding 12's objects: an object the warm cache pushed out while a call
 /// still held it got a second live instance beside the first. A lookup
 /// now finds the one in use. (A held handle is what an in-flight request,
@@ -416,7 +383,7 @@ async fn an_object_in_use_is_never_instantiated_twice() {
         .build()
         .await
         .unwrap();
-    let room = || isolet::WorkerCode::js(source("room.js"));
+    let room = || isolet::WorkerCode::js(hostile("exposure", "room.js"));
     let served = async |w: &isolet::Worker| {
         let r = w.fetch(isolet::Request::get("https://x/")).await.unwrap();
         r.json().unwrap()["served"].as_u64().unwrap()

@@ -13,6 +13,7 @@ mod test_server;
 
 mod ceilings;
 mod exposure;
+mod http;
 mod memory;
 mod parser;
 mod storage;

@@ -14,19 +14,12 @@ use isolet::{
 };
 
 use crate::common::Traces;
+use crate::http::{code, hostile, put_worker, send};
 use crate::test_server::TestServer;
-
-fn source(rel: &str) -> String {
-    let path = format!(
-        "{}/../tests/hostile/security/memory/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 /// The worker in tests/hostile/security/memory/{file} (`.js` or `.py`).
 fn attack(file: &str) -> WorkerCode {
-    let src = source(file);
+    let src = hostile("memory", file);
     let module = if file.ends_with(".py") {
         ModuleSource::Python(src)
     } else {
@@ -224,25 +217,25 @@ async fn tails_are_deduplicated_and_capped() {
 async fn tails_over_http_are_capped_at_upload() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path(), |c| c.max_body_bytes = 1 << 20).await;
-    let code = |tails: Vec<String>| {
-        let code = serde_json::json!({
-            "mainModule": "main.js",
-            "compatibilityDate": "2025-06-01",
-            "modules": {"main.js": "export default { fetch() { return new Response('tailed') } }"},
-            "tails": tails,
-        });
-        serde_json::to_vec(&code).unwrap()
+    let tailed = |tails: Vec<String>| {
+        code(
+            "main.js",
+            "export default { fetch() { return new Response('tailed') } }",
+            serde_json::json!({"tails": tails}),
+        )
     };
-    let url = server.url("/workers/tailed");
     for tails in [
         (0..9).map(|i| format!("tail-{i}")).collect(),
         vec!["tail-0".to_string(); 20_000],
     ] {
-        let (status, body) = send("PUT", &url, Some(&server.token), code(tails)).await;
+        let r = put_worker(&server, "tailed", &tailed(tails)).await;
+        let (status, body) = (r.status, r.text());
         assert_eq!(status, 400, "{body}");
         assert!(body.contains("tails") && body.contains(" 8"), "{body}");
     }
-    let (status, _) = send("GET", &server.url("/w/tailed/"), None, Vec::new()).await;
+    let status = send("GET", &server.url("/w/tailed/"), None, "")
+        .await
+        .status;
     assert_eq!(status, 404, "nothing was deployed");
     server.shutdown().await;
 }
@@ -273,24 +266,19 @@ async fn a_single_huge_response_header_is_refused() {
 
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path(), |_| {}).await;
-    let code = serde_json::json!({
-        "mainModule": "main.js",
-        "compatibilityDate": "2025-06-01",
-        "modules": {"main.js": source("big_header.js")},
-    });
-    let put = send(
-        "PUT",
-        &server.url("/workers/big-header"),
-        Some(&server.token),
-        serde_json::to_vec(&code).unwrap(),
-    )
-    .await;
-    assert!(put.0 < 300, "deploy: {} {}", put.0, put.1);
-    let (status, body) = send("GET", &server.url("/w/big-header/"), None, Vec::new()).await;
+    let big_header = code(
+        "main.js",
+        &hostile("memory", "big_header.js"),
+        serde_json::json!({}),
+    );
+    let put = put_worker(&server, "big-header", &big_header).await;
+    assert!(put.status < 300, "deploy: {} {}", put.status, put.text());
+    let r = send("GET", &server.url("/w/big-header/"), None, "").await;
+    let (status, body) = (r.status, r.text());
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("response_header_bytes"), "{body}");
-    let (status, body) = send("GET", &server.url("/w/big-header/small"), None, Vec::new()).await;
-    assert_eq!((status, body.as_str()), (200, "fine"));
+    let r = send("GET", &server.url("/w/big-header/small"), None, "").await;
+    assert_eq!((r.status, r.text().as_str()), (200, "fine"));
     server.shutdown().await;
 }
 
@@ -389,22 +377,4 @@ async fn binding_results_are_held_within_the_host_memory_budget() {
     let (result, _) = hit(&rt, roomy, "/").await;
     assert_eq!(result.unwrap().text(), format!("got {}", 2 << 20));
     neighbour_answers(&rt).await;
-}
-
-/// `(status, body)` of one request to the test server.
-async fn send(method: &str, url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, String) {
-    use http_body_util::{BodyExt, Full};
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let mut req = http::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let resp = client
-        .request(req.body(Full::new(bytes::Bytes::from(body))).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
 }

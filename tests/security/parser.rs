@@ -11,56 +11,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use serde_json::{Value as Json, json};
 
+use crate::http::{code, hostile, put_worker, send};
 use crate::test_server::TestServer;
-
-struct Reply {
-    status: u16,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn json(&self) -> Json {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
-    }
-}
-
-async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let mut req = http::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let resp = tokio::time::timeout(
-        Duration::from_secs(30),
-        client.request(req.body(Full::new(body.into())).unwrap()),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{method} {url} got no answer in 30 s"))
-    .unwrap_or_else(|e| panic!("{method} {url}: {e} (did the server die?)"));
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, body }
-}
-
-fn hostile(name: &str) -> String {
-    let path = format!(
-        "{}/../tests/hostile/security/parser/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn code(name: &str, src: &str) -> Json {
-    json!({"mainModule": name, "modules": {name: src}, "compatibilityDate": "2025-06-01"})
-}
 
 /// The attack of the review: a `.ts` module holding an array nested
 /// 100,000 deep.
@@ -79,13 +33,7 @@ async fn start(dir: &Path) -> TestServer {
 }
 
 async fn put(s: &TestServer, id: &str, code: &Json) {
-    let r = send(
-        "PUT",
-        &s.url(&format!("/workers/{id}")),
-        Some(&s.token),
-        code.to_string(),
-    )
-    .await;
+    let r = put_worker(s, id, code).await;
     assert!(
         r.status == 200 || r.status == 201,
         "PUT {id}: {} {}",
@@ -104,9 +52,19 @@ async fn neighbour_answers(s: &TestServer) {
 async fn a_deeply_nested_typescript_module_is_refused_and_the_server_lives() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path()).await;
-    put(&s, "neighbour", &code("main.js", &hostile("neighbour.js"))).await;
+    put(
+        &s,
+        "neighbour",
+        &code("main.js", &hostile("parser", "neighbour.js"), json!({})),
+    )
+    .await;
     neighbour_answers(&s).await;
-    put(&s, "deep", &code("main.ts", &deep_array_module())).await;
+    put(
+        &s,
+        "deep",
+        &code("main.ts", &deep_array_module(), json!({})),
+    )
+    .await;
     // On e141ef5 the first of these aborted the process.
     for _ in 0..3 {
         let r = send("GET", &s.url("/w/deep/"), None, "").await;
@@ -128,7 +86,12 @@ async fn a_deeply_nested_typescript_module_is_refused_and_the_server_lives() {
 async fn a_deeply_nested_bundle_module_is_refused_and_the_server_lives() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path()).await;
-    put(&s, "neighbour", &code("main.js", &hostile("neighbour.js"))).await;
+    put(
+        &s,
+        "neighbour",
+        &code("main.js", &hostile("parser", "neighbour.js"), json!({})),
+    )
+    .await;
     let t = Some(s.token.as_str());
     for main in ["src/index.ts", "src/index.js"] {
         let body = json!({
@@ -255,7 +218,12 @@ async fn deep_code_mode_code_is_refused() {
 async fn a_real_typescript_worker_still_works() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path()).await;
-    put(&s, "real", &code("main.ts", &hostile("real.ts"))).await;
+    put(
+        &s,
+        "real",
+        &code("main.ts", &hostile("parser", "real.ts"), json!({})),
+    )
+    .await;
     let r = send("GET", &s.url("/w/real/p"), None, "").await;
     assert_eq!(
         (r.status, r.text().as_str()),
@@ -363,7 +331,7 @@ async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crash
     let g = Group::start(dir.path());
     g.both_up().await;
     let t = g.token.clone();
-    let victim = code("main.js", &hostile("neighbour.js"));
+    let victim = code("main.js", &hostile("parser", "neighbour.js"), json!({}));
     for id in ["neighbour", "victim"] {
         let r = send(
             "PUT",
@@ -426,4 +394,58 @@ async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crash
         let r = send("GET", &g.url("/w/victim/"), None, "").await;
         assert_eq!((r.status, r.text().as_str()), (200, "neighbour ok"));
     }
+}
+
+/// The backstop under the nesting check: sources an outside reading found
+/// the scan to misread (a regular expression after a line break, `as const
+/// /`, a `.tsx` call signature taken for JSX) hide 300,000 levels from it.
+/// However the scan reads them, the parser runs on a stack sized from a
+/// count that needs no lexing, so the process lives and the load is a
+/// clear SyntaxError (from the scan, or from the tree's depth if the scan
+/// were fooled: `typescript::tests::a_source_the_scan_missed_is_refused_not_a_stack_overflow`).
+#[tokio::test]
+async fn sources_the_scan_could_misread_cannot_overflow_the_parser() {
+    let n = 300_000;
+    let deep = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    let cases = [
+        ("asi.ts", format!("let x\n/'/; export const y = {deep}; ''")),
+        (
+            "as_const.ts",
+            format!("export const a = 1 as const / 2; export const z = {deep} / 1;"),
+        ),
+        (
+            "signature.tsx",
+            format!("type F = {{ <T>(x: T): T }}\nexport const y = {deep};"),
+        ),
+    ];
+    let rt = isolet::Runtime::builder().build().await.unwrap();
+    for (name, source) in cases {
+        let code = isolet::WorkerCode::new(name)
+            .module(name, isolet::ModuleSource::TypeScript(source))
+            .compatibility_date("2025-06-01");
+        let e = rt
+            .load(code)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{name} loaded"));
+        // The scan refuses them now (too deep, or a `/` or `<` it cannot
+        // read both ways alike); were it fooled, the tree's depth would be.
+        let text = e.to_string();
+        assert!(
+            text.contains("nested too deeply") || text.contains("cannot tell"),
+            "{name}: {e}"
+        );
+    }
+    // And the runtime goes on.
+    let w = rt
+        .load(isolet::WorkerCode::js(
+            "export default { fetch() { return new Response('alive') } }",
+        ))
+        .await
+        .unwrap();
+    let r = w
+        .fetch(isolet::Request::get("https://x.test/"))
+        .await
+        .unwrap();
+    assert_eq!(r.text(), "alive");
 }

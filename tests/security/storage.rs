@@ -6,48 +6,14 @@
 //! tests/hostile/security/storage/attacks.js.
 
 use std::path::Path;
-use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use serde_json::{Value as Json, json};
 
+use crate::http::{Reply, code, hostile, put_worker, send};
 use crate::test_server::TestServer;
 
-const WORKER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../tests/hostile/security/storage/attacks.js"
-);
-
-/// One request; its status and body. Bounded: an attack that hangs the
-/// server fails here instead of hanging the test.
-async fn send(
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: impl Into<Bytes>,
-) -> (u16, Bytes) {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let mut req = http::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let call = async {
-        let resp = client
-            .request(req.body(Full::new(body.into())).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.into_body().collect().await.unwrap().to_bytes())
-    };
-    tokio::time::timeout(Duration::from_secs(15), call)
-        .await
-        .unwrap_or_else(|_| panic!("{method} {url}: no answer in 15 s"))
-}
-
 async fn json_of(s: &TestServer, path: &str) -> Json {
-    let (status, body) = send("GET", &s.url(path), None, "").await;
+    let Reply { status, body, .. } = send("GET", &s.url(path), None, "").await;
     assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
     serde_json::from_slice(&body)
         .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&body)))
@@ -55,20 +21,9 @@ async fn json_of(s: &TestServer, path: &str) -> Json {
 
 /// Deploys the attacks worker as `id` with `limits`.
 async fn deploy(s: &TestServer, id: &str, limits: Json) {
-    let src = std::fs::read_to_string(WORKER).unwrap();
-    let code = json!({
-        "mainModule": "attacks.js",
-        "modules": {"attacks.js": src},
-        "compatibilityDate": "2025-06-01",
-        "limits": limits,
-    });
-    let (status, body) = send(
-        "PUT",
-        &s.url(&format!("/workers/{id}")),
-        Some(&s.token),
-        code.to_string(),
-    )
-    .await;
+    let src = hostile("storage", "attacks.js");
+    let code = code("attacks.js", &src, json!({"limits": limits}));
+    let Reply { status, body, .. } = put_worker(s, id, &code).await;
     assert!(
         status == 200 || status == 201,
         "{status}: {}",
@@ -167,14 +122,17 @@ async fn glob_and_sql_stay_within_the_invocations_limits() {
 
     // SQL counting to 1e9 is interrupted at the CPU limit: the worker sees
     // SQLITE_INTERRUPT, or the invocation ends at its limit (503).
-    let (status, body) = send("GET", &s.url("/w/slow/forever"), None, "").await;
+    let Reply { status, body, .. } = send("GET", &s.url("/w/slow/forever"), None, "").await;
     let text = String::from_utf8_lossy(&body);
     assert!(
         (status == 200 && text.contains("SQLITE_INTERRUPT")) || status == 503,
         "{status}: {text}"
     );
     // The server (and the object) still answer.
-    assert_eq!(send("GET", &s.url("/w/slow/write"), None, "").await.0, 200);
+    assert_eq!(
+        send("GET", &s.url("/w/slow/write"), None, "").await.status,
+        200
+    );
     s.shutdown().await;
 }
 
@@ -188,7 +146,10 @@ async fn database_files_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start(dir.path(), |_| {}).await;
     deploy(&s, "store", json!({})).await;
-    assert_eq!(send("GET", &s.url("/w/store/write"), None, "").await.0, 200);
+    assert_eq!(
+        send("GET", &s.url("/w/store/write"), None, "").await.status,
+        200
+    );
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let objects = dir.path().join("objects");
     let worker = objects.join("store");

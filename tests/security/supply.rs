@@ -8,37 +8,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use serde_json::json;
 
+use crate::http::{Reply, code, put_worker, send};
 use crate::test_server::TestServer;
-
-struct Reply {
-    status: u16,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(method: &str, url: &str, token: Option<&str>, body: impl Into<Bytes>) -> Reply {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let mut req = http::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let resp = client
-        .request(req.body(Full::new(body.into())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, body }
-}
 
 /// What a test HTTP server saw: each request's path and headers.
 type Seen = Arc<Mutex<Vec<(String, http::HeaderMap)>>>;
@@ -339,8 +313,11 @@ async fn mcp_tool_path_parameters_cannot_leave_their_segment() {
 async fn ids_in_bindings_tails_and_gateways_must_be_worker_ids() {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start(dir.path(), |_| {}).await;
-    let base = json!({"mainModule": "main.js", "compatibilityDate": "2025-06-01",
-        "modules": {"main.js": "export default { fetch() { return new Response('x') } }"}});
+    let base = code(
+        "main.js",
+        "export default { fetch() { return new Response('x') } }",
+        json!({}),
+    );
     let cases = [
         (
             "bindings",
@@ -355,13 +332,7 @@ async fn ids_in_bindings_tails_and_gateways_must_be_worker_ids() {
     for (field, value) in cases {
         let mut code = base.clone();
         code[field] = value;
-        let r = send(
-            "PUT",
-            &s.url("/workers/w"),
-            Some(&s.token),
-            code.to_string(),
-        )
-        .await;
+        let r = put_worker(&s, "w", &code).await;
         assert_eq!(r.status, 400, "{field}: {}", r.text());
         assert!(
             r.text().contains("is not a worker id"),
@@ -372,13 +343,7 @@ async fn ids_in_bindings_tails_and_gateways_must_be_worker_ids() {
     let mut fine = base.clone();
     fine["bindings"] = json!({"A": {"service": {"worker": "auth-2_x"}}});
     fine["tails"] = json!(["tailer"]);
-    let r = send(
-        "PUT",
-        &s.url("/workers/w"),
-        Some(&s.token),
-        fine.to_string(),
-    )
-    .await;
+    let r = put_worker(&s, "w", &fine).await;
     assert!(r.status < 300, "{}", r.text());
     s.shutdown().await;
 }
@@ -396,16 +361,12 @@ async fn code_store_and_admin_token_are_private_files() {
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("data");
     let s = TestServer::start(&data, |_| {}).await;
-    let code = json!({"mainModule": "main.js", "compatibilityDate": "2025-06-01",
-        "env": {"SECRET": "hunter2"},
-        "modules": {"main.js": "export default { fetch() { return new Response('x') } }"}});
-    let r = send(
-        "PUT",
-        &s.url("/workers/w"),
-        Some(&s.token),
-        code.to_string(),
-    )
-    .await;
+    let code = code(
+        "main.js",
+        "export default { fetch() { return new Response('x') } }",
+        json!({"env": {"SECRET": "hunter2"}}),
+    );
+    let r = put_worker(&s, "w", &code).await;
     assert!(r.status < 300, "{}", r.text());
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the data directory");

@@ -47,6 +47,13 @@ pub struct ServerConfig {
     pub invoke_token: Option<String>,
     /// Warm workers kept by id. Default 1,000.
     pub max_warm_workers: usize,
+    /// Most places of the warm cache the live Durable Objects of one worker
+    /// take (object names are the caller's: with `expose.objects`,
+    /// anyone's); past it that worker's least recently used object is
+    /// evicted, never another worker. All objects together take at most
+    /// half of `max_warm_workers`. 0: an eighth of `max_warm_workers` (at
+    /// least 1). Default 0.
+    pub max_warm_objects_per_worker: usize,
     /// Live instances at once. Default 2,000.
     pub max_instances: u32,
     /// Most instances one worker id runs at once when its requests overlap
@@ -114,6 +121,18 @@ pub struct ServerConfig {
     /// body the worker already reads, a failed read) and the connection is
     /// closed. Default 30,000.
     pub body_read_timeout_ms: u64,
+    /// The slowest a request body may arrive on average, in bytes per
+    /// second of the server waiting for it, after a grace of
+    /// `body_rate_grace_ms`: a body of `n` bytes must be complete within
+    /// `body_rate_grace_ms + n / min_body_bytes_per_sec` of waiting, or it
+    /// gets 408 (or, for a body the worker already reads, a failed read)
+    /// and the connection is closed. This bounds how long a trickling
+    /// client (a byte every few seconds, never idle for
+    /// `body_read_timeout_ms`) holds a worker's instance. 0: no minimum.
+    /// Default 16,384.
+    pub min_body_bytes_per_sec: u64,
+    /// The wait (ms) before `min_body_bytes_per_sec` applies. Default 10,000.
+    pub body_rate_grace_ms: u64,
     /// `globalOutbound` for uploaded code that does not set it (JSON form as
     /// in WorkerCode, e.g. `"inherit"`). Default: deny.
     pub default_outbound: crate::outbound::Outbound,
@@ -180,6 +199,7 @@ impl Default for ServerConfig {
             admin_token: None,
             invoke_token: None,
             max_warm_workers: 1_000,
+            max_warm_objects_per_worker: 0,
             max_instances: 2_000,
             instances_per_worker: 0,
             keep_resident_bytes: crate::runtime::DEFAULT_KEEP_RESIDENT,
@@ -194,6 +214,8 @@ impl Default for ServerConfig {
             max_websockets_per_worker: 0,
             header_read_timeout_ms: 30_000,
             body_read_timeout_ms: 30_000,
+            min_body_bytes_per_sec: 16 << 10,
+            body_rate_grace_ms: 10_000,
             default_outbound: crate::outbound::Outbound::Deny,
             max_body_bytes: 10 << 20,
             max_header_bytes: 64 << 10,
@@ -210,6 +232,18 @@ impl Default for ServerConfig {
             process_group: None,
         }
     }
+}
+
+/// How fast a request body must arrive (see
+/// [`ServerConfig::body_read_timeout_ms`] and
+/// [`ServerConfig::min_body_bytes_per_sec`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyPace {
+    /// The longest wait for the next piece.
+    pub idle: Duration,
+    /// The slowest average after `grace` (0: none).
+    pub min_bytes_per_sec: u64,
+    pub grace: Duration,
 }
 
 /// The default operator ceilings (see [`ServerConfig::max_limits`]).
@@ -255,6 +289,7 @@ impl ServerConfig {
 
     /// Applies `ISOLET_LISTEN`, `ISOLET_DATA_DIR`, `ISOLET_ADMIN_TOKEN`,
     /// `ISOLET_INVOKE_TOKEN`, `ISOLET_MAX_WARM_WORKERS`,
+    /// `ISOLET_MAX_WARM_OBJECTS_PER_WORKER`,
     /// `ISOLET_INSTANCES_PER_WORKER`, `ISOLET_KEEP_RESIDENT_BYTES`, `ISOLET_DOMAIN`,
     /// `ISOLET_POSTGRES_URL`,
     /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_PLAYGROUND`, `ISOLET_PLAYGROUND_HOST`,
@@ -264,7 +299,8 @@ impl ServerConfig {
     /// `ISOLET_OUTBOUND_HOSTS`, `ISOLET_REACHABLE_IDS` (both comma-separated),
     /// and the connection timeouts
     /// `ISOLET_WEBSOCKET_IDLE_TIMEOUT_MS`, `ISOLET_HEADER_READ_TIMEOUT_MS`,
-    /// `ISOLET_BODY_READ_TIMEOUT_MS`.
+    /// `ISOLET_BODY_READ_TIMEOUT_MS`, `ISOLET_MIN_BODY_BYTES_PER_SEC`,
+    /// `ISOLET_BODY_RATE_GRACE_MS`.
     pub fn with_env(mut self) -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let parse_err = |k: &str, v: &str| format!("{k}={v:?} is not valid");
@@ -284,6 +320,11 @@ impl ServerConfig {
             self.max_warm_workers = v
                 .parse()
                 .map_err(|_| parse_err("ISOLET_MAX_WARM_WORKERS", &v))?;
+        }
+        if let Some(v) = var("ISOLET_MAX_WARM_OBJECTS_PER_WORKER") {
+            self.max_warm_objects_per_worker = v
+                .parse()
+                .map_err(|_| parse_err("ISOLET_MAX_WARM_OBJECTS_PER_WORKER", &v))?;
         }
         if let Some(v) = var("ISOLET_INSTANCES_PER_WORKER") {
             self.instances_per_worker = v
@@ -376,6 +417,12 @@ impl ServerConfig {
         }
         if let Some(ms) = number("ISOLET_BODY_READ_TIMEOUT_MS")? {
             self.body_read_timeout_ms = ms;
+        }
+        if let Some(n) = number("ISOLET_MIN_BODY_BYTES_PER_SEC")? {
+            self.min_body_bytes_per_sec = n;
+        }
+        if let Some(ms) = number("ISOLET_BODY_RATE_GRACE_MS")? {
+            self.body_rate_grace_ms = ms;
         }
         Ok(self)
     }
@@ -555,6 +602,16 @@ impl ServerConfig {
     /// How long the server waits for a request's next body chunk.
     pub(crate) fn body_read_timeout(&self) -> Duration {
         Duration::from_millis(self.body_read_timeout_ms.max(1))
+    }
+
+    /// How fast a request body must arrive: the idle timeout and the
+    /// minimum average rate after its grace.
+    pub(crate) fn body_pace(&self) -> BodyPace {
+        BodyPace {
+            idle: self.body_read_timeout(),
+            min_bytes_per_sec: self.min_body_bytes_per_sec,
+            grace: Duration::from_millis(self.body_rate_grace_ms),
+        }
     }
 
     /// How long a WebSocket may go without a message either way.

@@ -119,6 +119,7 @@ impl Server {
             .max_memory_bytes(max_memory)
             .max_instances(config.max_instances)
             .max_warm_workers(config.max_warm_workers)
+            .max_warm_objects_per_worker(config.max_warm_objects_per_worker)
             .keep_resident_bytes(config.keep_resident_bytes)
             .default_limits(config.limits)
             .tail_sink(hub.clone())

@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 use tokio_stream::StreamExt as _;
 
 use super::State;
+use super::config::BodyPace;
 use super::store::valid_id;
 use super::tail_hub::sse_frame;
 use crate::code::WorkerCode;
@@ -480,7 +481,7 @@ async fn read_body(
             format!("request body over {max} bytes"),
         ));
     }
-    let body = IdleBody::new(body, state.config.body_read_timeout());
+    let body = IdleBody::new(body, state.config.body_pace());
     match Limited::new(body, max).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e)
@@ -683,7 +684,7 @@ async fn object_admin(
         },
         Method::PUT => {
             let max = MAX_IMPORT_BYTES;
-            let body = IdleBody::new(req.into_body(), state.config.body_read_timeout());
+            let body = IdleBody::new(req.into_body(), state.config.body_pace());
             let body = match Limited::new(body, max).collect().await {
                 Ok(c) => c.to_bytes(),
                 Err(_) => {
@@ -905,7 +906,7 @@ async fn worker(
                 Err(Error::InvalidRequest("quarantined".into()))
             }
             Ok(Some(code)) => {
-                _loading = Some(crate::quarantine::loading(&state.config.data_dir, id));
+                _loading = Some(crate::quarantine::loading(&state.config.data_dir, id).await);
                 Ok(code)
             }
             Ok(None) => Err(Error::InvalidRequest(format!("no worker {id:?}"))),
@@ -919,6 +920,9 @@ async fn worker(
     match result {
         Ok(w) if hidden(w.code()) => Err(not_exposed(id, "its objects")),
         Ok(w) => {
+            if let Some(l) = &_loading {
+                l.loaded();
+            }
             state.metrics.start(cold);
             Ok(w)
         }
@@ -1048,13 +1052,17 @@ fn worker_http_response(
 /// Whether a `Set-Cookie` value has a `Domain` attribute: a cookie for
 /// the parent domain, which `{id}.{domain}` shares with every other
 /// worker's host (each would then receive it). Workers set host-only
-/// cookies.
+/// cookies. Attributes are read as browsers read them (RFC 6265 5.2): split
+/// on `;`, each at its first `=`, name and value trimmed, the name in any
+/// case; so `Domain =x`, `domain= .x` and `DOMAIN="x"` all count, and so
+/// does a `Domain` with no value (browsers ignore it; it is dropped all the
+/// same).
 fn sets_domain_cookie(value: &str) -> bool {
     value.split(';').skip(1).any(|attribute| {
-        attribute
-            .trim_start()
-            .get(..7)
-            .is_some_and(|name| name.eq_ignore_ascii_case("domain="))
+        let name = attribute
+            .split_once('=')
+            .map_or(attribute, |(name, _)| name);
+        name.trim().eq_ignore_ascii_case("domain")
     })
 }
 
@@ -1120,7 +1128,7 @@ async fn invoke_as(
     let (body, stream) = if streamed {
         (
             Bytes::new(),
-            Some(incoming_stream(body, max, state.config.body_read_timeout())),
+            Some(incoming_stream(body, max, state.config.body_pace())),
         )
     } else {
         match read_body(state, body, &parts.headers).await {
@@ -1163,9 +1171,9 @@ const STREAM_REQUEST_BODIES_OVER: usize = 64 * 1024;
 
 /// An incoming body as the worker reads it, at most `max` bytes: past that
 /// the worker's read fails (the response may already be under way).
-fn incoming_stream(body: Incoming, max: usize, idle: Duration) -> crate::BodyStream {
+fn incoming_stream(body: Incoming, max: usize, pace: BodyPace) -> crate::BodyStream {
     let mut seen = 0usize;
-    let body = IdleBody::new(body, idle);
+    let body = IdleBody::new(body, pace);
     let frames = http_body_util::BodyStream::new(body).filter_map(move |frame| match frame {
         Ok(frame) => {
             let data = frame.into_data().ok()?;
@@ -1490,36 +1498,82 @@ async fn tail(state: &State, id: &str) -> HttpResponse {
 }
 
 /// A request body that fails with [`BodyReadTimeout`] when the client
-/// sends nothing for `idle` while the server waits for it (the clock runs
-/// only while a read is pending, so a worker that reads late is not cut
-/// off for the client's sake).
+/// sends nothing for `pace.idle` while the server waits for it, or falls
+/// behind `pace.min_bytes_per_sec` on average once `pace.grace` of waiting
+/// has passed (a body of `n` bytes may keep the server waiting
+/// `grace + n / rate` in all). Both clocks run only while a read is
+/// pending, so a worker that reads late is not cut off for the client's
+/// sake; a client that trickles a byte now and then (never idle for
+/// `pace.idle`) is.
 struct IdleBody<B> {
     inner: B,
-    idle: Duration,
-    waiting: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    pace: BodyPace,
+    /// Bytes received so far.
+    received: u64,
+    /// Time spent waiting for the client, over the reads that ended.
+    waited: Duration,
+    /// The pending read: when it began, its timer, and whether the timer
+    /// is the rate's deadline (else the idle timeout).
+    waiting: Option<Waiting>,
+}
+
+struct Waiting {
+    since: tokio::time::Instant,
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+    rate: bool,
 }
 
 impl<B> IdleBody<B> {
-    fn new(inner: B, idle: Duration) -> Self {
+    fn new(inner: B, pace: BodyPace) -> Self {
         IdleBody {
             inner,
-            idle,
+            pace,
+            received: 0,
+            waited: Duration::ZERO,
             waiting: None,
         }
     }
+
+    /// How much longer the client may keep the server waiting before its
+    /// body is behind the minimum rate (`None`: no minimum).
+    fn rate_allowance(&self) -> Option<Duration> {
+        let rate = self.pace.min_bytes_per_sec;
+        if rate == 0 {
+            return None;
+        }
+        let earned = Duration::from_secs_f64(self.received as f64 / rate as f64);
+        Some(
+            self.pace
+                .grace
+                .saturating_add(earned)
+                .saturating_sub(self.waited),
+        )
+    }
+
+    fn timed_out(&self, rate: bool) -> BodyReadTimeout {
+        BodyReadTimeout(if rate {
+            format!(
+                "the request body arrived slower than {} bytes/s ({} bytes in {} ms of waiting; min_body_bytes_per_sec)",
+                self.pace.min_bytes_per_sec,
+                self.received,
+                self.waited.as_millis()
+            )
+        } else {
+            format!(
+                "the client sent no request body data for {} ms (body_read_timeout_ms)",
+                self.pace.idle.as_millis()
+            )
+        })
+    }
 }
 
-/// The error of an [`IdleBody`] whose client went quiet.
+/// The error of an [`IdleBody`] whose client went quiet or too slow.
 #[derive(Debug)]
-struct BodyReadTimeout(Duration);
+struct BodyReadTimeout(String);
 
 impl std::fmt::Display for BodyReadTimeout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the client sent no request body data for {} ms (body_read_timeout_ms)",
-            self.0.as_millis()
-        )
+        f.write_str(&self.0)
     }
 }
 
@@ -1537,23 +1591,44 @@ where
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        use bytes::Buf as _;
         use std::future::Future as _;
         use std::task::Poll;
         let this = &mut *self;
         match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
-                this.waiting = None;
+                if let Some(w) = this.waiting.take() {
+                    this.waited = this.waited.saturating_add(w.since.elapsed());
+                }
+                if let Some(Ok(f)) = &frame
+                    && let Some(data) = f.data_ref()
+                {
+                    this.received = this.received.saturating_add(data.remaining() as u64);
+                }
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
             Poll::Pending => {
-                let idle = this.idle;
-                let waiting = this
-                    .waiting
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
-                match waiting.as_mut().poll(cx) {
+                if this.waiting.is_none() {
+                    let (wait, rate) = match this.rate_allowance() {
+                        Some(left) if left < this.pace.idle => (left, true),
+                        _ => (this.pace.idle, false),
+                    };
+                    this.waiting = Some(Waiting {
+                        since: tokio::time::Instant::now(),
+                        timer: Box::pin(tokio::time::sleep(wait)),
+                        rate,
+                    });
+                }
+                let Some(w) = this.waiting.as_mut() else {
+                    return Poll::Pending;
+                };
+                match w.timer.as_mut().poll(cx) {
                     Poll::Ready(()) => {
-                        this.waiting = None;
-                        Poll::Ready(Some(Err(Box::new(BodyReadTimeout(idle)))))
+                        let rate = w.rate;
+                        if let Some(w) = this.waiting.take() {
+                            this.waited = this.waited.saturating_add(w.since.elapsed());
+                        }
+                        Poll::Ready(Some(Err(Box::new(this.timed_out(rate)))))
                     }
                     Poll::Pending => Poll::Pending,
                 }
@@ -1704,6 +1779,43 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// A `Domain` attribute is found however a browser would read it (RFC
+    /// 6265 5.2: split at the first `=`, both sides trimmed, any case):
+    /// `Domain =workers.test` passed the first filter, which looked for
+    /// the text `domain=`.
+    #[test]
+    fn domain_cookies_are_found_in_every_spelling() {
+        for v in [
+            "s=x; Path=/; Domain=workers.test",
+            "s=x; Path=/; Domain =workers.test",
+            "s=x; Path=/; Domain= workers.test",
+            "s=x; Path=/; Domain \t= \tworkers.test",
+            "s=x; Path=/;Domain=workers.test",
+            "s=x; dOmAiN=workers.test; Path=/",
+            "s=x; DOMAIN=.workers.test",
+            "s=x; Domain = .workers.test ",
+            "s=x; Domain=\"workers.test\"",
+            "s=x; Secure; HttpOnly; domain",
+            "s=x; Domain=",
+        ] {
+            assert!(sets_domain_cookie(v), "{v}");
+            let h = vec![("set-cookie".to_string(), v.to_string())];
+            let r = worker_http_response(200, &h, full(""), Origin::Own);
+            assert!(r.headers().get(header::SET_COOKIE).is_none(), "{v}");
+        }
+        for v in [
+            "s=x; Path=/",
+            "domain=workers.test; Path=/",
+            "s=domain=x; Path=/",
+            "s=x; Path=/domain=x",
+            "s=x; Domains=workers.test",
+            "s=x; X-Domain=workers.test",
+            "s=x; Path=/; SameSite=Lax; Secure; HttpOnly",
+        ] {
+            assert!(!sets_domain_cookie(v), "{v}");
+        }
     }
 
     /// The OpenAPI description names every route the router serves.
