@@ -17,6 +17,21 @@
 
 use crate::error::Error;
 
+/// What the host reckons one header costs besides its name's and value's
+/// bytes: a `(String, String)` pair is 48 bytes before its text, and each
+/// string its allocation; an empty header is not free.
+pub(crate) const HEADER_OVERHEAD_BYTES: usize = 64;
+
+/// The host bytes a header list takes, as its limits count it: names,
+/// values and [`HEADER_OVERHEAD_BYTES`] per header.
+pub(crate) fn header_list_bytes(headers: &[(String, String)]) -> usize {
+    headers.iter().fold(0usize, |n, (k, v)| {
+        n.saturating_add(k.len())
+            .saturating_add(v.len())
+            .saturating_add(HEADER_OVERHEAD_BYTES)
+    })
+}
+
 /// Charges and releases of one invocation's host memory (see the module
 /// docs). Cheap: two integers and a flag.
 #[derive(Debug, Clone, Copy)]
@@ -117,5 +132,13 @@ mod tests {
         assert!(b.charge(usize::MAX, "huge").is_err());
         b.reset(10);
         assert_eq!((b.used(), b.limit(), b.exhausted()), (0, 10, false));
+    }
+
+    #[test]
+    fn empty_headers_are_not_free() {
+        let empty = vec![(String::new(), String::new()); 1000];
+        assert_eq!(header_list_bytes(&empty), 1000 * HEADER_OVERHEAD_BYTES);
+        let one = [("ab".to_string(), "cde".to_string())];
+        assert_eq!(header_list_bytes(&one), 5 + HEADER_OVERHEAD_BYTES);
     }
 }

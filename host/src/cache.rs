@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use lru::LruCache;
 
+use crate::budget::{HEADER_OVERHEAD_BYTES, header_list_bytes};
 use crate::http::{Response, find_header};
 
 /// Longest cache name `caches.open()` may use, in bytes: names are part of
@@ -19,12 +20,17 @@ pub(crate) const MAX_CACHE_NAME_BYTES: usize = 1024;
 /// Longest URL an entry may be stored under, in bytes (Cloudflare's URL
 /// limit is 16 KB).
 pub(crate) const MAX_CACHE_URL_BYTES: usize = 16 * 1024;
+/// Most headers an entry may have, and most bytes they may take counted
+/// as [`header_list_bytes`] counts them (each header's overhead included):
+/// a response's header limit.
+pub(crate) const MAX_CACHE_HEADERS: usize = 128;
+pub(crate) const MAX_CACHE_HEADER_BYTES: usize = crate::limits::MAX_RESPONSE_HEADER_BYTES as usize;
 /// What the host reckons an entry costs besides its strings and body.
 const ENTRY_OVERHEAD_BYTES: usize = 64;
 
 /// The bytes an entry of `body_len` body bytes stored under `name` and
 /// `url` with `headers` counts against the caps (keys included: they are
-/// held as long as the entry).
+/// held as long as the entry; each header with its overhead).
 pub(crate) fn entry_bytes(
     name: &str,
     url: &str,
@@ -34,13 +40,27 @@ pub(crate) fn entry_bytes(
     name.len()
         .saturating_add(url.len())
         .saturating_add(body_len)
-        .saturating_add(
-            headers
-                .iter()
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>(),
-        )
+        .saturating_add(header_list_bytes(headers))
         .saturating_add(ENTRY_OVERHEAD_BYTES)
+}
+
+/// Why a response with `headers` cannot be stored, if so (checked before
+/// anything else: the host call that stores it can be made directly,
+/// with any list).
+pub(crate) fn headers_problem(headers: &[(String, String)]) -> Option<String> {
+    if headers.len() > MAX_CACHE_HEADERS {
+        return Some(format!(
+            "the response has {} headers; the most is {MAX_CACHE_HEADERS}",
+            headers.len()
+        ));
+    }
+    let bytes = header_list_bytes(headers);
+    if bytes > MAX_CACHE_HEADER_BYTES {
+        return Some(format!(
+            "the response's headers take {bytes} bytes ({HEADER_OVERHEAD_BYTES} counted per header besides its name and value); the most is {MAX_CACHE_HEADER_BYTES}"
+        ));
+    }
+    None
 }
 
 /// Why `name` or `url` cannot be a cache key, if so.
@@ -158,7 +178,8 @@ impl CacheStore {
         url: &str,
         response: Response,
     ) -> Result<bool, String> {
-        if let Some(problem) = key_problem(name, url) {
+        if let Some(problem) = key_problem(name, url).or_else(|| headers_problem(&response.headers))
+        {
             return Err(format!("Cache.put(): {problem}"));
         }
         if response.status == 206 {
@@ -501,6 +522,45 @@ mod tests {
         assert!(e.contains("the most is 16384"), "{e}");
         assert!(store.lookup("w", &long, "u", &[]).is_none());
         assert!(!store.delete("w", &long, "u"));
+    }
+
+    #[test]
+    fn each_header_counts_its_overhead_and_their_number_is_capped() {
+        let store = CacheStore::new(1 << 20, 64 << 10);
+        let headers = |n: usize| -> Vec<(String, String)> {
+            (0..n).map(|i| (format!("h{i}"), String::new())).collect()
+        };
+        let with = |n: usize| Response {
+            status: 200,
+            headers: headers(n),
+            body: b"v".to_vec(),
+        };
+        // 100 empty headers count ~6.8 KB, not ~300 bytes: at most 9
+        // such entries fit in 64 KiB (it was ~170).
+        for i in 0..50 {
+            assert!(store.put("w", "", &format!("u{i}"), with(100)).unwrap());
+        }
+        let kept = (0..50)
+            .filter(|i| store.lookup("w", "", &format!("u{i}"), &[]).is_some())
+            .count();
+        assert!((1..=9).contains(&kept), "{kept}");
+        let e = store
+            .put("w", "", "many", with(MAX_CACHE_HEADERS + 1))
+            .unwrap_err();
+        assert!(e.contains("has 129 headers; the most is 128"), "{e}");
+        // A few huge ones pass the count but not the bytes.
+        let big = Response {
+            status: 200,
+            headers: vec![("x".to_string(), "v".repeat(100 << 10)); 2],
+            body: Vec::new(),
+        };
+        let e = store.put("w", "", "big", big).unwrap_err();
+        assert!(e.contains("the most is 131072"), "{e}");
+        let empty = vec![(String::new(), String::new()); 5_000];
+        assert_eq!(
+            entry_bytes("", "", &empty, 0),
+            5_000 * HEADER_OVERHEAD_BYTES + ENTRY_OVERHEAD_BYTES
+        );
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub const DEFAULT_RESPONSE_BYTES: u64 = 1 << 30;
 pub const DEFAULT_HOST_MEMORY_BYTES: u64 = 64 << 20;
 
 /// Most bytes a worker's response headers may take, names and values
-/// together (Cloudflare's response header limit is 128 KB).
+/// together and 64 bytes per header besides (so many empty headers are
+/// not free; Cloudflare's response header limit is 128 KB).
 pub const MAX_RESPONSE_HEADER_BYTES: u64 = 128 * 1024;
 
 /// Limits for a worker. Unset fields fall back to the runtime's defaults

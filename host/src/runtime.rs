@@ -118,6 +118,10 @@ pub(crate) struct RuntimeInner {
     pub surroundings: Arc<dyn Surroundings>,
     /// Where workers' `ctx.storage` databases live (`None`: no storage).
     pub storage: Option<Arc<crate::storage::Storage>>,
+    /// Tail deliveries in flight in this runtime, and how many were
+    /// dropped for want of room (see `Worker::deliver_to_tail_workers`).
+    pub tail_deliveries: Arc<tokio::sync::Semaphore>,
+    pub tail_dropped: std::sync::atomic::AtomicU64,
     _ticker: EpochTicker,
 }
 
@@ -425,6 +429,10 @@ impl RuntimeBuilder {
                     .storage_dir
                     .clone()
                     .map(|d| Arc::new(crate::storage::Storage::new(d, self.storage_limits))),
+                tail_deliveries: Arc::new(tokio::sync::Semaphore::new(
+                    crate::worker::MAX_TAIL_DELIVERIES_PER_RUNTIME,
+                )),
+                tail_dropped: std::sync::atomic::AtomicU64::new(0),
                 _ticker: ticker,
             }),
         })
@@ -588,6 +596,15 @@ impl Runtime {
             .insert(id.clone(), code);
         self.evict(&id);
     }
+
+    /// How many traces were not delivered to a tail worker because too
+    /// many deliveries were in flight (at most 32 per traced worker and
+    /// 256 per runtime; a slow tail worker cannot make them pile up).
+    pub fn tail_deliveries_dropped(&self) -> u64 {
+        self.inner
+            .tail_dropped
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// The runtime as its workers' imports see it: held weakly, so a running
@@ -698,7 +715,7 @@ impl RuntimeInner {
     /// The worker `id` for a nested call: the warm one, or a fresh one-shot
     /// instance when `id` is already busy further up the call chain (its
     /// instance is mid-invocation and cannot be re-entered).
-    async fn nested_worker(
+    pub(crate) async fn nested_worker(
         self: &Arc<Self>,
         id: &str,
         chain: &[String],

@@ -122,10 +122,20 @@ pub(crate) struct HostState {
     /// step), with its size in bytes.
     pub socket_out: Vec<WebSocketMessage>,
     pub socket_out_bytes: usize,
+    /// Whether the worker closed its WebSocket during this invocation
+    /// (one close per socket; nothing is sent after it).
+    pub socket_closed: bool,
     /// The instance's `ctx.storage` connection and the invocation's
     /// transaction (made on first use).
     pub storage: Option<crate::storage::StorageSession>,
 }
+
+/// The storage calls that return rows or entries, and the most host
+/// memory such a result may take (storage's own result limit, 32 MiB):
+/// charged to the budget while one runs, since the result is built
+/// before the host sees its size.
+const STORAGE_RESULT_METHODS: &[&str] = &["exec", "list", "get"];
+const STORAGE_RESULT_BYTES: usize = 32 << 20;
 
 /// How much a worker may send on its WebSocket in one step (one event's
 /// handling) before the client is handed any of it.
@@ -179,6 +189,7 @@ impl HostState {
             bodies: OpenBodies::default(),
             socket_out: Vec::new(),
             socket_out_bytes: 0,
+            socket_closed: false,
             storage: None,
         }
     }
@@ -195,6 +206,7 @@ impl HostState {
         self.outbound_log.take();
         self.budget.reset(limits.host_memory_bytes);
         self.exceptions.clear();
+        self.socket_closed = false;
         self.limiter.hit = false;
     }
 
@@ -231,7 +243,11 @@ impl HostState {
         }
     }
 
-    /// A `ctx.storage` operation of the guest.
+    /// A `ctx.storage` operation of the guest. Its arguments are charged
+    /// to the budget before they are parsed (for what they expand to), a
+    /// call that returns rows or entries has the most such a result may
+    /// take charged while it runs, and the result is charged before it
+    /// is made into wire text.
     async fn storage_call(
         &mut self,
         env: &WorkerEnv,
@@ -241,13 +257,32 @@ impl HostState {
         let Some(target) = &env.storage else {
             return Err("this worker has no storage: ctx.storage needs a worker loaded by id (get) or an object (get_object), on a runtime with a storage directory".into());
         };
-        let args = serde_json::from_str(args)
-            .map_err(|e| e.to_string())
-            .and_then(Value::from_wire)
-            .map_err(|e| format!("ctx.storage.{method}: bad arguments: {e}"))?;
-        let Value::Array(args) = args else {
-            return Err(format!("ctx.storage.{method}: arguments must be an array"));
+        let (args, args_cost) = self.parse_guest_args(args, &format!("ctx.storage.{method}"))?;
+        let reserve = if STORAGE_RESULT_METHODS.contains(&method) {
+            STORAGE_RESULT_BYTES
+        } else {
+            0
         };
+        if let Err(e) = self.budget.charge(
+            reserve,
+            &format!(
+                "the result of ctx.storage.{method}() (its limit, {STORAGE_RESULT_BYTES} bytes, is held for it while it runs)"
+            ),
+        ) {
+            self.budget.release(args_cost);
+            return Err(e.to_string());
+        }
+        let value = self.run_storage_call(target, method, args).await;
+        self.budget.release(reserve.saturating_add(args_cost));
+        self.result_for_guest(value?, &format!("ctx.storage.{method}()"))
+    }
+
+    async fn run_storage_call(
+        &mut self,
+        target: &crate::storage::StorageTarget,
+        method: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, String> {
         let deadline = self.deadline;
         let cpu_left = self.cpu_limit.saturating_sub(self.cpu_used());
         let stop_sql_at = deadline.min(deadline_after(cpu_left));
@@ -262,11 +297,52 @@ impl HostState {
             self.cpu.resume();
             begun?;
         }
-        let value = session.call(method, args).await?;
-        let wire = value.to_wire().to_string();
+        session.call(method, args).await
+    }
+
+    /// A guest's wire arguments (`what` names the call, e.g.
+    /// `env.SVC.method`) as a list, with the budget charged first for
+    /// what parsing them may take ([`crate::wire::parse_cost`]: text of
+    /// 2 bytes a value expands about 75-fold). Also returns the charge,
+    /// to release once the arguments are gone.
+    fn parse_guest_args(&mut self, args: &str, what: &str) -> Result<(Vec<Value>, usize), String> {
+        let cost = crate::wire::parse_cost(args);
+        self.budget
+            .charge(cost, &format!("the arguments of {what}()"))
+            .map_err(|e| e.to_string())?;
+        let parsed = serde_json::from_str(args)
+            .map_err(|e| e.to_string())
+            .and_then(Value::from_wire);
+        match parsed {
+            Ok(Value::Array(args)) => Ok((args, cost)),
+            Ok(_) => {
+                self.budget.release(cost);
+                Err(format!("{what}: arguments must be an array"))
+            }
+            Err(e) => {
+                self.budget.release(cost);
+                Err(format!("{what}: bad arguments: {e}"))
+            }
+        }
+    }
+
+    /// A result for the guest (`what` names the call) as wire text, within
+    /// the budget: the value as it is held and the JSON made from it are
+    /// charged before that JSON is built, then the text.
+    fn result_for_guest(&mut self, value: Value, what: &str) -> Result<String, String> {
+        let what = format!("the result of {what}");
+        let held = value.host_bytes();
+        // The value, then the JSON taking its place (its strings move;
+        // bytes become base64, a third larger).
+        let tree = held.saturating_add(held / 2);
+        self.budget.charge(tree, &what).map_err(|e| e.to_string())?;
+        let json = value.into_wire();
+        let wire = json.to_string();
+        drop(json);
+        self.budget.release(tree);
         // Held whole before the guest gets it.
         self.budget
-            .charge(wire.len(), &format!("the result of ctx.storage.{method}()"))
+            .charge(wire.len(), &what)
             .map_err(|e| e.to_string())?;
         self.budget.release(wire.len());
         Ok(wire)
@@ -345,6 +421,11 @@ impl cache::Host for HostState {
             .surroundings
             .cache()
             .ok_or_else(|| "the runtime is shutting down".to_string())?;
+        // Any list can come here (the import can be called directly):
+        // its headers are checked before anything is charged or kept.
+        if let Some(problem) = crate::cache::headers_problem(&response.headers) {
+            return Err(format!("Cache.put(): {problem}"));
+        }
         // The entry passes through the host on its way in: within the
         // budget (what stays is the cache's caps' business).
         let size = crate::cache::entry_bytes(&name, &url, &response.headers, response.body.len());
@@ -383,6 +464,11 @@ impl tail::Host for HostState {
     async fn exception(&mut self, error: types::ScriptError) {
         if self.exceptions.len() < MAX_EXCEPTIONS {
             let mut e = crate::error::ScriptError::from(error);
+            // Cut before the stack is remapped (the import can be called
+            // directly, with any text), and again after.
+            for s in [&mut e.name, &mut e.message, &mut e.stack] {
+                crate::tail::shorten(s, MAX_EXCEPTION_TEXT);
+            }
             if let Some(env) = &self.env {
                 env.source_maps.remap(&mut e);
             }
@@ -429,6 +515,9 @@ impl incoming_body::Host for HostState {
 
 impl websocket::Host for HostState {
     async fn send(&mut self, message: types::Message) -> Result<(), String> {
+        if self.socket_closed {
+            return Err("Can't call WebSocket send() after close().".into());
+        }
         let (message, size) = match message {
             types::Message::Text(t) => {
                 let n = t.len();
@@ -439,9 +528,52 @@ impl websocket::Host for HostState {
                 (WebSocketMessage::Binary(b), n)
             }
         };
-        if self.socket_out_bytes + size > MAX_SOCKET_STEP_BYTES {
+        self.queue_socket_message(message, size, "send()")
+    }
+
+    /// Callable directly (Python can import the raw binding), so bounded
+    /// here, not by the JS shim: one close per socket (later ones are
+    /// ignored, as the shim does), its reason cut to the 123 bytes a close
+    /// frame can carry, queued within the step's limit and the budget.
+    async fn close(&mut self, code: u16, mut reason: String) {
+        if self.socket_closed {
+            return;
+        }
+        if reason.len() > MAX_CLOSE_REASON_BYTES {
+            let end = reason.floor_char_boundary(MAX_CLOSE_REASON_BYTES);
+            reason.truncate(end);
+        }
+        let size = reason.len();
+        if self
+            .queue_socket_message(WebSocketMessage::Close { code, reason }, size, "close()")
+            .is_ok()
+        {
+            self.socket_closed = true;
+        }
+    }
+}
+
+/// Longest close reason sent (RFC 6455: a close frame's payload is at
+/// most 125 bytes, two of them the code).
+pub(crate) const MAX_CLOSE_REASON_BYTES: usize = 123;
+/// What the host reckons a queued WebSocket message costs besides its
+/// bytes (an empty message is not free).
+pub(crate) const SOCKET_MESSAGE_OVERHEAD_BYTES: usize = 64;
+
+impl HostState {
+    /// Queues `message` (`size` bytes of payload) for the client: within
+    /// the step's limit ([`MAX_SOCKET_STEP_BYTES`], each message counted
+    /// with its overhead) and charged to the budget until handed over.
+    fn queue_socket_message(
+        &mut self,
+        message: WebSocketMessage,
+        size: usize,
+        what: &str,
+    ) -> Result<(), String> {
+        let size = size.saturating_add(SOCKET_MESSAGE_OVERHEAD_BYTES);
+        if self.socket_out_bytes.saturating_add(size) > MAX_SOCKET_STEP_BYTES {
             return Err(format!(
-                "WebSocket send(): over {MAX_SOCKET_STEP_BYTES} bytes sent in one event; the client has not been handed them yet"
+                "WebSocket {what}: over {MAX_SOCKET_STEP_BYTES} bytes sent in one event ({SOCKET_MESSAGE_OVERHEAD_BYTES} counted per message besides its bytes); the client has not been handed them yet"
             ));
         }
         self.budget
@@ -450,11 +582,6 @@ impl websocket::Host for HostState {
         self.socket_out_bytes += size;
         self.socket_out.push(message);
         Ok(())
-    }
-
-    async fn close(&mut self, code: u16, reason: String) {
-        self.socket_out
-            .push(WebSocketMessage::Close { code, reason });
     }
 }
 
@@ -565,7 +692,9 @@ impl HostState {
                 )),
             ),
             other => {
-                let result = match self.take_sub_request(&env) {
+                let result = match request_headers_problem(&req.headers)
+                    .and_then(|()| self.take_sub_request(&env))
+                {
                     Err(e) => Err(e),
                     Ok(()) => {
                         let outside = &env.surroundings;
@@ -639,15 +768,7 @@ impl bindings::Host for HostState {
                 "env.{binding} is not a binding this worker was given"
             ));
         };
-        let args = serde_json::from_str(&args)
-            .map_err(|e| e.to_string())
-            .and_then(Value::from_wire)
-            .map_err(|e| format!("env.{binding}.{method}: bad arguments: {e}"))?;
-        let Value::Array(args) = args else {
-            return Err(format!(
-                "env.{binding}.{method}: arguments must be an array"
-            ));
-        };
+        let (args, args_cost) = self.parse_guest_args(&args, &format!("env.{binding}.{method}"))?;
         // The guest waits for the host here: not its CPU time.
         self.cpu.pause();
         let result = match self.storage_gate(true).await {
@@ -655,16 +776,9 @@ impl bindings::Host for HostState {
             Err(e) => Err(e),
         };
         self.cpu.resume();
-        let wire = result?.to_wire().to_string();
-        // Handed to the guest at once, but held whole first.
-        self.budget
-            .charge(
-                wire.len(),
-                &format!("the result of env.{binding}.{method}()"),
-            )
-            .map_err(|e| e.to_string())?;
-        self.budget.release(wire.len());
-        Ok(wire)
+        // The arguments were held (and handed on) until the call ended.
+        self.budget.release(args_cost);
+        self.result_for_guest(result?, &format!("env.{binding}.{method}()"))
     }
 
     async fn fetch(
@@ -679,6 +793,7 @@ impl bindings::Host for HostState {
                 "env.{binding} is not a service binding this worker was given"
             ));
         };
+        request_headers_problem(&req.headers)?;
         // The guest waits for the other worker here: not its CPU time.
         self.cpu.pause();
         let result = match self.storage_gate(true).await {
@@ -786,7 +901,7 @@ fn request_from_wire(args: Vec<Value>) -> Result<Request, String> {
     };
     let method = text(o.remove("method"))?;
     let url = text(o.remove("url"))?;
-    let headers = match o.remove("headers") {
+    let headers: Vec<(String, String)> = match o.remove("headers") {
         Some(Value::Array(pairs)) => pairs
             .into_iter()
             .map(|p| match p {
@@ -799,6 +914,7 @@ fn request_from_wire(args: Vec<Value>) -> Result<Request, String> {
             .collect::<Result<_, _>>()?,
         _ => Vec::new(),
     };
+    request_headers_problem(&headers)?;
     let body = match o.remove("body") {
         Some(Value::Bytes(b)) | Some(Value::ArrayBuffer(b)) => b,
         Some(Value::String(s)) => s.into_bytes(),
@@ -810,6 +926,23 @@ fn request_from_wire(args: Vec<Value>) -> Result<Request, String> {
         headers,
         body,
     })
+}
+
+/// Why the host will not hold and send a request with `headers` for a
+/// worker, if so: over the response header limit
+/// ([`MAX_RESPONSE_HEADER_BYTES`](crate::MAX_RESPONSE_HEADER_BYTES)),
+/// each header counted with its overhead.
+fn request_headers_problem(headers: &[(String, String)]) -> Result<(), String> {
+    let bytes = crate::budget::header_list_bytes(headers);
+    let most = crate::limits::MAX_RESPONSE_HEADER_BYTES;
+    if bytes as u64 > most {
+        return Err(format!(
+            "the request's {} headers take {bytes} bytes ({} counted per header besides its name and value); the most is {most}",
+            headers.len(),
+            crate::budget::HEADER_OVERHEAD_BYTES
+        ));
+    }
+    Ok(())
 }
 
 fn response_to_wire(r: Response) -> Value {
@@ -836,4 +969,65 @@ fn deadline_after(timeout: std::time::Duration) -> std::time::Instant {
     now.checked_add(timeout)
         .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 86_400)))
         .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::wit::isolet::worker::websocket::Host as _;
+
+    /// The raw `websocket` imports bound what they queue by themselves
+    /// (Python can call them directly, without the JS shim's checks).
+    #[tokio::test]
+    async fn raw_websocket_calls_are_bounded_and_charged() {
+        let mut s = HostState::new(1 << 20, None);
+        for _ in 0..100 {
+            s.close(1000, "é".repeat(1 << 20)).await;
+        }
+        assert_eq!(s.socket_out.len(), 1, "one close per socket");
+        let WebSocketMessage::Close { code, reason } = &s.socket_out[0] else {
+            panic!("not a close")
+        };
+        assert_eq!(
+            (*code, reason.len()),
+            (1000, 122),
+            "cut at a character boundary"
+        );
+        assert_eq!(
+            s.budget.used() as usize,
+            reason.len() + SOCKET_MESSAGE_OVERHEAD_BYTES
+        );
+        let e = s
+            .send(types::Message::Text("after".into()))
+            .await
+            .unwrap_err();
+        assert!(e.contains("after close()"), "{e}");
+        s.take_socket_out();
+        assert_eq!(s.budget.used(), 0);
+
+        // Empty messages are not free: a loop of them ends at the step's
+        // limit.
+        let mut s = HostState::new(1 << 20, None);
+        let mut sent = 0;
+        let e = loop {
+            match s.send(types::Message::Text(String::new())).await {
+                Ok(()) => sent += 1,
+                Err(e) => break e,
+            }
+            assert!(sent <= MAX_SOCKET_STEP_BYTES);
+        };
+        assert_eq!(sent, MAX_SOCKET_STEP_BYTES / SOCKET_MESSAGE_OVERHEAD_BYTES);
+        assert!(e.contains("bytes sent in one event"), "{e}");
+        // The next invocation's socket may close again.
+        s.take_socket_out();
+        s.close(1000, String::new()).await;
+        s.close(1000, String::new()).await;
+        assert_eq!(s.take_socket_out().len(), 1);
+        s.begin_invocation(
+            Vec::new(),
+            &crate::Limits::new().resolve(crate::Limits::new()),
+        );
+        s.close(1001, String::new()).await;
+        assert_eq!(s.take_socket_out().len(), 1);
+    }
 }

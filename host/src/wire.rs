@@ -148,6 +148,74 @@ impl Value {
         }
     }
 
+    /// The tagged-JSON wire form, taking `self` apart (its strings and
+    /// lists move into the JSON instead of being copied): what the host
+    /// uses for values it hands on, so a value and its wire form are not
+    /// both whole at once.
+    pub(crate) fn into_wire(self) -> Json {
+        let tagged = |t: &str, v: Json| json!({"$t": t, "v": v});
+        match self {
+            Value::String(s) => Json::String(s),
+            Value::Array(a) => Json::Array(a.into_iter().map(Value::into_wire).collect()),
+            Value::Object(o) => {
+                let tag = o.contains_key("$t");
+                let map: Map<String, Json> =
+                    o.into_iter().map(|(k, v)| (k, v.into_wire())).collect();
+                if tag {
+                    tagged("object", Json::Object(map))
+                } else {
+                    Json::Object(map)
+                }
+            }
+            Value::Map(entries) => tagged(
+                "map",
+                Json::Array(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| Json::Array(vec![k.into_wire(), v.into_wire()]))
+                        .collect(),
+                ),
+            ),
+            Value::Set(items) => tagged(
+                "set",
+                Json::Array(items.into_iter().map(Value::into_wire).collect()),
+            ),
+            other => other.to_wire(),
+        }
+    }
+
+    /// About how many bytes of host memory `self` takes: a node per value
+    /// (and a key and map slot per object member) plus its strings and
+    /// bytes. What the host charges for a value it holds for a guest (a
+    /// binding's or storage's result) before it makes wire text of it.
+    pub(crate) fn host_bytes(&self) -> usize {
+        let node = std::mem::size_of::<Value>();
+        match self {
+            Value::BigInt(s) | Value::String(s) => node.saturating_add(s.len()),
+            Value::Bytes(b) | Value::ArrayBuffer(b) => node.saturating_add(b.len()),
+            Value::Array(a) | Value::Set(a) => {
+                a.iter().fold(node, |n, v| n.saturating_add(v.host_bytes()))
+            }
+            Value::Object(o) => o.iter().fold(node, |n, (k, v)| {
+                n.saturating_add(k.len() + MEMBER_BYTES)
+                    .saturating_add(v.host_bytes())
+            }),
+            Value::Map(m) => m.iter().fold(node, |n, (k, v)| {
+                n.saturating_add(k.host_bytes())
+                    .saturating_add(v.host_bytes())
+            }),
+            Value::Error { name, message } => node
+                .saturating_add(name.len())
+                .saturating_add(message.len()),
+            Value::RegExp { source, flags } => node
+                .saturating_add(source.len())
+                .saturating_add(flags.len()),
+            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::Date(_) => {
+                node
+            }
+        }
+    }
+
     /// Parses the tagged-JSON wire form.
     ///
     /// ```
@@ -305,6 +373,55 @@ impl Value {
     }
 }
 
+/// What the host reckons an object member costs besides its key's bytes
+/// and its value (the key's `String` and its map slot).
+const MEMBER_BYTES: usize = 64;
+
+/// What the host reckons one value of wire text costs once parsed, besides
+/// its strings' bytes: a `serde_json::Value` and a [`Value`] (both live
+/// while `from_wire` turns one into the other) and an object member's key
+/// and map slot.
+pub(crate) const NODE_BYTES: usize =
+    std::mem::size_of::<Json>() + std::mem::size_of::<Value>() + MEMBER_BYTES;
+
+/// An upper bound on the host memory that parsing the wire text `text`
+/// takes (`serde_json::from_str`, then [`Value::from_wire`]): its bytes
+/// twice (strings, and base64 decoded beside its text) plus [`NODE_BYTES`]
+/// per value, the values counted by one scan of the text's structure
+/// outside strings. Text from a guest is charged this before it is
+/// parsed: `[0,0,0,…]` takes 2 bytes of text a value and about 150 bytes
+/// of host memory once parsed.
+pub(crate) fn parse_cost(text: &str) -> usize {
+    parsed_bytes(text).saturating_add(text.len())
+}
+
+/// About what the value parsed from the wire text `text` holds once
+/// parsed (without the text and the JSON tree the parse goes through):
+/// its bytes once plus [`NODE_BYTES`] per value (see [`parse_cost`]).
+pub(crate) fn parsed_bytes(text: &str) -> usize {
+    let mut nodes: usize = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' | b':' => nodes += 1,
+                _ => {}
+            }
+        }
+    }
+    text.len().saturating_add(nodes.saturating_mul(NODE_BYTES))
+}
+
 impl From<Json> for Value {
     /// Plain JSON, taken literally (a `"$t"` key is just a key).
     fn from(j: Json) -> Self {
@@ -416,6 +533,41 @@ mod tests {
         assert!(
             matches!(items[8], Value::Object(ref o) if matches!(o["n"], Value::Number(z) if z == 0.0 && z.is_sign_negative()))
         );
+    }
+
+    #[test]
+    fn parse_cost_counts_the_values_a_text_expands_to() {
+        // 2 bytes of text a value: charged a node each, not 2 bytes.
+        let zeros = format!("[{}0]", "0,".repeat(99_999));
+        assert!(
+            parse_cost(&zeros) >= 100_000 * NODE_BYTES,
+            "{}",
+            parse_cost(&zeros)
+        );
+        // Commas, brackets and colons inside strings are not values.
+        let text = format!("[{:?}]", ",[{:".repeat(1000));
+        assert!(parse_cost(&text) < text.len() * 2 + 3 * NODE_BYTES);
+        // Escaped quotes do not end a string.
+        let text = r#"["a\",b,c", 1]"#;
+        assert_eq!(parse_cost(text), text.len() * 2 + 3 * NODE_BYTES);
+        // The estimate covers what a parse really holds: both trees.
+        let v = Value::from_wire(serde_json::from_str(&zeros).unwrap()).unwrap();
+        assert!(parse_cost(&zeros) > v.host_bytes() + 100_000 * std::mem::size_of::<Json>());
+    }
+
+    #[test]
+    fn into_wire_is_to_wire() {
+        let mut obj = BTreeMap::new();
+        obj.insert("$t".to_string(), Value::from("not a tag"));
+        obj.insert("b".to_string(), Value::Bytes(vec![1, 2, 3]));
+        let v = Value::Array(vec![
+            Value::Object(obj),
+            Value::Map(vec![(Value::from("k"), Value::Set(vec![Value::Undefined]))]),
+            Value::Number(-0.0),
+            Value::String("s".into()),
+        ]);
+        assert_eq!(v.clone().into_wire(), v.to_wire());
+        assert!(v.host_bytes() > 4 * std::mem::size_of::<Value>());
     }
 
     #[test]

@@ -57,7 +57,17 @@ struct WorkerInner {
     /// created from it when calls overlap).
     code: WorkerCode,
     pool: Pool,
+    /// This worker's traces on their way to its tail workers (see
+    /// `deliver_to_tail_workers`).
+    tail_deliveries: Arc<tokio::sync::Semaphore>,
 }
+
+/// Most deliveries of a worker's traces to its tail workers in flight at
+/// once; past it (or past [`MAX_TAIL_DELIVERIES_PER_RUNTIME`] for the
+/// whole runtime) a trace is not delivered, and a log line counts those
+/// dropped.
+pub(crate) const MAX_TAIL_DELIVERIES_PER_WORKER: usize = 32;
+pub(crate) const MAX_TAIL_DELIVERIES_PER_RUNTIME: usize = 256;
 
 impl Drop for WorkerInner {
     /// A worker without an id (`Runtime::load`, each `POST /run`) has a
@@ -84,7 +94,8 @@ enum Call {
     Init(wt::WorkerSpec),
     /// With the request's streamed body, if it streams.
     Fetch(Option<String>, wt::Request, Option<BodyStream>),
-    Rpc(Option<String>, String, String),
+    /// Entrypoint, method and the arguments' wire text.
+    Rpc(Option<String>, String, Arc<str>),
 }
 
 enum Output {
@@ -187,6 +198,9 @@ impl Worker {
                 env,
                 code,
                 pool: Pool::new(instances),
+                tail_deliveries: Arc::new(tokio::sync::Semaphore::new(
+                    MAX_TAIL_DELIVERIES_PER_WORKER,
+                )),
             }),
         };
         let instance = worker.new_instance().await?;
@@ -368,22 +382,63 @@ impl Worker {
             tracing::warn!("tail workers need a tokio runtime; trace not delivered");
             return;
         };
-        // One copy of the trace for all deliveries; each makes its own only
-        // while its call is under way.
-        let events = Arc::new(Value::Array(vec![Value::from(
-            serde_json::to_value(trace).unwrap_or_default(),
-        )]));
+        // One wire text of the trace (the `tail` method's one argument, a
+        // list of one event) shared by all deliveries; each copies it
+        // only into its tail worker's memory while its call runs.
+        let events: Arc<str> = match serde_json::to_string(&[[trace]]) {
+            Ok(text) => Arc::from(text),
+            Err(e) => {
+                tracing::warn!("trace not delivered to tail workers: {e}");
+                return;
+            }
+        };
+        let rt = &self.inner.rt;
         for tail in tails {
-            let rt = self.inner.rt.clone();
+            // Bounded in flight, per traced worker and per runtime: a slow
+            // tail worker cannot make deliveries (each holding the trace
+            // while it waits for an instance) pile up; past either bound
+            // the delivery is dropped and counted.
+            let permits = rt
+                .tail_deliveries
+                .clone()
+                .try_acquire_owned()
+                .ok()
+                .zip(self.inner.tail_deliveries.clone().try_acquire_owned().ok());
+            let Some(permits) = permits else {
+                let dropped = rt
+                    .tail_dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + 1;
+                if dropped.is_power_of_two() {
+                    tracing::warn!(
+                        "trace of {:?} not delivered to tail worker {tail:?}: too many deliveries in flight (at most {MAX_TAIL_DELIVERIES_PER_WORKER} per traced worker, {MAX_TAIL_DELIVERIES_PER_RUNTIME} per runtime); {dropped} dropped so far",
+                        self.inner.id.as_deref().unwrap_or("")
+                    );
+                }
+                continue;
+            };
+            let rt = rt.clone();
             let tail = tail.clone();
             let events = events.clone();
             let chain = chain.clone();
             handle.spawn(async move {
-                let events = Value::clone(&events);
-                if let Err(e) = rt
-                    .call_worker_rpc(&tail, None, "tail", vec![events], chain)
-                    .await
-                {
+                let _permits = permits;
+                let result = match rt.nested_worker(&tail, &chain).await {
+                    Ok(worker) => {
+                        let event = EventInfo::Rpc {
+                            method: "tail".into(),
+                        };
+                        worker
+                            .nested(None, chain)
+                            .call_wire("tail", event, events)
+                            .await
+                            .0
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
                     tracing::warn!("tail worker {tail:?}: {e}");
                 }
             });
@@ -1070,13 +1125,47 @@ impl Entrypoint<'_> {
         let event = EventInfo::Rpc {
             method: method.to_string(),
         };
-        let wire = Value::Array(args).to_wire().to_string();
+        let wire = Value::Array(args).into_wire().to_string();
+        self.call_wire(method, event, Arc::from(wire)).await
+    }
+
+    /// [`call_traced`](Self::call_traced) with its arguments already in
+    /// wire text (shared: one copy for all of a trace's tail deliveries).
+    pub(crate) async fn call_wire(
+        &self,
+        method: &str,
+        event: EventInfo,
+        wire: Arc<str>,
+    ) -> (Result<Value>, TraceEvent) {
         let call = Call::Rpc(self.name.clone(), method.to_string(), wire);
         let (result, trace) = self
             .worker
             .invoke(self.name.as_deref(), event, call, self.chain.clone())
             .await;
+        let limits = self.worker.inner.limits;
         let result = match result {
+            // The callee's text is checked before it is parsed: parsed, it
+            // may take ~75 times its size (2 bytes of text a value), so
+            // what the parse may take is within the callee's host memory
+            // budget, and the text within its response size limit.
+            Ok(Output::Rpc(text)) if text.len() as u64 > limits.response_bytes => {
+                Err(Error::ResponseTooLarge {
+                    limit: limits.response_bytes,
+                })
+            }
+            Ok(Output::Rpc(text))
+                if crate::wire::parse_cost(&text) as u64 > limits.host_memory_bytes =>
+            {
+                Err(Error::HostMemoryExceeded {
+                    limit: limits.host_memory_bytes,
+                    what: format!(
+                        "the result of {}() ({} bytes of wire text, about {} once parsed)",
+                        crate::tail::clip(method, 64),
+                        text.len(),
+                        crate::wire::parse_cost(&text)
+                    ),
+                })
+            }
             Ok(Output::Rpc(text)) => serde_json::from_str(&text)
                 .map_err(|e| e.to_string())
                 .and_then(Value::from_wire)
@@ -1175,7 +1264,7 @@ async fn guest_call(
                 .map(Output::Fetch)
         }
         Call::Rpc(ep, method, args) => bindings
-            .call_call(&mut *store, ep.as_deref(), &method, &args)
+            .call_call(&mut *store, ep.as_deref(), &method, &args[..])
             .await?
             .map(Output::Rpc),
     })
@@ -1238,12 +1327,10 @@ fn step_result<T>(
     }
 }
 
-/// The bytes of a header list, names and values.
+/// The bytes of a header list, names and values, each header with its
+/// overhead (so that many empty headers are not free).
 fn header_bytes(headers: &[(String, String)]) -> u64 {
-    headers
-        .iter()
-        .map(|(k, v)| (k.len() + v.len()) as u64)
-        .sum()
+    crate::budget::header_list_bytes(headers) as u64
 }
 
 /// `d` from now; a time too far to represent is as good as never (`d` may

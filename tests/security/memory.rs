@@ -1,6 +1,7 @@
 //! One host-memory budget per invocation (findings 2, 3, 6, 14, 17 and the
-//! suspected Python `env.SVC.fetch` body): whatever a guest makes the host
-//! hold for it is capped, charged and refused with an error that names
+//! suspected Python `env.SVC.fetch` body; the second review's items 3-5):
+//! whatever a guest makes the host hold for it is capped, charged and
+//! refused with an error that names
 //! the limit, and a neighbour answers after each attack. The assertions
 //! are on what the host exposes (trace records, cache hits, errors), not
 //! on process memory.
@@ -376,5 +377,107 @@ async fn binding_results_are_held_within_the_host_memory_budget() {
     );
     let (result, _) = hit(&rt, roomy, "/").await;
     assert_eq!(result.unwrap().text(), format!("got {}", 2 << 20));
+    neighbour_answers(&rt).await;
+}
+
+/// Review 2, item 3: wire text between workers is charged for what it
+/// expands to before it is parsed (`[0,0,…]`: ~75 times its size). The
+/// caller's arguments against its budget; the callee's result against
+/// the callee's, before the caller gets it. Small ones still pass.
+#[tokio::test]
+async fn wire_text_is_charged_for_what_it_expands_to_before_it_is_parsed() {
+    let (rt, _) = runtime().await;
+    // CPU to spare: building the 500,000-element arrays is not the point.
+    let budget = Limits::new()
+        .host_memory_bytes(16 << 20)
+        .cpu_time(Duration::from_secs(10));
+    rt.define("expand-callee", attack("expand_callee.js").limits(budget));
+    let caller = attack("expand_caller.js")
+        .binding(
+            "SVC",
+            BindingSpec::Service {
+                worker: "expand-callee".into(),
+                entrypoint: None,
+            },
+        )
+        .limits(budget);
+    let (result, _) = hit(&rt, caller, "/").await;
+    let out = result.unwrap().json().unwrap();
+    let args = out["bigArgs"].as_str().unwrap_or_default();
+    assert!(
+        args.contains(
+            "host memory budget of 16777216 bytes exhausted by the arguments of env.SVC.count()"
+        ),
+        "{out}"
+    );
+    let result = out["bigResult"].as_str().unwrap_or_default();
+    assert!(
+        result.contains("host memory budget of 16777216 bytes exhausted by the result of zeros()"),
+        "{out}"
+    );
+    assert_eq!(out["small"], "20000 20000", "{out}");
+    neighbour_answers(&rt).await;
+}
+
+/// Review 2, item 4: a slow tail worker cannot make deliveries pile up:
+/// at most 32 of one worker's are in flight; past it they are dropped
+/// (and counted), not queued with a copy of the trace each.
+#[tokio::test]
+async fn tail_deliveries_in_flight_are_bounded() {
+    let (rt, _) = runtime().await;
+    rt.define("slow-stream", attack("slow_stream.js"));
+    rt.define(
+        "tail-slow",
+        attack("tail_slow.js").binding(
+            "SLOW",
+            BindingSpec::Service {
+                worker: "slow-stream".into(),
+                entrypoint: None,
+            },
+        ),
+    );
+    let tailed = || {
+        WorkerCode::js("export default { fetch() { return new Response('tailed') } }")
+            .tail("tail-slow")
+    };
+    let w = rt.get("tailed-slow", tailed).await.unwrap();
+    let fired: u64 = 100;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..fired {
+        let w = w.clone();
+        calls.spawn(async move { w.fetch(get("/")).await.map(|r| r.text()) });
+    }
+    while let Some(r) = calls.join_next().await {
+        assert_eq!(r.unwrap().unwrap(), "tailed");
+    }
+    // Each delivery takes 2 s (it waits for a slow body): none has ended
+    // yet, so at most 32 are in flight and the others were dropped.
+    let dropped = rt.tail_deliveries_dropped();
+    assert!(
+        dropped >= fired - 32 - 8,
+        "{dropped} of {fired} deliveries dropped"
+    );
+    neighbour_answers(&rt).await;
+}
+
+/// Review 2, item 5: each header of a Cache API entry counts its overhead
+/// (empty headers were free), and an entry has at most 128 (the host
+/// import checks it, whatever calls it: see also cache.rs's unit tests).
+#[tokio::test]
+async fn cache_entries_count_each_header_and_cap_their_number() {
+    let (rt, _) = runtime().await;
+    let (result, _) = hit(&rt, attack("cache_headers.js"), "/").await;
+    let out = result.unwrap().json().unwrap();
+    let hits = out["hits"].as_u64().unwrap();
+    assert!(
+        (1..=9).contains(&hits),
+        "{hits} entries of 101 headers (~6.8 KB counted) kept under a 64 KiB cap"
+    );
+    let many = out["many"].as_str().unwrap();
+    assert!(
+        many.contains("Cache.put(): the response has 20")
+            && many.contains("headers; the most is 128"),
+        "{many}"
+    );
     neighbour_answers(&rt).await;
 }

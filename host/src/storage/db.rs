@@ -365,6 +365,9 @@ impl ObjectDb {
             .prepare_cached("SELECT value FROM _isolet_kv WHERE key = ?1")
             .map_err(sql_error)?;
         let mut out = Vec::new();
+        // Like a query's result, at most MAX_RESULT_BYTES (one key asked
+        // for many times comes back as many times).
+        let mut bytes = 0usize;
         for key in keys {
             check_key(key)?;
             let found: Option<String> = stmt
@@ -376,6 +379,13 @@ impl ObjectDb {
                 })
                 .map_err(sql_error)?;
             if let Some(text) = found {
+                // Counted as decoded (a value's tree outgrows its text).
+                bytes = bytes.saturating_add(key.len() + crate::wire::parsed_bytes(&text));
+                if bytes > MAX_RESULT_BYTES {
+                    return Err(format!(
+                        "get() would return over {MAX_RESULT_BYTES} bytes: ask for fewer keys at a time"
+                    ));
+                }
                 out.push((key.clone(), decode_stored(&text)?));
             }
         }
@@ -466,7 +476,8 @@ impl ObjectDb {
         let mut bytes = 0;
         for row in rows {
             let (key, text) = row.map_err(sql_error)?;
-            bytes += key.len() + text.len();
+            // Counted as decoded (a value's tree outgrows its text).
+            bytes += key.len() + crate::wire::parsed_bytes(&text);
             if bytes > MAX_RESULT_BYTES {
                 return Err(format!(
                     "list() would return over {MAX_RESULT_BYTES} bytes: pass a limit"
