@@ -232,8 +232,16 @@ async fn rpc_route_calls_entrypoint_methods() {
     )
     .await;
     assert_eq!(r.json(), json!({"result": {"$t": "bigint", "v": "3"}}));
+    // `_`-prefixed names are refused to clients without a token (403),
+    // whatever `expose` lists; with one, the guest refuses them (500).
     assert_eq!(
         send("POST", &s.url("/w/inv/rpc/default/_internal"), None, "[]")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        send("POST", &s.url("/w/inv/rpc/default/_internal"), t, "[]")
             .await
             .status,
         500
@@ -1072,7 +1080,9 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
             "after {file}"
         );
     }
-    // RPC arguments nested 10,000 deep are refused before any worker runs.
+    // RPC arguments nested 10,000 deep are refused before the worker is
+    // called (with the token: without it, this unexposed entrypoint is a
+    // 403 before the body is read).
     send(
         "PUT",
         &s.url("/workers/rpc"),
@@ -1081,7 +1091,7 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
     )
     .await;
     let deep = format!("[{}{}]", "[".repeat(10_000), "]".repeat(10_000));
-    let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), None, deep).await;
+    let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), t, deep).await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("recursion limit"), "{}", r.text());
     let r = send("POST", &s.url("/w/rpc/rpc/default/echo"), t, "[[1,[2]]]").await;

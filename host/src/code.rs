@@ -241,6 +241,15 @@ pub struct WorkerCode {
 /// Objects are otherwise reachable only from code (service bindings), or
 /// over HTTP with the admin token or the `invoke_token`.
 ///
+/// Exposing an entrypoint exposes its RPC methods, never its handlers: a
+/// client without a token cannot call, over RPC, a method named as a
+/// handler the Workers runtime calls (`fetch`, `scheduled`, `alarm`,
+/// `tail`, `trace`, `tailStream`, `queue`, `test`, `email`,
+/// `webSocketMessage`, `webSocketClose`, `webSocketError`, `connect`),
+/// the `constructor`, or a name starting with `_`, whatever `rpc` lists
+/// (403). A plain-object default export's `tail` would otherwise take
+/// forged events with the worker's `env`.
+///
 /// ```
 /// let code: isolet::WorkerCode = serde_json::from_str(r#"{
 ///     "mainModule": "a.js", "modules": {"a.js": "export default {}"}, "compatibilityDate": "2025-06-01",

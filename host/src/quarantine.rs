@@ -4,34 +4,48 @@
 //! taking the process, and every request that process was serving for
 //! its neighbours, down again and again.
 //!
-//! While a server process loads a worker's code (the cold path: fetching
-//! it from the store, transpiling, compiling, instantiating), it keeps a
-//! marker file `<data_dir>/crash/inflight/<pid>.<n>.<id>`; the load removes it
-//! when it ends, however it ends. A marker left behind names a load the
-//! process died in. The supervisor ([`record_crash`], when a process of
-//! the group exits) or, with a single process, the next start
-//! ([`record_dead`]) counts those, per id, in `crash/count/<id>`; at
-//! [`CRASHES`] the id is quarantined (`crash/quarantined/<id>`, read by
-//! every process). Deploying the id's code again (`PUT`) or deleting it
-//! clears both ([`clear`]). A warm worker never touches these files.
+//! Only what could have crashed the process is blamed. The host work a
+//! tenant triggers that could kill it is parsing tenant source (oxc:
+//! transpiling TypeScript, `POST /bundle`, Code Mode; `crate::deep` keeps
+//! it on a large stack, this is the backstop). While such a step runs, the
+//! process keeps a marker file `<data_dir>/crash/inflight/<pid>.<n>.<id>`,
+//! removed when the step ends, however it ends ([`step`], [`busy`]): `id`
+//! is the worker whose cold load it is, or a pseudo-id that can never be
+//! quarantined for the rest (`(run)`, `(bundle)`, `(codemode)`, `(load)`
+//! for loads outside a request's cold path). A marker left behind names a
+//! step the process died in. The supervisor ([`record_crash`], when a
+//! process of the group exits) or, with a single process, the next start
+//! ([`record_dead`]) counts those.
 //!
-//! A crash counts against an id only when its load was the only one in
-//! flight in the dead process: otherwise a tenant could time a
-//! neighbour's cold load with its own crashing one and get the neighbour
-//! quarantined. When several loads were in flight, each of their ids
-//! becomes a suspect instead (`crash/suspect/<id>`, counting such crashes
-//! in a row: a crash without the id in it lifts its suspicion), and a
-//! suspect's next loads run alone in their process (no other load starts
-//! or is still running), so that its next crash, if it is the culprit, is
-//! its own; a suspect's load that ends lifts its suspicion. An id is
-//! quarantined after [`CRASHES`] crashes of its own, or after
-//! [`SUSPECT_CRASHES`] crashes in a row with others that it was present in
-//! every one of.
+//! - A crash with one marker, a worker's, is that worker's own: it is
+//!   counted in `crash/count/<id>` (one timestamp a line); [`CRASHES`]
+//!   within [`WINDOW`] quarantine the id (`crash/quarantined/<id>`, read by
+//!   every process). Older crashes no longer count, and a cold load of the
+//!   id that ends with a worker forgets them ([`ended`]).
+//! - A crash with several workers' markers blames none of them at once (a
+//!   tenant could time a neighbour's cold load with its own crashing one):
+//!   each becomes a suspect (`crash/suspect/<id>`, counting such crashes in
+//!   a row within [`WINDOW`]: a crash without the id in it lifts its
+//!   suspicion, and so does any load of it that ends, well or not). A
+//!   suspect's crash-prone steps run alone in their process (no other
+//!   marked step starts or still runs), so that its next crash, if it is
+//!   the culprit, is its own; the turn is only the parse, not the whole
+//!   load, and nobody waits for it longer than [`TURN_WAIT`]. An id present
+//!   in [`SUSPECT_CRASHES`] such crashes in a row is quarantined.
+//! - A crash with a pseudo-id's marker among them (a `/run`, a bundle, Code
+//!   Mode) counts against nobody: the workers present only become
+//!   suspects.
+//!
+//! Deploying the id's code again (`PUT`) or deleting it clears it all
+//! ([`clear`]). A warm worker, and a cold load whose source is already
+//! transpiled, never touch these files.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
-use std::time::Duration;
+use std::sync::{Arc, LazyLock, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
@@ -51,49 +65,104 @@ pub fn restart_delay(quick_deaths: u32) -> Duration {
         .min(MAX_DELAY)
 }
 
-/// Crashes during a worker's load, with no other load in flight in the
-/// process, after which it is quarantined.
+/// Crashes during a worker's load, with no other marked step in flight
+/// in the process, within [`WINDOW`], after which it is quarantined.
 pub const CRASHES: u32 = 2;
 
 /// Crashes in a row during loads of several workers, each with a load of
-/// this one among them, after which it is quarantined.
+/// this one among them, within [`WINDOW`], after which it is quarantined.
 pub const SUSPECT_CRASHES: u32 = 4;
 
-/// This process's loads: shared, or one alone (a suspect's).
+/// How long a crash counts (towards [`CRASHES`] and [`SUSPECT_CRASHES`],
+/// and as a suspicion).
+pub const WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// The longest a crash-prone step waits for its turn (a suspect's for no
+/// other step to run, the others for a suspect's to end); past it, it
+/// runs anyway (a crash then has several markers: nobody's own).
+pub const TURN_WAIT: Duration = Duration::from_secs(5);
+
+/// Pseudo-ids: host work that is no worker's cold load (never a valid id,
+/// never quarantined).
+pub(crate) const RUN: &str = "(run)";
+pub(crate) const BUNDLE: &str = "(bundle)";
+pub(crate) const CODEMODE: &str = "(codemode)";
+/// A load outside a request's cold path (a binding's, a library caller's).
+pub(crate) const LOAD: &str = "(load)";
+
+fn pseudo(id: &str) -> bool {
+    [RUN, BUNDLE, CODEMODE, LOAD].contains(&id)
+}
+
+/// This process's crash-prone steps: shared, or one alone (a suspect's).
 static LOADS: LazyLock<Arc<RwLock<()>>> = LazyLock::new(|| Arc::new(RwLock::new(())));
 
-/// A load's turn in [`LOADS`].
+/// The data directory of the server in this process (the first one that
+/// marked work), for steps outside a request's [`scope`].
+static CRASH_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// A step's turn in [`LOADS`].
 enum Turn {
     Shared(#[allow(dead_code)] OwnedRwLockReadGuard<()>),
     Alone(#[allow(dead_code)] OwnedRwLockWriteGuard<()>),
+}
+
+/// Whose the crash-prone steps of a load are.
+#[derive(Clone)]
+struct Work {
+    data_dir: PathBuf,
+    id: String,
+}
+
+tokio::task_local! {
+    static WORK: RefCell<Option<Work>>;
 }
 
 fn dir(data_dir: &Path, sub: &str) -> PathBuf {
     data_dir.join("crash").join(sub)
 }
 
-/// Marks the load of worker `id` by this process until dropped (the
-/// marker goes before the load's turn ends).
-pub(crate) struct Loading {
-    path: Option<PathBuf>,
-    /// The suspicion a load that ran alone lifts when it ends well.
-    suspect: Option<PathBuf>,
-    _turn: Option<Turn>,
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
-impl Loading {
-    /// The load ended with a worker: if it ran alone (its id was a
-    /// suspect), the crashes it was suspected of were another's.
-    pub(crate) fn loaded(&self) {
-        if matches!(self._turn, Some(Turn::Alone(_)))
-            && let Some(p) = &self.suspect
-        {
-            let _ = std::fs::remove_file(p);
-        }
+/// Runs `fut` (a lookup that may load a worker) with room for [`work`] to
+/// say whose its crash-prone steps are. Cheap: nothing is allocated until
+/// [`work`] is called (on the cold path).
+pub(crate) async fn scope<F: Future>(fut: F) -> F::Output {
+    WORK.scope(RefCell::new(None), fut).await
+}
+
+/// Within a [`scope`]: the crash-prone steps from here on are `id`'s (a
+/// worker id, or a pseudo-id such as [`RUN`]), marked under `data_dir`.
+pub(crate) fn work(data_dir: &Path, id: &str) {
+    register(data_dir);
+    set_work(data_dir, id);
+}
+
+fn set_work(data_dir: &Path, id: &str) {
+    let _ = WORK.try_with(|w| {
+        *w.borrow_mut() = Some(Work {
+            data_dir: data_dir.to_path_buf(),
+            id: id.to_string(),
+        })
+    });
+}
+
+fn register(data_dir: &Path) {
+    if CRASH_DIR.get().is_none() {
+        let _ = CRASH_DIR.set(data_dir.to_path_buf());
     }
 }
 
-impl Drop for Loading {
+/// A marker file, removed when dropped.
+pub(crate) struct Marker {
+    path: Option<PathBuf>,
+}
+
+impl Drop for Marker {
     fn drop(&mut self) {
         if let Some(p) = &self.path {
             let _ = std::fs::remove_file(p);
@@ -101,35 +170,100 @@ impl Drop for Loading {
     }
 }
 
-/// Starts marking a load of `id` (an id `valid_id` accepts), once it is
-/// its turn: a suspect's load waits until no other load of this process
-/// runs, and others wait for it. Failing to write the marker only loses
-/// the quarantine, never the request.
-pub(crate) async fn loading(data_dir: &Path, id: &str) -> Loading {
-    let suspect = dir(data_dir, "suspect").join(id);
-    let turn = if suspect.exists() {
-        Turn::Alone(LOADS.clone().write_owned().await)
-    } else {
-        Turn::Shared(LOADS.clone().read_owned().await)
-    };
-    let mut marked = mark(data_dir, id);
-    marked.suspect = Some(suspect);
-    marked._turn = Some(turn);
-    marked
+/// A crash-prone step in progress: its marker, then its turn (the marker
+/// goes before the turn ends).
+pub(crate) struct Step {
+    _marker: Marker,
+    _turn: Option<Turn>,
 }
 
-/// The marker alone, with no turn: one file per load (`n` tells two
-/// loads of one id apart, say of two of its objects).
-fn mark(data_dir: &Path, id: &str) -> Loading {
-    static LOAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = LOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+/// Starts a crash-prone step (a parse of tenant source), once it is its
+/// turn: marked as the [`work`] of its [`scope`], or as [`LOAD`] outside
+/// one (nothing at all in a process with no server). A suspect's step
+/// waits until no other step of this process runs, and others wait for
+/// it; neither longer than [`TURN_WAIT`]. Failing to write the marker
+/// only loses the quarantine, never the load.
+pub(crate) async fn step() -> Step {
+    let work = WORK.try_with(|w| w.borrow().clone()).ok().flatten();
+    let (data_dir, id) = match work {
+        Some(w) => (w.data_dir, w.id),
+        None => match CRASH_DIR.get() {
+            Some(d) => (d.clone(), LOAD.to_string()),
+            None => {
+                return Step {
+                    _marker: Marker { path: None },
+                    _turn: None,
+                };
+            }
+        },
+    };
+    step_as(&data_dir, &id, TURN_WAIT).await
+}
+
+async fn step_as(data_dir: &Path, id: &str, wait: Duration) -> Step {
+    let alone = crate::code::valid_id(id) && suspected(data_dir, id, now());
+    let turn = if alone {
+        match tokio::time::timeout(wait, LOADS.clone().write_owned()).await {
+            Ok(g) => Some(Turn::Alone(g)),
+            Err(_) => {
+                tracing::warn!(
+                    "suspect worker {id:?} did not get its load alone within {} ms; loading it beside others",
+                    wait.as_millis()
+                );
+                None
+            }
+        }
+    } else {
+        tokio::time::timeout(wait, LOADS.clone().read_owned())
+            .await
+            .ok()
+            .map(Turn::Shared)
+    };
+    Step {
+        _marker: mark(data_dir, id),
+        _turn: turn,
+    }
+}
+
+/// Marks host work `kind` (a pseudo-id such as [`BUNDLE`]) that may parse
+/// tenant source, until dropped (no turn: it may be long). `data_dir`:
+/// the server's (`None`: the one of this process, if any).
+pub(crate) fn busy(data_dir: Option<&Path>, kind: &str) -> Marker {
+    if let Some(d) = data_dir {
+        register(d);
+    }
+    match data_dir.or(CRASH_DIR.get().map(PathBuf::as_path)) {
+        Some(d) => mark(d, kind),
+        None => Marker { path: None },
+    }
+}
+
+/// The marker alone: one file per step (`n` tells two loads of one id
+/// apart, say of two of its objects).
+fn mark(data_dir: &Path, id: &str) -> Marker {
+    static LOAD_N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = LOAD_N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let inflight = dir(data_dir, "inflight");
     let path = inflight.join(format!("{}.{n}.{id}", std::process::id()));
-    let ok = std::fs::create_dir_all(&inflight).is_ok() && std::fs::write(&path, b"").is_ok();
-    Loading {
+    // A data directory that is gone (a test server's) is not made again.
+    let ok = data_dir.is_dir()
+        && std::fs::create_dir_all(&inflight).is_ok()
+        && std::fs::write(&path, b"").is_ok();
+    Marker {
         path: ok.then_some(path),
-        suspect: None,
-        _turn: None,
+    }
+}
+
+/// A cold load of `id` ended without taking its process down: that lifts
+/// its suspicion, and one that ended with a worker (`loaded`) also
+/// forgets its crashes.
+pub(crate) fn ended(data_dir: &Path, id: &str, loaded: bool) {
+    if !crate::code::valid_id(id) {
+        return;
+    }
+    let _ = std::fs::remove_file(dir(data_dir, "suspect").join(id));
+    if loaded {
+        let _ = std::fs::remove_file(dir(data_dir, "count").join(id));
     }
 }
 
@@ -150,12 +284,12 @@ pub(crate) fn clear(data_dir: &Path, id: &str) {
     let _ = std::fs::remove_file(dir(data_dir, "suspect").join(id));
 }
 
-/// Counts the loads server process `pid` died in (its markers), and
+/// Counts the steps server process `pid` died in (its markers), and
 /// quarantines each id that reached [`CRASHES`]. Returns the ids it
 /// quarantined now. `how` says how the process ended, for the reason.
 #[doc(hidden)]
 pub fn record_crash(data_dir: &Path, pid: u32, how: &str) -> Vec<String> {
-    record(data_dir, |marker_pid| marker_pid == pid, how)
+    record(data_dir, |marker_pid| marker_pid == pid, how, now())
 }
 
 /// [`record_crash`] for every marker whose process is gone (a single
@@ -167,6 +301,7 @@ pub fn record_dead(data_dir: &Path) -> Vec<String> {
         data_dir,
         |pid| pid != me && !alive(pid),
         "the server process ended during its load",
+        now(),
     )
 }
 
@@ -184,13 +319,14 @@ fn alive(pid: u32) -> bool {
     }
 }
 
-fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str) -> Vec<String> {
+/// [`record_crash`] at time `now` (seconds since the epoch).
+fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str, now: u64) -> Vec<String> {
     let mut quarantined = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir(data_dir, "inflight")) else {
         return quarantined;
     };
-    // The loads each dead process was in.
-    let mut crashes: BTreeMap<u32, BTreeSet<String>> = BTreeMap::new();
+    // The steps each dead process was in: workers' ids, and pseudo-ids.
+    let mut crashes: BTreeMap<u32, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         // `<pid>.<n>.<id>` (ids have no `.`; `<pid>.<id>` from before).
@@ -201,13 +337,16 @@ fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str) -> Vec<String>
         let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
-        if !dead(pid) || !crate::code::valid_id(id) {
+        let worker = crate::code::valid_id(id);
+        if !dead(pid) || !(worker || pseudo(id)) {
             continue;
         }
         let _ = std::fs::remove_file(entry.path());
-        crashes.entry(pid).or_default().insert(id.to_string());
+        let (workers, others) = crashes.entry(pid).or_default();
+        let set = if worker { workers } else { others };
+        set.insert(id.to_string());
     }
-    for (pid, ids) in crashes {
+    for (pid, (ids, others)) in crashes {
         // A suspect absent from this crash was not in every one.
         if let Ok(suspects) = std::fs::read_dir(dir(data_dir, "suspect")) {
             for s in suspects.flatten() {
@@ -216,15 +355,32 @@ fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str) -> Vec<String>
                 }
             }
         }
+        if !others.is_empty() {
+            // Host work that is no worker's was in progress: blame nobody.
+            for id in &ids {
+                if !suspected(data_dir, id, now) {
+                    bump(data_dir, "suspect", id, now);
+                }
+            }
+            if !ids.is_empty() {
+                tracing::error!(
+                    "server process {pid} died while loading {ids:?} beside {others:?} ({how}); no worker is blamed, the ones loading become suspects"
+                );
+            }
+            continue;
+        }
         if ids.len() == 1 {
             let id = ids.first().map(String::as_str).unwrap_or_default();
-            let count = bump(data_dir, "count", id);
+            let count = bump(data_dir, "count", id, now);
             tracing::error!(
-                "server process {pid} died while loading worker {id:?} alone ({how}; crash {count})"
+                "server process {pid} died while loading worker {id:?} alone ({how}; crash {count} within {} minutes)",
+                WINDOW.as_secs() / 60
             );
             if count >= CRASHES {
-                let reason =
-                    format!("its server process died {count} times while loading it (last: {how})");
+                let reason = format!(
+                    "its server process died {count} times while loading it within {} minutes (last: {how})",
+                    WINDOW.as_secs() / 60
+                );
                 if quarantine(data_dir, id, &reason) {
                     quarantined.push(id.to_string());
                 }
@@ -232,7 +388,7 @@ fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str) -> Vec<String>
             continue;
         }
         for id in &ids {
-            let n = bump(data_dir, "suspect", id);
+            let n = bump(data_dir, "suspect", id, now);
             tracing::error!(
                 "server process {pid} died while loading {} workers, {id:?} among them ({how}; {n} such crashes in a row with it: its loads now run alone)",
                 ids.len()
@@ -250,17 +406,33 @@ fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str) -> Vec<String>
     quarantined
 }
 
-/// Adds one to the count in `crash/<sub>/<id>`; the new count.
-fn bump(data_dir: &Path, sub: &str, id: &str) -> u32 {
+/// The times (seconds since the epoch) in `crash/<sub>/<id>` that still
+/// count at `now` (within [`WINDOW`]).
+fn recent(data_dir: &Path, sub: &str, id: &str, now: u64) -> Vec<u64> {
+    let window = WINDOW.as_secs();
+    std::fs::read_to_string(dir(data_dir, sub).join(id))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .filter(|&t| now.saturating_sub(t) < window)
+        .collect()
+}
+
+/// Whether `id` is a suspect at `now`.
+fn suspected(data_dir: &Path, id: &str, now: u64) -> bool {
+    !recent(data_dir, "suspect", id, now).is_empty()
+}
+
+/// Adds a crash at `now` to `crash/<sub>/<id>`, forgetting those that no
+/// longer count; how many count now.
+fn bump(data_dir: &Path, sub: &str, id: &str, now: u64) -> u32 {
     let counts = dir(data_dir, sub);
     let _ = std::fs::create_dir_all(&counts);
-    let count = std::fs::read_to_string(counts.join(id))
-        .ok()
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .unwrap_or(0)
-        .saturating_add(1);
-    let _ = std::fs::write(counts.join(id), count.to_string());
-    count
+    let mut times = recent(data_dir, sub, id, now);
+    times.push(now);
+    let text: String = times.iter().map(|t| format!("{t}\n")).collect();
+    let _ = std::fs::write(counts.join(id), text);
+    u32::try_from(times.len()).unwrap_or(u32::MAX)
 }
 
 /// Quarantines `id` for `reason`; whether that was recorded.
@@ -278,6 +450,10 @@ fn quarantine(data_dir: &Path, id: &str, reason: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The tests that take turns in the process's one [`LOADS`], one at a
+    /// time.
+    static TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
     #[test]
     fn restarts_back_off_from_100_ms_to_30_s() {
         let ms = |n| restart_delay(n).as_millis();
@@ -294,6 +470,7 @@ mod tests {
     fn a_load_a_process_died_in_twice_quarantines_the_id() {
         let dir = std::env::temp_dir().join(format!("isolet-quarantine-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         // A load that ends removes its marker: nothing to count.
         drop(mark(&dir, "fine"));
         assert!(record_crash(&dir, std::process::id(), "x").is_empty());
@@ -322,14 +499,15 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("isolet-quarantine-two-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let first = mark(&dir, "w");
         let second = mark(&dir, "w");
         drop(first);
         std::mem::forget(second);
         assert!(record_crash(&dir, std::process::id(), "x").is_empty());
         assert_eq!(
-            std::fs::read_to_string(dir.join("crash/count/w")).unwrap(),
-            "1",
+            recent(&dir, "count", "w", now()).len(),
+            1,
             "a crash of its own"
         );
         let _ = std::fs::remove_dir_all(&dir);
@@ -418,38 +596,185 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// A suspect's load waits until no other load of the process runs,
-    /// and holds the others off; one that ends well lifts the suspicion.
+    /// A suspect's step waits until no other step of the process runs,
+    /// and holds the others off; a load of it that ends lifts the
+    /// suspicion.
     #[tokio::test]
     async fn a_suspects_load_runs_alone() {
+        let _turns = TURNS.lock().await;
         let dir =
             std::env::temp_dir().join(format!("isolet-quarantine-alone-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("crash/suspect")).unwrap();
-        std::fs::write(dir.join("crash/suspect/s"), "1").unwrap();
-        let other = loading(&dir, "a").await;
+        std::fs::write(dir.join("crash/suspect/s"), format!("{}\n", now())).unwrap();
+        let long = Duration::from_secs(60);
+        let other = step_as(&dir, "a", long).await;
         let d = dir.clone();
-        let mut alone = tokio::spawn(async move { loading(&d, "s").await });
-        let wait = std::time::Duration::from_millis(100);
+        let mut alone = tokio::spawn(async move { step_as(&d, "s", long).await });
+        let wait = Duration::from_millis(100);
         assert!(
             tokio::time::timeout(wait, &mut alone).await.is_err(),
             "ran beside a"
         );
         drop(other);
-        let alone = tokio::time::timeout(std::time::Duration::from_secs(5), alone)
+        let alone = tokio::time::timeout(Duration::from_secs(5), alone)
             .await
             .expect("never ran")
             .unwrap();
         let d = dir.clone();
-        let mut next = tokio::spawn(async move { loading(&d, "b").await });
+        let mut next = tokio::spawn(async move { step_as(&d, "b", long).await });
         assert!(
             tokio::time::timeout(wait, &mut next).await.is_err(),
             "ran beside s"
         );
-        alone.loaded();
         drop(alone);
-        assert!(!suspect(&dir, "s"));
         drop(next.await.unwrap());
+        ended(&dir, "s", false);
+        assert!(!suspect(&dir, "s"), "a failed load lifts the suspicion");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The turn is bounded: a suspect does not wait forever for the
+    /// others' steps to end, nor do they for its step.
+    #[tokio::test]
+    async fn nobody_waits_for_a_turn_longer_than_the_bound() {
+        let _turns = TURNS.lock().await;
+        let dir =
+            std::env::temp_dir().join(format!("isolet-quarantine-wait-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("crash/suspect")).unwrap();
+        std::fs::write(dir.join("crash/suspect/s"), format!("{}\n", now())).unwrap();
+        let short = Duration::from_millis(200);
+        let other = step_as(&dir, "a", short).await;
+        let alone = tokio::time::timeout(Duration::from_secs(5), step_as(&dir, "s", short))
+            .await
+            .expect("the suspect waited past its bound");
+        assert!(alone._turn.is_none(), "it runs beside a, without the turn");
+        drop((alone, other));
+        let alone = step_as(&dir, "s", short).await;
+        assert!(matches!(alone._turn, Some(Turn::Alone(_))));
+        let started = std::time::Instant::now();
+        let next = tokio::time::timeout(Duration::from_secs(5), step_as(&dir, "b", short))
+            .await
+            .expect("b waited past its bound");
+        assert!(next._turn.is_none() && started.elapsed() >= short);
+        drop((next, alone));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The steps of a load are marked with the id its scope names, and
+    /// only while they run.
+    #[tokio::test]
+    async fn a_step_is_marked_as_its_scopes_work() {
+        let _turns = TURNS.lock().await;
+        let dir =
+            std::env::temp_dir().join(format!("isolet-quarantine-scope-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let marked = |id: &str| -> usize {
+            std::fs::read_dir(dir.join("crash/inflight"))
+                .map(|e| {
+                    e.flatten()
+                        .filter(|e| {
+                            let name = e.file_name().to_string_lossy().into_owned();
+                            name.starts_with(&format!("{}.", std::process::id()))
+                                && name.ends_with(&format!(".{id}"))
+                        })
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        // (`set_work`: `work` without making `dir` the process's, which
+        // would mark every other test's loads there.)
+        scope(async {
+            set_work(&dir, "w1");
+            let s = step().await;
+            assert_eq!(marked("w1"), 1);
+            drop(s);
+            assert_eq!(marked("w1"), 0);
+        })
+        .await;
+        scope(async {
+            set_work(&dir, RUN);
+            let s = step().await;
+            assert_eq!(marked(RUN), 1);
+            drop(s);
+        })
+        .await;
+        assert_eq!(marked(RUN), 0);
+        let b = mark(&dir, BUNDLE);
+        assert_eq!(marked(BUNDLE), 1);
+        drop(b);
+        assert_eq!(marked(BUNDLE), 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The attack: a tenant crashes the process (a `/run`, a bundle, Code
+    /// Mode) while a neighbour's cold load runs alone. The crash is not the
+    /// neighbour's: it is never quarantined for it, only a suspect.
+    #[test]
+    fn a_death_beside_host_work_is_blamed_on_no_worker() {
+        let dir =
+            std::env::temp_dir().join(format!("isolet-quarantine-pseudo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (round, pseudo) in [RUN, BUNDLE, CODEMODE, LOAD, RUN, RUN].iter().enumerate() {
+            let q = died_loading(&dir, 300 + round as u32, &["victim", pseudo]);
+            assert!(q.is_empty(), "round {round}");
+            assert!(quarantined(&dir, "victim").is_none());
+            assert!(recent(&dir, "count", "victim", now()).is_empty());
+            assert_eq!(recent(&dir, "suspect", "victim", now()).len(), 1);
+        }
+        // Its markers are gone, pseudo-ids' too.
+        assert_eq!(
+            std::fs::read_dir(dir.join("crash/inflight"))
+                .unwrap()
+                .count(),
+            0
+        );
+        // A crash of pseudo work alone blames nobody either.
+        assert!(died_loading(&dir, 400, &[RUN]).is_empty());
+        assert!(!suspect(&dir, "victim"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Crashes older than WINDOW no longer count, and a cold load of the
+    /// id that ends with a worker forgets them.
+    #[test]
+    fn crash_counts_decay_and_a_good_load_resets_them() {
+        let dir =
+            std::env::temp_dir().join(format!("isolet-quarantine-decay-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let at = |pid: u32, id: &str, t: u64| {
+            let inflight = dir.join("crash/inflight");
+            std::fs::create_dir_all(&inflight).unwrap();
+            std::fs::write(inflight.join(format!("{pid}.0.{id}")), b"").unwrap();
+            record(&dir, |p| p == pid, "signal 6", t)
+        };
+        let t0 = 1_000_000;
+        let window = WINDOW.as_secs();
+        // Two crashes, WINDOW apart: the first no longer counts.
+        assert!(at(1, "w", t0).is_empty());
+        assert!(at(2, "w", t0 + window).is_empty());
+        assert_eq!(recent(&dir, "count", "w", t0 + window).len(), 1);
+        // A good load between two crashes: they do not add up.
+        ended(&dir, "w", true);
+        assert!(at(3, "w", t0 + window + 1).is_empty());
+        // Two within WINDOW do.
+        assert_eq!(at(4, "w", t0 + 2 * window), ["w"]);
+        // A suspicion decays too, and a load that ends (even failing)
+        // lifts it.
+        for pid in [6, 7] {
+            let inflight = dir.join("crash/inflight");
+            std::fs::create_dir_all(&inflight).unwrap();
+            std::fs::write(inflight.join(format!("{pid}.0.s")), b"").unwrap();
+            std::fs::write(inflight.join(format!("{pid}.1.n{pid}")), b"").unwrap();
+            record(&dir, |p| p == pid, "signal 6", t0);
+        }
+        assert!(suspected(&dir, "s", t0));
+        assert!(!suspected(&dir, "s", t0 + window));
+        assert_eq!(recent(&dir, "suspect", "s", t0).len(), 2);
+        ended(&dir, "s", false);
+        assert!(!suspected(&dir, "s", t0));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

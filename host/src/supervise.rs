@@ -8,10 +8,13 @@
 //! 100 ms after the first quick death, doubling up to 30 s while the process keeps dying within
 //! [`QUICK`] of its start, back to 100 ms once one stays up that long. Only
 //! the very first process failing to come up at startup (a bad config, a
-//! port in use) ends the supervisor. When a process dies, the worker loads
-//! it died in are counted against their ids (`isolet::quarantine`): an id
-//! that keeps crashing its process is quarantined instead of taking its
-//! neighbours down with it again.
+//! port in use) ends the supervisor. When a process dies, the crash-prone
+//! work it died in (parses of tenant source, each marked) is counted
+//! (`isolet::quarantine`): a worker whose cold load was the only such work
+//! in it is blamed, and an id that keeps crashing its process (twice
+//! within 10 minutes) is quarantined instead of taking its neighbours down
+//! with it again; a death beside a `/run`, a bundle or Code Mode is no
+//! worker's.
 //!
 //! Processes beat threads here: measured on 2 vCPUs (BENCHMARKS.md), two
 //! single-threaded processes serve a warm worker ~20% faster than one

@@ -293,6 +293,10 @@ impl TranspileCache {
                 }
             }))
             .map_err(Error::Script)?;
+            // Marked as its load's, in its turn, while it parses: a crash
+            // then is that load's if nothing else marked was under way
+            // (crate::quarantine).
+            let step = crate::quarantine::step().await;
             let (back, results) = crate::deep::run_async(what, stack, move || {
                 let mut results = Vec::with_capacity(missing.len());
                 for (name, key) in missing {
@@ -322,6 +326,7 @@ impl TranspileCache {
             })
             .await
             .map_err(Error::Script)?;
+            drop(step);
             code = back;
             for (name, key, result) in results {
                 let t = Arc::new(result.map_err(Error::Script)?);

@@ -224,8 +224,14 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn open_socket(s: &TestServer) -> Result<Socket, u16> {
+    open_socket_at(s, "/w/chat/room").await
+}
+
+/// A WebSocket to `path` whose worker greets it with "hello", or the
+/// status of the refused upgrade.
+async fn open_socket_at(s: &TestServer, path: &str) -> Result<Socket, u16> {
     use futures_util::StreamExt as _;
-    let url = format!("ws://{}/w/chat/room", s.addr);
+    let url = format!("ws://{}{path}", s.addr);
     match tokio_tungstenite::connect_async(url).await {
         Ok((mut ws, _)) => {
             // The worker greets every socket.
@@ -495,5 +501,223 @@ async fn trickling_request_bodies_are_cut_off() {
     let answer = read_until_closed(&mut read).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with("helloworld"), "{answer}");
+    s.shutdown().await;
+}
+
+/// Opens a socket to `path` once its place comes free: retries a 503 for
+/// up to 10 s; `None` if it never did.
+async fn socket_once_free(s: &TestServer, path: &str) -> Option<Socket> {
+    for _ in 0..100 {
+        match open_socket_at(s, path).await {
+            Ok(ws) => return Some(ws),
+            Err(503) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(other) => panic!("upgrade answered {other}"),
+        }
+    }
+    None
+}
+
+/// Review 2, item 7: a WebSocket client that stops reading pinned its
+/// socket's place (and worker instance) forever: the relay waited on the
+/// write with no timeout, and the idle timer runs only between writes.
+/// Now a client that takes nothing for the idle timeout is dropped and
+/// its place comes free, while the worker floods it.
+#[tokio::test]
+async fn a_websocket_client_that_stops_reading_is_dropped() {
+    use futures_util::SinkExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| {
+        c.instances_per_worker = 2;
+        c.websocket_idle_timeout_ms = 500;
+    })
+    .await;
+    let flood = code("main.js", &hostile("ceilings", "ws_flood.js"), json!({}));
+    let r = put_worker(&s, "chat", &flood).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let mut ws = open_socket(&s).await.expect("one socket is allowed");
+    ws.send(tokio_tungstenite::tungstenite::Message::text("flood"))
+        .await
+        .unwrap();
+    // The client reads nothing from here on, and stays connected.
+    let again = socket_once_free(&s, "/w/chat/room").await;
+    assert!(
+        again.is_some(),
+        "the stalled client's place never came free"
+    );
+    drop((ws, again));
+    s.shutdown().await;
+}
+
+/// Review 2, item 8: a socket's place was taken before the worker existed
+/// or the upgrade request's body arrived (a slow upgrade request held one
+/// for as long as its body took), and the sockets of a worker's objects
+/// did not count toward its cap (one worker with `expose.objects` let
+/// anyone hold half the process's instances). Now a place is taken only
+/// once the worker answers to the caller and the body is in, and object
+/// sockets count toward their worker's cap.
+#[tokio::test]
+async fn socket_places_go_to_reachable_workers_objects_included() {
+    use tokio::io::AsyncWriteExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.instances_per_worker = 2).await;
+    deploy_chat(&s, json!({})).await;
+
+    // An upgrade whose 10-byte body never comes holds no place.
+    let mut slow = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    slow.write_all(
+        b"GET /w/chat/room HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\n\
+          sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+          content-length: 10\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ws = open_socket(&s)
+        .await
+        .expect("the slow upgrade holds no place");
+    drop((ws, slow));
+
+    // One socket per worker here, its objects' included.
+    let room = code(
+        "main.js",
+        &hostile("ceilings", "ws_room.js"),
+        json!({"expose": {"objects": true}}),
+    );
+    let r = put_worker(&s, "rooms", &room).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let a = open_socket_at(&s, "/w/rooms/o/a/")
+        .await
+        .expect("a first object socket");
+    assert_eq!(open_socket_at(&s, "/w/rooms/o/a/").await.err(), Some(503));
+    assert_eq!(
+        open_socket_at(&s, "/w/rooms/o/b/").await.err(),
+        Some(503),
+        "another object's socket is over the worker's cap"
+    );
+    drop(a);
+    let b = socket_once_free(&s, "/w/rooms/o/b/").await;
+    assert!(b.is_some(), "the object socket's place never came free");
+    s.shutdown().await;
+}
+
+/// Review 2, item 9: ceilings were checked at upload only, so code stored
+/// before an operator lowered them (or before there were any) kept what it
+/// asked for: `allowPrivate` reading this server's `/metrics`. Code stored
+/// under a lenient config is refused when a strict one loads it, by path
+/// (503 naming the ceilings and saying to upload again) and through a
+/// service binding.
+#[tokio::test]
+async fn stored_code_over_todays_ceilings_is_not_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let lenient = TestServer::start(dir.path(), |c| {
+        c.allow_private_outbound = true;
+        c.max_limits.cpu_time = Some(Duration::from_secs(200));
+    })
+    .await;
+    let private = code(
+        "main.js",
+        &hostile("ceilings", "private_fetch.js"),
+        json!({"limits": {"cpuMs": 100000}, "globalOutbound": {"forward": {"allowPrivate": true}}}),
+    );
+    let r = put_worker(&lenient, "peek", &private).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let relay = code(
+        "main.js",
+        &hostile("ceilings", "relay.js"),
+        json!({"bindings": {"PEEK": {"service": {"worker": "peek"}}}}),
+    );
+    let r = put_worker(&lenient, "relay", &relay).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let port = lenient.addr.port();
+    let r = send(
+        "GET",
+        &lenient.url(&format!("/w/peek/?port={port}")),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(
+        r.text(),
+        "metrics 200",
+        "allowed where the operator allows it"
+    );
+    lenient.shutdown().await;
+
+    // The same data directory under the default (strict) ceilings.
+    let s = TestServer::start(dir.path(), |_| {}).await;
+    let port = s.addr.port();
+    let r = send("GET", &s.url(&format!("/w/peek/?port={port}")), None, "").await;
+    assert_eq!(r.status, 503, "{}", r.text());
+    for expected in ["allowPrivate", "cpuMs` 100000", "upload it again"] {
+        assert!(r.text().contains(expected), "{expected}: {}", r.text());
+    }
+    let r = send("GET", &s.url(&format!("/w/relay/?port={port}")), None, "").await;
+    assert!(!r.text().contains("metrics 200"), "{}", r.text());
+    assert!(r.text().starts_with("refused"), "{}", r.text());
+    // Uploaded again within the ceilings, it loads.
+    let modest = code(
+        "main.js",
+        &hostile("ceilings", "private_fetch.js"),
+        json!({}),
+    );
+    let r = put_worker(&s, "peek", &modest).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = send("GET", &s.url(&format!("/w/peek/?port={port}")), None, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().starts_with("refused"), "{}", r.text());
+    s.shutdown().await;
+}
+
+/// Review 2, item 11: a forward policy's `timeoutMs` and `maxRedirects`
+/// had no ceiling (u32::MAX redirects passed). Over `max_forward_timeout_ms`
+/// (default 30,000) or `max_forward_redirects` (default 20) an upload is
+/// refused, naming them; an operator may allow more.
+#[tokio::test]
+async fn forward_timeouts_and_redirects_have_ceilings() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |_| {}).await;
+    let greedy = code(
+        "main.js",
+        "export default {}",
+        json!({"globalOutbound": {"forward": {"timeoutMs": 3600000, "maxRedirects": 4294967295u64}}}),
+    );
+    let r = put_worker(&s, "greedy", &greedy).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let p = problems(&r);
+    for expected in [
+        "`globalOutbound.forward.timeoutMs` 3600000 is over this server's ceiling of 30000 (max_forward_timeout_ms)",
+        "`globalOutbound.forward.maxRedirects` 4294967295 is over this server's ceiling of 20 (max_forward_redirects)",
+    ] {
+        assert!(p.contains(expected), "{expected} not in {p}");
+    }
+    let r = send(
+        "POST",
+        &s.url("/run"),
+        Some(&s.token),
+        json!({"code": greedy}).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        problems(&r).contains("max_forward_redirects"),
+        "{}",
+        r.text()
+    );
+    let within = code(
+        "main.js",
+        "export default {}",
+        json!({"globalOutbound": {"forward": {"timeoutMs": 30000, "maxRedirects": 20}}}),
+    );
+    assert_eq!(put_worker(&s, "within", &within).await.status, 201);
+    s.shutdown().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| {
+        c.max_forward_timeout_ms = 3_600_000;
+        c.max_forward_redirects = u32::MAX;
+    })
+    .await;
+    let r = put_worker(&s, "greedy", &greedy).await;
+    assert_eq!(r.status, 201, "{}", r.text());
     s.shutdown().await;
 }

@@ -425,3 +425,158 @@ async fn an_object_in_use_is_never_instantiated_twice() {
         .unwrap();
     assert_eq!(served(&a).await, 4);
 }
+
+/// Reads what the server sends until the end of a response head, at most
+/// `within` (a server still reading the body then fails the test).
+async fn head_within(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    let answered = tokio::time::timeout(within, read).await.is_ok();
+    let text = String::from_utf8_lossy(&got).into_owned();
+    assert!(answered, "no answer within {within:?}: {text}");
+    text
+}
+
+/// Review 2, item 1: `POST /w/{id}/rpc/...` read and parsed the whole body
+/// (two value trees, ~50 bytes per 2-byte element) before it checked that
+/// the worker exists and exposes the entrypoint: anyone could make the
+/// server hold half a gigabyte per request. Now an unknown worker or an
+/// unexposed entrypoint answers before any of the body is read: a body
+/// that never ends gets its 404 or 403 at once.
+#[tokio::test]
+async fn rpc_refuses_before_reading_the_body() {
+    use tokio::io::AsyncWriteExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |_| {}).await;
+    deploy(&s, "shop", "shop.js", json!({})).await;
+    for (path, status) in [
+        ("/w/shop/rpc/Admin/secret", "403"),
+        ("/w/nobody/rpc/Admin/secret", "404"),
+    ] {
+        let started = std::time::Instant::now();
+        let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n4\r\n[0,0\r\n"
+        );
+        c.write_all(head.as_bytes()).await.unwrap();
+        // ... and the rest of the body never comes.
+        let answer = head_within(&mut c, std::time::Duration::from_secs(5)).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{path}: {answer}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // An exposed entrypoint still takes its arguments.
+    deploy(&s, "shop", "shop.js", json!({"expose": {"rpc": ["*"]}})).await;
+    let r = send(
+        "POST",
+        &s.url("/w/shop/rpc/default/price"),
+        None,
+        "[\"tea\"]",
+    )
+    .await;
+    assert_eq!(r.json(), json!({"result": "tea: 10"}));
+    s.shutdown().await;
+}
+
+/// Review 2, item 1: the arguments of an RPC call are bounded before
+/// anything is built from them: at most `max_rpc_body_bytes` (default
+/// 1 MiB, whatever `max_body_bytes` allows) and `max_rpc_values` JSON
+/// values (default 100,000), each refusal a 413 naming its limit. With the
+/// token too.
+#[tokio::test]
+async fn rpc_arguments_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.max_body_bytes = 4 << 20).await;
+    deploy(
+        &s,
+        "calc",
+        "handlers.js",
+        json!({"expose": {"rpc": ["default"]}}),
+    )
+    .await;
+    let url = s.url("/w/calc/rpc/default/count");
+    let list = |n: usize| format!("[[{}0]]", "0,".repeat(n - 1));
+
+    // Within both limits: the call is made.
+    let r = send("POST", &url, None, list(50_000)).await;
+    assert_eq!(r.json(), json!({"result": 50_000}), "{}", r.text());
+
+    // 200,000 elements in 400 KB: too many values.
+    for token in [None, Some(s.token.as_str())] {
+        let r = send("POST", &url, token, list(200_000)).await;
+        assert_eq!(r.status, 413, "{}", r.text());
+        assert!(r.text().contains("max_rpc_values"), "{}", r.text());
+    }
+    // 1.5 MiB of arguments: over the byte limit.
+    let big = format!("[\"{}\"]", "x".repeat(3 << 19));
+    let r = send("POST", &url, None, big).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("max_rpc_body_bytes"), "{}", r.text());
+    // Commas and brackets inside strings are not values.
+    let text = format!("[\"{}\"]", ",[{".repeat(100_000));
+    let r = send("POST", &s.url("/w/calc/rpc/default/hello"), None, text).await;
+    assert_eq!(r.status, 200, "{}", &r.text()[..200.min(r.text().len())]);
+    s.shutdown().await;
+}
+
+/// Review 2, item 10: `expose.rpc: ["default"]` on a plain-object default
+/// export let anyone call its handlers over RPC: `tail` with forged events
+/// (env and ctx appended), `scheduled`, `alarm`, `fetch`. The names the
+/// Workers runtime reserves are refused to clients without a token
+/// whatever `expose` lists; the methods beside them answer, and a token
+/// reaches everything as before.
+#[tokio::test]
+async fn exposing_an_entrypoint_does_not_expose_its_handlers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |_| {}).await;
+    for rpc in [json!(["default"]), json!(["*"])] {
+        deploy(&s, "jobs", "handlers.js", json!({"expose": {"rpc": rpc}})).await;
+        for method in [
+            "tail",
+            "scheduled",
+            "alarm",
+            "fetch",
+            "queue",
+            "webSocketMessage",
+            "constructor",
+            "_secret",
+        ] {
+            let r = send(
+                "POST",
+                &s.url(&format!("/w/jobs/rpc/default/{method}")),
+                None,
+                "[[{\"forged\": true}]]",
+            )
+            .await;
+            assert_eq!(r.status, 403, "{method}: {}", r.text());
+            assert!(r.text().contains("reserves"), "{method}: {}", r.text());
+        }
+        let r = send(
+            "POST",
+            &s.url("/w/jobs/rpc/default/hello"),
+            None,
+            "[\"you\"]",
+        )
+        .await;
+        assert_eq!(r.json(), json!({"result": "hello you"}), "{}", r.text());
+    }
+    let t = Some(s.token.as_str());
+    let r = send("POST", &s.url("/w/jobs/rpc/default/scheduled"), t, "").await;
+    assert_eq!(r.json(), json!({"result": "scheduled ran"}), "{}", r.text());
+    s.shutdown().await;
+}

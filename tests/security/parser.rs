@@ -324,6 +324,9 @@ impl Drop for Group {
 /// forever; and a worker whose load two deaths happened in (simulated
 /// here: the marker the server keeps during a cold load, then SIGABRT) is
 /// quarantined with a 503 that says why, until its code is deployed again.
+/// A death beside a `/run` (its pseudo-id's marker) is not blamed on it,
+/// and a load of it that succeeds (through `GET /w/victim/`) forgets its
+/// crashes.
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crashing() {
@@ -345,12 +348,42 @@ async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crash
     // Kill the same process slot five times in a row, each right after
     // its restart: five quick deaths.
     let mut target = g.processes()[0];
+    let count = dir.path().join("crash/count/victim");
     for round in 0..5 {
-        if round < 2 {
-            // It died while loading `victim`.
-            let inflight = dir.path().join("crash/inflight");
-            std::fs::create_dir_all(&inflight).unwrap();
-            std::fs::write(inflight.join(format!("{target}.victim")), b"").unwrap();
+        let inflight = dir.path().join("crash/inflight");
+        std::fs::create_dir_all(&inflight).unwrap();
+        match round {
+            // It died while loading `victim` beside a `/run`: no one's crash.
+            0 => {
+                std::fs::write(inflight.join(format!("{target}.victim")), b"").unwrap();
+                std::fs::write(inflight.join(format!("{target}.(run)")), b"").unwrap();
+            }
+            // It died while loading `victim` alone.
+            1 | 3 | 4 => std::fs::write(inflight.join(format!("{target}.victim")), b"").unwrap(),
+            // A load of `victim` that succeeds forgets its crash (round 1):
+            // rounds 3 and 4 are the two that quarantine it.
+            _ => {
+                g.both_up().await;
+                assert!(count.exists(), "round 1 was counted");
+                assert!(!dir.path().join("crash/quarantined/victim").exists());
+                let r = send("GET", &g.url("/w/victim/"), None, "").await;
+                assert_eq!((r.status, r.text().as_str()), (200, "neighbour ok"));
+                assert!(!count.exists(), "a good load resets the count");
+                // The other process may keep `victim` warm now (a warm
+                // worker is not refused): it starts again, cold.
+                for other in g.processes().into_iter().filter(|p| *p != target) {
+                    // SAFETY: kill has no memory-safety preconditions.
+                    unsafe { libc::kill(other as i32, libc::SIGKILL) };
+                    tokio::time::timeout(Duration::from_secs(60), async {
+                        while g.processes().len() != 2 || g.processes().contains(&other) {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    })
+                    .await
+                    .expect("the other process was not restarted");
+                }
+                g.both_up().await;
+            }
         }
         let before = g.processes();
         // SAFETY: kill has no memory-safety preconditions.

@@ -548,6 +548,8 @@ fn classify(code: &str) -> Form {
     let Ok(stack) = crate::deep::stack_for([(CODE_MODULE, code)]) else {
         return Form::Body;
     };
+    // Marked while it parses: a crash then is no worker's (crate::quarantine).
+    let _busy = crate::quarantine::busy(None, crate::quarantine::CODEMODE);
     crate::deep::run(CODE_MODULE, stack, || classify_parsed(code)).unwrap_or(Form::Body)
 }
 

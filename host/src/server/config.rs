@@ -90,6 +90,13 @@ pub struct ServerConfig {
     /// `allowHosts`, each within these (`"inherit"`, which allows any host,
     /// is refused). Default: empty, any public host.
     pub outbound_hosts: Vec<String>,
+    /// The longest per-request timeout (ms) uploaded code may give its
+    /// forwarded `fetch()`es (`"globalOutbound": {"forward": {"timeoutMs":
+    /// …}}`). Default 30,000 (the forward policy's own default).
+    pub max_forward_timeout_ms: u64,
+    /// The most redirects uploaded code may let one forwarded `fetch()`
+    /// follow (`forward.maxRedirects`). Default 20.
+    pub max_forward_redirects: u32,
     /// Most `bindings` uploaded code may have. Default 32.
     pub max_bindings: usize,
     /// Most `tails` uploaded code may have. Default 8.
@@ -100,11 +107,14 @@ pub struct ServerConfig {
     pub reachable_ids: Vec<String>,
     /// A WebSocket with no message either way for this long (ms) is closed
     /// (code 1001), freeing the worker instance it holds; pings do not
-    /// count. Default 60,000.
+    /// count. A client that does not read what is sent to it for this long
+    /// is dropped too. Default 60,000.
     pub websocket_idle_timeout_ms: u64,
-    /// Most WebSockets open at once to one worker (0: one less than
-    /// `instances_per_worker`, at least 1), and to one object (always 1:
-    /// an object runs on one instance); more upgrades get 503. A socket
+    /// Most WebSockets open at once to one worker, its objects' included
+    /// (0: one less than `instances_per_worker`, at least 1), and to one
+    /// object (always 1: an object runs on one instance); more upgrades get
+    /// 503. A place is taken only once the worker exists, the caller may
+    /// reach it and the upgrade request's body has arrived. A socket
     /// holds one of its worker's instances for as long as it is open, so
     /// the default always leaves an instance to HTTP requests where there
     /// is more than one; a request that finds every instance busy waits at
@@ -138,6 +148,16 @@ pub struct ServerConfig {
     pub default_outbound: crate::outbound::Outbound,
     /// Largest request body accepted, in bytes. Default 10 MiB.
     pub max_body_bytes: usize,
+    /// Largest body of an RPC call from outside (`POST
+    /// /w/{id}/rpc/{entrypoint}/{method}`, its JSON arguments), in bytes;
+    /// larger ones get 413 (the smaller of this and `max_body_bytes`
+    /// applies). The arguments are held as two value trees while they are
+    /// decoded, each many times the text's size. Default 1 MiB.
+    pub max_rpc_body_bytes: usize,
+    /// Most JSON values (array elements and object members, counted before
+    /// anything is built) in an RPC call's arguments from outside; more get
+    /// 413. Default 100,000.
+    pub max_rpc_values: usize,
     /// Largest request head (request line + headers), in bytes. Default 64 KiB.
     pub max_header_bytes: usize,
     /// Requests per worker in flight or queued; more get 503. Default 64.
@@ -207,6 +227,8 @@ impl Default for ServerConfig {
             max_limits: default_max_limits(),
             allow_private_outbound: false,
             outbound_hosts: Vec::new(),
+            max_forward_timeout_ms: 30_000,
+            max_forward_redirects: 20,
             max_bindings: 32,
             max_tails: 8,
             reachable_ids: Vec::new(),
@@ -218,6 +240,8 @@ impl Default for ServerConfig {
             body_rate_grace_ms: 10_000,
             default_outbound: crate::outbound::Outbound::Deny,
             max_body_bytes: 10 << 20,
+            max_rpc_body_bytes: 1 << 20,
+            max_rpc_values: 100_000,
             max_header_bytes: 64 << 10,
             worker_concurrency: 64,
             domain: None,
@@ -295,7 +319,10 @@ impl ServerConfig {
     /// `ISOLET_LOG_FORMAT`, `ISOLET_DEBUG`, `ISOLET_PLAYGROUND`, `ISOLET_PLAYGROUND_HOST`,
     /// `ISOLET_TIMEOUT_MS`, `ISOLET_WORKERS`, the ceilings
     /// `ISOLET_MAX_CPU_MS`, `ISOLET_MAX_TIMEOUT_MS`, `ISOLET_MAX_MEMORY_BYTES`,
-    /// `ISOLET_MAX_RESPONSE_BYTES`, `ISOLET_ALLOW_PRIVATE_OUTBOUND`,
+    /// `ISOLET_MAX_RESPONSE_BYTES`, `ISOLET_MAX_FORWARD_TIMEOUT_MS`,
+    /// `ISOLET_MAX_FORWARD_REDIRECTS`, `ISOLET_MAX_RPC_BODY_BYTES`,
+    /// `ISOLET_MAX_RPC_VALUES`, `ISOLET_MAX_WEBSOCKETS_PER_WORKER`,
+    /// `ISOLET_ALLOW_PRIVATE_OUTBOUND`,
     /// `ISOLET_OUTBOUND_HOSTS`, `ISOLET_REACHABLE_IDS` (both comma-separated),
     /// and the connection timeouts
     /// `ISOLET_WEBSOCKET_IDLE_TIMEOUT_MS`, `ISOLET_HEADER_READ_TIMEOUT_MS`,
@@ -385,6 +412,21 @@ impl ServerConfig {
         }
         if let Some(n) = number("ISOLET_MAX_RESPONSE_BYTES")? {
             self.max_limits.response_bytes = Some(n);
+        }
+        if let Some(ms) = number("ISOLET_MAX_FORWARD_TIMEOUT_MS")? {
+            self.max_forward_timeout_ms = ms;
+        }
+        if let Some(n) = number("ISOLET_MAX_FORWARD_REDIRECTS")? {
+            self.max_forward_redirects = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        if let Some(n) = number("ISOLET_MAX_RPC_BODY_BYTES")? {
+            self.max_rpc_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = number("ISOLET_MAX_RPC_VALUES")? {
+            self.max_rpc_values = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = number("ISOLET_MAX_WEBSOCKETS_PER_WORKER")? {
+            self.max_websockets_per_worker = usize::try_from(n).unwrap_or(usize::MAX);
         }
         if let Some(v) = var("ISOLET_ALLOW_PRIVATE_OUTBOUND") {
             self.allow_private_outbound = match v.as_str() {
@@ -519,11 +561,25 @@ impl ServerConfig {
     /// assert!(config.ceiling_problems(&isolet::WorkerCode::js("export default {}")).is_empty());
     /// ```
     pub fn ceiling_problems(&self, code: &crate::WorkerCode) -> Vec<String> {
+        self.problems_within_ceilings(code, true)
+    }
+
+    /// [`ceiling_problems`](Self::ceiling_problems) of code read back from
+    /// the store when it is loaded: code stored before an operator lowered
+    /// a ceiling (or before there were any) is held to today's. Its
+    /// outbound policy is not checked when it is this server's
+    /// `default_outbound` (put there at upload, for code that set none: the
+    /// operator's, not the tenant's).
+    pub(crate) fn stored_code_problems(&self, code: &crate::WorkerCode) -> Vec<String> {
+        self.problems_within_ceilings(code, code.global_outbound != self.default_outbound)
+    }
+
+    fn problems_within_ceilings(&self, code: &crate::WorkerCode, outbound: bool) -> Vec<String> {
         let mut problems = Vec::new();
         if let Some(asked) = &code.limits {
             problems.extend(limits_over(asked, &self.max_limits));
         }
-        if let crate::outbound::Outbound::Forward(forward) = &code.global_outbound {
+        if outbound && let crate::outbound::Outbound::Forward(forward) = &code.global_outbound {
             if forward.allow_private && !self.allow_private_outbound {
                 problems.push(
                     "`globalOutbound.forward.allowPrivate` is not allowed on this server: uploaded code may not reach loopback, private or link-local addresses (allow_private_outbound)".to_string(),
@@ -553,6 +609,18 @@ impl ServerConfig {
                     forward.max_response_bytes
                 ));
             }
+            if forward.timeout_ms > self.max_forward_timeout_ms {
+                problems.push(format!(
+                    "`globalOutbound.forward.timeoutMs` {} is over this server's ceiling of {} (max_forward_timeout_ms)",
+                    forward.timeout_ms, self.max_forward_timeout_ms
+                ));
+            }
+            if forward.max_redirects > self.max_forward_redirects {
+                problems.push(format!(
+                    "`globalOutbound.forward.maxRedirects` {} is over this server's ceiling of {} (max_forward_redirects)",
+                    forward.max_redirects, self.max_forward_redirects
+                ));
+            }
         }
         if code.bindings.len() > self.max_bindings {
             problems.push(format!(
@@ -574,7 +642,7 @@ impl ServerConfig {
                 crate::BindingSpec::Capability(_) => None,
             });
             let gateway = match &code.global_outbound {
-                crate::outbound::Outbound::GatewayWorker { worker, .. } => {
+                crate::outbound::Outbound::GatewayWorker { worker, .. } if outbound => {
                     Some(("`globalOutbound.gateway`", worker))
                 }
                 _ => None,
@@ -765,6 +833,73 @@ mod tests {
         let p = c.ceiling_problems(&bad);
         assert_eq!(p.len(), 3, "{p:?}");
         assert!(p.iter().all(|p| p.contains("reachable_ids")), "{p:?}");
+    }
+
+    /// Review 2, item 11: a forward policy's per-request timeout and
+    /// redirect count have ceilings too (u32::MAX redirects passed).
+    #[test]
+    fn forward_timeouts_and_redirects_have_ceilings() {
+        let c = ServerConfig::default();
+        let code = |forward: &str| -> crate::WorkerCode {
+            serde_json::from_str(&format!(
+                r#"{{"mainModule": "a.js", "modules": {{"a.js": "export default {{}}"}}, "globalOutbound": {{"forward": {forward}}}}}"#
+            ))
+            .unwrap()
+        };
+        let p = c.ceiling_problems(&code(
+            r#"{"timeoutMs": 3600000, "maxRedirects": 4294967295}"#,
+        ));
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("`globalOutbound.forward.timeoutMs` 3600000 is over this server's ceiling of 30000 (max_forward_timeout_ms)"), "{p:?}");
+        assert!(p[1].contains("`globalOutbound.forward.maxRedirects` 4294967295 is over this server's ceiling of 20 (max_forward_redirects)"), "{p:?}");
+        assert!(
+            c.ceiling_problems(&code(r#"{"timeoutMs": 30000, "maxRedirects": 20}"#))
+                .is_empty()
+        );
+        assert!(
+            c.ceiling_problems(&code("{}")).is_empty(),
+            "the defaults are within"
+        );
+        let lenient = ServerConfig {
+            max_forward_timeout_ms: 3_600_000,
+            max_forward_redirects: u32::MAX,
+            ..Default::default()
+        };
+        assert!(
+            lenient
+                .ceiling_problems(&code(
+                    r#"{"timeoutMs": 3600000, "maxRedirects": 4294967295}"#
+                ))
+                .is_empty()
+        );
+    }
+
+    /// Review 2, item 9: stored code is held to today's ceilings when it
+    /// is loaded, except for the server's own default outbound policy
+    /// (put into code that set none at upload).
+    #[test]
+    fn stored_code_is_held_to_the_ceilings_but_not_for_the_default_outbound() {
+        let code = |extra: &str| -> crate::WorkerCode {
+            serde_json::from_str(&format!(
+                r#"{{"mainModule": "a.js", "modules": {{"a.js": "export default {{}}"}}{extra}}}"#
+            ))
+            .unwrap()
+        };
+        let c = ServerConfig::default();
+        let private = code(r#", "globalOutbound": {"forward": {"allowPrivate": true}}"#);
+        assert!(c.stored_code_problems(&private)[0].contains("allowPrivate"));
+        let greedy = code(r#", "limits": {"cpuMs": 100000}"#);
+        assert!(c.stored_code_problems(&greedy)[0].contains("cpuMs"));
+        assert!(c.stored_code_problems(&code("")).is_empty());
+        let c = ServerConfig {
+            default_outbound: private.global_outbound.clone(),
+            ..Default::default()
+        };
+        assert!(c.stored_code_problems(&private).is_empty());
+        assert!(
+            !c.ceiling_problems(&private).is_empty(),
+            "a tenant asking for it is refused"
+        );
     }
 
     #[test]

@@ -124,7 +124,10 @@ impl Server {
             .default_limits(config.limits)
             .tail_sink(hub.clone())
             .tail_sink(metrics.clone())
-            .worker_source(Arc::new(StoreSource(store.clone())))
+            .worker_source(Arc::new(StoreSource {
+                store: store.clone(),
+                config: config.clone(),
+            }))
             .storage_dir(config.data_dir.join("objects"))
             .build()
             .await?;
@@ -286,14 +289,33 @@ impl BoundServer {
 }
 
 /// Service bindings, gateway workers and tail workers resolve ids to the
-/// stored code.
-struct StoreSource(Arc<CodeStore>);
+/// stored code. Code over the server's ceilings (stored before an operator
+/// lowered them) is not handed out: a caller sees no such worker, and the
+/// server's log says why.
+struct StoreSource {
+    store: Arc<CodeStore>,
+    /// Whose ceilings stored code is held to.
+    config: ServerConfig,
+}
 
 impl crate::bindings::WorkerSource for StoreSource {
     fn code<'a>(
         &'a self,
         id: &'a str,
     ) -> crate::outbound::BoxFuture<'a, Option<crate::WorkerCode>> {
-        Box::pin(async move { self.0.get(id).await.ok().flatten() })
+        Box::pin(async move {
+            let code = self.store.get(id).await.ok().flatten()?;
+            let over = self.config.stored_code_problems(&code);
+            if over.is_empty() {
+                Some(code)
+            } else {
+                tracing::warn!(
+                    worker = id,
+                    "not loading worker {id:?} for a binding, tail or gateway: its stored code is over this server's ceilings ({}); upload it again within them",
+                    over.join("; ")
+                );
+                None
+            }
+        })
     }
 }

@@ -475,10 +475,21 @@ async fn read_body(
     headers: &http::HeaderMap,
 ) -> Result<Bytes, HttpResponse> {
     let max = state.config.max_body_bytes;
+    read_body_within(state, body, headers, max, "max_body_bytes").await
+}
+
+/// [`read_body`] with a cap of `max` bytes, the config key `key`'s.
+async fn read_body_within(
+    state: &State,
+    body: Incoming,
+    headers: &http::HeaderMap,
+    max: usize,
+    key: &str,
+) -> Result<Bytes, HttpResponse> {
     if declared_length(headers).is_some_and(|n| n > max) {
         return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body over {max} bytes"),
+            format!("request body over {max} bytes ({key})"),
         ));
     }
     let body = IdleBody::new(body, state.config.body_pace());
@@ -490,7 +501,7 @@ async fn read_body(
         {
             Err(error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body over {max} bytes"),
+                format!("request body over {max} bytes ({key})"),
             ))
         }
         Err(e) if e.downcast_ref::<BodyReadTimeout>().is_some() => {
@@ -886,16 +897,29 @@ async fn worker(
         |code: &WorkerCode| object.is_some() && caller == Caller::Anyone && !code.expose.objects;
     let mut cold = false;
     let mut refused = false;
-    // Cold path only: a quarantined id is refused; a load is marked until
-    // it ends (crate::quarantine).
+    // Stored code over today's ceilings (stored before an operator lowered
+    // them) is not loaded.
+    let mut over: Vec<String> = Vec::new();
+    // Cold path only: a quarantined id is refused; the crash-prone steps
+    // of its load (parsing its source) are marked as its own, and a load
+    // that ends lifts its suspicion, or with a worker forgets its crashes
+    // (crate::quarantine).
     let mut quarantined = None;
-    let mut _loading = None;
+    let mut loading = false;
     let code = async || {
         cold = true;
         match state.store.get(id).await {
             Ok(Some(code)) if hidden(&code) => {
                 refused = true;
                 Err(Error::InvalidRequest("not exposed".into()))
+            }
+            Ok(Some(code))
+                if {
+                    over = state.config.stored_code_problems(&code);
+                    !over.is_empty()
+                } =>
+            {
+                Err(Error::InvalidRequest("over the ceilings".into()))
             }
             Ok(Some(_))
                 if {
@@ -906,27 +930,39 @@ async fn worker(
                 Err(Error::InvalidRequest("quarantined".into()))
             }
             Ok(Some(code)) => {
-                _loading = Some(crate::quarantine::loading(&state.config.data_dir, id).await);
+                crate::quarantine::work(&state.config.data_dir, id);
+                loading = true;
                 Ok(code)
             }
             Ok(None) => Err(Error::InvalidRequest(format!("no worker {id:?}"))),
             Err(e) => Err(Error::Engine(e.to_string())),
         }
     };
-    let result = match object {
-        Some(name) => state.runtime.get_object_with(id, name, code).await,
-        None => state.runtime.get_with(id, code).await,
-    };
+    let result = crate::quarantine::scope(async {
+        match object {
+            Some(name) => state.runtime.get_object_with(id, name, code).await,
+            None => state.runtime.get_with(id, code).await,
+        }
+    })
+    .await;
+    if loading {
+        crate::quarantine::ended(&state.config.data_dir, id, result.is_ok());
+    }
     match result {
         Ok(w) if hidden(w.code()) => Err(not_exposed(id, "its objects")),
         Ok(w) => {
-            if let Some(l) = &_loading {
-                l.loaded();
-            }
             state.metrics.start(cold);
             Ok(w)
         }
         Err(_) if refused => Err(not_exposed(id, "its objects")),
+        Err(_) if !over.is_empty() => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "worker {id:?} is not loaded: its stored code is over this server's ceilings ({}); \
+                 upload it again within them",
+                over.join("; ")
+            ),
+        )),
         Err(_) if quarantined.is_some() => Err(error(
             StatusCode::SERVICE_UNAVAILABLE,
             quarantined.unwrap_or_default(),
@@ -1109,22 +1145,17 @@ async fn invoke_as(
         return no_worker(id);
     }
     let upgrade = super::websocket::requested(&mut req);
-    // A WebSocket holds an instance while open: its place is reserved first.
-    let socket_slot = match &upgrade {
-        Some(_) => match super::websocket::reserve(state, id, object) {
-            Ok(slot) => Some(slot),
-            Err(r) => return r,
-        },
-        None => None,
-    };
     let (parts, body) = req.into_parts();
     let max = state.config.max_body_bytes;
     // A body of known, small size is read first and handed over whole (the
     // fast path); a larger or chunked one streams to the worker as it reads.
-    let streamed = match declared_length(&parts.headers) {
-        Some(n) => n > STREAM_REQUEST_BODIES_OVER && n <= max,
-        None => !hyper::body::Body::is_end_stream(&body),
-    };
+    // An upgrade's body (if any) is always read first: its socket's place
+    // is reserved only after it.
+    let streamed = upgrade.is_none()
+        && match declared_length(&parts.headers) {
+            Some(n) => n > STREAM_REQUEST_BODIES_OVER && n <= max,
+            None => !hyper::body::Body::is_end_stream(&body),
+        };
     let (body, stream) = if streamed {
         (
             Bytes::new(),
@@ -1139,6 +1170,16 @@ async fn invoke_as(
     let (_permit, w) = match slot_and_worker(state, id, object, caller).await {
         Ok(pw) => pw,
         Err(r) => return r,
+    };
+    // A WebSocket holds an instance while open: its place is reserved once
+    // the worker exists, the caller may reach it and the body has arrived
+    // (an unknown id or a slow upgrade request holds none).
+    let socket_slot = match &upgrade {
+        Some(_) => match super::websocket::reserve(state, id, object) {
+            Ok(slot) => Some(slot),
+            Err(r) => return r,
+        },
+        None => None,
     };
     let request = to_worker_request(&parts, path_and_query, body, origin, caller);
     let ep = w.entrypoint(None);
@@ -1206,11 +1247,49 @@ async fn rpc(
     if !valid_id(id) {
         return no_worker(id);
     }
+    if caller == Caller::Anyone && reserved_handler(method) {
+        let shown: String = method.chars().take(64).collect();
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{shown:?} is a handler name the Workers runtime reserves (fetch, scheduled, alarm, tail, \
+                 queue, webSocket*, constructor, _-prefixed names, ...): clients may not call it over RPC, \
+                 whatever `expose` lists; only a request with the admin token or the invoke token may"
+            ),
+        );
+    }
+    // Whether the caller may call this entrypoint is decided before its
+    // body is read: an unknown worker or an unexposed entrypoint costs no
+    // body (nor the memory its arguments would take).
+    let (_permit, w) = match slot_and_worker(state, id, None, caller).await {
+        Ok(pw) => pw,
+        Err(r) => return r,
+    };
+    if caller == Caller::Anyone && !w.code().expose.rpc_allows(entrypoint) {
+        let shown: String = entrypoint.chars().take(64).collect();
+        return not_exposed(id, &format!("RPC entrypoint {shown:?}"));
+    }
     let (parts, body) = req.into_parts();
-    let body = match read_body(state, body, &parts.headers).await {
+    let (max, key) = if state.config.max_rpc_body_bytes < state.config.max_body_bytes {
+        (state.config.max_rpc_body_bytes, "max_rpc_body_bytes")
+    } else {
+        (state.config.max_body_bytes, "max_body_bytes")
+    };
+    let body = match read_body_within(state, body, &parts.headers, max, key).await {
         Ok(b) => b,
         Err(r) => return r,
     };
+    let most = state.config.max_rpc_values;
+    let values = json_values(&body, most);
+    if values > most {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the RPC arguments hold over {most} JSON values (array elements and object members), \
+                 this server's most (max_rpc_values)"
+            ),
+        );
+    }
     let args: Json = if body.is_empty() {
         json!([])
     } else {
@@ -1234,14 +1313,6 @@ async fn rpc(
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad wire value: {e}")),
     };
-    let (_permit, w) = match slot_and_worker(state, id, None, caller).await {
-        Ok(pw) => pw,
-        Err(r) => return r,
-    };
-    if caller == Caller::Anyone && !w.code().expose.rpc_allows(entrypoint) {
-        let shown: String = entrypoint.chars().take(64).collect();
-        return not_exposed(id, &format!("RPC entrypoint {shown:?}"));
-    }
     let ep = if entrypoint == "default" {
         None
     } else {
@@ -1251,6 +1322,66 @@ async fn rpc(
         Ok(v) => json_response(StatusCode::OK, &json!({"result": v.to_wire()})),
         Err(e) => error_response(state, &e),
     }
+}
+
+/// The method names the Workers runtime calls as handlers (`fetch`,
+/// `scheduled`, `alarm`, `tail`, ...), the constructor, and `_`-prefixed
+/// names: an RPC call from a client without a token never reaches them,
+/// whatever `expose` lists (a plain-object default export's `tail` would
+/// take forged events; see [`crate::Expose`]).
+fn reserved_handler(method: &str) -> bool {
+    const HANDLERS: [&str; 14] = [
+        "fetch",
+        "scheduled",
+        "alarm",
+        "tail",
+        "trace",
+        "tailStream",
+        "queue",
+        "test",
+        "email",
+        "webSocketMessage",
+        "webSocketClose",
+        "webSocketError",
+        "connect",
+        "constructor",
+    ];
+    method.starts_with('_') || HANDLERS.contains(&method)
+}
+
+/// How many JSON values `text` holds, at most `most + 1` (counting stops
+/// there): one, plus one per `,`, `[` and `{` outside strings. Each array
+/// element and object member but the first of its container follows a
+/// comma, and each container opens once, so this never counts fewer than
+/// the values a parser would build (it may count a few more). A cheap
+/// bound, taken before anything is built.
+fn json_values(text: &[u8], most: usize) -> usize {
+    let mut count = 1usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => {
+                count += 1;
+                if count > most {
+                    return count;
+                }
+            }
+            _ => {}
+        }
+    }
+    count
 }
 
 #[derive(Deserialize)]
@@ -1330,6 +1461,9 @@ async fn bundle(state: &State, req: http::Request<Incoming>) -> HttpResponse {
         Ok(b) => b,
         Err(r) => return r,
     };
+    // Marked while it runs (it parses the package's sources): a crash
+    // then is no worker's (crate::quarantine).
+    let _busy = crate::quarantine::busy(Some(&state.config.data_dir), crate::quarantine::BUNDLE);
     match state
         .bundler
         .bundle(&body.package, body.modules, body.main_module.as_deref())
@@ -1442,11 +1576,14 @@ async fn run_worker(state: &State, code: &str) -> Result<crate::Worker, HttpResp
             code
         }
     };
-    state
-        .runtime
-        .load(WorkerCode::clone(&code))
-        .await
-        .map_err(|e| error_response(state, &e))
+    // Its transpiling is marked as `/run`'s: a crash then is no
+    // worker's (crate::quarantine).
+    crate::quarantine::scope(async {
+        crate::quarantine::work(&state.config.data_dir, crate::quarantine::RUN);
+        state.runtime.load(WorkerCode::clone(&code)).await
+    })
+    .await
+    .map_err(|e| error_response(state, &e))
 }
 
 /// `GET /workers/{id}/tail`: trace events as Server-Sent Events.
@@ -1815,6 +1952,52 @@ mod tests {
             "s=x; Path=/; SameSite=Lax; Secure; HttpOnly",
         ] {
             assert!(!sets_domain_cookie(v), "{v}");
+        }
+    }
+
+    /// Review 2, item 1: the cheap count of an RPC body's JSON values
+    /// never counts fewer than a parser builds, skips strings (escaped
+    /// quotes included) and stops past the most.
+    #[test]
+    fn json_values_are_counted_before_parsing() {
+        assert_eq!(json_values(b"", 10), 1);
+        assert_eq!(json_values(b"[]", 10), 2);
+        assert_eq!(json_values(b"[1,2,3]", 10), 4);
+        assert_eq!(json_values(br#"[{"a":1,"b":[2,3]}]"#, 10), 6);
+        assert_eq!(json_values(b"[\"a,[{\", \"\\\",[{\"]", 10), 3);
+        let many = format!("[{}0]", "0,".repeat(1_000_000));
+        assert_eq!(json_values(many.as_bytes(), 100), 101);
+        let texts: [&[u8]; 3] = [b"[1,2,3]", br#"{"a":[1,{"b":2}],"c":"x"}"#, b"[[[]],[]]"];
+        for text in texts {
+            let built = serde_json::from_slice::<Json>(text).unwrap();
+            fn values(v: &Json) -> usize {
+                1 + match v {
+                    Json::Array(a) => a.iter().map(values).sum(),
+                    Json::Object(o) => o.values().map(values).sum(),
+                    _ => 0,
+                }
+            }
+            assert!(json_values(text, usize::MAX) >= values(&built), "{text:?}");
+        }
+    }
+
+    /// Review 2, item 10: the handler names clients may not call over RPC.
+    #[test]
+    fn reserved_handler_names() {
+        for name in [
+            "fetch",
+            "tail",
+            "scheduled",
+            "alarm",
+            "webSocketMessage",
+            "constructor",
+            "_x",
+            "__proto__",
+        ] {
+            assert!(reserved_handler(name), "{name}");
+        }
+        for name in ["price", "secret", "Fetch", "fetchAll", "tails", ""] {
+            assert!(!reserved_handler(name), "{name}");
         }
     }
 

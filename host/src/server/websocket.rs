@@ -62,11 +62,12 @@ fn opening_key(method: &http::Method, headers: &HeaderMap) -> Option<String> {
     (key.len() == 24).then(|| key.to_string())
 }
 
-/// A place among the WebSockets open to one worker (or object), held for
+/// A place among the WebSockets open to one worker (and object), held for
 /// as long as its socket is open (see [`reserve`]).
 pub(super) struct SocketSlot {
     open: Arc<Mutex<HashMap<String, usize>>>,
-    key: String,
+    /// The entries it counts in: its worker's, and its object's if any.
+    keys: Vec<String>,
 }
 
 /// The entry of `SocketSlot::open` counting the sockets of every worker.
@@ -75,7 +76,7 @@ const ALL: &str = "";
 impl Drop for SocketSlot {
     fn drop(&mut self) {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        for key in [self.key.as_str(), ALL] {
+        for key in self.keys.iter().map(String::as_str).chain([ALL]) {
             if let Some(n) = open.get_mut(key) {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
@@ -87,8 +88,11 @@ impl Drop for SocketSlot {
 }
 
 /// Reserves a place for one more WebSocket to worker `id` (its `object`),
-/// before the worker is asked: a 503 when the worker already has its most
-/// open ([`ServerConfig::max_websockets_per_worker`](crate::ServerConfig::max_websockets_per_worker),
+/// once the worker exists, the caller may reach it and the upgrade
+/// request's body has arrived, before the worker is asked: a 503 when the
+/// object already has its socket, when the worker already has its most
+/// open, its objects' sockets included
+/// ([`ServerConfig::max_websockets_per_worker`](crate::ServerConfig::max_websockets_per_worker),
 /// which leaves instances to HTTP requests), or when open sockets hold half
 /// of this process's instances. The map holds an entry only while a
 /// socket (or a reservation) is open, so it cannot grow with ids nobody
@@ -98,27 +102,29 @@ pub(super) fn reserve(
     id: &str,
     object: Option<&str>,
 ) -> Result<SocketSlot, super::routes::HttpResponse> {
-    let most = state.config.websockets_per_worker(object.is_some());
+    let most = state.config.websockets_per_worker(false);
+    let most_per_object = state.config.websockets_per_worker(true);
     let most_overall = usize::try_from(state.config.max_instances / 2)
         .unwrap_or(usize::MAX)
         .max(1);
-    let key = match object {
+    let mut keys = vec![id.to_string()];
+    if let Some(name) = object {
         // NUL never appears in an id or an object name from a URL path.
-        Some(name) => format!("{id}\0{name}"),
-        None => id.to_string(),
-    };
+        keys.push(format!("{id}\0{name}"));
+    }
     let mut open = state.sockets.lock().unwrap_or_else(|p| p.into_inner());
-    let here = open.get(&key).copied().unwrap_or(0);
-    let overall = open.get(ALL).copied().unwrap_or(0);
-    let refusal = if here >= most {
-        Some(match object {
-            Some(name) => format!(
-                "object {name:?} of worker {id:?} already has a WebSocket open (an object runs on one instance)"
-            ),
-            None => format!(
-                "worker {id:?} already has {here} WebSocket(s) open, this server's most per worker (max_websockets_per_worker), so that its other instances stay free for requests"
-            ),
-        })
+    let count = |key: &str| open.get(key).copied().unwrap_or(0);
+    let here = count(id);
+    let overall = count(ALL);
+    let object_taken = keys.get(1).is_some_and(|k| count(k) >= most_per_object);
+    let refusal = if let (true, Some(name)) = (object_taken, object) {
+        Some(format!(
+            "object {name:?} of worker {id:?} already has a WebSocket open (an object runs on one instance)"
+        ))
+    } else if here >= most {
+        Some(format!(
+            "worker {id:?} already has {here} WebSocket(s) open (its objects' included), this server's most per worker (max_websockets_per_worker), so that its other instances stay free for requests"
+        ))
     } else if overall >= most_overall {
         Some(format!(
             "{overall} WebSockets are open, this server's most (half of max_instances)"
@@ -132,11 +138,12 @@ pub(super) fn reserve(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return Err(r);
     }
-    *open.entry(key.clone()).or_insert(0) += 1;
-    *open.entry(ALL.to_string()).or_insert(0) += 1;
+    for key in keys.iter().map(String::as_str).chain([ALL]) {
+        *open.entry(key.to_string()).or_insert(0) += 1;
+    }
     Ok(SocketSlot {
         open: state.sockets.clone(),
-        key,
+        keys,
     })
 }
 
@@ -175,11 +182,37 @@ pub(super) fn accept(
     response
 }
 
+/// Sends `frame` to the client, waiting at most `within` for it to be
+/// taken: a client that stops reading would otherwise hold the relay (and
+/// its socket's place and worker instance) forever, the idle timer
+/// included, which runs only between sends. Whether the client took it.
+async fn send_within<S>(sink: &mut S, frame: Message, within: Duration) -> bool
+where
+    S: futures_util::Sink<Message> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    match tokio::time::timeout(within, sink.send(frame)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::debug!("WebSocket client: {e}");
+            false
+        }
+        Err(_) => {
+            tracing::debug!(
+                "WebSocket client read nothing for {} ms: dropped (websocket_idle_timeout_ms)",
+                within.as_millis()
+            );
+            false
+        }
+    }
+}
+
 /// Moves frames between the upgraded connection and the worker's session
 /// until the session ends (the worker's end is dropped) and the closing
 /// handshake is flushed. After `idle` without a text or binary message
 /// either way, the client gets a close (1001) and the worker hears that the
-/// client went away (1006).
+/// client went away (1006). A client that takes nothing sent to it for
+/// `idle` is dropped at once (the worker hears 1006).
 async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize, idle: Duration) {
     let upgraded = match on.await {
         Ok(u) => u,
@@ -209,8 +242,8 @@ async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize, idle: Durat
                 to_worker = None;
                 let reason = format!("idle for {} ms", idle.as_millis());
                 let close = CloseFrame { code: CloseCode::Away, reason: reason.into() };
-                if let Err(e) = sink.send(Message::Close(Some(close))).await {
-                    tracing::debug!("WebSocket client: {e}");
+                if !send_within(&mut sink, Message::Close(Some(close)), idle).await {
+                    return;
                 }
             }
             frame = frames.next(), if to_worker.is_some() => {
@@ -259,14 +292,14 @@ async fn relay(on: OnUpgrade, socket: WebSocket, max_message: usize, idle: Durat
                     ),
                     None => break,
                 };
-                if let Err(e) = sink.send(frame).await {
-                    tracing::debug!("WebSocket client: {e}");
-                    to_worker = None;
+                if !send_within(&mut sink, frame, idle).await {
+                    // Dropping both ends tells the worker its client went.
+                    return;
                 }
             }
         }
     }
-    let _ = sink.close().await;
+    let _ = tokio::time::timeout(idle, sink.close()).await;
 }
 
 #[cfg(test)]
