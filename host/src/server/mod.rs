@@ -3,12 +3,17 @@
 //! runs, live tails over Server-Sent Events, health and Prometheus metrics.
 //! The API is described in `host/openapi.yaml`.
 
+mod access;
+mod answer;
+mod body;
 mod config;
 mod group;
 mod metrics;
+mod respond;
 mod routes;
+mod run;
 
-pub(crate) use routes::bearer_ok;
+pub(crate) use access::bearer_ok;
 mod pg;
 mod playground;
 mod store;

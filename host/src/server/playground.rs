@@ -14,7 +14,7 @@
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header};
 
-use super::routes::{Body, HttpResponse, error, full};
+use super::respond::{Body, HttpResponse, error, full};
 
 const INDEX: &str = include_str!(concat!(env!("OUT_DIR"), "/playground/index.html"));
 const APP_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground/app.js"));

@@ -101,7 +101,7 @@ pub(super) fn reserve(
     state: &super::State,
     id: &str,
     object: Option<&str>,
-) -> Result<SocketSlot, super::routes::HttpResponse> {
+) -> Result<SocketSlot, super::respond::HttpResponse> {
     let most = state.config.websockets_per_worker(false);
     let most_per_object = state.config.websockets_per_worker(true);
     let most_overall = usize::try_from(state.config.max_instances / 2)
@@ -133,7 +133,7 @@ pub(super) fn reserve(
         None
     };
     if let Some(message) = refusal {
-        let mut r = super::routes::error(StatusCode::SERVICE_UNAVAILABLE, message);
+        let mut r = super::respond::error(StatusCode::SERVICE_UNAVAILABLE, message);
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return Err(r);
@@ -153,12 +153,12 @@ pub(super) fn reserve(
 /// so does `idle` without a message either way.
 pub(super) fn accept(
     upgrade: Upgrade,
-    mut response: super::routes::HttpResponse,
+    mut response: super::respond::HttpResponse,
     socket: WebSocket,
     max_message: usize,
     slot: Option<SocketSlot>,
     idle: Duration,
-) -> super::routes::HttpResponse {
+) -> super::respond::HttpResponse {
     let accept = derive_accept_key(upgrade.key.as_bytes());
     let headers = response.headers_mut();
     headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
@@ -168,7 +168,7 @@ pub(super) fn accept(
             headers.insert(header::SEC_WEBSOCKET_ACCEPT, v);
         }
         Err(_) => {
-            return super::routes::error(
+            return super::respond::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "could not derive the WebSocket accept key",
             );
