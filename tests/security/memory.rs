@@ -450,7 +450,7 @@ async fn tail_deliveries_in_flight_are_bounded() {
     while let Some(r) = calls.join_next().await {
         assert_eq!(r.unwrap().unwrap(), "tailed");
     }
-    // Each delivery takes 2 s (it waits for a slow body): none has ended
+    // Each delivery takes 5 s (it waits for a slow body): none has ended
     // yet, so at most 32 are in flight and the others were dropped.
     let dropped = rt.tail_deliveries_dropped();
     assert!(

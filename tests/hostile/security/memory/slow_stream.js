@@ -1,4 +1,4 @@
-// A service whose body arrives after 2 s (real time: a streamed body's
+// A service whose body arrives after 5 s (real time: a streamed body's
 // timers wait).
 export default {
   fetch() {
@@ -9,7 +9,7 @@ export default {
           controller.close();
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await new Promise((resolve) => setTimeout(resolve, 5000));
         sent = true;
         controller.enqueue(new TextEncoder().encode("slow"));
       },
