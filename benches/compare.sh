@@ -3,7 +3,8 @@
 # Installs what it needs (wrk from apt, workerd from npm, pinned), builds
 # release, runs: criterion startup benches, the density bench, the workerd
 # Worker Loader harness (benches/v8/run.mjs), isolated-vm (benches/v8/ivm.mjs),
-# and server throughput with wrk.
+# and server throughput with wrk (one isolet process against one workerd
+# process, and one per CPU on each side).
 # Prints a table and writes BENCHMARKS.md. Takes ~10-15 minutes on 2 cores.
 #
 #   benches/compare.sh            # everything
@@ -67,11 +68,20 @@ echo "== server throughput" >&2
 data=$(mktemp -d)
 ISOLET_DATA_DIR="$data" target/release/isolet serve --listen 127.0.0.1:8921 >"$out/serve.log" 2>&1 &
 serve_pid=$!
+ISOLET_DATA_DIR="$data" target/release/isolet serve --workers 1 --listen 127.0.0.1:8922 >"$out/serve1.log" 2>&1 &
+serve1_pid=$!
+# workerd alike: one process (config.capnp, the static hello worker on 8912)
+# and as many processes as `isolet serve` runs by default (one per CPU),
+# accepting on one shared socket (8914).
+procs=$(nproc)
 benches/v8/node_modules/@cloudflare/workerd-linux-64/bin/workerd serve benches/v8/config.capnp --experimental >"$out/workerd.log" 2>&1 &
 workerd_pid=$!
-trap 'kill $serve_pid $workerd_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+python3 benches/v8/shared-socket.py "$procs" 8914 >"$out/workerd-n.log" 2>&1 &
+workerdn_pid=$!
+trap 'kill $serve_pid $serve1_pid $workerd_pid $workerdn_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 100); do
-  [ -s "$data/admin-token" ] && curl -sf 127.0.0.1:8921/healthz >/dev/null && curl -sf 127.0.0.1:8912/ >/dev/null && break
+  [ -s "$data/admin-token" ] && curl -sf 127.0.0.1:8921/healthz >/dev/null && curl -sf 127.0.0.1:8922/healthz >/dev/null \
+    && curl -sf 127.0.0.1:8912/ >/dev/null && curl -sf 127.0.0.1:8914/ >/dev/null && break
   sleep 0.1
 done
 token=$(cat "$data/admin-token")
@@ -101,8 +111,11 @@ wrk.body = f:read("*a")
 f:close()
 LUA
 : >"$out/wrk.txt"
+echo "procs=$procs" >"$out/procs.txt"
+# Equal process counts on both sides: one against one, then N against N.
 for c in 1 10 50; do
-  for target in "isolet-warm http://127.0.0.1:8921/w/hello/" "workerd-static http://127.0.0.1:8912/"; do
+  for target in "isolet-warm-1proc http://127.0.0.1:8922/w/hello/" "workerd-static-1proc http://127.0.0.1:8912/" \
+                "isolet-warm http://127.0.0.1:8921/w/hello/" "workerd-static http://127.0.0.1:8914/"; do
     set -- $target
     echo "### $1 c=$c" >>"$out/wrk.txt"
     # c=50 runs 30 s (the target: no request over 20 ms in 30 s).
@@ -130,17 +143,9 @@ wrk -t1 -c50 -d$dur --latency http://127.0.0.1:8921/w/hello-fresh/ >>"$out/wrk.t
 echo "### isolet-oneshot c=50" >>"$out/wrk.txt"
 wrk -t1 -c50 -d$dur --latency -s "$out/run.lua" http://127.0.0.1:8921/run >>"$out/wrk.txt" 2>&1
 
-echo "== server, one process (--workers 1), for comparison" >&2
-ISOLET_DATA_DIR="$data" target/release/isolet serve --workers 1 --listen 127.0.0.1:8922 >"$out/serve1.log" 2>&1 &
-serve1_pid=$!
-trap 'kill $serve_pid $serve1_pid $workerd_pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 100); do curl -sf 127.0.0.1:8922/healthz >/dev/null && break; sleep 0.1; done
-for target in "isolet-warm-1proc /w/hello/" "isolet-fresh-deployed-1proc /w/hello-fresh/"; do
-  set -- $target
-  echo "### $1 c=50" >>"$out/wrk.txt"
-  wrk -t1 -c50 -d$dur --latency "http://127.0.0.1:8922$2" >>"$out/wrk.txt" 2>&1
-done
-kill $serve1_pid 2>/dev/null || true
+echo "### isolet-fresh-deployed-1proc c=50" >>"$out/wrk.txt"
+wrk -t1 -c50 -d$dur --latency http://127.0.0.1:8922/w/hello-fresh/ >>"$out/wrk.txt" 2>&1
+kill $serve1_pid $workerdn_pid 2>/dev/null || true
 
 echo "== CPU-bound worker" >&2
 node benches/v8/cpu.mjs http://127.0.0.1:8921/w/cpu http://127.0.0.1:8913 >"$out/cpu.json"

@@ -1,6 +1,8 @@
 // The parent worker of the V8 reference: drives workerd's Worker Loader
 // (env.LOADER) the way isolet's benches drive Runtime::load / get.
 //   /cold?n=N   N loads of distinct code (nothing cached), each + one fetch
+//   /same?n=N   N loads of the same code (a new worker each time; whatever
+//               workerd caches about code it has seen, it may use), each + one fetch
 //   /warm?n=N   N fetches through LOADER.get of one id (warm)
 //   /hold?n=N&from=K   create N held workers with ids K..K+N (for RSS)
 const code = (tag) =>
@@ -20,6 +22,13 @@ export default {
     if (url.pathname === "/cold") {
       for (let i = 0; i < n; i++) {
         const w = env.LOADER.load(spec(`cold-${Date.now()}-${seq++}-${Math.random()}`));
+        await (await w.getEntrypoint().fetch("http://x/")).text();
+      }
+      return new Response("ok");
+    }
+    if (url.pathname === "/same") {
+      for (let i = 0; i < n; i++) {
+        const w = env.LOADER.load(spec("same"));
         await (await w.getEntrypoint().fetch("http://x/")).text();
       }
       return new Response("ok");

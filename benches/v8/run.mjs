@@ -50,6 +50,8 @@ try {
   }
   await perOp("/cold", 20, 2); // warm-up
   const coldUs = await perOp("/cold", 200, 5);
+  await perOp("/same", 20, 2); // warm-up
+  const sameUs = await perOp("/same", 200, 5);
   const warmUs = await perOp("/warm", 2000, 5);
   const oneShot = [];
   for (let i = 0; i < 50; i++) oneShot.push(await get("/cold?n=1"));
@@ -63,6 +65,9 @@ try {
   const anonAfter = status("RssAnon");
   console.log(JSON.stringify({
     cold_load_first_fetch_us: coldUs,
+    cold_load_same_code_us: sameUs,
+    // How each figure is taken, for the report's labels.
+    method: "median of 5 rounds of (T(N) - T(1)) / (N - 1), N = 200 for loads and 2,000 for warm calls, T timed from outside workerd over HTTP",
     cold_one_request_p50_us: median(oneShot),
     warm_get_fetch_us: warmUs,
     held_workers: K,
