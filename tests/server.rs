@@ -1343,3 +1343,47 @@ async fn playground_host_keeps_workers_off_the_playground_origin() {
     assert_eq!(r.status, 200, "{}", r.text());
     s.shutdown().await;
 }
+
+/// Logs written to a pipe (a file, journald, a container log) are plain
+/// lines: no ANSI colour codes, which only a terminal can read.
+#[test]
+fn server_logs_to_a_pipe_carry_no_colour_codes() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !lines.iter().any(|l: &String| l.contains("isolet server listening")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        lines.iter().any(|l| l.contains("isolet server listening")),
+        "no tracing line at info: {lines:#?}"
+    );
+    for line in &lines {
+        assert!(!line.contains('\u{1b}'), "a colour code in a piped log line: {line:?}");
+    }
+}
