@@ -17,10 +17,10 @@ use crate::error::{Error, Result};
 use crate::state::HostState;
 
 /// The raw JS engine component (before pre-initialization).
-pub(crate) const GUEST_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-js.wasm"));
+pub(crate) static GUEST_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-js.wasm"));
 
 /// The Python engine component (componentize-py already pre-initialized it).
-pub(crate) const GUEST_PY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-py.wasm"));
+pub(crate) static GUEST_PY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-py.wasm"));
 
 /// The WIT contract's bindings, kept private to the crate.
 pub(crate) mod wit {

@@ -16,9 +16,9 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use super::respond::{Body, HttpResponse, error, full};
 
-const INDEX: &str = include_str!(concat!(env!("OUT_DIR"), "/playground/index.html"));
-const APP_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground/app.js"));
-const STYLE_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground/style.css"));
+static INDEX: &str = include_str!(concat!(env!("OUT_DIR"), "/playground/index.html"));
+static APP_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground/app.js"));
+static STYLE_CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground/style.css"));
 /// The assets' content hash (from `build.rs`): their ETag and the
 /// cache-busting `?v=` of the page's links.
 const VERSION: &str = include_str!(concat!(env!("OUT_DIR"), "/playground/version"));
