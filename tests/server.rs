@@ -1351,7 +1351,14 @@ fn server_logs_to_a_pipe_carry_no_colour_codes() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .env("RUST_LOG", "info")
         .env_remove("NO_COLOR")
@@ -1370,7 +1377,10 @@ fn server_logs_to_a_pipe_carry_no_colour_codes() {
     });
     let mut lines = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while !lines.iter().any(|l: &String| l.contains("isolet server listening")) {
+    while !lines
+        .iter()
+        .any(|l: &String| l.contains("isolet server listening"))
+    {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left) {
             Ok(line) => lines.push(line),
@@ -1384,6 +1394,9 @@ fn server_logs_to_a_pipe_carry_no_colour_codes() {
         "no tracing line at info: {lines:#?}"
     );
     for line in &lines {
-        assert!(!line.contains('\u{1b}'), "a colour code in a piped log line: {line:?}");
+        assert!(
+            !line.contains('\u{1b}'),
+            "a colour code in a piped log line: {line:?}"
+        );
     }
 }

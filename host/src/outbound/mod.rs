@@ -59,7 +59,8 @@ pub struct ForwardConfig {
     pub deny_hosts: Vec<String>,
     /// Allow loopback / private / link-local addresses (after DNS). Default false.
     pub allow_private: bool,
-    /// Per-request timeout in milliseconds. Default 30,000.
+    /// Time for the whole fetch in milliseconds: every redirect, the
+    /// response head and its body. Default 30,000.
     pub timeout_ms: u64,
     /// Largest response body, in bytes. Default 10 MiB.
     pub max_response_bytes: u64,
