@@ -221,16 +221,20 @@ async fn gateway_worker_adds_credentials_the_worker_never_sees() {
             .global_outbound(allow_private())
             .env_var("API_TOKEN", "s3cret-token"),
     );
-    let untrusted = code("outbound/caller.js").global_outbound(Outbound::GatewayWorker {
-        worker: "gateway".into(),
-        entrypoint: None,
-    });
+    let untrusted = code("outbound/caller.js")
+        .global_outbound(Outbound::GatewayWorker {
+            worker: "gateway".into(),
+            entrypoint: None,
+        })
+        .env_var("OWN", "the untrusted worker's own");
     let target = format!("http://127.0.0.1:{}/data", up.addr.port());
     let r = run(&rt, untrusted.clone(), &target).await;
     assert_eq!(r["ok"], true, "{r}");
-    // The upstream saw the credential; the untrusted worker's env never had it.
+    // The upstream saw the credential; the untrusted worker's env, as the
+    // worker itself saw it while running, never had it: its own variable
+    // only (which shows the probe reads the env the host handed it).
     assert_eq!(r["body"]["authorization"], "Bearer s3cret-token");
-    assert!(!untrusted.env.contains_key("API_TOKEN"));
+    assert_eq!(r["envKeys"], json!(["OWN"]), "{r}");
     let seen = up.seen.lock().unwrap().clone();
     assert_eq!(seen.last().unwrap()["authorization"], "Bearer s3cret-token");
     assert_eq!(seen.last().unwrap()["x-from"], "untrusted");

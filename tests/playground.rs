@@ -215,6 +215,22 @@ async fn http_get(url: &str, token: &str) -> (u16, String) {
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// `PUT url` with the admin token and a JSON body: the status and the body.
+async fn http_put(url: &str, token: &str, body: String) -> (u16, String) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = http::Request::put(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap();
+    let resp = client.request(req).await.unwrap();
+    let status = resp.status().as_u16();
+    use http_body_util::BodyExt;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
 /// A server (its config changed by `tweak`), chromedriver and a Chromium
 /// session on it.
 struct Session {
@@ -691,13 +707,32 @@ async fn playground_on_a_host_of_its_own() {
         wait_text(&c, "#workers-list", "the (empty) list", |t| t.contains("none yet")).await;
         click(&c, "#run").await;
         wait_text(&c, "#status", "200", |t| t == "200").await;
-        // A worker's path on this origin is not served.
-        let status = js(
+        // A worker that is deployed and answers by path on any other host...
+        let code = json!({
+            "mainModule": "main.js",
+            "modules": {"main.js": "export default { fetch() { return new Response('any answered') } }"},
+            "compatibilityDate": "2025-06-01",
+        });
+        let base = format!("http://127.0.0.1:{port}");
+        let (status, body) = http_put(&format!("{base}/workers/any"), &token, code.to_string()).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(
+            http_get(&format!("{base}/w/any/"), "").await,
+            (200, "any answered".to_string())
+        );
+        // ... is not served by path on the playground's origin: the
+        // router's refusal, not the worker's answer nor a missing worker.
+        let answer = js(
             &c,
-            "const x = new XMLHttpRequest(); x.open('GET', '/w/any/', false); x.send(); return x.status",
+            "const x = new XMLHttpRequest(); x.open('GET', '/w/any/', false); x.send(); return [x.status, x.responseText]",
         )
         .await;
-        assert_eq!(status, json!(404));
+        assert_eq!(answer[0], json!(404), "{answer}");
+        let text = answer[1].as_str().unwrap_or_default();
+        assert!(
+            text.contains("workers do not answer on the playground's host"),
+            "{answer}"
+        );
     })
     .await;
 }

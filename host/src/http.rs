@@ -115,8 +115,11 @@ pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Op
 /// produces it (a `ReadableStream` body). From
 /// [`Entrypoint::fetch_streaming`](crate::Entrypoint::fetch_streaming).
 ///
-/// ```no_run
-/// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+/// ```
+/// # #[tokio::main] async fn main() -> isolet::Result<()> {
+/// # let runtime = isolet::Runtime::builder().build().await?;
+/// # let worker = runtime.load(isolet::WorkerCode::js("export default { fetch() { \
+/// #     return new Response(ReadableStream.from(['a ', 'stream']).pipeThrough(new TextEncoderStream())) } }")).await?;
 /// let mut resp = worker.entrypoint(None).fetch_streaming(isolet::Request::get("https://x/")).await?;
 /// assert_eq!(resp.status, 200);
 /// while let Some(chunk) = resp.body.next_chunk().await {

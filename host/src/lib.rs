@@ -12,7 +12,7 @@
 //! memory limit, a CPU budget (fuel) and a wall-clock deadline (epoch
 //! interruption), and can reach nothing it was not given.
 //!
-//! ```no_run
+//! ```
 //! # #[tokio::main] async fn main() -> isolet::Result<()> {
 //! use isolet::{Request, Runtime, WorkerCode};
 //!
@@ -102,3 +102,10 @@ pub use typescript::{Jsx, JsxMode};
 pub use websocket::{WebSocket, WebSocketMessage, WebSocketReceiver, WebSocketSender};
 pub use wire::Value;
 pub use worker::{Entrypoint, Worker};
+
+/// The README's Rust examples, compiled (and run, unless marked `no_run`)
+/// by `cargo test --doc` like any doc example; its other blocks are marked
+/// `sh`, `toml`, `js`, `python` or `text`, which rustdoc leaves alone.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

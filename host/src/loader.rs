@@ -244,8 +244,9 @@ impl Runtime {
     /// [`instances_per_worker`](crate::RuntimeBuilder::instances_per_worker)
     /// calls run at once.
     ///
-    /// ```no_run
-    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// ```
+    /// # #[tokio::main] async fn main() -> isolet::Result<()> {
+    /// # let runtime = isolet::Runtime::builder().build().await?;
     /// let worker = runtime.load(isolet::WorkerCode::js(
     ///     "export default { fetch() { return Response.json({ ok: true }) } }",
     /// )).await?;

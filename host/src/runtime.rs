@@ -72,8 +72,8 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Runs dynamic workers. Cheap to clone (a handle to shared state).
 ///
-/// ```no_run
-/// # async fn demo() -> isolet::Result<()> {
+/// ```
+/// # #[tokio::main] async fn main() -> isolet::Result<()> {
 /// use isolet::{Request, Runtime, WorkerCode};
 /// let runtime = Runtime::builder().build().await?;
 /// let worker = runtime

@@ -33,8 +33,9 @@ use tokio::sync::OwnedSemaphorePermit;
 /// [`fresh_instance_per_request`](crate::WorkerCode::fresh_instance_per_request)
 /// set runs every call in a new instance, dropped after the call.
 ///
-/// ```no_run
-/// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+/// ```
+/// # #[tokio::main] async fn main() -> isolet::Result<()> {
+/// # let runtime = isolet::Runtime::builder().build().await?;
 /// let worker = runtime.load(isolet::WorkerCode::js(r#"
 ///     export default { fetch() { return new Response("main") } };
 ///     export const admin = { fetch() { return new Response("admin") } };
@@ -323,10 +324,13 @@ impl Worker {
 
     /// The limits this worker runs under.
     ///
-    /// ```no_run
-    /// # async fn demo(worker: isolet::Worker) {
+    /// ```
+    /// # #[tokio::main] async fn main() -> isolet::Result<()> {
+    /// # let runtime = isolet::Runtime::builder().build().await?;
+    /// # let worker = runtime.load(isolet::WorkerCode::js("export default {}")).await?;
+    /// // A worker whose code sets no memory limit has the default, 128 MiB.
     /// assert_eq!(worker.limits().memory_bytes, Some(128 << 20));
-    /// # }
+    /// # Ok(()) }
     /// ```
     pub fn limits(&self) -> Limits {
         let l = self.inner.limits;
@@ -1101,8 +1105,12 @@ impl Entrypoint<'_> {
     /// Missing methods, private (`_`-prefixed) ones and `constructor` are
     /// script errors (`TypeError`).
     ///
-    /// ```no_run
-    /// # async fn demo(worker: isolet::Worker) -> isolet::Result<()> {
+    /// ```
+    /// # #[tokio::main] async fn main() -> isolet::Result<()> {
+    /// # let runtime = isolet::Runtime::builder().build().await?;
+    /// # let worker = runtime
+    /// #     .load(isolet::WorkerCode::js("export default { add(a, b) { return a + b } }"))
+    /// #     .await?;
     /// use isolet::Value;
     /// let sum = worker.entrypoint(None).call("add", vec![Value::from(1), Value::from(2)]).await?;
     /// assert_eq!(sum, Value::Number(3.0));

@@ -1,4 +1,4 @@
-// Unit tests of the playground's pure parts (node --test playground/src/,
+// Unit tests of the playground's pure parts (node --test playground/src/*.test.js,
 // run by scripts/test): WorkerCode mapping, headers, share links, SSE frames,
 // hex dumps.
 

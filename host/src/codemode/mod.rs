@@ -13,8 +13,8 @@
 //! execution with an error, never a host failure. Every tool call is checked
 //! against the tool's input schema before its handler runs.
 //!
-//! ```no_run
-//! # async fn demo() -> isolet::Result<()> {
+//! ```
+//! # #[tokio::main] async fn main() -> isolet::Result<()> {
 //! use isolet::codemode::{CodeMode, Tool};
 //! use serde_json::json;
 //!
@@ -262,15 +262,16 @@ impl CodeModeBuilder {
 
     /// Checks the tools (unique names, handlers, schemas that compile).
     ///
-    /// ```no_run
-    /// # async fn demo(runtime: isolet::Runtime) {
+    /// ```
+    /// # #[tokio::main] async fn main() -> isolet::Result<()> {
+    /// # let runtime = isolet::Runtime::builder().build().await?;
     /// use isolet::codemode::{CodeMode, Tool};
     /// let err = CodeMode::builder(runtime)
     ///     .tool(Tool::new("a", "no handler"))
     ///     .build()
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("has no handler"));
-    /// # }
+    /// # Ok(()) }
     /// ```
     pub fn build(self) -> crate::Result<CodeMode> {
         let mut problems = Vec::new();
@@ -384,8 +385,9 @@ impl CodeMode {
     /// The TypeScript declaration of the tools, for the model's prompt:
     /// an input and output type per tool and `declare const codemode`.
     ///
-    /// ```no_run
-    /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
+    /// ```
+    /// # #[tokio::main] async fn main() -> isolet::Result<()> {
+    /// # let runtime = isolet::Runtime::builder().build().await?;
     /// use isolet::codemode::{CodeMode, Tool};
     /// let cm = CodeMode::builder(runtime)
     ///     .tool(Tool::new("ping", "Checks the service.").handler(|_| async { Ok(serde_json::json!("pong")) }))

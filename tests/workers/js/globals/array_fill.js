@@ -6,7 +6,8 @@ import { eq, suite } from "./harness.js";
 export default suite(async () => {
   eq("new Array(n).fill(v)", new Array(5).fill(7), [7, 7, 7, 7, 7]);
   eq("the length stays", new Array(3).fill(0).length, 3);
-  eq("fill with start", new Array(4).fill(1, 2), [undefined, undefined, 1, 1].map((v, i) => (i < 2 ? undefined : 1)));
+  // (The harness tells holes from undefined: the slots before start stay holes.)
+  eq("fill with start", new Array(4).fill(1, 2), [, , 1, 1]);
   eq("holes before start stay holes", Object.keys(new Array(4).fill(1, 2)), ["2", "3"]);
   eq("fill with start and end", [1, 2, 3, 4, 5].fill(0, 1, 3), [1, 0, 0, 4, 5]);
   eq("negative start and end", [1, 2, 3, 4, 5].fill(9, -3, -1), [1, 2, 9, 9, 5]);

@@ -331,15 +331,16 @@ export default suite(async (request) => {
   }
   if (request.method === "POST") {
     const reader = request.body.getReader({ mode: "byob" });
-    let total = 0, reads = 0;
+    // (One check for all the reads: how many there are depends on how the
+    // host hands the body over, and each suite's number of checks is fixed.)
+    const sizes = [];
     for (;;) {
       const { value, done } = await reader.read(new Uint8Array(1000));
       if (done) break;
-      ok("each BYOB read of the request body fits the view", value.byteLength <= 1000);
-      total += value.byteLength;
-      reads++;
+      sizes.push(value.byteLength);
     }
-    eq("the request body read with a BYOB reader", total, 5000);
-    ok("in several reads", reads >= 5);
+    ok("each BYOB read of the request body fits the view", sizes.every((n) => n > 0 && n <= 1000));
+    eq("the request body read with a BYOB reader", sizes.reduce((a, n) => a + n, 0), 5000);
+    ok("in several reads", sizes.length >= 5);
   }
 });

@@ -4,17 +4,32 @@
 // their shapes, must still behave exactly as in any JS engine.
 import { eq, ok, suite } from "./harness.js";
 
-// Objects made before the snapshot, with their own properties.
+// Objects made before the snapshot, and what each is (see kindOf): which
+// of the changes below can be made to it, so the suite's number of checks
+// is fixed (tests/js_api.rs asserts it).
 const snapshotObjects = () => [
-  ["navigator", navigator],
-  ["console", console],
-  ["crypto.subtle", crypto.subtle],
-  ["Response.prototype", Response.prototype],
-  ["Headers.prototype", Headers.prototype],
-  ["URL.prototype", URL.prototype],
-  ["ReadableStream.prototype", ReadableStream.prototype],
-  ["globalThis", globalThis],
+  ["navigator", navigator, "frozen"],
+  ["console", console, "open"],
+  ["crypto.subtle", crypto.subtle, "empty"],
+  ["Response.prototype", Response.prototype, "open"],
+  ["Headers.prototype", Headers.prototype, "open"],
+  ["URL.prototype", URL.prototype, "open"],
+  ["ReadableStream.prototype", ReadableStream.prototype, "open"],
+  ["globalThis", globalThis, "open"],
 ];
+
+// "frozen": nothing can be added, deleted or changed; "empty": extensible,
+// without own properties (its methods are its prototype's); "open":
+// extensible, with configurable and with writable own properties.
+function kindOf(o) {
+  const keys = Reflect.ownKeys(o);
+  const some = (attribute) => keys.some((k) => Object.getOwnPropertyDescriptor(o, k)[attribute]);
+  if (Object.isFrozen(o)) return "frozen";
+  if (!Object.isExtensible(o)) return "not extensible, not frozen";
+  if (keys.length === 0) return "empty";
+  if (!some("configurable") || !some("writable")) return "extensible, without configurable or writable properties";
+  return "open";
+}
 
 const describe = (o) =>
   JSON.stringify(
@@ -34,7 +49,8 @@ function twin(o) {
 }
 
 function shapes() {
-  for (const [name, o] of snapshotObjects()) {
+  for (const [name, o, kind] of snapshotObjects()) {
+    eq(`${name} is ${kind}`, kindOf(o), kind);
     const before = describe(o);
     const t = twin(o);
     eq(`${name}: twin has the same properties`, describe(t), before);
