@@ -210,6 +210,275 @@ async fn npm_tarball_inflating_past_the_package_limit_is_stopped_while_read() {
     s.shutdown().await;
 }
 
+// ---- Issue 37: the bundler's registry origin and its caps ----
+
+/// The `sha512-...` integrity npm gives `tgz`.
+fn integrity(tgz: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(tgz))
+    )
+}
+
+/// The packument of `name` 1.0.0 whose tarball is at `url`, with `tgz`'s
+/// integrity.
+fn packument(name: &str, url: &str, tgz: &[u8]) -> Vec<u8> {
+    json!({
+        "name": name,
+        "dist-tags": {"latest": "1.0.0"},
+        "versions": {"1.0.0": {"name": name, "version": "1.0.0",
+            "dist": {"tarball": url, "integrity": integrity(tgz)}}}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// `POST /bundle` of an `index.js` with `dependencies`.
+async fn bundle_with(s: &TestServer, dependencies: serde_json::Value) -> Reply {
+    let body = json!({
+        "package": {"dependencies": dependencies},
+        "modules": {"index.js": "export default {}"}
+    });
+    send("POST", &s.url("/bundle"), Some(&s.token), body.to_string()).await
+}
+
+/// The problems a refused bundle names.
+fn problems(r: &Reply) -> String {
+    r.json()["problems"].to_string()
+}
+
+/// `Bundler::registry`: "Tarballs must come from the same origin". A
+/// packument whose tarball URL is on another port, another host name for
+/// the same address, or another scheme is refused before anything is
+/// fetched from it; one on the registry's own origin is fetched.
+#[tokio::test]
+async fn npm_tarballs_are_fetched_from_the_registrys_origin_only() {
+    // What any other origin would serve, and whether it was asked.
+    let (other, seen_other) = serve(|_| (200, Vec::new(), b"not a tarball".to_vec())).await;
+    // name -> (tarball URL, tarball), filled once the registry's address
+    // is known: the registry serves `/{name}` (the packument) and
+    // `/tgz/{name}` (the tarball).
+    let table: Arc<Mutex<BTreeMap<String, (String, Vec<u8>)>>> = Arc::default();
+    let served = table.clone();
+    let (base, seen) = serve(move |path| {
+        let table = served.lock().unwrap();
+        if let Some(name) = path.strip_prefix("/tgz/") {
+            return match table.get(name) {
+                Some((_, tgz)) => (200, Vec::new(), tgz.clone()),
+                None => (404, Vec::new(), Vec::new()),
+            };
+        }
+        let name = path.trim_start_matches('/');
+        match table.get(name) {
+            Some((url, tgz)) => (200, Vec::new(), packument(name, url, tgz)),
+            None => (404, Vec::new(), b"{}".to_vec()),
+        }
+    })
+    .await;
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let elsewhere = [
+        ("on-another-port", format!("{other}/tgz/on-another-port")),
+        (
+            "on-another-host-name",
+            format!("http://localhost:{port}/tgz/on-another-host-name"),
+        ),
+        (
+            "on-another-scheme",
+            format!("https://127.0.0.1:{port}/tgz/on-another-scheme"),
+        ),
+    ];
+    {
+        let mut table = table.lock().unwrap();
+        for (name, url) in &elsewhere {
+            table.insert(name.to_string(), (url.clone(), tarball(name, |_| {})));
+        }
+        table.insert(
+            "on-the-registry".into(),
+            (
+                format!("{base}/tgz/on-the-registry"),
+                tarball("on-the-registry", |_| {}),
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.npm_registry = base.clone()).await;
+    for (name, url) in &elsewhere {
+        let r = bundle(&s, name).await;
+        assert_eq!(r.status, 400, "{name}: {}", r.text());
+        assert!(
+            problems(&r).contains(&format!(
+                "{name}@1.0.0: the tarball {url} is not on the registry's origin"
+            )),
+            "{name}: {}",
+            r.text()
+        );
+    }
+    assert!(
+        seen_other.lock().unwrap().is_empty(),
+        "a tarball was fetched from another origin"
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .all(|(path, _)| !path.starts_with("/tgz/")),
+        "a refused tarball was fetched"
+    );
+    // The tarball on the registry's origin is fetched and unpacked.
+    let r = bundle(&s, "on-the-registry").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.json()["modules"]
+            .get("node_modules/on-the-registry/package.json")
+            .is_some(),
+        "{}",
+        r.text()
+    );
+    s.shutdown().await;
+}
+
+/// A tarball URL on the registry's origin that redirects to another
+/// origin is refused, not fetched from there (the origin check holds for
+/// every hop, not only for the URL in the packument).
+#[tokio::test]
+async fn npm_tarball_redirected_off_the_registrys_origin_is_refused() {
+    let tgz = tarball("hop", |_| {});
+    let there = tgz.clone();
+    let (other, seen_other) = serve(move |_| (200, Vec::new(), there.clone())).await;
+    let target = format!("{other}/hop.tgz");
+    let doc: Arc<Mutex<Vec<u8>>> = Arc::default();
+    let served = doc.clone();
+    let (base, _) = serve(move |path| match path {
+        "/hop" => (200, Vec::new(), served.lock().unwrap().clone()),
+        "/hop.tgz" => (302, vec![("location", target.clone())], Vec::new()),
+        _ => (404, Vec::new(), Vec::new()),
+    })
+    .await;
+    *doc.lock().unwrap() = packument("hop", &format!("{base}/hop.tgz"), &tgz);
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.npm_registry = base.clone()).await;
+    let r = bundle(&s, "hop").await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(problems(&r).contains("registry's origin"), "{}", r.text());
+    assert!(
+        seen_other.lock().unwrap().is_empty(),
+        "the tarball was fetched from another origin"
+    );
+    s.shutdown().await;
+}
+
+/// `BundleLimits::max_packages` (default 500): a bundle of 500 packages is
+/// made, one of 501 refused, naming the cap.
+#[tokio::test]
+async fn a_bundle_holds_at_most_500_packages() {
+    let names: Vec<&'static str> = (0..=500)
+        .map(|i| -> &'static str { Box::leak(format!("pkg{i}").into_boxed_str()) })
+        .collect();
+    let base = registry(
+        names
+            .iter()
+            .map(|name| (*name, tarball(name, |_| {})))
+            .collect(),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.npm_registry = base.clone()).await;
+    let deps = |n: usize| -> serde_json::Value {
+        names[..n]
+            .iter()
+            .map(|name| (name.to_string(), json!("1")))
+            .collect::<serde_json::Map<String, serde_json::Value>>()
+            .into()
+    };
+    let r = bundle_with(&s, deps(500)).await;
+    assert_eq!(r.status, 200, "{}", problems(&r));
+    // Each package's package.json, and index.js.
+    assert_eq!(r.json()["modules"].as_object().unwrap().len(), 501);
+    let r = bundle_with(&s, deps(501)).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        problems(&r).contains("more than 500 packages"),
+        "{}",
+        r.text()
+    );
+    s.shutdown().await;
+}
+
+/// `BundleLimits::max_files` (default 5,000): a package that brings the
+/// bundle to 5,000 files is bundled, one that brings it to 5,001 is
+/// refused, naming the cap and the package.
+#[tokio::test]
+async fn a_bundle_holds_at_most_5000_files() {
+    // index.js, the package's package.json and `n` code files.
+    let wide = |name: &'static str, n: usize| {
+        let tgz = tarball(name, move |tar| {
+            let body = b"module.exports = 1;\n";
+            for i in 0..n {
+                tar.append(
+                    &header(
+                        &format!("package/f{i}.js"),
+                        tar::EntryType::Regular,
+                        body.len() as u64,
+                    ),
+                    &body[..],
+                )
+                .unwrap();
+            }
+        });
+        (name, tgz)
+    };
+    let base = registry(vec![wide("wide", 4_998), wide("wider", 4_999)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.npm_registry = base.clone()).await;
+    let r = bundle(&s, "wide").await;
+    assert_eq!(r.status, 200, "{}", problems(&r));
+    assert_eq!(r.json()["modules"].as_object().unwrap().len(), 5_000);
+    let r = bundle(&s, "wider").await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        problems(&r).contains("the bundle has more than 5000 files (at wider@1.0.0)"),
+        "{}",
+        r.text()
+    );
+    s.shutdown().await;
+}
+
+/// `MAX_TARBALL_ENTRIES` (50,000): a package's tarball of 50,000 entries
+/// (files, directories: everything the tar reader yields) is unpacked, one
+/// of 50,001 refused.
+#[tokio::test]
+async fn a_package_tarball_holds_at_most_50000_entries() {
+    // package.json and `n` directories.
+    let dirs = |name: &'static str, n: usize| {
+        let tgz = tarball(name, move |tar| {
+            for i in 0..n {
+                tar.append(
+                    &header(&format!("package/d{i}/"), tar::EntryType::Directory, 0),
+                    std::io::empty(),
+                )
+                .unwrap();
+            }
+        });
+        (name, tgz)
+    };
+    let base = registry(vec![dirs("many", 49_999), dirs("toomany", 50_000)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start(dir.path(), |c| c.npm_registry = base.clone()).await;
+    let r = bundle(&s, "many").await;
+    assert_eq!(r.status, 200, "{}", problems(&r));
+    let r = bundle(&s, "toomany").await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        problems(&r)
+            .contains("the package toomany@1.0.0 has more than 50000 entries in its tarball"),
+        "{}",
+        r.text()
+    );
+    s.shutdown().await;
+}
+
 // ---- Finding 13: Code Mode tool credentials stay with their API ----
 
 async fn codemode_with_tool(url: &str) -> isolet::mcp::McpServer {

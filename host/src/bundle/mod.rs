@@ -363,12 +363,40 @@ impl Bundler {
             max_response_bytes: 64 << 20,
             ..ForwardConfig::default()
         };
-        let request = Request::get(url).header("accept", accept);
-        let response = self
-            .forwarder
-            .get_or_init(Forwarder::with_system_roots)
-            .fetch(&config, request, Redirect::Follow)
-            .await?;
+        // Redirects are followed here, each only to the registry's own
+        // origin: the origin check of a tarball URL would mean nothing if
+        // the registry (or whoever answers there) could send the fetch on
+        // to another host, private ones included.
+        let forwarder = self.forwarder.get_or_init(Forwarder::with_system_roots);
+        let mut url = url.to_string();
+        let mut hops = 0;
+        let response = loop {
+            let request = Request::get(&url).header("accept", accept);
+            let response = forwarder.fetch(&config, request, Redirect::Manual).await?;
+            let location = response
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.clone());
+            let Some(location) =
+                location.filter(|_| matches!(response.status, 301 | 302 | 303 | 307 | 308))
+            else {
+                break response;
+            };
+            hops += 1;
+            if hops > config.max_redirects {
+                return Err(format!("more than {} redirects", config.max_redirects));
+            }
+            let next = url::Url::parse(&url)
+                .and_then(|u| u.join(&location))
+                .map_err(|e| format!("a bad redirect location {location:?}: {e}"))?;
+            if origin(next.as_str()) != origin(&self.registry) {
+                return Err(format!(
+                    "redirected to {next}, which is not on the registry's origin"
+                ));
+            }
+            url = next.into();
+        };
         let status = response.status;
         let body = response.body.collect().await.map_err(|e| e.to_string())?;
         if status == 404 {

@@ -160,7 +160,8 @@ pub struct ServerConfig {
     pub max_rpc_values: usize,
     /// Largest request head (request line + headers), in bytes. Default 64 KiB.
     pub max_header_bytes: usize,
-    /// Requests per worker in flight or queued; more get 503. Default 64.
+    /// Requests per worker in flight at once. One more waits up to 5 s for
+    /// a slot to come free, then gets 503 with `Retry-After: 1`. Default 64.
     pub worker_concurrency: usize,
     /// Route `Host: {id}.{domain}` to worker `{id}`. Default: off.
     pub domain: Option<String>,

@@ -252,6 +252,9 @@ impl BoundServer {
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .max_buf_size(self.state.config.max_header_bytes.max(8192))
+                // The exact bound: the buffer alone grows by doubling and
+                // let a head of up to ~1.75x max_header_bytes through.
+                .max_header_size(self.state.config.max_header_bytes)
                 .header_read_timeout(std::time::Duration::from_millis(
                     self.state.config.header_read_timeout_ms.max(1),
                 ))

@@ -34,13 +34,24 @@ fn csp(nonce: Option<&str>) -> String {
     )
 }
 
-/// The answer to a playground route (`segments` after `playground`), or
-/// `None` when the path is not one of its files.
+/// The answer to a playground route (`segments` after `playground`, `path`
+/// the whole path, for a 404's text): every one, errors and 304s too,
+/// carries the playground's security headers.
 pub(super) fn serve(
     method: &Method,
     segments: &[&str],
+    path: &str,
     headers: &http::HeaderMap,
-) -> Option<HttpResponse> {
+) -> HttpResponse {
+    let mut r = answer(method, segments, headers)
+        .unwrap_or_else(|| error(StatusCode::NOT_FOUND, format!("no playground file {path}")));
+    secure(r.headers_mut(), None);
+    r
+}
+
+/// The answer to a playground route, or `None` when the path is not one
+/// of its files.
+fn answer(method: &Method, segments: &[&str], headers: &http::HeaderMap) -> Option<HttpResponse> {
     if method != Method::GET && method != Method::HEAD {
         return Some(error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -172,7 +183,16 @@ fn respond(body: Bytes, content_type: &'static str, nonce: Option<&str>) -> http
     let mut r = http::Response::new(full(body));
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&csp(nonce)) {
+    secure(h, nonce);
+    r
+}
+
+/// The playground's security headers, on an answer that lacks them (the
+/// page's own CSP, with its nonce, is kept).
+fn secure(h: &mut http::HeaderMap, nonce: Option<&str>) {
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(v) = HeaderValue::from_str(&csp(nonce))
+    {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(
@@ -190,7 +210,6 @@ fn respond(body: Bytes, content_type: &'static str, nonce: Option<&str>) -> http
         http::HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    r
 }
 
 /// 128 random bits, base64: a fresh style nonce per page.
@@ -215,8 +234,8 @@ mod tests {
     #[test]
     fn page_has_a_fresh_nonce_in_its_csp_and_no_inline_script() {
         let none = http::HeaderMap::new();
-        let a = serve(&Method::GET, &[""], &none).expect("page");
-        let b = serve(&Method::GET, &[""], &none).expect("page");
+        let a = answer(&Method::GET, &[""], &none).expect("page");
+        let b = answer(&Method::GET, &[""], &none).expect("page");
         let (ca, cb) = (
             header(&a, header::CONTENT_SECURITY_POLICY),
             header(&b, header::CONTENT_SECURITY_POLICY),
@@ -257,7 +276,7 @@ mod tests {
     #[test]
     fn assets_have_types_etags_and_conditional_answers() {
         let none = http::HeaderMap::new();
-        let js = serve(&Method::GET, &["app.js"], &none).expect("app.js");
+        let js = answer(&Method::GET, &["app.js"], &none).expect("app.js");
         assert_eq!(js.status(), StatusCode::OK);
         assert!(header(&js, header::CONTENT_TYPE).starts_with("text/javascript"));
         assert_eq!(header(&js, header::CONTENT_ENCODING), "");
@@ -266,15 +285,17 @@ mod tests {
             header::IF_NONE_MATCH,
             HeaderValue::from_str(header(&js, header::ETAG)).expect("etag"),
         );
-        let again = serve(&Method::GET, &["app.js"], &asked).expect("app.js");
+        let again = answer(&Method::GET, &["app.js"], &asked).expect("app.js");
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-        assert!(serve(&Method::GET, &["nope.js"], &none).is_none());
+        assert!(answer(&Method::GET, &["nope.js"], &none).is_none());
         assert_eq!(
-            serve(&Method::POST, &[""], &none).expect("answer").status(),
+            answer(&Method::POST, &[""], &none)
+                .expect("answer")
+                .status(),
             StatusCode::METHOD_NOT_ALLOWED
         );
         assert_eq!(
-            serve(&Method::GET, &[], &none).expect("redirect").status(),
+            answer(&Method::GET, &[], &none).expect("redirect").status(),
             StatusCode::SEE_OTHER
         );
     }
@@ -286,7 +307,7 @@ mod tests {
             header::ACCEPT_ENCODING,
             HeaderValue::from_static("br;q=1.0, gzip;q=0.8"),
         );
-        let r = serve(&Method::GET, &["app.js"], &gz).expect("app.js");
+        let r = answer(&Method::GET, &["app.js"], &gz).expect("app.js");
         assert_eq!(header(&r, header::CONTENT_ENCODING), "gzip");
         assert!(header(&r, header::ETAG).ends_with("-gz\""));
         assert_eq!(header(&r, header::VARY), "accept-encoding");

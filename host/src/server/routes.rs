@@ -170,15 +170,10 @@ async fn route(state: &Arc<State>, req: http::Request<Incoming>) -> (&'static st
                 "workers do not answer on the playground's host (playground_host): use another host name for /w/",
             ),
         ),
-        (_, ["playground", rest @ ..]) if matches!(playground, PlaygroundAt::Here { .. }) => {
-            match super::playground::serve(&method, rest, req.headers()) {
-                Some(resp) => ("playground", resp),
-                None => (
-                    "playground",
-                    error(StatusCode::NOT_FOUND, format!("no playground file {path}")),
-                ),
-            }
-        }
+        (_, ["playground", rest @ ..]) if matches!(playground, PlaygroundAt::Here { .. }) => (
+            "playground",
+            super::playground::serve(&method, rest, &path, req.headers()),
+        ),
         (Method::GET | Method::HEAD, [""]) if matches!(playground, PlaygroundAt::Here { .. }) => {
             ("playground", super::playground::redirect("/playground/"))
         }

@@ -29,6 +29,10 @@ const MAX_SQL_BYTES: i32 = 100_000;
 /// Most bytes of rows one `exec` hands back to the worker (counted while
 /// the rows are read: the statement stops as soon as it is passed).
 const MAX_RESULT_BYTES: usize = 32 << 20;
+/// What a row's record holds beside its largest value: the key (at most
+/// [`MAX_KEY_BYTES`]) or a file's path and metadata, and the record's
+/// header. SQLite's length limit is `value_bytes` plus this.
+const ROW_ROOM: usize = 4096;
 /// Most columns of a table, index or result set, as on Cloudflare (100):
 /// with values of at most `value_bytes`, what one row of a statement can
 /// make SQLite hold.
@@ -145,12 +149,16 @@ impl ObjectDb {
                 (limits.database_bytes / PAGE_SIZE).max(16) as i64,
             )?;
             conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
-            // No value can be larger than the largest value (nor than a
-            // whole result): zeroblob(), randomblob(), replace(), || stop
-            // with SQLITE_TOOBIG instead of making one.
+            // No value can be much larger than the largest value (nor than
+            // a whole result): zeroblob(), randomblob(), replace(), || stop
+            // with SQLITE_TOOBIG instead of making one. SQLite applies the
+            // limit to a whole row's record too, so it leaves room for the
+            // key or path beside a value of exactly `value_bytes` (the
+            // key-value and file APIs check `value_bytes` itself).
             conn.set_limit(
                 Limit::SQLITE_LIMIT_LENGTH,
-                i32::try_from(limits.value_bytes.min(MAX_RESULT_BYTES)).unwrap_or(i32::MAX),
+                i32::try_from(limits.value_bytes.min(MAX_RESULT_BYTES) + ROW_ROOM)
+                    .unwrap_or(i32::MAX),
             )?;
             conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, MAX_COLUMNS)?;
             conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)?;
@@ -332,7 +340,7 @@ impl ObjectDb {
                 // Counted before the value is copied: the result stops at
                 // the first value past the limit, so the host holds at
                 // most the limit plus one value (itself at most
-                // SQLITE_LIMIT_LENGTH, set to `value_bytes`).
+                // SQLITE_LIMIT_LENGTH, `value_bytes` + ROW_ROOM).
                 let v = row.get_ref(i).map_err(|e| self.describe(e))?;
                 bytes = bytes.saturating_add(value_size(&v));
                 if bytes > MAX_RESULT_BYTES {
