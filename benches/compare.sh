@@ -66,14 +66,18 @@ node benches/v8/ivm.mjs 1000 >"$out/ivm.json"
 
 echo "== server throughput" >&2
 data=$(mktemp -d)
-ISOLET_DATA_DIR="$data" target/release/isolet serve --listen 127.0.0.1:8921 >"$out/serve.log" 2>&1 &
+# Both sides run `procs` server processes in the N-against-N rows.
+procs=$(nproc)
+ISOLET_DATA_DIR="$data" target/release/isolet serve --workers "$procs" --listen 127.0.0.1:8921 >"$out/serve.log" 2>&1 &
 serve_pid=$!
+# The one-process server shares the data dir: it starts once the first has
+# written the admin token (two writers would race for it).
+for _ in $(seq 100); do [ -s "$data/admin-token" ] && break; sleep 0.1; done
 ISOLET_DATA_DIR="$data" target/release/isolet serve --workers 1 --listen 127.0.0.1:8922 >"$out/serve1.log" 2>&1 &
 serve1_pid=$!
 # workerd alike: one process (config.capnp, the static hello worker on 8912)
-# and as many processes as `isolet serve` runs by default (one per CPU),
-# accepting on one shared socket (8914).
-procs=$(nproc)
+# and `procs` processes on port 8914, each with its own SO_REUSEPORT socket
+# as isolet's processes have.
 benches/v8/node_modules/@cloudflare/workerd-linux-64/bin/workerd serve benches/v8/config.capnp --experimental >"$out/workerd.log" 2>&1 &
 workerd_pid=$!
 python3 benches/v8/shared-socket.py "$procs" 8914 >"$out/workerd-n.log" 2>&1 &

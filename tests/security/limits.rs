@@ -110,15 +110,10 @@ async fn request_heads_past_max_header_bytes_get_431() {
     s.shutdown().await;
 }
 
-/// Suspected, confirmed by reading hyper 1.12 (see the README of the
-/// issue-37 limits change): `max_header_bytes` is given to hyper as
-/// `max_buf_size` (server/mod.rs), which refuses a head only while it is
-/// still incomplete once the read buffer holds that much. The buffer
-/// grows by doubling and each read fills all of it, so for the default
-/// 64 KiB it goes 8 -> 24 -> 56 -> 112 KiB: a head of up to 112 KiB that
-/// arrives at once is read whole and served. (16 KiB, twice hyper's first
-/// 8 KiB, happens to be exact: the test above.) hyper's
-/// `http1::Builder::max_header_size` is the exact bound.
+/// A head just past the default `max_header_bytes` (64 KiB) that arrives
+/// at once gets 431. (It was served while the limit was hyper's
+/// `max_buf_size`: the read buffer grows by doubling, 8 -> 24 -> 56 ->
+/// 112 KiB, so a head of up to 112 KiB passed; `max_header_size` is exact.)
 #[tokio::test]
 async fn a_head_just_past_the_default_max_header_bytes_gets_431() {
     let dir = tempfile::tempdir().unwrap();
@@ -451,14 +446,10 @@ async fn isolet_fs_quotas_refuse_each_excess_and_keep_what_was_there() {
     assert_eq!(json_at(&w, "/fs/sizes").await, now);
 }
 
-/// Suspected, confirmed by reading (see the README of this change): the
-/// value limit is documented as the largest value ("a key-value entry
-/// (serialized), a string or blob in SQL, a file"), but it is also set as
-/// SQLite's `SQLITE_LIMIT_LENGTH` (storage/db.rs), which bounds the whole
-/// row (record) SQLite writes: the key, the path, the size and mtime
-/// columns and the record header count too. A value or file of exactly
-/// the limit (and up to ~20 bytes under it) passes isolet's own check,
-/// then fails with "string or blob too big ... SQLITE_TOOBIG".
+/// A key-value value and a file of exactly the value limit are stored.
+/// (They were refused with SQLITE_TOOBIG while SQLite's length limit, which
+/// bounds a whole row, was the value limit itself; it now leaves room for
+/// the key or path and the record header.)
 #[tokio::test]
 async fn values_and_files_of_exactly_the_limit_are_stored() {
     const LIMIT: usize = 4096;

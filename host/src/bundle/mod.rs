@@ -30,6 +30,7 @@ mod resolve;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use base64::Engine as _;
 use nodejs_semver::{Range, Version};
@@ -358,11 +359,15 @@ impl Bundler {
     }
 
     async fn get(&self, url: &str, accept: &str) -> std::result::Result<Vec<u8>, String> {
-        let config = ForwardConfig {
+        let mut config = ForwardConfig {
             allow_private: true,
             max_response_bytes: 64 << 20,
             ..ForwardConfig::default()
         };
+        // One deadline for every hop and the body: a registry that answers
+        // with redirects cannot restart the clock.
+        let total = Duration::from_millis(config.timeout_ms);
+        let started = std::time::Instant::now();
         // Redirects are followed here, each only to the registry's own
         // origin: the origin check of a tarball URL would mean nothing if
         // the registry (or whoever answers there) could send the fetch on
@@ -371,6 +376,11 @@ impl Bundler {
         let mut url = url.to_string();
         let mut hops = 0;
         let response = loop {
+            let left = total.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(format!("timed out after {} ms", total.as_millis()));
+            }
+            config.timeout_ms = left.as_millis().max(1) as u64;
             let request = Request::get(&url).header("accept", accept);
             let response = forwarder.fetch(&config, request, Redirect::Manual).await?;
             let location = response
