@@ -87,7 +87,7 @@ fn assert_suite(suite: &str, body: &serde_json::Value, checks: u64) {
     let is_known = |f: &String| known.iter().any(|k| f.starts_with(&format!("{k}: ")));
     let unexpected: Vec<&str> = failures
         .iter()
-        .filter(|f| !is_known(*f))
+        .filter(|f| !is_known(f))
         .map(String::as_str)
         .collect();
     assert!(

@@ -545,7 +545,7 @@ const PUNCT: &[&[u8]] = &[
 ];
 
 fn is_in(list: &[&[u8]], word: &[u8]) -> bool {
-    list.iter().any(|k| *k == word)
+    list.contains(&word)
 }
 
 fn is_ident_byte(b: u8) -> bool {

@@ -260,7 +260,8 @@ async fn npm_tarballs_are_fetched_from_the_registrys_origin_only() {
     // name -> (tarball URL, tarball), filled once the registry's address
     // is known: the registry serves `/{name}` (the packument) and
     // `/tgz/{name}` (the tarball).
-    let table: Arc<Mutex<BTreeMap<String, (String, Vec<u8>)>>> = Arc::default();
+    type Table = BTreeMap<String, (String, Vec<u8>)>;
+    let table: Arc<Mutex<Table>> = Arc::default();
     let served = table.clone();
     let (base, seen) = serve(move |path| {
         let table = served.lock().unwrap();

@@ -224,7 +224,7 @@ fn nonce() -> Result<String, String> {
 mod tests {
     use super::*;
 
-    fn header<'a>(r: &'a HttpResponse, name: header::HeaderName) -> &'a str {
+    fn header(r: &HttpResponse, name: header::HeaderName) -> &str {
         r.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())

@@ -97,6 +97,8 @@ impl Drop for SocketSlot {
 /// of this process's instances. The map holds an entry only while a
 /// socket (or a reservation) is open, so it cannot grow with ids nobody
 /// uses.
+// The Err is the answer itself (429), sent as is.
+#[allow(clippy::result_large_err)]
 pub(super) fn reserve(
     state: &super::State,
     id: &str,
