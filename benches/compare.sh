@@ -18,7 +18,7 @@ eval "$(scripts/setup)"
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 (cd benches/v8 && npm install --no-audit --no-fund --silent)
-cargo build --release --locked -p isolet --quiet
+cargo build --release --locked -p isolet-cli --quiet
 
 mt=3; dur=10s
 if [ "${QUICK:-}" = 1 ]; then mt=1; dur=3s; fi
@@ -28,7 +28,7 @@ rm -rf target/criterion
 cargo bench --locked --bench startup -- --warm-up-time 1 --measurement-time "$mt" >"$out/criterion.txt" 2>&1
 
 echo "== cold start page faults (probe)" >&2
-cargo build --release --locked -p isolet --example probe --quiet
+cargo build --release --locked -p isolet --features full --example probe --quiet
 target/release/examples/probe 20000 cold --json | tail -1 >"$out/cold.json"
 PROBE_KEEP_RESIDENT=0 target/release/examples/probe 5000 cold --json | tail -1 >"$out/cold-no-keep-resident.json"
 PROBE_PY=1 target/release/examples/probe 1000 cold --json | tail -1 >"$out/py-cold.json"

@@ -155,12 +155,12 @@ fn main() {
         .expect("tokio");
     tokio.block_on(async move {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let config = isolet::ServerConfig {
+        let config = isolet_server::ServerConfig {
             listen: "127.0.0.1:0".parse().expect("an address"),
             data_dir: dir.path().to_path_buf(),
             ..Default::default()
         };
-        let bound = isolet::Server::new(config)
+        let bound = isolet_server::Server::new(config)
             .await
             .expect("server")
             .bind()
@@ -195,7 +195,7 @@ fn main() {
             .await;
         }
         for file in HOSTILE {
-            let path = format!("{}/../tests/hostile/js/{file}", env!("CARGO_MANIFEST_DIR"));
+            let path = format!("{}/../../tests/hostile/js/{file}", env!("CARGO_MANIFEST_DIR"));
             let src = std::fs::read_to_string(&path).expect("a hostile worker");
             let mut code = json!({"mainModule": file, "modules": {file: src}, "compatibilityDate": "2025-06-01"});
             if file == "loop_sync.js" {

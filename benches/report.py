@@ -241,7 +241,7 @@ if tokens:
         "(benches/codemode/github_tools.json: repositories, issues, pull requests, reviews, files, commits, branches,",
         "Actions runs, code search), described as JSON-schema tool definitions (compact JSON, as MCP `tools/list` or",
         "an LLM API's `tools` parameter carries them) and as the TypeScript declaration Code Mode puts in the prompt",
-        "(`isolet::codemode::typescript_api`: input and output types with JSDoc, then `declare const codemode`).",
+        "(`isolet_codemode::typescript_api`: input and output types with JSDoc, then `declare const codemode`).",
         "",
         "| description of the API | cl100k_base tokens | o200k_base tokens |",
         "|---|---|---|",

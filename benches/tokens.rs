@@ -1,14 +1,14 @@
 //! The Code Mode claim, measured: how many tokens a model reads to know an
 //! API, as JSON-schema tool definitions (what an MCP `tools/list` or an LLM
 //! API's `tools` parameter carries) vs the TypeScript declaration Code Mode
-//! gives it (`isolet::codemode::typescript_api`), for a GitHub-like tool set
+//! gives it (`isolet_codemode::typescript_api`), for a GitHub-like tool set
 //! of 25 tools (benches/codemode/github_tools.json). Counted with the
 //! cl100k_base and o200k_base encodings (tiktoken-rs).
 //!
 //! Run: `cargo bench --bench tokens` (prints one JSON line; compare.sh keeps
 //! it for BENCHMARKS.md). Under `cargo test --benches` it runs the same way.
 
-use isolet::codemode::{Tool, typescript_api};
+use isolet_codemode::{Tool, typescript_api};
 use serde_json::{Value, json};
 
 /// The tool set as Code Mode tools, with their output schemas or without.
@@ -32,7 +32,7 @@ fn tools(defs: &[Value], outputs: bool) -> Vec<Tool> {
 fn main() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../benches/codemode/github_tools.json"
+        "/../../benches/codemode/github_tools.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let defs: Vec<Value> = serde_json::from_str(&text).expect("the tool set is JSON");

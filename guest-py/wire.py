@@ -1,4 +1,4 @@
-"""isolet's RPC wire encoding (tagged JSON; see host/src/wire.rs) for Python values."""
+"""isolet's RPC wire encoding (tagged JSON; see crates/isolet/src/wire.rs) for Python values."""
 import base64
 import datetime
 import math

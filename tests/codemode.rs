@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use isolet::codemode::{CodeMode, Tool};
 use isolet::{Limits, LogLevel, Runtime, WorkerCode};
+use isolet_codemode::{CodeMode, Tool};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 fn read(name: &str) -> String {
     let path = format!(
-        "{}/../tests/workers/codemode/{name}",
+        "{}/../../tests/workers/codemode/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -328,7 +328,7 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use isolet::mcp::{McpConfig, McpServer};
+use isolet_codemode::mcp::{McpConfig, McpServer};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, ContentBlock};
 
@@ -394,7 +394,7 @@ async fn api() -> u16 {
 
 /// tests/workers/codemode/mcp/ in a temporary directory, pointed at `port`.
 fn config_dir(port: u16) -> tempfile::TempDir {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/workers/codemode/mcp");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/workers/codemode/mcp");
     let dir = tempfile::tempdir().unwrap();
     for f in ["tools.toml", "api.json"] {
         let text = std::fs::read_to_string(src.join(f))

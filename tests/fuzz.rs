@@ -62,7 +62,7 @@ fn budget(default_ms: u64) -> Duration {
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/fuzz/corpus/{target}"));
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../tests/fuzz/corpus/{target}"));
     let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok())
@@ -233,7 +233,12 @@ fn fuzz_server_config_toml() {
         b"cpuMs",
         b"data_dir",
     ];
-    fuzz("server_config", dict, 300, isolet::fuzz::server_config_toml);
+    fuzz(
+        "server_config",
+        dict,
+        300,
+        isolet_server::fuzz::server_config_toml,
+    );
 }
 
 #[test]
@@ -483,7 +488,7 @@ async fn fuzz_guest_js_source() {
     // The target's own seeds, and every worker the other tests load.
     let mut seeds = corpus("js_source");
     for dir in ["workers/js", "hostile/js"] {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/{dir}"));
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../tests/{dir}"));
         for entry in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
             if entry.path().extension().is_some_and(|x| x == "js")
                 && let Ok(src) = std::fs::read(entry.path())
@@ -722,13 +727,13 @@ async fn fuzz_admin_api_routes_and_bodies() {
 
 /// The policy the server adds to every answer of a worker's by path
 /// (`/w/{id}/...`), and to none of its own (`SHARED_ORIGIN_CSP` in
-/// host/src/server/answer.rs).
+/// crates/isolet-server/src/answer.rs).
 const WORKER_ANSWER_CSP: &str =
     "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
 
 /// Whether a 5xx answer from a route that runs a worker (`/w/`, `/run`) is
-/// the worker's doing rather than the host's failure (host/src/error.rs and
-/// `error_body` in host/src/server/respond.rs):
+/// the worker's doing rather than the host's failure (crates/isolet/src/error.rs and
+/// `error_body` in crates/isolet-server/src/respond.rs):
 /// - the worker's own answer, whatever its status (marked by
 ///   [`WORKER_ANSWER_CSP`]);
 /// - 500 for an exception it threw (`Error::Script`: the answer names it,
@@ -790,7 +795,7 @@ fn fuzz_tar_entries() {
         b"5",
         b"2",
     ];
-    fuzz("tar", dict, 500, isolet::fuzz::tar_entries);
+    fuzz("tar", dict, 500, isolet_bundle::fuzz::tar_entries);
 }
 
 /// OpenAPI documents as `isolet mcp` turns them into tools and their
@@ -818,5 +823,10 @@ fn fuzz_openapi_documents() {
         b",",
         b":",
     ];
-    fuzz("openapi", dict, 500, isolet::fuzz::openapi_document);
+    fuzz(
+        "openapi",
+        dict,
+        500,
+        isolet_codemode::fuzz::openapi_document,
+    );
 }

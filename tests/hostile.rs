@@ -16,7 +16,7 @@ mod common;
 use common::Traces;
 
 fn source(rel: &str) -> String {
-    let path = format!("{}/../tests/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../tests/{rel}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

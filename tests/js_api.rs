@@ -9,7 +9,7 @@ use isolet::{Error, ModuleSource, Request, Runtime, Value, WorkerCode};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
-const WORKERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/workers/js");
+const WORKERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/workers/js");
 
 fn read(rel: &str) -> String {
     let path = Path::new(WORKERS).join(rel);
@@ -1251,7 +1251,7 @@ async fn bundling_resolves_npm_dependencies_with_exports_conditions_and_nesting(
          export default { fetch: () => Response.json({ greet: greet('x'), shout: shout('y'), root: lodash.upper('z'), n }) };\n"
             .to_string(),
     )]);
-    let bundler = isolet::bundle::Bundler::new()
+    let bundler = isolet_bundle::Bundler::new()
         .registry(&base)
         .cache_dir(cache.path());
     let code = bundler
@@ -1319,7 +1319,7 @@ async fn bundling_resolves_npm_dependencies_with_exports_conditions_and_nesting(
 #[tokio::test]
 async fn bundling_errors_are_clear() {
     let base = registry("lodashish").await;
-    let bundler = isolet::bundle::Bundler::new().registry(&base);
+    let bundler = isolet_bundle::Bundler::new().registry(&base);
     let src = || BTreeMap::from([("index.js".to_string(), "export default {}".to_string())]);
     let err = |deps: serde_json::Value| {
         let bundler = &bundler;
@@ -1343,13 +1343,12 @@ async fn bundling_errors_are_clear() {
     assert!(e.contains("does not match its integrity"), "{e}");
     let e = err(json!({"greet": "git+https://example.com/x.git"})).await;
     assert!(e.contains("only registry versions"), "{e}");
-    let tiny =
-        isolet::bundle::Bundler::new()
-            .registry(&base)
-            .limits(isolet::bundle::BundleLimits {
-                max_bytes: 50,
-                ..Default::default()
-            });
+    let tiny = isolet_bundle::Bundler::new()
+        .registry(&base)
+        .limits(isolet_bundle::BundleLimits {
+            max_bytes: 50,
+            ..Default::default()
+        });
     let e = tiny
         .bundle(&json!({"dependencies": {"greet": "1"}}), src(), None)
         .await

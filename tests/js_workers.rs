@@ -9,7 +9,10 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 
 fn source(name: &str) -> String {
-    let path = format!("{}/../tests/workers/js/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/workers/js/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -18,7 +18,7 @@ use serde_json::{Value as Json, json};
 
 fn source(rel: &str) -> String {
     std::fs::read_to_string(format!(
-        "{}/../tests/workers/js/{rel}",
+        "{}/../../tests/workers/js/{rel}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
@@ -775,7 +775,7 @@ async fn probe(rt: &Runtime, code: WorkerCode, target: &str) -> (Json, Duration)
 /// host the lists let through, from the same upstream, is followed. (The
 /// private-address half of this property is the unit test
 /// `redirects_to_private_addresses_are_refused_not_followed` in
-/// host/src/outbound/forward.rs: end to end, the test's own upstream on
+/// crates/isolet/src/outbound/forward.rs: end to end, the test's own upstream on
 /// 127.0.0.1 cannot be a first hop without `allowPrivate`.)
 #[tokio::test]
 async fn forward_redirects_to_denied_or_unlisted_hosts_are_refused_not_followed() {

@@ -110,7 +110,7 @@ async fn screenshot(c: &Client, name: &str) -> PathBuf {
 
 fn worker(name: &str) -> String {
     std::fs::read_to_string(format!(
-        "{}/../tests/workers/playground/{name}",
+        "{}/../../tests/workers/playground/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
@@ -241,7 +241,7 @@ struct Session {
 }
 
 impl Session {
-    async fn start(tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Session {
+    async fn start(tweak: impl FnOnce(&mut isolet_server::ServerConfig)) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let server = TestServer::start(&dir.path().join("data"), tweak).await;
         let driver = start_driver().await;

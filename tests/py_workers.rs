@@ -11,7 +11,7 @@ use isolet::{
 use serde_json::json;
 use tokio::sync::OnceCell;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/workers/py");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/workers/py");
 
 fn py(files: &[&str]) -> WorkerCode {
     let mut code = WorkerCode::new(files[0].rsplit('/').next().unwrap().to_string())

@@ -14,7 +14,7 @@ use serde_json::{Value as Json, json};
 mod test_server;
 use test_server::TestServer as Running;
 
-async fn start(data_dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Running {
+async fn start(data_dir: &Path, tweak: impl FnOnce(&mut isolet_server::ServerConfig)) -> Running {
     Running::start(data_dir, tweak).await
 }
 
@@ -76,7 +76,7 @@ fn code(src: &str) -> String {
 
 fn worker_file(name: &str) -> String {
     std::fs::read_to_string(format!(
-        "{}/../tests/workers/js/{name}",
+        "{}/../../tests/workers/js/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
@@ -1041,7 +1041,7 @@ async fn hostile_workers_through_the_server_get_their_status_and_the_neighbour_a
     let t = Some(s.token.as_str());
     let hostile = |name: &str| {
         std::fs::read_to_string(format!(
-            "{}/../tests/hostile/js/{name}",
+            "{}/../../tests/hostile/js/{name}",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
@@ -1135,7 +1135,7 @@ async fn objects_are_addressed_by_name_and_managed_through_the_admin_api() {
     let s = start(dir.path(), |_| {}).await;
     let t = Some(s.token.as_str());
     let counter = std::fs::read_to_string(format!(
-        "{}/../tests/workers/storage/counter.js",
+        "{}/../../tests/workers/storage/counter.js",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();

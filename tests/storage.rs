@@ -8,7 +8,7 @@ use std::time::Duration;
 use isolet::{Error, Limits, ModuleSource, Request, Runtime, StorageLimits, WorkerCode};
 use serde_json::{Value, json};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/workers/storage");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/workers/storage");
 
 fn js(file: &str) -> WorkerCode {
     let src = std::fs::read_to_string(format!("{DIR}/{file}")).unwrap();

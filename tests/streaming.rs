@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 /// The source of a worker under tests/workers/.
 fn worker_source(rel: &str) -> String {
-    let path = format!("{}/../tests/workers/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../tests/workers/{rel}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

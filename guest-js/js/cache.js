@@ -1,6 +1,6 @@
 // The Cache API: `caches.default` and `caches.open(name)`, each a Cache with
 // `match`, `put` and `delete`. The responses are kept by the host, per
-// worker (see host/src/cache.rs for what is stored and for how long).
+// worker (see crates/isolet/src/cache.rs for what is stored and for how long).
 //
 // Evaluated at build time after the prelude; takes the engine's internal
 // `lib` object and the natives.

@@ -928,7 +928,7 @@
 
 
   // ---------------------------------------------------------------- RPC wire encoding
-  // Tagged JSON (see host/src/wire.rs): JSON values stand for themselves;
+  // Tagged JSON (see crates/isolet/src/wire.rs): JSON values stand for themselves;
   // everything else is {"$t": type, "v": ...}. Plain objects that have a "$t"
   // key are wrapped as {"$t": "object", "v": {...}}.
   function b64encode(bytes) { let s = ""; for (const b of bytes) s += String.fromCharCode(b); return btoa(s); }

@@ -1,7 +1,7 @@
 // Durable storage: `ctx.storage` (a Durable Object's storage API: `sql.exec`,
 // the async key-value methods and their synchronous `kv` twins,
 // transactions, `deleteAll`) and the `isolet:fs` file system. Everything is
-// kept by the host in the object's SQLite database (host/src/storage/);
+// kept by the host in the object's SQLite database (crates/isolet/src/storage/);
 // each call is one `bindings.call` on the internal "isolet:storage" binding.
 //
 // Evaluated at build time after the prelude; takes the engine's internal

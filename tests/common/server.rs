@@ -17,8 +17,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server keeping its data in `data_dir` (64 KiB bodies, 100
     /// instances, 5 s shutdown grace), after `tweak` changes its config.
-    pub async fn start(data_dir: &Path, tweak: impl FnOnce(&mut isolet::ServerConfig)) -> Self {
-        let mut config = isolet::ServerConfig {
+    pub async fn start(
+        data_dir: &Path,
+        tweak: impl FnOnce(&mut isolet_server::ServerConfig),
+    ) -> Self {
+        let mut config = isolet_server::ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
             max_body_bytes: 64 * 1024,
@@ -27,7 +30,7 @@ impl TestServer {
             ..Default::default()
         };
         tweak(&mut config);
-        let bound = isolet::Server::new(config)
+        let bound = isolet_server::Server::new(config)
             .await
             .unwrap()
             .bind()

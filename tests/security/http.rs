@@ -121,7 +121,7 @@ pub fn code(name: &str, src: &str, extra: Json) -> Json {
 
 /// The text of `tests/{path}` (panics naming the file if it cannot be read).
 pub fn test_file(path: &str) -> String {
-    let path = format!("{}/../tests/{path}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../tests/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -6,7 +6,7 @@
 //! a large stack: the module is refused with a `SyntaxError` naming it
 //! ("nested too deeply"), and the server and its neighbours keep
 //! answering. The supervisor's backoff and quarantine are unit-tested in
-//! host/src/quarantine.rs.
+//! crates/isolet/src/quarantine.rs.
 
 use std::path::Path;
 use std::time::Duration;
@@ -198,9 +198,9 @@ async fn deep_shapes_are_refused_by_runtime_load() {
 #[tokio::test]
 async fn deep_code_mode_code_is_refused() {
     let rt = isolet::Runtime::builder().build().await.unwrap();
-    let cm = isolet::codemode::CodeMode::builder(rt)
+    let cm = isolet_codemode::CodeMode::builder(rt)
         .tool(
-            isolet::codemode::Tool::new("ping", "Answers pong.")
+            isolet_codemode::Tool::new("ping", "Answers pong.")
                 .handler(|_| async { Ok(json!("pong")) }),
         )
         .build()

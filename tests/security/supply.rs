@@ -482,15 +482,15 @@ async fn a_package_tarball_holds_at_most_50000_entries() {
 
 // ---- Finding 13: Code Mode tool credentials stay with their API ----
 
-async fn codemode_with_tool(url: &str) -> isolet::mcp::McpServer {
-    let config: isolet::mcp::McpConfig = toml::from_str(&format!(
+async fn codemode_with_tool(url: &str) -> isolet_codemode::mcp::McpServer {
+    let config: isolet_codemode::mcp::McpConfig = toml::from_str(&format!(
         "[[tool]]\nname = \"getItem\"\nurl = \"{url}\"\nmethod = \"GET\"\nallowPrivate = true\n\
          headers = {{ authorization = \"Bearer tool-secret\", x-api-key = \"key-secret\" }}\n"
     ))
     .unwrap();
     let rt = isolet::Runtime::builder().build().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    isolet::mcp::McpServer::from_config(rt, &config, dir.path())
+    isolet_codemode::mcp::McpServer::from_config(rt, &config, dir.path())
         .await
         .unwrap()
 }
@@ -731,7 +731,7 @@ async fn worker_fetch_credentials_do_not_follow_a_redirect_to_another_origin() {
     })
     .await;
     let src = std::fs::read_to_string(format!(
-        "{}/../tests/hostile/security/supply/token_fetch.js",
+        "{}/../../tests/hostile/security/supply/token_fetch.js",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
