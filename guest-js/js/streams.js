@@ -7,10 +7,13 @@
 // WritableStreamStartErroring, ...), byte streams (`type: "bytes"`) and
 // BYOB readers included.
 //
-// Evaluated at build time after the prelude; this script evaluates to a
-// function that takes the engine's internal `lib` object, defines the globals
-// and hands the prelude what it needs (lib.useStreams). It uses the
-// prelude's `lib.AbortController`, `lib.AbortSignal` and `lib.TextDecoder`.
+// Evaluated at build time after the prelude (js/prelude/); this script
+// evaluates to a function that takes the engine's internal `lib` object,
+// defines the globals and hands the prelude what it needs (lib.useStreams
+// for prelude/http.js's bodies; lib.ReadableStream, lib.collectStream and
+// lib.bodyReader). It uses events.js's `lib.AbortController` and
+// `lib.AbortSignal`, and prelude/encoding.js's `lib.TextDecoder` and
+// `lib.bufferBytes`.
 (function (lib) {
   "use strict";
 
@@ -1566,11 +1569,16 @@
   // For blob.js.
   lib.concatBytes = concatBytes;
   lib.bytesStream = bytesStream;
+  // For the prelude, evaluated before this file: prelude/rpc.js and
+  // prelude/dispatch.js look these up when they run; prelude/http.js's
+  // bodies take theirs through lib.useStreams.
+  lib.ReadableStream = ReadableStream;
+  lib.collectStream = collectStream;
+  lib.bodyReader = bodyReader;
   lib.useStreams({
     ReadableStream,
     collectStream,
     isDisturbed: (stream) => readableOf(stream).disturbed,
     bytesStream,
-    bodyReader,
   });
 });

@@ -115,16 +115,16 @@ impl Inflate {
     fn push(&mut self, input: &[u8]) -> Result<Vec<u8>, String> {
         let owned: Vec<u8>;
         let mut input = input;
-        if let Some(g) = &mut self.gzip {
-            if !g.header_done {
-                g.header.extend_from_slice(input);
-                let Some(len) = gzip_header_len(&g.header)? else {
-                    return Ok(Vec::new());
-                };
-                g.header_done = true;
-                owned = g.header.split_off(len);
-                input = &owned;
-            }
+        if let Some(g) = &mut self.gzip
+            && !g.header_done
+        {
+            g.header.extend_from_slice(input);
+            let Some(len) = gzip_header_len(&g.header)? else {
+                return Ok(Vec::new());
+            };
+            g.header_done = true;
+            owned = g.header.split_off(len);
+            input = &owned;
         }
         let mut out = Vec::new();
         if !self.ended {
@@ -199,7 +199,9 @@ fn gzip_header_len(b: &[u8]) -> Result<Option<usize>, String> {
     let mut at = 10;
     if flags & 0x04 != 0 {
         // FEXTRA: a length, then that many bytes.
-        let Some(x) = b.get(at..at + 2) else { return Ok(None) };
+        let Some(x) = b.get(at..at + 2) else {
+            return Ok(None);
+        };
         at += 2 + u16::from_le_bytes([x[0], x[1]]) as usize;
     }
     for flag in [0x08, 0x10] {

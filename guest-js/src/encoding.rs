@@ -1,7 +1,7 @@
 //! `TextDecoder` for the WHATWG Encoding Standard's legacy encodings
-//! (everything but UTF-8, which prelude.js decodes itself): encoding_rs
-//! does the label lookup and the decoders. A streaming decode keeps its
-//! decoder by handle until the call that ends the stream.
+//! (everything but UTF-8, which js/prelude/encoding.js decodes itself):
+//! encoding_rs does the label lookup and the decoders. A streaming decode
+//! keeps its decoder by handle until the call that ends the stream.
 
 use std::cell::RefCell;
 

@@ -2,43 +2,64 @@
 
 use std::cell::RefCell;
 
-use rquickjs::{Array, Ctx, Function, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState};
+use rquickjs::{
+    Array, Ctx, Function, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState,
+};
 
 use crate::isolet::worker::types::{
-    AnswerBody, BodyChunk, CompiledModule, FetchAnswer, Message, Request, Response, ScriptError, SocketEvent, SocketStep,
-    WorkerSpec,
+    AnswerBody, BodyChunk, CompiledModule, FetchAnswer, Message, Request, Response, ScriptError,
+    SocketEvent, SocketStep, WorkerSpec,
 };
 use crate::modules;
 
-/// The JS prelude: Workers globals (Request, Response, Headers, URL, console,
-/// timers, fetch, ...). It evaluates to a function taking the native hooks and
-/// returning the engine's internal entry points.
-const PRELUDE: &str = include_str!("../js/prelude.js");
+/// One entry of `JS_FILES`: the file's name in stack traces
+/// (`isolet:<path>`) and its source, js/<path>.js.
+macro_rules! js_file {
+    ($path:literal) => {
+        (
+            concat!("isolet:", $path),
+            include_str!(concat!("../js/", $path, ".js")),
+        )
+    };
+}
 
-/// The Web APIs that live in their own files, evaluated after the prelude in
-/// this order (the objects every request touches then sit together at the
-/// bottom of the heap, and a freed pool slot is reset by few, contiguous
-/// dirty regions): each evaluates to a function of the engine's internal
-/// `lib` object and the native hooks, defines its globals and uses or
-/// extends what is on `lib`.
-/// Web APIs the prelude builds on, evaluated before it (each takes the
-/// internal `lib` object and the natives, and hands the prelude its classes
-/// on `lib`).
-const BEFORE_PRELUDE: &[(&str, &str)] = &[
-    ("isolet:events", include_str!("../js/events.js")),
-    ("isolet:url", include_str!("../js/url.js")),
-];
-
-const API_FILES: &[(&str, &str)] = &[
-    ("isolet:streams", include_str!("../js/streams.js")),
-    ("isolet:blob", include_str!("../js/blob.js")),
-    ("isolet:compression", include_str!("../js/compression.js")),
-    ("isolet:webcrypto", include_str!("../js/webcrypto.js")),
-    ("isolet:urlpattern", include_str!("../js/urlpattern.js")),
-    ("isolet:htmlrewriter", include_str!("../js/htmlrewriter.js")),
-    ("isolet:cache", include_str!("../js/cache.js")),
-    ("isolet:websocket", include_str!("../js/websocket.js")),
-    ("isolet:node", include_str!("../js/node.js")),
+/// The Web APIs, one file each, evaluated at build time in this order: each
+/// evaluates to a function of the engine's internal `lib` object and the
+/// native hooks, defines its globals, takes what it needs from earlier files
+/// off `lib` and puts there what later files need (what a file needs from a
+/// later one it looks up on `lib` when it runs, or gets through a setter on
+/// `lib` the later file calls, as streams.js's `lib.useStreams`).
+///
+/// First the DOM events, DOMException and URL, which the prelude builds on;
+/// then the prelude (js/prelude/): the Workers globals (console, timers,
+/// encodings, Headers, Request, Response, fetch, ...) and, in its last file,
+/// dispatch.js, the engine's entry points, which that file returns (the
+/// hooks: every other file returns nothing). The other APIs come after the
+/// prelude, so the objects every request touches sit together at the bottom
+/// of the heap, and a freed pool slot is reset by few, contiguous dirty
+/// regions.
+const JS_FILES: &[(&str, &str)] = &[
+    js_file!("events"),
+    js_file!("url"),
+    js_file!("prelude/console"),
+    js_file!("prelude/timers"),
+    js_file!("prelude/encoding"),
+    js_file!("prelude/headers"),
+    js_file!("prelude/http"),
+    js_file!("prelude/structuredclone"),
+    js_file!("prelude/rpc"),
+    js_file!("prelude/commonjs"),
+    js_file!("prelude/scope"),
+    js_file!("prelude/dispatch"),
+    js_file!("streams"),
+    js_file!("blob"),
+    js_file!("compression"),
+    js_file!("webcrypto"),
+    js_file!("urlpattern"),
+    js_file!("htmlrewriter"),
+    js_file!("cache"),
+    js_file!("websocket"),
+    js_file!("node"),
 ];
 
 /// `ctx.storage` and `isolet:fs`: kept out of the snapshot (every instance
@@ -46,7 +67,7 @@ const API_FILES: &[(&str, &str)] = &[
 /// the host gave storage.
 const STORAGE_JS: &str = include_str!("../js/storage.js");
 
-/// Reads the descriptor of every property of the intrinsics the prelude and
+/// Reads the descriptor of every property of the intrinsics the JS files and
 /// a request use, which makes QuickJS instantiate their lazily defined
 /// methods (getters are not called). Measured with exact fuel: a cold
 /// start's `init` 115,977 -> 105,650 wasm instructions and its first fetch
@@ -76,8 +97,8 @@ const JS_MAX_STACK: usize = 896 * 1024;
 
 struct State {
     runtime: javy::Runtime,
-    /// The object returned by the prelude: `setEnv`, `setMain`, `fetch`,
-    /// `completeFetch`, `call`, `runNextTimer`.
+    /// The object returned by the prelude (js/prelude/dispatch.js): `setEnv`,
+    /// `setMain`, `fetch`, `completeFetch`, `call`, `runNextTimer`, ...
     hooks: Persistent<Object<'static>>,
     /// The hot hooks, looked up once (a property lookup by name costs an
     /// atom lookup per call).
@@ -101,7 +122,7 @@ thread_local! {
 }
 
 /// Runs once at build time (the host snapshots memory afterwards): creates the
-/// QuickJS runtime and evaluates the prelude.
+/// QuickJS runtime and evaluates the JS files (`JS_FILES`).
 pub fn pre_initialize() {
     let mut config = javy::Config::default();
     config
@@ -137,22 +158,20 @@ pub fn pre_initialize() {
                 .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message))
         };
         let lib = Object::new(ctx.clone()).expect("an object");
-        // The DOM events, DOMException and URL first: the prelude builds on them.
-        for (name, source) in BEFORE_PRELUDE {
-            eval(name, source)
-                .call::<_, ()>((lib.clone(), natives.clone()))
+        // In order; one file (the prelude's last) returns the hooks.
+        let mut hooks: Option<Object> = None;
+        for (name, source) in JS_FILES {
+            let returned: Option<Object> = eval(name, source)
+                .call((lib.clone(), natives.clone()))
                 .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message));
+            if let Some(returned) = returned {
+                assert!(hooks.is_none(), "{name}: a second file returned hooks");
+                hooks = Some(returned);
+            }
         }
-        let hooks: Object = eval("isolet:prelude", PRELUDE)
-            .call((natives.clone(), lib.clone()))
-            .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
-        for (name, source) in API_FILES {
-            eval(name, source)
-                .call::<_, ()>((lib.clone(), natives.clone()))
-                .unwrap_or_else(|e| panic!("{name}: {}", describe(&ctx, e).message));
-        }
+        let hooks: Object = hooks.expect("the prelude returns the hooks");
         // QuickJS creates the function objects of its built-in methods
-        // lazily, on first access; whatever the prelude did not touch, every
+        // lazily, on first access; whatever the JS files did not touch, every
         // instance would create again (allocating, copying shared shapes) the
         // first time it uses it: `instanceof` alone materializes
         // Function.prototype[Symbol.hasInstance]. Touch the common ones now
@@ -163,12 +182,12 @@ pub fn pre_initialize() {
         let hook = |name: &str| -> Persistent<Function<'static>> {
             let f: Function = hooks
                 .get(name)
-                .unwrap_or_else(|e| panic!("prelude hook {name}: {}", describe(&ctx, e).message));
+                .unwrap_or_else(|e| panic!("hook {name}: {}", describe(&ctx, e).message));
             Persistent::save(&ctx, f)
         };
         let (fetch, complete_fetch, call) = (hook("fetch"), hook("completeFetch"), hook("call"));
         let hooks = Persistent::save(&ctx, hooks);
-        // Free the prelude's garbage before the snapshot: a smaller heap
+        // Free the JS files' garbage before the snapshot: a smaller heap
         // image means fewer pages to map, fault in and reset per instance.
         ctx.run_gc();
         (hooks, fetch, complete_fetch, call)
@@ -182,7 +201,7 @@ pub fn pre_initialize() {
         panic!("out of memory reserving atoms");
     }
     fill_free_chunks();
-    // Everything the prelude made is now immortal: no instance writes a
+    // Everything the JS files made is now immortal: no instance writes a
     // reference count into the shared image (see JS_FreezeHeap in the
     // vendored quickjs.c).
     // The line is where the next allocation lands: above every chunk in use
@@ -221,7 +240,7 @@ unsafe extern "C" {
 const RESERVED_ATOMS: i32 = 2048;
 
 /// Takes every free chunk of the snapshot's heap out of the allocator, for
-/// good: the garbage the prelude left (freed by the GC above) is scattered
+/// good: the garbage the JS files left (freed by the GC above) is scattered
 /// over the heap, and an instance that allocates into those holes writes to
 /// (and so copies) a page of the shared image for each. With the holes
 /// taken, what an instance allocates is laid out contiguously in fresh
@@ -290,7 +309,9 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         *initialized = true;
         modules::install(&mut spec)?;
         let hooks = hooks.all;
-        let call = |name: &str| -> Result<Function<'_>, ScriptError> { hooks.get(name).map_err(|e| describe(ctx, e)) };
+        let call = |name: &str| -> Result<Function<'_>, ScriptError> {
+            hooks.get(name).map_err(|e| describe(ctx, e))
+        };
         let bindings = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
         for (i, b) in spec.bindings.iter().enumerate() {
             let kind = match b.kind {
@@ -320,18 +341,26 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
             let api: Function = ctx
                 .eval_with_options(STORAGE_JS, options)
                 .map_err(|e| describe(ctx, e))?;
-            call("loadApi")?.call::<_, ()>((api,)).map_err(|e| describe(ctx, e))?;
+            call("loadApi")?
+                .call::<_, ()>((api,))
+                .map_err(|e| describe(ctx, e))?;
         }
         call("setEnv")?
-            .call::<_, ()>((spec.env_json.as_str(), spec.compatibility_date.as_str(), bindings, node))
+            .call::<_, ()>((
+                spec.env_json.as_str(),
+                spec.compatibility_date.as_str(),
+                bindings,
+                node,
+            ))
             .map_err(|e| describe(ctx, e))?;
         // Loaded, linked and evaluated directly: `Module::import`
         // (JS_LoadModule) does the same and then hands the namespace over
         // through a promise reaction, ~10% of a small worker's init.
         let main = modules::normalize(&spec.main_module);
-        let (module, evaluated) = rquickjs::loader::Loader::load(&mut modules::Loader, ctx, &main, None)
-            .and_then(|m| m.eval())
-            .map_err(|e| describe(ctx, e))?;
+        let (module, evaluated) =
+            rquickjs::loader::Loader::load(&mut modules::Loader, ctx, &main, None)
+                .and_then(|m| m.eval())
+                .map_err(|e| describe(ctx, e))?;
         settle(ctx, &hooks, evaluated)?;
         let namespace = module.namespace().map_err(|e| describe(ctx, e))?;
         call("setMain")?
@@ -366,7 +395,10 @@ pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<FetchAnswer, Sc
         let out = match out.as_promise() {
             Some(p) => {
                 let value = settle(ctx, &hooks.all, p.clone())?;
-                let out: Value = hooks.complete_fetch.call((value,)).map_err(|e| describe(ctx, e))?;
+                let out: Value = hooks
+                    .complete_fetch
+                    .call((value,))
+                    .map_err(|e| describe(ctx, e))?;
                 resolved(ctx, &hooks.all, out)?
             }
             None => out,
@@ -375,7 +407,11 @@ pub fn fetch(entrypoint: Option<String>, req: Request) -> Result<FetchAnswer, Sc
     })
 }
 
-pub fn call(entrypoint: Option<String>, method: String, args: String) -> Result<String, ScriptError> {
+pub fn call(
+    entrypoint: Option<String>,
+    method: String,
+    args: String,
+) -> Result<String, ScriptError> {
     with_engine(|ctx, hooks, initialized| {
         if !*initialized {
             return Err(internal("call before init"));
@@ -441,10 +477,13 @@ pub fn socket_event(event: SocketEvent) -> Result<SocketStep, ScriptError> {
         let delivered = match event {
             SocketEvent::Message(Message::Text(text)) => deliver.call::<_, ()>(("text", text)),
             SocketEvent::Message(Message::Binary(bytes)) => {
-                let bytes = TypedArray::<u8>::new(ctx.clone(), bytes).map_err(|e| describe(ctx, e))?;
+                let bytes =
+                    TypedArray::<u8>::new(ctx.clone(), bytes).map_err(|e| describe(ctx, e))?;
                 deliver.call::<_, ()>(("binary", bytes))
             }
-            SocketEvent::Close(close) => deliver.call::<_, ()>(("close", close.code, close.reason, close.clean)),
+            SocketEvent::Close(close) => {
+                deliver.call::<_, ()>(("close", close.code, close.reason, close.clean))
+            }
             SocketEvent::Run => deliver.call::<_, ()>(("run",)),
         };
         delivered.map_err(|e| describe(ctx, e))?;
@@ -459,9 +498,14 @@ pub fn socket_event(event: SocketEvent) -> Result<SocketStep, ScriptError> {
                 // Timers still set die with the session, as in workerd.
                 return Ok(SocketStep::Done);
             }
-            match delay.call::<_, Option<f64>>(()).map_err(|e| describe(ctx, e))? {
+            match delay
+                .call::<_, Option<f64>>(())
+                .map_err(|e| describe(ctx, e))?
+            {
                 None => return Ok(SocketStep::Idle),
-                Some(ms) if ms >= 1.0 => return Ok(SocketStep::Wait(ms.min(f64::from(u32::MAX)) as u32)),
+                Some(ms) if ms >= 1.0 => {
+                    return Ok(SocketStep::Wait(ms.min(f64::from(u32::MAX)) as u32));
+                }
                 Some(_) => {
                     next.call::<_, bool>(()).map_err(|e| describe(ctx, e))?;
                 }
@@ -489,7 +533,11 @@ fn never_settles() -> ScriptError {
 }
 
 /// `value` itself, or what it settles to when it is a promise.
-fn resolved<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, value: Value<'js>) -> Result<Value<'js>, ScriptError> {
+fn resolved<'js>(
+    ctx: &Ctx<'js>,
+    hooks: &Object<'js>,
+    value: Value<'js>,
+) -> Result<Value<'js>, ScriptError> {
     match value.as_promise() {
         Some(p) => settle(ctx, hooks, p.clone()),
         None => Ok(value),
@@ -517,7 +565,10 @@ fn track_rejection<'js>(ctx: Ctx<'js>, promise: Value<'js>, reason: Value<'js>, 
                     .unwrap_or(false)
             });
         } else {
-            r.push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+            r.push((
+                Persistent::save(&ctx, promise),
+                Persistent::save(&ctx, reason),
+            ));
         }
     });
 }
@@ -555,8 +606,13 @@ fn flush_rejections<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>) -> bool {
 }
 
 /// Drives the job queue (and virtual-time timers) until `promise` settles.
-fn settle<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, promise: Promise<'js>) -> Result<Value<'js>, ScriptError> {
-    drive(ctx, hooks, &promise, false, false)?.map_err(|_| internal("a virtual-time drive stopped for a timer"))
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    hooks: &Object<'js>,
+    promise: Promise<'js>,
+) -> Result<Value<'js>, ScriptError> {
+    drive(ctx, hooks, &promise, false, false)?
+        .map_err(|_| internal("a virtual-time drive stopped for a timer"))
 }
 
 /// Runs jobs, then timers, until `promise` settles: `Ok(value)`. In virtual
@@ -590,11 +646,17 @@ fn drive<'js>(
                     continue;
                 }
                 if real_time && !fire_first {
-                    let delay: Function = hooks.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
-                    match delay.call::<_, Option<f64>>(()).map_err(|e| describe(ctx, e))? {
+                    let delay: Function =
+                        hooks.get("nextTimerDelay").map_err(|e| describe(ctx, e))?;
+                    match delay
+                        .call::<_, Option<f64>>(())
+                        .map_err(|e| describe(ctx, e))?
+                    {
                         None if woke_idle(ctx, hooks)? => continue,
                         None => return Err(never_settles()),
-                        Some(ms) if ms >= 1.0 => return Ok(Err(ms.min(f64::from(u32::MAX)) as u32)),
+                        Some(ms) if ms >= 1.0 => {
+                            return Ok(Err(ms.min(f64::from(u32::MAX)) as u32));
+                        }
                         Some(_) => {}
                     }
                 }
@@ -611,7 +673,10 @@ fn drive<'js>(
 
 /// Request headers as a flat `[name, value, ...]` array with lowercase
 /// names (the host validated them; HTTP names are case-insensitive).
-fn flat_headers_to_js<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> Result<Array<'js>, ScriptError> {
+fn flat_headers_to_js<'js>(
+    ctx: &Ctx<'js>,
+    pairs: &[(String, String)],
+) -> Result<Array<'js>, ScriptError> {
     let arr = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
     for (i, (k, v)) in pairs.iter().enumerate() {
         let name = if k.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -619,14 +684,19 @@ fn flat_headers_to_js<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> Result
         } else {
             std::borrow::Cow::Borrowed(k.as_str())
         };
-        arr.set(2 * i, name.as_ref()).map_err(|e| describe(ctx, e))?;
-        arr.set(2 * i + 1, v.as_str()).map_err(|e| describe(ctx, e))?;
+        arr.set(2 * i, name.as_ref())
+            .map_err(|e| describe(ctx, e))?;
+        arr.set(2 * i + 1, v.as_str())
+            .map_err(|e| describe(ctx, e))?;
     }
     Ok(arr)
 }
 
 /// `[name, value, ...]` from the prelude back into pairs.
-pub fn flat_headers_from_js<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> Result<Vec<(String, String)>, ScriptError> {
+pub fn flat_headers_from_js<'js>(
+    ctx: &Ctx<'js>,
+    v: Value<'js>,
+) -> Result<Vec<(String, String)>, ScriptError> {
     let arr: Array = Array::from_value(v).map_err(|e| describe(ctx, e))?;
     let n = arr.len() / 2;
     let mut out = Vec::with_capacity(n);
@@ -680,7 +750,11 @@ fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer,
             .unwrap_or_default(),
     };
     Ok(FetchAnswer {
-        response: Response { status, headers, body },
+        response: Response {
+            status,
+            headers,
+            body,
+        },
         body: AnswerBody::Whole,
     })
 }

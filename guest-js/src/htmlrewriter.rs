@@ -15,9 +15,12 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use lol_html::html_content::{Comment, ContentType, Doctype, DocumentEnd, Element, EndTag, TextChunk};
+use lol_html::html_content::{
+    Comment, ContentType, Doctype, DocumentEnd, Element, EndTag, TextChunk,
+};
 use lol_html::{
-    DocumentContentHandlers, ElementContentHandlers, HandlerResult, HtmlRewriter, OutputSink, Selector, Settings,
+    DocumentContentHandlers, ElementContentHandlers, HandlerResult, HtmlRewriter, OutputSink,
+    Selector, Settings,
 };
 use rquickjs::function::Opt;
 use rquickjs::promise::PromiseState;
@@ -181,16 +184,24 @@ pub fn new<'js>(
     macro_rules! handler {
         ($kind:expr, $index:expr, $unit:ident, $ty:ty) => {{
             let (d, t) = fns.clone();
-            move |u: &mut $ty| dispatch(&d, &t, $kind, $index, Current::$unit(u as *mut $ty as *mut _))
+            move |u: &mut $ty| {
+                dispatch(
+                    &d,
+                    &t,
+                    $kind,
+                    $index,
+                    Current::$unit(u as *mut $ty as *mut _),
+                )
+            }
         }};
     }
     let mut element_content_handlers = Vec::new();
     for (i, entry) in selectors.iter::<Array>().enumerate() {
         let entry = entry?;
         let selector: String = entry.get(0)?;
-        let parsed: Selector = selector
-            .parse()
-            .map_err(|e| Exception::throw_type(&ctx, &format!("Invalid selector {selector:?}: {e}")))?;
+        let parsed: Selector = selector.parse().map_err(|e| {
+            Exception::throw_type(&ctx, &format!("Invalid selector {selector:?}: {e}"))
+        })?;
         let i = i as u32;
         let mut handlers = ElementContentHandlers::default();
         if entry.get::<bool>(1)? {
@@ -249,7 +260,11 @@ thread_local! {
 }
 
 /// `rewriterWrite(handle, bytes)`: the output so far.
-pub fn write<'js>(ctx: Ctx<'js>, handle: u32, bytes: Value<'js>) -> rquickjs::Result<TypedArray<'js, u8>> {
+pub fn write<'js>(
+    ctx: Ctx<'js>,
+    handle: u32,
+    bytes: Value<'js>,
+) -> rquickjs::Result<TypedArray<'js, u8>> {
     let input = crate::native::bytes_of(&bytes);
     feed(ctx, handle, Some(&input))
 }
@@ -265,7 +280,11 @@ pub fn free(handle: u32) {
 }
 
 /// Feeds `handle` with `input` (`None`: the end), returning its output.
-fn feed<'js>(ctx: Ctx<'js>, handle: u32, input: Option<&[u8]>) -> rquickjs::Result<TypedArray<'js, u8>> {
+fn feed<'js>(
+    ctx: Ctx<'js>,
+    handle: u32,
+    input: Option<&[u8]>,
+) -> rquickjs::Result<TypedArray<'js, u8>> {
     // Taken out while it runs: a handler may use another rewriter.
     let Some(rewriter) = REWRITERS.with(|r| r.borrow_mut().remove(handle)) else {
         return Err(Exception::throw_type(
@@ -318,7 +337,11 @@ fn content_type(options: &Opt<Value<'_>>) -> rquickjs::Result<ContentType> {
             .unwrap_or(false),
         _ => false,
     };
-    Ok(if html { ContentType::Html } else { ContentType::Text })
+    Ok(if html {
+        ContentType::Html
+    } else {
+        ContentType::Text
+    })
 }
 
 fn gone(ctx: &Ctx<'_>) -> rquickjs::Error {
@@ -442,13 +465,16 @@ pub fn rw_op<'js>(
                             &t,
                             7,
                             id,
-                            Current::EndTag(end as *mut EndTag<'_> as *mut EndTag<'static>),
+                            Current::EndTag(std::ptr::from_mut(end).cast::<EndTag<'static>>()),
                         )
                     }))
                     .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))?;
                     Ok(undefined)
                 }
-                _ => Err(Exception::throw_type(&ctx, &format!("Element has no operation {op}"))),
+                _ => Err(Exception::throw_type(
+                    &ctx,
+                    &format!("Element has no operation {op}"),
+                )),
             }
         }
         Current::EndTag(p) => {
@@ -471,7 +497,10 @@ pub fn rw_op<'js>(
                     end.remove();
                     Ok(undefined)
                 }
-                _ => Err(Exception::throw_type(&ctx, &format!("EndTag has no operation {op}"))),
+                _ => Err(Exception::throw_type(
+                    &ctx,
+                    &format!("EndTag has no operation {op}"),
+                )),
             }
         }
         Current::Text(p) => {
@@ -496,7 +525,10 @@ pub fn rw_op<'js>(
                     chunk.remove();
                     Ok(undefined)
                 }
-                _ => Err(Exception::throw_type(&ctx, &format!("Text has no operation {op}"))),
+                _ => Err(Exception::throw_type(
+                    &ctx,
+                    &format!("Text has no operation {op}"),
+                )),
             }
         }
         Current::Comment(p) => {
@@ -525,7 +557,10 @@ pub fn rw_op<'js>(
                     c.remove();
                     Ok(undefined)
                 }
-                _ => Err(Exception::throw_type(&ctx, &format!("Comment has no operation {op}"))),
+                _ => Err(Exception::throw_type(
+                    &ctx,
+                    &format!("Comment has no operation {op}"),
+                )),
             }
         }
         Current::Doctype(p) => {
@@ -539,7 +574,10 @@ pub fn rw_op<'js>(
                     Ok(undefined)
                 }
                 "removed" => Ok(boolean(d.removed())),
-                _ => Err(Exception::throw_type(&ctx, &format!("Doctype has no operation {op}"))),
+                _ => Err(Exception::throw_type(
+                    &ctx,
+                    &format!("Doctype has no operation {op}"),
+                )),
             }
         }
         Current::End(p) => {

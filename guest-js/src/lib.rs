@@ -1,9 +1,13 @@
 //! isolet's JavaScript engine component.
 //!
 //! One precompiled component serves every JS worker: QuickJS (through `javy`)
-//! is set up and the Workers globals (prelude.js) are evaluated once, at build
-//! time, by `wizer-initialize`; the host snapshots that state. Each instance
+//! is set up and the Workers globals (js/, one file per API: the prelude in
+//! js/prelude/ and the others) are evaluated once, at build time, by
+//! `wizer-initialize`; the host snapshots that state. Each instance
 //! then receives its worker's code at run time through `init`.
+
+// The WIT bindings pass records field by field.
+#![allow(clippy::too_many_arguments)]
 
 mod compression;
 mod encoding;
@@ -39,7 +43,11 @@ impl Guest for Engine {
         engine::socket_event(event)
     }
 
-    fn call(entrypoint: Option<String>, method: String, args: String) -> Result<String, ScriptError> {
+    fn call(
+        entrypoint: Option<String>,
+        method: String,
+        args: String,
+    ) -> Result<String, ScriptError> {
         engine::call(entrypoint, method, args)
     }
 

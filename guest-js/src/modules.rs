@@ -77,7 +77,10 @@ pub const NODE_MODULES: &[(&str, &str)] = &[
     ("path/win32", part_of!("path", ".win32")),
     ("url", include_str!("../js/node/url.js")),
     ("querystring", include_str!("../js/node/querystring.js")),
-    ("string_decoder", include_str!("../js/node/string_decoder.js")),
+    (
+        "string_decoder",
+        include_str!("../js/node/string_decoder.js"),
+    ),
     ("crypto", include_str!("../js/node/crypto.js")),
     ("stream", include_str!("../js/node/stream.js")),
     ("stream/promises", part_of!("stream", ".promises")),
@@ -96,7 +99,10 @@ pub const NODE_MODULES: &[(&str, &str)] = &[
         "(function () { return { performance: globalThis.performance }; })",
     ),
     ("zlib", include_str!("../js/node/zlib.js")),
-    ("internal/unavailable", include_str!("../js/node/unavailable.js")),
+    (
+        "internal/unavailable",
+        include_str!("../js/node/unavailable.js"),
+    ),
     ("fs", unavailable!("fs")),
     ("fs/promises", unavailable!("fs/promises")),
     ("net", unavailable!("net")),
@@ -121,7 +127,10 @@ pub const NODE_MODULES: &[(&str, &str)] = &[
 
 /// The source of the Node.js module `name` (see [`NODE_MODULES`]).
 pub fn node_source(name: &str) -> Option<&'static str> {
-    NODE_MODULES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    NODE_MODULES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
 }
 
 /// Whether `specifier` names a Node.js built-in module the worker may use:
@@ -221,7 +230,9 @@ pub fn install(spec: &mut WorkerSpec) -> Result<(), ScriptError> {
         }
         let main = normalize(&spec.main_module);
         if !m.contains_key(&main) {
-            return Err(bad_spec(format!("the main module \"{main}\" is not among the modules")));
+            return Err(bad_spec(format!(
+                "the main module \"{main}\" is not among the modules"
+            )));
         }
         Ok(())
     })
@@ -296,7 +307,9 @@ impl rquickjs::loader::Resolver for Resolver {
         };
         Err(Exception::throw_type(
             ctx,
-            &format!("Module not found: \"{name}\" imported from {importer} (resolved to \"{resolved}\")"),
+            &format!(
+                "Module not found: \"{name}\" imported from {importer} (resolved to \"{resolved}\")"
+            ),
         ))
     }
 }
@@ -324,7 +337,10 @@ impl rquickjs::loader::Loader for Loader {
         }
         let kind = MODULES.with(|m| m.borrow().get(name).map(|s| s.kind));
         let Some(kind) = kind else {
-            return Err(Exception::throw_type(ctx, &format!("Module not found: \"{name}\"")));
+            return Err(Exception::throw_type(
+                ctx,
+                &format!("Module not found: \"{name}\""),
+            ));
         };
         if kind == ModuleKind::Bytecode {
             // Taken, not copied: QuickJS loads a module once, and nothing

@@ -16,7 +16,10 @@ fn input(ctx: &Ctx<'_>, json: &str) -> rquickjs::Result<StringOrInit<'static>> {
     match serde_json::from_str::<StringOrInit<'_>>(json) {
         Ok(StringOrInit::String(s)) => Ok(StringOrInit::String(Cow::Owned(s.into_owned()))),
         Ok(StringOrInit::Init(init)) => Ok(StringOrInit::Init(init)),
-        Err(e) => Err(Exception::throw_type(ctx, &format!("URLPattern: invalid input: {e}"))),
+        Err(e) => Err(Exception::throw_type(
+            ctx,
+            &format!("URLPattern: invalid input: {e}"),
+        )),
     }
 }
 
@@ -29,8 +32,9 @@ pub fn parse(
     base_url: Option<String>,
     ignore_case: bool,
 ) -> rquickjs::Result<String> {
-    let init = quirks::process_construct_pattern_input(input(&ctx, &input_json)?, base_url.as_deref())
-        .map_err(|e| Exception::throw_type(&ctx, &format!("Invalid URLPattern: {e}")))?;
+    let init =
+        quirks::process_construct_pattern_input(input(&ctx, &input_json)?, base_url.as_deref())
+            .map_err(|e| Exception::throw_type(&ctx, &format!("Invalid URLPattern: {e}")))?;
     // ECMAScript syntax: the expressions are compiled by the engine's
     // RegExp (which also validates them).
     let options = UrlPatternOptions {
@@ -44,7 +48,11 @@ pub fn parse(
 
 /// The URL components a `test()`/`exec()` input stands for, as JSON, or
 /// `None` when it is no URL (the match fails; not an error).
-pub fn match_input(ctx: Ctx<'_>, input_json: String, base_url: Option<String>) -> rquickjs::Result<Option<String>> {
+pub fn match_input(
+    ctx: Ctx<'_>,
+    input_json: String,
+    base_url: Option<String>,
+) -> rquickjs::Result<Option<String>> {
     let processed = quirks::process_match_input(input(&ctx, &input_json)?, base_url.as_deref())
         .map_err(|e| Exception::throw_type(&ctx, &format!("URLPattern: {e}")))?;
     let Some((input, _)) = processed else {

@@ -112,7 +112,9 @@ pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
                     .map_err(bad_key)
                     .and_then(|k| public_key(&k))
             }
-            _ => Err(format!("NotSupportedError: {format} is not a format for {kind} keys")),
+            _ => Err(format!(
+                "NotSupportedError: {format} is not a format for {kind} keys"
+            )),
         },
         "RSA" => match format {
             "spki" => RsaPublicKey::from_public_key_der(bytes)
@@ -121,7 +123,9 @@ pub fn import(kind: &str, format: &str, bytes: &[u8]) -> Result<Key, String> {
             "pkcs8" => RsaPrivateKey::from_pkcs8_der(bytes)
                 .map_err(bad_key)
                 .and_then(|k| private_key(&k)),
-            _ => Err(format!("NotSupportedError: {format} is not a format for RSA keys")),
+            _ => Err(format!(
+                "NotSupportedError: {format} is not a format for RSA keys"
+            )),
         },
         _ => Err(format!("NotSupportedError: unknown key type {kind}")),
     }
@@ -143,16 +147,23 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
         ($curve:ident, $len:expr) => {{
             let (x, y) = (part(0, "x")?, part(1, "y")?);
             if x.len() != $len || y.len() != $len {
-                return Err(format!("DataError: the JWK's coordinates are not {} bytes", $len));
+                return Err(format!(
+                    "DataError: the JWK's coordinates are not {} bytes",
+                    $len
+                ));
             }
             let mut point = vec![4u8];
             point.extend_from_slice(x);
             point.extend_from_slice(y);
-            let public = $curve::PublicKey::from_sec1_bytes(&point).map_err(data_error("the JWK's point"))?;
+            let public = $curve::PublicKey::from_sec1_bytes(&point)
+                .map_err(data_error("the JWK's point"))?;
             if private {
-                let secret = $curve::SecretKey::from_slice(part(2, "d")?).map_err(data_error("the JWK's \"d\""))?;
+                let secret = $curve::SecretKey::from_slice(part(2, "d")?)
+                    .map_err(data_error("the JWK's \"d\""))?;
                 if secret.public_key() != public {
-                    return Err("DataError: the JWK's \"d\" does not match its \"x\" and \"y\"".into());
+                    return Err(
+                        "DataError: the JWK's \"d\" does not match its \"x\" and \"y\"".into(),
+                    );
                 }
                 private_key(&secret)
             } else {
@@ -168,7 +179,8 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
             let x: [u8; 32] = part(0, "x")?
                 .try_into()
                 .map_err(|_| "DataError: the JWK's \"x\" is not 32 bytes".to_string())?;
-            let public = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(data_error("the JWK's \"x\""))?;
+            let public = ed25519_dalek::VerifyingKey::from_bytes(&x)
+                .map_err(data_error("the JWK's \"x\""))?;
             if private {
                 let d: [u8; 32] = part(1, "d")?
                     .try_into()
@@ -191,10 +203,13 @@ pub fn from_parts(kind: &str, parts: &[Option<Vec<u8>>]) -> Result<Key, String> 
                     parts.get(3).and_then(|p| p.as_deref()),
                     parts.get(4).and_then(|p| p.as_deref()),
                 ) {
-                    (Some(p), Some(q)) => vec![BigUint::from_bytes_be(p), BigUint::from_bytes_be(q)],
+                    (Some(p), Some(q)) => {
+                        vec![BigUint::from_bytes_be(p), BigUint::from_bytes_be(q)]
+                    }
                     _ => Vec::new(),
                 };
-                let key = RsaPrivateKey::from_components(n, e, d, primes).map_err(data_error("the JWK"))?;
+                let key = RsaPrivateKey::from_components(n, e, d, primes)
+                    .map_err(data_error("the JWK"))?;
                 private_key(&key)
             } else {
                 let key = RsaPublicKey::new(n, e).map_err(data_error("the JWK"))?;
@@ -235,10 +250,15 @@ pub fn parts(kind: &str, key: &Key) -> Result<Vec<Vec<u8>>, String> {
         "P-521" => ec!(p521),
         "Ed25519" => {
             if key.private {
-                let s = ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-                Ok(vec![s.verifying_key().to_bytes().to_vec(), s.to_bytes().to_vec()])
+                let s = ed25519_dalek::SigningKey::from_pkcs8_der(&key.der)
+                    .map_err(data_error("key"))?;
+                Ok(vec![
+                    s.verifying_key().to_bytes().to_vec(),
+                    s.to_bytes().to_vec(),
+                ])
             } else {
-                let p = ed25519_dalek::VerifyingKey::from_public_key_der(&key.der).map_err(data_error("key"))?;
+                let p = ed25519_dalek::VerifyingKey::from_public_key_der(&key.der)
+                    .map_err(data_error("key"))?;
                 Ok(vec![p.to_bytes().to_vec()])
             }
         }
@@ -255,7 +275,9 @@ pub fn parts(kind: &str, key: &Key) -> Result<Vec<Vec<u8>>, String> {
                     big(primes.get(1)),
                     big(k.dp()),
                     big(k.dq()),
-                    k.crt_coefficient().map(|c| c.to_bytes_be()).unwrap_or_default(),
+                    k.crt_coefficient()
+                        .map(|c| c.to_bytes_be())
+                        .unwrap_or_default(),
                 ])
             } else {
                 let k = RsaPublicKey::from_public_key_der(&key.der).map_err(data_error("key"))?;
@@ -296,7 +318,8 @@ pub fn public_of(kind: &str, key: &Key, raw: bool) -> Result<Vec<u8>, String> {
                     .map_err(data_error("key"))?
                     .verifying_key()
             } else {
-                ed25519_dalek::VerifyingKey::from_public_key_der(&key.der).map_err(data_error("key"))?
+                ed25519_dalek::VerifyingKey::from_public_key_der(&key.der)
+                    .map_err(data_error("key"))?
             };
             if raw {
                 Ok(public.to_bytes().to_vec())
@@ -339,7 +362,10 @@ pub fn generate(kind: &str, modulus_bits: u32, exponent: &[u8]) -> Result<Vec<u8
         }
         "RSA" => {
             if !(1024..=8192).contains(&modulus_bits) || !modulus_bits.is_multiple_of(8) {
-                return Err("OperationError: modulusLength must be a multiple of 8 from 1024 to 8192".into());
+                return Err(
+                    "OperationError: modulusLength must be a multiple of 8 from 1024 to 8192"
+                        .into(),
+                );
             }
             let e = BigUint::from_bytes_be(exponent);
             let key = RsaPrivateKey::new_with_exp(&mut rng, modulus_bits as usize, &e)
@@ -377,7 +403,14 @@ macro_rules! with_hash {
 
 /// Signs `data`: `scheme` is "ECDSA", "Ed25519", "RSASSA-PKCS1-v1_5" or
 /// "RSA-PSS" (with `salt_len`). ECDSA signatures are `r || s`.
-pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_len: usize) -> Result<Vec<u8>, String> {
+pub fn sign(
+    kind: &str,
+    scheme: &str,
+    hash: &str,
+    key: &Key,
+    data: &[u8],
+    salt_len: usize,
+) -> Result<Vec<u8>, String> {
     if !key.private {
         return Err("InvalidAccessError: signing needs a private key".into());
     }
@@ -386,13 +419,15 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
         ("P-256", "ECDSA") => {
             use p256::ecdsa::signature::hazmat::PrehashSigner;
             let k = p256::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let sig: p256::ecdsa::Signature = k.sign_prehash(&ecdsa_digest(hash, data, 32)?).map_err(op)?;
+            let sig: p256::ecdsa::Signature =
+                k.sign_prehash(&ecdsa_digest(hash, data, 32)?).map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashSigner;
             let k = p384::ecdsa::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let sig: p384::ecdsa::Signature = k.sign_prehash(&ecdsa_digest(hash, data, 48)?).map_err(op)?;
+            let sig: p384::ecdsa::Signature =
+                k.sign_prehash(&ecdsa_digest(hash, data, 48)?).map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("P-521", "ECDSA") => {
@@ -401,14 +436,16 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
             // random nonce (as browsers sign ECDSA).
             use p521::ecdsa::signature::hazmat::RandomizedPrehashSigner;
             let secret = p521::SecretKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
-            let k = p521::ecdsa::SigningKey::from_slice(&secret.to_bytes()).map_err(data_error("key"))?;
+            let k = p521::ecdsa::SigningKey::from_slice(&secret.to_bytes())
+                .map_err(data_error("key"))?;
             let sig: p521::ecdsa::Signature = k
                 .sign_prehash_with_rng(&mut Rng, &ecdsa_digest(hash, data, 66)?)
                 .map_err(op)?;
             Ok(sig.to_bytes().to_vec())
         }
         ("Ed25519", "Ed25519") => {
-            let k = ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
+            let k =
+                ed25519_dalek::SigningKey::from_pkcs8_der(&key.der).map_err(data_error("key"))?;
             Ok(ed25519_dalek::Signer::sign(&k, data).to_bytes().to_vec())
         }
         ("RSA", "RSASSA-PKCS1-v1_5") => {
@@ -420,7 +457,9 @@ pub fn sign(kind: &str, scheme: &str, hash: &str, key: &Key, data: &[u8], salt_l
             with_hash!(hash, D => Ok(rsa::pss::SigningKey::<D>::new_with_salt_len(k, salt_len)
                 .try_sign_with_rng(&mut Rng, data).map_err(op)?.to_vec()))
         }
-        _ => Err(format!("InvalidAccessError: a {kind} key cannot be used with {scheme}")),
+        _ => Err(format!(
+            "InvalidAccessError: a {kind} key cannot be used with {scheme}"
+        )),
     }
 }
 
@@ -440,31 +479,38 @@ pub fn verify(
     match (kind, scheme) {
         ("P-256", "ECDSA") => {
             use p256::ecdsa::signature::hazmat::PrehashVerifier;
-            let k = p256::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let k = p256::ecdsa::VerifyingKey::from_public_key_der(&public)
+                .map_err(data_error("key"))?;
             let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else {
                 return Ok(false);
             };
-            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 32)?, &sig).is_ok())
+            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 32)?, &sig)
+                .is_ok())
         }
         ("P-384", "ECDSA") => {
             use p384::ecdsa::signature::hazmat::PrehashVerifier;
-            let k = p384::ecdsa::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let k = p384::ecdsa::VerifyingKey::from_public_key_der(&public)
+                .map_err(data_error("key"))?;
             let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else {
                 return Ok(false);
             };
-            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 48)?, &sig).is_ok())
+            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 48)?, &sig)
+                .is_ok())
         }
         ("P-521", "ECDSA") => {
             use p521::ecdsa::signature::hazmat::PrehashVerifier;
             let p = p521::PublicKey::from_public_key_der(&public).map_err(data_error("key"))?;
-            let k = p521::ecdsa::VerifyingKey::from_affine(*p.as_affine()).map_err(data_error("key"))?;
+            let k = p521::ecdsa::VerifyingKey::from_affine(*p.as_affine())
+                .map_err(data_error("key"))?;
             let Ok(sig) = p521::ecdsa::Signature::from_slice(signature) else {
                 return Ok(false);
             };
-            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 66)?, &sig).is_ok())
+            Ok(k.verify_prehash(&ecdsa_digest(hash, data, 66)?, &sig)
+                .is_ok())
         }
         ("Ed25519", "Ed25519") => {
-            let k = ed25519_dalek::VerifyingKey::from_public_key_der(&public).map_err(data_error("key"))?;
+            let k = ed25519_dalek::VerifyingKey::from_public_key_der(&public)
+                .map_err(data_error("key"))?;
             let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
                 return Ok(false);
             };
@@ -484,7 +530,9 @@ pub fn verify(
             };
             with_hash!(hash, D => Ok(rsa::pss::VerifyingKey::<D>::new_with_salt_len(k, salt_len).verify(data, &sig).is_ok()))
         }
-        _ => Err(format!("InvalidAccessError: a {kind} key cannot be used with {scheme}")),
+        _ => Err(format!(
+            "InvalidAccessError: a {kind} key cannot be used with {scheme}"
+        )),
     }
 }
 
@@ -631,7 +679,13 @@ where
 }
 
 /// PBKDF2 with HMAC-`hash`: `bits` of key material.
-pub fn pbkdf2(hash: &str, password: &[u8], salt: &[u8], iterations: u32, bits: u32) -> Result<Vec<u8>, String> {
+pub fn pbkdf2(
+    hash: &str,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    bits: u32,
+) -> Result<Vec<u8>, String> {
     if iterations == 0 {
         return Err("OperationError: PBKDF2 needs at least one iteration".into());
     }
@@ -643,7 +697,13 @@ pub fn pbkdf2(hash: &str, password: &[u8], salt: &[u8], iterations: u32, bits: u
 }
 
 /// HKDF with `hash`: `bits` of key material.
-pub fn hkdf(hash: &str, key: &[u8], salt: &[u8], info: &[u8], bits: u32) -> Result<Vec<u8>, String> {
+pub fn hkdf(
+    hash: &str,
+    key: &[u8],
+    salt: &[u8],
+    info: &[u8],
+    bits: u32,
+) -> Result<Vec<u8>, String> {
     let mut out = vec![0u8; (bits / 8) as usize];
     with_hash!(hash, D => {
         hkdf::Hkdf::<D>::new(Some(salt), key)
@@ -657,9 +717,17 @@ pub fn hkdf(hash: &str, key: &[u8], salt: &[u8], info: &[u8], bits: u32) -> Resu
 
 /// RSA-OAEP with `hash` and `label` (the rsa crate takes labels as text: a
 /// label that is not UTF-8 is refused).
-pub fn rsa_oaep(encrypt: bool, hash: &str, key: &Key, label: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn rsa_oaep(
+    encrypt: bool,
+    hash: &str,
+    key: &Key,
+    label: &[u8],
+    data: &[u8],
+) -> Result<Vec<u8>, String> {
     let label = std::str::from_utf8(label)
-        .map_err(|_| "NotSupportedError: an RSA-OAEP label must be UTF-8 text in isolet".to_string())?
+        .map_err(|_| {
+            "NotSupportedError: an RSA-OAEP label must be UTF-8 text in isolet".to_string()
+        })?
         .to_string();
     macro_rules! padding {
         () => {
@@ -683,7 +751,9 @@ pub fn rsa_oaep(encrypt: bool, hash: &str, key: &Key, label: &[u8], data: &[u8])
     }
 }
 
-const X25519_SPKI: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00];
+const X25519_SPKI: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+];
 const X25519_PKCS8: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ];
@@ -708,7 +778,11 @@ pub fn x25519_import(format: &str, bytes: &[u8], d: Option<&[u8]>) -> Result<Key
             });
         }
         "raw" | "jwk" => bytes.try_into().map_err(|_| bad())?,
-        _ => return Err(format!("NotSupportedError: {format} is not a format for X25519 keys")),
+        _ => {
+            return Err(format!(
+                "NotSupportedError: {format} is not a format for X25519 keys"
+            ));
+        }
     };
     if let Some(d) = d {
         let seed: [u8; 32] = d.try_into().map_err(|_| bad())?;
@@ -759,12 +833,16 @@ pub fn x25519_generate() -> Vec<u8> {
 /// P-256/P-384 (the x coordinate) or X25519.
 pub fn shared_secret(kind: &str, private: &Key, public: &Key) -> Result<Vec<u8>, String> {
     if !private.private || public.private {
-        return Err("InvalidAccessError: key agreement needs our private key and their public key".into());
+        return Err(
+            "InvalidAccessError: key agreement needs our private key and their public key".into(),
+        );
     }
     macro_rules! ecdh {
         ($curve:ident) => {{
-            let ours = $curve::SecretKey::from_pkcs8_der(&private.der).map_err(data_error("key"))?;
-            let theirs = $curve::PublicKey::from_public_key_der(&public.der).map_err(data_error("public key"))?;
+            let ours =
+                $curve::SecretKey::from_pkcs8_der(&private.der).map_err(data_error("key"))?;
+            let theirs = $curve::PublicKey::from_public_key_der(&public.der)
+                .map_err(data_error("public key"))?;
             Ok(
                 $curve::ecdh::diffie_hellman(ours.to_nonzero_scalar(), theirs.as_affine())
                     .raw_secret_bytes()
@@ -780,7 +858,8 @@ pub fn shared_secret(kind: &str, private: &Key, public: &Key) -> Result<Vec<u8>,
             let (_, seed) = x25519_parts(private)?;
             let (theirs, _) = x25519_parts(public)?;
             let seed = seed.ok_or("InvalidAccessError: not a private key")?;
-            let shared = x25519_dalek::StaticSecret::from(seed).diffie_hellman(&x25519_dalek::PublicKey::from(theirs));
+            let shared = x25519_dalek::StaticSecret::from(seed)
+                .diffie_hellman(&x25519_dalek::PublicKey::from(theirs));
             if shared.as_bytes().iter().all(|b| *b == 0) {
                 return Err("OperationError: the X25519 shared secret is all zeros (a small-order public key)".into());
             }
@@ -796,11 +875,14 @@ pub fn aes_kw(wrap: bool, kek: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
         ($kek:ty) => {{
             let kek = <$kek>::try_from(kek).map_err(|_| "DataError: bad AES-KW key".to_string())?;
             if wrap {
-                kek.wrap_vec(data)
-                    .map_err(|_| "OperationError: AES-KW wraps multiples of 8 bytes, at least 16".to_string())
+                kek.wrap_vec(data).map_err(|_| {
+                    "OperationError: AES-KW wraps multiples of 8 bytes, at least 16".to_string()
+                })
             } else {
-                kek.unwrap_vec(data)
-                    .map_err(|_| "OperationError: the data could not be unwrapped (wrong key or corrupted)".to_string())
+                kek.unwrap_vec(data).map_err(|_| {
+                    "OperationError: the data could not be unwrapped (wrong key or corrupted)"
+                        .to_string()
+                })
             }
         }};
     }
