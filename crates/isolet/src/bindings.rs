@@ -11,7 +11,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::code::WorkerCode;
 use crate::outbound::BoxFuture;
 use crate::wire::Value;
 
@@ -34,7 +33,7 @@ pub enum BindingSpec {
     Capability(String),
     /// Another worker.
     Service {
-        /// Its id (resolved through the runtime's [`WorkerSource`]).
+        /// Its id (resolved through the runtime's [`WorkerSource`](crate::WorkerSource)).
         worker: String,
         /// Its entrypoint (`None`: the default export).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,12 +64,4 @@ pub trait Binding: Send + Sync + 'static {
         method: &'a str,
         args: Vec<Value>,
     ) -> BoxFuture<'a, Result<Value, String>>;
-}
-
-/// Where the runtime finds a worker's code by id, for service bindings,
-/// gateway workers and tail workers. The runtime's own registry
-/// ([`Runtime::define`](crate::Runtime::define)) is used when none is set.
-pub trait WorkerSource: Send + Sync + 'static {
-    /// The code of worker `id`, if it exists.
-    fn code<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<WorkerCode>>;
 }

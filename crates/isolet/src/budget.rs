@@ -51,11 +51,6 @@ impl HostBudget {
         }
     }
 
-    /// Starts a new invocation's budget of `limit` bytes.
-    pub fn reset(&mut self, limit: u64) {
-        *self = HostBudget::new(limit);
-    }
-
     /// Charges `bytes` for `what` (e.g. "outbound records"); refused, with
     /// nothing charged, when that would pass the limit.
     pub fn charge(&mut self, bytes: usize, what: &str) -> Result<(), Error> {
@@ -130,8 +125,6 @@ mod tests {
         b.release(50);
         assert!(b.charge(50, "logs").is_ok());
         assert!(b.charge(usize::MAX, "huge").is_err());
-        b.reset(10);
-        assert_eq!((b.used(), b.limit(), b.exhausted()), (0, 10, false));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use lru::LruCache;
 
 use crate::code::{ModuleSource, WorkerCode};
-use crate::engine::wit::isolet::worker::types as wt;
+use crate::wit::isolet::worker::types as wt;
 
 type Key = [u8; 32];
 

@@ -36,7 +36,7 @@
 //! of these units (or two: `<a, A<…>>` type arguments, a JSX child), so the
 //! tree is at most about twice as deep as the estimate: the test
 //! `the_parsed_depth_stays_within_the_estimate` and the fuzz target
-//! `typescript_source` (`tests/fuzz.rs`) check that against the tree oxc
+//! `typescript_source` (`tests/all/fuzz.rs`) check that against the tree oxc
 //! actually parses. The test `stack_holds_the_deepest_accepted_shapes`
 //! runs the worst shapes we found at the limit through the whole pipeline
 //! with a quarter of the stack [`run`] gives them.

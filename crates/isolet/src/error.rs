@@ -151,6 +151,14 @@ pub enum Error {
     /// Setting up the engine or an instance failed (a host-side problem).
     #[error("engine error: {0}")]
     Engine(String),
+    /// A configuration cannot work: a runtime builder's settings, a
+    /// server's configuration, a feature this build lacks.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The host's own input or output failed: listening on an address,
+    /// the code store, a control socket, stdio.
+    #[error("{0}")]
+    Io(String),
     /// Reading or writing a worker's storage failed outside an invocation
     /// (export, import, delete), or the runtime has no storage directory.
     #[error("storage: {0}")]

@@ -1,5 +1,5 @@
 //! The crate-internal entry points of isolet's fuzz targets (driven by
-//! `tests/fuzz.rs` and `scripts/fuzz`). Each takes arbitrary bytes, must
+//! `tests/all/fuzz.rs` and `scripts/fuzz`). Each takes arbitrary bytes, must
 //! never panic, and checks a property of what it parsed. Not a stable API.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use wasmtime::Store;
 
-use crate::engine::wit;
 use crate::error::{Error, Result};
 use crate::state::HostState;
+use crate::wit;
 
 /// One instance of an engine component with its store.
 pub(crate) struct Instance {

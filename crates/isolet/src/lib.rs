@@ -40,7 +40,7 @@
 //! Modules, one concept each: [`code`](WorkerCode) (what a worker is),
 //! `runtime` (engine and pools), `loader` (`load` / `get`), `worker`
 //! (invocations), [`limits`](Limits), [`tail`](TailSink) (traces), and the
-//! `engine` component cache.
+//! `component_cache` (the engine components, compiled once per machine).
 //!
 //! ## Features
 //!
@@ -68,13 +68,14 @@ mod budget;
 mod bytecode;
 mod cache;
 mod code;
+mod component_cache;
 pub mod deep;
-mod engine;
 mod error;
 #[doc(hidden)]
 pub mod fuzz;
 mod http;
 mod instance;
+mod invocation;
 mod limits;
 mod loader;
 pub mod outbound;
@@ -86,11 +87,13 @@ mod tail;
 mod typescript;
 mod websocket;
 mod wire;
+mod wit;
 mod worker;
 
-pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
+pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
 pub use code::{
-    COMPATIBILITY_FLAGS, Expose, ID_RULE, ModuleSource, WorkerCode, normalize_path, today, valid_id,
+    COMPATIBILITY_FLAGS, Expose, ID_RULE, Jsx, JsxMode, ModuleSource, WorkerCode, normalize_path,
+    today, valid_id,
 };
 pub use error::{Error, Result, ScriptError};
 pub use http::{BodyStream, Request, Response, StreamingResponse};
@@ -99,6 +102,7 @@ pub use limits::{
     DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     Limits, MAX_RESPONSE_HEADER_BYTES,
 };
+pub use loader::WorkerSource;
 pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy};
 pub use runtime::{
     DEFAULT_KEEP_RESIDENT, MAPS_PER_INSTANCE, Runtime, RuntimeBuilder, RuntimeStats, WeakRuntime,
@@ -109,7 +113,6 @@ pub use tail::{
     TailSink, TraceEvent,
 };
 pub use tail::{MAX_OUTBOUND_RECORDS_PER_INVOCATION, MAX_TAILS, shorten};
-pub use typescript::{Jsx, JsxMode};
 pub use websocket::{WebSocket, WebSocketMessage, WebSocketReceiver, WebSocketSender};
 pub use wire::Value;
 pub use worker::{Entrypoint, Worker};

@@ -297,12 +297,6 @@ pub(crate) struct CpuClock {
 }
 
 impl CpuClock {
-    /// Starts an invocation's clock.
-    pub fn start(&mut self) {
-        self.used = Duration::ZERO;
-        self.segment_start = Some(Instant::now());
-    }
-
     /// The guest stops running (it awaits the host, or the call ended).
     pub fn pause(&mut self) {
         if let Some(start) = self.segment_start.take() {
@@ -441,7 +435,7 @@ mod tests {
     #[test]
     fn the_cpu_clock_counts_running_segments_only() {
         let mut c = CpuClock::default();
-        c.start();
+        c.resume();
         let spin = |d: Duration| {
             let t = std::time::Instant::now();
             while t.elapsed() < d {

@@ -13,8 +13,17 @@ use tokio::sync::OnceCell;
 use crate::bindings::Binding;
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
+use crate::outbound::BoxFuture;
 use crate::runtime::Runtime;
 use crate::worker::Worker;
+
+/// Where the runtime finds a worker's code by id, for service bindings,
+/// gateway workers and tail workers. The runtime's own registry
+/// ([`Runtime::define`](crate::Runtime::define)) is used when none is set.
+pub trait WorkerSource: Send + Sync + 'static {
+    /// The code of worker `id`, if it exists.
+    fn code<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<WorkerCode>>;
+}
 
 type Slot = Arc<OnceCell<Worker>>;
 

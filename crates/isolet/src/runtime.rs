@@ -11,16 +11,18 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use std::collections::HashMap;
 
-use crate::bindings::{Binding, WorkerSource};
+use crate::bindings::Binding;
 use crate::bytecode::BytecodeCache;
 use crate::code::WorkerCode;
-use crate::engine::{self, wit};
+use crate::component_cache;
 use crate::error::{Error, Result};
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
 use crate::loader::WarmCache;
+use crate::loader::WorkerSource;
 use crate::outbound::{BoxFuture, ForwardConfig, Forwarder, OutboundPolicy, Redirect};
 use crate::state::{HostState, Surroundings};
 use crate::tail::{Sinks, TailSink};
+use crate::wit;
 
 /// Default for [`RuntimeBuilder::keep_resident_bytes`]: 4 MiB.
 pub const DEFAULT_KEEP_RESIDENT: usize = 4 << 20;
@@ -48,7 +50,7 @@ fn read_max_map_count() -> Option<u64> {
 fn check_map_count(n: u32, limit: Option<u64>) -> Result<()> {
     let needed = u64::from(n) * MAPS_PER_INSTANCE + MAPS_BASELINE;
     match limit {
-        Some(limit) if needed > limit => Err(Error::Engine(format!(
+        Some(limit) if needed > limit => Err(Error::Config(format!(
             "max_instances {n} needs about {needed} memory mappings, but vm.max_map_count is {limit}: \
              raise it (sysctl -w vm.max_map_count={}) or lower max_instances to {}",
             needed.next_power_of_two(),
@@ -86,6 +88,35 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
 #[derive(Clone)]
 pub struct Runtime {
     pub(crate) inner: Arc<RuntimeInner>,
+    /// Shared by the embedder's handles (`None` in the runtime's own, such
+    /// as the one a service binding's lookup makes): when the last goes,
+    /// the runtime lets go of its warm workers, which hold it in turn, so
+    /// that it is freed once no worker handle is left either.
+    owner: Option<Arc<Owner>>,
+}
+
+/// See [`Runtime::owner`](Runtime).
+struct Owner(std::sync::Weak<RuntimeInner>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        if let Some(inner) = self.0.upgrade() {
+            // Out of the lock before the workers drop (a worker's drop
+            // may take it again).
+            let warm = std::mem::replace(
+                &mut *inner.warm.lock().unwrap_or_else(|p| p.into_inner()),
+                WarmCache::new(1, 1),
+            );
+            drop(warm);
+        }
+    }
+}
+
+impl Runtime {
+    /// A handle of the runtime's own (see [`Runtime::owner`](Runtime)).
+    pub(crate) fn internal(inner: Arc<RuntimeInner>) -> Runtime {
+        Runtime { inner, owner: None }
+    }
 }
 
 /// A handle on a [`Runtime`] that does not keep it alive: what something
@@ -102,12 +133,20 @@ pub struct Runtime {
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct WeakRuntime(std::sync::Weak<RuntimeInner>);
+pub struct WeakRuntime {
+    inner: std::sync::Weak<RuntimeInner>,
+    owner: std::sync::Weak<Owner>,
+}
 
 impl WeakRuntime {
     /// The runtime, unless every [`Runtime`] handle on it is gone.
     pub fn upgrade(&self) -> Option<Runtime> {
-        self.0.upgrade().map(|inner| Runtime { inner })
+        let owner = self.owner.upgrade()?;
+        let inner = self.inner.upgrade()?;
+        Some(Runtime {
+            inner,
+            owner: Some(owner),
+        })
     }
 }
 
@@ -190,7 +229,7 @@ const DEFAULT_CACHE_BYTES_PER_WORKER: usize = 16 << 20;
 impl Default for RuntimeBuilder {
     fn default() -> Self {
         RuntimeBuilder {
-            cache_dir: engine::default_cache_dir(),
+            cache_dir: component_cache::default_cache_dir(),
             max_instances: 500,
             max_warm_workers: 256,
             max_warm_objects_per_worker: 0,
@@ -406,7 +445,7 @@ impl RuntimeBuilder {
     pub async fn build(self) -> Result<Runtime> {
         #[cfg(not(feature = "storage"))]
         if self.storage_dir.is_some() {
-            return Err(Error::Storage(
+            return Err(Error::Config(
                 "a storage directory needs isolet's `storage` feature, off in this build".into(),
             ));
         }
@@ -415,59 +454,59 @@ impl RuntimeBuilder {
             .memory_bytes
             .unwrap_or(DEFAULT_MEMORY_BYTES);
         if default_memory > self.max_memory_bytes {
-            return Err(Error::Engine(format!(
+            return Err(Error::Config(format!(
                 "default memory limit {default_memory} exceeds max_memory_bytes {}",
                 self.max_memory_bytes
             )));
         }
         let engine = Engine::new(&self.engine_config()?).map_err(Error::engine)?;
-        let component = engine::js_component(&engine, self.cache_dir.as_deref()).await?;
-        let linker = engine::linker(&engine)?;
+        let component = component_cache::js_component(&engine, self.cache_dir.as_deref()).await?;
+        let linker = crate::state::linker(&engine)?;
         let pre = linker.instantiate_pre(&component).map_err(Error::engine)?;
         let js = wit::WorkerPre::new(pre).map_err(Error::engine)?;
         let ticker = EpochTicker::start(engine.clone());
-        Ok(Runtime {
-            inner: Arc::new_cyclic(|me| RuntimeInner {
-                engine,
-                js,
-                py: tokio::sync::OnceCell::new(),
-                cache_dir: self.cache_dir.clone(),
-                defaults: self.default_limits,
-                max_memory_bytes: self.max_memory_bytes,
-                sinks: Arc::new(self.sinks),
-                warm: Mutex::new(WarmCache::new(
-                    self.max_warm_workers,
-                    self.max_warm_objects_per_worker,
-                )),
-                bytecode: BytecodeCache::new(self.bytecode_cache_entries),
-                transpiled: crate::typescript::TranspileCache::new(self.bytecode_cache_entries),
-                cache: Arc::new(crate::cache::CacheStore::new(
-                    self.cache_bytes,
-                    self.cache_bytes_per_worker,
-                )),
-                instances_per_worker: self.instances_per_worker,
-                exact_fuel: self.exact_fuel,
-                forwarder: Forwarder::new(),
-                policies: self.policies,
-                capabilities: self.capabilities,
-                source: self.source,
-                defined: Mutex::new(HashMap::new()),
-                live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
-                surroundings: Arc::new(Link(me.clone())),
-                #[cfg(feature = "storage")]
-                storage: self
-                    .storage_dir
-                    .clone()
-                    .map(|d| Arc::new(crate::storage::Storage::new(d, self.storage_limits))),
-                #[cfg(not(feature = "storage"))]
-                storage: None,
-                tail_deliveries: Arc::new(tokio::sync::Semaphore::new(
-                    crate::worker::MAX_TAIL_DELIVERIES_PER_RUNTIME,
-                )),
-                tail_dropped: std::sync::atomic::AtomicU64::new(0),
-                _ticker: ticker,
-            }),
-        })
+        let inner = Arc::new_cyclic(|me| RuntimeInner {
+            engine,
+            js,
+            py: tokio::sync::OnceCell::new(),
+            cache_dir: self.cache_dir.clone(),
+            defaults: self.default_limits,
+            max_memory_bytes: self.max_memory_bytes,
+            sinks: Arc::new(self.sinks),
+            warm: Mutex::new(WarmCache::new(
+                self.max_warm_workers,
+                self.max_warm_objects_per_worker,
+            )),
+            bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+            transpiled: crate::typescript::TranspileCache::new(self.bytecode_cache_entries),
+            cache: Arc::new(crate::cache::CacheStore::new(
+                self.cache_bytes,
+                self.cache_bytes_per_worker,
+            )),
+            instances_per_worker: self.instances_per_worker,
+            exact_fuel: self.exact_fuel,
+            forwarder: Forwarder::new(),
+            policies: self.policies,
+            capabilities: self.capabilities,
+            source: self.source,
+            defined: Mutex::new(HashMap::new()),
+            live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            surroundings: Arc::new(Link(me.clone())),
+            #[cfg(feature = "storage")]
+            storage: self
+                .storage_dir
+                .clone()
+                .map(|d| Arc::new(crate::storage::Storage::new(d, self.storage_limits))),
+            #[cfg(not(feature = "storage"))]
+            storage: None,
+            tail_deliveries: Arc::new(tokio::sync::Semaphore::new(
+                crate::worker::MAX_TAIL_DELIVERIES_PER_RUNTIME,
+            )),
+            tail_dropped: std::sync::atomic::AtomicU64::new(0),
+            _ticker: ticker,
+        });
+        let owner = Some(Arc::new(Owner(Arc::downgrade(&inner))));
+        Ok(Runtime { inner, owner })
     }
 
     fn engine_config(&self) -> Result<Config> {
@@ -565,7 +604,10 @@ pub struct RuntimeStats {
 impl Runtime {
     /// A handle that does not keep this runtime alive (see [`WeakRuntime`]).
     pub fn downgrade(&self) -> WeakRuntime {
-        WeakRuntime(Arc::downgrade(&self.inner))
+        WeakRuntime {
+            inner: Arc::downgrade(&self.inner),
+            owner: self.owner.as_ref().map(Arc::downgrade).unwrap_or_default(),
+        }
     }
 
     /// Calls RPC `method` of worker `id` (as the runtime's
@@ -746,8 +788,8 @@ impl RuntimeInner {
         self.py
             .get_or_try_init(|| async {
                 let component =
-                    engine::py_component(&self.engine, self.cache_dir.as_deref()).await?;
-                let linker = engine::linker(&self.engine)?;
+                    component_cache::py_component(&self.engine, self.cache_dir.as_deref()).await?;
+                let linker = crate::state::linker(&self.engine)?;
                 let pre = linker.instantiate_pre(&component).map_err(Error::engine)?;
                 wit::WorkerPre::new(pre).map_err(Error::engine)
             })
@@ -791,9 +833,7 @@ impl RuntimeInner {
             .code_for(id)
             .await
             .ok_or_else(|| format!("no worker {id:?} is defined"))?;
-        let runtime = Runtime {
-            inner: self.clone(),
-        };
+        let runtime = Runtime::internal(self.clone());
         let result = if chain.iter().any(|c| c == id) {
             let storage = self.storage_for(id, "").ok().flatten();
             crate::Worker::create(

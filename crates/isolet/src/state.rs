@@ -14,18 +14,18 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
-use crate::budget::HostBudget;
-use crate::engine::wit::isolet::worker::{
-    bindings, cache, incoming_body, outbound, tail, types, websocket,
-};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
-use crate::limits::{CpuClock, Effective, MemoryLimiter};
+use crate::invocation::{Invocation, deadline_after};
+use crate::limits::{Effective, MemoryLimiter};
 use crate::outbound::{
     BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy, Redirect,
 };
-use crate::tail::{LogBuffer, LogLevel, OutboundLog, OutboundRecord};
+use crate::tail::{LogLevel, OutboundRecord};
 use crate::websocket::WebSocketMessage;
 use crate::wire::Value;
+use crate::wit::isolet::worker::{
+    bindings, cache, incoming_body, outbound, tail, types, websocket,
+};
 
 /// What a worker's imports can reach beyond its own instance. The runtime
 /// implements it (holding itself weakly: a running worker never keeps its
@@ -84,50 +84,23 @@ pub(crate) struct WorkerEnv {
     pub storage: Option<crate::storage::StorageTarget>,
 }
 
+/// An instance's host state (the `Store`'s data): what lives as long as
+/// the instance, and the current [`Invocation`].
 pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub limiter: MemoryLimiter,
-    pub logs: LogBuffer,
-    /// Uncaught errors the guest reported during the invocation (see
-    /// `tail.exception`), at most `MAX_EXCEPTIONS`.
-    pub exceptions: Vec<crate::error::ScriptError>,
     /// `None` only while the engine is pre-initialized at build time.
     pub env: Option<Arc<WorkerEnv>>,
-    /// The ids of the workers whose calls led to the current invocation
-    /// (outermost first); empty for a call from the embedder.
-    pub chain: Vec<String>,
-    pub sub_requests: u32,
-    pub outbound_bytes: u64,
-    /// The invocation's outbound records (capped, charged to `budget`).
-    pub outbound_log: OutboundLog,
-    /// What the host holds for the current invocation (see `budget`).
-    pub budget: HostBudget,
-    /// CPU time of the current invocation (see `cpu_used`).
-    pub cpu: CpuClock,
-    /// How long the current invocation's guest code spent yielded to other
-    /// tasks at epoch ticks (nanoseconds; written by the yield's future):
-    /// time `cpu`'s running segment counts but the guest did not run.
-    pub yielded: Arc<std::sync::atomic::AtomicU64>,
-    pub cpu_limit: std::time::Duration,
-    /// When the current invocation's wall-clock deadline passes.
-    pub deadline: std::time::Instant,
-    /// The streamed body of the request the current invocation handles.
-    pub incoming: Option<BodyStream>,
-    /// Bodies of the current invocation's outbound and service-binding
-    /// responses still arriving, by the number the guest reads them with.
-    pub bodies: OpenBodies,
-    /// What the worker sent on the WebSocket its answer accepted and the
-    /// client has not been handed yet (the session passes it on after each
-    /// step), with its size in bytes.
-    pub socket_out: Vec<WebSocketMessage>,
-    pub socket_out_bytes: usize,
-    /// Whether the worker closed its WebSocket during this invocation
-    /// (one close per socket; nothing is sent after it).
-    pub socket_closed: bool,
     /// The instance's `ctx.storage` connection and the invocation's
     /// transaction (made on first use).
     pub storage: Option<crate::storage::StorageSession>,
+    /// The number of the last response body handed to the guest (see
+    /// `open_body`): never reused within the instance, so a number kept
+    /// from an earlier invocation is an error, not another body.
+    last_body: u32,
+    /// The current invocation's state, fresh for each.
+    pub invocation: Invocation,
 }
 
 /// The storage calls that return rows or entries, and the most host
@@ -141,27 +114,21 @@ const STORAGE_RESULT_BYTES: usize = 32 << 20;
 /// handling) before the client is handed any of it.
 pub(crate) const MAX_SOCKET_STEP_BYTES: usize = 16 << 20;
 
-/// Response bodies the guest reads by number (see `outbound.read-body`):
-/// numbers are never reused within an instance, so a stale number is an
-/// error, not another body.
-#[derive(Default)]
-pub(crate) struct OpenBodies {
-    next: u32,
-    open: std::collections::HashMap<u32, BodyStream>,
-}
-
-impl OpenBodies {
-    fn insert(&mut self, body: BodyStream) -> u32 {
-        self.next = self.next.wrapping_add(1).max(1);
-        self.open.insert(self.next, body);
-        self.next
-    }
-
-    /// Drops every open body (the invocation is over): their connections
-    /// or the workers producing them stop.
-    pub fn clear(&mut self) {
-        self.open.clear();
-    }
+/// Adds everything a worker may import to `linker`: WASI (with an empty
+/// context: no files, no env, no sockets; clocks and random only) and
+/// isolet's own interfaces (implemented below).
+pub(crate) fn linker(
+    engine: &wasmtime::Engine,
+) -> crate::error::Result<wasmtime::component::Linker<HostState>> {
+    use crate::error::Error;
+    let mut linker = wasmtime::component::Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(Error::engine)?;
+    crate::wit::Worker::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+        &mut linker,
+        |s| s,
+    )
+    .map_err(Error::engine)?;
+    Ok(linker)
 }
 
 impl HostState {
@@ -173,58 +140,32 @@ impl HostState {
             wasi: WasiCtx::builder().allow_ip_name_lookup(false).build(),
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(memory_limit),
-            logs: LogBuffer::default(),
-            exceptions: Vec::new(),
             env,
-            chain: Vec::new(),
-            sub_requests: 0,
-            outbound_bytes: 0,
-            outbound_log: OutboundLog::default(),
-            budget: HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
-            cpu: CpuClock::default(),
-            yielded: Arc::default(),
-            cpu_limit: std::time::Duration::MAX,
-            deadline: std::time::Instant::now() + std::time::Duration::from_secs(3600),
-            incoming: None,
-            bodies: OpenBodies::default(),
-            socket_out: Vec::new(),
-            socket_out_bytes: 0,
-            socket_closed: false,
             storage: None,
+            last_body: 0,
+            invocation: Invocation::idle(),
         }
     }
 
-    /// Resets the per-invocation counters and starts its clocks.
+    /// Starts an invocation as part of `chain` under `limits`: a fresh
+    /// [`Invocation`] (its clock starts with the first guest step).
     pub fn begin_invocation(&mut self, chain: Vec<String>, limits: &Effective) {
-        self.cpu_limit = limits.cpu_time;
-        self.deadline = deadline_after(limits.timeout);
-        self.cpu.start();
-        self.yielded.store(0, std::sync::atomic::Ordering::Relaxed);
-        self.chain = chain;
-        self.sub_requests = 0;
-        self.outbound_bytes = 0;
-        self.outbound_log.take();
-        self.budget.reset(limits.host_memory_bytes);
-        self.exceptions.clear();
-        self.socket_closed = false;
+        self.invocation = Invocation::new(chain, limits);
         self.limiter.hit = false;
     }
 
-    /// What the worker sent on its WebSocket since the last call, handed
-    /// over (its bytes leave the host memory budget).
-    pub fn take_socket_out(&mut self) -> Vec<WebSocketMessage> {
-        self.budget.release(self.socket_out_bytes);
-        self.socket_out_bytes = 0;
-        std::mem::take(&mut self.socket_out)
+    /// Ends the current invocation: its state, taken whole (what the
+    /// caller does not keep, such as bodies the worker left unread, is
+    /// dropped with it).
+    pub fn end_invocation(&mut self) -> Invocation {
+        std::mem::replace(&mut self.invocation, Invocation::idle())
     }
 
-    /// CPU time of the current invocation: its running segments less the
-    /// time it spent yielded to other tasks.
-    pub fn cpu_used(&self) -> std::time::Duration {
-        let yielded = self.yielded.load(std::sync::atomic::Ordering::Relaxed);
-        self.cpu
-            .used()
-            .saturating_sub(std::time::Duration::from_nanos(yielded))
+    /// Hands the guest a response body to read by number.
+    fn open_body(&mut self, body: BodyStream) -> u32 {
+        self.last_body = self.last_body.wrapping_add(1).max(1);
+        self.invocation.bodies.insert(self.last_body, body);
+        self.last_body
     }
 
     fn env(&self) -> Result<Arc<WorkerEnv>, String> {
@@ -263,17 +204,19 @@ impl HostState {
         } else {
             0
         };
-        if let Err(e) = self.budget.charge(
+        if let Err(e) = self.invocation.budget.charge(
             reserve,
             &format!(
                 "the result of ctx.storage.{method}() (its limit, {STORAGE_RESULT_BYTES} bytes, is held for it while it runs)"
             ),
         ) {
-            self.budget.release(args_cost);
+            self.invocation.budget.release(args_cost);
             return Err(e.to_string());
         }
         let value = self.run_storage_call(target, method, args).await;
-        self.budget.release(reserve.saturating_add(args_cost));
+        self.invocation
+            .budget
+            .release(reserve.saturating_add(args_cost));
         self.result_for_guest(value?, &format!("ctx.storage.{method}()"))
     }
 
@@ -283,8 +226,11 @@ impl HostState {
         method: &str,
         args: Vec<Value>,
     ) -> Result<Value, String> {
-        let deadline = self.deadline;
-        let cpu_left = self.cpu_limit.saturating_sub(self.cpu_used());
+        let deadline = self.invocation.deadline;
+        let cpu_left = self
+            .invocation
+            .cpu_limit
+            .saturating_sub(self.invocation.cpu_used());
         let stop_sql_at = deadline.min(deadline_after(cpu_left));
         let session = self
             .storage
@@ -292,9 +238,9 @@ impl HostState {
         if crate::storage::StorageSession::needs_database(method) {
             // Opening the database and waiting for its lock are not the
             // guest's CPU time; running its SQL is.
-            self.cpu.pause();
+            self.invocation.cpu.pause();
             let begun = session.begin(deadline, stop_sql_at).await;
-            self.cpu.resume();
+            self.invocation.cpu.resume();
             begun?;
         }
         session.call(method, args).await
@@ -307,7 +253,8 @@ impl HostState {
     /// to release once the arguments are gone.
     fn parse_guest_args(&mut self, args: &str, what: &str) -> Result<(Vec<Value>, usize), String> {
         let cost = crate::wire::parse_cost(args);
-        self.budget
+        self.invocation
+            .budget
             .charge(cost, &format!("the arguments of {what}()"))
             .map_err(|e| e.to_string())?;
         let parsed = serde_json::from_str(args)
@@ -316,11 +263,11 @@ impl HostState {
         match parsed {
             Ok(Value::Array(args)) => Ok((args, cost)),
             Ok(_) => {
-                self.budget.release(cost);
+                self.invocation.budget.release(cost);
                 Err(format!("{what}: arguments must be an array"))
             }
             Err(e) => {
-                self.budget.release(cost);
+                self.invocation.budget.release(cost);
                 Err(format!("{what}: bad arguments: {e}"))
             }
         }
@@ -335,23 +282,27 @@ impl HostState {
         // The value, then the JSON taking its place (its strings move;
         // bytes become base64, a third larger).
         let tree = held.saturating_add(held / 2);
-        self.budget.charge(tree, &what).map_err(|e| e.to_string())?;
+        self.invocation
+            .budget
+            .charge(tree, &what)
+            .map_err(|e| e.to_string())?;
         let json = value.into_wire();
         let wire = json.to_string();
         drop(json);
-        self.budget.release(tree);
+        self.invocation.budget.release(tree);
         // Held whole before the guest gets it.
-        self.budget
+        self.invocation
+            .budget
             .charge(wire.len(), &what)
             .map_err(|e| e.to_string())?;
-        self.budget.release(wire.len());
+        self.invocation.budget.release(wire.len());
         Ok(wire)
     }
 
     /// Counts one subrequest against the limit.
     fn take_sub_request(&mut self, env: &WorkerEnv) -> Result<(), String> {
-        self.sub_requests += 1;
-        if self.sub_requests > env.limits.sub_requests {
+        self.invocation.sub_requests += 1;
+        if self.invocation.sub_requests > env.limits.sub_requests {
             return Err(format!(
                 "too many subrequests: this invocation may make at most {} (fetch and service-binding calls)",
                 env.limits.sub_requests
@@ -361,8 +312,8 @@ impl HostState {
     }
 
     fn count_bytes(&mut self, env: &WorkerEnv, n: usize) -> Result<(), String> {
-        self.outbound_bytes = self.outbound_bytes.saturating_add(n as u64);
-        if self.outbound_bytes > env.limits.outbound_bytes {
+        self.invocation.outbound_bytes = self.invocation.outbound_bytes.saturating_add(n as u64);
+        if self.invocation.outbound_bytes > env.limits.outbound_bytes {
             return Err(format!(
                 "outbound responses exceeded this invocation's limit of {} bytes",
                 env.limits.outbound_bytes
@@ -373,13 +324,13 @@ impl HostState {
 
     /// The chain a nested call carries: ours plus this worker.
     fn nested_chain(&self, env: &WorkerEnv) -> Result<Vec<String>, String> {
-        if self.chain.len() + 1 >= MAX_CALL_DEPTH {
+        if self.invocation.chain.len() + 1 >= MAX_CALL_DEPTH {
             return Err(format!(
                 "worker-to-worker calls nested too deeply (limit {MAX_CALL_DEPTH}): {} -> ...",
-                self.chain.join(" -> ")
+                self.invocation.chain.join(" -> ")
             ));
         }
-        let mut chain = self.chain.clone();
+        let mut chain = self.invocation.chain.clone();
         chain.push(env.id.clone().unwrap_or_default());
         Ok(chain)
     }
@@ -429,13 +380,14 @@ impl cache::Host for HostState {
         // The entry passes through the host on its way in: within the
         // budget (what stays is the cache's caps' business).
         let size = crate::cache::entry_bytes(&name, &url, &response.headers, response.body.len());
-        self.budget
+        self.invocation
+            .budget
             .charge(size, "a Cache API entry")
             .map_err(|e| e.to_string())?;
         let stored = store
             .put(&env.cache_key, &name, &url, Response::from(response))
             .map(|_| ());
-        self.budget.release(size);
+        self.invocation.budget.release(size);
         stored
     }
 
@@ -458,11 +410,13 @@ impl tail::Host for HostState {
             types::LogLevel::Warn => LogLevel::Warn,
             types::LogLevel::Error => LogLevel::Error,
         };
-        self.logs.push(level, message, &mut self.budget);
+        self.invocation
+            .logs
+            .push(level, message, &mut self.invocation.budget);
     }
 
     async fn exception(&mut self, error: types::ScriptError) {
-        if self.exceptions.len() < MAX_EXCEPTIONS {
+        if self.invocation.exceptions.len() < MAX_EXCEPTIONS {
             let mut e = crate::error::ScriptError::from(error);
             // Cut before the stack is remapped (the import can be called
             // directly, with any text), and again after.
@@ -476,10 +430,11 @@ impl tail::Host for HostState {
                 crate::tail::shorten(s, MAX_EXCEPTION_TEXT);
             }
             if self
+                .invocation
                 .budget
                 .try_charge(e.name.len() + e.message.len() + e.stack.len())
             {
-                self.exceptions.push(e);
+                self.invocation.exceptions.push(e);
             }
         }
     }
@@ -492,21 +447,21 @@ const MAX_EXCEPTION_TEXT: usize = 8 * 1024;
 
 impl incoming_body::Host for HostState {
     async fn read(&mut self) -> Result<Option<Vec<u8>>, String> {
-        let Some(body) = self.incoming.as_mut() else {
+        let Some(body) = self.invocation.incoming.as_mut() else {
             return Ok(None);
         };
         // The guest waits for the client here: not its CPU time.
-        self.cpu.pause();
+        self.invocation.cpu.pause();
         let next = body.next_chunk().await;
-        self.cpu.resume();
+        self.invocation.cpu.resume();
         match next {
             Some(Ok(bytes)) => Ok(Some(bytes)),
             Some(Err(e)) => {
-                self.incoming = None;
+                self.invocation.incoming = None;
                 Err(format!("reading the request body failed: {e}"))
             }
             None => {
-                self.incoming = None;
+                self.invocation.incoming = None;
                 Ok(None)
             }
         }
@@ -515,7 +470,7 @@ impl incoming_body::Host for HostState {
 
 impl websocket::Host for HostState {
     async fn send(&mut self, message: types::Message) -> Result<(), String> {
-        if self.socket_closed {
+        if self.invocation.socket_closed {
             return Err("Can't call WebSocket send() after close().".into());
         }
         let (message, size) = match message {
@@ -536,7 +491,7 @@ impl websocket::Host for HostState {
     /// ignored, as the shim does), its reason cut to the 123 bytes a close
     /// frame can carry, queued within the step's limit and the budget.
     async fn close(&mut self, code: u16, mut reason: String) {
-        if self.socket_closed {
+        if self.invocation.socket_closed {
             return;
         }
         if reason.len() > MAX_CLOSE_REASON_BYTES {
@@ -548,7 +503,7 @@ impl websocket::Host for HostState {
             .queue_socket_message(WebSocketMessage::Close { code, reason }, size, "close()")
             .is_ok()
         {
-            self.socket_closed = true;
+            self.invocation.socket_closed = true;
         }
     }
 }
@@ -571,16 +526,17 @@ impl HostState {
         what: &str,
     ) -> Result<(), String> {
         let size = size.saturating_add(SOCKET_MESSAGE_OVERHEAD_BYTES);
-        if self.socket_out_bytes.saturating_add(size) > MAX_SOCKET_STEP_BYTES {
+        if self.invocation.socket_out_bytes.saturating_add(size) > MAX_SOCKET_STEP_BYTES {
             return Err(format!(
                 "WebSocket {what}: over {MAX_SOCKET_STEP_BYTES} bytes sent in one event ({SOCKET_MESSAGE_OVERHEAD_BYTES} counted per message besides its bytes); the client has not been handed them yet"
             ));
         }
-        self.budget
+        self.invocation
+            .budget
             .charge(size, "WebSocket messages not yet sent")
             .map_err(|e| e.to_string())?;
-        self.socket_out_bytes += size;
-        self.socket_out.push(message);
+        self.invocation.socket_out_bytes += size;
+        self.invocation.socket_out.push(message);
         Ok(())
     }
 }
@@ -603,27 +559,27 @@ impl outbound::Host for HostState {
         }
         // The guest waits for the host here (its writes' commit, then the
         // fetch): not its CPU time.
-        self.cpu.pause();
+        self.invocation.cpu.pause();
         let result = match self.storage_gate(true).await {
             Ok(()) => self.outbound_fetch(req, options).await,
             Err(e) => Err(e),
         };
-        self.cpu.resume();
+        self.invocation.cpu.resume();
         result
     }
 
     async fn read_body(&mut self, body: u32) -> Result<Option<Vec<u8>>, String> {
         let env = self.env()?;
-        let Some(stream) = self.bodies.open.get_mut(&body) else {
+        let Some(stream) = self.invocation.bodies.get_mut(&body) else {
             return Err(
                 "this response body can no longer be read: it was canceled, failed, or belongs to an earlier request"
                     .to_string(),
             );
         };
         // The guest waits for the sender here: not its CPU time.
-        self.cpu.pause();
+        self.invocation.cpu.pause();
         let next = stream.next_chunk().await;
-        self.cpu.resume();
+        self.invocation.cpu.resume();
         let result = match next {
             Some(Ok(bytes)) => self.count_bytes(&env, bytes.len()).map(|()| Some(bytes)),
             Some(Err(crate::Error::Outbound(message))) => Err(message),
@@ -631,13 +587,13 @@ impl outbound::Host for HostState {
             None => Ok(None),
         };
         if !matches!(result, Ok(Some(_))) {
-            self.bodies.open.remove(&body);
+            self.invocation.bodies.remove(&body);
         }
         result
     }
 
     async fn cancel_body(&mut self, body: u32) {
-        self.bodies.open.remove(&body);
+        self.invocation.bodies.remove(&body);
     }
 }
 
@@ -658,7 +614,7 @@ impl HostState {
                 self.count_bytes(env, bytes.len())?;
                 (bytes, None)
             }
-            Err(stream) => (Vec::new(), Some(self.bodies.insert(stream))),
+            Err(stream) => (Vec::new(), Some(self.open_body(stream))),
         };
         Ok(types::Fetched {
             response: types::Response {
@@ -747,7 +703,9 @@ impl HostState {
             result.as_ref().ok().map(|r| r.response.status),
             result.as_ref().err().map(String::as_str),
         );
-        self.outbound_log.push(record, &mut self.budget);
+        self.invocation
+            .outbound_log
+            .push(record, &mut self.invocation.budget);
         result
     }
 }
@@ -770,14 +728,14 @@ impl bindings::Host for HostState {
         };
         let (args, args_cost) = self.parse_guest_args(&args, &format!("env.{binding}.{method}"))?;
         // The guest waits for the host here: not its CPU time.
-        self.cpu.pause();
+        self.invocation.cpu.pause();
         let result = match self.storage_gate(true).await {
             Ok(()) => self.call_binding(&env, spec, &binding, &method, args).await,
             Err(e) => Err(e),
         };
-        self.cpu.resume();
+        self.invocation.cpu.resume();
         // The arguments were held (and handed on) until the call ended.
-        self.budget.release(args_cost);
+        self.invocation.budget.release(args_cost);
         self.result_for_guest(result?, &format!("env.{binding}.{method}()"))
     }
 
@@ -795,7 +753,7 @@ impl bindings::Host for HostState {
         };
         request_headers_problem(&req.headers)?;
         // The guest waits for the other worker here: not its CPU time.
-        self.cpu.pause();
+        self.invocation.cpu.pause();
         let result = match self.storage_gate(true).await {
             Ok(()) => {
                 self.service_fetch(&env, &worker, entrypoint.as_deref(), Request::from(req))
@@ -803,7 +761,7 @@ impl bindings::Host for HostState {
             }
             Err(e) => Err(e),
         };
-        self.cpu.resume();
+        self.invocation.cpu.resume();
         self.fetched(&env, result?)
     }
 }
@@ -850,6 +808,7 @@ impl HostState {
                         break Err(format!("env.{binding}.fetch: {e}"));
                     }
                     if let Err(e) = self
+                        .invocation
                         .budget
                         .charge(chunk.len(), &format!("the body of env.{binding}.fetch()"))
                     {
@@ -857,7 +816,7 @@ impl HostState {
                     }
                     body.extend_from_slice(&chunk);
                 };
-                self.budget.release(body.len());
+                self.invocation.budget.release(body.len());
                 collected?;
                 Ok(response_to_wire(Response {
                     status: r.status,
@@ -962,19 +921,10 @@ fn response_to_wire(r: Response) -> Value {
     )
 }
 
-/// `timeout` from now; a timeout too far to represent is as good as never
-/// (a guest-chosen `timeoutMs` must not overflow the clock).
-fn deadline_after(timeout: std::time::Duration) -> std::time::Instant {
-    let now = std::time::Instant::now();
-    now.checked_add(timeout)
-        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 86_400)))
-        .unwrap_or(now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::wit::isolet::worker::websocket::Host as _;
+    use crate::wit::isolet::worker::websocket::Host as _;
 
     /// The raw `websocket` imports bound what they queue by themselves
     /// (Python can call them directly, without the JS shim's checks).
@@ -984,8 +934,8 @@ mod tests {
         for _ in 0..100 {
             s.close(1000, "é".repeat(1 << 20)).await;
         }
-        assert_eq!(s.socket_out.len(), 1, "one close per socket");
-        let WebSocketMessage::Close { code, reason } = &s.socket_out[0] else {
+        assert_eq!(s.invocation.socket_out.len(), 1, "one close per socket");
+        let WebSocketMessage::Close { code, reason } = &s.invocation.socket_out[0] else {
             panic!("not a close")
         };
         assert_eq!(
@@ -994,7 +944,7 @@ mod tests {
             "cut at a character boundary"
         );
         assert_eq!(
-            s.budget.used() as usize,
+            s.invocation.budget.used() as usize,
             reason.len() + SOCKET_MESSAGE_OVERHEAD_BYTES
         );
         let e = s
@@ -1002,8 +952,8 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.contains("after close()"), "{e}");
-        s.take_socket_out();
-        assert_eq!(s.budget.used(), 0);
+        s.invocation.take_socket_out();
+        assert_eq!(s.invocation.budget.used(), 0);
 
         // Empty messages are not free: a loop of them ends at the step's
         // limit.
@@ -1019,15 +969,15 @@ mod tests {
         assert_eq!(sent, MAX_SOCKET_STEP_BYTES / SOCKET_MESSAGE_OVERHEAD_BYTES);
         assert!(e.contains("bytes sent in one event"), "{e}");
         // The next invocation's socket may close again.
-        s.take_socket_out();
+        s.invocation.take_socket_out();
         s.close(1000, String::new()).await;
         s.close(1000, String::new()).await;
-        assert_eq!(s.take_socket_out().len(), 1);
+        assert_eq!(s.invocation.take_socket_out().len(), 1);
         s.begin_invocation(
             Vec::new(),
             &crate::Limits::new().resolve(crate::Limits::new()),
         );
         s.close(1001, String::new()).await;
-        assert_eq!(s.take_socket_out().len(), 1);
+        assert_eq!(s.invocation.take_socket_out().len(), 1);
     }
 }

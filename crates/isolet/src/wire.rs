@@ -471,7 +471,7 @@ impl From<String> for Value {
 mod tests {
     use super::*;
 
-    /// Found by tests/fuzz.rs: without serde_json's exact float parsing a
+    /// Found by tests/all/fuzz.rs: without serde_json's exact float parsing a
     /// number could come back from the guest one ULP off.
     #[test]
     fn numbers_cross_the_wire_text_exactly() {

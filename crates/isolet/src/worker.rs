@@ -9,7 +9,6 @@ use wasmtime::Store;
 
 use crate::bindings::Binding;
 use crate::code::WorkerCode;
-use crate::engine::wit::isolet::worker::types as wt;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::instance::{Checkout, Instance, Pool};
@@ -19,6 +18,7 @@ use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
 use crate::websocket::{WebSocket, WebSocketMessage};
 use crate::wire::Value;
+use crate::wit::isolet::worker::types as wt;
 use tokio::sync::OwnedSemaphorePermit;
 
 /// A handle to a loaded worker. Cheap to clone.
@@ -229,7 +229,7 @@ impl Worker {
         // thread for its whole CPU limit). The time it waits to go on does
         // not count as its CPU time.
         store.epoch_deadline_callback(|cx| {
-            let s = cx.data();
+            let s = &cx.data().invocation;
             if std::time::Instant::now() >= s.deadline {
                 return Err(Stop::Deadline.into());
             }
@@ -635,18 +635,12 @@ impl Worker {
         let limits = self.inner.limits;
         // The deadline the guest's epoch callback enforces (set when the
         // invocation began).
-        let deadline = instance.store.data().deadline;
+        let deadline = instance.store.data().invocation.deadline;
         let timeout = || Error::Timeout(limits.timeout);
         let mut abandoned = false;
         let mut sent: u64 = 0;
         let outcome: Result<()> = loop {
-            instance.store.data_mut().cpu.resume();
-            instance.store.set_epoch_deadline(1);
-            let grace = EPOCH_TICK * 2 + Duration::from_millis(50);
-            let step =
-                tokio::time::timeout_at((deadline + grace).into(), read_body(&mut instance)).await;
-            instance.store.data_mut().cpu.pause();
-            let chunk = match step_result(step.ok(), &instance, &limits) {
+            let chunk = match guarded_step(&mut instance, &limits, ReadBody).await {
                 Ok(chunk) => chunk,
                 Err(e) => break Err(e),
             };
@@ -746,7 +740,6 @@ impl Worker {
         } = ends;
         let limits = self.inner.limits;
         let exact_fuel = self.inner.rt.exact_fuel;
-        let grace = EPOCH_TICK * 2 + Duration::from_millis(50);
         let mut fuel_spent: u64 = 0;
         let mut event = wt::SocketEvent::Run;
         let mut client_open = true;
@@ -755,12 +748,14 @@ impl Worker {
         let mut done = false;
         let outcome: Result<()> = loop {
             let deadline = later(limits.timeout);
+            // Each event under limits of its own, within the session's
+            // one invocation (its logs and CPU time add up).
+            let deadline = wind_up.map_or(deadline, |w| w.min(deadline));
             {
                 let s = instance.store.data_mut();
-                s.deadline = wind_up.map_or(deadline, |w| w.min(deadline));
-                s.cpu_limit = s.cpu_used().saturating_add(limits.cpu_time);
+                s.invocation.deadline = deadline;
+                s.invocation.cpu_limit = s.invocation.cpu_used().saturating_add(limits.cpu_time);
                 s.limiter.hit = false;
-                s.cpu.resume();
             }
             if exact_fuel {
                 fuel_spent += limits
@@ -768,21 +763,14 @@ impl Worker {
                     .saturating_sub(instance.store.get_fuel().unwrap_or(0));
                 let _ = instance.store.set_fuel(limits.fuel);
             }
-            instance.store.set_epoch_deadline(1);
-            let deadline = instance.store.data().deadline;
-            let step = tokio::time::timeout_at(
-                (deadline + grace).into(),
-                socket_step(&mut instance, &event),
-            )
-            .await;
-            instance.store.data_mut().cpu.pause();
-            let step = match step_result(step.ok(), &instance, &limits) {
+            let this_event = std::mem::replace(&mut event, wt::SocketEvent::Run);
+            let step = match guarded_step(&mut instance, &limits, this_event).await {
                 Ok(step) => step,
                 Err(e) => break Err(e),
             };
             // What the worker sent in this step goes to the client (a
             // client that stopped reading holds the worker up to a timeout).
-            let sent = instance.store.data_mut().take_socket_out();
+            let sent = instance.store.data_mut().invocation.take_socket_out();
             let mut stalled = false;
             for message in sent {
                 // A receiver dropped on its own (split) discards messages.
@@ -873,18 +861,7 @@ impl Worker {
             // Cannot fail: fuel is enabled on this engine.
             let _ = instance.store.set_fuel(limits.fuel);
         }
-        instance.store.set_epoch_deadline(1);
-
-        // The epoch deadline stops guest code; this timer also covers time
-        // spent awaiting the host (outbound I/O) and is never hit first by a
-        // busy guest.
-        let grace = limits
-            .timeout
-            .saturating_add(EPOCH_TICK * 2 + Duration::from_millis(50));
-        let raw = tokio::time::timeout(grace, call_guest(instance, call)).await;
-
-        instance.store.data_mut().cpu.pause();
-        let result = match step_result(raw.ok(), instance, &limits) {
+        let result = match guarded_step(instance, &limits, call).await {
             Ok(Output::Fetch(a))
                 if a.body == wt::AnswerBody::Whole
                     && a.response.body.len() as u64 > limits.response_bytes =>
@@ -928,7 +905,6 @@ impl Worker {
         result: &Result<T>,
     ) -> (TraceEvent, bool) {
         let limits = self.inner.limits;
-        let cpu_time = instance.store.data().cpu_used();
         let fuel_used = if self.inner.rt.exact_fuel {
             limits
                 .fuel
@@ -936,14 +912,14 @@ impl Worker {
         } else {
             0
         };
-        // A request body the worker did not read to its end is dropped.
-        instance.store.data_mut().incoming = None;
-        // So are response bodies it fetched and did not read to their end,
-        // and WebSocket messages no client will get.
-        instance.store.data_mut().bodies.clear();
-        drop(instance.store.data_mut().take_socket_out());
-        let logs = instance.store.data_mut().logs.take();
-        let outbound = instance.store.data_mut().outbound_log.take();
+        // The invocation's state, taken whole: what the trace does not keep
+        // (a request body the worker did not read to its end, response
+        // bodies it fetched and did not finish, WebSocket messages no
+        // client will get) is dropped with it.
+        let mut invocation = instance.store.data_mut().end_invocation();
+        let cpu_time = invocation.cpu_used();
+        let logs = invocation.logs.take();
+        let outbound = invocation.outbound_log.take();
         // A script exception or a response over its size limits leaves the
         // instance usable (a cut-off stream's instance is dropped by
         // stream_body).
@@ -951,7 +927,7 @@ impl Worker {
 
         // The uncaught errors the worker reported as it ran, then the one
         // that ended the invocation.
-        let mut exceptions = std::mem::take(&mut instance.store.data_mut().exceptions);
+        let mut exceptions = std::mem::take(&mut invocation.exceptions);
         if let Err(Error::Script(e)) = result {
             exceptions.push(e.clone());
         }
@@ -965,7 +941,7 @@ impl Worker {
             wall_time: started.elapsed(),
             ..base
         };
-        self.deliver_to_tail_workers(&self.inner.env.tails, &trace, &instance.store.data().chain);
+        self.deliver_to_tail_workers(&self.inner.env.tails, &trace, &invocation.chain);
         let is_init = matches!(trace.event, EventInfo::Init);
         if !(is_init && result.is_ok() && trace.logs.is_empty()) {
             for sink in self.inner.rt.sinks.iter() {
@@ -1226,17 +1202,6 @@ fn validate_request(request: Request, body_streams: bool) -> Result<wt::Request>
     })
 }
 
-async fn call_guest(
-    instance: &mut Instance,
-    call: Call,
-) -> wasmtime::Result<Result<Output, wt::ScriptError>> {
-    let Instance {
-        store, bindings, ..
-    } = instance;
-    let r = guest_call(store, bindings, call).await;
-    gated(store, r).await
-}
-
 /// The output gate after one call into the guest (see `storage`): what the
 /// invocation wrote is committed before its output goes anywhere; a
 /// commit that fails turns the output into an error.
@@ -1249,9 +1214,9 @@ async fn gated<T>(
     }
     let commit = r.is_ok();
     // The commit's fsync is not the guest's CPU time.
-    store.data_mut().cpu.pause();
+    store.data_mut().invocation.cpu.pause();
     let gate = store.data_mut().storage_gate(commit).await;
-    store.data_mut().cpu.resume();
+    store.data_mut().invocation.cpu.resume();
     match gate {
         Err(e) if commit => Ok(Err(wt::ScriptError {
             name: "Error".into(),
@@ -1264,7 +1229,7 @@ async fn gated<T>(
 
 async fn guest_call(
     store: &mut Store<HostState>,
-    bindings: &mut crate::engine::wit::Worker,
+    bindings: &mut crate::wit::Worker,
     call: Call,
 ) -> wasmtime::Result<Result<Output, wt::ScriptError>> {
     Ok(match call {
@@ -1273,7 +1238,7 @@ async fn guest_call(
             .await?
             .map(Output::Init),
         Call::Fetch(ep, req, body) => {
-            store.data_mut().incoming = body;
+            store.data_mut().invocation.incoming = body;
             bindings
                 .call_fetch(&mut *store, ep.as_deref(), &req)
                 .await?
@@ -1286,27 +1251,87 @@ async fn guest_call(
     })
 }
 
-/// One `socket-event` step of an accepted WebSocket.
-async fn socket_step(
-    instance: &mut Instance,
-    event: &wt::SocketEvent,
-) -> wasmtime::Result<Result<wt::SocketStep, wt::ScriptError>> {
-    let Instance {
-        store, bindings, ..
-    } = instance;
-    let r = bindings.call_socket_event(&mut *store, event).await;
-    gated(store, r).await
+/// How long past an invocation's deadline the host waits for a guest step
+/// before giving up on it: the epoch callback stops running guest code
+/// within a tick or two, so this only ends a step stuck awaiting the host.
+const GRACE: Duration = Duration::from_millis(2 * EPOCH_TICK.as_millis() as u64 + 50);
+
+/// One kind of call into the guest: an invocation's first call (`init`,
+/// `fetch`, RPC), a read of its streamed body, an event of its WebSocket.
+trait GuestStep {
+    type Out;
+    fn call<'a>(
+        self,
+        store: &'a mut Store<HostState>,
+        bindings: &'a mut crate::wit::Worker,
+    ) -> impl Future<Output = wasmtime::Result<Result<Self::Out, wt::ScriptError>>> + Send + 'a;
 }
 
-/// One `read-body` step of a streamed response.
-async fn read_body(
+impl GuestStep for Call {
+    type Out = Output;
+    fn call<'a>(
+        self,
+        store: &'a mut Store<HostState>,
+        bindings: &'a mut crate::wit::Worker,
+    ) -> impl Future<Output = wasmtime::Result<Result<Output, wt::ScriptError>>> + Send + 'a {
+        guest_call(store, bindings, self)
+    }
+}
+
+/// A `read-body` step of a streamed response.
+struct ReadBody;
+
+impl GuestStep for ReadBody {
+    type Out = wt::BodyChunk;
+    fn call<'a>(
+        self,
+        store: &'a mut Store<HostState>,
+        bindings: &'a mut crate::wit::Worker,
+    ) -> impl Future<Output = wasmtime::Result<Result<wt::BodyChunk, wt::ScriptError>>> + Send + 'a
+    {
+        bindings.call_read_body(store)
+    }
+}
+
+/// A `socket-event` step of an accepted WebSocket.
+impl GuestStep for wt::SocketEvent {
+    type Out = wt::SocketStep;
+    async fn call<'a>(
+        self,
+        store: &'a mut Store<HostState>,
+        bindings: &'a mut crate::wit::Worker,
+    ) -> wasmtime::Result<Result<wt::SocketStep, wt::ScriptError>> {
+        bindings.call_socket_event(store, &self).await
+    }
+}
+
+/// Runs one guest step under the current invocation's limits, the one
+/// place they are armed: the CPU clock runs while it does, the epoch
+/// callback stops it at the CPU limit or the deadline, the host waits for
+/// it at most `GRACE` past the deadline (time spent awaiting the host),
+/// the output gate commits its storage writes, and what it came to is
+/// classified (`step_result`).
+async fn guarded_step<S: GuestStep>(
     instance: &mut Instance,
-) -> wasmtime::Result<Result<wt::BodyChunk, wt::ScriptError>> {
+    limits: &Effective,
+    step: S,
+) -> Result<S::Out> {
+    let deadline = {
+        let invocation = &mut instance.store.data_mut().invocation;
+        invocation.cpu.resume();
+        invocation.deadline
+    };
+    instance.store.set_epoch_deadline(1);
     let Instance {
         store, bindings, ..
-    } = instance;
-    let r = bindings.call_read_body(&mut *store).await;
-    gated(store, r).await
+    } = &mut *instance;
+    let raw = tokio::time::timeout_at((deadline + GRACE).into(), async {
+        let r = step.call(store, bindings).await;
+        gated(store, r).await
+    })
+    .await;
+    instance.store.data_mut().invocation.cpu.pause();
+    step_result(raw.ok(), instance, limits)
 }
 
 /// What one call into the guest came to: its value, or the error it
@@ -1319,7 +1344,7 @@ fn step_result<T>(
     limits: &Effective,
 ) -> Result<T> {
     let memory_hit = instance.store.data().limiter.hit;
-    let budget = instance.store.data().budget;
+    let budget = instance.store.data().invocation.budget;
     match raw {
         None => Err(Error::Timeout(limits.timeout)),
         Some(Err(trap)) => Err(classify_trap(&trap, memory_hit, limits)),

@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod jsx;
+
+pub use jsx::{Jsx, JsxMode};
+
 use crate::bindings::BindingSpec;
 use crate::limits::Limits;
 use crate::outbound::Outbound;
-use crate::typescript::Jsx;
 
 /// The source of one module.
 ///

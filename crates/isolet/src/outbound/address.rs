@@ -94,7 +94,7 @@ mod tests {
         assert!(host_matches("*", "anything.test"));
         assert!(host_matches("example.com.", "example.com"));
         assert!(host_matches("example.com", "example.com."));
-        // Found by tests/fuzz.rs: trailing dots trimmed whole made "*." and
+        // Found by tests/all/fuzz.rs: trailing dots trimmed whole made "*." and
         // "*.." the match-everything "*".
         for empty in ["*.", "*..", ".", "..", ""] {
             assert!(!host_matches(empty, "api.example.com"), "{empty:?}");

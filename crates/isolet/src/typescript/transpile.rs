@@ -17,7 +17,8 @@ use oxc::transformer::{JsxRuntime, TransformOptions, Transformer};
 use crate::code::{ModuleSource, WorkerCode, normalize_path as normalize};
 use crate::error::{Error, ScriptError};
 
-use super::{Jsx, JsxMode, LineMap, SourceMaps, TranspileCache, Transpiled};
+use super::{LineMap, SourceMaps, TranspileCache, Transpiled};
+use crate::code::{Jsx, JsxMode};
 
 impl TranspileCache {
     /// `code` with each TypeScript module replaced by its ES module, and the

@@ -1,5 +1,6 @@
-//! The engine components: the precompiled JS engine (QuickJS) every JS worker
-//! is an instance of.
+//! The engine components: the JS engine (QuickJS) every JS worker is an
+//! instance of, and the Python engine, embedded in the crate and compiled
+//! once per machine.
 //!
 //! The guest component is embedded in this crate at build time (build.rs).
 //! On first use it is pre-initialized (wizer: QuickJS and the Workers globals
@@ -10,11 +11,11 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Component;
 use wasmtime::{Config, Engine, Store};
 
 use crate::error::{Error, Result};
-use crate::state::HostState;
+use crate::state::{HostState, linker};
 
 /// The raw JS engine component (before pre-initialization).
 pub(crate) static GUEST_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-js.wasm"));
@@ -22,72 +23,6 @@ pub(crate) static GUEST_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gu
 /// The Python engine component (componentize-py already pre-initialized it).
 #[cfg(feature = "python")]
 pub(crate) static GUEST_PY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-py.wasm"));
-
-/// The WIT contract's bindings, kept private to the crate.
-pub(crate) mod wit {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "worker",
-        imports: { default: async },
-        exports: { default: async },
-    });
-}
-
-// Conversions between the WIT records and the crate's public types.
-impl From<wit::isolet::worker::types::Request> for crate::http::Request {
-    fn from(r: wit::isolet::worker::types::Request) -> Self {
-        crate::http::Request {
-            method: r.method,
-            url: r.url,
-            headers: r.headers,
-            body: r.body,
-        }
-    }
-}
-
-impl From<wit::isolet::worker::types::Response> for crate::http::Response {
-    fn from(r: wit::isolet::worker::types::Response) -> Self {
-        crate::http::Response {
-            status: r.status,
-            headers: r.headers,
-            body: r.body,
-        }
-    }
-}
-
-impl From<crate::http::Response> for wit::isolet::worker::types::Response {
-    fn from(r: crate::http::Response) -> Self {
-        wit::isolet::worker::types::Response {
-            status: r.status,
-            headers: r.headers,
-            body: r.body,
-        }
-    }
-}
-
-impl From<wit::isolet::worker::types::ScriptError> for crate::error::ScriptError {
-    fn from(e: wit::isolet::worker::types::ScriptError) -> Self {
-        crate::error::ScriptError {
-            name: e.name,
-            message: e.message,
-            stack: e.stack,
-        }
-    }
-}
-
-/// Adds everything a worker may import to `linker`: WASI (with an empty
-/// context: no files, no env, no sockets; clocks and random only) and
-/// isolet's own interfaces.
-pub(crate) fn linker(engine: &Engine) -> Result<Linker<HostState>> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(Error::engine)?;
-    wit::Worker::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
-        &mut linker,
-        |s| s,
-    )
-    .map_err(Error::engine)?;
-    Ok(linker)
-}
 
 /// The JS engine component for `engine`: from the on-disk cache when a
 /// compatible artifact exists, otherwise pre-initialized, compiled and cached.

@@ -1,0 +1,121 @@
+//! What one invocation holds: its limits as they run (CPU clock, deadline),
+//! the host memory it charged, what it recorded for its trace (logs,
+//! exceptions, outbound records) and the bodies and socket messages in
+//! flight. A fresh [`Invocation`] is made for every call into a worker
+//! (`HostState::begin_invocation`) and taken whole when it ends
+//! (`HostState::end_invocation`): nothing of one call can reach the next,
+//! and a field added here needs no reset anywhere else.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::budget::HostBudget;
+use crate::error::ScriptError;
+use crate::http::BodyStream;
+use crate::limits::{CpuClock, Effective};
+use crate::tail::{LogBuffer, OutboundLog};
+use crate::websocket::WebSocketMessage;
+
+pub(crate) struct Invocation {
+    pub logs: LogBuffer,
+    /// Uncaught errors the guest reported (see `tail.exception`), at most
+    /// `MAX_EXCEPTIONS`.
+    pub exceptions: Vec<ScriptError>,
+    /// The ids of the workers whose calls led to this invocation
+    /// (outermost first); empty for a call from the embedder.
+    pub chain: Vec<String>,
+    pub sub_requests: u32,
+    pub outbound_bytes: u64,
+    /// Its outbound records (capped, charged to `budget`).
+    pub outbound_log: OutboundLog,
+    /// What the host holds for it (see `budget`).
+    pub budget: HostBudget,
+    /// Its CPU time (see `cpu_used`): running while guest code runs.
+    pub cpu: CpuClock,
+    /// How long its guest code spent yielded to other tasks at epoch ticks
+    /// (nanoseconds; written by the yield's future): time `cpu`'s running
+    /// segment counts but the guest did not run.
+    pub yielded: Arc<AtomicU64>,
+    pub cpu_limit: Duration,
+    /// When its wall-clock deadline passes.
+    pub deadline: Instant,
+    /// The streamed body of the request it handles.
+    pub incoming: Option<BodyStream>,
+    /// Bodies of its outbound and service-binding responses still
+    /// arriving, by the number the guest reads them with (numbered by
+    /// `HostState::open_body`, never reused within an instance).
+    pub bodies: HashMap<u32, BodyStream>,
+    /// What the worker sent on the WebSocket its answer accepted and the
+    /// client has not been handed yet (the session passes it on after each
+    /// step), with its size in bytes.
+    pub socket_out: Vec<WebSocketMessage>,
+    pub socket_out_bytes: usize,
+    /// Whether the worker closed its WebSocket (one close per socket;
+    /// nothing is sent after it).
+    pub socket_closed: bool,
+}
+
+impl Invocation {
+    /// A call as part of `chain` under `limits`, its clock not yet running
+    /// (each guest step runs it: `worker::guarded_step`).
+    pub fn new(chain: Vec<String>, limits: &Effective) -> Self {
+        Invocation {
+            chain,
+            cpu_limit: limits.cpu_time,
+            deadline: deadline_after(limits.timeout),
+            budget: HostBudget::new(limits.host_memory_bytes),
+            ..Invocation::idle()
+        }
+    }
+
+    /// What an instance holds between invocations (and while the engine is
+    /// pre-initialized): nothing, under the default host-memory limit.
+    pub fn idle() -> Self {
+        Invocation {
+            logs: LogBuffer::default(),
+            exceptions: Vec::new(),
+            chain: Vec::new(),
+            sub_requests: 0,
+            outbound_bytes: 0,
+            outbound_log: OutboundLog::default(),
+            budget: HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
+            cpu: CpuClock::default(),
+            yielded: Arc::default(),
+            cpu_limit: Duration::MAX,
+            deadline: deadline_after(Duration::from_secs(3600)),
+            incoming: None,
+            bodies: HashMap::new(),
+            socket_out: Vec::new(),
+            socket_out_bytes: 0,
+            socket_closed: false,
+        }
+    }
+
+    /// What the worker sent on its WebSocket since the last call, handed
+    /// over (its bytes leave the host memory budget).
+    pub fn take_socket_out(&mut self) -> Vec<WebSocketMessage> {
+        self.budget.release(self.socket_out_bytes);
+        self.socket_out_bytes = 0;
+        std::mem::take(&mut self.socket_out)
+    }
+
+    /// Its CPU time: the running segments less the time spent yielded to
+    /// other tasks.
+    pub fn cpu_used(&self) -> Duration {
+        let yielded = self.yielded.load(Ordering::Relaxed);
+        self.cpu
+            .used()
+            .saturating_sub(Duration::from_nanos(yielded))
+    }
+}
+
+/// `timeout` from now; a timeout too far to represent is as good as never
+/// (a guest-chosen `timeoutMs` must not overflow the clock).
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
