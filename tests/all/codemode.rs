@@ -12,11 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
 fn read(name: &str) -> String {
-    let path = format!(
-        "{}/../../tests/workers/codemode/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::common::read(&format!("workers/codemode/{name}"))
 }
 
 async fn runtime() -> &'static Runtime {

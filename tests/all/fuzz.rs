@@ -2,14 +2,13 @@
 //! (no coverage feedback) over committed seed corpora (tests/fuzz/corpus/
 //! <target>/), each target for a time budget.
 //!
-//! `cargo test --test fuzz` runs every target briefly (the test command);
+//! `cargo test --test all fuzz::` runs every target briefly (the test command);
 //! `scripts/fuzz [SECS]` runs each for SECS seconds (default 60) in release
 //! mode and prints executions per target. A failure prints the seed and the
 //! input (escaped): add the input to the target's corpus as a regression
 //! seed once fixed. `ISOLET_FUZZ_SEED` replays a run.
 
-#[path = "common/server.rs"]
-mod test_server;
+use crate::common::server::TestServer;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -640,7 +639,7 @@ async fn fuzz_guest_rpc_values() {
 async fn fuzz_admin_api_routes_and_bodies() {
     use http_body_util::{BodyExt, Full};
     let dir = tempfile::tempdir().unwrap();
-    let server = test_server::TestServer::start(dir.path(), |_| {}).await;
+    let server = TestServer::start(dir.path(), |_| {}).await;
     let (base, token) = (server.url(""), server.token.clone());
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<bytes::Bytes>>();

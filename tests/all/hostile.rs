@@ -1,7 +1,7 @@
 //! Hostile tenants: one worker per attack (tests/hostile/), each with the
 //! exact outcome it must get, and a well-behaved worker on the same runtime
 //! answering right after. The HTTP statuses through `isolet serve` are in
-//! tests/server.rs (`hostile_workers_through_the_server_...`).
+//! tests/all/server.rs (`hostile_workers_through_the_server_...`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,12 +12,10 @@ use isolet::{
 };
 use serde_json::json;
 
-mod common;
-use common::Traces;
+use crate::common::Traces;
 
 fn source(rel: &str) -> String {
-    let path = format!("{}/../../tests/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::common::read(rel)
 }
 
 /// The attack in tests/hostile/{file} (`.js` or `.py`), default limits.
@@ -42,13 +40,7 @@ fn with_cpu_ms(code: WorkerCode, ms: u64) -> WorkerCode {
 }
 
 async fn runtime() -> (Runtime, Arc<Traces>) {
-    let traces = Arc::new(Traces::default());
-    let rt = Runtime::builder()
-        .tail_sink(traces.clone())
-        .build()
-        .await
-        .unwrap();
-    (rt, traces)
+    crate::common::traced_runtime().await
 }
 
 fn get(path: &str) -> Request {

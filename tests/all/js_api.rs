@@ -48,8 +48,7 @@ fn single(file: &str) -> WorkerCode {
         .compatibility_date("2025-06-01")
 }
 
-mod common;
-use common::Traces;
+use crate::common::Traces;
 
 async fn runtime() -> &'static (Runtime, Arc<Traces>) {
     static RT: OnceCell<(Runtime, Arc<Traces>)> = OnceCell::const_new();

@@ -9,11 +9,7 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 
 fn source(name: &str) -> String {
-    let path = format!(
-        "{}/../../tests/workers/js/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::common::read(&format!("workers/js/{name}"))
 }
 
 fn worker_code(name: &str) -> WorkerCode {
@@ -22,8 +18,7 @@ fn worker_code(name: &str) -> WorkerCode {
         .compatibility_date("2025-06-01")
 }
 
-mod common;
-use common::Traces;
+use crate::common::Traces;
 
 struct Fixture {
     runtime: Runtime,
@@ -246,6 +241,43 @@ async fn warm_cache_is_bounded() {
         4,
         "\"a\" was evicted by \"c\" and created again"
     );
+}
+
+/// A runtime whose warm workers held it (each worker holds its runtime)
+/// was never freed: its pool's address-space reservation (~4 TiB at the
+/// default size) and epoch thread stayed until the process ended, and a
+/// process that made ~30 runtimes could make no more (found when the
+/// end-to-end tests became one binary). Now the last handle lets the warm
+/// workers go; a worker the caller still holds keeps working.
+#[tokio::test]
+async fn a_runtime_is_freed_with_its_last_handle_warm_workers_and_all() {
+    let rt = Runtime::builder().build().await.unwrap();
+    let warm = rt
+        .get("counter", || worker_code("counter.js"))
+        .await
+        .unwrap();
+    rt.get("other", || worker_code("counter.js")).await.unwrap();
+    let weak = rt.downgrade();
+    drop(rt);
+    let resp = warm
+        .fetch(Request::get("https://example.com/"))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status, 200,
+        "a held worker outlives the runtime handle"
+    );
+    drop(warm);
+    assert!(
+        weak.upgrade().is_none(),
+        "the runtime is freed once no handle is left"
+    );
+    // Many runtimes one after another, each with warm workers: none is
+    // kept (each reserves terabytes of address space for its pool).
+    for _ in 0..40 {
+        let rt = Runtime::builder().build().await.unwrap();
+        rt.get("w", || worker_code("counter.js")).await.unwrap();
+    }
 }
 
 #[tokio::test]

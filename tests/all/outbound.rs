@@ -17,11 +17,7 @@ use isolet::{
 use serde_json::{Value as Json, json};
 
 fn source(rel: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../tests/workers/js/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    crate::common::read(&format!("workers/js/{rel}"))
 }
 
 fn code(rel: &str) -> WorkerCode {
@@ -1221,7 +1217,7 @@ async fn fetch_text(rt: &Runtime, code: WorkerCode, target: &str) -> String {
 /// dropped if a later redirect comes back, and are kept on a redirect
 /// within the origin; other headers go on either way. (The drop of
 /// `Authorization` and `Cookie` and the keep of `Authorization` are also
-/// in tests/security/supply.rs,
+/// in tests/all/security/supply.rs,
 /// `worker_fetch_credentials_do_not_follow_a_redirect_to_another_origin`.)
 #[tokio::test]
 async fn credentials_follow_same_origin_redirects_only() {

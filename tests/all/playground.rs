@@ -19,9 +19,7 @@ const CTRL: char = '\u{E009}';
 const RELEASE: char = '\u{E000}';
 const ENTER: char = '\u{E007}';
 
-#[path = "common/server.rs"]
-mod test_server;
-use test_server::TestServer;
+use crate::common::server::TestServer;
 
 /// chromedriver on a free 127.0.0.1 port; killed on drop.
 struct Driver(Child, u16);

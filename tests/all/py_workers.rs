@@ -49,8 +49,7 @@ impl Binding for Room {
     }
 }
 
-mod common;
-use common::Traces;
+use crate::common::Traces;
 
 struct Fixture {
     rt: Runtime,

@@ -1,7 +1,6 @@
 //! End-to-end tests of `isolet serve`: a real server on an ephemeral
 //! 127.0.0.1 port, real HTTP requests.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,9 +9,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Frame;
 use serde_json::{Value as Json, json};
 
-#[path = "common/server.rs"]
-mod test_server;
-use test_server::TestServer as Running;
+use crate::common::group::ServeGroup;
+use crate::common::server::TestServer as Running;
 
 async fn start(data_dir: &Path, tweak: impl FnOnce(&mut isolet_server::ServerConfig)) -> Running {
     Running::start(data_dir, tweak).await
@@ -570,75 +568,6 @@ async fn a_worker_deployed_fresh_per_request_gets_a_new_sandbox_each_time() {
     s.shutdown().await;
 }
 
-/// `isolet serve --workers 2`: the real binary, two processes on one port.
-struct Group {
-    child: std::process::Child,
-    addr: SocketAddr,
-    token: String,
-}
-
-impl Group {
-    fn start(dir: &Path) -> Group {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--workers",
-                "2",
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Keep draining stderr (every process of the group writes to it).
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[serve] {line}");
-                if let Some(rest) = line.strip_prefix("isolet serving on http://") {
-                    let _ = tx.send(rest.split(' ').next().unwrap_or("").to_string());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(600))
-            .expect("the server group did not start")
-            .parse()
-            .unwrap();
-        let token = std::fs::read_to_string(dir.join("admin-token"))
-            .unwrap()
-            .trim()
-            .to_string();
-        Group { child, addr, token }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// The server processes the supervisor runs now.
-    fn processes(&self) -> Vec<u32> {
-        let pid = self.child.id();
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect()
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 /// Each `send` opens a new connection, and `SO_REUSEPORT` spreads new
 /// connections over the processes by their source port: with 20 of them,
 /// both processes answer some (all on one has odds of 2^-19).
@@ -646,7 +575,7 @@ impl Drop for Group {
 #[tokio::test]
 async fn serve_with_two_processes_shares_deploys_tails_metrics_and_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let g = Group::start(dir.path());
+    let g = ServeGroup::start(dir.path());
     let t = g.token.clone();
     assert_eq!(g.processes().len(), 2, "two server processes");
     // The supervisor announces the port once the first process listens;

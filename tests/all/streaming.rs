@@ -9,8 +9,7 @@ use tokio::sync::Semaphore;
 
 /// The source of a worker under tests/workers/.
 fn worker_source(rel: &str) -> String {
-    let path = format!("{}/../../tests/workers/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::common::read(&format!("workers/{rel}"))
 }
 
 fn worker_code() -> WorkerCode {
@@ -37,8 +36,7 @@ impl isolet::Binding for Gate {
     }
 }
 
-mod common;
-use common::Traces;
+use crate::common::Traces;
 
 async fn runtime() -> (Runtime, Arc<Gate>, Arc<Traces>) {
     let gate = Arc::new(Gate(Semaphore::new(0)));

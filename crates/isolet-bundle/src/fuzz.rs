@@ -1,4 +1,4 @@
-//! The entry points of the bundler's fuzz targets (driven by `tests/fuzz.rs` and
+//! The entry points of the bundler's fuzz targets (driven by `tests/all/fuzz.rs` and
 //! `scripts/fuzz`). Each takes arbitrary bytes, must never panic, and checks
 //! a property of what it parsed. Not a stable API.
 

@@ -92,7 +92,7 @@ impl Server {
     pub async fn new(mut config: ServerConfig) -> Result<Server> {
         let group = match &config.process_group {
             Some(spec) => {
-                let g = group::Group::parse(spec).map_err(Error::Engine)?;
+                let g = group::Group::parse(spec).map_err(Error::Config)?;
                 // One of `count` processes: its share of the instance budget.
                 config.listen = g.listen;
                 config.max_instances = config.max_instances.div_ceil(g.count as u32).max(1);
@@ -100,24 +100,24 @@ impl Server {
             }
             None => None,
         };
-        let admin_token = config.prepare().map_err(Error::Engine)?;
+        let admin_token = config.prepare().map_err(Error::Config)?;
         let store = Arc::new(match &config.postgres {
             #[cfg(feature = "postgres")]
             Some(url) => CodeStore::Postgres(
                 pg::PgStore::open(url)
                     .await
-                    .map_err(|e| Error::Engine(format!("code store: {e}")))?,
+                    .map_err(|e| Error::Io(format!("code store: {e}")))?,
             ),
             #[cfg(not(feature = "postgres"))]
             Some(_) => {
-                return Err(Error::Engine(
+                return Err(Error::Config(
                     "code store: postgres needs isolet-server's `postgres` feature, off in this build"
                         .into(),
                 ));
             }
             None => CodeStore::Dir(
                 store::DirStore::open(config.data_dir.join("workers"))
-                    .map_err(|e| Error::Engine(format!("code store: {e}")))?,
+                    .map_err(|e| Error::Io(format!("code store: {e}")))?,
             ),
         });
         let hub = Arc::new(TailHub::default());
@@ -203,7 +203,7 @@ impl Server {
         } else {
             TcpListener::bind(addr).await
         }
-        .map_err(|e| Error::Engine(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Error::Io(format!("cannot listen on {addr}: {e}")))?;
         Ok(BoundServer {
             state: self.state,
             listener,
@@ -238,7 +238,7 @@ impl BoundServer {
         let control = match &self.state.group {
             Some(g) => {
                 let listener = g.bind().map_err(|e| {
-                    Error::Engine(format!("control socket of server process {}: {e}", g.index))
+                    Error::Io(format!("control socket of server process {}: {e}", g.index))
                 })?;
                 Some(tokio::spawn(group::Group::serve(
                     listener,

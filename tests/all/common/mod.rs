@@ -1,8 +1,29 @@
-//! What the end-to-end test files share.
+//! What the end-to-end test modules share.
 
-use std::sync::Mutex;
+pub mod group;
+pub mod server;
 
-use isolet::TraceEvent;
+use std::sync::{Arc, Mutex};
+
+use isolet::{Runtime, TraceEvent};
+
+/// The file at `rel` under `tests/` (e.g. `workers/js/hello.js`), or a
+/// panic naming it.
+pub fn read(rel: &str) -> String {
+    let path = format!("{}/../../tests/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A runtime with default settings whose traces are kept.
+pub async fn traced_runtime() -> (Runtime, Arc<Traces>) {
+    let traces = Arc::new(Traces::default());
+    let rt = Runtime::builder()
+        .tail_sink(traces.clone())
+        .build()
+        .await
+        .unwrap();
+    (rt, traces)
+}
 
 /// Every invocation's trace, for assertions on logs and outcomes.
 #[derive(Default)]
@@ -16,7 +37,6 @@ impl isolet::TailSink for Traces {
 
 impl Traces {
     /// The traces of worker `id` so far.
-    #[allow(dead_code)] // not every test file asks by worker
     pub fn for_worker(&self, id: &str) -> Vec<TraceEvent> {
         self.0
             .lock()

@@ -19,8 +19,8 @@ use std::time::Duration;
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::http::{Reply, code, hostile, put_worker, send, test_file};
-use crate::test_server::TestServer;
+use super::http::{Reply, code, hostile, put_worker, send, test_file};
+use crate::common::server::TestServer;
 
 fn problems(r: &Reply) -> String {
     r.json()["problems"].to_string()

@@ -6,12 +6,12 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::http::{client, hostile, put_worker, request, send};
-use crate::test_server::TestServer;
+use super::http::{client, hostile, put_worker, request, send};
+use crate::common::server::TestServer;
 
 /// The WorkerCode JSON of one of this area's workers, with `extra` keys.
 fn code(file: &str, extra: Json) -> Json {
-    crate::http::code(file, &hostile("exposure", file), extra)
+    super::http::code(file, &hostile("exposure", file), extra)
 }
 
 async fn deploy(s: &TestServer, id: &str, file: &str, extra: Json) {

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value as Json, json};
 
-use crate::test_server::TestServer;
+use crate::common::server::TestServer;
 
 /// How long one request (head and body) may take before the test fails:
 /// an attack that hangs the server fails the test instead of hanging it.

@@ -1,6 +1,6 @@
 //! Issue 37: documented limits and security properties that no test
 //! exercised. Server properties go through a real `isolet serve`
-//! (tests/common/server.rs, or the binary itself where an environment
+//! (tests/all/common/server.rs, or the binary itself where an environment
 //! variable or the CLI decides); storage limits through a runtime with a
 //! storage directory. The workers are in tests/hostile/security/limits/.
 //!
@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use isolet::{ModuleSource, Request, Runtime, StorageLimits, WorkerCode};
 use serde_json::{Value as Json, json};
 
-use crate::http::{Reply, client, code, hostile, put_worker, request, send, test_file};
-use crate::test_server::TestServer;
+use super::http::{Reply, client, code, hostile, put_worker, request, send, test_file};
+use crate::common::server::TestServer;
 
 // ---- max_header_bytes ----
 
@@ -492,7 +492,7 @@ fn assert_playground_csp(r: &Reply, what: &str) {
 
 /// The playground's page and each of its assets (plain and gzipped, GET
 /// and HEAD) carry its CSP through `isolet serve`. (The page's nonce and
-/// the page itself: tests/server.rs
+/// the page itself: tests/all/server.rs
 /// `playground_is_served_with_a_csp_and_can_be_turned_off`.)
 #[tokio::test]
 async fn every_playground_page_and_asset_carries_its_csp() {
@@ -835,10 +835,10 @@ async fn isolet_mcp_http_beyond_loopback_needs_a_token() {
 /// object or hoarded in many; JS and Python), with no limits set by the
 /// server or the worker: each ends at the default memory limit (503,
 /// `limit: "memory"`, 128 MiB), and another worker answers right after.
-/// (The array hoard, tests/hostile/js/bomb_array.js, is in tests/server.rs
+/// (The array hoard, tests/hostile/js/bomb_array.js, is in tests/all/server.rs
 /// `hostile_workers_through_the_server_...`; the string hoard,
 /// bomb_string.js, allocates too slowly to beat the default 1 s of CPU on a
-/// busy machine, see tests/hostile.rs: the growing string here is its
+/// busy machine, see tests/all/hostile.rs: the growing string here is its
 /// fast twin.)
 #[tokio::test]
 async fn memory_bombs_of_every_shape_end_at_the_default_memory_limit() {

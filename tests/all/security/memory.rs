@@ -14,9 +14,9 @@ use isolet::{
     WorkerCode,
 };
 
+use super::http::{code, hostile, put_worker, send};
 use crate::common::Traces;
-use crate::http::{code, hostile, put_worker, send};
-use crate::test_server::TestServer;
+use crate::common::server::TestServer;
 
 /// The worker in tests/hostile/security/memory/{file} (`.js` or `.py`).
 fn attack(file: &str) -> WorkerCode {

@@ -3,15 +3,8 @@
 //! defence. Issue 37: the documented limits and properties no test
 //! exercised (limits.rs, and the bundler's in supply.rs). Attacks over
 //! HTTP go through a real `isolet serve` on 127.0.0.1
-//! (tests/common/server.rs); the workers they upload are under
+//! (tests/all/common/server.rs); the workers they upload are under
 //! tests/hostile/security/.
-
-#[allow(dead_code)]
-#[path = "../common/mod.rs"]
-mod common;
-#[allow(dead_code)]
-#[path = "../common/server.rs"]
-mod test_server;
 
 mod ceilings;
 mod exposure;

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use crate::http::{code, hostile, put_worker, send};
-use crate::test_server::TestServer;
+use super::http::{code, hostile, put_worker, send};
+use crate::common::group::ServeGroup;
+use crate::common::server::TestServer;
 
 /// The attack of the review: a `.ts` module holding an array nested
 /// 100,000 deep.
@@ -234,89 +235,19 @@ async fn a_real_typescript_worker_still_works() {
     s.shutdown().await;
 }
 
-/// `isolet serve --workers 2`: the real binary, its supervisor and two
-/// server processes on one port.
-struct Group {
-    child: std::process::Child,
-    addr: std::net::SocketAddr,
-    token: String,
-}
-
-impl Group {
-    fn start(dir: &Path) -> Group {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--workers",
-                "2",
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[serve] {line}");
-                if let Some(rest) = line.strip_prefix("isolet serving on http://") {
-                    let _ = tx.send(rest.split(' ').next().unwrap_or("").to_string());
-                }
+/// Until both processes of `g` answer (each other's metrics).
+async fn both_up(g: &ServeGroup) {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let m = send("GET", &g.url("/metrics"), None, "").await.text();
+            if m.contains("isolet_server_processes 2\n") {
+                return;
             }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(600))
-            .expect("the server group did not start")
-            .parse()
-            .unwrap();
-        let token = std::fs::read_to_string(dir.join("admin-token"))
-            .unwrap()
-            .trim()
-            .to_string();
-        Group { child, addr, token }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// The server processes the supervisor runs now.
-    fn processes(&self) -> Vec<u32> {
-        let pid = self.child.id();
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect()
-    }
-
-    /// Until both processes answer (each other's metrics).
-    async fn both_up(&self) {
-        tokio::time::timeout(Duration::from_secs(60), async {
-            loop {
-                let m = send("GET", &self.url("/metrics"), None, "").await.text();
-                if m.contains("isolet_server_processes 2\n") {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        })
-        .await
-        .expect("the server processes did not come back");
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the server processes did not come back");
 }
 
 /// On e141ef5 the supervisor stopped after three quick deaths of a process
@@ -331,8 +262,8 @@ impl Drop for Group {
 #[tokio::test]
 async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crashing() {
     let dir = tempfile::tempdir().unwrap();
-    let g = Group::start(dir.path());
-    g.both_up().await;
+    let g = ServeGroup::start(dir.path());
+    both_up(&g).await;
     let t = g.token.clone();
     let victim = code("main.js", &hostile("parser", "neighbour.js"), json!({}));
     for id in ["neighbour", "victim"] {
@@ -363,7 +294,7 @@ async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crash
             // A load of `victim` that succeeds forgets its crash (round 1):
             // rounds 3 and 4 are the two that quarantine it.
             _ => {
-                g.both_up().await;
+                both_up(&g).await;
                 assert!(count.exists(), "round 1 was counted");
                 assert!(!dir.path().join("crash/quarantined/victim").exists());
                 let r = send("GET", &g.url("/w/victim/"), None, "").await;
@@ -382,7 +313,7 @@ async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crash
                     .await
                     .expect("the other process was not restarted");
                 }
-                g.both_up().await;
+                both_up(&g).await;
             }
         }
         let before = g.processes();
@@ -400,7 +331,7 @@ async fn the_supervisor_never_gives_up_and_quarantines_a_worker_that_keeps_crash
         .await
         .unwrap_or_else(|_| panic!("death {} was not followed by a restart", round + 1));
     }
-    g.both_up().await;
+    both_up(&g).await;
     // The port still has a server, the neighbour answers from both
     // processes, and the victim is refused by both, saying why.
     for _ in 0..10 {

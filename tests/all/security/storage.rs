@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde_json::{Value as Json, json};
 
-use crate::http::{Reply, code, hostile, put_worker, send};
-use crate::test_server::TestServer;
+use super::http::{Reply, code, hostile, put_worker, send};
+use crate::common::server::TestServer;
 
 async fn json_of(s: &TestServer, path: &str) -> Json {
     let Reply { status, body, .. } = send("GET", &s.url(path), None, "").await;

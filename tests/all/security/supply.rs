@@ -11,8 +11,8 @@ use bytes::Bytes;
 use http_body_util::Full;
 use serde_json::json;
 
-use crate::http::{Reply, code, put_worker, send};
-use crate::test_server::TestServer;
+use super::http::{Reply, code, put_worker, send};
+use crate::common::server::TestServer;
 
 /// What a test HTTP server saw: each request's path and headers.
 type Seen = Arc<Mutex<Vec<(String, http::HeaderMap)>>>;

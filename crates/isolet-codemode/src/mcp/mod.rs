@@ -84,7 +84,7 @@ impl McpServer {
     ///
     /// ```no_run
     /// # async fn demo(runtime: isolet::Runtime) -> isolet::Result<()> {
-    /// let config = isolet_codemode::mcp::McpConfig::load("tools.toml".as_ref()).map_err(isolet::Error::Engine)?;
+    /// let config = isolet_codemode::mcp::McpConfig::load("tools.toml".as_ref()).map_err(isolet::Error::Config)?;
     /// let server = isolet_codemode::mcp::McpServer::from_config(runtime, &config, ".".as_ref()).await?;
     /// # drop(server); Ok(()) }
     /// ```
@@ -131,11 +131,11 @@ impl McpServer {
         let running = self
             .serve(rmcp::transport::stdio())
             .await
-            .map_err(|e| Error::Engine(format!("MCP on stdio: {e}")))?;
+            .map_err(|e| Error::Io(format!("MCP on stdio: {e}")))?;
         running
             .waiting()
             .await
-            .map_err(|e| Error::Engine(format!("MCP on stdio: {e}")))?;
+            .map_err(|e| Error::Io(format!("MCP on stdio: {e}")))?;
         Ok(())
     }
 
