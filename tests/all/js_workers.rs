@@ -248,35 +248,40 @@ async fn warm_cache_is_bounded() {
 /// default size) and epoch thread stayed until the process ended, and a
 /// process that made ~30 runtimes could make no more (found when the
 /// end-to-end tests became one binary). Now the last handle lets the warm
-/// workers go; a worker the caller still holds keeps working.
+/// workers go, and a worker the caller still holds keeps working: its
+/// service binding's calls get one-shot workers (one cached would hold the
+/// runtime again). Each round leaked a runtime before, so the rounds past
+/// ~30 failed to reserve their pools.
 #[tokio::test]
 async fn a_runtime_is_freed_with_its_last_handle_warm_workers_and_all() {
-    let rt = Runtime::builder().build().await.unwrap();
-    let warm = rt
-        .get("counter", || worker_code("counter.js"))
-        .await
-        .unwrap();
-    rt.get("other", || worker_code("counter.js")).await.unwrap();
-    let weak = rt.downgrade();
-    drop(rt);
-    let resp = warm
-        .fetch(Request::get("https://example.com/"))
-        .await
-        .unwrap();
-    assert_eq!(
-        resp.status, 200,
-        "a held worker outlives the runtime handle"
-    );
-    drop(warm);
-    assert!(
-        weak.upgrade().is_none(),
-        "the runtime is freed once no handle is left"
-    );
-    // Many runtimes one after another, each with warm workers: none is
-    // kept (each reserves terabytes of address space for its pool).
-    for _ in 0..40 {
+    let caller =
+        WorkerCode::js("export default { async fetch(req, env) { return env.SVC.fetch(req) } }")
+            .binding(
+                "SVC",
+                isolet::BindingSpec::Service {
+                    worker: "svc".into(),
+                    entrypoint: None,
+                },
+            );
+    for round in 0..40 {
         let rt = Runtime::builder().build().await.unwrap();
-        rt.get("w", || worker_code("counter.js")).await.unwrap();
+        rt.define("svc", worker_code("counter.js"));
+        let held = rt.get("caller", || caller.clone()).await.unwrap();
+        rt.get("other", || worker_code("counter.js")).await.unwrap();
+        let weak = rt.downgrade();
+        drop(rt);
+        assert!(
+            weak.upgrade().is_none(),
+            "no handle of the embedder's is left"
+        );
+        let resp = held
+            .fetch(Request::get("https://example.com/"))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status, 200,
+            "round {round}: a held worker and its binding outlive the runtime handle"
+        );
     }
 }
 

@@ -38,9 +38,9 @@ pub(crate) async fn py_component(engine: &Engine, cache_dir: Option<&Path>) -> R
     #[cfg(not(feature = "python"))]
     {
         let _ = (engine, cache_dir);
-        Err(Error::InvalidCode(vec![
+        Err(Error::Config(
             "this worker is Python, and this isolet was built without its `python` feature".into(),
-        ]))
+        ))
     }
 }
 

@@ -15,7 +15,7 @@
 //!    it: [`STACK_BYTES`] for the passes after the parser (they run only
 //!    on trees within the limit: the transpiler measures the parsed tree
 //!    first) plus enough for the parser itself to nest as deep as the
-//!    source could possibly go, counted without lexing ([`max_levels`]).
+//!    source could possibly go, counted without lexing (`max_levels`).
 //!    So a source the scan misreads (it must read it as oxc does, below)
 //!    still cannot overflow the stack: the worst it gets is a deep tree
 //!    that the transpiler refuses. The stack is reserved, not committed:
@@ -243,8 +243,8 @@ pub(crate) fn max_levels(source: &str) -> usize {
 /// its tree once with small frames) without overflowing, however
 /// [`check`] read them: [`STACK_BYTES`] for the passes after the parser
 /// (which run only on trees within the nesting limit) plus
-/// [`PARSE_STACK_PER_LEVEL`] for each level the largest could nest into
-/// ([`max_levels`]). Reserved, not committed: code that is not nested
+/// `PARSE_STACK_PER_LEVEL` for each level the largest could nest into
+/// (`max_levels`). Reserved, not committed: code that is not nested
 /// touches a few hundred KiB of it. A source too large for
 /// `MAX_PARSE_STACK` is an error naming it.
 pub fn stack_for<'s>(

@@ -40,7 +40,11 @@ fn object_owner(key: &str) -> Option<&str> {
 }
 
 fn no_storage() -> Error {
-    Error::Storage("this runtime has no storage directory (RuntimeBuilder::storage_dir)".into())
+    if cfg!(feature = "storage") {
+        Error::Storage("this runtime has no storage directory (RuntimeBuilder::storage_dir)".into())
+    } else {
+        Error::Config("storage needs isolet's `storage` feature, off in this build".into())
+    }
 }
 
 /// Warm workers by id, and live objects by [`object_key`].
@@ -427,9 +431,7 @@ impl Runtime {
         Fut: Future<Output = Result<WorkerCode>>,
     {
         let Some(storage) = self.inner.storage_for(id, name)? else {
-            return Err(Error::Storage(
-                "this runtime has no storage directory (RuntimeBuilder::storage_dir)".into(),
-            ));
+            return Err(no_storage());
         };
         self.warm_or_create(&object_key(id, name), async || {
             let code = code().await?;

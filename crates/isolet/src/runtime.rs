@@ -73,6 +73,10 @@ const SMALL_POOL_BUDGET: u64 = 32 << 40;
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Runs dynamic workers. Cheap to clone (a handle to shared state).
+/// Dropping the last handle lets go of the warm workers; the runtime (its
+/// instance pool, engine and epoch thread) is freed once no [`Worker`](crate::Worker)
+/// handle is left either. A worker still held keeps working, its service
+/// bindings on one-shot workers.
 ///
 /// ```
 /// # #[tokio::main] async fn main() -> isolet::Result<()> {
@@ -101,6 +105,12 @@ struct Owner(std::sync::Weak<RuntimeInner>);
 impl Drop for Owner {
     fn drop(&mut self) {
         if let Some(inner) = self.0.upgrade() {
+            // From now on the workers still held make their nested calls
+            // on one-shot workers (`nested_worker`): one put in the cache
+            // would hold the runtime again.
+            inner
+                .orphaned
+                .store(true, std::sync::atomic::Ordering::Release);
             // Out of the lock before the workers drop (a worker's drop
             // may take it again).
             let warm = std::mem::replace(
@@ -160,6 +170,8 @@ pub(crate) struct RuntimeInner {
     pub max_memory_bytes: u64,
     pub sinks: Sinks,
     pub warm: Mutex<WarmCache>,
+    /// Set when the embedder's last handle is gone (see `Owner`).
+    pub orphaned: std::sync::atomic::AtomicBool,
     pub bytecode: BytecodeCache,
     /// TypeScript modules' ES output, by content hash.
     pub transpiled: crate::typescript::TranspileCache,
@@ -504,6 +516,7 @@ impl RuntimeBuilder {
             )),
             tail_dropped: std::sync::atomic::AtomicU64::new(0),
             _ticker: ticker,
+            orphaned: std::sync::atomic::AtomicBool::new(false),
         });
         let owner = Some(Arc::new(Owner(Arc::downgrade(&inner))));
         Ok(Runtime { inner, owner })
@@ -834,7 +847,12 @@ impl RuntimeInner {
             .await
             .ok_or_else(|| format!("no worker {id:?} is defined"))?;
         let runtime = Runtime::internal(self.clone());
-        let result = if chain.iter().any(|c| c == id) {
+        // A worker already in the chain gets an instance of its own (its
+        // warm one is busy up the chain); so does every worker once the
+        // embedder has let the runtime go (see `Owner`).
+        let one_shot = chain.iter().any(|c| c == id)
+            || self.orphaned.load(std::sync::atomic::Ordering::Acquire);
+        let result = if one_shot {
             let storage = self.storage_for(id, "").ok().flatten();
             crate::Worker::create(
                 self.clone(),

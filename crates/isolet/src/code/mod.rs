@@ -238,7 +238,7 @@ pub struct WorkerCode {
     pub expose: Expose,
 }
 
-/// What of a worker [`isolet serve`](crate::Server) exposes to clients
+/// What of a worker `isolet serve` (`isolet_server::Server`) exposes to clients
 /// without a token, besides the default export's `fetch` handler (always
 /// public). As on Cloudflare, a worker's RPC methods and its Durable
 /// Objects are otherwise reachable only from code (service bindings), or

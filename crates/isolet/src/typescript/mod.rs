@@ -128,13 +128,9 @@ impl TranspileCache {
             .find(|(_, m)| matches!(m, ModuleSource::TypeScript(_)))
         {
             None => Ok((code, SourceMaps::default())),
-            Some((name, _)) => Err(Error::Script(ScriptError {
-                name: "SyntaxError".into(),
-                message: format!(
-                    "{name} is TypeScript, and this isolet was built without its `typescript` feature"
-                ),
-                stack: String::new(),
-            })),
+            Some((name, _)) => Err(Error::Config(format!(
+                "{name} is TypeScript, and this isolet was built without its `typescript` feature"
+            ))),
         }
     }
 }
