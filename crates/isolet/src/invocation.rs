@@ -61,30 +61,43 @@ impl Invocation {
     /// A call as part of `chain` under `limits`, its clock not yet running
     /// (each guest step runs it: `worker::guarded_step`).
     pub fn new(chain: Vec<String>, limits: &Effective) -> Self {
-        Invocation {
+        Invocation::with(
             chain,
-            cpu_limit: limits.cpu_time,
-            deadline: deadline_after(limits.timeout),
-            budget: HostBudget::new(limits.host_memory_bytes),
-            ..Invocation::idle()
-        }
+            limits.cpu_time,
+            deadline_after(limits.timeout),
+            HostBudget::new(limits.host_memory_bytes),
+        )
     }
 
     /// What an instance holds between invocations (and while the engine is
     /// pre-initialized): nothing, under the default host-memory limit.
     pub fn idle() -> Self {
+        Invocation::with(
+            Vec::new(),
+            Duration::MAX,
+            deadline_after(Duration::from_secs(3600)),
+            HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
+        )
+    }
+
+    fn with(
+        chain: Vec<String>,
+        cpu_limit: Duration,
+        deadline: Instant,
+        budget: HostBudget,
+    ) -> Self {
         Invocation {
             logs: LogBuffer::default(),
             exceptions: Vec::new(),
-            chain: Vec::new(),
+            chain,
             sub_requests: 0,
             outbound_bytes: 0,
             outbound_log: OutboundLog::default(),
-            budget: HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
+            budget,
             cpu: CpuClock::default(),
             yielded: Arc::default(),
-            cpu_limit: Duration::MAX,
-            deadline: deadline_after(Duration::from_secs(3600)),
+            cpu_limit,
+            deadline,
             incoming: None,
             bodies: HashMap::new(),
             socket_out: Vec::new(),

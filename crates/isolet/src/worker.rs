@@ -1254,7 +1254,9 @@ async fn guest_call(
 /// How long past an invocation's deadline the host waits for a guest step
 /// before giving up on it: the epoch callback stops running guest code
 /// within a tick or two, so this only ends a step stuck awaiting the host.
-const GRACE: Duration = Duration::from_millis(2 * EPOCH_TICK.as_millis() as u64 + 50);
+const GRACE: Duration = EPOCH_TICK
+    .saturating_mul(2)
+    .saturating_add(Duration::from_millis(50));
 
 /// One kind of call into the guest: an invocation's first call (`init`,
 /// `fetch`, RPC), a read of its streamed body, an event of its WebSocket.
