@@ -9,37 +9,13 @@
 //!
 //! A worker reaches only the bindings named in its own `WorkerCode`.
 
-use serde::{Deserialize, Serialize};
+pub use isolet_code::BindingSpec;
 
 use crate::outbound::BoxFuture;
 use crate::wire::Value;
 
 /// How deep worker → worker calls (service bindings, gateway workers) may nest.
 pub const MAX_CALL_DEPTH: usize = 8;
-
-/// A binding in `WorkerCode::bindings`.
-///
-/// ```
-/// use isolet::BindingSpec;
-/// let b: BindingSpec = serde_json::from_str(r#"{"service": {"worker": "auth"}}"#).unwrap();
-/// assert_eq!(b, BindingSpec::Service { worker: "auth".into(), entrypoint: None });
-/// let c: BindingSpec = serde_json::from_str(r#"{"capability": "chat"}"#).unwrap();
-/// assert_eq!(c, BindingSpec::Capability("chat".into()));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub enum BindingSpec {
-    /// A capability registered on the runtime under this name.
-    Capability(String),
-    /// Another worker.
-    Service {
-        /// Its id (resolved through the runtime's [`WorkerSource`](crate::WorkerSource)).
-        worker: String,
-        /// Its entrypoint (`None`: the default export).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        entrypoint: Option<String>,
-    },
-}
 
 /// A capability backed by Rust.
 ///

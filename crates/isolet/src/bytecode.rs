@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use lru::LruCache;
 
-use crate::code::{ModuleSource, WorkerCode};
 use crate::wit::isolet::worker::types as wt;
+use isolet_code::{ModuleSource, WorkerCode};
 
 type Key = [u8; 32];
 

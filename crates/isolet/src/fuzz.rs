@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::code::WorkerCode;
+use isolet_code::WorkerCode;
 
 /// `WorkerCode` from JSON, then its validation; what parses must survive a
 /// round trip through its own JSON unchanged.

@@ -37,7 +37,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules, one concept each: [`code`](WorkerCode) (what a worker is),
+//! What a worker is ([`WorkerCode`], [`Limits`], [`Outbound`],
+//! [`BindingSpec`]) is plain data in the `isolet-code` crate (serde only),
+//! re-exported here. Modules, one concept each:
 //! `runtime` (engine and pools), `loader` (`load` / `get`), `worker`
 //! (invocations), [`limits`](Limits), [`tail`](TailSink) (traces), and the
 //! `component_cache` (the engine components, compiled once per machine).
@@ -67,7 +69,6 @@ mod bindings;
 mod budget;
 mod bytecode;
 mod cache;
-mod code;
 mod component_cache;
 pub mod deep;
 mod error;
@@ -91,12 +92,12 @@ mod wit;
 mod worker;
 
 pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
-pub use code::{
+pub use error::{Error, Result, ScriptError};
+pub use http::{BodyStream, Request, Response, StreamingResponse};
+pub use isolet_code::{
     COMPATIBILITY_FLAGS, Expose, ID_RULE, Jsx, JsxMode, ModuleSource, WorkerCode, normalize_path,
     today, valid_id,
 };
-pub use error::{Error, Result, ScriptError};
-pub use http::{BodyStream, Request, Response, StreamingResponse};
 pub use limits::DEFAULT_HOST_MEMORY_BYTES;
 pub use limits::{
     DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_RESPONSE_BYTES, DEFAULT_TIMEOUT,

@@ -11,11 +11,11 @@ use lru::LruCache;
 use tokio::sync::OnceCell;
 
 use crate::bindings::Binding;
-use crate::code::WorkerCode;
 use crate::error::{Error, Result};
 use crate::outbound::BoxFuture;
 use crate::runtime::Runtime;
 use crate::worker::Worker;
+use isolet_code::WorkerCode;
 
 /// Where the runtime finds a worker's code by id, for service bindings,
 /// gateway workers and tail workers. The runtime's own registry

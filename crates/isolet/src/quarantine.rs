@@ -201,7 +201,7 @@ pub async fn step() -> Step {
 }
 
 async fn step_as(data_dir: &Path, id: &str, wait: Duration) -> Step {
-    let alone = crate::code::valid_id(id) && suspected(data_dir, id, now());
+    let alone = isolet_code::valid_id(id) && suspected(data_dir, id, now());
     let turn = if alone {
         match tokio::time::timeout(wait, LOADS.clone().write_owned()).await {
             Ok(g) => Some(Turn::Alone(g)),
@@ -258,7 +258,7 @@ fn mark(data_dir: &Path, id: &str) -> Marker {
 /// its suspicion, and one that ended with a worker (`loaded`) also
 /// forgets its crashes.
 pub fn ended(data_dir: &Path, id: &str, loaded: bool) {
-    if !crate::code::valid_id(id) {
+    if !isolet_code::valid_id(id) {
         return;
     }
     let _ = std::fs::remove_file(dir(data_dir, "suspect").join(id));
@@ -337,7 +337,7 @@ fn record(data_dir: &Path, dead: impl Fn(u32) -> bool, how: &str, now: u64) -> V
         let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
-        let worker = crate::code::valid_id(id);
+        let worker = isolet_code::valid_id(id);
         if !dead(pid) || !(worker || pseudo(id)) {
             continue;
         }

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 
 use crate::bindings::Binding;
 use crate::bytecode::BytecodeCache;
-use crate::code::WorkerCode;
 use crate::component_cache;
 use crate::error::{Error, Result};
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
@@ -23,6 +22,7 @@ use crate::outbound::{BoxFuture, ForwardConfig, Forwarder, OutboundPolicy, Redir
 use crate::state::{HostState, Surroundings};
 use crate::tail::{Sinks, TailSink};
 use crate::wit;
+use isolet_code::WorkerCode;
 
 /// Default for [`RuntimeBuilder::keep_resident_bytes`]: 4 MiB.
 pub const DEFAULT_KEEP_RESIDENT: usize = 4 << 20;

@@ -975,7 +975,7 @@ mod tests {
         assert_eq!(s.invocation.take_socket_out().len(), 1);
         s.begin_invocation(
             Vec::new(),
-            &crate::Limits::new().resolve(crate::Limits::new()),
+            &crate::limits::Effective::resolve(crate::Limits::new(), crate::Limits::new()),
         );
         s.close(1001, String::new()).await;
         assert_eq!(s.invocation.take_socket_out().len(), 1);

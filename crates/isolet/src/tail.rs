@@ -24,18 +24,7 @@ pub const MAX_LOG_BYTES_PER_INVOCATION: usize = 128 * 1024;
 /// assert_eq!(isolet::MAX_OUTBOUND_RECORDS_PER_INVOCATION, 128);
 /// ```
 pub const MAX_OUTBOUND_RECORDS_PER_INVOCATION: usize = 128;
-/// Most distinct tail workers a worker may name in
-/// [`WorkerCode::tails`](crate::WorkerCode#structfield.tails) (a name
-/// listed twice counts, and is delivered to, once).
-///
-/// ```
-/// let code = (0..9).fold(isolet::WorkerCode::js("export default {}"), |c, i| c.tail(format!("t{i}")));
-/// assert!(code.validate().unwrap_err().iter().any(|p| p.contains("the most is 8")));
-/// let same = (0..100).fold(isolet::WorkerCode::js("export default {}"), |c, _| c.tail("t"));
-/// assert!(same.validate().is_ok());
-/// assert_eq!(isolet::MAX_TAILS, 8);
-/// ```
-pub const MAX_TAILS: usize = 8;
+pub use isolet_code::MAX_TAILS;
 /// Longest URL an outbound record keeps (longer ones are cut, marked `...`).
 pub(crate) const MAX_RECORD_URL_BYTES: usize = 2 * 1024;
 /// Longest error text an outbound record keeps.

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use wasmtime::Store;
 
 use crate::bindings::Binding;
-use crate::code::WorkerCode;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::instance::{Checkout, Instance, Pool};
@@ -19,6 +18,7 @@ use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
 use crate::websocket::{WebSocket, WebSocketMessage};
 use crate::wire::Value;
 use crate::wit::isolet::worker::types as wt;
+use isolet_code::WorkerCode;
 use tokio::sync::OwnedSemaphorePermit;
 
 /// A handle to a loaded worker. Cheap to clone.
@@ -152,7 +152,7 @@ impl Worker {
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
         let (code, source_maps) = rt.transpiled.apply(code).await?;
-        let limits = code.limits.unwrap_or_default().resolve(rt.defaults);
+        let limits = Effective::resolve(code.limits.unwrap_or_default(), rt.defaults);
         if limits.memory_bytes > rt.max_memory_bytes {
             return Err(Error::InvalidCode(vec![format!(
                 "`limits.memoryBytes` {} exceeds this runtime's maximum of {}",

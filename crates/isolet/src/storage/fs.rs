@@ -32,7 +32,7 @@ pub fn normalize(path: &str) -> Result<String, String> {
     if path.is_empty() {
         return Err(err("ENOENT", "no such file or directory", "open", path));
     }
-    let p = format!("/{}", crate::code::normalize_path(path));
+    let p = format!("/{}", isolet_code::normalize_path(path));
     if p.len() > MAX_PATH_BYTES {
         return Err(err(
             "ENAMETOOLONG",

@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 
 #[cfg(not(feature = "typescript"))]
-use crate::code::{ModuleSource, WorkerCode};
-#[cfg(not(feature = "typescript"))]
 use crate::error::Error;
 use crate::error::ScriptError;
+#[cfg(not(feature = "typescript"))]
+use isolet_code::{ModuleSource, WorkerCode};
 
 #[cfg(feature = "typescript")]
 mod transpile;

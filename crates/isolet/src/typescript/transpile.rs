@@ -14,11 +14,11 @@ use oxc::span::SourceType;
 use oxc::str::Str;
 use oxc::transformer::{JsxRuntime, TransformOptions, Transformer};
 
-use crate::code::{ModuleSource, WorkerCode, normalize_path as normalize};
 use crate::error::{Error, ScriptError};
+use isolet_code::{ModuleSource, WorkerCode, normalize_path as normalize};
 
 use super::{LineMap, SourceMaps, TranspileCache, Transpiled};
-use crate::code::{Jsx, JsxMode};
+use isolet_code::{Jsx, JsxMode};
 
 impl TranspileCache {
     /// `code` with each TypeScript module replaced by its ES module, and the
@@ -739,17 +739,5 @@ mod tests {
             .unwrap_err();
             assert!(e.message.contains("nested too deeply"), "{}", e.message);
         }
-    }
-
-    #[test]
-    fn jsx_options_are_checked() {
-        assert!(Jsx::default().problems().is_empty());
-        assert!(Jsx::classic("h", "Fragment").problems().is_empty());
-        assert_eq!(Jsx::classic("h()", "F").problems().len(), 1);
-        let mixed = Jsx {
-            factory: Some("h".into()),
-            ..Jsx::automatic("preact")
-        };
-        assert_eq!(mixed.problems().len(), 1);
     }
 }

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 /// module (`<importSource>/jsx-runtime`) must be one of the worker's modules.
 ///
 /// ```
-/// use isolet::{Jsx, WorkerCode};
+/// use isolet_code::{Jsx, WorkerCode};
 /// let code = WorkerCode::new("app.tsx")
-///     .module("app.tsx", isolet::ModuleSource::TypeScript("export default {}".into()))
+///     .module("app.tsx", isolet_code::ModuleSource::TypeScript("export default {}".into()))
 ///     .compatibility_date("2025-06-01")
 ///     .jsx(Jsx::automatic("hono/jsx"));
 /// assert!(code.validate().is_ok());
@@ -53,7 +53,7 @@ impl Jsx {
     /// The automatic runtime importing from `import_source`.
     ///
     /// ```
-    /// let jsx = isolet::Jsx::automatic("preact");
+    /// let jsx = isolet_code::Jsx::automatic("preact");
     /// assert_eq!(jsx.import_source.as_deref(), Some("preact"));
     /// ```
     pub fn automatic(import_source: impl Into<String>) -> Self {
@@ -67,8 +67,8 @@ impl Jsx {
     /// The classic runtime with this factory and fragment.
     ///
     /// ```
-    /// let jsx = isolet::Jsx::classic("h", "Fragment");
-    /// assert_eq!(jsx.runtime, isolet::JsxMode::Classic);
+    /// let jsx = isolet_code::Jsx::classic("h", "Fragment");
+    /// assert_eq!(jsx.runtime, isolet_code::JsxMode::Classic);
     /// ```
     pub fn classic(factory: impl Into<String>, fragment: impl Into<String>) -> Self {
         Jsx {
@@ -126,5 +126,22 @@ impl Jsx {
             }
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsx_options_are_checked() {
+        assert!(Jsx::default().problems().is_empty());
+        assert!(Jsx::classic("h", "Fragment").problems().is_empty());
+        assert_eq!(Jsx::classic("h()", "F").problems().len(), 1);
+        let mixed = Jsx {
+            factory: Some("h".into()),
+            ..Jsx::automatic("preact")
+        };
+        assert_eq!(mixed.problems().len(), 1);
     }
 }

@@ -8,11 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-mod jsx;
-
-pub use jsx::{Jsx, JsxMode};
-
-use crate::bindings::BindingSpec;
+use crate::binding::BindingSpec;
+use crate::jsx::Jsx;
 use crate::limits::Limits;
 use crate::outbound::Outbound;
 
@@ -25,7 +22,7 @@ use crate::outbound::Outbound;
 /// or `py`.
 ///
 /// ```
-/// use isolet::ModuleSource;
+/// use isolet_code::ModuleSource;
 /// let m = ModuleSource::Esm("export default {}".into());
 /// assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"js":"export default {}"}"#);
 /// ```
@@ -59,7 +56,7 @@ impl ModuleSource {
     /// A module from source text, its kind inferred from the module's name.
     ///
     /// ```
-    /// use isolet::ModuleSource;
+    /// use isolet_code::ModuleSource;
     /// assert!(matches!(ModuleSource::infer("util.cjs", "module.exports = 1"), ModuleSource::CommonJs(_)));
     /// assert!(matches!(ModuleSource::infer("main.js", ""), ModuleSource::Esm(_)));
     /// ```
@@ -171,10 +168,23 @@ impl From<RawWorkerCode> for WorkerCode {
     }
 }
 
+/// Most distinct tail workers a worker may name in
+/// [`WorkerCode::tails`] (a name
+/// listed twice counts, and is delivered to, once).
+///
+/// ```
+/// let code = (0..9).fold(isolet_code::WorkerCode::js("export default {}"), |c, i| c.tail(format!("t{i}")));
+/// assert!(code.validate().unwrap_err().iter().any(|p| p.contains("the most is 8")));
+/// let same = (0..100).fold(isolet_code::WorkerCode::js("export default {}"), |c, _| c.tail("t"));
+/// assert!(same.validate().is_ok());
+/// assert_eq!(isolet_code::MAX_TAILS, 8);
+/// ```
+pub const MAX_TAILS: usize = 8;
+
 /// A worker's code and configuration, as the parent hands it to isolet.
 ///
 /// ```
-/// use isolet::WorkerCode;
+/// use isolet_code::WorkerCode;
 /// let code = WorkerCode::js("export default { fetch() { return new Response('hi') } }")
 ///     .compatibility_date("2025-06-01")
 ///     .env_var("GREETING", "hello");
@@ -215,7 +225,7 @@ pub struct WorkerCode {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bindings: BTreeMap<String, BindingSpec>,
     /// Tail workers (by id) whose `tail(events)` receives this worker's traces
-    /// (at most [`MAX_TAILS`](crate::MAX_TAILS) distinct ones).
+    /// (at most [`MAX_TAILS`] distinct ones).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tails: Vec<String>,
     /// Every invocation (fetch or RPC) of a warm worker (`Runtime::get`, a
@@ -254,7 +264,7 @@ pub struct WorkerCode {
 /// forged events with the worker's `env`.
 ///
 /// ```
-/// let code: isolet::WorkerCode = serde_json::from_str(r#"{
+/// let code: isolet_code::WorkerCode = serde_json::from_str(r#"{
 ///     "mainModule": "a.js", "modules": {"a.js": "export default {}"}, "compatibilityDate": "2025-06-01",
 ///     "expose": {"rpc": ["default", "Admin"], "objects": true}
 /// }"#).unwrap();
@@ -262,7 +272,7 @@ pub struct WorkerCode {
 /// assert!(!code.expose.rpc_allows("Billing"));
 /// assert!(code.expose.objects);
 /// assert!(code.validate().is_ok());
-/// assert!(!isolet::WorkerCode::js("export default {}").expose.rpc_allows("default"));
+/// assert!(!isolet_code::WorkerCode::js("export default {}").expose.rpc_allows("default"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -281,7 +291,7 @@ impl Expose {
     /// Whether nothing but `fetch` is exposed (the default).
     ///
     /// ```
-    /// assert!(isolet::Expose::default().is_private());
+    /// assert!(isolet_code::Expose::default().is_private());
     /// ```
     pub fn is_private(&self) -> bool {
         self.rpc.is_empty() && !self.objects
@@ -291,7 +301,7 @@ impl Expose {
     /// the default export).
     ///
     /// ```
-    /// let e = isolet::Expose { rpc: vec!["*".into()], objects: false };
+    /// let e = isolet_code::Expose { rpc: vec!["*".into()], objects: false };
     /// assert!(e.rpc_allows("Anything"));
     /// ```
     pub fn rpc_allows(&self, name: &str) -> bool {
@@ -322,7 +332,7 @@ impl WorkerCode {
     /// Code whose main module is `main_module`, with no modules yet.
     ///
     /// ```
-    /// use isolet::{ModuleSource, WorkerCode};
+    /// use isolet_code::{ModuleSource, WorkerCode};
     /// let code = WorkerCode::new("app.js")
     ///     .module("app.js", ModuleSource::Esm("import u from './u.js'; export default u".into()))
     ///     .module("u.js", ModuleSource::Esm("export default {}".into()))
@@ -349,10 +359,10 @@ impl WorkerCode {
     /// Sets how JSX compiles (see [`Jsx`]).
     ///
     /// ```
-    /// let code = isolet::WorkerCode::new("a.tsx")
-    ///     .module("a.tsx", isolet::ModuleSource::TypeScript("export default {}".into()))
+    /// let code = isolet_code::WorkerCode::new("a.tsx")
+    ///     .module("a.tsx", isolet_code::ModuleSource::TypeScript("export default {}".into()))
     ///     .compatibility_date("2025-06-01")
-    ///     .jsx(isolet::Jsx::classic("h", "Fragment"));
+    ///     .jsx(isolet_code::Jsx::classic("h", "Fragment"));
     /// assert!(code.validate().is_ok());
     /// ```
     pub fn jsx(mut self, jsx: Jsx) -> Self {
@@ -363,7 +373,7 @@ impl WorkerCode {
     /// Sets where `fetch()` goes.
     ///
     /// ```
-    /// use isolet::{ForwardConfig, Outbound, WorkerCode};
+    /// use isolet_code::{ForwardConfig, Outbound, WorkerCode};
     /// let code = WorkerCode::js("export default {}")
     ///     .global_outbound(Outbound::Forward(ForwardConfig { allow_hosts: vec!["api.example.com".into()], ..Default::default() }));
     /// assert!(code.validate().is_ok());
@@ -376,7 +386,7 @@ impl WorkerCode {
     /// Adds a binding, visible to the worker as `env.NAME`.
     ///
     /// ```
-    /// use isolet::{BindingSpec, WorkerCode};
+    /// use isolet_code::{BindingSpec, WorkerCode};
     /// let code = WorkerCode::js("export default {}").binding("CHAT", BindingSpec::Capability("chat".into()));
     /// assert!(code.validate().is_ok());
     /// ```
@@ -389,7 +399,7 @@ impl WorkerCode {
     /// [`fresh_instance_per_request`](Self::fresh_instance_per_request)).
     ///
     /// ```
-    /// let code = isolet::WorkerCode::js("export default {}").fresh_per_request(true);
+    /// let code = isolet_code::WorkerCode::js("export default {}").fresh_per_request(true);
     /// assert!(code.fresh_instance_per_request);
     /// ```
     pub fn fresh_per_request(mut self, fresh: bool) -> Self {
@@ -400,8 +410,8 @@ impl WorkerCode {
     /// Sets what clients of `isolet serve` reach besides `fetch` (see [`Expose`]).
     ///
     /// ```
-    /// let code = isolet::WorkerCode::js("export default {}")
-    ///     .expose(isolet::Expose { rpc: vec!["default".into()], objects: true });
+    /// let code = isolet_code::WorkerCode::js("export default {}")
+    ///     .expose(isolet_code::Expose { rpc: vec!["default".into()], objects: true });
     /// assert!(code.expose.rpc_allows("default") && code.validate().is_ok());
     /// ```
     pub fn expose(mut self, expose: Expose) -> Self {
@@ -418,7 +428,7 @@ impl WorkerCode {
     /// A one-module JavaScript worker (`main.js`) dated today.
     ///
     /// ```
-    /// let code = isolet::WorkerCode::js("export default {}");
+    /// let code = isolet_code::WorkerCode::js("export default {}");
     /// assert!(code.validate().is_ok());
     /// ```
     pub fn js(source: impl Into<String>) -> Self {
@@ -442,7 +452,7 @@ impl WorkerCode {
     /// Adds a compatibility flag (see [`COMPATIBILITY_FLAGS`]).
     ///
     /// ```
-    /// let code = isolet::WorkerCode::js("import { Buffer } from 'node:buffer'; export default {}")
+    /// let code = isolet_code::WorkerCode::js("import { Buffer } from 'node:buffer'; export default {}")
     ///     .compatibility_date("2025-06-01")
     ///     .compatibility_flag("nodejs_compat");
     /// assert!(code.validate().is_ok());
@@ -467,7 +477,7 @@ impl WorkerCode {
     /// Checks the code; `Err` lists every problem found.
     ///
     /// ```
-    /// let bad = isolet::WorkerCode::new("missing.js").compatibility_date("2025-13-01");
+    /// let bad = isolet_code::WorkerCode::new("missing.js").compatibility_date("2025-13-01");
     /// let problems = bad.validate().unwrap_err();
     /// assert_eq!(problems.len(), 3, "{problems:?}"); // no modules, main missing, bad date
     /// ```
@@ -544,11 +554,11 @@ impl WorkerCode {
         }
         let distinct_tails: std::collections::BTreeSet<&str> =
             self.tails.iter().map(String::as_str).collect();
-        if distinct_tails.len() > crate::tail::MAX_TAILS {
+        if distinct_tails.len() > MAX_TAILS {
             problems.push(format!(
                 "`tails` names {} workers; the most is {} (each invocation's trace goes to each)",
                 distinct_tails.len(),
-                crate::tail::MAX_TAILS
+                MAX_TAILS
             ));
         }
         if problems.is_empty() {
@@ -558,8 +568,16 @@ impl WorkerCode {
         }
     }
 
-    /// The worker's language, from its main module.
-    pub(crate) fn is_python(&self) -> bool {
+    /// Whether the worker is Python (its main module is a `.py` module)
+    /// and runs on the Python engine; otherwise JavaScript.
+    ///
+    /// ```
+    /// use isolet_code::{ModuleSource, WorkerCode};
+    /// assert!(!WorkerCode::js("export default {}").is_python());
+    /// let py = WorkerCode::new("main.py").module("main.py", ModuleSource::Python("".into()));
+    /// assert!(py.is_python());
+    /// ```
+    pub fn is_python(&self) -> bool {
         self.modules
             .get(&self.main_module)
             .is_some_and(ModuleSource::is_python)
@@ -568,7 +586,7 @@ impl WorkerCode {
     /// A content hash identifying this exact code and configuration.
     ///
     /// ```
-    /// let a = isolet::WorkerCode::js("export default {}").compatibility_date("2025-01-01");
+    /// let a = isolet_code::WorkerCode::js("export default {}").compatibility_date("2025-01-01");
     /// let b = a.clone().env_var("X", 1);
     /// assert_ne!(a.content_hash(), b.content_hash());
     /// assert_eq!(a.content_hash(), a.clone().content_hash());
@@ -583,9 +601,9 @@ impl WorkerCode {
 /// naming any other flag is refused (as workerd refuses unknown flags).
 ///
 /// ```
-/// let names: Vec<&str> = isolet::COMPATIBILITY_FLAGS.iter().map(|(n, _)| *n).collect();
+/// let names: Vec<&str> = isolet_code::COMPATIBILITY_FLAGS.iter().map(|(n, _)| *n).collect();
 /// assert!(names.contains(&"nodejs_compat"));
-/// let bad = isolet::WorkerCode::js("export default {}")
+/// let bad = isolet_code::WorkerCode::js("export default {}")
 ///     .compatibility_date("2025-06-01")
 ///     .compatibility_flag("no_such_flag");
 /// assert!(bad.validate().unwrap_err()[0].contains("nodejs_compat"));
