@@ -6,6 +6,7 @@ use rquickjs::{
     Array, Ctx, Function, Object, Persistent, Promise, TypedArray, Value, promise::PromiseState,
 };
 
+use crate::convert::{describe, flat_headers_from_js};
 use crate::isolet::worker::types::{
     AnswerBody, BodyChunk, CompiledModule, FetchAnswer, Message, Request, Response, ScriptError,
     SocketEvent, SocketStep, WorkerSpec,
@@ -692,22 +693,6 @@ fn flat_headers_to_js<'js>(
     Ok(arr)
 }
 
-/// `[name, value, ...]` from the prelude back into pairs.
-pub fn flat_headers_from_js<'js>(
-    ctx: &Ctx<'js>,
-    v: Value<'js>,
-) -> Result<Vec<(String, String)>, ScriptError> {
-    let arr: Array = Array::from_value(v).map_err(|e| describe(ctx, e))?;
-    let n = arr.len() / 2;
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let k: String = arr.get(2 * i).map_err(|e| describe(ctx, e))?;
-        let v: String = arr.get(2 * i + 1).map_err(|e| describe(ctx, e))?;
-        out.push((k, v));
-    }
-    Ok(out)
-}
-
 fn response_from_js<'js>(ctx: &Ctx<'js>, out: Value<'js>) -> Result<FetchAnswer, ScriptError> {
     let parts = Array::from_value(out).map_err(|e| describe(ctx, e))?;
     let status: u16 = parts.get(0).map_err(|e| describe(ctx, e))?;
@@ -763,39 +748,6 @@ fn internal(message: &str) -> ScriptError {
     ScriptError {
         name: "InternalError".into(),
         message: message.into(),
-        stack: String::new(),
-    }
-}
-
-/// Turns a QuickJS error (usually a pending exception) into a script error.
-pub fn describe(ctx: &Ctx<'_>, err: rquickjs::Error) -> ScriptError {
-    if !matches!(err, rquickjs::Error::Exception) {
-        return ScriptError {
-            name: "Error".into(),
-            message: err.to_string(),
-            stack: String::new(),
-        };
-    }
-    let value = ctx.catch();
-    if let Some(obj) = value.as_object() {
-        let text = |key: &str| -> Option<String> {
-            obj.get::<_, Option<rquickjs::Coerced<String>>>(key)
-                .ok()
-                .flatten()
-                .map(|c| c.0)
-        };
-        return ScriptError {
-            name: text("name").unwrap_or_else(|| "Error".into()),
-            message: text("message").unwrap_or_default(),
-            stack: text("stack").unwrap_or_default(),
-        };
-    }
-    let message = <rquickjs::Coerced<String> as rquickjs::FromJs>::from_js(ctx, value)
-        .map(|c| c.0)
-        .unwrap_or_else(|_| "a value that cannot be converted to a string".into());
-    ScriptError {
-        name: "Error".into(),
-        message: format!("Uncaught {message}"),
         stack: String::new(),
     }
 }

@@ -265,7 +265,7 @@ pub fn write<'js>(
     handle: u32,
     bytes: Value<'js>,
 ) -> rquickjs::Result<TypedArray<'js, u8>> {
-    let input = crate::native::bytes_of(&bytes);
+    let input = crate::convert::bytes_of(&bytes);
     feed(ctx, handle, Some(&input))
 }
 

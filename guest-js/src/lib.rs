@@ -10,6 +10,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod compression;
+mod convert;
 mod encoding;
 mod engine;
 mod handles;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod shutdown;
 mod supervise;
 
 use commands::ServerArgs;

@@ -124,7 +124,7 @@ pub async fn run(cfg: isolet_server::ServerConfig, count: usize) -> Result<ExitC
     // into the shared cache if they are not there yet, so the others load
     // them instead of compiling them too.
     start(0, &mut procs)?;
-    let mut shutdown = std::pin::pin!(crate::commands::serve::shutdown_signal());
+    let mut shutdown = std::pin::pin!(crate::shutdown::signal());
     let ready = async {
         loop {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {

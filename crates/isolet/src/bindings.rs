@@ -10,6 +10,7 @@
 //! A worker reaches only the bindings named in its own `WorkerCode`.
 
 pub use isolet_code::BindingSpec;
+use isolet_code::WorkerCode;
 
 use crate::outbound::BoxFuture;
 use crate::wire::Value;
@@ -40,4 +41,12 @@ pub trait Binding: Send + Sync + 'static {
         method: &'a str,
         args: Vec<Value>,
     ) -> BoxFuture<'a, Result<Value, String>>;
+}
+
+/// Where the runtime finds a worker's code by id, for service bindings,
+/// gateway workers and tail workers. The runtime's own registry
+/// ([`Runtime::define`](crate::Runtime::define)) is used when none is set.
+pub trait WorkerSource: Send + Sync + 'static {
+    /// The code of worker `id`, if it exists.
+    fn code<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<WorkerCode>>;
 }

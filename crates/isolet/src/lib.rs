@@ -82,16 +82,18 @@ mod loader;
 pub mod outbound;
 pub mod quarantine;
 mod runtime;
+mod shared;
 mod state;
 mod storage;
 mod tail;
 mod typescript;
+mod warm;
 mod websocket;
 mod wire;
 mod wit;
 mod worker;
 
-pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
+pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
 pub use error::{Error, Result, ScriptError};
 pub use http::{BodyStream, Request, Response, StreamingResponse};
 pub use isolet_code::{
@@ -103,7 +105,6 @@ pub use limits::{
     DEFAULT_CPU_TIME, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     Limits, MAX_RESPONSE_HEADER_BYTES,
 };
-pub use loader::WorkerSource;
 pub use outbound::{BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy};
 pub use runtime::{
     DEFAULT_KEEP_RESIDENT, MAPS_PER_INSTANCE, Runtime, RuntimeBuilder, RuntimeStats, WeakRuntime,

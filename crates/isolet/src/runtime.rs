@@ -5,22 +5,23 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use std::collections::HashMap;
 
 use crate::bindings::Binding;
+use crate::bindings::WorkerSource;
 use crate::bytecode::BytecodeCache;
 use crate::component_cache;
 use crate::error::{Error, Result};
+use crate::limits::EPOCH_TICK;
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
-use crate::loader::WarmCache;
-use crate::loader::WorkerSource;
 use crate::outbound::{BoxFuture, ForwardConfig, Forwarder, OutboundPolicy, Redirect};
-use crate::state::{HostState, Surroundings};
-use crate::tail::{Sinks, TailSink};
+use crate::shared::Shared;
+use crate::state::Surroundings;
+use crate::tail::TailSink;
+use crate::warm::WarmCache;
 use crate::wit;
 use isolet_code::WorkerCode;
 
@@ -62,15 +63,6 @@ fn check_map_count(n: u32, limit: Option<u64>) -> Result<()> {
 
 /// Address space a pool may reserve before slots shrink to the memory limit.
 const SMALL_POOL_BUDGET: u64 = 32 << 40;
-
-/// How often the epoch advances: wall-clock deadlines and CPU limits are
-/// checked at these ticks, and a worker still running at one yields its
-/// thread to the other tasks waiting for it. 1 ms keeps a neighbour's wait
-/// behind a busy worker short (benches/noisy.rs: the well-behaved p99 with
-/// 10% hostile requests went 14.5x -> 2.7x at 200 req/s, 7.5x -> 1.3x at 100
-/// going from 10 ms to 1 ms); the ticker thread's wakeups cost ~0.5% of a
-/// core.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Runs dynamic workers. Cheap to clone (a handle to shared state).
 /// Dropping the last handle lets go of the warm workers; the runtime (its
@@ -161,41 +153,22 @@ impl WeakRuntime {
 }
 
 pub(crate) struct RuntimeInner {
-    pub engine: Engine,
-    pub js: wit::WorkerPre<HostState>,
-    /// The Python engine, compiled or loaded on the first Python worker.
-    pub py: tokio::sync::OnceCell<wit::WorkerPre<HostState>>,
-    pub cache_dir: Option<PathBuf>,
-    pub defaults: Limits,
-    pub max_memory_bytes: u64,
-    pub sinks: Sinks,
+    /// What its workers share (they see it, not this, through `Home`).
+    pub shared: Shared,
     pub warm: Mutex<WarmCache>,
     /// Set when the embedder's last handle is gone (see `Owner`).
     pub orphaned: std::sync::atomic::AtomicBool,
-    pub bytecode: BytecodeCache,
-    /// TypeScript modules' ES output, by content hash.
-    pub transpiled: crate::typescript::TranspileCache,
     /// The Cache API's stored responses.
     pub cache: Arc<crate::cache::CacheStore>,
     /// Most instances one warm worker runs at once.
     pub instances_per_worker: usize,
-    /// Whether the engine meters exact fuel (see `RuntimeBuilder::exact_fuel`).
-    pub exact_fuel: bool,
     pub forwarder: Forwarder,
     pub policies: HashMap<String, Arc<dyn OutboundPolicy>>,
     pub capabilities: HashMap<String, Arc<dyn Binding>>,
     pub source: Option<Arc<dyn WorkerSource>>,
     pub defined: Mutex<HashMap<String, WorkerCode>>,
-    /// Live instances (one-shot and warm), for metrics.
-    pub live: Arc<std::sync::atomic::AtomicUsize>,
-    /// This runtime as its workers' imports see it.
-    pub surroundings: Arc<dyn Surroundings>,
     /// Where workers' `ctx.storage` databases live (`None`: no storage).
     pub storage: Option<Arc<crate::storage::Storage>>,
-    /// Tail deliveries in flight in this runtime, and how many were
-    /// dropped for want of room (see `Worker::deliver_to_tail_workers`).
-    pub tail_deliveries: Arc<tokio::sync::Semaphore>,
-    pub tail_dropped: std::sync::atomic::AtomicU64,
     _ticker: EpochTicker,
 }
 
@@ -478,32 +451,38 @@ impl RuntimeBuilder {
         let js = wit::WorkerPre::new(pre).map_err(Error::engine)?;
         let ticker = EpochTicker::start(engine.clone());
         let inner = Arc::new_cyclic(|me| RuntimeInner {
-            engine,
-            js,
-            py: tokio::sync::OnceCell::new(),
-            cache_dir: self.cache_dir.clone(),
-            defaults: self.default_limits,
-            max_memory_bytes: self.max_memory_bytes,
-            sinks: Arc::new(self.sinks),
+            shared: Shared {
+                engine,
+                js,
+                py: tokio::sync::OnceCell::new(),
+                cache_dir: self.cache_dir.clone(),
+                defaults: self.default_limits,
+                max_memory_bytes: self.max_memory_bytes,
+                sinks: Arc::new(self.sinks),
+                bytecode: BytecodeCache::new(self.bytecode_cache_entries),
+                transpiled: crate::typescript::TranspileCache::new(self.bytecode_cache_entries),
+                exact_fuel: self.exact_fuel,
+                live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+                surroundings: Arc::new(Link(me.clone())),
+                tail_deliveries: Arc::new(tokio::sync::Semaphore::new(
+                    crate::worker::MAX_TAIL_DELIVERIES_PER_RUNTIME,
+                )),
+                tail_dropped: std::sync::atomic::AtomicU64::new(0),
+            },
             warm: Mutex::new(WarmCache::new(
                 self.max_warm_workers,
                 self.max_warm_objects_per_worker,
             )),
-            bytecode: BytecodeCache::new(self.bytecode_cache_entries),
-            transpiled: crate::typescript::TranspileCache::new(self.bytecode_cache_entries),
             cache: Arc::new(crate::cache::CacheStore::new(
                 self.cache_bytes,
                 self.cache_bytes_per_worker,
             )),
             instances_per_worker: self.instances_per_worker,
-            exact_fuel: self.exact_fuel,
             forwarder: Forwarder::new(),
             policies: self.policies,
             capabilities: self.capabilities,
             source: self.source,
             defined: Mutex::new(HashMap::new()),
-            live: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
-            surroundings: Arc::new(Link(me.clone())),
             #[cfg(feature = "storage")]
             storage: self
                 .storage_dir
@@ -511,10 +490,6 @@ impl RuntimeBuilder {
                 .map(|d| Arc::new(crate::storage::Storage::new(d, self.storage_limits))),
             #[cfg(not(feature = "storage"))]
             storage: None,
-            tail_deliveries: Arc::new(tokio::sync::Semaphore::new(
-                crate::worker::MAX_TAIL_DELIVERIES_PER_RUNTIME,
-            )),
-            tail_dropped: std::sync::atomic::AtomicU64::new(0),
             _ticker: ticker,
             orphaned: std::sync::atomic::AtomicBool::new(false),
         });
@@ -655,12 +630,12 @@ impl Runtime {
 
     /// Current cache counters.
     pub fn stats(&self) -> RuntimeStats {
-        let (bytecode_hits, bytecode_misses) = self.inner.bytecode.counts();
+        let (bytecode_hits, bytecode_misses) = self.inner.shared.bytecode.counts();
         RuntimeStats {
             warm_workers: self.warm_workers(),
             bytecode_hits,
             bytecode_misses,
-            live_instances: self.inner.live.load(Ordering::Relaxed),
+            live_instances: self.inner.shared.live.load(Ordering::Relaxed),
         }
     }
 
@@ -724,6 +699,7 @@ impl Runtime {
     /// 256 per runtime; a slow tail worker cannot make them pile up).
     pub fn tail_deliveries_dropped(&self) -> u64 {
         self.inner
+            .shared
             .tail_dropped
             .load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -795,20 +771,33 @@ impl Surroundings for Link {
     }
 }
 
-impl RuntimeInner {
-    /// The Python engine's `InstancePre`, built on first use.
-    pub(crate) async fn python(&self) -> Result<&wit::WorkerPre<HostState>> {
-        self.py
-            .get_or_try_init(|| async {
-                let component =
-                    component_cache::py_component(&self.engine, self.cache_dir.as_deref()).await?;
-                let linker = crate::state::linker(&self.engine)?;
-                let pre = linker.instantiate_pre(&component).map_err(Error::engine)?;
-                wit::WorkerPre::new(pre).map_err(Error::engine)
-            })
-            .await
+impl crate::worker::Home for RuntimeInner {
+    fn shared(&self) -> &Shared {
+        &self.shared
     }
 
+    fn nested_worker(
+        self: Arc<Self>,
+        id: String,
+        chain: Vec<String>,
+    ) -> BoxFuture<'static, std::result::Result<crate::Worker, String>> {
+        Box::pin(async move { RuntimeInner::nested_worker(&self, &id, &chain).await })
+    }
+
+    fn forget(&self, id: &str, object: &str, worker: &crate::Worker) {
+        let key = if object.is_empty() {
+            id.to_string()
+        } else {
+            crate::warm::object_key(id, object)
+        };
+        self.warm
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .forget(&key, worker);
+    }
+}
+
+impl RuntimeInner {
     /// Where `id`'s object `object` keeps its storage (`None`: this
     /// runtime has no storage directory).
     pub(crate) fn storage_for(

@@ -11,8 +11,10 @@ use crate::bindings::Binding;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::instance::{Checkout, Instance, Pool};
+use crate::limits::EPOCH_TICK;
 use crate::limits::{Effective, Limits, MAX_RESPONSE_HEADER_BYTES, Stop};
-use crate::runtime::{EPOCH_TICK, RuntimeInner};
+use crate::outbound::BoxFuture;
+use crate::shared::Shared;
 use crate::state::{HostState, WorkerEnv};
 use crate::tail::{EventInfo, Outcome, TraceEvent, now_ms};
 use crate::websocket::{WebSocket, WebSocketMessage};
@@ -49,8 +51,28 @@ pub struct Worker {
     inner: Arc<WorkerInner>,
 }
 
+/// What a worker needs of the runtime that made it: what all its workers
+/// share, and the two things only the runtime can do, because they involve
+/// its other workers. `runtime.rs` implements it; a worker sees nothing
+/// else of the runtime.
+pub(crate) trait Home: Send + Sync + 'static {
+    /// The engine, caches, sinks and counters.
+    fn shared(&self) -> &Shared;
+    /// Worker `id` for a call nested in `chain` (a tail delivery): the warm
+    /// one, or a one-shot instance when `id` is busy up the chain.
+    fn nested_worker(
+        self: Arc<Self>,
+        id: String,
+        chain: Vec<String>,
+    ) -> BoxFuture<'static, std::result::Result<Worker, String>>;
+    /// Drops `worker` from the warm cache (it is `id`'s, or with a
+    /// non-empty `object` that object's), unless another worker has taken
+    /// its place there.
+    fn forget(&self, id: &str, object: &str, worker: &Worker);
+}
+
 struct WorkerInner {
-    rt: Arc<RuntimeInner>,
+    rt: Arc<dyn Home>,
     id: Option<String>,
     limits: Effective,
     env: Arc<WorkerEnv>,
@@ -143,7 +165,7 @@ impl Worker {
     /// (instantiated and initialized). `instances` bounds how many instances
     /// may serve overlapping calls.
     pub(crate) async fn create(
-        rt: Arc<RuntimeInner>,
+        home: Arc<dyn Home>,
         id: Option<String>,
         code: WorkerCode,
         instances: usize,
@@ -151,6 +173,7 @@ impl Worker {
         storage: Option<crate::storage::StorageTarget>,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
+        let rt = home.shared();
         let (code, source_maps) = rt.transpiled.apply(code).await?;
         let limits = Effective::resolve(code.limits.unwrap_or_default(), rt.defaults);
         if limits.memory_bytes > rt.max_memory_bytes {
@@ -193,7 +216,7 @@ impl Worker {
         });
         let worker = Worker {
             inner: Arc::new(WorkerInner {
-                rt,
+                rt: home,
                 id,
                 limits,
                 env,
@@ -212,7 +235,7 @@ impl Worker {
     /// A new instance of this worker's engine with its code initialized.
     async fn new_instance(&self) -> Result<Instance> {
         let inner = &*self.inner;
-        let rt = &inner.rt;
+        let rt = inner.rt.shared();
         let limits = inner.limits;
         let mut store = Store::new(
             &rt.engine,
@@ -396,7 +419,8 @@ impl Worker {
                 return;
             }
         };
-        let rt = &self.inner.rt;
+        let home = &self.inner.rt;
+        let rt = home.shared();
         for tail in tails {
             // Bounded in flight, per traced worker and per runtime: a slow
             // tail worker cannot make deliveries (each holding the trace
@@ -421,13 +445,13 @@ impl Worker {
                 }
                 continue;
             };
-            let rt = rt.clone();
+            let home = home.clone();
             let tail = tail.clone();
             let events = events.clone();
             let chain = chain.clone();
             handle.spawn(async move {
                 let _permits = permits;
-                let result = match rt.nested_worker(&tail, &chain).await {
+                let result = match home.nested_worker(tail.clone(), chain.clone()).await {
                     Ok(worker) => {
                         let event = EventInfo::Rpc {
                             method: "tail".into(),
@@ -598,16 +622,8 @@ impl Worker {
             drop(instance);
             pool.discard();
             if let Some(id) = &self.inner.id {
-                let key = match &self.inner.env.storage {
-                    Some(t) if !t.object.is_empty() => crate::loader::object_key(id, &t.object),
-                    _ => id.clone(),
-                };
-                self.inner
-                    .rt
-                    .warm
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .forget(&key, self);
+                let object = self.inner.env.storage.as_ref().map_or("", |t| &t.object);
+                self.inner.rt.forget(id, object, self);
             }
         } else {
             pool.checkin(instance);
@@ -739,7 +755,7 @@ impl Worker {
             trace: trace_tx,
         } = ends;
         let limits = self.inner.limits;
-        let exact_fuel = self.inner.rt.exact_fuel;
+        let exact_fuel = self.inner.rt.shared().exact_fuel;
         let mut fuel_spent: u64 = 0;
         let mut event = wt::SocketEvent::Run;
         let mut client_open = true;
@@ -855,7 +871,7 @@ impl Worker {
         let started = Instant::now();
         let started_ms = now_ms();
         let limits = self.inner.limits;
-        let exact_fuel = self.inner.rt.exact_fuel;
+        let exact_fuel = self.inner.rt.shared().exact_fuel;
         instance.store.data_mut().begin_invocation(chain, &limits);
         if exact_fuel {
             // Cannot fail: fuel is enabled on this engine.
@@ -905,7 +921,7 @@ impl Worker {
         result: &Result<T>,
     ) -> (TraceEvent, bool) {
         let limits = self.inner.limits;
-        let fuel_used = if self.inner.rt.exact_fuel {
+        let fuel_used = if self.inner.rt.shared().exact_fuel {
             limits
                 .fuel
                 .saturating_sub(instance.store.get_fuel().unwrap_or(0))
@@ -944,7 +960,7 @@ impl Worker {
         self.deliver_to_tail_workers(&self.inner.env.tails, &trace, &invocation.chain);
         let is_init = matches!(trace.event, EventInfo::Init);
         if !(is_init && result.is_ok() && trace.logs.is_empty()) {
-            for sink in self.inner.rt.sinks.iter() {
+            for sink in self.inner.rt.shared().sinks.iter() {
                 sink.on_event(&trace);
             }
         }

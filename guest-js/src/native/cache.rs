@@ -2,8 +2,8 @@
 
 use rquickjs::{Ctx, Exception, Value};
 
-use super::bytes_of;
 use super::http::fetched_to_js;
+use crate::convert::bytes_of;
 use crate::isolet::worker::{cache, types};
 
 /// `cacheLookup(name, url, flatHeaders)`: `[status, flatHeaders, bytes]` or null.
@@ -13,7 +13,7 @@ pub(super) fn cache_lookup<'js>(
     url: String,
     headers: Value<'js>,
 ) -> rquickjs::Result<Value<'js>> {
-    let headers = crate::engine::flat_headers_from_js(&ctx, headers)
+    let headers = crate::convert::flat_headers_from_js(&ctx, headers)
         .map_err(|e| Exception::throw_type(&ctx, &e.message))?;
     match cache::lookup(&name, &url, &headers) {
         Some(resp) => Ok(fetched_to_js(
@@ -37,7 +37,7 @@ pub(super) fn cache_put<'js>(
     headers: Value<'js>,
     body: Value<'js>,
 ) -> rquickjs::Result<()> {
-    let headers = crate::engine::flat_headers_from_js(&ctx, headers)
+    let headers = crate::convert::flat_headers_from_js(&ctx, headers)
         .map_err(|e| Exception::throw_type(&ctx, &e.message))?;
     let response = types::Response {
         status,

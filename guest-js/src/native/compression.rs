@@ -4,7 +4,7 @@
 
 use rquickjs::{ArrayBuffer, Ctx, Exception, Value};
 
-use super::bytes_of;
+use crate::convert::bytes_of;
 
 /// `zOpen(format, decompress)`: a compression codec's handle (compression.js).
 pub(super) fn z_open(ctx: Ctx<'_>, format: String, decompress: bool) -> rquickjs::Result<u32> {

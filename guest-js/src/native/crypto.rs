@@ -4,7 +4,7 @@
 
 use rquickjs::{Array, ArrayBuffer, Ctx, Exception, TypedArray, Value};
 
-use super::bytes_of;
+use crate::convert::bytes_of;
 
 /// `randomBytes(n)`: `n` bytes from WASI's secure random source.
 pub(super) fn random_bytes<'js>(ctx: Ctx<'js>, n: usize) -> rquickjs::Result<TypedArray<'js, u8>> {

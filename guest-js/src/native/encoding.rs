@@ -4,7 +4,7 @@
 use rquickjs::function::Opt;
 use rquickjs::{Array, Ctx, Exception, Value};
 
-use super::bytes_of;
+use crate::convert::bytes_of;
 
 /// UTF-8 decoding with WHATWG semantics: replacement characters, or a
 /// TypeError when `fatal`. A leading BOM is removed unless `ignoreBOM`.

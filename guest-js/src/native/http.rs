@@ -5,7 +5,7 @@
 use rquickjs::function::Opt;
 use rquickjs::{Array, Ctx, Exception, TypedArray, Value};
 
-use super::bytes_of;
+use crate::convert::bytes_of;
 use crate::isolet::worker::{incoming_body, outbound, types};
 
 /// A request for the host from the prelude's parts: headers a flat
@@ -17,7 +17,7 @@ pub(super) fn wire_request<'js>(
     headers: Value<'js>,
     body: &Value<'js>,
 ) -> rquickjs::Result<types::Request> {
-    let headers = crate::engine::flat_headers_from_js(ctx, headers)
+    let headers = crate::convert::flat_headers_from_js(ctx, headers)
         .map_err(|e| Exception::throw_type(ctx, &e.message))?;
     Ok(types::Request {
         method,

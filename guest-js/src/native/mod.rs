@@ -16,7 +16,7 @@ mod modules;
 mod url;
 mod websocket;
 
-use rquickjs::{ArrayBuffer, Ctx, Function, Object, TypedArray, Value};
+use rquickjs::{Ctx, Function, Object};
 
 use self::async_context::{async_context_get, async_context_set};
 use self::bindings::{binding_call, service_fetch};
@@ -148,14 +148,4 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         Function::new(ctx.clone(), crate::compression::close)?,
     )?;
     Ok(n)
-}
-
-pub(crate) fn bytes_of(v: &Value<'_>) -> Vec<u8> {
-    if let Ok(t) = TypedArray::<u8>::from_value(v.clone()) {
-        return t.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
-    }
-    if let Some(b) = ArrayBuffer::from_value(v.clone()) {
-        return b.as_bytes().map(<[u8]>::to_vec).unwrap_or_default();
-    }
-    Vec::new()
 }

@@ -2,7 +2,7 @@
 
 use rquickjs::{Ctx, Exception, Value};
 
-use super::bytes_of;
+use crate::convert::bytes_of;
 use crate::isolet::worker::{types, websocket};
 
 /// `wsSend(data)`: a message for the client of the accepted WebSocket (a
