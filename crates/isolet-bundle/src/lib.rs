@@ -25,6 +25,9 @@
 //! # drop(worker); Ok(()) }
 //! ```
 
+/// The fuzz targets' entry points, for isolet's own tests (`tests/all/fuzz.rs`):
+/// only with the `fuzz` feature, which nothing but those tests turns on.
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 mod resolve;
@@ -803,6 +806,7 @@ fn rewrite(name: &str, source: &str, index: &resolve::Files<'_>) -> (String, boo
 /// [`unpack`] for the fuzz target (crates/isolet/src/fuzz.rs): a package's
 /// tarball under small limits (64 KiB of code, 256 KiB unpacked, 64
 /// files); the files it kept, or its error.
+#[cfg(feature = "fuzz")]
 pub(crate) fn unpack_for_fuzz(
     tgz: &[u8],
 ) -> std::result::Result<BTreeMap<String, Vec<u8>>, String> {

@@ -39,6 +39,9 @@
 //! # Ok(()) }
 //! ```
 
+/// The fuzz targets' entry points, for isolet's own tests (`tests/all/fuzz.rs`):
+/// only with the `fuzz` feature, which nothing but those tests turns on.
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 pub mod mcp;

@@ -11,6 +11,9 @@ mod access;
 mod answer;
 mod body;
 mod config;
+/// The fuzz targets' entry points, for isolet's own tests (`tests/all/fuzz.rs`):
+/// only with the `fuzz` feature, which nothing but those tests turns on.
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 mod group;

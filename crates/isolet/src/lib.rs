@@ -72,6 +72,9 @@ mod cache;
 mod component_cache;
 pub mod deep;
 mod error;
+/// The fuzz targets' entry points, for isolet's own tests (`tests/all/fuzz.rs`):
+/// only with the `fuzz` feature, which nothing but those tests turns on.
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 mod http;

@@ -1192,6 +1192,7 @@ impl Entrypoint<'_> {
 }
 
 /// `validate_request`'s verdict as (method, URL), for the fuzz targets.
+#[cfg(feature = "fuzz")]
 pub(crate) fn validate_request_for_fuzz(request: Request) -> Result<(String, String)> {
     validate_request(request, false).map(|r| (r.method, r.url))
 }

@@ -523,6 +523,7 @@ pub(crate) fn add_openapi(
 
 /// [`openapi_tools`] for the fuzz target (crates/isolet/src/fuzz.rs): the tools
 /// of a document, with a fixed base URL.
+#[cfg(feature = "fuzz")]
 pub(crate) fn openapi_tools_for_fuzz(doc: &Json) -> Result<Vec<Tool>, String> {
     Ok(openapi_tools(doc, "https://api.test/", &[])?
         .into_iter()

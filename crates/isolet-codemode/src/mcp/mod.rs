@@ -32,6 +32,7 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Map, Value as Json, json};
 
+#[cfg(feature = "fuzz")]
 pub(crate) use config::openapi_tools_for_fuzz;
 pub use config::{ExecLimits, HttpTool, McpConfig, OpenApi, Upstream};
 

@@ -38,7 +38,7 @@
 mod db;
 #[cfg(feature = "storage")]
 pub(crate) mod fs;
-#[cfg(feature = "storage")]
+#[cfg(all(feature = "storage", feature = "fuzz"))]
 pub(crate) mod fuzz;
 #[cfg(not(feature = "storage"))]
 mod off;

@@ -26,6 +26,7 @@ use isolet_code::{ModuleSource, WorkerCode};
 #[cfg(feature = "typescript")]
 mod transpile;
 #[cfg(feature = "typescript")]
+#[cfg(feature = "fuzz")]
 pub(crate) use transpile::{estimate_and_depth, transpile_one};
 
 /// Generated (1-based line, column) → TypeScript (line, column), per

@@ -138,6 +138,7 @@ fn source_type(name: &str) -> SourceType {
 
 /// One module through the nesting check and the transpiler on a
 /// large-stack thread, as [`TranspileCache::apply`] runs it (for fuzzing).
+#[cfg(feature = "fuzz")]
 pub(crate) fn transpile_one(name: &str, source: &str) -> Result<(), ScriptError> {
     crate::deep::check(name, source, dialect(name))?;
     let stack = crate::deep::stack_for([(name, source)])?;
@@ -178,6 +179,7 @@ const MAX_TREE_DEPTH: usize = 2 * crate::deep::MAX_NESTING as usize + 16;
 /// For fuzzing the nesting check against the parser: when `source` passes
 /// the check, its nesting estimate and the depth of the tree oxc parses
 /// from it.
+#[cfg(any(test, feature = "fuzz"))]
 pub(crate) fn estimate_and_depth(name: &str, source: &str) -> Option<(u32, usize)> {
     let d = dialect(name);
     crate::deep::check(name, source, d).ok()?;
