@@ -39,6 +39,14 @@ pub struct Jsx {
 }
 
 /// Which JSX runtime a worker's JSX compiles to (see [`Jsx`]).
+///
+/// ```
+/// use isolet_code::{Jsx, JsxMode};
+/// assert_eq!(JsxMode::default(), JsxMode::Automatic);
+/// assert_eq!(serde_json::to_string(&JsxMode::Classic).unwrap(), r#""classic""#);
+/// let jsx: Jsx = serde_json::from_str(r#"{"runtime": "classic", "factory": "h"}"#).unwrap();
+/// assert_eq!(jsx.runtime, JsxMode::Classic);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum JsxMode {

@@ -7,21 +7,64 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Default memory limit per worker (Cloudflare's: 128 MiB).
+///
+/// ```
+/// use isolet_code::{limits::DEFAULT_MEMORY_BYTES, Limits};
+/// assert_eq!(DEFAULT_MEMORY_BYTES, 128 * 1024 * 1024);
+/// assert_eq!(Limits::cloudflare_defaults().memory_bytes, Some(DEFAULT_MEMORY_BYTES));
+/// ```
 pub const DEFAULT_MEMORY_BYTES: u64 = 128 << 20;
 /// Default CPU budget per invocation, in fuel units (≈ Wasm instructions;
 /// roughly a second of QuickJS work on a current x86 core).
+///
+/// ```
+/// use isolet_code::{limits::DEFAULT_FUEL, Limits};
+/// assert_eq!(DEFAULT_FUEL, 2_000_000_000);
+/// assert_eq!(Limits::cloudflare_defaults().fuel, Some(DEFAULT_FUEL));
+/// ```
 pub const DEFAULT_FUEL: u64 = 2_000_000_000;
 /// Default CPU time per invocation (guest code running; time spent waiting
 /// for outbound requests or bindings does not count, as on Cloudflare).
+///
+/// ```
+/// use isolet_code::limits::{DEFAULT_CPU_TIME, DEFAULT_TIMEOUT};
+/// assert_eq!(DEFAULT_CPU_TIME, std::time::Duration::from_secs(1));
+/// assert!(DEFAULT_CPU_TIME < DEFAULT_TIMEOUT); // waiting is not CPU time
+/// assert_eq!(isolet_code::Limits::cloudflare_defaults().cpu_time, Some(DEFAULT_CPU_TIME));
+/// ```
 pub const DEFAULT_CPU_TIME: Duration = Duration::from_secs(1);
 /// Default wall-clock deadline per invocation.
+///
+/// ```
+/// use isolet_code::{limits::DEFAULT_TIMEOUT, Limits};
+/// assert_eq!(DEFAULT_TIMEOUT, std::time::Duration::from_secs(30));
+/// assert_eq!(Limits::new().or(Limits::cloudflare_defaults()).timeout, Some(DEFAULT_TIMEOUT));
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default outbound requests per invocation (Cloudflare's free-plan figure).
+///
+/// ```
+/// use isolet_code::{limits::DEFAULT_SUB_REQUESTS, Limits};
+/// assert_eq!(DEFAULT_SUB_REQUESTS, 50);
+/// assert_eq!(Limits::cloudflare_defaults().sub_requests, Some(DEFAULT_SUB_REQUESTS));
+/// ```
 pub const DEFAULT_SUB_REQUESTS: u32 = 50;
 /// Default outbound response bytes per invocation.
+///
+/// ```
+/// use isolet_code::{limits::DEFAULT_OUTBOUND_BYTES, Limits};
+/// assert_eq!(DEFAULT_OUTBOUND_BYTES, 32 * 1024 * 1024);
+/// assert_eq!(Limits::cloudflare_defaults().outbound_bytes, Some(DEFAULT_OUTBOUND_BYTES));
+/// ```
 pub const DEFAULT_OUTBOUND_BYTES: u64 = 32 << 20;
 /// Default most bytes of the response body a worker sends per invocation
 /// (whole or streamed).
+///
+/// ```
+/// use isolet_code::{limits::DEFAULT_RESPONSE_BYTES, Limits};
+/// assert_eq!(DEFAULT_RESPONSE_BYTES, 1024 * 1024 * 1024);
+/// assert_eq!(Limits::cloudflare_defaults().response_bytes, Some(DEFAULT_RESPONSE_BYTES));
+/// ```
 pub const DEFAULT_RESPONSE_BYTES: u64 = 1 << 30;
 /// Default most bytes the host holds for one invocation (see
 /// [`Limits::host_memory_bytes`](Limits#structfield.host_memory_bytes)).
@@ -118,17 +161,38 @@ mod opt_millis {
 
 impl Limits {
     /// No limits set: everything falls back to the runtime's defaults.
+    ///
+    /// ```
+    /// use isolet_code::Limits;
+    /// let l = Limits::new();
+    /// assert_eq!(l, Limits::default());
+    /// assert_eq!(serde_json::to_string(&l).unwrap(), "{}"); // nothing set
+    /// assert_eq!(l.or(Limits::cloudflare_defaults()), Limits::cloudflare_defaults());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets the memory limit in bytes.
+    ///
+    /// ```
+    /// let l = isolet_code::Limits::new().memory_bytes(64 << 20);
+    /// assert_eq!(l.memory_bytes, Some(64 << 20));
+    /// assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"memoryBytes":67108864}"#);
+    /// ```
     pub fn memory_bytes(mut self, bytes: u64) -> Self {
         self.memory_bytes = Some(bytes);
         self
     }
 
     /// Sets the CPU time per invocation.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let l = isolet_code::Limits::new().cpu_time(Duration::from_millis(50));
+    /// assert_eq!(l.cpu_time, Some(Duration::from_millis(50)));
+    /// assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"cpuMs":50}"#);
+    /// ```
     pub fn cpu_time(mut self, cpu: Duration) -> Self {
         self.cpu_time = Some(cpu);
         self
@@ -136,18 +200,37 @@ impl Limits {
 
     /// Sets the exact CPU budget per invocation in fuel units (enforced by
     /// runtimes that meter fuel; see [`Limits::fuel`](Limits#structfield.fuel)).
+    ///
+    /// ```
+    /// use isolet_code::Limits;
+    /// assert_eq!(Limits::new().fuel(1_000_000).fuel, Some(1_000_000));
+    /// assert_eq!(Limits::new().fuel(0).problems(), ["`limits.fuel` must be greater than 0"]);
+    /// ```
     pub fn fuel(mut self, fuel: u64) -> Self {
         self.fuel = Some(fuel);
         self
     }
 
     /// Sets the most outbound requests per invocation.
+    ///
+    /// ```
+    /// let l = isolet_code::Limits::new().sub_requests(5);
+    /// assert_eq!(l.sub_requests, Some(5));
+    /// assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"subRequests":5}"#);
+    /// ```
     pub fn sub_requests(mut self, n: u32) -> Self {
         self.sub_requests = Some(n);
         self
     }
 
     /// Sets the most outbound response bytes per invocation.
+    ///
+    /// ```
+    /// use isolet_code::Limits;
+    /// let l = Limits::new().outbound_bytes(1 << 20).or(Limits::cloudflare_defaults());
+    /// assert_eq!(l.outbound_bytes, Some(1 << 20)); // set: kept
+    /// assert_eq!(l.memory_bytes, Limits::cloudflare_defaults().memory_bytes); // unset: the default
+    /// ```
     pub fn outbound_bytes(mut self, bytes: u64) -> Self {
         self.outbound_bytes = Some(bytes);
         self
@@ -177,6 +260,13 @@ impl Limits {
     }
 
     /// Sets the wall-clock deadline per invocation.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let l = isolet_code::Limits::new().timeout(Duration::from_secs(2));
+    /// assert_eq!(l.timeout, Some(Duration::from_secs(2)));
+    /// assert_eq!(serde_json::to_string(&l).unwrap(), r#"{"timeoutMs":2000}"#);
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

@@ -37,6 +37,17 @@ pub enum Outbound {
 }
 
 /// Settings of the forward policy.
+///
+/// ```
+/// use isolet_code::ForwardConfig;
+/// let cfg = ForwardConfig::default();
+/// assert!(cfg.allow_hosts.is_empty() && cfg.deny_hosts.is_empty() && !cfg.allow_private);
+/// assert_eq!((cfg.timeout_ms, cfg.max_response_bytes, cfg.max_redirects), (30_000, 10 << 20, 10));
+/// let json = r#"{"denyHosts": ["*.internal"], "timeoutMs": 5000}"#; // unset fields: defaults
+/// let parsed: ForwardConfig = serde_json::from_str(json).unwrap();
+/// assert_eq!(parsed, ForwardConfig { deny_hosts: vec!["*.internal".into()], timeout_ms: 5000, ..cfg });
+/// assert!(serde_json::from_str::<ForwardConfig>(r#"{"allowHost": []}"#).is_err()); // unknown field
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ForwardConfig {

@@ -87,6 +87,16 @@ pub enum Value {
 
 impl Value {
     /// The tagged-JSON wire form.
+    ///
+    /// ```
+    /// use isolet_code::Value;
+    /// use serde_json::json;
+    /// assert_eq!(Value::Number(2.5).to_wire(), json!(2.5)); // plain JSON where it can be
+    /// assert_eq!(Value::Number(-0.0).to_wire(), json!({"$t": "number", "v": "-0"}));
+    /// assert_eq!(Value::Bytes(vec![1, 2, 3]).to_wire(), json!({"$t": "bytes", "v": "AQID"}));
+    /// let tricky = Value::Object([("$t".to_string(), Value::from("x"))].into());
+    /// assert_eq!(tricky.to_wire(), json!({"$t": "object", "v": {"$t": "x"}}));
+    /// ```
     pub fn to_wire(&self) -> Json {
         let tagged = |t: &str, v: Json| json!({"$t": t, "v": v});
         match self {

@@ -420,6 +420,12 @@ impl WorkerCode {
     }
 
     /// Adds a tail worker (by id).
+    ///
+    /// ```
+    /// let code = isolet_code::WorkerCode::js("export default {}").tail("logger").tail("audit");
+    /// assert_eq!(code.tails, ["logger", "audit"]);
+    /// assert!(code.validate().is_ok());
+    /// ```
     pub fn tail(mut self, worker_id: impl Into<String>) -> Self {
         self.tails.push(worker_id.into());
         self
@@ -438,12 +444,31 @@ impl WorkerCode {
     }
 
     /// Adds (or replaces) a module.
+    ///
+    /// ```
+    /// use isolet_code::{ModuleSource, WorkerCode};
+    /// let code = WorkerCode::js("export default {}")
+    ///     .module("data.json", ModuleSource::infer("data.json", r#"{"a": 1}"#))
+    ///     .module("main.js", ModuleSource::Esm("export default { x: 1 }".into())); // replaces
+    /// assert_eq!(code.modules.len(), 2);
+    /// assert_eq!(code.modules["main.js"], ModuleSource::Esm("export default { x: 1 }".into()));
+    /// assert!(code.validate().is_ok());
+    /// ```
     pub fn module(mut self, name: impl Into<String>, source: ModuleSource) -> Self {
         self.modules.insert(name.into(), source);
         self
     }
 
     /// Sets the compatibility date (`YYYY-MM-DD`).
+    ///
+    /// ```
+    /// use isolet_code::WorkerCode;
+    /// let code = WorkerCode::js("export default {}").compatibility_date("2025-06-01");
+    /// assert_eq!(code.compatibility_date, "2025-06-01");
+    /// assert!(code.validate().is_ok());
+    /// let later = WorkerCode::js("export default {}").compatibility_date("9999-01-01");
+    /// assert!(later.validate().unwrap_err()[0].contains("is in the future"));
+    /// ```
     pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
         self.compatibility_date = date.into();
         self
@@ -463,12 +488,29 @@ impl WorkerCode {
     }
 
     /// Adds a plain `env` value.
+    ///
+    /// ```
+    /// let code = isolet_code::WorkerCode::js("export default {}")
+    ///     .env_var("GREETING", "hello")
+    ///     .env_var("RETRIES", 3);
+    /// assert_eq!(code.env["GREETING"], "hello");
+    /// assert_eq!(code.env["RETRIES"], 3);
+    /// ```
     pub fn env_var(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.env.insert(name.into(), value.into());
         self
     }
 
     /// Sets per-worker limits.
+    ///
+    /// ```
+    /// use isolet_code::{Limits, WorkerCode};
+    /// use std::time::Duration;
+    /// let code = WorkerCode::js("export default {}").limits(Limits::new().cpu_time(Duration::from_millis(50)));
+    /// assert_eq!(code.limits.unwrap().cpu_time, Some(Duration::from_millis(50)));
+    /// let bad = WorkerCode::js("export default {}").limits(Limits::new().memory_bytes(0));
+    /// assert_eq!(bad.validate().unwrap_err(), ["`limits.memoryBytes` must be greater than 0"]);
+    /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
         self
@@ -629,6 +671,13 @@ pub const COMPATIBILITY_FLAGS: &[(&str, &str)] = &[
 /// ids a worker's code names in service bindings, tails and gateways (an
 /// id becomes a file name in the server's code store, so `../x` or `/x`
 /// must never get that far).
+///
+/// ```
+/// use isolet_code::valid_id;
+/// assert!(valid_id("my-worker_2") && valid_id(&"a".repeat(63)));
+/// assert!(!valid_id("") && !valid_id(&"a".repeat(64)));
+/// assert!(!valid_id("-dash-first") && !valid_id("../x") && !valid_id("a.b"));
+/// ```
 pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 63
@@ -639,6 +688,12 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 /// What a worker id that [`valid_id`] refuses is told.
+///
+/// ```
+/// let code = isolet_code::WorkerCode::js("export default {}").tail("../escape");
+/// let problems = code.validate().unwrap_err();
+/// assert_eq!(problems, [format!("tail worker \"../escape\" {}", isolet_code::ID_RULE)]);
+/// ```
 pub const ID_RULE: &str = "is not a worker id (1-63 characters of A-Z, a-z, 0-9, '-' and '_', starting with a letter or digit)";
 
 impl WorkerCode {
@@ -718,6 +773,13 @@ fn bad_module_name(name: &str) -> Option<&'static str> {
 
 /// A module path with `.` and empty segments removed and `..` resolved
 /// (never above the root), as the engine's loader names modules.
+///
+/// ```
+/// use isolet_code::normalize_path;
+/// assert_eq!(normalize_path("./lib//util.js"), "lib/util.js");
+/// assert_eq!(normalize_path("lib/../main.js"), "main.js");
+/// assert_eq!(normalize_path("../../etc/passwd"), "etc/passwd"); // never above the root
+/// ```
 pub fn normalize_path(path: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
     for seg in path.split('/') {
@@ -733,6 +795,15 @@ pub fn normalize_path(path: &str) -> String {
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
+///
+/// ```
+/// let d = isolet_code::today();
+/// assert_eq!((d.len(), &d[4..5], &d[7..8]), (10, "-", "-"));
+/// assert!(d.as_str() > "2025-01-01");
+/// // A worker may be dated today (not later).
+/// let code = isolet_code::WorkerCode::js("export default {}").compatibility_date(d);
+/// assert!(code.validate().is_ok());
+/// ```
 pub fn today() -> String {
     let days = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -81,6 +81,16 @@ use crate::error::ScriptError;
 /// ambiguous), the workers under tests/ lower; QuickJS, which
 /// runs the code afterwards, runs out of its own stack on code nested a
 /// few thousand levels deep anyway.
+///
+/// ```
+/// use isolet::deep::{check, estimate, Dialect, MAX_NESTING};
+/// let js = Dialect::default();
+/// let nested = |n: usize| format!("x = {}1{};", "[".repeat(n), "]".repeat(n));
+/// assert!(estimate(&nested(100), js) < MAX_NESTING);
+/// assert!(check("m.js", &nested(100), js).is_ok());
+/// assert!(estimate(&nested(3000), js) > MAX_NESTING);
+/// assert!(check("m.js", &nested(3000), js).is_err());
+/// ```
 pub const MAX_NESTING: u32 = 2_000;
 
 /// The stack of a thread that parses tenant source. Measured in a debug
@@ -89,9 +99,27 @@ pub const MAX_NESTING: u32 = 2_000;
 /// 2 KiB per level through parse, semantic analysis, transform and codegen:
 /// [`MAX_NESTING`] levels fit in 4 MiB. 64 MiB leaves a factor of 16; only
 /// what is used is committed.
+///
+/// ```
+/// use isolet::deep::{stack_for, MAX_NESTING, STACK_BYTES};
+/// assert_eq!(STACK_BYTES, 64 << 20);
+/// // 2 KiB a level for the deepest accepted tree, with a factor of 16 to spare.
+/// assert!(STACK_BYTES >= 16 * 2048 * MAX_NESTING as usize);
+/// // The least a parse thread gets: what a source with nothing to nest needs.
+/// assert_eq!(stack_for([("empty.js", "")]).unwrap(), STACK_BYTES);
+/// ```
 pub const STACK_BYTES: usize = 64 << 20;
 
 /// What kind of source a module is, for the scan.
+///
+/// ```
+/// use isolet::deep::{estimate, Dialect};
+/// // The default is a plain script; `Dialect::TS` is a TypeScript module.
+/// assert!(Dialect::TS.ts && Dialect::TS.module && !Dialect::TS.jsx);
+/// // `<…>` type arguments nest only in TypeScript.
+/// let src = "let v: A<B<C<D>>>;";
+/// assert!(estimate(src, Dialect::TS) > estimate(src, Dialect::default()));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Dialect {
     /// TypeScript: `<…>` type arguments nest.
@@ -115,6 +143,20 @@ impl Dialect {
 /// deeper than [`MAX_NESTING`], or when it cannot tell (an ambiguous `/` or `<`,
 /// an unterminated regular expression), with a `SyntaxError` naming the
 /// module, line and column.
+///
+/// ```
+/// use isolet::deep::{check, Dialect};
+/// let js = Dialect::default();
+/// assert!(check("m.js", "export default { fetch() { return new Response('hi') } }", js).is_ok());
+/// let deep = format!("export const x = {}1{};", "(".repeat(5000), ")".repeat(5000));
+/// let e = check("m.js", &deep, js).unwrap_err();
+/// assert_eq!(e.name, "SyntaxError");
+/// assert!(e.message.contains("nested too deeply (more than 2000 levels) in m.js at line 1"));
+/// // A `/` that reads differently as a division and as a regular expression.
+/// let e = check("m.js", "let o = {}\n/'/.test(s)", js).unwrap_err();
+/// assert!(e.message.starts_with("cannot tell a regular expression from a division"));
+/// assert_eq!(e.location(), Some(("m.js".to_string(), 2, 1)));
+/// ```
 pub fn check(name: &str, source: &str, dialect: Dialect) -> Result<(), ScriptError> {
     let mut scan = Scan::new(source.as_bytes(), dialect);
     match scan.run() {
@@ -148,6 +190,15 @@ pub fn check(name: &str, source: &str, dialect: Dialect) -> Result<(), ScriptErr
 }
 
 /// The highest nesting estimate of `source` (for tests and fuzzing).
+///
+/// ```
+/// use isolet::deep::{estimate, Dialect};
+/// let js = Dialect::default();
+/// // Each open bracket is one more level (on top of the module's own).
+/// assert_eq!(estimate("[[[1]]]", js), estimate("[1]", js) + 2);
+/// // Wide code is not deep: `;` ends the chain of operators.
+/// assert!(estimate(&"x = a + b * c;\n".repeat(10_000), js) < 10);
+/// ```
 pub fn estimate(source: &str, dialect: Dialect) -> u32 {
     let mut scan = Scan::new(source.as_bytes(), dialect);
     scan.limit = u32::MAX;
@@ -247,6 +298,17 @@ pub(crate) fn max_levels(source: &str) -> usize {
 /// (`max_levels`). Reserved, not committed: code that is not nested
 /// touches a few hundred KiB of it. A source too large for
 /// `MAX_PARSE_STACK` is an error naming it.
+///
+/// ```
+/// use isolet::deep::{stack_for, STACK_BYTES};
+/// assert_eq!(stack_for([("empty.js", "")]).unwrap(), STACK_BYTES);
+/// let nested = "[".repeat(1000);
+/// // The largest need of all the sources: room for the parser on top.
+/// assert!(stack_for([("a.js", "f(x)"), ("b.js", nested.as_str())]).unwrap() > STACK_BYTES);
+/// let huge = "[".repeat(3_000_000);
+/// let e = stack_for([("huge.js", huge.as_str())]).unwrap_err();
+/// assert!(e.message.starts_with("huge.js is too large to parse safely"));
+/// ```
 pub fn stack_for<'s>(
     sources: impl IntoIterator<Item = (&'s str, &'s str)>,
 ) -> Result<usize, ScriptError> {
@@ -272,6 +334,17 @@ pub fn stack_for<'s>(
 /// Runs `f` on a thread with a `stack`-byte stack (from [`stack_for`]) and
 /// waits for it; a panic in `f`, or a stack the system would not give, is
 /// an error naming `what`.
+///
+/// ```
+/// use isolet::deep::{run, stack_for};
+/// let source = "export default [[1], [2]];";
+/// let stack = stack_for([("m.js", source)]).unwrap();
+/// // `f` may borrow: `run` waits for its thread.
+/// assert_eq!(run("m.js", stack, || source.len()).unwrap(), source.len());
+/// // A panic on the parse thread is an error, not the caller's panic.
+/// let e = run("m.js", stack, || -> usize { panic!("parser bug") }).unwrap_err();
+/// assert_eq!(e.message, "the TypeScript/JavaScript parser failed on m.js");
+/// ```
 pub fn run<T: Send>(
     what: &str,
     stack: usize,
@@ -291,6 +364,18 @@ pub fn run<T: Send>(
 }
 
 /// [`run`] without blocking the calling (async) thread.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::deep::{run_async, stack_for};
+/// let source = String::from("export default [[1], [2]];");
+/// let (stack, len) = (stack_for([("m.js", source.as_str())]).unwrap(), source.len());
+/// let n = run_async("m.js".to_string(), stack, move || source.len()).await.unwrap();
+/// assert_eq!(n, len);
+/// let e = run_async("m.js".to_string(), stack, || -> usize { panic!("parser bug") }).await;
+/// assert_eq!(e.unwrap_err().message, "the TypeScript/JavaScript parser failed on m.js");
+/// # }
+/// ```
 pub async fn run_async<T: Send + 'static>(
     what: String,
     stack: usize,

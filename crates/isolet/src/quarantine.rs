@@ -56,6 +56,14 @@ const MAX_DELAY: Duration = Duration::from_secs(30);
 /// How long the supervisor of `isolet serve` waits before restarting a
 /// server process that died quickly `quick_deaths` times in a row (1 for
 /// the first): 100 ms, doubling, at most 30 s.
+///
+/// ```
+/// use isolet::quarantine::restart_delay;
+/// use std::time::Duration;
+/// assert_eq!(restart_delay(1), Duration::from_millis(100));
+/// assert_eq!(restart_delay(3), Duration::from_millis(400));
+/// assert_eq!(restart_delay(100), Duration::from_secs(30));
+/// ```
 #[doc(hidden)]
 pub fn restart_delay(quick_deaths: u32) -> Duration {
     let doublings = quick_deaths.saturating_sub(1).min(16);
@@ -67,27 +75,99 @@ pub fn restart_delay(quick_deaths: u32) -> Duration {
 
 /// Crashes during a worker's load, with no other marked step in flight
 /// in the process, within [`WINDOW`], after which it is quarantined.
+///
+/// ```
+/// use isolet::quarantine::{busy, quarantined, record_crash, CRASHES};
+/// let data = tempfile::tempdir().unwrap();
+/// let (d, me) = (data.path(), std::process::id());
+/// for round in 1..=CRASHES {
+///     std::mem::forget(busy(Some(d), "w")); // this process "dies" in w's load
+///     assert_eq!(record_crash(d, me, "signal 6").is_empty(), round < CRASHES);
+/// }
+/// assert!(quarantined(d, "w").unwrap().contains("died 2 times"));
+/// ```
 pub const CRASHES: u32 = 2;
 
 /// Crashes in a row during loads of several workers, each with a load of
 /// this one among them, within [`WINDOW`], after which it is quarantined.
+///
+/// ```
+/// use isolet::quarantine::{busy, quarantined, record_crash, CRASHES, SUSPECT_CRASHES};
+/// assert!(SUSPECT_CRASHES > CRASHES); // a shared crash weighs less than its own
+/// let data = tempfile::tempdir().unwrap();
+/// let (d, me) = (data.path(), std::process::id());
+/// for round in 1..=SUSPECT_CRASHES {
+///     std::mem::forget(busy(Some(d), "bad")); // each crash: "bad" and a new neighbour
+///     std::mem::forget(busy(Some(d), &format!("n{round}")));
+///     assert_eq!(record_crash(d, me, "signal 6").is_empty(), round < SUSPECT_CRASHES);
+/// }
+/// assert!(quarantined(d, "bad").unwrap().contains("beside other workers"));
+/// ```
 pub const SUSPECT_CRASHES: u32 = 4;
 
 /// How long a crash counts (towards [`CRASHES`] and [`SUSPECT_CRASHES`],
 /// and as a suspicion).
+///
+/// ```
+/// use isolet::quarantine::{TURN_WAIT, WINDOW};
+/// assert_eq!(WINDOW.as_secs(), 10 * 60);
+/// assert!(TURN_WAIT < WINDOW);
+/// ```
 pub const WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// The longest a crash-prone step waits for its turn (a suspect's for no
 /// other step to run, the others for a suspect's to end); past it, it
 /// runs anyway (a crash then has several markers: nobody's own).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(isolet::quarantine::TURN_WAIT, Duration::from_secs(5));
+/// ```
 pub const TURN_WAIT: Duration = Duration::from_secs(5);
 
 /// Pseudo-ids: host work that is no worker's cold load (never a valid id,
 /// never quarantined).
+///
+/// ```
+/// use isolet::quarantine::{busy, quarantined, record_crash, CRASHES, RUN};
+/// assert!(!isolet::valid_id(RUN));
+/// let data = tempfile::tempdir().unwrap();
+/// for _ in 0..CRASHES {
+///     std::mem::forget(busy(Some(data.path()), RUN)); // a `/run` the process died in
+///     assert!(record_crash(data.path(), std::process::id(), "signal 6").is_empty());
+/// }
+/// assert!(quarantined(data.path(), RUN).is_none());
+/// ```
 pub const RUN: &str = "(run)";
+/// The pseudo-id of a `POST /bundle` (it parses npm packages' sources).
+///
+/// ```
+/// use isolet::quarantine::BUNDLE;
+/// assert_eq!(BUNDLE, "(bundle)");
+/// assert!(!isolet::valid_id(BUNDLE));
+/// ```
 pub const BUNDLE: &str = "(bundle)";
+/// The pseudo-id of Code Mode's parse of the code it is given.
+///
+/// ```
+/// use isolet::quarantine::CODEMODE;
+/// assert_eq!(CODEMODE, "(codemode)");
+/// assert!(!isolet::valid_id(CODEMODE));
+/// ```
 pub const CODEMODE: &str = "(codemode)";
 /// A load outside a request's cold path (a binding's, a library caller's).
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::quarantine::{busy, step, BUNDLE, LOAD};
+/// let data = tempfile::tempdir().unwrap();
+/// drop(busy(Some(data.path()), BUNDLE)); // makes `data` this process's crash dir
+/// let s = step().await; // no `scope`: a load outside a request's cold path
+/// let m = std::fs::read_dir(data.path().join("crash/inflight")).unwrap().next().unwrap().unwrap();
+/// assert!(m.file_name().to_str().unwrap().ends_with(&format!(".{LOAD}")));
+/// drop(s);
+/// # }
+/// ```
 pub const LOAD: &str = "(load)";
 
 fn pseudo(id: &str) -> bool {
@@ -131,12 +211,41 @@ fn now() -> u64 {
 /// Runs `fut` (a lookup that may load a worker) with room for [`work`] to
 /// say whose its crash-prone steps are. Cheap: nothing is allocated until
 /// [`work`] is called (on the cold path).
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::quarantine::{scope, step, work};
+/// let data = tempfile::tempdir().unwrap();
+/// let inflight = data.path().join("crash/inflight");
+/// let marked = scope(async {
+///     work(data.path(), "w1");
+///     let _step = step().await;
+///     std::fs::read_dir(&inflight).unwrap().count()
+/// }).await;
+/// assert_eq!(marked, 1); // while the step ran
+/// assert_eq!(std::fs::read_dir(&inflight).unwrap().count(), 0);
+/// # }
+/// ```
 pub async fn scope<F: Future>(fut: F) -> F::Output {
     WORK.scope(RefCell::new(None), fut).await
 }
 
 /// Within a [`scope`]: the crash-prone steps from here on are `id`'s (a
 /// worker id, or a pseudo-id such as [`RUN`]), marked under `data_dir`.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::quarantine::{scope, step, work};
+/// let data = tempfile::tempdir().unwrap();
+/// let name = scope(async {
+///     work(data.path(), "w1"); // the steps from here on are w1's
+///     let _step = step().await;
+///     let m = std::fs::read_dir(data.path().join("crash/inflight")).unwrap().next().unwrap().unwrap();
+///     m.file_name().into_string().unwrap()
+/// }).await;
+/// assert!(name.starts_with(&format!("{}.", std::process::id())) && name.ends_with(".w1"));
+/// # }
+/// ```
 pub fn work(data_dir: &Path, id: &str) {
     register(data_dir);
     set_work(data_dir, id);
@@ -158,6 +267,16 @@ fn register(data_dir: &Path) {
 }
 
 /// A marker file, removed when dropped.
+///
+/// ```
+/// use isolet::quarantine::{busy, Marker, BUNDLE};
+/// let data = tempfile::tempdir().unwrap();
+/// let inflight = data.path().join("crash/inflight");
+/// let ended: Marker = busy(Some(data.path()), BUNDLE);
+/// drop(ended); // the work ended: its file goes
+/// std::mem::forget(busy(Some(data.path()), BUNDLE)); // the process died in it: it stays
+/// assert_eq!(std::fs::read_dir(&inflight).unwrap().count(), 1);
+/// ```
 pub struct Marker {
     path: Option<PathBuf>,
 }
@@ -172,6 +291,19 @@ impl Drop for Marker {
 
 /// A crash-prone step in progress: its marker, then its turn (the marker
 /// goes before the turn ends).
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::quarantine::{scope, step, work, Step};
+/// let data = tempfile::tempdir().unwrap();
+/// let d = data.path();
+/// let a: Step = scope(async { work(d, "a"); step().await }).await;
+/// let b: Step = scope(async { work(d, "b"); step().await }).await; // no suspect: side by side
+/// assert_eq!(std::fs::read_dir(d.join("crash/inflight")).unwrap().count(), 2);
+/// drop((a, b));
+/// assert_eq!(std::fs::read_dir(d.join("crash/inflight")).unwrap().count(), 0);
+/// # }
+/// ```
 pub struct Step {
     _marker: Marker,
     _turn: Option<Turn>,
@@ -183,6 +315,21 @@ pub struct Step {
 /// waits until no other step of this process runs, and others wait for
 /// it; neither longer than [`TURN_WAIT`]. Failing to write the marker
 /// only loses the quarantine, never the load.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::quarantine::{scope, step, work};
+/// let data = tempfile::tempdir().unwrap();
+/// let inflight = data.path().join("crash/inflight");
+/// scope(async {
+///     work(data.path(), "w1");
+///     let s = step().await; // marked while the parse runs
+///     assert_eq!(std::fs::read_dir(&inflight).unwrap().count(), 1);
+///     drop(s); // however the step ends, its marker goes
+///     assert_eq!(std::fs::read_dir(&inflight).unwrap().count(), 0);
+/// }).await;
+/// # }
+/// ```
 pub async fn step() -> Step {
     let work = WORK.try_with(|w| w.borrow().clone()).ok().flatten();
     let (data_dir, id) = match work {
@@ -228,6 +375,17 @@ async fn step_as(data_dir: &Path, id: &str, wait: Duration) -> Step {
 /// Marks host work `kind` (a pseudo-id such as [`BUNDLE`]) that may parse
 /// tenant source, until dropped (no turn: it may be long). `data_dir`:
 /// the server's (`None`: the one of this process, if any).
+///
+/// ```
+/// use isolet::quarantine::{busy, BUNDLE};
+/// let data = tempfile::tempdir().unwrap();
+/// let inflight = data.path().join("crash/inflight");
+/// let marker = busy(Some(data.path()), BUNDLE);
+/// let m = std::fs::read_dir(&inflight).unwrap().next().unwrap().unwrap();
+/// assert!(m.file_name().to_str().unwrap().ends_with(".(bundle)"));
+/// drop(marker);
+/// assert_eq!(std::fs::read_dir(&inflight).unwrap().count(), 0);
+/// ```
 pub fn busy(data_dir: Option<&Path>, kind: &str) -> Marker {
     if let Some(d) = data_dir {
         register(d);
@@ -257,6 +415,18 @@ fn mark(data_dir: &Path, id: &str) -> Marker {
 /// A cold load of `id` ended without taking its process down: that lifts
 /// its suspicion, and one that ended with a worker (`loaded`) also
 /// forgets its crashes.
+///
+/// ```
+/// use isolet::quarantine::{busy, ended, quarantined, record_crash};
+/// let data = tempfile::tempdir().unwrap();
+/// let (d, me) = (data.path(), std::process::id());
+/// std::mem::forget(busy(Some(d), "w")); // a crash in w's load: counted
+/// assert!(record_crash(d, me, "signal 6").is_empty());
+/// ended(d, "w", true); // a later load of w made a worker: crashes forgotten
+/// std::mem::forget(busy(Some(d), "w"));
+/// assert!(record_crash(d, me, "signal 6").is_empty()); // one crash again, not two
+/// assert!(quarantined(d, "w").is_none());
+/// ```
 pub fn ended(data_dir: &Path, id: &str, loaded: bool) {
     if !isolet_code::valid_id(id) {
         return;
@@ -268,6 +438,19 @@ pub fn ended(data_dir: &Path, id: &str, loaded: bool) {
 }
 
 /// Why worker `id` is quarantined, if it is.
+///
+/// ```
+/// use isolet::quarantine::{busy, quarantined, record_crash, CRASHES};
+/// let data = tempfile::tempdir().unwrap();
+/// assert_eq!(quarantined(data.path(), "w"), None);
+/// for _ in 0..CRASHES {
+///     std::mem::forget(busy(Some(data.path()), "w"));
+///     record_crash(data.path(), std::process::id(), "signal 6");
+/// }
+/// let why = quarantined(data.path(), "w").unwrap();
+/// assert!(why.starts_with("worker \"w\" is quarantined: its server process died 2 times"));
+/// assert!(why.ends_with("(last: signal 6) (deploy its code again to lift this)"));
+/// ```
 pub fn quarantined(data_dir: &Path, id: &str) -> Option<String> {
     let text = std::fs::read_to_string(dir(data_dir, "quarantined").join(id)).ok()?;
     Some(format!(
@@ -278,6 +461,18 @@ pub fn quarantined(data_dir: &Path, id: &str) -> Option<String> {
 
 /// Lifts the quarantine of `id` and forgets its crashes (its code was
 /// replaced or deleted).
+///
+/// ```
+/// use isolet::quarantine::{busy, clear, quarantined, record_crash, CRASHES};
+/// let data = tempfile::tempdir().unwrap();
+/// for _ in 0..CRASHES {
+///     std::mem::forget(busy(Some(data.path()), "w"));
+///     record_crash(data.path(), std::process::id(), "signal 6");
+/// }
+/// assert!(quarantined(data.path(), "w").is_some());
+/// clear(data.path(), "w"); // its code was deployed again
+/// assert!(quarantined(data.path(), "w").is_none());
+/// ```
 pub fn clear(data_dir: &Path, id: &str) {
     let _ = std::fs::remove_file(dir(data_dir, "quarantined").join(id));
     let _ = std::fs::remove_file(dir(data_dir, "count").join(id));
@@ -287,6 +482,17 @@ pub fn clear(data_dir: &Path, id: &str) {
 /// Counts the steps server process `pid` died in (its markers), and
 /// quarantines each id that reached [`CRASHES`]. Returns the ids it
 /// quarantined now. `how` says how the process ended, for the reason.
+///
+/// ```
+/// use isolet::quarantine::{busy, record_crash};
+/// let data = tempfile::tempdir().unwrap();
+/// let (d, me) = (data.path(), std::process::id());
+/// drop(busy(Some(d), "fine")); // a step that ended leaves nothing to count
+/// std::mem::forget(busy(Some(d), "bad"));
+/// assert!(record_crash(d, me, "signal 6").is_empty()); // bad's first crash
+/// std::mem::forget(busy(Some(d), "bad"));
+/// assert_eq!(record_crash(d, me, "signal 6"), ["bad"]); // its second: quarantined now
+/// ```
 #[doc(hidden)]
 pub fn record_crash(data_dir: &Path, pid: u32, how: &str) -> Vec<String> {
     record(data_dir, |marker_pid| marker_pid == pid, how, now())
@@ -294,6 +500,19 @@ pub fn record_crash(data_dir: &Path, pid: u32, how: &str) -> Vec<String> {
 
 /// [`record_crash`] for every marker whose process is gone (a single
 /// server process, at its start: the one before it died).
+///
+/// ```
+/// use isolet::quarantine::{quarantined, record_dead, CRASHES};
+/// let data = tempfile::tempdir().unwrap();
+/// let inflight = data.path().join("crash/inflight");
+/// std::fs::create_dir_all(&inflight).unwrap();
+/// let gone = 999_999_999; // above any system's pid_max: no such process
+/// for round in 1..=CRASHES {
+///     std::fs::write(inflight.join(format!("{gone}.0.w")), b"").unwrap();
+///     assert_eq!(record_dead(data.path()).len(), usize::from(round == CRASHES));
+/// }
+/// assert!(quarantined(data.path(), "w").unwrap().contains("ended during its load"));
+/// ```
 #[doc(hidden)]
 pub fn record_dead(data_dir: &Path) -> Vec<String> {
     let me = std::process::id();

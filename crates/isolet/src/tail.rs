@@ -317,6 +317,15 @@ pub(crate) fn now_ms() -> u64 {
 
 /// Cuts `s` to at most `max` bytes (at a character boundary) and marks the
 /// cut with `...`; a shorter `s` is left alone.
+///
+/// ```
+/// let mut s = String::from("ab€cd"); // '€' is bytes 2..5
+/// isolet::shorten(&mut s, 4);
+/// assert_eq!(s, "ab..."); // cut before the '€', then marked
+/// let mut short = String::from("abc");
+/// isolet::shorten(&mut short, 3);
+/// assert_eq!(short, "abc");
+/// ```
 pub fn shorten(s: &mut String, max: usize) {
     if s.len() > max {
         let end = s.floor_char_boundary(max);

@@ -7,6 +7,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// `*.example.com` for any subdomain of example.com (not example.com itself).
 /// A name's one trailing dot (the root) is ignored on both sides; a pattern
 /// with an empty name (`"*."`, `"."`) matches nothing.
+///
+/// ```
+/// use isolet::outbound::address::host_matches;
+/// assert!(host_matches("example.com", "EXAMPLE.com."));
+/// assert!(host_matches("*.example.com", "a.b.example.com"));
+/// assert!(!host_matches("*.example.com", "example.com"));
+/// assert!(!host_matches("*.example.com", "badexample.com"));
+/// assert!(!host_matches("*.", "anything.test")); // an empty name matches nothing
+/// ```
 pub fn host_matches(pattern: &str, host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     let host = host.strip_suffix('.').unwrap_or(&host);
@@ -33,6 +42,15 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
 /// 169.254.169.254), CGNAT 100.64/10, unspecified, multicast, broadcast,
 /// documentation and benchmarking ranges; IPv4-mapped and NAT64 IPv6 forms
 /// of those too.
+///
+/// ```
+/// use isolet::outbound::address::is_private;
+/// let private = |ip: &str| is_private(ip.parse().unwrap());
+/// assert!(private("10.1.2.3") && private("169.254.169.254") && private("::1"));
+/// assert!(private("::ffff:127.0.0.1")); // IPv4-mapped loopback
+/// assert!(private("64:ff9b::a9fe:a9fe")); // NAT64 form of 169.254.169.254
+/// assert!(!private("1.1.1.1") && !private("2606:4700:4700::1111"));
+/// ```
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_private_v4(v4),

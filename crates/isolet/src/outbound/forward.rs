@@ -63,6 +63,15 @@ type HttpsClient =
     Client<hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>, Full<Bytes>>;
 
 /// Two clients: one that blocks private addresses, one that allows them.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use isolet::outbound::{ForwardConfig, Forwarder, Redirect};
+/// let metadata = isolet::Request::get("http://169.254.169.254/latest/meta-data/");
+/// let err = Forwarder::default().fetch(&ForwardConfig::default(), metadata, Redirect::Follow).await.unwrap_err();
+/// assert!(err.ends_with("refused: 169.254.169.254 is a private or loopback address"));
+/// # }
+/// ```
 pub struct Forwarder {
     strict: HttpsClient,
     permissive: HttpsClient,
@@ -108,6 +117,17 @@ impl Default for Forwarder {
 impl Forwarder {
     /// Trusting the public web PKI only (Mozilla's roots): what workers'
     /// `fetch()` gets.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use isolet::outbound::{ForwardConfig, Forwarder, Redirect};
+    /// let forwarder = Forwarder::new();
+    /// let cfg = ForwardConfig { allow_hosts: vec!["api.example.com".into()], ..Default::default() };
+    /// let req = isolet::Request::get("https://evil.example.net/steal");
+    /// let err = forwarder.fetch(&cfg, req, Redirect::Follow).await.unwrap_err();
+    /// assert_eq!(err, "fetch(https://evil.example.net/steal) refused: host evil.example.net is not on the allow list");
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Forwarder {
             strict: client(false, false),
@@ -118,6 +138,17 @@ impl Forwarder {
     /// Also trusting the machine's certificate store and `SSL_CERT_FILE`:
     /// for the operator's own requests (the npm registry, Code Mode's HTTP
     /// tools) behind a TLS-inspecting proxy.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use isolet::outbound::{ForwardConfig, Forwarder, Redirect};
+    /// let operator = Forwarder::with_system_roots(); // more roots, the same checks
+    /// let cfg = ForwardConfig { deny_hosts: vec!["*.internal.test".into()], ..Default::default() };
+    /// let req = isolet::Request::get("https://db.internal.test/");
+    /// let err = operator.fetch(&cfg, req, Redirect::Follow).await.unwrap_err();
+    /// assert_eq!(err, "fetch(https://db.internal.test/) refused: host db.internal.test is on the deny list");
+    /// # }
+    /// ```
     pub fn with_system_roots() -> Self {
         Forwarder {
             strict: client(false, true),
@@ -126,6 +157,19 @@ impl Forwarder {
     }
 
     /// Performs `req` under `cfg`. `Err` is the message the worker sees.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use isolet::outbound::{ForwardConfig, Forwarder, Redirect};
+    /// use isolet::Request;
+    /// let (forwarder, cfg) = (Forwarder::new(), ForwardConfig::default()); // allow_private: false
+    /// // Refused from the URL alone: no lookup, no connection.
+    /// let err = forwarder.fetch(&cfg, Request::get("http://127.0.0.1:8080/admin"), Redirect::Follow).await.unwrap_err();
+    /// assert_eq!(err, "fetch(http://127.0.0.1:8080/admin) refused: 127.0.0.1 is a private or loopback address");
+    /// let err = forwarder.fetch(&cfg, Request::get("ftp://example.com/f"), Redirect::Follow).await.unwrap_err();
+    /// assert_eq!(err, "fetch(ftp://example.com/f): only http and https URLs can be fetched");
+    /// # }
+    /// ```
     pub async fn fetch(
         &self,
         cfg: &ForwardConfig,
