@@ -228,7 +228,7 @@ class WitWorld(wit_world.WitWorld):
     def init(self, spec):
         try:
             env = json.loads(spec.env_json) if spec.env_json else {}
-            kinds = {types.BindingKind.CAPABILITY: "capability", types.BindingKind.SERVICE: "service"}
+            kinds = {types.BindingKind.CAPABILITY: "capability", types.BindingKind.SERVICE: "service", types.BindingKind.LOADER: "loader"}
             _state["env"] = workers.Env(env, [(b.name, kinds[b.kind]) for b in spec.bindings])
             modules = _FINDER.modules
             for m in spec.modules:

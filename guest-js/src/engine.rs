@@ -68,6 +68,30 @@ const JS_FILES: &[(&str, &str)] = &[
 /// the host gave storage.
 const STORAGE_JS: &str = include_str!("../js/storage.js");
 
+/// `env.LOADER` (the Worker Loader's stubs): kept out of the snapshot, as
+/// storage.js, and evaluated by `init` only for workers with a loader
+/// binding.
+const LOADER_JS: &str = include_str!("../js/loader.js");
+
+/// Evaluates an API file kept out of the snapshot and hands it to the
+/// hooks' `loadApi` with the natives it takes (`None`: the snapshot's).
+fn load_api<'js>(
+    ctx: &Ctx<'js>,
+    load: &Function<'js>,
+    name: &str,
+    source: &str,
+    natives: Option<Object<'js>>,
+) -> Result<(), ScriptError> {
+    let mut options = rquickjs::context::EvalOptions::default();
+    options.filename = Some(name.into());
+    options.strict = true;
+    let api: Function = ctx
+        .eval_with_options(source, options)
+        .map_err(|e| describe(ctx, e))?;
+    load.call::<_, ()>((api, natives))
+        .map_err(|e| describe(ctx, e))
+}
+
 /// Reads the descriptor of every property of the intrinsics the JS files and
 /// a request use, which makes QuickJS instantiate their lazily defined
 /// methods (getters are not called). Measured with exact fuel: a cold
@@ -318,6 +342,7 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
             let kind = match b.kind {
                 crate::isolet::worker::types::BindingKind::Capability => "capability",
                 crate::isolet::worker::types::BindingKind::Service => "service",
+                crate::isolet::worker::types::BindingKind::Loader => "loader",
             };
             let pair = Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
             pair.set(0, b.name.as_str()).map_err(|e| describe(ctx, e))?;
@@ -336,15 +361,21 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
             ""
         };
         if spec.bindings.iter().any(|b| b.name == "isolet:storage") {
-            let mut options = rquickjs::context::EvalOptions::default();
-            options.filename = Some("isolet:storage".into());
-            options.strict = true;
-            let api: Function = ctx
-                .eval_with_options(STORAGE_JS, options)
-                .map_err(|e| describe(ctx, e))?;
-            call("loadApi")?
-                .call::<_, ()>((api,))
-                .map_err(|e| describe(ctx, e))?;
+            load_api(ctx, &call("loadApi")?, "isolet:storage", STORAGE_JS, None)?;
+        }
+        if spec
+            .bindings
+            .iter()
+            .any(|b| matches!(b.kind, crate::isolet::worker::types::BindingKind::Loader))
+        {
+            let natives = crate::native::loader::natives(ctx).map_err(|e| describe(ctx, e))?;
+            load_api(
+                ctx,
+                &call("loadApi")?,
+                "isolet:loader",
+                LOADER_JS,
+                Some(natives),
+            )?;
         }
         call("setEnv")?
             .call::<_, ()>((

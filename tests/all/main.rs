@@ -10,6 +10,7 @@ mod fuzz;
 mod hostile;
 mod js_api;
 mod js_workers;
+mod loader;
 mod outbound;
 mod playground;
 mod py_workers;

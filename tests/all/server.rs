@@ -1329,3 +1329,36 @@ fn server_logs_to_a_pipe_carry_no_colour_codes() {
         );
     }
 }
+
+/// The README's parent worker, deployed over HTTP with a loader binding:
+/// one child per user, each with that user as its `ctx.props`.
+#[tokio::test]
+async fn a_deployed_parent_loads_a_child_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let body = json!({
+        "mainModule": "parent.js",
+        "modules": {"parent.js": std::fs::read_to_string(format!("{}/../../examples/loader-parent.js", env!("CARGO_MANIFEST_DIR"))).unwrap()},
+        "compatibilityDate": "2025-06-01",
+        "bindings": {"LOADER": {"loader": {}}},
+    });
+    let put = send("PUT", &s.url("/workers/parent"), t, body.to_string()).await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    for user in ["ada", "grace", "ada"] {
+        let r = send("GET", &s.url(&format!("/w/parent/?user={user}")), None, "").await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.text(), format!("hello {user}"));
+    }
+    // The loader's id must be an id.
+    let bad = json!({
+        "mainModule": "parent.js",
+        "modules": {"parent.js": "export default {}"},
+        "compatibilityDate": "2025-06-01",
+        "bindings": {"LOADER": {"loader": {"id": "not an id"}}},
+    });
+    let r = send("PUT", &s.url("/workers/bad"), t, bad.to_string()).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("loader id"), "{}", r.text());
+    s.shutdown().await;
+}

@@ -1,5 +1,6 @@
 //! What a worker finds in its `env` besides plain values: capabilities the
-//! embedder registered by name, and other workers (service bindings).
+//! embedder registered by name, other workers (service bindings) and Worker
+//! Loaders (the children it loads at run time).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,8 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(b, BindingSpec::Service { worker: "auth".into(), entrypoint: None });
 /// let c: BindingSpec = serde_json::from_str(r#"{"capability": "chat"}"#).unwrap();
 /// assert_eq!(c, BindingSpec::Capability("chat".into()));
+/// let l: BindingSpec = serde_json::from_str(r#"{"loader": {}}"#).unwrap();
+/// assert_eq!(l, BindingSpec::Loader { id: None });
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -24,5 +27,23 @@ pub enum BindingSpec {
         /// Its entrypoint (`None`: the default export).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         entrypoint: Option<String>,
+    },
+    /// A Worker Loader, as Cloudflare's `worker_loaders` binding:
+    /// `env.LOADER.get(name, getCode)` and `env.LOADER.load(code)` make
+    /// children, workers of their own that the worker calls through
+    /// `getEntrypoint(name, { props })`. A loader keeps the children `get`
+    /// made by name; two loader bindings of one worker with the same `id`
+    /// share them, and without an `id` each binding keeps its own.
+    ///
+    /// ```
+    /// use isolet_code::BindingSpec;
+    /// let shared: BindingSpec = serde_json::from_str(r#"{"loader": {"id": "sandboxes"}}"#).unwrap();
+    /// assert_eq!(shared, BindingSpec::Loader { id: Some("sandboxes".into()) });
+    /// assert_eq!(serde_json::to_string(&BindingSpec::Loader { id: None }).unwrap(), r#"{"loader":{}}"#);
+    /// ```
+    Loader {
+        /// The loader's id (`None`: the binding's own).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
 }

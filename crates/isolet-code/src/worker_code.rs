@@ -707,6 +707,13 @@ impl WorkerCode {
             {
                 problems.push(format!("binding \"{name}\": {worker:?} {ID_RULE}"));
             }
+            if let BindingSpec::Loader { id: Some(id) } = spec
+                && !valid_id(id)
+            {
+                problems.push(format!(
+                    "binding \"{name}\": loader id {id:?} is not a valid id (1-63 characters of A-Z, a-z, 0-9, '-' and '_', starting with a letter or digit)"
+                ));
+            }
         }
         for tail in self.tails.iter().filter(|t| !t.is_empty()) {
             if !valid_id(tail) {

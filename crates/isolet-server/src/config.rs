@@ -640,7 +640,7 @@ impl ServerConfig {
         if !self.reachable_ids.is_empty() {
             let services = code.bindings.values().filter_map(|b| match b {
                 isolet::BindingSpec::Service { worker, .. } => Some(("a service binding", worker)),
-                isolet::BindingSpec::Capability(_) => None,
+                isolet::BindingSpec::Capability(_) | isolet::BindingSpec::Loader { .. } => None,
             });
             let gateway = match &code.global_outbound {
                 isolet::outbound::Outbound::GatewayWorker { worker, .. } if outbound => {

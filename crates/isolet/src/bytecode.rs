@@ -80,6 +80,7 @@ impl BytecodeCache {
                 kind: match spec {
                     crate::bindings::BindingSpec::Capability(_) => wt::BindingKind::Capability,
                     crate::bindings::BindingSpec::Service { .. } => wt::BindingKind::Service,
+                    crate::bindings::BindingSpec::Loader { .. } => wt::BindingKind::Loader,
                 },
             })
             .collect();

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::budget::HostBudget;
+use crate::child::Child;
 use crate::error::ScriptError;
 use crate::http::BodyStream;
 use crate::limits::{CpuClock, Effective};
@@ -55,14 +56,21 @@ pub(crate) struct Invocation {
     /// Whether the worker closed its WebSocket (one close per socket;
     /// nothing is sent after it).
     pub socket_closed: bool,
+    /// Its `ctx.props` (wire JSON), as its caller gave them.
+    pub props: Option<Arc<str>>,
+    /// The workers it loaded with `LOADER.load()`, by the number the guest
+    /// calls them with (numbered by `HostState`, never reused within an
+    /// instance): they live as long as the invocation.
+    pub children: HashMap<u32, Arc<dyn Child>>,
 }
 
 impl Invocation {
-    /// A call as part of `chain` under `limits`, its clock not yet running
-    /// (each guest step runs it: `worker::guarded_step`).
-    pub fn new(chain: Vec<String>, limits: &Effective) -> Self {
+    /// A call as part of `chain`, with `props`, under `limits`, its clock
+    /// not yet running (each guest step runs it: `worker::guarded_step`).
+    pub fn new(chain: Vec<String>, props: Option<Arc<str>>, limits: &Effective) -> Self {
         Invocation::with(
             chain,
+            props,
             limits.cpu_time,
             deadline_after(limits.timeout),
             HostBudget::new(limits.host_memory_bytes),
@@ -74,6 +82,7 @@ impl Invocation {
     pub fn idle() -> Self {
         Invocation::with(
             Vec::new(),
+            None,
             Duration::MAX,
             deadline_after(Duration::from_secs(3600)),
             HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
@@ -82,6 +91,7 @@ impl Invocation {
 
     fn with(
         chain: Vec<String>,
+        props: Option<Arc<str>>,
         cpu_limit: Duration,
         deadline: Instant,
         budget: HostBudget,
@@ -103,6 +113,8 @@ impl Invocation {
             socket_out: Vec::new(),
             socket_out_bytes: 0,
             socket_closed: false,
+            props,
+            children: HashMap::new(),
         }
     }
 

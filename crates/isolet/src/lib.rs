@@ -69,6 +69,7 @@ mod bindings;
 mod budget;
 mod bytecode;
 mod cache;
+mod child;
 mod component_cache;
 pub mod deep;
 mod error;
@@ -77,6 +78,7 @@ mod error;
 #[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
+mod host_loader;
 mod http;
 mod instance;
 mod invocation;

@@ -151,6 +151,29 @@ impl Runtime {
         .await
     }
 
+    /// The child a worker's loader keeps under `key` (see
+    /// `host_loader::kept_key`), made from `code` on a miss. Its id is the
+    /// key, so a retired child leaves the cache as any worker does.
+    pub(crate) async fn keep_child(
+        &self,
+        key: &str,
+        code: WorkerCode,
+        granted: HashMap<String, Arc<dyn Binding>>,
+    ) -> Result<Worker> {
+        self.warm_or_create(key, async || {
+            Worker::create(
+                self.inner.clone(),
+                Some(key.to_string()),
+                code,
+                self.inner.instances_per_worker,
+                granted,
+                None,
+            )
+            .await
+        })
+        .await
+    }
+
     /// The live worker under `key`, or the one `create` makes (shared by
     /// concurrent lookups); only a created worker enters the cache.
     async fn warm_or_create<F, Fut>(&self, key: &str, create: F) -> Result<Worker>

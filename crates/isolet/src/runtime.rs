@@ -742,6 +742,40 @@ impl Surroundings for Link {
         Some(self.0.upgrade()?.cache.clone())
     }
 
+    fn child<'a>(
+        &'a self,
+        key: Option<String>,
+        code: WorkerCode,
+        granted: HashMap<String, Arc<dyn Binding>>,
+    ) -> BoxFuture<'a, std::result::Result<Arc<dyn crate::child::Child>, String>> {
+        Box::pin(async move {
+            let rt = self.runtime()?;
+            // Once the embedder has let the runtime go, nothing new enters
+            // its warm cache (see `Owner`): a child is made for the call.
+            let key = key.filter(|_| !rt.orphaned.load(Ordering::Acquire));
+            let made = match key {
+                Some(key) => {
+                    Runtime::internal(rt.clone())
+                        .keep_child(&key, code, granted)
+                        .await
+                }
+                None => crate::Worker::create(rt.clone(), None, code, 1, granted, None).await,
+            };
+            made.map(|w| Arc::new(w) as Arc<dyn crate::child::Child>)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn kept_child(&self, key: &str) -> Option<Arc<dyn crate::child::Child>> {
+        let rt = self.0.upgrade()?;
+        let found = rt
+            .warm
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .find(key)?;
+        Some(Arc::new(found))
+    }
+
     fn worker_fetch<'a>(
         &'a self,
         id: &'a str,

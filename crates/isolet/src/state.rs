@@ -14,6 +14,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
+use crate::child::Child;
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::invocation::{Invocation, deadline_after};
 use crate::limits::{Effective, MemoryLimiter};
@@ -26,6 +27,7 @@ use crate::wire::Value;
 use crate::wit::isolet::worker::{
     bindings, cache, incoming_body, outbound, tail, types, websocket,
 };
+use isolet_code::WorkerCode;
 
 /// What a worker's imports can reach beyond its own instance. The runtime
 /// implements it (holding itself weakly: a running worker never keeps its
@@ -44,6 +46,18 @@ pub(crate) trait Surroundings: Send + Sync {
     fn capability(&self, name: &str) -> Option<Arc<dyn Binding>>;
     /// The Cache API's storage (`None` once the runtime is gone).
     fn cache(&self) -> Option<Arc<crate::cache::CacheStore>>;
+    /// The child of a loader kept under `key` (a `LOADER.get`), made from
+    /// `code` when there is none; with no key, a child made from `code` for
+    /// one invocation (`LOADER.load`). `granted`: the capabilities its code
+    /// names that its parent was granted alone.
+    fn child<'a>(
+        &'a self,
+        key: Option<String>,
+        code: WorkerCode,
+        granted: HashMap<String, Arc<dyn Binding>>,
+    ) -> BoxFuture<'a, Result<Arc<dyn Child>, String>>;
+    /// The child kept under `key`, if there is one (makes nothing).
+    fn kept_child(&self, key: &str) -> Option<Arc<dyn Child>>;
     /// `fetch` on another worker, as part of `chain`; the body may still
     /// be in the making.
     fn worker_fetch<'a>(
@@ -99,6 +113,9 @@ pub(crate) struct HostState {
     /// `open_body`): never reused within the instance, so a number kept
     /// from an earlier invocation is an error, not another body.
     last_body: u32,
+    /// The number of the last child `LOADER.load()` made (see
+    /// `host_loader.rs`): never reused within the instance, as `last_body`.
+    pub(crate) last_child: u32,
     /// The current invocation's state, fresh for each.
     pub invocation: Invocation,
 }
@@ -143,14 +160,21 @@ impl HostState {
             env,
             storage: None,
             last_body: 0,
+            last_child: 0,
             invocation: Invocation::idle(),
         }
     }
 
-    /// Starts an invocation as part of `chain` under `limits`: a fresh
-    /// [`Invocation`] (its clock starts with the first guest step).
-    pub fn begin_invocation(&mut self, chain: Vec<String>, limits: &Effective) {
-        self.invocation = Invocation::new(chain, limits);
+    /// Starts an invocation as part of `chain`, with `props`, under
+    /// `limits`: a fresh [`Invocation`] (its clock starts with the first
+    /// guest step).
+    pub fn begin_invocation(
+        &mut self,
+        chain: Vec<String>,
+        props: Option<Arc<str>>,
+        limits: &Effective,
+    ) {
+        self.invocation = Invocation::new(chain, props, limits);
         self.limiter.hit = false;
     }
 
@@ -168,7 +192,7 @@ impl HostState {
         self.last_body
     }
 
-    fn env(&self) -> Result<Arc<WorkerEnv>, String> {
+    pub(crate) fn env(&self) -> Result<Arc<WorkerEnv>, String> {
         self.env
             .clone()
             .ok_or_else(|| "no outbound access during engine setup".to_string())
@@ -251,7 +275,11 @@ impl HostState {
     /// what parsing them may take ([`crate::wire::parse_cost`]: text of
     /// 2 bytes a value expands about 75-fold). Also returns the charge,
     /// to release once the arguments are gone.
-    fn parse_guest_args(&mut self, args: &str, what: &str) -> Result<(Vec<Value>, usize), String> {
+    pub(crate) fn parse_guest_args(
+        &mut self,
+        args: &str,
+        what: &str,
+    ) -> Result<(Vec<Value>, usize), String> {
         let cost = crate::wire::parse_cost(args);
         self.invocation
             .budget
@@ -276,7 +304,7 @@ impl HostState {
     /// A result for the guest (`what` names the call) as wire text, within
     /// the budget: the value as it is held and the JSON made from it are
     /// charged before that JSON is built, then the text.
-    fn result_for_guest(&mut self, value: Value, what: &str) -> Result<String, String> {
+    pub(crate) fn result_for_guest(&mut self, value: Value, what: &str) -> Result<String, String> {
         let what = format!("the result of {what}");
         let held = value.host_bytes();
         // The value, then the JSON taking its place (its strings move;
@@ -300,7 +328,7 @@ impl HostState {
     }
 
     /// Counts one subrequest against the limit.
-    fn take_sub_request(&mut self, env: &WorkerEnv) -> Result<(), String> {
+    pub(crate) fn take_sub_request(&mut self, env: &WorkerEnv) -> Result<(), String> {
         self.invocation.sub_requests += 1;
         if self.invocation.sub_requests > env.limits.sub_requests {
             return Err(format!(
@@ -323,7 +351,7 @@ impl HostState {
     }
 
     /// The chain a nested call carries: ours plus this worker.
-    fn nested_chain(&self, env: &WorkerEnv) -> Result<Vec<String>, String> {
+    pub(crate) fn nested_chain(&self, env: &WorkerEnv) -> Result<Vec<String>, String> {
         if self.invocation.chain.len() + 1 >= MAX_CALL_DEPTH {
             return Err(format!(
                 "worker-to-worker calls nested too deeply (limit {MAX_CALL_DEPTH}): {} -> ...",
@@ -601,7 +629,11 @@ impl HostState {
     /// A response for the guest: small or complete bodies whole (counted
     /// against the outbound byte limit now), others by number, counted as
     /// they are read.
-    fn fetched(&mut self, env: &WorkerEnv, r: StreamingResponse) -> Result<types::Fetched, String> {
+    pub(crate) fn fetched(
+        &mut self,
+        env: &WorkerEnv,
+        r: StreamingResponse,
+    ) -> Result<types::Fetched, String> {
         if r.web_socket.is_some() {
             // Dropping it ends that worker's session (its client went away).
             return Err(
@@ -824,6 +856,9 @@ impl HostState {
                     body,
                 }))
             }
+            BindingSpec::Loader { .. } => Err(format!(
+                "env.{binding}: a Worker Loader is reached from JavaScript workers (env.{binding}.get(name, getCode), env.{binding}.load(code)); Python workers cannot load workers yet"
+            )),
             BindingSpec::Service { worker, entrypoint } => {
                 self.take_sub_request(env)?;
                 let chain = self.nested_chain(env)?;
@@ -891,7 +926,7 @@ fn request_from_wire(args: Vec<Value>) -> Result<Request, String> {
 /// worker, if so: over the response header limit
 /// ([`MAX_RESPONSE_HEADER_BYTES`](crate::MAX_RESPONSE_HEADER_BYTES)),
 /// each header counted with its overhead.
-fn request_headers_problem(headers: &[(String, String)]) -> Result<(), String> {
+pub(crate) fn request_headers_problem(headers: &[(String, String)]) -> Result<(), String> {
     let bytes = crate::budget::header_list_bytes(headers);
     let most = crate::limits::MAX_RESPONSE_HEADER_BYTES;
     if bytes as u64 > most {
@@ -975,6 +1010,7 @@ mod tests {
         assert_eq!(s.invocation.take_socket_out().len(), 1);
         s.begin_invocation(
             Vec::new(),
+            None,
             &crate::limits::Effective::resolve(crate::Limits::new(), crate::Limits::new()),
         );
         s.close(1001, String::new()).await;

@@ -112,12 +112,19 @@ impl WarmCache {
         }
     }
 
-    pub(crate) fn lookup(&mut self, key: &str) -> Lookup {
+    /// The live worker under `key`, if there is one (it becomes the most
+    /// recently used); makes nothing.
+    pub(crate) fn find(&mut self, key: &str) -> Option<Worker> {
         if let Some(w) = self.lru.get(key) {
-            return Lookup::Ready(w.clone());
+            return Some(w.clone());
         }
-        if let Some(w) = self.busy.remove(key) {
-            self.insert(key.to_string(), w.clone());
+        let w = self.busy.remove(key)?;
+        self.insert(key.to_string(), w.clone());
+        Some(w)
+    }
+
+    pub(crate) fn lookup(&mut self, key: &str) -> Lookup {
+        if let Some(w) = self.find(key) {
             return Lookup::Ready(w);
         }
         let slot = self

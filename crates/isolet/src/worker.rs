@@ -111,6 +111,8 @@ pub struct Entrypoint<'a> {
     name: Option<String>,
     /// Callers' worker ids for nested (worker-to-worker) calls.
     chain: Vec<String>,
+    /// Its `ctx.props` (wire JSON), if the caller gave any.
+    props: Option<Arc<str>>,
 }
 
 enum Call {
@@ -308,6 +310,7 @@ impl Worker {
                 EventInfo::Init,
                 Call::Init(spec),
                 Vec::new(),
+                None,
             )
             .await;
         if let Output::Init(compiled) = result? {
@@ -327,6 +330,7 @@ impl Worker {
             worker: self,
             name: name.map(str::to_string),
             chain: Vec::new(),
+            props: None,
         }
     }
 
@@ -337,6 +341,7 @@ impl Worker {
             worker: self,
             name: name.map(str::to_string),
             chain,
+            props: None,
         }
     }
 
@@ -530,6 +535,7 @@ impl Worker {
         event: EventInfo,
         call: Call,
         chain: Vec<String>,
+        props: Option<Arc<str>>,
     ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
         let (mut instance, permit) = match self.acquire().await {
@@ -541,7 +547,7 @@ impl Worker {
             }
         };
         let (result, trace, discard) = self
-            .run(&mut instance, entrypoint, event, call, chain)
+            .run(&mut instance, entrypoint, event, call, chain, props)
             .await;
         let result = match result {
             Ok(Output::Fetch(answer)) if answer.body != wt::AnswerBody::Whole => {
@@ -867,12 +873,16 @@ impl Worker {
         event: EventInfo,
         call: Call,
         chain: Vec<String>,
+        props: Option<Arc<str>>,
     ) -> (Result<Output>, TraceEvent, bool) {
         let started = Instant::now();
         let started_ms = now_ms();
         let limits = self.inner.limits;
         let exact_fuel = self.inner.rt.shared().exact_fuel;
-        instance.store.data_mut().begin_invocation(chain, &limits);
+        instance
+            .store
+            .data_mut()
+            .begin_invocation(chain, props, &limits);
         if exact_fuel {
             // Cannot fail: fuel is enabled on this engine.
             let _ = instance.store.set_fuel(limits.fuel);
@@ -969,6 +979,34 @@ impl Worker {
 }
 
 impl Entrypoint<'_> {
+    /// This entrypoint with `props` as its `ctx.props`, as Cloudflare's
+    /// `getEntrypoint(name, { props })`: what the caller tells the worker
+    /// about the call (a user, a tenant, a greeting), which its code reads
+    /// and cannot forge. `Value::Object` only; the default is `{}`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> isolet::Result<()> {
+    /// # let runtime = isolet::Runtime::builder().build().await?;
+    /// use isolet::{Value, WorkerCode};
+    /// let worker = runtime.load(WorkerCode::js(r#"
+    ///     import { WorkerEntrypoint } from "cloudflare:workers";
+    ///     export default class extends WorkerEntrypoint {
+    ///         greet(name) { return `${this.ctx.props.greeting}, ${name}` }
+    ///     }
+    /// "#)).await?;
+    /// let props = Value::from(serde_json::json!({ "greeting": "Howdy" }));
+    /// let greeting = worker.entrypoint(None).with_props(&props)?.call("greet", vec!["Carol".into()]).await?;
+    /// assert_eq!(greeting, Value::from("Howdy, Carol"));
+    /// # Ok(()) }
+    /// ```
+    pub fn with_props(mut self, props: &Value) -> Result<Self> {
+        if !matches!(props, Value::Object(_)) {
+            return Err(Error::InvalidRequest("props must be an object".into()));
+        }
+        self.props = Some(Arc::from(props.to_wire().to_string()));
+        Ok(self)
+    }
+
     /// Calls this entrypoint's `fetch` handler with `request`.
     pub async fn fetch(&self, request: Request) -> Result<Response> {
         self.fetch_traced(request).await.0
@@ -1077,6 +1115,7 @@ impl Entrypoint<'_> {
                 event,
                 Call::Fetch(self.name.clone(), req, body),
                 self.chain.clone(),
+                self.props.clone(),
             )
             .await
     }
@@ -1148,7 +1187,13 @@ impl Entrypoint<'_> {
         let call = Call::Rpc(self.name.clone(), method.to_string(), wire);
         let (result, trace) = self
             .worker
-            .invoke(self.name.as_deref(), event, call, self.chain.clone())
+            .invoke(
+                self.name.as_deref(),
+                event,
+                call,
+                self.chain.clone(),
+                self.props.clone(),
+            )
             .await;
         let limits = self.worker.inner.limits;
         let result = match result {
@@ -1438,6 +1483,37 @@ fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) ->
         ),
         Some(t) => Error::Crashed(t.to_string()),
         None => Error::Crashed(format!("{err:#}")),
+    }
+}
+
+impl crate::child::Child for Worker {
+    fn fetch(
+        &self,
+        entrypoint: Option<String>,
+        props: Arc<str>,
+        request: Request,
+        chain: Vec<String>,
+    ) -> crate::outbound::BoxFuture<'_, std::result::Result<StreamingResponse, String>> {
+        Box::pin(async move {
+            let mut ep = self.nested(entrypoint.as_deref(), chain);
+            ep.props = Some(props);
+            ep.fetch_streaming(request).await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn call(
+        &self,
+        entrypoint: Option<String>,
+        props: Arc<str>,
+        method: String,
+        args: Vec<Value>,
+        chain: Vec<String>,
+    ) -> crate::outbound::BoxFuture<'_, std::result::Result<Value, String>> {
+        Box::pin(async move {
+            let mut ep = self.nested(entrypoint.as_deref(), chain);
+            ep.props = Some(props);
+            ep.call(&method, args).await.map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -49,6 +49,9 @@
   }
   class RpcTarget {}
 
+  // `ctx.props`, read from the host on first use in an invocation.
+  const PROPS = Symbol("props");
+
   // An invocation's ctx. Its STATE slot holds the waitUntil promises: null
   // until the first. Made for each invocation as an object literal (see
   // Body in http.js), so the class has no constructor of its own to call.
@@ -61,7 +64,15 @@
       else pending.push(p);
     }
     passThroughOnException() {}
-    get props() { return {}; }
+    // What the caller gave this entrypoint (`getEntrypoint(name, { props })`).
+    get props() {
+      let props = this[PROPS];
+      if (props === undefined) {
+        props = wireDecode(JSON.parse(native.props()));
+        Object.defineProperty(this, PROPS, { value: props });
+      }
+      return props;
+    }
     // The worker's durable storage (storage.js), when the host gave it one.
     get storage() { return lib.storage === undefined ? undefined : lib.storage(); }
   }
@@ -291,8 +302,10 @@
     const parsed = JSON.parse(argsJson);
     let args = argsJson.indexOf('"$t"') === -1 ? parsed : wireDecode(parsed);
     if (!Array.isArray(args)) args = [args];
-    // Handlers on plain objects get (…, env, ctx), like fetch: `tail(events, env, ctx)`.
-    if (method === "tail" && !classBased) args = [...args, env, ctx];
+    // Methods of plain objects get (…, env, ctx) after their arguments,
+    // like fetch: `greet(name, env, ctx)`, `tail(events, env, ctx)` (as in
+    // workerd), when they declare more parameters than they were given.
+    if (!classBased && fn.length > args.length) args.push(env, ctx);
     const result = fn.apply(instance, args);
     if (!(result instanceof Promise) && ctx[STATE] === null) return JSON.stringify(wireEncode(result));
     return (async () => {
@@ -303,15 +316,21 @@
   }
 
   return Object.freeze({
-    // An API file evaluated at init rather than in the snapshot (storage.js).
-    loadApi(api) { api(lib, native); },
+    // An API file evaluated at init rather than in the snapshot (storage.js,
+    // loader.js).
+    loadApi(api, natives) { api(lib, natives === undefined ? native : natives); },
     setEnv(envJson, date, bindings, node) {
       resetTimeOrigin();
       env = envJson ? JSON.parse(envJson) : {};
       for (const [name, kind] of bindings || []) {
         // Internal bindings (never a valid env name) stay off env.
         if (name === "isolet:storage") lib.hasStorage = true;
-        else env[name] = makeBinding(name, kind);
+        else {
+          env[name] = kind === "loader" ? lib.makeLoader(name) : makeBinding(name, kind);
+          // loader.js (loaded for a worker with a loader binding) passes
+          // these to the workers it loads by reference.
+          if (lib.bindingMade !== undefined) lib.bindingMade(name);
+        }
       }
       compatibilityDate = date;
       lib.node.enable(node);

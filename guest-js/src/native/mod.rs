@@ -11,6 +11,7 @@ mod compression;
 mod crypto;
 mod encoding;
 mod http;
+pub mod loader;
 mod log;
 mod modules;
 mod url;
@@ -48,6 +49,7 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         Function::new(ctx.clone(), read_request_body)?,
     )?;
     n.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
+    n.set("props", Function::new(ctx.clone(), loader::props)?)?;
     n.set("cacheLookup", Function::new(ctx.clone(), cache_lookup)?)?;
     n.set("cachePut", Function::new(ctx.clone(), cache_put)?)?;
     n.set("cacheDelete", Function::new(ctx.clone(), cache_delete)?)?;

@@ -31,6 +31,14 @@ impl Storage {
                 "object names are limited to {MAX_OBJECT_NAME_BYTES} bytes"
             )));
         }
+        // NUL separates the warm cache's keys (see `warm::object_key`): a
+        // name with one could name what is not an object (a loaded worker
+        // its parent keeps).
+        if object.contains('\0') {
+            return Err(Error::InvalidRequest(
+                "object names cannot contain NUL characters".into(),
+            ));
+        }
         if worker.is_empty() || worker.len() > 255 {
             return Err(Error::InvalidRequest(
                 "a worker with storage needs an id of 1-255 bytes".into(),

@@ -1,0 +1,43 @@
+//! Children: the workers a worker loads at run time through its loader
+//! bindings (`env.LOADER.get(name, getCode)`, `env.LOADER.load(code)`), as
+//! the parent's invocations see them. The host side of the `loader`
+//! interface is `host_loader.rs`; a child is a `Worker` (worker.rs
+//! implements [`Child`]).
+
+use std::sync::Arc;
+
+use crate::http::{Request, StreamingResponse};
+use crate::outbound::BoxFuture;
+use crate::wire::Value;
+
+/// Most children one invocation may `load` (each also takes a subrequest).
+pub(crate) const MAX_LOADED_PER_INVOCATION: usize = 32;
+
+/// Most bytes of code (its WorkerCode JSON) a worker may hand a child: as
+/// much as `isolet serve` takes in one deploy by default.
+pub(crate) const MAX_CHILD_CODE_BYTES: usize = 10 << 20;
+
+/// Longest name a loader keeps a child under (`LOADER.get(name, ...)`).
+pub(crate) const MAX_CHILD_NAME_BYTES: usize = 256;
+
+/// A child, as its parent calls it: `fetch` and RPC on one of its
+/// entrypoints, with `props` (wire JSON) as that entrypoint's `ctx.props`,
+/// as part of the parent's call `chain`.
+pub(crate) trait Child: Send + Sync {
+    fn fetch(
+        &self,
+        entrypoint: Option<String>,
+        props: Arc<str>,
+        request: Request,
+        chain: Vec<String>,
+    ) -> BoxFuture<'_, Result<StreamingResponse, String>>;
+
+    fn call(
+        &self,
+        entrypoint: Option<String>,
+        props: Arc<str>,
+        method: String,
+        args: Vec<Value>,
+        chain: Vec<String>,
+    ) -> BoxFuture<'_, Result<Value, String>>;
+}

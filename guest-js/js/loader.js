@@ -1,0 +1,175 @@
+// env.LOADER: Cloudflare's Worker Loader (a `{"loader": {}}` binding).
+// `get(name, getCode)` and `load(code)` return a WorkerStub at once, and
+// `stub.getEntrypoint(name, { props })` an entrypoint stub whose `fetch` and
+// RPC methods call the child. The child is made when it is first called:
+// for `get`, the host finds the child its loader keeps under `name`, and
+// `getCode` (which may be async, and whose exception that call throws) runs
+// only on a miss; `load`'s child (and `get(null, ...)`'s) is made once and
+// lives as long as the request that made it. A child's code is
+// Cloudflare's WorkerCode: `modules` as strings or {js}, {cjs}, {text},
+// {data} (bytes), {json}, {py}; `env` with JSON values and this worker's
+// own bindings by reference; `globalOutbound` null (no network), left out
+// (this worker's own) or a service binding of this worker; `limits` (never
+// above this worker's). The host side is crates/isolet/src/host_loader.rs.
+//
+// Evaluated by init, not in the snapshot, and only for a worker with a
+// loader binding (src/engine.rs, LOADER_JS): before setEnv makes its env.
+(function (lib, native) {
+  "use strict";
+  const { Request, wireEncode, wireDecode, fetchedResponse, cloneError } = lib;
+  const workers = globalThis[Symbol.for("isolet.workers")]; // dispatch.js
+
+  // Which of this worker's bindings `v` is: the env entry it is.
+  function bindingName(v) {
+    if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
+    const env = workers.env;
+    for (const name of bindings) if (env[name] === v) return name;
+    return undefined;
+  }
+  // The names of this worker's bindings (setEnv adds each as it makes it).
+  const bindings = [];
+  lib.bindingMade = (name) => { bindings.push(name); };
+
+  function base64(bytes) {
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 0x2000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000));
+    return btoa(s);
+  }
+  function bytesOf(v) {
+    if (v instanceof ArrayBuffer) return new Uint8Array(v);
+    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    if (typeof v === "string") return new TextEncoder().encode(v);
+    throw new TypeError("A data module's `data` must be an ArrayBuffer, a typed array or a string");
+  }
+
+  // A binding of this worker passed by reference: `{"$binding": name}`.
+  function reference(v, what) {
+    const name = bindingName(v);
+    if (name !== undefined) return { $binding: name };
+    if (typeof v === "function" || (v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) {
+      throw cloneError(`${what} cannot be passed to a loaded worker: isolet passes JSON values and this worker's own bindings (env.NAME); functions, RpcTargets and other objects are not supported yet`);
+    }
+    return v;
+  }
+
+  // The code as the host reads it: JSON, data modules in base64, this
+  // worker's bindings as references.
+  function codeJson(code) {
+    if (code === null || typeof code !== "object") throw new TypeError("A worker's code must be an object ({ compatibilityDate, mainModule, modules, ... })");
+    const out = {};
+    for (const key of Object.keys(code)) {
+      const v = code[key];
+      if (key === "modules" && v !== null && typeof v === "object") {
+        const modules = {};
+        for (const name of Object.keys(v)) {
+          const m = v[name];
+          modules[name] = m !== null && typeof m === "object" && "data" in m ? { data: base64(bytesOf(m.data)) } : m;
+        }
+        out.modules = modules;
+      } else if (key === "env" && v !== null && typeof v === "object") {
+        const env = {};
+        for (const name of Object.keys(v)) env[name] = reference(v[name], `env.${name}`);
+        out.env = env;
+      } else if (key === "globalOutbound") {
+        if (v === null) out.globalOutbound = null;
+        else if (v !== undefined) {
+          const name = bindingName(v);
+          if (name === undefined) throw new TypeError("globalOutbound must be null (no network), left out (this worker's own) or a service binding of this worker (env.NAME)");
+          out.globalOutbound = { $binding: name };
+        }
+      } else out[key] = v;
+    }
+    return JSON.stringify(out);
+  }
+
+  // A child: by name (`get`) or, once made, by its number (`load`).
+  // `making` is the creation in progress, shared by the calls that wait.
+  function target(t, entrypoint, props) {
+    return [t.binding, t.named ? t.name : null, t.number, entrypoint, props];
+  }
+  async function make(t) {
+    if (t.making === null) {
+      t.making = (async () => {
+        const json = t.json !== null ? t.json : codeJson(await t.getCode());
+        const number = native.loaderCreate(t.binding, t.named ? t.name : null, json);
+        if (!t.named) t.number = number;
+      })();
+    }
+    try {
+      await t.making;
+    } finally {
+      t.making = null;
+    }
+  }
+  // Runs `attempt` (a host call that answers undefined when the loader
+  // keeps no child by the name) with the child made first where it must be.
+  async function withChild(t, attempt) {
+    if (!t.named && t.number === 0) await make(t);
+    // The hooks answer undefined for "no child by that name".
+    let out = attempt();
+    if (out === undefined) {
+      await make(t);
+      out = attempt();
+      if (out === undefined) throw new Error(`The worker "${t.name}" was evicted while it was being loaded; try again`);
+    }
+    return out;
+  }
+
+  function entrypointStub(t, entrypoint, props) {
+    const methods = new Map();
+    const stub = {
+      async fetch(input, init) {
+        const { ReadableStream, collectStream } = lib; // streams.js, evaluated after the prelude
+        const req = input instanceof Request && init === undefined ? input : new Request(input, init);
+        const source = req._bodySource();
+        const body = (source instanceof ReadableStream ? await collectStream(source) : source) || new Uint8Array(0);
+        const answer = await withChild(t, () => native.loaderFetch(target(t, entrypoint, props), req.method, req.url, req.headers._flat(), body));
+        return fetchedResponse(answer, req.url);
+      },
+    };
+    const call = (method) => async (...args) => {
+      const json = JSON.stringify(wireEncode(args));
+      const out = await withChild(t, () => native.loaderCall(target(t, entrypoint, props), method, json));
+      return wireDecode(JSON.parse(out));
+    };
+    return new Proxy(stub, {
+      get(o, prop) {
+        if (typeof prop !== "string" || prop === "then") return undefined;
+        if (prop === "fetch") return o.fetch;
+        let m = methods.get(prop);
+        if (m === undefined) methods.set(prop, (m = call(prop)));
+        return m;
+      },
+      has(o, prop) { return typeof prop === "string" && prop !== "then"; },
+    });
+  }
+
+  class WorkerStub {
+    #t;
+    constructor(t) { this.#t = t; }
+    getEntrypoint(name, options) {
+      const props = options === undefined || options === null ? undefined : options.props;
+      if (props !== undefined && (props === null || typeof props !== "object")) throw new TypeError("getEntrypoint(name, { props }): props must be an object");
+      const entrypoint = name === undefined || name === null || name === "default" ? null : String(name);
+      return entrypointStub(this.#t, entrypoint, JSON.stringify(wireEncode(props === undefined ? {} : props)));
+    }
+    getDurableObjectClass(name) {
+      throw new Error(`getDurableObjectClass("${name}"): isolet's loaded workers have no Durable Object classes yet`);
+    }
+  }
+
+  lib.makeLoader = (binding) => {
+    const child = (named, name, json, getCode) => new WorkerStub({ binding, named, name, number: 0, json, getCode, making: null });
+    const loader = Object.freeze({
+      get(name, getCode) {
+        if (typeof getCode !== "function") throw new TypeError("LOADER.get(name, getCode): getCode must be a function that returns the worker's code");
+        if (name === null || name === undefined) return child(false, null, null, getCode);
+        return child(true, String(name), null, getCode);
+      },
+      load(code) {
+        return child(false, null, codeJson(code), null);
+      },
+    });
+    return loader;
+  };
+});

@@ -1,0 +1,233 @@
+//! The Worker Loader inside workers (`env.LOADER`): a parent worker in
+//! JavaScript loads children and calls them, as on Cloudflare. The parent
+//! (tests/workers/js/loader/parent.js) carries workerd's own Worker Loader
+//! tests, ported, and isolet's (what a child may not have, how long a
+//! child lives); each is one RPC method, run here against a runtime with
+//! the workers they reach.
+
+use std::time::Duration;
+
+use isolet::{BindingSpec, Limits, Outbound, Runtime, Value, WorkerCode};
+
+use crate::common::read;
+
+/// The parent's code: its loader bindings (one of its own, two sharing an
+/// id, one with an id of its own), a service binding to a greeter and one
+/// to a gateway, and all its `fetch()` going to the worker
+/// "default-outbound".
+fn parent() -> WorkerCode {
+    let loader = |id: Option<&str>| BindingSpec::Loader {
+        id: id.map(str::to_string),
+    };
+    let service = |worker: &str| BindingSpec::Service {
+        worker: worker.into(),
+        entrypoint: None,
+    };
+    WorkerCode::js(read("workers/js/loader/parent.js"))
+        .compatibility_date("2025-06-01")
+        .binding("LOADER", loader(None))
+        .binding("SHARED1", loader(Some("shared")))
+        .binding("SHARED2", loader(Some("shared")))
+        .binding("UNIQUE", loader(Some("unique")))
+        .binding("GREETER", service("greeter"))
+        .binding("GATEWAY", service("gateway"))
+        .global_outbound(Outbound::GatewayWorker {
+            worker: "default-outbound".into(),
+            entrypoint: None,
+        })
+        .limits(Limits::new().cpu_time(Duration::from_millis(200)))
+}
+
+/// A runtime that knows the workers the parent reaches.
+async fn runtime() -> Runtime {
+    let rt = Runtime::builder().build().await.unwrap();
+    rt.define(
+        "greeter",
+        WorkerCode::js(
+            r#"import { WorkerEntrypoint } from "cloudflare:workers";
+            export default class extends WorkerEntrypoint { greet(name) { return `Hello, ${name}!` } }"#,
+        ),
+    );
+    rt.define(
+        "gateway",
+        WorkerCode::js(
+            "export default { fetch(req) { return new Response('hello from gateway: ' + req.url) } }",
+        ),
+    );
+    rt.define(
+        "default-outbound",
+        WorkerCode::js(
+            "export default { fetch() { return new Response('hello from defaultOutbound') } }",
+        ),
+    );
+    rt
+}
+
+/// Runs the parent's test `name` on the warm parent "parent".
+async fn run(rt: &Runtime, name: &str) -> Value {
+    let parent = rt.get("parent", parent).await.unwrap();
+    match parent.entrypoint(None).call(name, vec![]).await {
+        Ok(v) => v,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+/// The ported workerd tests that pass as they are (or with isolet's
+/// wording of an error).
+#[tokio::test]
+async fn workerd_worker_loader_tests() {
+    let rt = runtime().await;
+    for name in [
+        "basics",
+        "justLoad",
+        "passEnv",
+        "inheritGlobalOutbound",
+        "nullGlobalOutbound",
+        "isolateUniqueness",
+        "moduleTypes",
+        "compatDateFlags",
+        "asyncCodeLoader",
+        "codeLoaderException",
+        "noMixedJsPythonModules",
+        "startupException",
+    ] {
+        assert_eq!(run(&rt, name).await, Value::from("ok"), "{name}");
+    }
+}
+
+/// workerd's passEnvCaps and overrideGlobalOutbound pass `ctx.exports`
+/// stubs; isolet's children take the parent's own bindings by reference.
+#[tokio::test]
+async fn children_take_the_parents_bindings_by_reference() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "passEnvBindings").await, Value::from("ok"));
+    assert_eq!(run(&rt, "overrideGlobalOutbound").await, Value::from("ok"));
+}
+
+#[tokio::test]
+async fn a_child_gets_nothing_its_parent_does_not_have() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "childLimits").await, Value::from("ok"));
+    assert_eq!(run(&rt, "childCannotNameBindings").await, Value::from("ok"));
+    // A capability the runtime has but the parent was not given stays out
+    // of reach: the child's code cannot name it (above), and nothing in
+    // the parent's env refers to it.
+}
+
+#[tokio::test]
+async fn a_childs_failure_is_the_parents_exception_only() {
+    let rt = runtime().await;
+    assert_eq!(
+        run(&rt, "childFailureLeavesParent").await,
+        Value::from("parent still runs")
+    );
+    // The parent serves the next request as before.
+    assert_eq!(run(&rt, "basics").await, Value::from("ok"));
+}
+
+#[tokio::test]
+async fn a_loaded_child_lives_as_long_as_its_request() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "staleLoad").await, Value::from("kept"));
+    assert_eq!(run(&rt, "staleLoad").await, Value::from("refused"));
+}
+
+/// Two parents loading the same name get children of their own: a loader's
+/// children are its worker's, never another tenant's.
+#[tokio::test]
+async fn parents_never_share_children() {
+    let rt = runtime().await;
+    let code = || {
+        WorkerCode::js(
+            r#"export default {
+                count(env) {
+                    return env.LOADER.get("counter", () => ({
+                        compatibilityDate: "2025-01-01",
+                        mainModule: "c.js",
+                        modules: { "c.js": "let i = 0; export default { next() { return i++ } }" },
+                    })).getEntrypoint().next();
+                }
+            }"#,
+        )
+        .binding(
+            "LOADER",
+            BindingSpec::Loader {
+                id: Some("same".into()),
+            },
+        )
+    };
+    let a = rt.get("tenant-a", code).await.unwrap();
+    let b = rt.get("tenant-b", code).await.unwrap();
+    let count = async |w: &isolet::Worker| w.entrypoint(None).call("count", vec![]).await.unwrap();
+    assert_eq!(count(&a).await, Value::from(0));
+    assert_eq!(count(&a).await, Value::from(1));
+    assert_eq!(count(&b).await, Value::from(0));
+    // A one-shot parent (no id) has children of its own too.
+    let once = rt.load(code()).await.unwrap();
+    assert_eq!(count(&once).await, Value::from(0));
+    assert_eq!(count(&once).await, Value::from(1));
+    // Redeploying a parent retires its children with it.
+    rt.evict("tenant-a");
+    let a = rt.get("tenant-a", code).await.unwrap();
+    assert_eq!(count(&a).await, Value::from(0));
+}
+
+/// Props from Rust (`Entrypoint::with_props`) reach `ctx.props` of plain
+/// objects and of `WorkerEntrypoint` classes; a non-object is refused.
+#[tokio::test]
+async fn props_from_the_embedder() {
+    let rt = runtime().await;
+    let w = rt
+        .load(WorkerCode::js(
+            r#"import { WorkerEntrypoint } from "cloudflare:workers";
+            export default { who(env, ctx) { return ctx.props.user ?? "nobody" } }
+            export class Named extends WorkerEntrypoint { who() { return this.ctx.props.user ?? "nobody" } }"#,
+        ))
+        .await
+        .unwrap();
+    let props = Value::from(serde_json::json!({ "user": "ada" }));
+    assert_eq!(
+        w.entrypoint(None).call("who", vec![]).await.unwrap(),
+        Value::from("nobody")
+    );
+    assert_eq!(
+        w.entrypoint(None)
+            .with_props(&props)
+            .unwrap()
+            .call("who", vec![])
+            .await
+            .unwrap(),
+        Value::from("ada")
+    );
+    assert_eq!(
+        w.entrypoint(Some("Named"))
+            .with_props(&props)
+            .unwrap()
+            .call("who", vec![])
+            .await
+            .unwrap(),
+        Value::from("ada")
+    );
+    assert!(w.entrypoint(None).with_props(&Value::from(1)).is_err());
+}
+
+/// A loader's children sit in the warm cache beside the parent's Durable
+/// Objects: no object name reaches one.
+#[tokio::test]
+async fn an_object_name_cannot_name_a_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::builder()
+        .storage_dir(dir.path())
+        .build()
+        .await
+        .unwrap();
+    let made = rt
+        .get_object("parent", "\0loader\0binding:LOADER\0x", || {
+            WorkerCode::js("export default {}")
+        })
+        .await;
+    let Err(e) = made else {
+        panic!("an object name with NUL was taken")
+    };
+    assert!(e.to_string().contains("NUL"), "{e}");
+}

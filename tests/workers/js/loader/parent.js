@@ -1,0 +1,390 @@
+// A parent worker that loads workers through its Worker Loader bindings:
+// workerd's Worker Loader tests (src/workerd/api/tests/worker-loader-test.js),
+// ported to isolet, plus isolet's own (limits, references, lifetimes).
+// Each test is an RPC method of the default export (a plain object: its
+// methods get (…args, env, ctx)); tests/all/loader.rs calls them.
+//
+// Bindings (see tests/all/loader.rs): LOADER {"loader": {}}, SHARED1 and
+// SHARED2 {"loader": {"id": "shared"}}, UNIQUE {"loader": {"id": "unique"}},
+// GREETER a service binding to worker "greeter", GATEWAY one to worker
+// "gateway"; globalOutbound: the gateway worker "default-outbound".
+
+function assertEq(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+async function assertRejects(promise, check, what) {
+  try {
+    await promise;
+  } catch (e) {
+    if (!check(e)) throw new Error(`${what}: wrong error ${e && e.name}: ${e && e.message}`);
+    return e;
+  }
+  throw new Error(`${what}: expected an error`);
+}
+
+const greeterCode = {
+  compatibilityDate: "2025-01-01",
+  mainModule: "foo.js",
+  modules: {
+    "foo.js": `
+      import {WorkerEntrypoint} from "cloudflare:workers";
+      export default {
+        greet(name) { return "Hello, " + name; }
+      }
+      export let alternate = {
+        greet(name, env, ctx) { return \`\${ctx.props.greeting}, \${name}\`; }
+      }
+      export class Classy extends WorkerEntrypoint {
+        greet(name) { return \`\${this.ctx.props.greeting}, \${name}!\`; }
+      }
+    `,
+  },
+};
+
+// Kept across requests by `staleLoad`.
+let kept = null;
+
+export default {
+  async basics(env) {
+    const worker = env.LOADER.get("basics", () => greeterCode);
+    assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice", "default entrypoint");
+    const greeter = worker.getEntrypoint("alternate", { props: { greeting: "Welcome" } });
+    const greeter2 = worker.getEntrypoint("alternate", { props: { greeting: "Howdy" } });
+    assertEq(await greeter.greet("Bob"), "Welcome, Bob", "props");
+    assertEq(await greeter2.greet("Carol"), "Howdy, Carol", "other props");
+    const classy = worker.getEntrypoint("Classy", { props: { greeting: "G'day" } });
+    assertEq(await classy.greet("Dave"), "G'day, Dave!", "this.ctx.props");
+    return "ok";
+  },
+
+  async justLoad(env) {
+    const worker = env.LOADER.load(greeterCode);
+    assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice", "default entrypoint");
+    assertEq(await worker.getEntrypoint("alternate", { props: { greeting: "Welcome" } }).greet("Bob"), "Welcome, Bob", "props");
+    return "ok";
+  },
+
+  async passEnv(env) {
+    const worker = env.LOADER.get("passEnv", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: {
+        "foo.js": `
+          export default {
+            fetch(req, env, ctx) {
+              return new Response("env.hello = " + env.hello);
+            },
+          }
+        `,
+      },
+      env: { hello: 123 },
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com");
+    assertEq(await resp.text(), "env.hello = 123", "env");
+    return "ok";
+  },
+
+  // workerd's passEnvCaps passes ctx.exports stubs; isolet passes the
+  // parent's own bindings by reference.
+  async passEnvBindings(env) {
+    const worker = env.LOADER.get("passEnvBindings", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: {
+        "foo.js": `
+          export default {
+            async fetch(req, env, ctx) {
+              let greet1 = await env.greeter.greet("Alice");
+              let greet2 = await env.greeter2.greet("Bob");
+              return new Response([greet1, greet2].join("\\n"));
+            },
+          }
+        `,
+      },
+      env: { greeter: env.GREETER, greeter2: env.GREETER },
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com");
+    assertEq(await resp.text(), "Hello, Alice!\nHello, Bob!", "bindings passed by reference");
+    return "ok";
+  },
+
+  async overrideGlobalOutbound(env) {
+    const worker = env.LOADER.get("overrideGlobalOutbound", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: { "foo.js": `export default { fetch(req) { return fetch(req); } }` },
+      globalOutbound: env.GATEWAY,
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com/x");
+    assertEq(await resp.text(), "hello from gateway: https://example.com/x", "globalOutbound: a service binding");
+    return "ok";
+  },
+
+  async inheritGlobalOutbound(env) {
+    const worker = env.LOADER.get("inheritGlobalOutbound", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: { "foo.js": `export default { fetch(req) { return fetch(req); } }` },
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com");
+    assertEq(await resp.text(), "hello from defaultOutbound", "globalOutbound left out");
+    return "ok";
+  },
+
+  async nullGlobalOutbound(env) {
+    const worker = env.LOADER.get("nullGlobalOutbound", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: { "foo.js": `export default { fetch(req) { return fetch(req); } }` },
+      globalOutbound: null,
+    }));
+    await assertRejects(worker.getEntrypoint().fetch("https://example.com"),
+      (e) => e.message.includes("no outbound network access"), "globalOutbound: null");
+    return "ok";
+  },
+
+  async isolateUniqueness(env) {
+    let loadCount = 0;
+    const loadCodeCallback = () => {
+      ++loadCount;
+      return {
+        compatibilityDate: "2025-01-01",
+        mainModule: "foo.js",
+        modules: {
+          "foo.js": `
+            import {WorkerEntrypoint} from "cloudflare:workers";
+            let i = 0;
+            export default class extends WorkerEntrypoint {
+              increment() {
+                return i++;
+              }
+            }
+          `,
+        },
+      };
+    };
+    const assertNotCalled = () => {
+      throw new Error("Code loader callback called when it should have reused an existing isolate.");
+    };
+    const name = "isolateUniqueness";
+    const name2 = "isolateUniquenessOtherName";
+    const shared1 = env.SHARED1.get(name, loadCodeCallback).getEntrypoint();
+    const shared2 = env.SHARED2.get(name, assertNotCalled).getEntrypoint();
+    const unique = env.UNIQUE.get(name, loadCodeCallback).getEntrypoint();
+    const anonymous = env.LOADER.get(name, loadCodeCallback).getEntrypoint();
+    const anonymousOtherName = env.LOADER.get(name2, loadCodeCallback).getEntrypoint();
+    const sharedOtherName = env.SHARED1.get(name2, loadCodeCallback).getEntrypoint();
+
+    assertEq(await shared1.increment(), 0, "shared1");
+    assertEq(await shared1.increment(), 1, "shared1");
+    assertEq(await shared2.increment(), 2, "shared2: the same loader id");
+    assertEq(await shared2.increment(), 3, "shared2");
+    assertEq(await anonymous.increment(), 0, "anonymous");
+    assertEq(await anonymous.increment(), 1, "anonymous");
+    assertEq(await unique.increment(), 0, "unique");
+    assertEq(await unique.increment(), 1, "unique");
+    assertEq(await anonymousOtherName.increment(), 0, "other name");
+    assertEq(await anonymousOtherName.increment(), 1, "other name");
+    assertEq(await sharedOtherName.increment(), 0, "other name, shared loader");
+    assertEq(await sharedOtherName.increment(), 1, "other name, shared loader");
+    const anonymousAgain = env.LOADER.get(name, assertNotCalled).getEntrypoint();
+    assertEq(await anonymousAgain.increment(), 2, "the same name again");
+    assertEq(await anonymousAgain.increment(), 3, "the same name again");
+
+    const noName1 = env.LOADER.get(null, loadCodeCallback).getEntrypoint();
+    const noName2 = env.LOADER.get(undefined, loadCodeCallback).getEntrypoint();
+    const noName3 = env.LOADER.get(undefined, loadCodeCallback).getEntrypoint();
+    assertEq(await noName1.increment(), 0, "no name 1");
+    assertEq(await noName1.increment(), 1, "no name 1");
+    assertEq(await noName2.increment(), 0, "no name 2");
+    assertEq(await noName2.increment(), 1, "no name 2");
+    assertEq(await noName3.increment(), 0, "no name 3");
+    assertEq(await noName3.increment(), 1, "no name 3");
+    assertEq(loadCount, 8, "getCode calls");
+    return "ok";
+  },
+
+  async moduleTypes(env) {
+    const worker = env.LOADER.get("moduleTypes", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: {
+        "main.js": {
+          js: `
+            import {WorkerEntrypoint} from "cloudflare:workers";
+            import textModule from './text.txt';
+            import jsonModule from './data.json';
+            import cjsModule from './cjs.cjs';
+            import dataModule from './binary.dat';
+
+            export default class extends WorkerEntrypoint {
+              getTextModule() { return textModule; }
+              getJsonModule() { return jsonModule; }
+              getCjsModule() { return cjsModule.greet('Alice'); }
+              getDataModule() { return dataModule; }
+            }
+          `,
+        },
+        "text.txt": { text: "Hello from text module!" },
+        "data.json": { json: { message: "Hello from JSON module!", value: 42 } },
+        "cjs.cjs": {
+          cjs: `
+            module.exports = {
+              greet: function(name) {
+                return 'Hello from CommonJS, ' + name;
+              }
+            };
+          `,
+        },
+        "binary.dat": { data: new TextEncoder().encode("Hello from binary data!") },
+      },
+    }));
+    const entrypoint = worker.getEntrypoint();
+    assertEq(await entrypoint.getTextModule(), "Hello from text module!", "text module");
+    const jsonData = await entrypoint.getJsonModule();
+    assertEq(jsonData.message, "Hello from JSON module!", "json module");
+    assertEq(jsonData.value, 42, "json module");
+    assertEq(await entrypoint.getCjsModule(), "Hello from CommonJS, Alice", "cjs module");
+    const dataModule = await entrypoint.getDataModule();
+    assertEq(new TextDecoder().decode(dataModule), "Hello from binary data!", "data module");
+    return "ok";
+  },
+
+  async compatDateFlags(env) {
+    const getCode = (compatibilityDate, compatibilityFlags) => ({
+      compatibilityDate,
+      compatibilityFlags,
+      mainModule: "main.js",
+      modules: {
+        "main.js": `
+          import {WorkerEntrypoint} from "cloudflare:workers";
+          export default class extends WorkerEntrypoint {
+            hasNodeCompat() {
+              return typeof process !== 'undefined';
+            }
+          }
+        `,
+      },
+    });
+    const old = env.LOADER.get("compatDateFlags1", () => getCode("2023-01-01", ["nodejs_compat"]));
+    assertEq(await old.getEntrypoint().hasNodeCompat(), true, "nodejs_compat");
+    const plain = env.LOADER.get("compatDateFlags2", () => getCode("2025-01-01", []));
+    assertEq(await plain.getEntrypoint().hasNodeCompat(), false, "no nodejs_compat");
+    return "ok";
+  },
+
+  async asyncCodeLoader(env) {
+    const worker = env.LOADER.get("asyncCodeLoader", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return {
+        compatibilityDate: "2025-01-01",
+        mainModule: "main.js",
+        modules: {
+          "main.js": `
+            import {WorkerEntrypoint} from "cloudflare:workers";
+            export default class extends WorkerEntrypoint {
+              getMessage() {
+                return 'Hello from async loaded worker!';
+              }
+            }
+          `,
+        },
+      };
+    });
+    assertEq(await worker.getEntrypoint().getMessage(), "Hello from async loaded worker!", "async getCode");
+    return "ok";
+  },
+
+  async codeLoaderException(env) {
+    const worker = env.LOADER.get("codeLoaderException", () => {
+      throw new Error("Code loader failed!");
+    });
+    const e = await assertRejects(worker.getEntrypoint().someMethod(), () => true, "getCode throws");
+    assertEq(e.message, "Code loader failed!", "getCode's exception");
+    return "ok";
+  },
+
+  async noMixedJsPythonModules(env) {
+    const worker = env.LOADER.get("noMixedJsPythonModules", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.py",
+      modules: {
+        "foo.py": "from workers import WorkerEntrypoint\n",
+        "foo.js": "export default { greet(name) { return 'Hello, ' + name; } }",
+      },
+    }));
+    await assertRejects(worker.getEntrypoint().greet("Alice"),
+      (e) => e.message.includes('"foo.js" is JavaScript: a worker has one language'), "mixed modules");
+    return "ok";
+  },
+
+  async startupException(env) {
+    const worker = env.LOADER.get("startupException", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: {
+        "main.js": `
+          import {WorkerEntrypoint} from "cloudflare:workers";
+          throw new Error('intentional startup error');
+          export default class extends WorkerEntrypoint {
+            greet(name) { return "Hello, " + name; }
+          }
+        `,
+      },
+    }));
+    const e = await assertRejects(worker.getEntrypoint().greet("Alice"), () => true, "startup exception");
+    if (!e.message.includes("intentional startup error")) throw new Error(`startup error lost: ${e.message}`);
+    return "ok";
+  },
+
+  // isolet's own: what a child may not have.
+  async childLimits(env) {
+    const worker = env.LOADER.load({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: { "main.js": "export default { spin() { for (;;) {} }, ok() { return 'still here'; } }" },
+      limits: { cpuMs: 60000 },
+    });
+    await assertRejects(worker.getEntrypoint().spin(), (e) => /CPU/i.test(e.message), "a child asks for more CPU than its parent has");
+    return "ok";
+  },
+
+  async childCannotNameBindings(env) {
+    const code = (extra) => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: { "main.js": "export default { hi() { return 'hi'; } }" },
+      ...extra,
+    });
+    await assertRejects(env.LOADER.load(code({ bindings: { X: { capability: "secret" } } })).getEntrypoint().hi(),
+      (e) => e.message.includes("cannot set `bindings`"), "bindings in a child's code");
+    await assertRejects(env.LOADER.load(code({ tails: ["spy"] })).getEntrypoint().hi(),
+      (e) => e.message.includes("cannot set `tails`"), "tails in a child's code");
+    await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ globalOutbound: { forward: {} } }))),
+      (e) => e.message.includes("globalOutbound must be null"), "an outbound policy in a child's code");
+    await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ env: { f() {} } }))),
+      (e) => e.name === "DataCloneError", "a function in a child's env");
+    return "ok";
+  },
+
+  async childFailureLeavesParent(env) {
+    const worker = env.LOADER.load({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: { "main.js": "export default { boom() { throw new TypeError('child says no'); } }" },
+    });
+    await assertRejects(worker.getEntrypoint().boom(), (e) => e.message.includes("child says no"), "a child's exception");
+    return "parent still runs";
+  },
+
+  // A load() child is the request's: kept in a global, it is refused later.
+  async staleLoad(env) {
+    if (kept === null) {
+      kept = env.LOADER.load(greeterCode);
+      assertEq(await kept.getEntrypoint().greet("Eve"), "Hello, Eve", "first request");
+      return "kept";
+    }
+    await assertRejects(kept.getEntrypoint().greet("Eve"), (e) => e.message.includes("lives as long as the request that loaded it"), "a load() child in a later request");
+    return "refused";
+  },
+};
