@@ -90,6 +90,7 @@ async fn workerd_worker_loader_tests() {
         "codeLoaderException",
         "noMixedJsPythonModules",
         "startupException",
+        "ctxExports",
     ] {
         assert_eq!(run(&rt, name).await, Value::from("ok"), "{name}");
     }
@@ -102,6 +103,13 @@ async fn children_take_the_parents_bindings_by_reference() {
     let rt = runtime().await;
     assert_eq!(run(&rt, "passEnvBindings").await, Value::from("ok"));
     assert_eq!(run(&rt, "overrideGlobalOutbound").await, Value::from("ok"));
+}
+
+/// `ctx.exports`: a worker's own entrypoints, with props, in-process.
+#[tokio::test]
+async fn ctx_exports_reach_the_workers_own_entrypoints() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "loopbackProps").await, Value::from("ok"));
 }
 
 #[tokio::test]

@@ -664,6 +664,10 @@ pub const COMPATIBILITY_FLAGS: &[(&str, &str)] = &[
         "python_workers",
         "accepted for Python workers, as Cloudflare requires it; isolet runs Python workers without it",
     ),
+    (
+        "enable_ctx_exports",
+        "accepted, as Cloudflare asks for it: ctx.exports (the worker's own entrypoints) is always on in isolet",
+    ),
 ];
 
 /// Worker ids: 1-63 characters of `[A-Za-z0-9_-]`, starting alphanumeric.

@@ -9,6 +9,8 @@
 // GREETER a service binding to worker "greeter", GATEWAY one to worker
 // "gateway"; globalOutbound: the gateway worker "default-outbound".
 
+import { WorkerEntrypoint } from "cloudflare:workers";
+
 function assertEq(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
@@ -44,7 +46,17 @@ const greeterCode = {
 // Kept across requests by `staleLoad`.
 let kept = null;
 
+export class GreeterLoopback extends WorkerEntrypoint {
+  async greet(name) {
+    return `${this.ctx.props.greeting}, ${name}!`;
+  }
+}
+
 export default {
+  fetch(req) {
+    return new Response("parent fetch: " + new URL(req.url).pathname);
+  },
+
   async basics(env) {
     const worker = env.LOADER.get("basics", () => greeterCode);
     assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice", "default entrypoint");
@@ -334,6 +346,41 @@ export default {
     }));
     const e = await assertRejects(worker.getEntrypoint().greet("Alice"), () => true, "startup exception");
     if (!e.message.includes("intentional startup error")) throw new Error(`startup error lost: ${e.message}`);
+    return "ok";
+  },
+
+  async ctxExports(env) {
+    const worker = env.LOADER.get("ctxExports", () => ({
+      compatibilityDate: "2025-01-01",
+      compatibilityFlags: ["enable_ctx_exports"],
+      mainModule: "foo.js",
+      modules: {
+        "foo.js": `
+          import {WorkerEntrypoint} from "cloudflare:workers";
+          export default class extends WorkerEntrypoint {
+            async greet(name) {
+              let greeting = await this.ctx.exports.AltEntrypoint.greet(name);
+              return greeting + "!";
+            }
+          }
+          export class AltEntrypoint extends WorkerEntrypoint {
+            greet(name) { return "Hello, " + name; }
+          }
+        `,
+      },
+    }));
+    assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice!", "ctx.exports");
+    return "ok";
+  },
+
+  // ctx.exports with props, in the worker itself (workerd's GreeterLoopback).
+  async loopbackProps(env, ctx) {
+    const greeter = ctx.exports.GreeterLoopback({ props: { greeting: "G'day" } });
+    assertEq(await greeter.greet("Dave"), "G'day, Dave!", "loopback props");
+    const plain = ctx.exports.GreeterLoopback;
+    assertEq(await plain.greet("Eve"), "undefined, Eve!", "loopback without props");
+    const resp = await ctx.exports.default.fetch("https://example.com/loop");
+    assertEq(await resp.text(), "parent fetch: /loop", "loopback fetch");
     return "ok";
   },
 
