@@ -42,21 +42,23 @@
     throw new TypeError("A data module's `data` must be an ArrayBuffer, a typed array or a string");
   }
 
-  // A binding of this worker passed by reference: `{"$binding": name}`.
-  function reference(v, what) {
-    const name = bindingName(v);
-    if (name !== undefined) return { $binding: name };
+  // An env value that is data (a binding of this worker is passed by
+  // reference instead, in "$refs").
+  function data(v, what) {
     if (typeof v === "function" || (v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) {
       throw cloneError(`${what} cannot be passed to a loaded worker: isolet passes JSON values and this worker's own bindings (env.NAME); functions, RpcTargets and other objects are not supported yet`);
     }
     return v;
   }
 
-  // The code as the host reads it: JSON, data modules in base64, this
-  // worker's bindings as references.
+  // The code as the host reads it: JSON, data modules in base64, and this
+  // worker's bindings by reference in "$refs" ({env: {KEY: BINDING},
+  // globalOutbound: BINDING}): only that field grants, so no value in env
+  // can pass for a binding.
   function codeJson(code) {
     if (code === null || typeof code !== "object") throw new TypeError("A worker's code must be an object ({ compatibilityDate, mainModule, modules, ... })");
     const out = {};
+    const refs = {};
     for (const key of Object.keys(code)) {
       const v = code[key];
       if (key === "modules" && v !== null && typeof v === "object") {
@@ -68,17 +70,24 @@
         out.modules = modules;
       } else if (key === "env" && v !== null && typeof v === "object") {
         const env = {};
-        for (const name of Object.keys(v)) env[name] = reference(v[name], `env.${name}`);
+        for (const name of Object.keys(v)) {
+          const binding = bindingName(v[name]);
+          if (binding === undefined) env[name] = data(v[name], `env.${name}`);
+          else (refs.env ??= {})[name] = binding;
+        }
         out.env = env;
       } else if (key === "globalOutbound") {
         if (v === null) out.globalOutbound = null;
         else if (v !== undefined) {
           const name = bindingName(v);
           if (name === undefined) throw new TypeError("globalOutbound must be null (no network), left out (this worker's own) or a service binding of this worker (env.NAME)");
-          out.globalOutbound = { $binding: name };
+          refs.globalOutbound = name;
         }
+      } else if (key === "$refs") {
+        throw new TypeError("A worker's code has no field \"$refs\"");
       } else out[key] = v;
     }
+    if (refs.env !== undefined || refs.globalOutbound !== undefined) out.$refs = refs;
     return JSON.stringify(out);
   }
 

@@ -472,6 +472,7 @@ async fn a_loop_through_a_tail_worker_stops() {
             isolet::BindingSpec::Service {
                 worker: "tailed".into(),
                 entrypoint: None,
+                props: None,
             },
         ),
     );

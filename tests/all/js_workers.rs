@@ -261,6 +261,7 @@ async fn a_runtime_is_freed_with_its_last_handle_warm_workers_and_all() {
                 isolet::BindingSpec::Service {
                     worker: "svc".into(),
                     entrypoint: None,
+                    props: None,
                 },
             );
     for round in 0..40 {

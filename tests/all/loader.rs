@@ -22,6 +22,7 @@ fn parent() -> WorkerCode {
     let service = |worker: &str| BindingSpec::Service {
         worker: worker.into(),
         entrypoint: None,
+        props: None,
     };
     WorkerCode::js(read("workers/js/loader/parent.js"))
         .compatibility_date("2025-06-01")
@@ -147,9 +148,10 @@ async fn parents_never_share_children() {
     let rt = runtime().await;
     let code = || {
         WorkerCode::js(
-            r#"export default {
-                count(env) {
-                    return env.LOADER.get("counter", () => ({
+            r#"import { WorkerEntrypoint } from "cloudflare:workers";
+            export default class extends WorkerEntrypoint {
+                count() {
+                    return this.env.LOADER.get("counter", () => ({
                         compatibilityDate: "2025-01-01",
                         mainModule: "c.js",
                         modules: { "c.js": "let i = 0; export default { next() { return i++ } }" },
@@ -170,42 +172,52 @@ async fn parents_never_share_children() {
     assert_eq!(count(&a).await, Value::from(0));
     assert_eq!(count(&a).await, Value::from(1));
     assert_eq!(count(&b).await, Value::from(0));
-    // A one-shot parent (no id) has children of its own too.
+    // A one-shot parent (no id) keeps no children by name: each run would
+    // be a new owner, out of reach of the per-worker bound.
     let once = rt.load(code()).await.unwrap();
-    assert_eq!(count(&once).await, Value::from(0));
-    assert_eq!(count(&once).await, Value::from(1));
+    let e = once
+        .entrypoint(None)
+        .call("count", vec![])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("for a worker with an id"), "{e}");
     // Redeploying a parent retires its children with it.
     rt.evict("tenant-a");
     let a = rt.get("tenant-a", code).await.unwrap();
     assert_eq!(count(&a).await, Value::from(0));
 }
 
-/// Props from Rust (`Entrypoint::with_props`) reach `ctx.props` of plain
-/// objects and of `WorkerEntrypoint` classes; a non-object is refused.
+/// Props from Rust (`Entrypoint::with_props`) reach `this.ctx.props` of a
+/// `WorkerEntrypoint`; a non-object is refused. A plain object's method gets
+/// the caller's arguments only: called with fewer than it declares, it must
+/// not find the worker's env in their place (it would hand it back).
 #[tokio::test]
 async fn props_from_the_embedder() {
     let rt = runtime().await;
     let w = rt
-        .load(WorkerCode::js(
-            r#"import { WorkerEntrypoint } from "cloudflare:workers";
-            export default { who(env, ctx) { return ctx.props.user ?? "nobody" } }
+        .load(
+            WorkerCode::js(
+                r#"import { WorkerEntrypoint } from "cloudflare:workers";
+            export default { echo(x, y, z) { return [x ?? "none", y ?? "none", z ?? "none"] } }
             export class Named extends WorkerEntrypoint { who() { return this.ctx.props.user ?? "nobody" } }"#,
-        ))
+            )
+            .env_var("SECRET", "hunter2"),
+        )
         .await
         .unwrap();
     let props = Value::from(serde_json::json!({ "user": "ada" }));
+    let none = Value::from("none");
     assert_eq!(
-        w.entrypoint(None).call("who", vec![]).await.unwrap(),
-        Value::from("nobody")
+        w.entrypoint(None).call("echo", vec![]).await.unwrap(),
+        Value::Array(vec![none.clone(), none.clone(), none.clone()])
     );
     assert_eq!(
-        w.entrypoint(None)
-            .with_props(&props)
-            .unwrap()
+        w.entrypoint(Some("Named"))
             .call("who", vec![])
             .await
             .unwrap(),
-        Value::from("ada")
+        Value::from("nobody")
     );
     assert_eq!(
         w.entrypoint(Some("Named"))
@@ -238,4 +250,51 @@ async fn an_object_name_cannot_name_a_child() {
         panic!("an object name with NUL was taken")
     };
     assert!(e.to_string().contains("NUL"), "{e}");
+}
+
+/// A service binding's `props` are the callee's `ctx.props` (as Cloudflare's
+/// service bindings with props), for RPC and fetch.
+#[tokio::test]
+async fn a_service_binding_gives_its_props() {
+    let rt = runtime().await;
+    rt.define(
+        "greets",
+        WorkerCode::js(
+            r#"import { WorkerEntrypoint } from "cloudflare:workers";
+            export default class extends WorkerEntrypoint {
+                greet(name) { return `${this.ctx.props.greeting ?? "no props"}, ${name}` }
+                fetch() { return new Response(this.ctx.props.greeting ?? "no props") }
+            }"#,
+        ),
+    );
+    let props = serde_json::json!({ "greeting": "Kia ora" });
+    let caller = WorkerCode::js(
+        r#"export default {
+            async fetch(req, env) {
+                const a = await env.WITH.greet("Ann");
+                const b = await env.WITHOUT.greet("Bo");
+                const c = await (await env.WITH.fetch("https://x/")).text();
+                return new Response([a, b, c].join("|"));
+            }
+        }"#,
+    )
+    .binding(
+        "WITH",
+        BindingSpec::Service {
+            worker: "greets".into(),
+            entrypoint: None,
+            props: props.as_object().cloned(),
+        },
+    )
+    .binding(
+        "WITHOUT",
+        BindingSpec::Service {
+            worker: "greets".into(),
+            entrypoint: None,
+            props: None,
+        },
+    );
+    let w = rt.get("caller", || caller).await.unwrap();
+    let r = w.fetch(isolet::Request::get("https://x/")).await.unwrap();
+    assert_eq!(r.text(), "Kia ora, Ann|no props, Bo|Kia ora");
 }

@@ -434,6 +434,7 @@ async fn service_binding_fetch_and_rpc() {
         BindingSpec::Service {
             worker: "auth".into(),
             entrypoint: None,
+            props: None,
         },
     );
     let w = rt.load(front).await.unwrap();
@@ -458,6 +459,7 @@ async fn service_binding_fetch_and_rpc() {
         BindingSpec::Service {
             worker: "nobody".into(),
             entrypoint: None,
+            props: None,
         },
     );
     let err = rt
@@ -479,6 +481,7 @@ async fn recursion_between_workers_is_stopped() {
             BindingSpec::Service {
                 worker: other.into(),
                 entrypoint: None,
+                props: None,
             },
         )
     };

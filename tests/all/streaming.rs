@@ -516,6 +516,7 @@ fn body_reader() -> WorkerCode {
             isolet::BindingSpec::Service {
                 worker: "streamer".into(),
                 entrypoint: None,
+                props: None,
             },
         )
 }

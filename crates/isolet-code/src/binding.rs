@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 /// ```
 /// use isolet_code::BindingSpec;
 /// let b: BindingSpec = serde_json::from_str(r#"{"service": {"worker": "auth"}}"#).unwrap();
-/// assert_eq!(b, BindingSpec::Service { worker: "auth".into(), entrypoint: None });
+/// assert_eq!(b, BindingSpec::Service { worker: "auth".into(), entrypoint: None, props: None });
+/// let p: BindingSpec = serde_json::from_str(r#"{"service": {"worker": "auth", "props": {"tenant": "a"}}}"#).unwrap();
+/// assert!(matches!(p, BindingSpec::Service { props: Some(ref p), .. } if p["tenant"] == "a"));
 /// let c: BindingSpec = serde_json::from_str(r#"{"capability": "chat"}"#).unwrap();
 /// assert_eq!(c, BindingSpec::Capability("chat".into()));
 /// let l: BindingSpec = serde_json::from_str(r#"{"loader": {}}"#).unwrap();
@@ -27,6 +29,13 @@ pub enum BindingSpec {
         /// Its entrypoint (`None`: the default export).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         entrypoint: Option<String>,
+        /// What the worker's entrypoint sees as `ctx.props` on every call
+        /// through this binding (a JSON object; `None`: `{}`), as the
+        /// `props` of a Cloudflare service binding. A worker that passes
+        /// `ctx.exports.NAME({ props })` to a child it loads hands the child
+        /// such a binding to itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        props: Option<serde_json::Map<String, serde_json::Value>>,
     },
     /// A Worker Loader, as Cloudflare's `worker_loaders` binding:
     /// `env.LOADER.get(name, getCode)` and `env.LOADER.load(code)` make

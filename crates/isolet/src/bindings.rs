@@ -15,6 +15,15 @@ use isolet_code::WorkerCode;
 use crate::outbound::BoxFuture;
 use crate::wire::Value;
 
+/// A service binding's `props` as the callee's `ctx.props` (wire JSON).
+pub(crate) fn service_props(
+    props: &Option<serde_json::Map<String, serde_json::Value>>,
+) -> Option<std::sync::Arc<str>> {
+    let props = props.as_ref()?;
+    let wire = Value::from(serde_json::Value::Object(props.clone())).to_wire();
+    Some(std::sync::Arc::from(wire.to_string()))
+}
+
 /// How deep worker → worker calls (service bindings, gateway workers) may nest.
 pub const MAX_CALL_DEPTH: usize = 8;
 

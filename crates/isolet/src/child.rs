@@ -10,8 +10,10 @@ use crate::http::{Request, StreamingResponse};
 use crate::outbound::BoxFuture;
 use crate::wire::Value;
 
-/// Most children one invocation may `load` (each also takes a subrequest).
-pub(crate) const MAX_LOADED_PER_INVOCATION: usize = 32;
+/// Most children one invocation may `load` (each also takes a subrequest
+/// and holds an instance until the invocation ends; children cannot load
+/// workers of their own).
+pub(crate) const MAX_LOADED_PER_INVOCATION: usize = 8;
 
 /// Most bytes of code (its WorkerCode JSON) a worker may hand a child: as
 /// much as `isolet serve` takes in one deploy by default.

@@ -7,17 +7,21 @@
 //! where the parent's goes unless the code says `globalOutbound: null` (no
 //! network) or names a service binding of the parent (that worker then sees
 //! every request); its `env` holds plain values and the parent's own
-//! bindings the code passes by reference (`env: { AUTH: env.AUTH }`), never
-//! bindings, tails or outbound policies named in the code itself. `get`'s
-//! children are kept in the runtime's warm cache as objects of the parent
-//! (one parent's flood of names evicts only its own children); `load`'s
-//! live as long as the invocation that made them. Making a child and each
-//! call to one take a subrequest of the parent's invocation.
+//! bindings the code passes by reference (`env: { AUTH: env.AUTH }`; never a
+//! Worker Loader, so children load no workers), never bindings, tails or
+//! outbound policies named in the code itself; its modules are JavaScript
+//! or Python, no TypeScript; its bytecode stays out of the runtime's shared
+//! cache. `get`'s children are kept in the runtime's warm cache as objects
+//! of the parent's id (one parent's flood of names evicts only its own
+//! children; a parent without an id keeps none); `load`'s live as long as
+//! the invocation that made them, at most `MAX_LOADED_PER_INVOCATION`.
+//! Making a child and each call to one take a subrequest of the parent's
+//! invocation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use isolet_code::{BindingSpec, Limits, Outbound, WorkerCode};
+use isolet_code::{BindingSpec, Limits, ModuleSource, Outbound, WorkerCode};
 use serde_json::Value as Json;
 
 use crate::bindings::Binding;
@@ -27,10 +31,11 @@ use crate::limits::Effective;
 use crate::state::{HostState, WorkerEnv, request_headers_problem};
 use crate::wit::isolet::worker::{context, loader, types};
 
-/// What a parent's binding passed to a child by reference becomes in the
-/// code's JSON: `{"$binding": "NAME"}` (guest-js/js/prelude/loader.js
-/// writes it), in `env` or as `globalOutbound`.
-const BINDING_REF: &str = "$binding";
+/// Where the code's JSON names the parent's bindings passed by reference
+/// (guest-js/js/loader.js writes it): `{"env": {"KEY": "BINDING"},
+/// "globalOutbound": "BINDING"}`. Values in `env` are data, whatever their
+/// shape: only this field grants.
+const REFS: &str = "$refs";
 
 /// The message for a `load` child used after its invocation (or a number
 /// that never was one).
@@ -104,19 +109,26 @@ impl loader::Host for HostState {
         };
         request_headers_problem(&req.headers)?;
         let props = self.props_for_call(props)?;
-        self.take_sub_request(&env)?;
-        let chain = self.nested_chain(&env)?;
-        // The parent waits for its child: not its CPU time.
-        self.invocation.cpu.pause();
-        let result = match self.storage_gate(true).await {
-            Ok(()) => {
-                target
-                    .fetch(entrypoint, props.clone(), Request::from(req), chain)
-                    .await
+        let prepared = self
+            .take_sub_request(&env)
+            .and_then(|()| self.nested_chain(&env));
+        let result = match prepared {
+            Ok(chain) => {
+                // The parent waits for its child: not its CPU time.
+                self.invocation.cpu.pause();
+                let result = match self.storage_gate(true).await {
+                    Ok(()) => {
+                        target
+                            .fetch(entrypoint, props.clone(), Request::from(req), chain)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                self.invocation.cpu.resume();
+                result
             }
             Err(e) => Err(e),
         };
-        self.invocation.cpu.resume();
         self.invocation.budget.release(props.len());
         self.fetched(&env, result?).map(Some)
     }
@@ -242,21 +254,18 @@ fn kept_key(env: &WorkerEnv, binding: &str, name: &str) -> Result<String, String
             name.len()
         ));
     }
-    let owner = env.id.as_deref().unwrap_or(&env.cache_key);
+    // Kept children are objects of their parent's id: a worker without
+    // one (a one-shot worker, a worker another loaded) would make a new
+    // owner each time it runs, out of reach of the per-worker bound.
+    let Some(owner) = env.id.as_deref() else {
+        return Err(format!(
+            "env.{binding}.get(name, ...) keeps workers by name for a worker with an id (deployed, or Runtime::get); this one has none: use env.{binding}.load(code), or get(null, getCode)"
+        ));
+    };
     Ok(crate::warm::object_key(
         owner,
         &format!("\u{0}loader\u{0}{loader}\u{0}{name}"),
     ))
-}
-
-/// The parent's binding that `v` refers to, if it is a reference
-/// (`{"$binding": "NAME"}`).
-fn binding_ref(v: &Json) -> Option<&str> {
-    let o = v.as_object()?;
-    if o.len() != 1 {
-        return None;
-    }
-    o.get(BINDING_REF)?.as_str()
 }
 
 /// A child's `WorkerCode` from the JSON its parent gave, and the
@@ -277,46 +286,71 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
     }
     // Cloudflare's flag for experimental compatibility flags: isolet has none.
     obj.remove("allowExperimental");
-    let outbound = match obj.remove("globalOutbound") {
-        None => ChildOutbound::Parent,
-        Some(Json::Null) => ChildOutbound::Deny,
-        Some(v) => match binding_ref(&v) {
-            Some(name) => ChildOutbound::Through(name.to_string()),
-            None => {
-                return Err("a loaded worker's `globalOutbound` is null (no network), left out (the parent's own) or a service binding of the parent (globalOutbound: env.GATEWAY)".to_string());
-            }
-        },
+    let refs = match obj.remove(REFS) {
+        None => Refs::default(),
+        Some(v) => serde_json::from_value::<Refs>(v)
+            .map_err(|e| format!("the worker's code: bad references ({e})"))?,
+    };
+    let outbound = match (obj.remove("globalOutbound"), refs.global_outbound) {
+        (_, Some(name)) => ChildOutbound::Through(name),
+        (None, None) => ChildOutbound::Parent,
+        (Some(Json::Null), None) => ChildOutbound::Deny,
+        (Some(_), None) => {
+            return Err("a loaded worker's `globalOutbound` is null (no network), left out (the parent's own) or a service binding of the parent (globalOutbound: env.GATEWAY)".to_string());
+        }
     };
     let mut bindings = BTreeMap::new();
     let mut granted = Grants::new();
-    if let Some(Json::Object(values)) = obj.get_mut("env") {
-        let refs: Vec<(String, String)> = values
-            .iter()
-            .filter_map(|(k, v)| binding_ref(v).map(|n| (k.clone(), n.to_string())))
-            .collect();
-        for (key, name) in refs {
-            values.remove(&key);
-            let Some(spec) = env.bindings.get(&name) else {
+    if let Some(Json::Object(values)) = obj.get(ENV_FIELD)
+        && let Some(key) = refs.env.keys().find(|k| values.contains_key(*k))
+    {
+        return Err(format!(
+            "env.{key} is given twice: as a value and as a binding"
+        ));
+    }
+    for (key, name) in refs.env {
+        let Some(spec) = env.bindings.get(&name) else {
+            return Err(format!(
+                "env.{key}: env.{name} is not a binding of the parent worker"
+            ));
+        };
+        match spec {
+            BindingSpec::Loader { .. } => {
                 return Err(format!(
-                    "env.{key}: env.{name} is not a binding of the parent worker"
+                    "env.{key}: a Worker Loader cannot be passed to a loaded worker (its workers would load workers of their own)"
                 ));
-            };
-            if let BindingSpec::Capability(cap) = spec
-                && let Some(b) = env.granted.get(cap)
-            {
-                granted.insert(cap.clone(), b.clone());
             }
-            bindings.insert(key, spec.clone());
+            BindingSpec::Capability(cap) => {
+                if let Some(b) = env.granted.get(cap) {
+                    granted.insert(cap.clone(), b.clone());
+                }
+            }
+            BindingSpec::Service { .. } => {}
         }
+        bindings.insert(key, spec.clone());
     }
     let mut code: WorkerCode =
         serde_json::from_value(raw).map_err(|e| format!("the worker's code is not valid: {e}"))?;
+    // As on Cloudflare: a loaded worker's modules are JavaScript (or
+    // Python), bundled beforehand; the host transpiles no tenant's
+    // TypeScript on another tenant's time or into the shared caches.
+    if let Some((name, _)) = code
+        .modules
+        .iter()
+        .find(|(_, m)| matches!(m, ModuleSource::TypeScript(_)))
+    {
+        return Err(format!(
+            "module \"{name}\" is TypeScript or JSX: a loaded worker's modules are JavaScript or Python (bundle it first, e.g. with `isolet bundle`)"
+        ));
+    }
     code.bindings = bindings;
     code.global_outbound = match outbound {
         ChildOutbound::Parent => env.outbound.clone(),
         ChildOutbound::Deny => Outbound::Deny,
         ChildOutbound::Through(name) => match env.bindings.get(&name) {
-            Some(BindingSpec::Service { worker, entrypoint }) => Outbound::GatewayWorker {
+            Some(BindingSpec::Service {
+                worker, entrypoint, ..
+            }) => Outbound::GatewayWorker {
                 worker: worker.clone(),
                 entrypoint: entrypoint.clone(),
             },
@@ -334,6 +368,21 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
 /// Capabilities granted to one worker alone, by name (see
 /// `Runtime::load_granting`).
 type Grants = HashMap<String, Arc<dyn Binding>>;
+
+/// The `env` field of the code's JSON.
+const ENV_FIELD: &str = "env";
+
+/// The parent's bindings the code passes by reference (see [`REFS`]).
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Refs {
+    /// `env` keys of the child, each to the parent's binding of that name.
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    /// The parent's service binding the child's `fetch()` goes through.
+    #[serde(default)]
+    global_outbound: Option<String>,
+}
 
 /// Where a child's `fetch()` goes, as its code says.
 enum ChildOutbound {
@@ -386,16 +435,13 @@ mod tests {
     }
 
     #[test]
-    fn references_are_exactly_one_key() {
-        assert_eq!(
-            binding_ref(&serde_json::json!({"$binding": "AUTH"})),
-            Some("AUTH")
-        );
-        assert_eq!(
-            binding_ref(&serde_json::json!({"$binding": "AUTH", "x": 1})),
-            None
-        );
-        assert_eq!(binding_ref(&serde_json::json!({"$binding": 1})), None);
-        assert_eq!(binding_ref(&serde_json::json!("AUTH")), None);
+    fn references_are_a_field_of_their_own() {
+        let refs: Refs = serde_json::from_value(
+            serde_json::json!({"env": {"A": "AUTH"}, "globalOutbound": "GW"}),
+        )
+        .unwrap();
+        assert_eq!(refs.env["A"], "AUTH");
+        assert_eq!(refs.global_outbound.as_deref(), Some("GW"));
+        assert!(serde_json::from_value::<Refs>(serde_json::json!({"other": 1})).is_err());
     }
 }

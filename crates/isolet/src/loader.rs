@@ -13,6 +13,17 @@ use crate::warm::{Lookup, Slot, WarmCache, object_key};
 use crate::worker::Worker;
 use isolet_code::WorkerCode;
 
+/// NUL separates the warm cache's keys (see `warm::object_key`): an id
+/// with one could name what is not that worker (an object, a child).
+fn no_nul(id: &str) -> Result<()> {
+    if id.contains('\0') {
+        return Err(Error::InvalidRequest(
+            "worker ids cannot contain NUL characters".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn no_storage() -> Error {
     if cfg!(feature = "storage") {
         Error::Storage("this runtime has no storage directory (RuntimeBuilder::storage_dir)".into())
@@ -67,6 +78,7 @@ impl Runtime {
             instances,
             HashMap::new(),
             None,
+            true,
         )
         .await
     }
@@ -95,7 +107,16 @@ impl Runtime {
             1
         };
         let granted = capabilities.into_iter().collect();
-        Worker::create(self.inner.clone(), None, code, instances, granted, None).await
+        Worker::create(
+            self.inner.clone(),
+            None,
+            code,
+            instances,
+            granted,
+            None,
+            true,
+        )
+        .await
     }
 
     /// The warm worker with this `id`, creating it from `code()` on a miss.
@@ -135,6 +156,7 @@ impl Runtime {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<WorkerCode>>,
     {
+        no_nul(id)?;
         self.warm_or_create(id, async || {
             let code = code().await?;
             let storage = self.inner.storage_for(id, "")?;
@@ -145,6 +167,7 @@ impl Runtime {
                 self.inner.instances_per_worker,
                 HashMap::new(),
                 storage,
+                true,
             )
             .await
         })
@@ -168,6 +191,7 @@ impl Runtime {
                 self.inner.instances_per_worker,
                 granted,
                 None,
+                false,
             )
             .await
         })
@@ -240,6 +264,7 @@ impl Runtime {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<WorkerCode>>,
     {
+        no_nul(id)?;
         let Some(storage) = self.inner.storage_for(id, name)? else {
             return Err(no_storage());
         };
@@ -252,6 +277,7 @@ impl Runtime {
                 1,
                 HashMap::new(),
                 Some(storage),
+                true,
             )
             .await
         })

@@ -624,7 +624,7 @@ impl Runtime {
         args: Vec<crate::Value>,
     ) -> std::result::Result<crate::Value, String> {
         self.inner
-            .call_worker_rpc(id, entrypoint, method, args, Vec::new())
+            .call_worker_rpc(id, entrypoint, None, method, args, Vec::new())
             .await
     }
 
@@ -759,7 +759,9 @@ impl Surroundings for Link {
                         .keep_child(&key, code, granted)
                         .await
                 }
-                None => crate::Worker::create(rt.clone(), None, code, 1, granted, None).await,
+                None => {
+                    crate::Worker::create(rt.clone(), None, code, 1, granted, None, false).await
+                }
             };
             made.map(|w| Arc::new(w) as Arc<dyn crate::child::Child>)
                 .map_err(|e| e.to_string())
@@ -780,12 +782,14 @@ impl Surroundings for Link {
         &'a self,
         id: &'a str,
         entrypoint: Option<&'a str>,
+        props: Option<Arc<str>>,
         request: crate::Request,
         chain: Vec<String>,
     ) -> BoxFuture<'a, std::result::Result<crate::StreamingResponse, String>> {
         Box::pin(async move {
             let rt = self.runtime()?;
-            rt.call_worker_fetch(id, entrypoint, request, chain).await
+            rt.call_worker_fetch(id, entrypoint, props, request, chain)
+                .await
         })
     }
 
@@ -793,13 +797,14 @@ impl Surroundings for Link {
         &'a self,
         id: &'a str,
         entrypoint: Option<&'a str>,
+        props: Option<Arc<str>>,
         method: &'a str,
         args: Vec<crate::Value>,
         chain: Vec<String>,
     ) -> BoxFuture<'a, std::result::Result<crate::Value, String>> {
         Box::pin(async move {
             let rt = self.runtime()?;
-            rt.call_worker_rpc(id, entrypoint, method, args, chain)
+            rt.call_worker_rpc(id, entrypoint, props, method, args, chain)
                 .await
         })
     }
@@ -884,6 +889,7 @@ impl RuntimeInner {
                 1,
                 HashMap::new(),
                 storage,
+                true,
             )
             .await
         } else {
@@ -896,12 +902,13 @@ impl RuntimeInner {
         self: &Arc<Self>,
         id: &str,
         entrypoint: Option<&str>,
+        props: Option<Arc<str>>,
         request: crate::Request,
         chain: Vec<String>,
     ) -> Result<crate::StreamingResponse, String> {
         let worker = self.nested_worker(id, &chain).await?;
         worker
-            .nested(entrypoint, chain)
+            .nested(entrypoint, chain, props)
             .fetch_streaming(request)
             .await
             .map_err(|e| format!("worker {id:?}: {e}"))
@@ -911,13 +918,14 @@ impl RuntimeInner {
         self: &Arc<Self>,
         id: &str,
         entrypoint: Option<&str>,
+        props: Option<Arc<str>>,
         method: &str,
         args: Vec<crate::Value>,
         chain: Vec<String>,
     ) -> Result<crate::Value, String> {
         let worker = self.nested_worker(id, &chain).await?;
         worker
-            .nested(entrypoint, chain)
+            .nested(entrypoint, chain, props)
             .call(method, args)
             .await
             .map_err(|e| format!("worker {id:?}: {e}"))

@@ -64,6 +64,7 @@ pub(crate) trait Surroundings: Send + Sync {
         &'a self,
         id: &'a str,
         entrypoint: Option<&'a str>,
+        props: Option<Arc<str>>,
         request: Request,
         chain: Vec<String>,
     ) -> BoxFuture<'a, Result<StreamingResponse, String>>;
@@ -72,6 +73,7 @@ pub(crate) trait Surroundings: Send + Sync {
         &'a self,
         id: &'a str,
         entrypoint: Option<&'a str>,
+        props: Option<Arc<str>>,
         method: &'a str,
         args: Vec<Value>,
         chain: Vec<String>,
@@ -713,7 +715,13 @@ impl HostState {
                             Outbound::GatewayWorker { worker, entrypoint } => {
                                 let chain = self.nested_chain(&env)?;
                                 outside
-                                    .worker_fetch(worker, entrypoint.as_deref(), request, chain)
+                                    .worker_fetch(
+                                        worker,
+                                        entrypoint.as_deref(),
+                                        None,
+                                        request,
+                                        chain,
+                                    )
                                     .await
                             }
                             Outbound::Deny => unreachable!("handled above"),
@@ -777,7 +785,11 @@ impl bindings::Host for HostState {
         req: types::Request,
     ) -> Result<types::Fetched, String> {
         let env = self.env()?;
-        let Some(BindingSpec::Service { worker, entrypoint }) = env.bindings.get(&binding).cloned()
+        let Some(BindingSpec::Service {
+            worker,
+            entrypoint,
+            props,
+        }) = env.bindings.get(&binding).cloned()
         else {
             return Err(format!(
                 "env.{binding} is not a service binding this worker was given"
@@ -788,8 +800,15 @@ impl bindings::Host for HostState {
         self.invocation.cpu.pause();
         let result = match self.storage_gate(true).await {
             Ok(()) => {
-                self.service_fetch(&env, &worker, entrypoint.as_deref(), Request::from(req))
-                    .await
+                let props = crate::bindings::service_props(&props);
+                self.service_fetch(
+                    &env,
+                    &worker,
+                    entrypoint.as_deref(),
+                    props,
+                    Request::from(req),
+                )
+                .await
             }
             Err(e) => Err(e),
         };
@@ -819,12 +838,17 @@ impl HostState {
                     "env.{binding}: no capability named {name:?} is registered"
                 )),
             },
-            BindingSpec::Service { worker, entrypoint } if method == "fetch" => {
+            BindingSpec::Service {
+                worker,
+                entrypoint,
+                props,
+            } if method == "fetch" => {
                 // The Python engine's service fetch (JS uses bindings.fetch).
                 let request =
                     request_from_wire(args).map_err(|e| format!("env.{binding}.fetch: {e}"))?;
+                let props = crate::bindings::service_props(&props);
                 let r = self
-                    .service_fetch(env, &worker, entrypoint.as_deref(), request)
+                    .service_fetch(env, &worker, entrypoint.as_deref(), props, request)
                     .await?;
                 // Collected whole for the guest: counted against its
                 // outbound bytes and held within its host memory budget.
@@ -859,11 +883,16 @@ impl HostState {
             BindingSpec::Loader { .. } => Err(format!(
                 "env.{binding}: a Worker Loader is reached from JavaScript workers (env.{binding}.get(name, getCode), env.{binding}.load(code)); Python workers cannot load workers yet"
             )),
-            BindingSpec::Service { worker, entrypoint } => {
+            BindingSpec::Service {
+                worker,
+                entrypoint,
+                props,
+            } => {
                 self.take_sub_request(env)?;
                 let chain = self.nested_chain(env)?;
+                let props = crate::bindings::service_props(&props);
                 env.surroundings
-                    .worker_rpc(&worker, entrypoint.as_deref(), method, args, chain)
+                    .worker_rpc(&worker, entrypoint.as_deref(), props, method, args, chain)
                     .await
             }
         }
@@ -875,12 +904,13 @@ impl HostState {
         env: &WorkerEnv,
         worker: &str,
         entrypoint: Option<&str>,
+        props: Option<Arc<str>>,
         request: Request,
     ) -> Result<StreamingResponse, String> {
         self.take_sub_request(env)?;
         let chain = self.nested_chain(env)?;
         env.surroundings
-            .worker_fetch(worker, entrypoint, request, chain)
+            .worker_fetch(worker, entrypoint, props, request, chain)
             .await
     }
 }

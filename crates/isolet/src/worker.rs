@@ -72,6 +72,10 @@ pub(crate) trait Home: Send + Sync + 'static {
 }
 
 struct WorkerInner {
+    /// Whether its modules' bytecode goes into the runtime's cache (not
+    /// for a worker another worker loaded: its code is a tenant's to
+    /// vary, and the cache is everyone's).
+    shares_bytecode: bool,
     rt: Arc<dyn Home>,
     id: Option<String>,
     limits: Effective,
@@ -173,6 +177,7 @@ impl Worker {
         instances: usize,
         granted: HashMap<String, Arc<dyn Binding>>,
         storage: Option<crate::storage::StorageTarget>,
+        shares_bytecode: bool,
     ) -> Result<Worker> {
         code.validate().map_err(Error::InvalidCode)?;
         let rt = home.shared();
@@ -218,6 +223,7 @@ impl Worker {
         });
         let worker = Worker {
             inner: Arc::new(WorkerInner {
+                shares_bytecode,
                 rt: home,
                 id,
                 limits,
@@ -297,6 +303,7 @@ impl Worker {
         };
         let mut instance = Instance::new(store, bindings, &rt.live, &inner.pool);
         let (mut spec, keys) = rt.bytecode.prepare(&inner.code);
+        spec.want_bytecode &= inner.shares_bytecode;
         if inner.env.storage.is_some() {
             spec.bindings.push(wt::Binding {
                 name: crate::storage::BINDING.to_string(),
@@ -313,7 +320,9 @@ impl Worker {
                 None,
             )
             .await;
-        if let Output::Init(compiled) = result? {
+        if let Output::Init(compiled) = result?
+            && inner.shares_bytecode
+        {
             rt.bytecode.store(&keys, compiled);
         }
         Ok(instance)
@@ -335,13 +344,19 @@ impl Worker {
     }
 
     /// An entrypoint for a call made by another worker (service binding,
-    /// gateway), carrying the call chain.
-    pub(crate) fn nested(&self, name: Option<&str>, chain: Vec<String>) -> Entrypoint<'_> {
+    /// gateway, a parent), carrying the call chain and the callee's
+    /// `ctx.props` (wire JSON).
+    pub(crate) fn nested(
+        &self,
+        name: Option<&str>,
+        chain: Vec<String>,
+        props: Option<Arc<str>>,
+    ) -> Entrypoint<'_> {
         Entrypoint {
             worker: self,
             name: name.map(str::to_string),
             chain,
-            props: None,
+            props,
         }
     }
 
@@ -462,7 +477,7 @@ impl Worker {
                             method: "tail".into(),
                         };
                         worker
-                            .nested(None, chain)
+                            .nested(None, chain, None)
                             .call_wire("tail", event, events)
                             .await
                             .0
@@ -1495,9 +1510,10 @@ impl crate::child::Child for Worker {
         chain: Vec<String>,
     ) -> crate::outbound::BoxFuture<'_, std::result::Result<StreamingResponse, String>> {
         Box::pin(async move {
-            let mut ep = self.nested(entrypoint.as_deref(), chain);
-            ep.props = Some(props);
-            ep.fetch_streaming(request).await.map_err(|e| e.to_string())
+            self.nested(entrypoint.as_deref(), chain, Some(props))
+                .fetch_streaming(request)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 
@@ -1510,9 +1526,10 @@ impl crate::child::Child for Worker {
         chain: Vec<String>,
     ) -> crate::outbound::BoxFuture<'_, std::result::Result<Value, String>> {
         Box::pin(async move {
-            let mut ep = self.nested(entrypoint.as_deref(), chain);
-            ep.props = Some(props);
-            ep.call(&method, args).await.map_err(|e| e.to_string())
+            self.nested(entrypoint.as_deref(), chain, Some(props))
+                .call(&method, args)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }

@@ -362,7 +362,6 @@
             const { found, ctx, instance } = start();
             const fn = rpcMethod(instance, method);
             const args = wireDecode(wireEncode(given));
-            if (!found.classBased && fn.length > args.length) args.push(env, ctx);
             const value = await fn.apply(instance, args);
             if (ctx[STATE] !== null) await finish(ctx[STATE]);
             return wireDecode(wireEncode(value));
@@ -395,10 +394,14 @@
     const parsed = JSON.parse(argsJson);
     let args = argsJson.indexOf('"$t"') === -1 ? parsed : wireDecode(parsed);
     if (!Array.isArray(args)) args = [args];
-    // Methods of plain objects get (…, env, ctx) after their arguments,
-    // like fetch: `greet(name, env, ctx)`, `tail(events, env, ctx)` (as in
-    // workerd), when they declare more parameters than they were given.
-    if (!classBased && fn.length > args.length) args.push(env, ctx);
+    // A plain object's `tail` gets (events, env, ctx), like fetch. Its other
+    // methods get the caller's arguments only: where env would land is the
+    // caller's to choose by how many it sends, so a method that returns an
+    // argument would hand the caller the worker's env (workerd passes
+    // (arg, env, ctx) to a method of exactly three parameters called with
+    // one argument; isolet passes any number, and ctx.props reaches
+    // WorkerEntrypoint classes as this.ctx.props).
+    if (method === "tail" && !classBased) args = [...args, env, ctx];
     const result = fn.apply(instance, args);
     if (!(result instanceof Promise) && ctx[STATE] === null) return JSON.stringify(wireEncode(result));
     return (async () => {

@@ -297,6 +297,7 @@ async fn python_service_fetch_bodies_count_against_outbound_bytes_and_the_budget
                 BindingSpec::Service {
                     worker: "big-callee".into(),
                     entrypoint: None,
+                    props: None,
                 },
             )
             .limits(limits)
@@ -337,6 +338,7 @@ async fn binding_results_are_held_within_the_host_memory_budget() {
                 BindingSpec::Service {
                     worker: "big-callee".into(),
                     entrypoint: None,
+                    props: None,
                 },
             )
             .limits(Limits::new().host_memory_bytes(1 << 20))
@@ -373,6 +375,7 @@ async fn binding_results_are_held_within_the_host_memory_budget() {
         BindingSpec::Service {
             worker: "big-callee".into(),
             entrypoint: None,
+            props: None,
         },
     );
     let (result, _) = hit(&rt, roomy, "/").await;
@@ -398,6 +401,7 @@ async fn wire_text_is_charged_for_what_it_expands_to_before_it_is_parsed() {
             BindingSpec::Service {
                 worker: "expand-callee".into(),
                 entrypoint: None,
+                props: None,
             },
         )
         .limits(budget);
@@ -433,6 +437,7 @@ async fn tail_deliveries_in_flight_are_bounded() {
             BindingSpec::Service {
                 worker: "slow-stream".into(),
                 entrypoint: None,
+                props: None,
             },
         ),
     );

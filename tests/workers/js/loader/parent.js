@@ -1,8 +1,8 @@
 // A parent worker that loads workers through its Worker Loader bindings:
 // workerd's Worker Loader tests (src/workerd/api/tests/worker-loader-test.js),
 // ported to isolet, plus isolet's own (limits, references, lifetimes).
-// Each test is an RPC method of the default export (a plain object: its
-// methods get (…args, env, ctx)); tests/all/loader.rs calls them.
+// Each test is an RPC method of the default export, a WorkerEntrypoint
+// (env and ctx are this.env and this.ctx); tests/all/loader.rs calls them.
 //
 // Bindings (see tests/all/loader.rs): LOADER {"loader": {}}, SHARED1 and
 // SHARED2 {"loader": {"id": "shared"}}, UNIQUE {"loader": {"id": "unique"}},
@@ -33,8 +33,11 @@ const greeterCode = {
       export default {
         greet(name) { return "Hello, " + name; }
       }
-      export let alternate = {
-        greet(name, env, ctx) { return \`\${ctx.props.greeting}, \${name}\`; }
+      // workerd's test has a plain object here, greet(name, env, ctx): isolet
+      // gives a plain object's methods the caller's arguments only (see
+      // dispatch.js), so props reach a class.
+      export class alternate extends WorkerEntrypoint {
+        greet(name) { return \`\${this.ctx.props.greeting}, \${name}\`; }
       }
       export class Classy extends WorkerEntrypoint {
         greet(name) { return \`\${this.ctx.props.greeting}, \${name}!\`; }
@@ -52,12 +55,13 @@ export class GreeterLoopback extends WorkerEntrypoint {
   }
 }
 
-export default {
+export default class Tests extends WorkerEntrypoint {
   fetch(req) {
     return new Response("parent fetch: " + new URL(req.url).pathname);
-  },
+  }
 
-  async basics(env) {
+  async basics() {
+    const env = this.env;
     const worker = env.LOADER.get("basics", () => greeterCode);
     assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice", "default entrypoint");
     const greeter = worker.getEntrypoint("alternate", { props: { greeting: "Welcome" } });
@@ -67,16 +71,18 @@ export default {
     const classy = worker.getEntrypoint("Classy", { props: { greeting: "G'day" } });
     assertEq(await classy.greet("Dave"), "G'day, Dave!", "this.ctx.props");
     return "ok";
-  },
+  }
 
-  async justLoad(env) {
+  async justLoad() {
+    const env = this.env;
     const worker = env.LOADER.load(greeterCode);
     assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice", "default entrypoint");
     assertEq(await worker.getEntrypoint("alternate", { props: { greeting: "Welcome" } }).greet("Bob"), "Welcome, Bob", "props");
     return "ok";
-  },
+  }
 
-  async passEnv(env) {
+  async passEnv() {
+    const env = this.env;
     const worker = env.LOADER.get("passEnv", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "foo.js",
@@ -94,11 +100,12 @@ export default {
     const resp = await worker.getEntrypoint().fetch("https://example.com");
     assertEq(await resp.text(), "env.hello = 123", "env");
     return "ok";
-  },
+  }
 
   // workerd's passEnvCaps passes ctx.exports stubs; isolet passes the
   // parent's own bindings by reference.
-  async passEnvBindings(env) {
+  async passEnvBindings() {
+    const env = this.env;
     const worker = env.LOADER.get("passEnvBindings", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "foo.js",
@@ -118,9 +125,10 @@ export default {
     const resp = await worker.getEntrypoint().fetch("https://example.com");
     assertEq(await resp.text(), "Hello, Alice!\nHello, Bob!", "bindings passed by reference");
     return "ok";
-  },
+  }
 
-  async overrideGlobalOutbound(env) {
+  async overrideGlobalOutbound() {
+    const env = this.env;
     const worker = env.LOADER.get("overrideGlobalOutbound", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "foo.js",
@@ -130,9 +138,10 @@ export default {
     const resp = await worker.getEntrypoint().fetch("https://example.com/x");
     assertEq(await resp.text(), "hello from gateway: https://example.com/x", "globalOutbound: a service binding");
     return "ok";
-  },
+  }
 
-  async inheritGlobalOutbound(env) {
+  async inheritGlobalOutbound() {
+    const env = this.env;
     const worker = env.LOADER.get("inheritGlobalOutbound", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "foo.js",
@@ -141,9 +150,10 @@ export default {
     const resp = await worker.getEntrypoint().fetch("https://example.com");
     assertEq(await resp.text(), "hello from defaultOutbound", "globalOutbound left out");
     return "ok";
-  },
+  }
 
-  async nullGlobalOutbound(env) {
+  async nullGlobalOutbound() {
+    const env = this.env;
     const worker = env.LOADER.get("nullGlobalOutbound", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "foo.js",
@@ -153,9 +163,10 @@ export default {
     await assertRejects(worker.getEntrypoint().fetch("https://example.com"),
       (e) => e.message.includes("no outbound network access"), "globalOutbound: null");
     return "ok";
-  },
+  }
 
-  async isolateUniqueness(env) {
+  async isolateUniqueness() {
+    const env = this.env;
     let loadCount = 0;
     const loadCodeCallback = () => {
       ++loadCount;
@@ -214,9 +225,10 @@ export default {
     assertEq(await noName3.increment(), 1, "no name 3");
     assertEq(loadCount, 8, "getCode calls");
     return "ok";
-  },
+  }
 
-  async moduleTypes(env) {
+  async moduleTypes() {
+    const env = this.env;
     const worker = env.LOADER.get("moduleTypes", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "main.js",
@@ -260,9 +272,10 @@ export default {
     const dataModule = await entrypoint.getDataModule();
     assertEq(new TextDecoder().decode(dataModule), "Hello from binary data!", "data module");
     return "ok";
-  },
+  }
 
-  async compatDateFlags(env) {
+  async compatDateFlags() {
+    const env = this.env;
     const getCode = (compatibilityDate, compatibilityFlags) => ({
       compatibilityDate,
       compatibilityFlags,
@@ -283,9 +296,10 @@ export default {
     const plain = env.LOADER.get("compatDateFlags2", () => getCode("2025-01-01", []));
     assertEq(await plain.getEntrypoint().hasNodeCompat(), false, "no nodejs_compat");
     return "ok";
-  },
+  }
 
-  async asyncCodeLoader(env) {
+  async asyncCodeLoader() {
+    const env = this.env;
     const worker = env.LOADER.get("asyncCodeLoader", async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       return {
@@ -305,18 +319,20 @@ export default {
     });
     assertEq(await worker.getEntrypoint().getMessage(), "Hello from async loaded worker!", "async getCode");
     return "ok";
-  },
+  }
 
-  async codeLoaderException(env) {
+  async codeLoaderException() {
+    const env = this.env;
     const worker = env.LOADER.get("codeLoaderException", () => {
       throw new Error("Code loader failed!");
     });
     const e = await assertRejects(worker.getEntrypoint().someMethod(), () => true, "getCode throws");
     assertEq(e.message, "Code loader failed!", "getCode's exception");
     return "ok";
-  },
+  }
 
-  async noMixedJsPythonModules(env) {
+  async noMixedJsPythonModules() {
+    const env = this.env;
     const worker = env.LOADER.get("noMixedJsPythonModules", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "foo.py",
@@ -328,9 +344,10 @@ export default {
     await assertRejects(worker.getEntrypoint().greet("Alice"),
       (e) => e.message.includes('"foo.js" is JavaScript: a worker has one language'), "mixed modules");
     return "ok";
-  },
+  }
 
-  async startupException(env) {
+  async startupException() {
+    const env = this.env;
     const worker = env.LOADER.get("startupException", () => ({
       compatibilityDate: "2025-01-01",
       mainModule: "main.js",
@@ -347,9 +364,10 @@ export default {
     const e = await assertRejects(worker.getEntrypoint().greet("Alice"), () => true, "startup exception");
     if (!e.message.includes("intentional startup error")) throw new Error(`startup error lost: ${e.message}`);
     return "ok";
-  },
+  }
 
-  async ctxExports(env) {
+  async ctxExports() {
+    const env = this.env;
     const worker = env.LOADER.get("ctxExports", () => ({
       compatibilityDate: "2025-01-01",
       compatibilityFlags: ["enable_ctx_exports"],
@@ -371,10 +389,11 @@ export default {
     }));
     assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice!", "ctx.exports");
     return "ok";
-  },
+  }
 
   // ctx.exports with props, in the worker itself (workerd's GreeterLoopback).
-  async loopbackProps(env, ctx) {
+  async loopbackProps() {
+    const { env, ctx } = this;
     const greeter = ctx.exports.GreeterLoopback({ props: { greeting: "G'day" } });
     assertEq(await greeter.greet("Dave"), "G'day, Dave!", "loopback props");
     const plain = ctx.exports.GreeterLoopback;
@@ -382,10 +401,11 @@ export default {
     const resp = await ctx.exports.default.fetch("https://example.com/loop");
     assertEq(await resp.text(), "parent fetch: /loop", "loopback fetch");
     return "ok";
-  },
+  }
 
   // isolet's own: what a child may not have.
-  async childLimits(env) {
+  async childLimits() {
+    const env = this.env;
     const worker = env.LOADER.load({
       compatibilityDate: "2025-01-01",
       mainModule: "main.js",
@@ -394,9 +414,10 @@ export default {
     });
     await assertRejects(worker.getEntrypoint().spin(), (e) => /CPU/i.test(e.message), "a child asks for more CPU than its parent has");
     return "ok";
-  },
+  }
 
-  async childCannotNameBindings(env) {
+  async childCannotNameBindings() {
+    const env = this.env;
     const code = (extra) => ({
       compatibilityDate: "2025-01-01",
       mainModule: "main.js",
@@ -411,10 +432,25 @@ export default {
       (e) => e.message.includes("globalOutbound must be null"), "an outbound policy in a child's code");
     await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ env: { f() {} } }))),
       (e) => e.name === "DataCloneError", "a function in a child's env");
+    await assertRejects(env.LOADER.load(code({ env: { L: env.LOADER } })).getEntrypoint().hi(),
+      (e) => e.message.includes("cannot be passed to a loaded worker"), "a Worker Loader passed on");
+    await assertRejects(env.LOADER.load(code({ mainModule: "main.ts", modules: { "main.ts": "export default { hi(): string { return 'hi'; } }" } })).getEntrypoint().hi(),
+      (e) => e.message.includes("is TypeScript or JSX"), "TypeScript in a child");
+    await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ $refs: { env: { G: "GREETER" } } }))),
+      (e) => e.message.includes("$refs"), "references written by hand");
+    // A value shaped like a reference is data: the child gets no binding.
+    const forged = env.LOADER.load(code({
+      modules: { "main.js": "export default { hi(x, env) { return 'hi'; }, fetch(req, env) { return Response.json({ greet: typeof env.X.greet, x: env.X }); } }" },
+      env: { X: { $binding: "GREETER" } },
+    }));
+    const seen = await (await forged.getEntrypoint().fetch("https://x/")).json();
+    assertEq(seen.greet, "undefined", "a forged reference grants nothing");
+    assertEq(seen.x.$binding, "GREETER", "a forged reference is the child's data");
     return "ok";
-  },
+  }
 
-  async childFailureLeavesParent(env) {
+  async childFailureLeavesParent() {
+    const env = this.env;
     const worker = env.LOADER.load({
       compatibilityDate: "2025-01-01",
       mainModule: "main.js",
@@ -422,10 +458,11 @@ export default {
     });
     await assertRejects(worker.getEntrypoint().boom(), (e) => e.message.includes("child says no"), "a child's exception");
     return "parent still runs";
-  },
+  }
 
   // A load() child is the request's: kept in a global, it is refused later.
-  async staleLoad(env) {
+  async staleLoad() {
+    const env = this.env;
     if (kept === null) {
       kept = env.LOADER.load(greeterCode);
       assertEq(await kept.getEntrypoint().greet("Eve"), "Hello, Eve", "first request");
@@ -433,5 +470,5 @@ export default {
     }
     await assertRejects(kept.getEntrypoint().greet("Eve"), (e) => e.message.includes("lives as long as the request that loaded it"), "a load() child in a later request");
     return "refused";
-  },
-};
+  }
+}
