@@ -109,26 +109,11 @@ impl loader::Host for HostState {
         };
         request_headers_problem(&req.headers)?;
         let props = self.props_for_call(props)?;
-        let prepared = self
-            .take_sub_request(&env)
-            .and_then(|()| self.nested_chain(&env));
-        let result = match prepared {
-            Ok(chain) => {
-                // The parent waits for its child: not its CPU time.
-                self.invocation.cpu.pause();
-                let result = match self.storage_gate(true).await {
-                    Ok(()) => {
-                        target
-                            .fetch(entrypoint, props.clone(), Request::from(req), chain)
-                            .await
-                    }
-                    Err(e) => Err(e),
-                };
-                self.invocation.cpu.resume();
-                result
-            }
-            Err(e) => Err(e),
-        };
+        let result = self
+            .wait_for_child(&env, |chain| {
+                target.fetch(entrypoint, props.clone(), Request::from(req), chain)
+            })
+            .await;
         self.invocation.budget.release(props.len());
         self.fetched(&env, result?).map(Some)
     }
@@ -154,26 +139,11 @@ impl loader::Host for HostState {
                 return Err(e);
             }
         };
-        let prepared = self
-            .take_sub_request(&env)
-            .and_then(|()| self.nested_chain(&env));
-        let result = match prepared {
-            Ok(chain) => {
-                // The parent waits for its child: not its CPU time.
-                self.invocation.cpu.pause();
-                let result = match self.storage_gate(true).await {
-                    Ok(()) => {
-                        target
-                            .call(entrypoint, props.clone(), method, args, chain)
-                            .await
-                    }
-                    Err(e) => Err(e),
-                };
-                self.invocation.cpu.resume();
-                result
-            }
-            Err(e) => Err(e),
-        };
+        let result = self
+            .wait_for_child(&env, |chain| {
+                target.call(entrypoint, props.clone(), method, args, chain)
+            })
+            .await;
         // The arguments and props were held (and handed on) until the call ended.
         self.invocation.budget.release(args_cost);
         self.invocation.budget.release(props.len());
@@ -191,6 +161,29 @@ impl context::Host for HostState {
 }
 
 impl HostState {
+    /// A call to a child, as a subrequest of this invocation: `call` gets
+    /// the call chain once the subrequest is taken; while it runs, the
+    /// parent's storage writes are committed (the output gate) and its CPU
+    /// clock is paused (waiting is not its CPU time).
+    async fn wait_for_child<T, Fut>(
+        &mut self,
+        env: &WorkerEnv,
+        call: impl FnOnce(Vec<String>) -> Fut,
+    ) -> Result<T, String>
+    where
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
+        self.take_sub_request(env)?;
+        let chain = self.nested_chain(env)?;
+        self.invocation.cpu.pause();
+        let result = match self.storage_gate(true).await {
+            Ok(()) => call(chain).await,
+            Err(e) => Err(e),
+        };
+        self.invocation.cpu.resume();
+        result
+    }
+
     /// The child a call names: `Ok(None)` for a name its loader does not
     /// keep (the guest then makes it and calls again).
     fn child(
