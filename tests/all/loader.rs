@@ -118,6 +118,22 @@ async fn a_child_gets_nothing_its_parent_does_not_have() {
     let rt = runtime().await;
     assert_eq!(run(&rt, "childLimits").await, Value::from("ok"));
     assert_eq!(run(&rt, "childCannotNameBindings").await, Value::from("ok"));
+    // Writing 10 MiB of code as JSON takes the parent more than its usual
+    // 200 ms of CPU: this parent gets 10 s.
+    let roomy = rt
+        .get("parent-roomy", || {
+            parent().limits(Limits::new().cpu_time(Duration::from_secs(10)))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        roomy
+            .entrypoint(None)
+            .call("childBounds", vec![])
+            .await
+            .unwrap(),
+        Value::from("ok")
+    );
     // A capability the runtime has but the parent was not given stays out
     // of reach: the child's code cannot name it (above), and nothing in
     // the parent's env refers to it.

@@ -449,6 +449,24 @@ export default class Tests extends WorkerEntrypoint {
     return "ok";
   }
 
+  // The bounds on what one request makes the host do and hold.
+  async childBounds() {
+    const env = this.env;
+    const code = (extra) => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: { "main.js": "export default { hi() { return 'hi'; } }" },
+      ...extra,
+    });
+    for (let i = 0; i < 8; i++) assertEq(await env.LOADER.load(code()).getEntrypoint().hi(), "hi", `load ${i}`);
+    await assertRejects(env.LOADER.load(code()).getEntrypoint().hi(),
+      (e) => e.message.includes("at most 8"), "a ninth load in one request");
+    const big = code({ env: { pad: "x".repeat(10 << 20) } });
+    await assertRejects(env.LOADER.get("big", () => big).getEntrypoint().hi(),
+      (e) => e.message.includes("at most 10485760 bytes"), "code over 10 MiB");
+    return "ok";
+  }
+
   async childFailureLeavesParent() {
     const env = this.env;
     const worker = env.LOADER.load({
