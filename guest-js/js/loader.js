@@ -46,7 +46,7 @@
   // reference instead, in "$refs").
   function data(v, what) {
     if (typeof v === "function" || (v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) {
-      throw cloneError(`${what} cannot be passed to a loaded worker: isolet passes JSON values and this worker's own bindings (env.NAME); functions, RpcTargets and other objects are not supported yet`);
+      throw cloneError(`${what} cannot be passed to a loaded worker's env: isolet passes JSON values and this worker's own bindings (env.NAME) there; pass functions, RpcTargets and ctx.exports stubs as arguments of a call instead`);
     }
     return v;
   }
@@ -136,10 +136,15 @@
         return fetchedResponse(answer, req.url);
       },
     };
+    // RpcTargets, functions and stubs in the arguments go by reference
+    // (into `passed`); while the child calls them, each step of the call
+    // is one such call to answer (`answer`) before the call goes on.
     const call = (method) => async (...args) => {
-      const json = JSON.stringify(wireEncode(args));
-      const out = await withChild(t, () => native.loaderCall(target(t, entrypoint, props), method, json));
-      return wireDecode(JSON.parse(out));
+      const passed = [];
+      const json = JSON.stringify(wireEncode(args, undefined, passed));
+      let step = await withChild(t, () => native.loaderCall(target(t, entrypoint, props), method, json));
+      while (typeof step !== "string") step = await answer(passed, step);
+      return wireDecode(JSON.parse(step));
     };
     return new Proxy(stub, {
       get(o, prop) {
@@ -150,7 +155,32 @@
         return m;
       },
       has(o, prop) { return typeof prop === "string" && prop !== "then"; },
+      // As workerd: a loaded worker's entrypoint is this worker's to call,
+      // not to hand on (wireEncode lists an object's keys).
+      ownKeys() { throw cloneError("Could not serialize a dynamic worker's entrypoint: it can be called only by the worker that loaded it"); },
     });
+  }
+
+  // Runs what the child asked of an object the call passed by reference
+  // (`[call, object, method, argsJson]`; method "" calls a function), and
+  // hands the host its result or what it threw: the call's next step.
+  async function answer(passed, [call, object, method, argsJson]) {
+    let ok = true;
+    let text;
+    try {
+      const receiver = passed[object];
+      const args = wireDecode(JSON.parse(argsJson));
+      let fn;
+      if (method === "") fn = typeof receiver === "function" && !lib.byReference.has(receiver) ? receiver : undefined;
+      else if ((typeof receiver !== "function" || lib.byReference.has(receiver)) && method !== "constructor" && !method.startsWith("_") && !Object.prototype.hasOwnProperty.call(Object.prototype, method)) fn = receiver[method];
+      if (typeof fn !== "function") throw new TypeError(method === "" ? "The RPC receiver is not a function." : `The RPC receiver does not implement the method "${method}".`);
+      const value = await fn.apply(method === "" ? undefined : receiver, args);
+      text = JSON.stringify([wireEncode(value)]);
+    } catch (e) {
+      ok = false;
+      text = e instanceof Error ? `${e.message}` : String(e);
+    }
+    return native.loaderResume(call, ok, text);
   }
 
   class WorkerStub {

@@ -49,6 +49,7 @@ fn single(file: &str) -> WorkerCode {
 }
 
 use crate::common::Traces;
+use crate::common::registry::Published;
 
 async fn runtime() -> &'static (Runtime, Arc<Traces>) {
     static RT: OnceCell<(Runtime, Arc<Traces>)> = OnceCell::const_new();
@@ -1162,77 +1163,20 @@ fn tarball(
     tar.into_inner().unwrap().finish().unwrap()
 }
 
-/// A registry on 127.0.0.1: GET /<name> (packument), GET /<name>/-/<file>.tgz.
-/// `corrupt` names a package whose advertised integrity is wrong.
+/// The test registry (`common::registry`) with `packages()`; `corrupt`
+/// names a package whose advertised integrity is wrong.
 async fn registry(corrupt: &'static str) -> String {
-    use base64::Engine as _;
-    use sha2::Digest as _;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let mut docs: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for (name, version, extra, files) in packages() {
-        let tgz = tarball(name, version, &extra, &files);
-        let mut digest = sha2::Sha512::digest(&tgz).to_vec();
-        if name == corrupt {
-            digest[0] ^= 1;
-        }
-        let path = format!("/{name}/-/{name}-{version}.tgz");
-        let mut meta = json!({
-            "name": name, "version": version,
-            "dist": {"tarball": format!("{base}{path}"), "integrity": format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(digest))}
-        });
-        for key in ["dependencies"] {
-            if let Some(v) = extra.get(key) {
-                meta[key] = v.clone();
-            }
-        }
-        if files.iter().any(|(f, _)| *f == "binding.gyp") {
-            meta["gypfile"] = json!(true);
-        }
-        let doc = docs
-            .entry(name.to_string())
-            .or_insert_with(|| json!({"name": name, "dist-tags": {}, "versions": {}}));
-        doc["versions"][version] = meta;
-        if !version.contains('-') {
-            doc["dist-tags"]["latest"] = json!(version);
-        }
-        blobs.insert(path, tgz);
-    }
-    let docs = Arc::new(docs);
-    let blobs = Arc::new(blobs);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (docs, blobs) = (docs.clone(), blobs.clone());
-            tokio::spawn(async move {
-                let svc =
-                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                        let path = req.uri().path().to_string();
-                        let body = match blobs.get(&path) {
-                            Some(b) => Some(b.clone()),
-                            None => docs
-                                .get(path.trim_start_matches('/'))
-                                .map(|d| d.to_string().into_bytes()),
-                        };
-                        async move {
-                            let resp = match body {
-                                Some(b) => http::Response::builder()
-                                    .status(200)
-                                    .body(http_body_util::Full::new(bytes::Bytes::from(b))),
-                                None => http::Response::builder().status(404).body(
-                                    http_body_util::Full::new(bytes::Bytes::from_static(b"{}")),
-                                ),
-                            };
-                            Ok::<_, std::convert::Infallible>(resp.unwrap())
-                        }
-                    });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    base
+    let published = packages()
+        .into_iter()
+        .map(|(name, version, extra, files)| Published {
+            tarball: tarball(name, version, &extra, &files),
+            name: name.to_string(),
+            version: version.to_string(),
+            dependencies: extra.get("dependencies").cloned(),
+            gypfile: files.iter().any(|(f, _)| *f == "binding.gyp"),
+        })
+        .collect();
+    crate::common::registry::serve(published, corrupt).await
 }
 
 #[tokio::test]

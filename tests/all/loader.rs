@@ -106,6 +106,16 @@ async fn children_take_the_parents_bindings_by_reference() {
     assert_eq!(run(&rt, "overrideGlobalOutbound").await, Value::from("ok"));
 }
 
+/// RpcTargets, functions and stubs in a call to a child go by reference:
+/// the child's calls on them run in the parent, while the call lasts, and
+/// reach only what was passed (no private methods, no kept stubs).
+#[tokio::test]
+async fn objects_pass_to_a_child_by_reference() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "passedObjects").await, Value::from("ok"));
+    assert_eq!(run(&rt, "passedObjectLimits").await, Value::from("ok"));
+}
+
 /// `ctx.exports`: a worker's own entrypoints, with props, in-process.
 #[tokio::test]
 async fn ctx_exports_reach_the_workers_own_entrypoints() {

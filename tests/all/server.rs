@@ -1332,6 +1332,77 @@ fn server_logs_to_a_pipe_carry_no_colour_codes() {
 
 /// The README's parent worker, deployed over HTTP with a loader binding:
 /// one child per user, each with that user as its `ctx.props`.
+/// Cloudflare's `@cloudflare/codemode` from npm, unmodified: a parent that
+/// runs `new DynamicWorkerExecutor({ loader: env.LOADER }).execute(code,
+/// providers)` with two tool namespaces, bundled with `isolet bundle` and
+/// deployed on `isolet serve`, answers what workerd answers (each expected
+/// body below is workerd 2026-11-17's, for the same bundle and requests).
+#[tokio::test]
+async fn cloudflare_codemode_runs_unmodified_in_a_deployed_parent() {
+    let registry = crate::common::registry::serve(crate::common::registry::vendored(), "").await;
+    let dir = tempfile::tempdir().unwrap();
+    let project = format!(
+        "{}/../../tests/workers/js/codemode_parent",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+        .args(["bundle", "--registry", &registry, &project])
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut code: Json = serde_json::from_slice(&out.stdout).unwrap();
+    code["bindings"] = json!({"LOADER": {"loader": {}}});
+    code["compatibilityDate"] = json!("2025-06-01");
+    code["compatibilityFlags"] = json!(["nodejs_compat"]);
+    // The bundle (the package and acorn, as npm ships them) is ~0.5 MB:
+    // the server's default body limit, not the tests' small one.
+    let s = start(dir.path(), |c| c.max_body_bytes = 10 << 20).await;
+    let put = send(
+        "PUT",
+        &s.url("/workers/codemode"),
+        Some(s.token.as_str()),
+        code.to_string(),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    let cases = [
+        (
+            r#"async () => {
+  const ids = await codemode.listOrders();
+  const found = [];
+  for (const id of ids) found.push(await codemode.getOrder({ id }));
+  console.log("orders", found.length);
+  const note = await state.note("total " + found.reduce((s, o) => s + o.total, 0));
+  return { ids, totals: found.map((o) => o.total), note, missing: await codemode.getOrder({ id: "Z-9" }) };
+}"#,
+            json!({"result":{"ids":["A-1","B-2"],"totals":[42.5,9.99],"note":"noted 1","missing":null},"logs":["orders 2"],"notes":["total 52.49"]}),
+        ),
+        (
+            r#"async () => {
+  try { await codemode.failing(); } catch (e) { console.warn("caught", e.message); }
+  await codemode.nope();
+}"#,
+            json!({"error":"Tool \"nope\" not found","logs":["[warn] caught the order service is down"],"notes":[]}),
+        ),
+        (
+            r#"async () => { throw new TypeError("model bug"); }"#,
+            json!({"error":"model bug","logs":[],"notes":[]}),
+        ),
+    ];
+    for (code, expected) in cases {
+        let r = send("POST", &s.url("/w/codemode/"), None, code).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json(), expected, "{code}");
+    }
+    s.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_deployed_parent_loads_a_child_per_user() {
     let dir = tempfile::tempdir().unwrap();

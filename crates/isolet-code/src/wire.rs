@@ -21,6 +21,7 @@
 //! | `Set` | `{"$t":"set","v":[...]}` |
 //! | `Error` (and subclasses) | `{"$t":"error","name":"TypeError","message":"..."}` |
 //! | `RegExp` | `{"$t":"regexp","source":"a+","flags":"g"}` |
+//! | an `RpcTarget`, a function or a stub, in a call to a loaded worker | `{"$t":"stub","v":<number>}` |
 //!
 //! Cyclic values, functions at the top level and symbols cannot be sent: the
 //! call fails with a `DataCloneError`.
@@ -83,6 +84,12 @@ pub enum Value {
         /// The flags, e.g. `gi`.
         flags: String,
     },
+    /// An object passed by reference (an `RpcTarget`, a function, a stub):
+    /// calls on it go back to the worker that passed it, while the call
+    /// that carried it lasts. Only a worker's calls to the workers it
+    /// loaded carry these ([`Value::from_wire_with_stubs`]); the number is
+    /// the host's.
+    Stub(u64),
 }
 
 impl Value {
@@ -157,6 +164,7 @@ impl Value {
             Value::RegExp { source, flags } => {
                 json!({"$t": "regexp", "source": source, "flags": flags})
             }
+            Value::Stub(n) => tagged("stub", json!(n)),
         }
     }
 
@@ -236,9 +244,12 @@ impl Value {
             Value::RegExp { source, flags } => node
                 .saturating_add(source.len())
                 .saturating_add(flags.len()),
-            Value::Undefined | Value::Null | Value::Bool(_) | Value::Number(_) | Value::Date(_) => {
-                node
-            }
+            Value::Undefined
+            | Value::Null
+            | Value::Bool(_)
+            | Value::Number(_)
+            | Value::Date(_)
+            | Value::Stub(_) => node,
         }
     }
 
@@ -251,6 +262,46 @@ impl Value {
     /// assert!(Value::from_wire(serde_json::json!({"$t": "bogus"})).is_err());
     /// ```
     pub fn from_wire(w: Json) -> Result<Value, String> {
+        Value::decode(w, false)
+    }
+
+    /// Parses the tagged-JSON wire form of a worker's call to a worker it
+    /// loaded, where `{"$t":"stub","v":n}` stands for the caller's `n`th
+    /// object passed by reference ([`Value::Stub`]). Nothing else may carry
+    /// stubs: [`Value::from_wire`] refuses them.
+    ///
+    /// ```
+    /// use isolet_code::Value;
+    /// let w = serde_json::json!([{"$t": "stub", "v": 0}]);
+    /// assert_eq!(Value::from_wire_with_stubs(w.clone()).unwrap(), Value::Array(vec![Value::Stub(0)]));
+    /// assert!(Value::from_wire(w).is_err());
+    /// ```
+    pub fn from_wire_with_stubs(w: Json) -> Result<Value, String> {
+        Value::decode(w, true)
+    }
+
+    /// Each stub in `self`, renumbered by `f` (depth first).
+    ///
+    /// ```
+    /// use isolet_code::Value;
+    /// let mut v = Value::Array(vec![Value::Stub(0), Value::from("x"), Value::Stub(1)]);
+    /// v.map_stubs(&mut |n| n + 100);
+    /// assert_eq!(v, Value::Array(vec![Value::Stub(100), Value::from("x"), Value::Stub(101)]));
+    /// ```
+    pub fn map_stubs(&mut self, f: &mut dyn FnMut(u64) -> u64) {
+        match self {
+            Value::Stub(n) => *n = f(*n),
+            Value::Array(a) | Value::Set(a) => a.iter_mut().for_each(|v| v.map_stubs(f)),
+            Value::Object(o) => o.values_mut().for_each(|v| v.map_stubs(f)),
+            Value::Map(m) => m.iter_mut().for_each(|(k, v)| {
+                k.map_stubs(f);
+                v.map_stubs(f);
+            }),
+            _ => {}
+        }
+    }
+
+    fn decode(w: Json, stubs: bool) -> Result<Value, String> {
         Ok(match w {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(b),
@@ -258,14 +309,14 @@ impl Value {
             Json::String(s) => Value::String(s),
             Json::Array(a) => Value::Array(
                 a.into_iter()
-                    .map(Value::from_wire)
+                    .map(|v| Value::decode(v, stubs))
                     .collect::<Result<_, _>>()?,
             ),
             Json::Object(mut o) => {
                 let Some(tag) = o.remove("$t") else {
                     return Ok(Value::Object(
                         o.into_iter()
-                            .map(|(k, v)| Ok((k, Value::from_wire(v)?)))
+                            .map(|(k, v)| Ok((k, Value::decode(v, stubs)?)))
                             .collect::<Result<_, String>>()?,
                     ));
                 };
@@ -324,7 +375,7 @@ impl Value {
                                 Json::Array(mut kv) if kv.len() == 2 => {
                                     let val = kv.pop().unwrap_or(Json::Null);
                                     let key = kv.pop().unwrap_or(Json::Null);
-                                    Ok((Value::from_wire(key)?, Value::from_wire(val)?))
+                                    Ok((Value::decode(key, stubs)?, Value::decode(val, stubs)?))
                                 }
                                 _ => Err("wire map entries must be [key, value] pairs".to_string()),
                             })
@@ -333,7 +384,7 @@ impl Value {
                     "set" => Value::Set(
                         list(&mut v)?
                             .into_iter()
-                            .map(Value::from_wire)
+                            .map(|v| Value::decode(v, stubs))
                             .collect::<Result<_, _>>()?,
                     ),
                     "error" => Value::Error {
@@ -364,11 +415,18 @@ impl Value {
                     "object" => match v {
                         Json::Object(m) => Value::Object(
                             m.into_iter()
-                                .map(|(k, v)| Ok((k, Value::from_wire(v)?)))
+                                .map(|(k, v)| Ok((k, Value::decode(v, stubs)?)))
                                 .collect::<Result<_, String>>()?,
                         ),
                         _ => return Err("wire object needs an object".into()),
                     },
+                    "stub" if stubs => match v.as_u64() {
+                        Some(n) => Value::Stub(n),
+                        None => return Err("wire stub needs a number".into()),
+                    },
+                    "stub" => {
+                        return Err("a stub (an RpcTarget, a function) cannot be passed here: only a worker's calls to the workers it loaded carry them".into());
+                    }
                     other => return Err(format!("unknown wire type \"{other}\"")),
                 }
             }

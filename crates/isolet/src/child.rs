@@ -4,9 +4,8 @@
 //! interface is `host_loader.rs`; a child is a `Worker` (worker.rs
 //! implements [`Child`]).
 
-use std::sync::Arc;
-
 use crate::http::{Request, StreamingResponse};
+use crate::invocation::Caller;
 use crate::outbound::BoxFuture;
 use crate::wire::Value;
 
@@ -23,23 +22,21 @@ pub(crate) const MAX_CHILD_CODE_BYTES: usize = 10 << 20;
 pub(crate) const MAX_CHILD_NAME_BYTES: usize = 256;
 
 /// A child, as its parent calls it: `fetch` and RPC on one of its
-/// entrypoints, with `props` (wire JSON) as that entrypoint's `ctx.props`,
-/// as part of the parent's call `chain`.
+/// entrypoints, for `caller` (the parent's call chain, the entrypoint's
+/// `ctx.props`, what the call passes by reference).
 pub(crate) trait Child: Send + Sync {
     fn fetch(
         &self,
         entrypoint: Option<String>,
-        props: Arc<str>,
         request: Request,
-        chain: Vec<String>,
+        caller: Caller,
     ) -> BoxFuture<'_, Result<StreamingResponse, String>>;
 
     fn call(
         &self,
         entrypoint: Option<String>,
-        props: Arc<str>,
         method: String,
         args: Vec<Value>,
-        chain: Vec<String>,
+        caller: Caller,
     ) -> BoxFuture<'_, Result<Value, String>>;
 }

@@ -27,8 +27,11 @@ use serde_json::Value as Json;
 use crate::bindings::Binding;
 use crate::child::{Child, MAX_CHILD_CODE_BYTES, MAX_CHILD_NAME_BYTES, MAX_LOADED_PER_INVOCATION};
 use crate::http::Request;
+use crate::invocation::Caller;
 use crate::limits::Effective;
 use crate::state::{HostState, WorkerEnv, request_headers_problem};
+use crate::stubs::{Next, PendingCall, STUB_GONE, StubLink};
+use crate::wire::Value;
 use crate::wit::isolet::worker::{context, loader, types};
 
 /// Where the code's JSON names the parent's bindings passed by reference
@@ -36,6 +39,10 @@ use crate::wit::isolet::worker::{context, loader, types};
 /// "globalOutbound": "BINDING"}`. Values in `env` are data, whatever their
 /// shape: only this field grants.
 const REFS: &str = "$refs";
+
+/// Longest message of an error an object passed by reference throws that a
+/// child gets (the rest is cut).
+const MAX_STUB_ERROR_BYTES: usize = 4096;
 
 /// The message for a `load` child used after its invocation (or a number
 /// that never was one).
@@ -109,12 +116,18 @@ impl loader::Host for HostState {
         };
         request_headers_problem(&req.headers)?;
         let props = self.props_for_call(props)?;
-        let result = self
-            .wait_for_child(&env, |chain| {
-                target.fetch(entrypoint, props.clone(), Request::from(req), chain)
-            })
-            .await;
-        self.invocation.budget.release(props.len());
+        let held = props.len();
+        let result = match self.before_child_call(&env).await {
+            Ok(chain) => {
+                let caller = Caller::nested(chain, Some(props));
+                self.invocation.cpu.pause();
+                let result = target.fetch(entrypoint, Request::from(req), caller).await;
+                self.invocation.cpu.resume();
+                result
+            }
+            Err(e) => Err(e),
+        };
+        self.invocation.budget.release(held);
         self.fetched(&env, result?).map(Some)
     }
 
@@ -125,13 +138,13 @@ impl loader::Host for HostState {
         props: String,
         method: String,
         args: String,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<loader::Step>, String> {
         let env = self.env()?;
         let Some(target) = self.child(&env, &child)? else {
             return Ok(None);
         };
         let what = format!("{}()", crate::tail::clip(&method, 64));
-        let (args, args_cost) = self.parse_guest_args(&args, &what)?;
+        let (mut args, args_cost) = self.parse_guest_args_with(&args, &what, true)?;
         let props = match self.props_for_call(props) {
             Ok(p) => p,
             Err(e) => {
@@ -139,15 +152,74 @@ impl loader::Host for HostState {
                 return Err(e);
             }
         };
-        let result = self
-            .wait_for_child(&env, |chain| {
-                target.call(entrypoint, props.clone(), method, args, chain)
-            })
-            .await;
-        // The arguments and props were held (and handed on) until the call ended.
-        self.invocation.budget.release(args_cost);
-        self.invocation.budget.release(props.len());
-        self.result_for_guest(result?, &what).map(Some)
+        // The arguments and props are held (and handed on) until the call ends.
+        let held = args_cost.saturating_add(props.len());
+        let made = match StubLink::make(&mut args) {
+            Ok(linked) => self
+                .before_child_call(&env)
+                .await
+                .map(|chain| (chain, linked)),
+            Err(e) => Err(e),
+        };
+        let (chain, linked) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                self.invocation.budget.release(held);
+                return Err(e);
+            }
+        };
+        let Some((link, stub_calls)) = linked else {
+            let caller = Caller::nested(chain, Some(props));
+            // Waiting for the child is not the parent's CPU time.
+            self.invocation.cpu.pause();
+            let result = target.call(entrypoint, method, args, caller).await;
+            self.invocation.cpu.resume();
+            self.invocation.budget.release(held);
+            let out = self.result_for_guest(result?, &what)?;
+            return Ok(Some(loader::Step::Done(out)));
+        };
+        let caller = Caller {
+            stubs: Some(link),
+            ..Caller::nested(chain, Some(props))
+        };
+        let call = Box::pin(async move { target.call(entrypoint, method, args, caller).await });
+        let pending = PendingCall {
+            call,
+            stub_calls,
+            reply: None,
+            held,
+            what,
+        };
+        self.next_step(pending).await.map(Some)
+    }
+
+    async fn resume(
+        &mut self,
+        call: u32,
+        answer: Result<String, String>,
+    ) -> Result<loader::Step, String> {
+        let Some(mut pending) = self.invocation.pending.remove(&call) else {
+            return Err(format!("no call {call} is waiting for an answer"));
+        };
+        let answer = match answer {
+            // `[result]`: an object's method gives back values, not objects.
+            Ok(json) => match self.parse_guest_args(&json, &pending.what) {
+                Ok((mut values, cost)) => {
+                    self.invocation.budget.release(cost);
+                    match values.pop() {
+                        Some(v) if values.is_empty() => Ok(v),
+                        _ => Err("bad answer".to_string()),
+                    }
+                }
+                Err(e) => Err(e),
+            },
+            Err(message) => Err(crate::tail::clip(&message, MAX_STUB_ERROR_BYTES)),
+        };
+        if let Some(reply) = pending.reply.take() {
+            // The child may have gone (its deadline): then nobody waits.
+            let _ = reply.send(answer);
+        }
+        self.next_step(pending).await
     }
 }
 
@@ -158,30 +230,85 @@ impl context::Host for HostState {
             None => "{}".to_string(),
         }
     }
-}
 
-impl HostState {
-    /// A call to a child, as a subrequest of this invocation: `call` gets
-    /// the call chain once the subrequest is taken; while it runs, the
-    /// parent's storage writes are committed (the output gate) and its CPU
-    /// clock is paused (waiting is not its CPU time).
-    async fn wait_for_child<T, Fut>(
+    async fn call_stub(
         &mut self,
-        env: &WorkerEnv,
-        call: impl FnOnce(Vec<String>) -> Fut,
-    ) -> Result<T, String>
-    where
-        Fut: std::future::Future<Output = Result<T, String>>,
-    {
-        self.take_sub_request(env)?;
-        let chain = self.nested_chain(env)?;
+        token: u64,
+        method: String,
+        args: String,
+    ) -> Result<String, String> {
+        let Some(link) = self.invocation.stubs.clone() else {
+            return Err(STUB_GONE.to_string());
+        };
+        let what = if method.is_empty() {
+            "a function passed by reference".to_string()
+        } else {
+            format!("stub.{}()", crate::tail::clip(&method, 64))
+        };
+        let (args, cost) = self.parse_guest_args(&args, &what)?;
+        // Waiting for the parent is not this worker's CPU time; its
+        // storage writes are committed first (the output gate), as for
+        // any call that leaves the worker.
         self.invocation.cpu.pause();
         let result = match self.storage_gate(true).await {
-            Ok(()) => call(chain).await,
+            Ok(()) => link.call(token, method, args).await,
             Err(e) => Err(e),
         };
         self.invocation.cpu.resume();
-        result
+        self.invocation.budget.release(cost);
+        self.result_for_guest(result?, &what)
+    }
+}
+
+impl HostState {
+    /// What comes before a call to a child: it takes a subrequest of this
+    /// invocation, and the parent's storage writes are committed (the
+    /// output gate; waiting for them is not its CPU time). The call chain
+    /// the call carries.
+    async fn before_child_call(&mut self, env: &WorkerEnv) -> Result<Vec<String>, String> {
+        self.take_sub_request(env)?;
+        let chain = self.nested_chain(env)?;
+        self.invocation.cpu.pause();
+        let gate = self.storage_gate(true).await;
+        self.invocation.cpu.resume();
+        gate.map(|()| chain)
+    }
+
+    /// Runs a call that passed objects by reference until it ends or the
+    /// child calls one of them; then the call waits (as `pending`, under a
+    /// number) for the guest to run the object's method and `resume` it.
+    async fn next_step(&mut self, mut pending: PendingCall) -> Result<loader::Step, String> {
+        loop {
+            // Waiting for the child is not the parent's CPU time.
+            self.invocation.cpu.pause();
+            let next = pending.next().await;
+            self.invocation.cpu.resume();
+            let stub_call = match next {
+                Next::Done(result) => {
+                    self.invocation.budget.release(pending.held);
+                    let out = self.result_for_guest(result?, &pending.what)?;
+                    return Ok(loader::Step::Done(out));
+                }
+                Next::Stub(call) => call,
+            };
+            let args = match self.result_for_guest(Value::Array(stub_call.args), &pending.what) {
+                Ok(args) => args,
+                Err(e) => {
+                    let _ = stub_call.reply.send(Err(e));
+                    continue;
+                }
+            };
+            pending.reply = Some(stub_call.reply);
+            self.last_call = self.last_call.wrapping_add(1).max(1);
+            let call = self.last_call;
+            self.invocation.pending.insert(call, pending);
+            return Ok(loader::Step::Callback(loader::Callback {
+                call,
+                object: stub_call.object,
+                method: stub_call.method,
+                args,
+            }));
+        }
     }
 
     /// The child a call names: `Ok(None)` for a name its loader does not

@@ -16,8 +16,32 @@ use crate::child::Child;
 use crate::error::ScriptError;
 use crate::http::BodyStream;
 use crate::limits::{CpuClock, Effective};
+use crate::stubs::{PendingCall, StubLink};
 use crate::tail::{LogBuffer, OutboundLog};
 use crate::websocket::WebSocketMessage;
+
+/// Who calls an invocation and what it hands over besides the arguments.
+#[derive(Clone, Default)]
+pub(crate) struct Caller {
+    /// The ids of the workers whose calls led to it (outermost first);
+    /// empty for a call from the embedder.
+    pub chain: Vec<String>,
+    /// Its `ctx.props` (wire JSON), if the caller gave any.
+    pub props: Option<Arc<str>>,
+    /// The objects the caller (a parent) passed by reference, if any.
+    pub stubs: Option<Arc<StubLink>>,
+}
+
+impl Caller {
+    /// A call from another worker: the chain and the callee's props.
+    pub fn nested(chain: Vec<String>, props: Option<Arc<str>>) -> Caller {
+        Caller {
+            chain,
+            props,
+            stubs: None,
+        }
+    }
+}
 
 pub(crate) struct Invocation {
     pub logs: LogBuffer,
@@ -62,15 +86,19 @@ pub(crate) struct Invocation {
     /// calls them with (numbered by `HostState`, never reused within an
     /// instance): they live as long as the invocation.
     pub children: HashMap<u32, Arc<dyn Child>>,
+    /// The objects its caller passed by reference (see `stubs.rs`).
+    pub stubs: Option<Arc<StubLink>>,
+    /// Its calls to children that passed objects by reference, between
+    /// steps, by the number the guest resumes them with.
+    pub pending: HashMap<u32, PendingCall>,
 }
 
 impl Invocation {
-    /// A call as part of `chain`, with `props`, under `limits`, its clock
-    /// not yet running (each guest step runs it: `worker::guarded_step`).
-    pub fn new(chain: Vec<String>, props: Option<Arc<str>>, limits: &Effective) -> Self {
+    /// A call from `caller` under `limits`, its clock not yet running
+    /// (each guest step runs it: `worker::guarded_step`).
+    pub fn new(caller: Caller, limits: &Effective) -> Self {
         Invocation::with(
-            chain,
-            props,
+            caller,
             limits.cpu_time,
             deadline_after(limits.timeout),
             HostBudget::new(limits.host_memory_bytes),
@@ -81,25 +109,18 @@ impl Invocation {
     /// pre-initialized): nothing, under the default host-memory limit.
     pub fn idle() -> Self {
         Invocation::with(
-            Vec::new(),
-            None,
+            Caller::default(),
             Duration::MAX,
             deadline_after(Duration::from_secs(3600)),
             HostBudget::new(crate::limits::DEFAULT_HOST_MEMORY_BYTES),
         )
     }
 
-    fn with(
-        chain: Vec<String>,
-        props: Option<Arc<str>>,
-        cpu_limit: Duration,
-        deadline: Instant,
-        budget: HostBudget,
-    ) -> Self {
+    fn with(caller: Caller, cpu_limit: Duration, deadline: Instant, budget: HostBudget) -> Self {
         Invocation {
             logs: LogBuffer::default(),
             exceptions: Vec::new(),
-            chain,
+            chain: caller.chain,
             sub_requests: 0,
             outbound_bytes: 0,
             outbound_log: OutboundLog::default(),
@@ -113,8 +134,10 @@ impl Invocation {
             socket_out: Vec::new(),
             socket_out_bytes: 0,
             socket_closed: false,
-            props,
+            props: caller.props,
             children: HashMap::new(),
+            stubs: caller.stubs,
+            pending: HashMap::new(),
         }
     }
 

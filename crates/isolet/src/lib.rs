@@ -90,6 +90,7 @@ mod runtime;
 mod shared;
 mod state;
 mod storage;
+mod stubs;
 mod tail;
 mod typescript;
 mod warm;

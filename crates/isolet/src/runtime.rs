@@ -15,6 +15,7 @@ use crate::bindings::WorkerSource;
 use crate::bytecode::BytecodeCache;
 use crate::component_cache;
 use crate::error::{Error, Result};
+use crate::invocation::Caller;
 use crate::limits::EPOCH_TICK;
 use crate::limits::{DEFAULT_MEMORY_BYTES, Limits};
 use crate::outbound::{BoxFuture, ForwardConfig, Forwarder, OutboundPolicy, Redirect};
@@ -908,7 +909,7 @@ impl RuntimeInner {
     ) -> Result<crate::StreamingResponse, String> {
         let worker = self.nested_worker(id, &chain).await?;
         worker
-            .nested(entrypoint, chain, props)
+            .nested(entrypoint, Caller::nested(chain, props))
             .fetch_streaming(request)
             .await
             .map_err(|e| format!("worker {id:?}: {e}"))
@@ -925,7 +926,7 @@ impl RuntimeInner {
     ) -> Result<crate::Value, String> {
         let worker = self.nested_worker(id, &chain).await?;
         worker
-            .nested(entrypoint, chain, props)
+            .nested(entrypoint, Caller::nested(chain, props))
             .call(method, args)
             .await
             .map_err(|e| format!("worker {id:?}: {e}"))

@@ -16,7 +16,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::bindings::{Binding, BindingSpec, MAX_CALL_DEPTH};
 use crate::child::Child;
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
-use crate::invocation::{Invocation, deadline_after};
+use crate::invocation::{Caller, Invocation, deadline_after};
 use crate::limits::{Effective, MemoryLimiter};
 use crate::outbound::{
     BoxFuture, ForwardConfig, Outbound, OutboundContext, OutboundPolicy, Redirect,
@@ -118,6 +118,9 @@ pub(crate) struct HostState {
     /// The number of the last child `LOADER.load()` made (see
     /// `host_loader.rs`): never reused within the instance, as `last_body`.
     pub(crate) last_child: u32,
+    /// The number of the last call to a child that waited for its guest
+    /// (`Invocation::pending`; never reused within an instance).
+    pub(crate) last_call: u32,
     /// The current invocation's state, fresh for each.
     pub invocation: Invocation,
 }
@@ -163,6 +166,7 @@ impl HostState {
             storage: None,
             last_body: 0,
             last_child: 0,
+            last_call: 0,
             invocation: Invocation::idle(),
         }
     }
@@ -170,13 +174,8 @@ impl HostState {
     /// Starts an invocation as part of `chain`, with `props`, under
     /// `limits`: a fresh [`Invocation`] (its clock starts with the first
     /// guest step).
-    pub fn begin_invocation(
-        &mut self,
-        chain: Vec<String>,
-        props: Option<Arc<str>>,
-        limits: &Effective,
-    ) {
-        self.invocation = Invocation::new(chain, props, limits);
+    pub fn begin_invocation(&mut self, caller: Caller, limits: &Effective) {
+        self.invocation = Invocation::new(caller, limits);
         self.limiter.hit = false;
     }
 
@@ -282,6 +281,17 @@ impl HostState {
         args: &str,
         what: &str,
     ) -> Result<(Vec<Value>, usize), String> {
+        self.parse_guest_args_with(args, what, false)
+    }
+
+    /// As `parse_guest_args`, with objects passed by reference
+    /// ([`Value::Stub`]) where `stubs` (a call to a child).
+    pub(crate) fn parse_guest_args_with(
+        &mut self,
+        args: &str,
+        what: &str,
+        stubs: bool,
+    ) -> Result<(Vec<Value>, usize), String> {
         let cost = crate::wire::parse_cost(args);
         self.invocation
             .budget
@@ -289,7 +299,13 @@ impl HostState {
             .map_err(|e| e.to_string())?;
         let parsed = serde_json::from_str(args)
             .map_err(|e| e.to_string())
-            .and_then(Value::from_wire);
+            .and_then(|w| {
+                if stubs {
+                    Value::from_wire_with_stubs(w)
+                } else {
+                    Value::from_wire(w)
+                }
+            });
         match parsed {
             Ok(Value::Array(args)) => Ok((args, cost)),
             Ok(_) => {
@@ -1039,8 +1055,7 @@ mod tests {
         s.close(1000, String::new()).await;
         assert_eq!(s.invocation.take_socket_out().len(), 1);
         s.begin_invocation(
-            Vec::new(),
-            None,
+            Caller::default(),
             &crate::limits::Effective::resolve(crate::Limits::new(), crate::Limits::new()),
         );
         s.close(1001, String::new()).await;

@@ -11,6 +11,7 @@ use crate::bindings::Binding;
 use crate::error::{Error, Result, ScriptError};
 use crate::http::{BodyStream, Request, Response, StreamingResponse};
 use crate::instance::{Checkout, Instance, Pool};
+use crate::invocation::Caller;
 use crate::limits::EPOCH_TICK;
 use crate::limits::{Effective, Limits, MAX_RESPONSE_HEADER_BYTES, Stop};
 use crate::outbound::BoxFuture;
@@ -113,10 +114,9 @@ impl Drop for WorkerInner {
 pub struct Entrypoint<'a> {
     worker: &'a Worker,
     name: Option<String>,
-    /// Callers' worker ids for nested (worker-to-worker) calls.
-    chain: Vec<String>,
-    /// Its `ctx.props` (wire JSON), if the caller gave any.
-    props: Option<Arc<str>>,
+    /// Who calls it (for nested, worker-to-worker calls) and its
+    /// `ctx.props`.
+    caller: Caller,
 }
 
 enum Call {
@@ -316,8 +316,7 @@ impl Worker {
                 None,
                 EventInfo::Init,
                 Call::Init(spec),
-                Vec::new(),
-                None,
+                Caller::default(),
             )
             .await;
         if let Output::Init(compiled) = result?
@@ -338,25 +337,18 @@ impl Worker {
         Entrypoint {
             worker: self,
             name: name.map(str::to_string),
-            chain: Vec::new(),
-            props: None,
+            caller: Caller::default(),
         }
     }
 
     /// An entrypoint for a call made by another worker (service binding,
-    /// gateway, a parent), carrying the call chain and the callee's
-    /// `ctx.props` (wire JSON).
-    pub(crate) fn nested(
-        &self,
-        name: Option<&str>,
-        chain: Vec<String>,
-        props: Option<Arc<str>>,
-    ) -> Entrypoint<'_> {
+    /// gateway, a parent), carrying the call chain, the callee's
+    /// `ctx.props` (wire JSON) and what the caller passed by reference.
+    pub(crate) fn nested(&self, name: Option<&str>, caller: Caller) -> Entrypoint<'_> {
         Entrypoint {
             worker: self,
             name: name.map(str::to_string),
-            chain,
-            props,
+            caller,
         }
     }
 
@@ -477,7 +469,7 @@ impl Worker {
                             method: "tail".into(),
                         };
                         worker
-                            .nested(None, chain, None)
+                            .nested(None, Caller::nested(chain, None))
                             .call_wire("tail", event, events)
                             .await
                             .0
@@ -549,8 +541,7 @@ impl Worker {
         entrypoint: Option<&str>,
         event: EventInfo,
         call: Call,
-        chain: Vec<String>,
-        props: Option<Arc<str>>,
+        caller: Caller,
     ) -> (Result<Output>, TraceEvent) {
         let started = Instant::now();
         let (mut instance, permit) = match self.acquire().await {
@@ -562,7 +553,7 @@ impl Worker {
             }
         };
         let (result, trace, discard) = self
-            .run(&mut instance, entrypoint, event, call, chain, props)
+            .run(&mut instance, entrypoint, event, call, caller)
             .await;
         let result = match result {
             Ok(Output::Fetch(answer)) if answer.body != wt::AnswerBody::Whole => {
@@ -887,17 +878,13 @@ impl Worker {
         entrypoint: Option<&str>,
         event: EventInfo,
         call: Call,
-        chain: Vec<String>,
-        props: Option<Arc<str>>,
+        caller: Caller,
     ) -> (Result<Output>, TraceEvent, bool) {
         let started = Instant::now();
         let started_ms = now_ms();
         let limits = self.inner.limits;
         let exact_fuel = self.inner.rt.shared().exact_fuel;
-        instance
-            .store
-            .data_mut()
-            .begin_invocation(chain, props, &limits);
+        instance.store.data_mut().begin_invocation(caller, &limits);
         if exact_fuel {
             // Cannot fail: fuel is enabled on this engine.
             let _ = instance.store.set_fuel(limits.fuel);
@@ -1018,7 +1005,7 @@ impl Entrypoint<'_> {
         if !matches!(props, Value::Object(_)) {
             return Err(Error::InvalidRequest("props must be an object".into()));
         }
-        self.props = Some(Arc::from(props.to_wire().to_string()));
+        self.caller.props = Some(Arc::from(props.to_wire().to_string()));
         Ok(self)
     }
 
@@ -1129,8 +1116,7 @@ impl Entrypoint<'_> {
                 self.name.as_deref(),
                 event,
                 Call::Fetch(self.name.clone(), req, body),
-                self.chain.clone(),
-                self.props.clone(),
+                self.caller.clone(),
             )
             .await
     }
@@ -1202,13 +1188,7 @@ impl Entrypoint<'_> {
         let call = Call::Rpc(self.name.clone(), method.to_string(), wire);
         let (result, trace) = self
             .worker
-            .invoke(
-                self.name.as_deref(),
-                event,
-                call,
-                self.chain.clone(),
-                self.props.clone(),
-            )
+            .invoke(self.name.as_deref(), event, call, self.caller.clone())
             .await;
         let limits = self.worker.inner.limits;
         let result = match result {
@@ -1505,12 +1485,11 @@ impl crate::child::Child for Worker {
     fn fetch(
         &self,
         entrypoint: Option<String>,
-        props: Arc<str>,
         request: Request,
-        chain: Vec<String>,
-    ) -> crate::outbound::BoxFuture<'_, std::result::Result<StreamingResponse, String>> {
+        caller: Caller,
+    ) -> BoxFuture<'_, std::result::Result<StreamingResponse, String>> {
         Box::pin(async move {
-            self.nested(entrypoint.as_deref(), chain, Some(props))
+            self.nested(entrypoint.as_deref(), caller)
                 .fetch_streaming(request)
                 .await
                 .map_err(|e| e.to_string())
@@ -1520,13 +1499,12 @@ impl crate::child::Child for Worker {
     fn call(
         &self,
         entrypoint: Option<String>,
-        props: Arc<str>,
         method: String,
         args: Vec<Value>,
-        chain: Vec<String>,
-    ) -> crate::outbound::BoxFuture<'_, std::result::Result<Value, String>> {
+        caller: Caller,
+    ) -> BoxFuture<'_, std::result::Result<Value, String>> {
         Box::pin(async move {
-            self.nested(entrypoint.as_deref(), chain, Some(props))
+            self.nested(entrypoint.as_deref(), caller)
                 .call(&method, args)
                 .await
                 .map_err(|e| e.to_string())

@@ -19,7 +19,7 @@
   // http.js: a Response's state slots, the incoming request's prototype and
   // streamed body.
   const { Response, RequestProto, STATE, BYTES, STREAM, USED, S_STATUS, S_HEADERS, BODY_USED, hostBody } = lib;
-  const { makeBinding, wireEncode, wireDecode } = lib; // rpc.js
+  const { makeBinding, wireEncode, wireDecode, byReference } = lib; // rpc.js
   const { commonjs } = lib; // commonjs.js
   const { unhandledRejection, fetchListeners, serviceWorker } = lib; // scope.js
   // Looked up on `lib` when they run, from files evaluated after the
@@ -321,7 +321,7 @@
   // `{ props }`, for a stub with those props.
   function loopbackEntry(name) {
     const plain = loopback(name, {});
-    return new Proxy(function () {}, {
+    const entry = new Proxy(function () {}, {
       apply(_, __, args) {
         const options = args[0];
         const props = options === undefined || options === null ? {} : options.props;
@@ -331,6 +331,8 @@
       },
       get(_, prop) { return plain[prop]; },
     });
+    byReference.add(entry);
+    return entry;
   }
   function loopback(name, props) {
     const entrypoint = name === "default" ? undefined : name;
@@ -352,7 +354,7 @@
         return response;
       },
     };
-    return new Proxy(stub, {
+    const loopbackStub = new Proxy(stub, {
       get(o, method) {
         if (typeof method !== "string" || method === "then") return undefined;
         if (method === "fetch") return o.fetch;
@@ -371,6 +373,8 @@
         return m;
       },
     });
+    byReference.add(loopbackStub);
+    return loopbackStub;
   }
 
   function dispatchCall(entrypoint, method, argsJson) {

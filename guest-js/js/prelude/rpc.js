@@ -23,9 +23,20 @@
     if (k === "__proto__") Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
     else obj[k] = v;
   }
+  // Objects passed by reference besides RpcTargets and functions: this
+  // worker's bindings and ctx.exports stubs (dispatch.js adds those).
+  const byReference = new WeakSet();
+  // `value` as the `passed` list's object: its number there, as a stub.
+  function passedStub(value, passed) {
+    let n = passed.indexOf(value);
+    if (n === -1) n = passed.push(value) - 1;
+    return { $t: "stub", v: n };
+  }
   // `seen` (the objects on the path, for cycles) is made when the first
-  // object is reached: most RPC values are primitives.
-  function wireEncode(value, seen = undefined) {
+  // object is reached: most RPC values are primitives. With `passed` (a
+  // call to a loaded worker), RpcTargets, functions and stubs go by
+  // reference: into that list, their number on the wire.
+  function wireEncode(value, seen = undefined, passed = undefined) {
     switch (typeof value) {
       case "undefined": return { $t: "undefined" };
       case "boolean": case "string": return value;
@@ -33,29 +44,32 @@
         if (Number.isFinite(value) && !Object.is(value, -0)) return value;
         return { $t: "number", v: Number.isNaN(value) ? "NaN" : Object.is(value, -0) ? "-0" : value > 0 ? "Infinity" : "-Infinity" };
       case "bigint": return { $t: "bigint", v: value.toString() };
-      case "function": throw cloneError(`Could not serialize function ${value.name || "(anonymous)"} for RPC`);
+      case "function":
+        if (passed !== undefined) return passedStub(value, passed);
+        throw cloneError(`Could not serialize function ${value.name || "(anonymous)"} for RPC`);
       case "symbol": throw cloneError("Could not serialize a symbol for RPC");
     }
     if (value === null) return null;
+    if (passed !== undefined && (value instanceof globalThis[Symbol.for("isolet.workers")].RpcTarget || byReference.has(value))) return passedStub(value, passed);
     if (seen === undefined) seen = new Set();
     else if (seen.has(value)) throw cloneError("Could not serialize a cyclic value for RPC");
     seen.add(value);
     try {
       if (Array.isArray(value)) {
         const out = new Array(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = wireEncode(value[i], seen);
+        for (let i = 0; i < value.length; i++) out[i] = wireEncode(value[i], seen, passed);
         return out;
       }
       if (value instanceof Date) return { $t: "date", v: isNaN(value) ? null : value.getTime() };
       if (value instanceof Uint8Array) return { $t: "bytes", v: b64encode(value) };
       if (value instanceof ArrayBuffer) return { $t: "arraybuffer", v: b64encode(new Uint8Array(value)) };
       if (ArrayBuffer.isView(value)) return { $t: "bytes", v: b64encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
-      if (value instanceof Map) return { $t: "map", v: [...value].map(([k, v]) => [wireEncode(k, seen), wireEncode(v, seen)]) };
-      if (value instanceof Set) return { $t: "set", v: [...value].map((v) => wireEncode(v, seen)) };
+      if (value instanceof Map) return { $t: "map", v: [...value].map(([k, v]) => [wireEncode(k, seen, passed), wireEncode(v, seen, passed)]) };
+      if (value instanceof Set) return { $t: "set", v: [...value].map((v) => wireEncode(v, seen, passed)) };
       if (value instanceof Error) return { $t: "error", name: String(value.name), message: String(value.message) };
       if (value instanceof RegExp) return { $t: "regexp", source: value.source, flags: value.flags };
       const obj = {};
-      for (const k of Object.keys(value)) if (typeof value[k] !== "function") setOwn(obj, k, wireEncode(value[k], seen));
+      for (const k of Object.keys(value)) if (passed !== undefined || typeof value[k] !== "function") setOwn(obj, k, wireEncode(value[k], seen, passed));
       return Object.prototype.hasOwnProperty.call(value, "$t") ? { $t: "object", v: obj } : obj;
     } finally { seen.delete(value); }
   }
@@ -88,8 +102,28 @@
       }
       case "regexp": return new RegExp(w.source, w.flags);
       case "object": { const obj = {}; for (const k of Object.keys(w.v)) setOwn(obj, k, wireDecode(w.v[k])); return obj; }
+      case "stub": return makeStub(w.v);
       default: throw new TypeError(`Unknown wire type "${w.$t}"`);
     }
+  }
+
+  // An object the caller (a parent) passed by reference: calling it, or a
+  // method of it, runs in the parent (crates/isolet/src/stubs.rs), while
+  // the call that passed it lasts.
+  function makeStub(token) {
+    const methods = new Map();
+    const call = (method, args) => wireDecode(JSON.parse(native.stubCall(token, method, JSON.stringify(wireEncode(args)))));
+    const dispose = () => {};
+    return new Proxy(() => {}, {
+      apply(_, __, args) { return (async () => call("", args))(); },
+      get(_, prop) {
+        if (prop === Symbol.dispose) return dispose;
+        if (typeof prop !== "string" || prop === "then") return undefined;
+        let m = methods.get(prop);
+        if (m === undefined) methods.set(prop, (m = async (...args) => call(prop, args)));
+        return m;
+      },
+    });
   }
 
   // ---------------------------------------------------------------- bindings
@@ -118,7 +152,7 @@
         return fetchedResponse(native.serviceFetch(name, req.method, req.url, req.headers._flat(), body || new Uint8Array(0)), req.url);
       };
     }
-    return new Proxy(target, {
+    const binding = new Proxy(target, {
       get(t, prop) {
         if (typeof prop !== "string" || prop === "then") return undefined;
         if (prop in t) return t[prop];
@@ -126,10 +160,13 @@
       },
       has(t, prop) { return typeof prop === "string" && prop !== "then"; },
     });
+    byReference.add(binding);
+    return binding;
   }
 
   // For dispatch.js.
   lib.makeBinding = makeBinding;
   lib.wireEncode = wireEncode;
   lib.wireDecode = wireDecode;
+  lib.byReference = byReference;
 });

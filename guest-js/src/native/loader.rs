@@ -1,12 +1,13 @@
 //! The Worker Loader's hooks (js/loader.js): `loaderCreate` makes a child,
 //! `loaderCall` and `loaderFetch` call one (by name, or by the number
-//! `loaderCreate` gave). A call's target is `[binding, name | null, number,
+//! `loaderCreate` gave), `loaderResume` goes on with a call whose child
+//! called an object the call passed by reference. A call's target is `[binding, name | null, number,
 //! entrypoint | null, propsJson]`. They are made at init (`natives`), only
 //! for a worker with a loader binding, and so are not in the snapshot every
 //! instance maps; `props` (`ctx.props`, which any worker may be given) is
 //! one of the snapshot's natives.
 
-use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
+use rquickjs::{Array, Ctx, Exception, Function, IntoJs, Object, Value};
 
 use super::http::{fetched_to_js, wire_request};
 use crate::isolet::worker::{context, loader};
@@ -16,6 +17,7 @@ pub fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     let n = Object::new(ctx.clone())?;
     n.set("loaderCreate", Function::new(ctx.clone(), loader_create)?)?;
     n.set("loaderCall", Function::new(ctx.clone(), loader_call)?)?;
+    n.set("loaderResume", Function::new(ctx.clone(), loader_resume)?)?;
     n.set("loaderFetch", Function::new(ctx.clone(), loader_fetch)?)?;
     Ok(n)
 }
@@ -55,17 +57,58 @@ fn loader_create(
         .map_err(|message| Exception::throw_message(&ctx, &message))
 }
 
-/// `loaderCall(target, method, argsJson)`: the result's wire JSON, or
-/// undefined when the loader keeps no child by the target's name.
+/// `loaderCall(target, method, argsJson)`: the call's first step (see
+/// `step_to_js`), or undefined when the loader keeps no child by the
+/// target's name.
 fn loader_call<'js>(
     ctx: Ctx<'js>,
     t: Array<'js>,
     method: String,
     args: String,
-) -> rquickjs::Result<Option<String>> {
+) -> rquickjs::Result<Value<'js>> {
     let (child, entrypoint, props) = target(&ctx, &t)?;
-    loader::call(&child, entrypoint.as_deref(), &props, &method, &args)
-        .map_err(|message| Exception::throw_message(&ctx, &message))
+    match loader::call(&child, entrypoint.as_deref(), &props, &method, &args) {
+        Ok(Some(step)) => step_to_js(&ctx, step),
+        Ok(None) => Ok(Value::new_undefined(ctx.clone())),
+        Err(message) => Err(Exception::throw_message(&ctx, &message)),
+    }
+}
+
+/// `loaderResume(call, ok, text)`: goes on with a call that asked for an
+/// object's method, with its result (`ok`: wire JSON of `[result]`) or
+/// the message it threw; the next step.
+fn loader_resume<'js>(
+    ctx: Ctx<'js>,
+    call: u32,
+    ok: bool,
+    text: String,
+) -> rquickjs::Result<Value<'js>> {
+    let answer = if ok {
+        Ok(text.as_str())
+    } else {
+        Err(text.as_str())
+    };
+    match loader::resume(call, answer) {
+        Ok(step) => step_to_js(&ctx, step),
+        Err(message) => Err(Exception::throw_message(&ctx, &message)),
+    }
+}
+
+/// A call's step: its result's wire JSON (a string) when it ended, or
+/// `[call, object, method, argsJson]` when the child calls an object the
+/// call passed by reference.
+fn step_to_js<'js>(ctx: &Ctx<'js>, step: loader::Step) -> rquickjs::Result<Value<'js>> {
+    match step {
+        loader::Step::Done(json) => json.into_js(ctx),
+        loader::Step::Callback(c) => {
+            let out = Array::new(ctx.clone())?;
+            out.set(0, c.call)?;
+            out.set(1, c.object)?;
+            out.set(2, c.method)?;
+            out.set(3, c.args)?;
+            Ok(out.into_value())
+        }
+    }
 }
 
 /// `loaderFetch(target, method, url, flatHeaders, body)`: the answer as

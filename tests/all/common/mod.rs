@@ -1,6 +1,7 @@
 //! What the end-to-end test modules share.
 
 pub mod group;
+pub mod registry;
 pub mod server;
 
 use std::sync::{Arc, Mutex};

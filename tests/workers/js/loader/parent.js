@@ -9,7 +9,7 @@
 // GREETER a service binding to worker "greeter", GATEWAY one to worker
 // "gateway"; globalOutbound: the gateway worker "default-outbound".
 
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { WorkerEntrypoint, RpcTarget } from "cloudflare:workers";
 
 function assertEq(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
@@ -488,5 +488,99 @@ export default class Tests extends WorkerEntrypoint {
     }
     await assertRejects(kept.getEntrypoint().greet("Eve"), (e) => e.message.includes("lives as long as the request that loaded it"), "a load() child in a later request");
     return "refused";
+  }
+
+  // Capabilities over RPC, as workerd passes them: RpcTargets, functions
+  // and stubs in a call's arguments go by reference, and the child's calls
+  // on them run here, in this instance.
+  async passedObjects() {
+    const { env, ctx } = this;
+    const calls = [];
+    class Tools extends RpcTarget {
+      constructor(prefix) { super(); this.prefix = prefix; }
+      async lookup(key) { calls.push(key); return `${this.prefix}:${key}`; }
+      sum(a, b) { return a + b; }
+    }
+    const child = env.LOADER.get("tools-user", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: {
+        "main.js": `
+          import { WorkerEntrypoint } from "cloudflare:workers";
+          export default class extends WorkerEntrypoint {
+            async run(tools, callback, extra) {
+              const a = await tools.main.lookup("a");
+              const b = await tools.other.lookup("b");
+              const n = await tools.main.sum(2, 3);
+              const c = await callback("c", n);
+              const d = await extra.greeter.greet("Zed");
+              const e = await extra.service.greet("Yan");
+              return [a, b, n, c, d, e].join(" ");
+            }
+          }
+        `,
+      },
+    }));
+    const out = await child.getEntrypoint().run(
+      { main: new Tools("main"), other: new Tools("other") },
+      async (x, n) => `called ${x} ${n}`,
+      { greeter: ctx.exports.GreeterLoopback({ props: { greeting: "Hi" } }), service: env.GREETER },
+    );
+    assertEq(out, "main:a other:b 5 called c 5 Hi, Zed! Hello, Yan!", "results of the child's calls");
+    assertEq(calls.join(","), "a,b", "the parent's objects ran here");
+    return "ok";
+  }
+
+  // What the child may not do with a passed object, and what reaches it
+  // when the object throws.
+  async passedObjectLimits() {
+    const { env } = this;
+    class Secretive extends RpcTarget {
+      _secret() { return "leaked"; }
+      fail() { throw new RangeError("tool failed"); }
+      giveFunction() { return () => 1; }
+    }
+    const child = env.LOADER.load({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: {
+        "main.js": `
+          let kept = null;
+          async function error(p) { try { await p; return "no error"; } catch (e) { return e.message; } }
+          export default {
+            async probe(t) {
+              kept = t;
+              return [
+                await error(t._secret()),
+                await error(t.constructor()),
+                await error(t.toString()),
+                await error(t.missing()),
+                await error(t.fail()),
+                await error(t.giveFunction()),
+                await error(t()),
+              ].join(" | ");
+            },
+            async later() { return error(kept.fail()); },
+          };
+        `,
+      },
+    });
+    const out = await child.getEntrypoint().probe(new Secretive());
+    const parts = out.split(" | ");
+    assertEq(parts.length, 7, `every probe answered (${out})`);
+    for (const [i, method] of [[0, "_secret"], [1, "constructor"], [2, "toString"], [3, "missing"]]) {
+      assertEq(parts[i], `The RPC receiver does not implement the method "${method}".`, method);
+    }
+    assertEq(parts[4], "tool failed", "the object's exception");
+    if (!/serialize function/.test(parts[5])) throw new Error(`a function result: ${parts[5]}`);
+    assertEq(parts[6], "The RPC receiver is not a function.", "calling an RpcTarget");
+    // Kept past the call that passed it, a stub reaches nothing.
+    const later = await child.getEntrypoint().later();
+    if (!later.includes("no longer valid")) throw new Error(`a kept stub: ${later}`);
+    // A loaded worker's entrypoint cannot be handed on.
+    const other = env.LOADER.load(greeterCode);
+    await assertRejects(child.getEntrypoint().probe(other.getEntrypoint()),
+      (e) => e.name === "DataCloneError" && e.message.includes("dynamic worker's entrypoint"), "passing a child's entrypoint");
+    return "ok";
   }
 }
