@@ -141,7 +141,7 @@
     // is one such call to answer (`answer`) before the call goes on.
     const call = (method) => async (...args) => {
       const passed = [];
-      const json = JSON.stringify(wireEncode(args, undefined, passed));
+      const json = JSON.stringify(lib.wireEncodePassing(args, passed));
       let step = await withChild(t, () => native.loaderCall(target(t, entrypoint, props), method, json));
       while (typeof step !== "string") step = await answer(passed, step);
       return wireDecode(JSON.parse(step));

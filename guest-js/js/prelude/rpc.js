@@ -26,17 +26,28 @@
   // Objects passed by reference besides RpcTargets and functions: this
   // worker's bindings and ctx.exports stubs (dispatch.js adds those).
   const byReference = new WeakSet();
-  // `value` as the `passed` list's object: its number there, as a stub.
-  function passedStub(value, passed) {
+  // While wireEncodePassing encodes a call to a loaded worker: the list of
+  // what it passes by reference (RpcTargets, functions, stubs), each on the
+  // wire as its number there. A variable rather than a parameter: plain
+  // encoding (every RPC result) stays as cheap as it was.
+  let passed = undefined;
+  function passedStub(value) {
     let n = passed.indexOf(value);
     if (n === -1) n = passed.push(value) - 1;
     return { $t: "stub", v: n };
   }
+  function wireEncodePassing(value, list) {
+    const outer = passed;
+    passed = list;
+    try {
+      return wireEncode(value);
+    } finally {
+      passed = outer;
+    }
+  }
   // `seen` (the objects on the path, for cycles) is made when the first
-  // object is reached: most RPC values are primitives. With `passed` (a
-  // call to a loaded worker), RpcTargets, functions and stubs go by
-  // reference: into that list, their number on the wire.
-  function wireEncode(value, seen = undefined, passed = undefined) {
+  // object is reached: most RPC values are primitives.
+  function wireEncode(value, seen = undefined) {
     switch (typeof value) {
       case "undefined": return { $t: "undefined" };
       case "boolean": case "string": return value;
@@ -45,31 +56,31 @@
         return { $t: "number", v: Number.isNaN(value) ? "NaN" : Object.is(value, -0) ? "-0" : value > 0 ? "Infinity" : "-Infinity" };
       case "bigint": return { $t: "bigint", v: value.toString() };
       case "function":
-        if (passed !== undefined) return passedStub(value, passed);
+        if (passed !== undefined) return passedStub(value);
         throw cloneError(`Could not serialize function ${value.name || "(anonymous)"} for RPC`);
       case "symbol": throw cloneError("Could not serialize a symbol for RPC");
     }
     if (value === null) return null;
-    if (passed !== undefined && (value instanceof globalThis[Symbol.for("isolet.workers")].RpcTarget || byReference.has(value))) return passedStub(value, passed);
+    if (passed !== undefined && (value instanceof globalThis[Symbol.for("isolet.workers")].RpcTarget || byReference.has(value))) return passedStub(value);
     if (seen === undefined) seen = new Set();
     else if (seen.has(value)) throw cloneError("Could not serialize a cyclic value for RPC");
     seen.add(value);
     try {
       if (Array.isArray(value)) {
         const out = new Array(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = wireEncode(value[i], seen, passed);
+        for (let i = 0; i < value.length; i++) out[i] = wireEncode(value[i], seen);
         return out;
       }
       if (value instanceof Date) return { $t: "date", v: isNaN(value) ? null : value.getTime() };
       if (value instanceof Uint8Array) return { $t: "bytes", v: b64encode(value) };
       if (value instanceof ArrayBuffer) return { $t: "arraybuffer", v: b64encode(new Uint8Array(value)) };
       if (ArrayBuffer.isView(value)) return { $t: "bytes", v: b64encode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
-      if (value instanceof Map) return { $t: "map", v: [...value].map(([k, v]) => [wireEncode(k, seen, passed), wireEncode(v, seen, passed)]) };
-      if (value instanceof Set) return { $t: "set", v: [...value].map((v) => wireEncode(v, seen, passed)) };
+      if (value instanceof Map) return { $t: "map", v: [...value].map(([k, v]) => [wireEncode(k, seen), wireEncode(v, seen)]) };
+      if (value instanceof Set) return { $t: "set", v: [...value].map((v) => wireEncode(v, seen)) };
       if (value instanceof Error) return { $t: "error", name: String(value.name), message: String(value.message) };
       if (value instanceof RegExp) return { $t: "regexp", source: value.source, flags: value.flags };
       const obj = {};
-      for (const k of Object.keys(value)) if (passed !== undefined || typeof value[k] !== "function") setOwn(obj, k, wireEncode(value[k], seen, passed));
+      for (const k of Object.keys(value)) if (passed !== undefined || typeof value[k] !== "function") setOwn(obj, k, wireEncode(value[k], seen));
       return Object.prototype.hasOwnProperty.call(value, "$t") ? { $t: "object", v: obj } : obj;
     } finally { seen.delete(value); }
   }
@@ -169,4 +180,5 @@
   lib.wireEncode = wireEncode;
   lib.wireDecode = wireDecode;
   lib.byReference = byReference;
+  lib.wireEncodePassing = wireEncodePassing;
 });
