@@ -26,6 +26,17 @@
     for (const name of bindings) if (env[name] === v) return name;
     return undefined;
   }
+  // What of this worker `v` is, passed by reference: one of its bindings
+  // (its name) or its own entrypoint (ctx.exports.NAME({ props }): the
+  // name and the props, as JSON).
+  function reference(v) {
+    const binding = bindingName(v);
+    if (binding !== undefined) return binding;
+    if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
+    const own = lib.byReference.get(v);
+    if (own === undefined || own === null) return undefined;
+    return { exports: own.exports, props: JSON.parse(JSON.stringify(own.props)) };
+  }
   // The names of this worker's bindings (setEnv adds each as it makes it).
   const bindings = [];
   lib.bindingMade = (name) => { bindings.push(name); };
@@ -71,17 +82,17 @@
       } else if (key === "env" && v !== null && typeof v === "object") {
         const env = {};
         for (const name of Object.keys(v)) {
-          const binding = bindingName(v[name]);
-          if (binding === undefined) env[name] = data(v[name], `env.${name}`);
-          else (refs.env ??= {})[name] = binding;
+          const ref = reference(v[name]);
+          if (ref === undefined) env[name] = data(v[name], `env.${name}`);
+          else (refs.env ??= {})[name] = ref;
         }
         out.env = env;
       } else if (key === "globalOutbound") {
         if (v === null) out.globalOutbound = null;
         else if (v !== undefined) {
-          const name = bindingName(v);
-          if (name === undefined) throw new TypeError("globalOutbound must be null (no network), left out (this worker's own) or a service binding of this worker (env.NAME)");
-          refs.globalOutbound = name;
+          const ref = reference(v);
+          if (ref === undefined) throw new TypeError("globalOutbound must be null (no network), left out (this worker's own), a service binding of this worker (env.NAME) or one of its entrypoints (ctx.exports.NAME({ props }))");
+          refs.globalOutbound = ref;
         }
       } else if (key === "$refs") {
         throw new TypeError("A worker's code has no field \"$refs\"");
@@ -172,7 +183,7 @@
       const args = wireDecode(JSON.parse(argsJson));
       let fn;
       if (method === "") fn = typeof receiver === "function" && !lib.byReference.has(receiver) ? receiver : undefined;
-      else if ((typeof receiver !== "function" || lib.byReference.has(receiver)) && method !== "constructor" && !method.startsWith("_") && !Object.prototype.hasOwnProperty.call(Object.prototype, method)) fn = receiver[method];
+      else fn = passedMethod(receiver, method);
       if (typeof fn !== "function") throw new TypeError(method === "" ? "The RPC receiver is not a function." : `The RPC receiver does not implement the method "${method}".`);
       const value = await fn.apply(method === "" ? undefined : receiver, args);
       text = JSON.stringify([wireEncode(value)]);
@@ -183,9 +194,24 @@
     return native.loaderResume(call, ok, text);
   }
 
+  // The method `method` of an object passed by reference: a stub's (its
+  // methods are calls), or one of an RpcTarget's class, never an own
+  // property, a getter or Object's.
+  function passedMethod(receiver, method) {
+    if (method === "constructor" || method.startsWith("_") || Object.prototype.hasOwnProperty.call(Object.prototype, method)) return undefined;
+    if (lib.byReference.has(receiver)) return receiver[method];
+    if (typeof receiver === "function") return undefined;
+    const stop = workers.RpcTarget.prototype;
+    for (let proto = Object.getPrototypeOf(receiver); proto !== null && proto !== Object.prototype && proto !== stop; proto = Object.getPrototypeOf(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, method);
+      if (d !== undefined) return typeof d.value === "function" ? d.value : undefined;
+    }
+    return undefined;
+  }
+
   class WorkerStub {
     #t;
-    constructor(t) { this.#t = t; }
+    constructor(t) { this.#t = t; lib.byReference.set(this, false); }
     getEntrypoint(name, options) {
       const props = options === undefined || options === null ? undefined : options.props;
       if (props !== undefined && (props === null || typeof props !== "object")) throw new TypeError("getEntrypoint(name, { props }): props must be an object");
@@ -209,6 +235,11 @@
         return child(false, null, codeJson(code), null);
       },
     });
+    // Never passed to a child, not even through the parent: children load
+    // no workers.
+    lib.byReference.set(loader, false);
+    lib.byReference.set(loader.get, false);
+    lib.byReference.set(loader.load, false);
     return loader;
   };
 });

@@ -35,6 +35,7 @@ fn parent() -> WorkerCode {
         .global_outbound(Outbound::GatewayWorker {
             worker: "default-outbound".into(),
             entrypoint: None,
+            props: None,
         })
         .limits(Limits::new().cpu_time(Duration::from_millis(200)))
 }
@@ -42,6 +43,9 @@ fn parent() -> WorkerCode {
 /// A runtime that knows the workers the parent reaches.
 async fn runtime() -> Runtime {
     let rt = Runtime::builder().build().await.unwrap();
+    // Defined, so its children can call back its entrypoints (ctx.exports
+    // passed to them) as a service.
+    rt.define("parent", parent());
     rt.define(
         "greeter",
         WorkerCode::js(
@@ -106,6 +110,19 @@ async fn children_take_the_parents_bindings_by_reference() {
     assert_eq!(run(&rt, "overrideGlobalOutbound").await, Value::from("ok"));
 }
 
+/// workerd's passEnvCaps and overrideGlobalOutbound as written: the
+/// parent's own entrypoints (`ctx.exports.X({ props })`) in a child's env
+/// and as its globalOutbound.
+#[tokio::test]
+async fn children_take_the_parents_own_entrypoints() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "passEnvCaps").await, Value::from("ok"));
+    assert_eq!(
+        run(&rt, "overrideGlobalOutboundExports").await,
+        Value::from("ok")
+    );
+}
+
 /// RpcTargets, functions and stubs in a call to a child go by reference:
 /// the child's calls on them run in the parent, while the call lasts, and
 /// reach only what was passed (no private methods, no kept stubs).
@@ -114,6 +131,7 @@ async fn objects_pass_to_a_child_by_reference() {
     let rt = runtime().await;
     assert_eq!(run(&rt, "passedObjects").await, Value::from("ok"));
     assert_eq!(run(&rt, "passedObjectLimits").await, Value::from("ok"));
+    assert_eq!(run(&rt, "pendingCap").await, Value::from("ok"));
 }
 
 /// `ctx.exports`: a worker's own entrypoints, with props, in-process.

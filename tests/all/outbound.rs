@@ -221,6 +221,7 @@ async fn gateway_worker_adds_credentials_the_worker_never_sees() {
         .global_outbound(Outbound::GatewayWorker {
             worker: "gateway".into(),
             entrypoint: None,
+            props: None,
         })
         .env_var("OWN", "the untrusted worker's own");
     let target = format!("http://127.0.0.1:{}/data", up.addr.port());

@@ -1413,6 +1413,7 @@ async fn a_deployed_parent_loads_a_child_per_user() {
         "modules": {"parent.js": std::fs::read_to_string(format!("{}/../../examples/loader-parent.js", env!("CARGO_MANIFEST_DIR"))).unwrap()},
         "compatibilityDate": "2025-06-01",
         "bindings": {"LOADER": {"loader": {}}},
+        "env": {"API_HOST": "api.example.com"},
     });
     let put = send("PUT", &s.url("/workers/parent"), t, body.to_string()).await;
     assert_eq!(put.status, 201, "{}", put.text());
@@ -1421,6 +1422,20 @@ async fn a_deployed_parent_loads_a_child_per_user() {
         assert_eq!(r.status, 200, "{}", r.text());
         assert_eq!(r.text(), format!("hello {user}"));
     }
+    // A child's fetch() goes through the parent's gateway entrypoint, which
+    // knows whose it is (props) and allows only env.API_HOST.
+    let r = send(
+        "GET",
+        &s.url("/w/parent/fetch?user=grace&url=https://elsewhere.test/x"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(
+        r.text(),
+        "https://elsewhere.test/x is blocked by the gateway (user grace)"
+    );
     // The loader's id must be an id.
     let bad = json!({
         "mainModule": "parent.js",

@@ -92,6 +92,7 @@ enum Command {
     ///
     /// Examples:
     ///   isolet deploy hello examples/hello.js
+    ///   isolet deploy parent examples/loader-parent.js --binding 'LOADER={"loader":{}}' --var API_HOST=api.example.com
     ///   isolet deploy app main.js lib.js --server http://127.0.0.1:8787 --token $TOKEN
     Deploy {
         /// The worker id.
@@ -99,6 +100,13 @@ enum Command {
         /// The main module, then the other modules.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// A binding, NAME=JSON as in WorkerCode's `bindings` (repeatable):
+        /// `LOADER={"loader":{}}`, `AUTH={"service":"auth"}`.
+        #[arg(long = "binding", value_name = "NAME=JSON")]
+        bindings: Vec<String>,
+        /// An `env` variable, NAME=VALUE (a string; repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -169,7 +177,13 @@ async fn cli_main(cli: Cli) -> ExitCode {
             data_dir,
             workers,
         } => commands::serve::serve(config, listen, data_dir, workers).await,
-        Command::Deploy { id, files, server } => commands::deploy::deploy(id, files, server).await,
+        Command::Deploy {
+            id,
+            files,
+            bindings,
+            vars,
+            server,
+        } => commands::deploy::deploy(id, files, bindings, vars, server).await,
         Command::Bundle { dir, registry } => {
             init_logging(isolet_server::LogFormat::Text);
             commands::bundle::bundle(dir, registry).await

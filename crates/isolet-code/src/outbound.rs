@@ -31,6 +31,11 @@ pub enum Outbound {
         worker: String,
         /// Its entrypoint (`None`: default).
         entrypoint: Option<String>,
+        /// What the gateway's entrypoint sees as `ctx.props` (a JSON
+        /// object; `None`: `{}`): how a parent that hands a child
+        /// `globalOutbound: ctx.exports.Gateway({ props })` tells its
+        /// gateway whose requests these are.
+        props: Option<serde_json::Map<String, serde_json::Value>>,
     },
     /// A policy the embedder registered under this name.
     GatewayPolicy(String),
@@ -85,8 +90,16 @@ impl Serialize for Outbound {
         let v = match self {
             Outbound::Deny => serde_json::Value::Null,
             Outbound::Forward(c) => json!({ "forward": c }),
-            Outbound::GatewayWorker { worker, entrypoint } => {
-                json!({ "gateway": { "worker": worker, "entrypoint": entrypoint } })
+            Outbound::GatewayWorker {
+                worker,
+                entrypoint,
+                props,
+            } => {
+                let mut g = json!({ "worker": worker, "entrypoint": entrypoint });
+                if let Some(props) = props {
+                    g["props"] = serde_json::Value::Object(props.clone());
+                }
+                json!({ "gateway": g })
             }
             Outbound::GatewayPolicy(name) => json!({ "gateway": { "policy": name } }),
         };
@@ -118,6 +131,11 @@ impl<'de> Deserialize<'de> for Outbound {
                     return Err(bad());
                 };
                 let str_of = |v: serde_json::Value| v.as_str().map(str::to_string);
+                let props = match g.remove("props") {
+                    None => None,
+                    Some(serde_json::Value::Object(p)) => Some(p),
+                    Some(_) => return Err(D::Error::custom("gateway props must be an object")),
+                };
                 match (
                     g.remove("worker"),
                     g.remove("policy"),
@@ -126,7 +144,9 @@ impl<'de> Deserialize<'de> for Outbound {
                     (Some(w), None, ep) if g.is_empty() => Ok(Outbound::GatewayWorker {
                         worker: str_of(w).ok_or_else(bad)?,
                         entrypoint: ep.and_then(str_of),
+                        props,
                     }),
+                    (None, Some(_), None) if props.is_some() => Err(bad()),
                     (None, Some(p), None) if g.is_empty() => {
                         Ok(Outbound::GatewayPolicy(str_of(p).ok_or_else(bad)?))
                     }

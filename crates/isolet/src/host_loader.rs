@@ -30,7 +30,10 @@ use crate::http::Request;
 use crate::invocation::Caller;
 use crate::limits::Effective;
 use crate::state::{HostState, WorkerEnv, request_headers_problem};
-use crate::stubs::{Next, PendingCall, STUB_GONE, StubLink};
+use crate::stubs::{
+    MAX_PENDING_CALLS, MAX_STUB_CALLS, MAX_STUB_METHOD_BYTES, Next, PendingCall, STUB_GONE,
+    StubLink,
+};
 use crate::wire::Value;
 use crate::wit::isolet::worker::{context, loader, types};
 
@@ -155,6 +158,9 @@ impl loader::Host for HostState {
         // The arguments and props are held (and handed on) until the call ends.
         let held = args_cost.saturating_add(props.len());
         let made = match StubLink::make(&mut args) {
+            Ok(Some(_)) if self.invocation.pending.len() >= MAX_PENDING_CALLS => Err(format!(
+                "too many calls passing objects by reference at once: at most {MAX_PENDING_CALLS} may wait for this worker to answer their objects"
+            )),
             Ok(linked) => self
                 .before_child_call(&env)
                 .await
@@ -201,11 +207,12 @@ impl loader::Host for HostState {
         let Some(mut pending) = self.invocation.pending.remove(&call) else {
             return Err(format!("no call {call} is waiting for an answer"));
         };
-        let answer = match answer {
+        let mut held = 0;
+        let mut answer = match answer {
             // `[result]`: an object's method gives back values, not objects.
             Ok(json) => match self.parse_guest_args(&json, &pending.what) {
                 Ok((mut values, cost)) => {
-                    self.invocation.budget.release(cost);
+                    held = cost;
                     match values.pop() {
                         Some(v) if values.is_empty() => Ok(v),
                         _ => Err("bad answer".to_string()),
@@ -215,10 +222,20 @@ impl loader::Host for HostState {
             },
             Err(message) => Err(crate::tail::clip(&message, MAX_STUB_ERROR_BYTES)),
         };
+        // What the parent wrote is committed before the child (and through
+        // it, anyone) sees the answer: the output gate, as for any call
+        // that leaves the worker.
+        self.invocation.cpu.pause();
+        let gate = self.storage_gate(true).await;
+        self.invocation.cpu.resume();
+        if let Err(e) = gate {
+            answer = Err(e);
+        }
         if let Some(reply) = pending.reply.take() {
             // The child may have gone (its deadline): then nobody waits.
             let _ = reply.send(answer);
         }
+        self.invocation.budget.release(held);
         self.next_step(pending).await
     }
 }
@@ -240,6 +257,17 @@ impl context::Host for HostState {
         let Some(link) = self.invocation.stubs.clone() else {
             return Err(STUB_GONE.to_string());
         };
+        if method.len() > MAX_STUB_METHOD_BYTES {
+            return Err(format!(
+                "a method name is at most {MAX_STUB_METHOD_BYTES} bytes"
+            ));
+        }
+        self.invocation.stub_calls += 1;
+        if self.invocation.stub_calls > MAX_STUB_CALLS {
+            return Err(format!(
+                "too many calls on objects passed by reference: one invocation may make at most {MAX_STUB_CALLS}"
+            ));
+        }
         let what = if method.is_empty() {
             "a function passed by reference".to_string()
         } else {
@@ -282,16 +310,19 @@ impl HostState {
             // Waiting for the child is not the parent's CPU time.
             self.invocation.cpu.pause();
             let next = pending.next().await;
-            self.invocation.cpu.resume();
             let stub_call = match next {
                 Next::Done(result) => {
+                    self.invocation.cpu.resume();
                     self.invocation.budget.release(pending.held);
                     let out = self.result_for_guest(result?, &pending.what)?;
                     return Ok(loader::Step::Done(out));
                 }
                 Next::Stub(call) => call,
             };
-            let args = match self.result_for_guest(Value::Array(stub_call.args), &pending.what) {
+            // Nor is encoding what the child sends (its size is the child's).
+            let args = self.result_for_guest(Value::Array(stub_call.args), &pending.what);
+            self.invocation.cpu.resume();
+            let args = match args {
                 Ok(args) => args,
                 Err(e) => {
                     let _ = stub_call.reply.send(Err(e));
@@ -412,7 +443,15 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
             .map_err(|e| format!("the worker's code: bad references ({e})"))?,
     };
     let outbound = match (obj.remove("globalOutbound"), refs.global_outbound) {
-        (_, Some(name)) => ChildOutbound::Through(name),
+        (_, Some(RefTarget::Binding(name))) => ChildOutbound::Through(name),
+        (_, Some(RefTarget::Exports(exports))) => {
+            let (worker, entrypoint, props) = loopback(env, &exports, "globalOutbound")?;
+            ChildOutbound::Own(Outbound::GatewayWorker {
+                worker,
+                entrypoint,
+                props,
+            })
+        }
         (None, None) => ChildOutbound::Parent,
         (Some(Json::Null), None) => ChildOutbound::Deny,
         (Some(_), None) => {
@@ -428,7 +467,22 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
             "env.{key} is given twice: as a value and as a binding"
         ));
     }
-    for (key, name) in refs.env {
+    for (key, target) in refs.env {
+        let name = match target {
+            RefTarget::Binding(name) => name,
+            RefTarget::Exports(exports) => {
+                let (worker, entrypoint, props) = loopback(env, &exports, &format!("env.{key}"))?;
+                bindings.insert(
+                    key,
+                    BindingSpec::Service {
+                        worker,
+                        entrypoint,
+                        props,
+                    },
+                );
+                continue;
+            }
+        };
         let Some(spec) = env.bindings.get(&name) else {
             return Err(format!(
                 "env.{key}: env.{name} is not a binding of the parent worker"
@@ -467,12 +521,16 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
     code.global_outbound = match outbound {
         ChildOutbound::Parent => env.outbound.clone(),
         ChildOutbound::Deny => Outbound::Deny,
+        ChildOutbound::Own(outbound) => outbound,
         ChildOutbound::Through(name) => match env.bindings.get(&name) {
             Some(BindingSpec::Service {
-                worker, entrypoint, ..
+                worker,
+                entrypoint,
+                props,
             }) => Outbound::GatewayWorker {
                 worker: worker.clone(),
                 entrypoint: entrypoint.clone(),
+                props: props.clone(),
             },
             _ => {
                 return Err(format!(
@@ -492,20 +550,64 @@ type Grants = HashMap<String, Arc<dyn Binding>>;
 /// The `env` field of the code's JSON.
 const ENV_FIELD: &str = "env";
 
-/// The parent's bindings the code passes by reference (see [`REFS`]).
+/// What of the parent the code passes by reference (see [`REFS`]).
 #[derive(Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Refs {
-    /// `env` keys of the child, each to the parent's binding of that name.
+    /// `env` keys of the child, each to what of the parent it is.
     #[serde(default)]
-    env: BTreeMap<String, String>,
-    /// The parent's service binding the child's `fetch()` goes through.
+    env: BTreeMap<String, RefTarget>,
+    /// What of the parent the child's `fetch()` goes through.
     #[serde(default)]
-    global_outbound: Option<String>,
+    global_outbound: Option<RefTarget>,
+}
+
+/// A part of the parent passed by reference.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum RefTarget {
+    /// Its binding of this name.
+    Binding(String),
+    /// One of its own entrypoints (`ctx.exports.NAME({ props })`).
+    Exports(Exports),
+}
+
+/// A worker's id, entrypoint and props, as a service binding or gateway
+/// names them.
+type Service = (
+    String,
+    Option<String>,
+    Option<serde_json::Map<String, Json>>,
+);
+
+/// `ctx.exports.NAME({ props })` of the parent.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Exports {
+    exports: String,
+    #[serde(default)]
+    props: serde_json::Map<String, Json>,
+}
+
+/// The parent's entrypoint `exports` as a service a child calls (the
+/// parent's id, the entrypoint, its props). Each call is a new invocation
+/// of the parent (its instance is busy with the call to the child), as a
+/// service binding to itself would be; `what` names the place in the code.
+fn loopback(env: &WorkerEnv, exports: &Exports, what: &str) -> Result<Service, String> {
+    let Some(id) = env.id.clone() else {
+        return Err(format!(
+            "{what}: ctx.exports.{} can be passed to a loaded worker by a worker with an id (deployed, or Runtime::get) only: this one has none",
+            crate::tail::clip(&exports.exports, 64)
+        ));
+    };
+    let entrypoint = (exports.exports != "default").then(|| exports.exports.clone());
+    Ok((id, entrypoint, Some(exports.props.clone())))
 }
 
 /// Where a child's `fetch()` goes, as its code says.
 enum ChildOutbound {
+    /// Through the parent's own entrypoint (`ctx.exports.X`).
+    Own(Outbound),
     /// Left out: where the parent's goes.
     Parent,
     /// `null`: nowhere.
@@ -556,12 +658,16 @@ mod tests {
 
     #[test]
     fn references_are_a_field_of_their_own() {
-        let refs: Refs = serde_json::from_value(
-            serde_json::json!({"env": {"A": "AUTH"}, "globalOutbound": "GW"}),
-        )
+        let refs: Refs = serde_json::from_value(serde_json::json!({
+            "env": {"A": "AUTH", "B": {"exports": "Greeter", "props": {"x": 1}}},
+            "globalOutbound": "GW"
+        }))
         .unwrap();
-        assert_eq!(refs.env["A"], "AUTH");
-        assert_eq!(refs.global_outbound.as_deref(), Some("GW"));
+        assert!(matches!(&refs.env["A"], RefTarget::Binding(b) if b == "AUTH"));
+        assert!(
+            matches!(&refs.env["B"], RefTarget::Exports(e) if e.exports == "Greeter" && e.props["x"] == 1)
+        );
+        assert!(matches!(&refs.global_outbound, Some(RefTarget::Binding(b)) if b == "GW"));
         assert!(serde_json::from_value::<Refs>(serde_json::json!({"other": 1})).is_err());
     }
 }

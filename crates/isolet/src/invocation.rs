@@ -86,8 +86,10 @@ pub(crate) struct Invocation {
     /// calls them with (numbered by `HostState`, never reused within an
     /// instance): they live as long as the invocation.
     pub children: HashMap<u32, Arc<dyn Child>>,
-    /// The objects its caller passed by reference (see `stubs.rs`).
+    /// The objects its caller passed by reference (see `stubs.rs`), and
+    /// how many calls it made on them.
     pub stubs: Option<Arc<StubLink>>,
+    pub stub_calls: u32,
     /// Its calls to children that passed objects by reference, between
     /// steps, by the number the guest resumes them with.
     pub pending: HashMap<u32, PendingCall>,
@@ -137,6 +139,7 @@ impl Invocation {
             props: caller.props,
             children: HashMap::new(),
             stubs: caller.stubs,
+            stub_calls: 0,
             pending: HashMap::new(),
         }
     }

@@ -728,13 +728,17 @@ impl HostState {
                                     "fetch({named}) refused: no outbound policy named {name:?} is registered"
                                 )),
                             },
-                            Outbound::GatewayWorker { worker, entrypoint } => {
+                            Outbound::GatewayWorker {
+                                worker,
+                                entrypoint,
+                                props,
+                            } => {
                                 let chain = self.nested_chain(&env)?;
                                 outside
                                     .worker_fetch(
                                         worker,
                                         entrypoint.as_deref(),
-                                        None,
+                                        crate::bindings::service_props(props),
                                         request,
                                         chain,
                                     )

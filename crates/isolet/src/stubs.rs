@@ -26,6 +26,17 @@ use crate::wire::Value;
 /// Most objects one call may pass by reference.
 pub(crate) const MAX_STUBS_PER_CALL: usize = 256;
 
+/// Most calls with objects passed by reference one invocation may have
+/// waiting at once (each holds a child's instance while its guest runs the
+/// object's method).
+pub(crate) const MAX_PENDING_CALLS: usize = 4;
+
+/// Most calls a child's invocation may make on the objects it was passed.
+pub(crate) const MAX_STUB_CALLS: u32 = 1000;
+
+/// Longest method name a child may call on a passed object.
+pub(crate) const MAX_STUB_METHOD_BYTES: usize = 256;
+
 /// The message for a stub whose call ended (or that never was one).
 pub(crate) const STUB_GONE: &str = "this stub is no longer valid: an object passed by reference can be called only while the call that passed it lasts";
 

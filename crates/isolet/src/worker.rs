@@ -1389,7 +1389,14 @@ async fn guarded_step<S: GuestStep>(
         gated(store, r).await
     })
     .await;
-    instance.store.data_mut().invocation.cpu.pause();
+    let invocation = &mut instance.store.data_mut().invocation;
+    invocation.cpu.pause();
+    // A call to a child that waits for this worker to answer an object's
+    // method holds the child's instance: it does not outlive the step
+    // (a WebSocket event, a streamed body's step) that made it.
+    for (_, call) in invocation.pending.drain() {
+        invocation.budget.release(call.held);
+    }
     step_result(raw.ok(), instance, limits)
 }
 

@@ -331,7 +331,7 @@
       },
       get(_, prop) { return plain[prop]; },
     });
-    byReference.add(entry);
+    byReference.set(entry, { exports: name, props: {} });
     return entry;
   }
   function loopback(name, props) {
@@ -373,7 +373,7 @@
         return m;
       },
     });
-    byReference.add(loopbackStub);
+    byReference.set(loopbackStub, { exports: name, props });
     return loopbackStub;
   }
 

@@ -24,8 +24,12 @@
     else obj[k] = v;
   }
   // Objects passed by reference besides RpcTargets and functions: this
-  // worker's bindings and ctx.exports stubs (dispatch.js adds those).
-  const byReference = new WeakSet();
+  // worker's bindings (null) and ctx.exports stubs (dispatch.js adds
+  // those, with their entrypoint and props: loader.js hands a child's env
+  // and globalOutbound those as services). `false` marks what is never
+  // passed (a Worker Loader, its functions, a loaded worker).
+  const byReference = new WeakMap();
+  let RpcTargetClass; // dispatch.js's, looked up on first use
   // While wireEncodePassing encodes a call to a loaded worker: the list of
   // what it passes by reference (RpcTargets, functions, stubs), each on the
   // wire as its number there. A variable rather than a parameter: plain
@@ -56,12 +60,19 @@
         return { $t: "number", v: Number.isNaN(value) ? "NaN" : Object.is(value, -0) ? "-0" : value > 0 ? "Infinity" : "-Infinity" };
       case "bigint": return { $t: "bigint", v: value.toString() };
       case "function":
-        if (passed !== undefined) return passedStub(value);
+        if (passed !== undefined && byReference.get(value) !== false) return passedStub(value);
         throw cloneError(`Could not serialize function ${value.name || "(anonymous)"} for RPC`);
       case "symbol": throw cloneError("Could not serialize a symbol for RPC");
     }
     if (value === null) return null;
-    if (passed !== undefined && (value instanceof globalThis[Symbol.for("isolet.workers")].RpcTarget || byReference.has(value))) return passedStub(value);
+    // An RpcTarget or a stub is passed by reference or not at all (never
+    // its fields by value).
+    if (byReference.has(value) || value instanceof (RpcTargetClass ??= globalThis[Symbol.for("isolet.workers")].RpcTarget)) {
+      if (passed !== undefined && byReference.get(value) !== false) return passedStub(value);
+      throw cloneError(value instanceof RpcTargetClass
+        ? "Could not serialize an RpcTarget: isolet passes RpcTargets by reference in the arguments of a call to a loaded worker only"
+        : "Could not serialize a stub or binding: isolet passes those by reference in the arguments of a call to a loaded worker only");
+    }
     if (seen === undefined) seen = new Set();
     else if (seen.has(value)) throw cloneError("Could not serialize a cyclic value for RPC");
     seen.add(value);
@@ -171,7 +182,7 @@
       },
       has(t, prop) { return typeof prop === "string" && prop !== "then"; },
     });
-    byReference.add(binding);
+    byReference.set(binding, null);
     return binding;
   }
 

@@ -55,6 +55,13 @@ export class GreeterLoopback extends WorkerEntrypoint {
   }
 }
 
+// The gateway a child's globalOutbound names (overrideGlobalOutbound).
+export class GreetingOutbound extends WorkerEntrypoint {
+  fetch(req) {
+    return new Response(`${this.ctx.props.greeting} from the parent's gateway: ${req.url}`);
+  }
+}
+
 export default class Tests extends WorkerEntrypoint {
   fetch(req) {
     return new Response("parent fetch: " + new URL(req.url).pathname);
@@ -124,6 +131,48 @@ export default class Tests extends WorkerEntrypoint {
     }));
     const resp = await worker.getEntrypoint().fetch("https://example.com");
     assertEq(await resp.text(), "Hello, Alice!\nHello, Bob!", "bindings passed by reference");
+    return "ok";
+  }
+
+  // As workerd's passEnvCaps: ctx.exports stubs with props in a child's env.
+  async passEnvCaps() {
+    const { env, ctx } = this;
+    const worker = env.LOADER.get("passEnvCaps", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: {
+        "foo.js": `
+          export default {
+            async fetch(req, env, ctx) {
+              let greet1 = await env.greeter.greet("Alice");
+              let greet2 = await env.greeter2.greet("Bob");
+              return new Response([greet1, greet2].join("\\n"));
+            },
+          }
+        `,
+      },
+      env: {
+        greeter: ctx.exports.GreeterLoopback({ props: { greeting: "Hello" } }),
+        greeter2: ctx.exports.GreeterLoopback({ props: { greeting: "Welcome" } }),
+      },
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com");
+    assertEq(await resp.text(), "Hello, Alice!\nWelcome, Bob!", "ctx.exports stubs in env");
+    return "ok";
+  }
+
+  // As workerd's overrideGlobalOutbound: the child's fetch() goes to an
+  // entrypoint of the parent, with props.
+  async overrideGlobalOutboundExports() {
+    const { env, ctx } = this;
+    const worker = env.LOADER.get("overrideGlobalOutboundExports", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: { "foo.js": `export default { fetch(req) { return fetch("https://example.com/y"); } }` },
+      globalOutbound: ctx.exports.GreetingOutbound({ props: { greeting: "Hey" } }),
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com/x");
+    assertEq(await resp.text(), "Hey from the parent's gateway: https://example.com/y", "globalOutbound: ctx.exports");
     return "ok";
   }
 
@@ -531,14 +580,41 @@ export default class Tests extends WorkerEntrypoint {
     return "ok";
   }
 
+  // At most 4 calls wait at once for this worker to answer an object's
+  // method (each holds a child's instance meanwhile).
+  async pendingCap() {
+    const { env } = this;
+    let release;
+    const gate = new Promise((r) => { release = r; });
+    const wait = async () => { await gate; return "done"; };
+    const code = {
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.js",
+      modules: { "main.js": "export default { async run(f) { return await f(); } }" },
+    };
+    const calls = [];
+    for (let i = 0; i < 5; i++) {
+      calls.push(env.LOADER.load(code).getEntrypoint().run(wait).then((v) => v, (e) => `error: ${e.message}`));
+    }
+    const fifth = await calls[4];
+    release();
+    const all = await Promise.all(calls);
+    assertEq(all.slice(0, 4).join(","), "done,done,done,done", "four calls answered");
+    if (!fifth.includes("at most 4")) throw new Error(`the fifth call: ${fifth}`);
+    return "ok";
+  }
+
   // What the child may not do with a passed object, and what reaches it
   // when the object throws.
   async passedObjectLimits() {
     const { env } = this;
     class Secretive extends RpcTarget {
+      constructor() { super(); this.purge = () => "purged"; this.token = "s3cret"; }
+      get sneaky() { throw new Error("a getter ran"); }
       _secret() { return "leaked"; }
       fail() { throw new RangeError("tool failed"); }
       giveFunction() { return () => 1; }
+      giveTarget() { return new Secretive(); }
     }
     const child = env.LOADER.load({
       compatibilityDate: "2025-01-01",
@@ -558,6 +634,9 @@ export default class Tests extends WorkerEntrypoint {
                 await error(t.fail()),
                 await error(t.giveFunction()),
                 await error(t()),
+                await error(t.purge()),
+                await error(t.sneaky()),
+                await error(t.giveTarget()),
               ].join(" | ");
             },
             async later() { return error(kept.fail()); },
@@ -567,16 +646,26 @@ export default class Tests extends WorkerEntrypoint {
     });
     const out = await child.getEntrypoint().probe(new Secretive());
     const parts = out.split(" | ");
-    assertEq(parts.length, 7, `every probe answered (${out})`);
+    assertEq(parts.length, 10, `every probe answered (${out})`);
     for (const [i, method] of [[0, "_secret"], [1, "constructor"], [2, "toString"], [3, "missing"]]) {
       assertEq(parts[i], `The RPC receiver does not implement the method "${method}".`, method);
     }
     assertEq(parts[4], "tool failed", "the object's exception");
     if (!/serialize function/.test(parts[5])) throw new Error(`a function result: ${parts[5]}`);
     assertEq(parts[6], "The RPC receiver is not a function.", "calling an RpcTarget");
+    // Only methods of its class: no own properties, no getters.
+    assertEq(parts[7], `The RPC receiver does not implement the method "purge".`, "an own property");
+    assertEq(parts[8], `The RPC receiver does not implement the method "sneaky".`, "a getter");
+    // An RpcTarget is never sent by value (its fields would be).
+    if (!parts[9].includes("Could not serialize an RpcTarget")) throw new Error(`an RpcTarget result: ${parts[9]}`);
     // Kept past the call that passed it, a stub reaches nothing.
     const later = await child.getEntrypoint().later();
     if (!later.includes("no longer valid")) throw new Error(`a kept stub: ${later}`);
+    // Neither can env (it holds the Worker Loader), nor the loader itself.
+    await assertRejects(child.getEntrypoint().probe(env),
+      (e) => e.name === "DataCloneError", "passing env with its Worker Loader");
+    await assertRejects(child.getEntrypoint().probe(env.LOADER.load),
+      (e) => e.name === "DataCloneError", "passing LOADER.load");
     // A loaded worker's entrypoint cannot be handed on.
     const other = env.LOADER.load(greeterCode);
     await assertRejects(child.getEntrypoint().probe(other.getEntrypoint()),
