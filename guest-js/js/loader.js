@@ -209,14 +209,27 @@
     return undefined;
   }
 
+  // Most entrypoint stubs a WorkerStub keeps for reuse, and most named
+  // children's WorkerStubs a loader binding keeps (stubs are the same for
+  // the same arguments; making them anew is most of a warm call's cost).
+  const KEPT_STUBS = 64;
+  function keep(map, key, value) {
+    if (map.size >= KEPT_STUBS) map.clear();
+    map.set(key, value);
+    return value;
+  }
+
   class WorkerStub {
     #t;
+    #entrypoints = new Map();
     constructor(t) { this.#t = t; lib.byReference.set(this, false); }
     getEntrypoint(name, options) {
       const props = options === undefined || options === null ? undefined : options.props;
       if (props !== undefined && (props === null || typeof props !== "object")) throw new TypeError("getEntrypoint(name, { props }): props must be an object");
       const entrypoint = name === undefined || name === null || name === "default" ? null : String(name);
-      return entrypointStub(this.#t, entrypoint, JSON.stringify(wireEncode(props === undefined ? {} : props)));
+      const propsJson = props === undefined ? "{}" : JSON.stringify(wireEncode(props));
+      const key = entrypoint === null ? propsJson : `${entrypoint}\0${propsJson}`;
+      return this.#entrypoints.get(key) ?? keep(this.#entrypoints, key, entrypointStub(this.#t, entrypoint, propsJson));
     }
     getDurableObjectClass(name) {
       throw new Error(`getDurableObjectClass("${name}"): isolet's loaded workers have no Durable Object classes yet`);
@@ -224,15 +237,24 @@
   }
 
   lib.makeLoader = (binding) => {
-    const child = (named, name, json, getCode) => new WorkerStub({ binding, named, name, number: 0, json, getCode, making: null });
+    const child = (t) => new WorkerStub(t);
+    const named = new Map(); // name -> [WorkerStub, its target]
     const loader = Object.freeze({
       get(name, getCode) {
         if (typeof getCode !== "function") throw new TypeError("LOADER.get(name, getCode): getCode must be a function that returns the worker's code");
-        if (name === null || name === undefined) return child(false, null, null, getCode);
-        return child(true, String(name), null, getCode);
+        if (name === null || name === undefined) return child({ binding, named: false, name: null, number: 0, json: null, getCode, making: null });
+        name = String(name);
+        const kept = named.get(name);
+        if (kept !== undefined) {
+          // The latest getCode runs on a miss, as it would for a new stub.
+          kept[1].getCode = getCode;
+          return kept[0];
+        }
+        const t = { binding, named: true, name, number: 0, json: null, getCode, making: null };
+        return keep(named, name, [child(t), t])[0];
       },
       load(code) {
-        return child(false, null, codeJson(code), null);
+        return child({ binding, named: false, name: null, number: 0, json: codeJson(code), getCode: null, making: null });
       },
     });
     // Never passed to a child, not even through the parent: children load

@@ -250,6 +250,35 @@ async fn rpc_route_calls_entrypoint_methods() {
             .status,
         400
     );
+    // Props, as a parent's getEntrypoint(name, { props }) gives them: only
+    // with a token (the worker trusts them).
+    let with_props = r#"{"args": ["hi"], "props": {"user": "ada"}}"#;
+    let r = send("POST", &s.url("/w/inv/rpc/default/whoCalls"), t, with_props).await;
+    assert_eq!(r.json(), json!({"result": "hi, ada"}));
+    let r = send(
+        "POST",
+        &s.url("/w/inv/rpc/default/whoCalls"),
+        t,
+        r#"{"args": ["hi"]}"#,
+    )
+    .await;
+    assert_eq!(r.json(), json!({"result": "hi, nobody"}));
+    let r = send(
+        "POST",
+        &s.url("/w/inv/rpc/default/whoCalls"),
+        None,
+        with_props,
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = send(
+        "POST",
+        &s.url("/w/inv/rpc/default/whoCalls"),
+        t,
+        r#"{"args": [], "props": [1]}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
     s.shutdown().await;
 }
 

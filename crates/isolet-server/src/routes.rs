@@ -972,7 +972,7 @@ async fn rpc(
             ),
         );
     }
-    let args: Json = if body.is_empty() {
+    let body: Json = if body.is_empty() {
         json!([])
     } else {
         match serde_json::from_slice(&body) {
@@ -984,6 +984,29 @@ async fn rpc(
                 );
             }
         }
+    };
+    // `[args...]`, or `{"args": [...], "props": {...}}` for the entrypoint's
+    // ctx.props, as a parent's getEntrypoint(name, { props }) gives them.
+    let (args, props) = match body {
+        Json::Object(mut o) if o.keys().all(|k| k == "args" || k == "props") => (
+            o.remove("args").unwrap_or_else(|| json!([])),
+            o.remove("props"),
+        ),
+        other => (other, None),
+    };
+    // A worker trusts its ctx.props (who the caller is, what it may do):
+    // only the parent side, a caller with a token, sets them.
+    if props.is_some() && caller == Caller::Anyone {
+        return error(
+            StatusCode::FORBIDDEN,
+            "props can be given only with the admin or invoke token: the worker trusts them",
+        );
+    }
+    let props = match props.map(Value::from_wire) {
+        None => None,
+        Some(Ok(p @ Value::Object(_))) => Some(p),
+        Some(Ok(_)) => return error(StatusCode::BAD_REQUEST, "props must be an object"),
+        Some(Err(e)) => return error(StatusCode::BAD_REQUEST, format!("bad props: {e}")),
     };
     let args = match Value::from_wire(args) {
         Ok(Value::Array(a)) => a,
@@ -1000,7 +1023,14 @@ async fn rpc(
     } else {
         Some(entrypoint)
     };
-    match w.entrypoint(ep).call(method, args).await {
+    let target = match props {
+        None => w.entrypoint(ep),
+        Some(p) => match w.entrypoint(ep).with_props(&p) {
+            Ok(t) => t,
+            Err(e) => return error_response(state, &e),
+        },
+    };
+    match target.call(method, args).await {
         Ok(v) => json_response(StatusCode::OK, &json!({"result": v.to_wire()})),
         Err(e) => error_response(state, &e),
     }

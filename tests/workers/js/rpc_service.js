@@ -29,6 +29,11 @@ export default class Inventory extends WorkerEntrypoint {
     return args;
   }
 
+  // What its caller told it: ctx.props.
+  whoCalls(greeting) {
+    return `${greeting}, ${this.ctx.props.user ?? "nobody"}`;
+  }
+
   bigSum(a, b) {
     return a + b;
   }
