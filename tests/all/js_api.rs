@@ -1319,19 +1319,9 @@ async fn isolet_bundle_cli_prints_worker_code_for_a_directory() {
     )
     .unwrap();
     std::fs::write(dir.path().join("node_modules/ignored/x.js"), "throw 1").unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
-        .args(["bundle", "--registry", &base])
-        .arg(dir.path())
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let code: WorkerCode = serde_json::from_slice(&out.stdout).unwrap();
+    let out =
+        crate::common::registry::bundle_with_cli(&base, dir.path(), &dir.path().join("cache")).await;
+    let code: WorkerCode = serde_json::from_slice(&out).unwrap();
     assert!(
         !code
             .modules

@@ -1374,18 +1374,13 @@ async fn cloudflare_codemode_runs_unmodified_in_a_deployed_parent() {
         "{}/../../tests/workers/js/codemode_parent",
         env!("CARGO_MANIFEST_DIR")
     );
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
-        .args(["bundle", "--registry", &registry, &project])
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut code: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let out = crate::common::registry::bundle_with_cli(
+        &registry,
+        project.as_ref(),
+        &dir.path().join("cache"),
+    )
+    .await;
+    let mut code: Json = serde_json::from_slice(&out).unwrap();
     code["bindings"] = json!({"LOADER": {"loader": {}}});
     code["compatibilityDate"] = json!("2025-06-01");
     code["compatibilityFlags"] = json!(["nodejs_compat"]);

@@ -128,3 +128,22 @@ pub async fn serve(packages: Vec<Published>, corrupt: &str) -> String {
     });
     base
 }
+
+/// `isolet bundle --registry REGISTRY DIR` (the CLI, with its package cache
+/// under `cache`): the WorkerCode JSON it prints, or a panic with its
+/// stderr.
+pub async fn bundle_with_cli(registry: &str, dir: &std::path::Path, cache: &std::path::Path) -> Vec<u8> {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
+        .args(["bundle", "--registry", registry])
+        .arg(dir)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
