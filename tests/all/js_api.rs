@@ -1320,7 +1320,8 @@ async fn isolet_bundle_cli_prints_worker_code_for_a_directory() {
     .unwrap();
     std::fs::write(dir.path().join("node_modules/ignored/x.js"), "throw 1").unwrap();
     let out =
-        crate::common::registry::bundle_with_cli(&base, dir.path(), &dir.path().join("cache")).await;
+        crate::common::registry::bundle_with_cli(&base, dir.path(), &dir.path().join("cache"))
+            .await;
     let code: WorkerCode = serde_json::from_slice(&out).unwrap();
     assert!(
         !code

@@ -132,7 +132,11 @@ pub async fn serve(packages: Vec<Published>, corrupt: &str) -> String {
 /// `isolet bundle --registry REGISTRY DIR` (the CLI, with its package cache
 /// under `cache`): the WorkerCode JSON it prints, or a panic with its
 /// stderr.
-pub async fn bundle_with_cli(registry: &str, dir: &std::path::Path, cache: &std::path::Path) -> Vec<u8> {
+pub async fn bundle_with_cli(
+    registry: &str,
+    dir: &std::path::Path,
+    cache: &std::path::Path,
+) -> Vec<u8> {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_isolet"))
         .args(["bundle", "--registry", registry])
         .arg(dir)
