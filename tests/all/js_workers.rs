@@ -74,6 +74,21 @@ async fn hello_echoes_path_query_and_headers() {
     );
 }
 
+/// JSON.stringify keeps the language's answers where the engine's fast
+/// paths skip work (the expected body is Node's for the same module).
+#[tokio::test]
+async fn json_stringify_edges_answer_as_v8_does() {
+    let f = fixture().await;
+    let w = f.runtime.load(worker_code("json_edges.js")).await.unwrap();
+    let r = w.fetch(Request::get("https://json.test/")).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let expected: serde_json::Value = serde_json::from_str(
+        r#"["TypeError",242,"TypeError","TypeError","[{\"x\":1},{\"x\":1},{\"s\":{\"x\":1}}]","\"\"@ \"0\"@0+1 \"1\"@0+1 \"k\"@k","[\"0\",\"1\",{\"m\":\"m\"}]","string:0,string:1,string:m","[\"big0\",{\"b\":\"bigb\"}]","{\n  \"a\": [\n    1,\n    \"two\",\n    null,\n    null,\n    null\n  ]\n}","\"plain\"",true,"[\"1970-01-01T00:00:00.000Z\"]"]"#,
+    )
+    .unwrap();
+    assert_eq!(r.json().unwrap(), expected);
+}
+
 #[tokio::test]
 async fn json_request_and_response() {
     let f = fixture().await;

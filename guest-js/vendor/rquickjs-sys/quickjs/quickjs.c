@@ -50392,9 +50392,16 @@ static JSValue js_json_rawJSON(JSContext *ctx, JSValueConst this_val,
     return JS_EXCEPTION;
 }
 
+/* isolet: the objects being serialized (for "circular reference") are a C
+   array, not a JS Array made per call and searched, pushed and popped
+   through the Array builtins */
+#define JSON_STACK_INLINE 16
+
 typedef struct JSONStringifyContext {
     JSValueConst replacer_func;
-    JSValue stack;
+    JSObject **stack;
+    int stack_len, stack_size;
+    JSObject *stack_inline[JSON_STACK_INLINE];
     JSValue property_list;
     JSValue gap;
     JSValue empty;
@@ -50510,12 +50517,11 @@ static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,
             val = val1;
             goto concat_value;
         }
-        v = js_array_includes(ctx, jsc->stack, 1, vc(&val));
-        if (JS_IsException(v))
-            goto exception;
-        if (JS_ToBoolFree(ctx, v)) {
-            JS_ThrowTypeError(ctx, "circular reference");
-            goto exception;
+        for (i = 0; i < jsc->stack_len; i++) {
+            if (jsc->stack[i] == JS_VALUE_GET_OBJ(val)) {
+                JS_ThrowTypeError(ctx, "circular reference");
+                goto exception;
+            }
         }
         indent1 = JS_ConcatString(ctx, js_dup(indent), js_dup(jsc->gap));
         if (JS_IsException(indent1))
@@ -50531,9 +50537,22 @@ static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,
             sep = js_dup(jsc->empty);
             sep1 = js_dup(jsc->empty);
         }
-        v = js_array_push(ctx, jsc->stack, 1, vc(&val), 0);
-        if (check_exception_free(ctx, v))
-            goto exception;
+        if (jsc->stack_len == jsc->stack_size) {
+            int new_size = jsc->stack_size * 2;
+            JSObject **new_stack;
+            if (jsc->stack == jsc->stack_inline) {
+                new_stack = js_malloc(ctx, sizeof(*new_stack) * new_size);
+                if (new_stack)
+                    memcpy(new_stack, jsc->stack, sizeof(*new_stack) * jsc->stack_len);
+            } else {
+                new_stack = js_realloc(ctx, jsc->stack, sizeof(*new_stack) * new_size);
+            }
+            if (!new_stack)
+                goto exception;
+            jsc->stack = new_stack;
+            jsc->stack_size = new_size;
+        }
+        jsc->stack[jsc->stack_len++] = JS_VALUE_GET_OBJ(val);
         ret = js_is_array(ctx, val);
         if (ret < 0)
             goto exception;
@@ -50548,10 +50567,16 @@ static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,
                 v = JS_GetPropertyInt64(ctx, val, i);
                 if (JS_IsException(v))
                     goto exception;
-                /* XXX: could do this string conversion only when needed */
-                prop = JS_ToStringFree(ctx, js_int64(i));
-                if (JS_IsException(prop))
-                    goto exception;
+                /* isolet: the key (the index as a string) is only seen by
+                   toJSON (objects, BigInts) and a replacer: made only then */
+                if (JS_IsObject(v) || JS_IsBigInt(v) ||
+                    !JS_IsUndefined(jsc->replacer_func)) {
+                    prop = JS_ToStringFree(ctx, js_int64(i));
+                    if (JS_IsException(prop)) {
+                        JS_FreeValue(ctx, v);
+                        goto exception;
+                    }
+                }
                 v = js_json_check(ctx, jsc, val, v, prop);
                 JS_FreeValue(ctx, prop);
                 prop = JS_UNDEFINED;
@@ -50613,8 +50638,7 @@ static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,
             }
             string_buffer_putc8(jsc->b, '}');
         }
-        if (check_exception_free(ctx, js_array_pop(ctx, jsc->stack, 0, NULL, 0)))
-            goto exception;
+        jsc->stack_len--;
         JS_FreeValue(ctx, val);
         JS_FreeValue(ctx, tab);
         JS_FreeValue(ctx, sep);
@@ -50670,7 +50694,9 @@ JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,
     int64_t i, j, n;
 
     jsc->replacer_func = JS_UNDEFINED;
-    jsc->stack = JS_UNDEFINED;
+    jsc->stack = jsc->stack_inline;
+    jsc->stack_len = 0;
+    jsc->stack_size = JSON_STACK_INLINE;
     jsc->property_list = JS_UNDEFINED;
     jsc->gap = JS_UNDEFINED;
     jsc->b = &b_s;
@@ -50679,9 +50705,6 @@ JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,
     wrapper = JS_UNDEFINED;
 
     string_buffer_init(ctx, jsc->b, 0);
-    jsc->stack = JS_NewArray(ctx);
-    if (JS_IsException(jsc->stack))
-        goto exception;
     if (JS_IsFunction(ctx, replacer)) {
         jsc->replacer_func = replacer;
     } else {
@@ -50760,12 +50783,17 @@ JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,
     JS_FreeValue(ctx, space);
     if (JS_IsException(jsc->gap))
         goto exception;
-    wrapper = JS_NewObject(ctx);
-    if (JS_IsException(wrapper))
-        goto exception;
-    if (JS_DefinePropertyValue(ctx, wrapper, JS_ATOM_empty_string,
-                               js_dup(obj), JS_PROP_C_W_E) < 0)
-        goto exception;
+    /* isolet: the holder object ({"": value}) is only ever seen by a
+       replacer function (`this` of its first call): without one, none is
+       made (an object, its shape cloned and freed, on every call) */
+    if (!JS_IsUndefined(jsc->replacer_func)) {
+        wrapper = JS_NewObject(ctx);
+        if (JS_IsException(wrapper))
+            goto exception;
+        if (JS_DefinePropertyValue(ctx, wrapper, JS_ATOM_empty_string,
+                                   js_dup(obj), JS_PROP_C_W_E) < 0)
+            goto exception;
+    }
     val = js_dup(obj);
 
     val = js_json_check(ctx, jsc, wrapper, val, jsc->empty);
@@ -50790,7 +50818,8 @@ done:
     JS_FreeValue(ctx, jsc->empty);
     JS_FreeValue(ctx, jsc->gap);
     JS_FreeValue(ctx, jsc->property_list);
-    JS_FreeValue(ctx, jsc->stack);
+    if (jsc->stack != jsc->stack_inline)
+        js_free(ctx, jsc->stack);
     return ret;
 }
 
