@@ -9,8 +9,9 @@
 // Cloudflare's WorkerCode: `modules` as strings or {js}, {cjs}, {text},
 // {data} (bytes), {json}, {py}; `env` with JSON values and this worker's
 // own bindings by reference; `globalOutbound` null (no network), left out
-// (this worker's own) or a service binding of this worker; `limits` (never
-// above this worker's). The host side is crates/isolet/src/host_loader.rs.
+// (this worker's own) or a service binding of this worker; `tails` (service
+// bindings or ctx.exports entrypoints of this worker, whose `tail(events)`
+// gets the child's traces); `limits` (never above this worker's). The host side is crates/isolet/src/host_loader.rs.
 //
 // Evaluated by init, not in the snapshot, and only for a worker with a
 // loader binding (src/engine.rs, LOADER_JS): before setEnv makes its env.
@@ -64,7 +65,8 @@
 
   // The code as the host reads it: JSON, data modules in base64, and this
   // worker's bindings by reference in "$refs" ({env: {KEY: BINDING},
-  // globalOutbound: BINDING}): only that field grants, so no value in env
+  // globalOutbound: BINDING, tails: [BINDING]}, a BINDING being a binding's
+  // name or {exports, props}): only that field grants, so no value in env
   // can pass for a binding.
   function codeJson(code) {
     if (code === null || typeof code !== "object") throw new TypeError("A worker's code must be an object ({ compatibilityDate, mainModule, modules, ... })");
@@ -94,11 +96,19 @@
           if (ref === undefined) throw new TypeError("globalOutbound must be null (no network), left out (this worker's own), a service binding of this worker (env.NAME) or one of its entrypoints (ctx.exports.NAME({ props }))");
           refs.globalOutbound = ref;
         }
+      } else if (key === "tails") {
+        if (v === undefined) continue;
+        if (!Array.isArray(v)) throw new TypeError("tails must be an array of this worker's service bindings (env.NAME) or its own entrypoints (ctx.exports.NAME({ props }))");
+        refs.tails = v.map((t, i) => {
+          const ref = reference(t);
+          if (ref === undefined) throw new TypeError(`tails[${i}] must be a service binding of this worker (env.NAME) or one of its entrypoints (ctx.exports.NAME({ props }))`);
+          return ref;
+        });
       } else if (key === "$refs") {
         throw new TypeError("A worker's code has no field \"$refs\"");
       } else out[key] = v;
     }
-    if (refs.env !== undefined || refs.globalOutbound !== undefined) out.$refs = refs;
+    if (Object.keys(refs).length > 0) out.$refs = refs;
     return JSON.stringify(out);
   }
 
@@ -135,10 +145,13 @@
     return out;
   }
 
-  function entrypointStub(t, entrypoint, props) {
+  // `propsPassed`: what the props pass by reference (numbered first in
+  // each call's list).
+  function entrypointStub(t, entrypoint, props, propsPassed) {
     const methods = new Map();
     const stub = {
       async fetch(input, init) {
+        if (propsPassed.length > 0) throw new TypeError("fetch() on an entrypoint whose props pass objects by reference (RpcTargets, functions, stubs) is not supported yet: call an RPC method of it, or pass the objects as that method's arguments");
         const { ReadableStream, collectStream } = lib; // streams.js, evaluated after the prelude
         const req = input instanceof Request && init === undefined ? input : new Request(input, init);
         const source = req._bodySource();
@@ -151,7 +164,7 @@
     // (into `passed`); while the child calls them, each step of the call
     // is one such call to answer (`answer`) before the call goes on.
     const call = (method) => async (...args) => {
-      const passed = [];
+      const passed = propsPassed.slice();
       const json = JSON.stringify(lib.wireEncodePassing(args, passed));
       let step = await withChild(t, () => native.loaderCall(target(t, entrypoint, props), method, json));
       while (typeof step !== "string") step = await answer(passed, step);
@@ -168,7 +181,7 @@
       has(o, prop) { return typeof prop === "string" && prop !== "then"; },
       // As workerd: a loaded worker's entrypoint is this worker's to call,
       // not to hand on (wireEncode lists an object's keys).
-      ownKeys() { throw cloneError("Could not serialize a dynamic worker's entrypoint: it can be called only by the worker that loaded it"); },
+      ownKeys() { throw cloneError("Entrypoints to dynamically-loaded workers cannot be transferred to other Workers, because the system does not know how to reload this Worker from scratch. Instead, have the parent Worker expose an entrypoint which constructs the dynamic worker and forwards to it."); },
     });
   }
 
@@ -227,9 +240,13 @@
       const props = options === undefined || options === null ? undefined : options.props;
       if (props !== undefined && (props === null || typeof props !== "object")) throw new TypeError("getEntrypoint(name, { props }): props must be an object");
       const entrypoint = name === undefined || name === null || name === "default" ? null : String(name);
-      const propsJson = props === undefined ? "{}" : JSON.stringify(wireEncode(props));
+      // Objects in the props go by reference, as in a call's arguments
+      // (such a stub is not kept: its props are not the same as another's).
+      const propsPassed = [];
+      const propsJson = props === undefined ? "{}" : JSON.stringify(lib.wireEncodePassing(props, propsPassed));
+      if (propsPassed.length > 0) return entrypointStub(this.#t, entrypoint, propsJson, propsPassed);
       const key = entrypoint === null ? propsJson : `${entrypoint}\0${propsJson}`;
-      return this.#entrypoints.get(key) ?? keep(this.#entrypoints, key, entrypointStub(this.#t, entrypoint, propsJson));
+      return this.#entrypoints.get(key) ?? keep(this.#entrypoints, key, entrypointStub(this.#t, entrypoint, propsJson, propsPassed));
     }
     getDurableObjectClass(name) {
       throw new Error(`getDurableObjectClass("${name}"): isolet's loaded workers have no Durable Object classes yet`);

@@ -5,9 +5,11 @@
 //! child lives); each is one RPC method, run here against a runtime with
 //! the workers they reach.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use isolet::{BindingSpec, Limits, Outbound, Runtime, Value, WorkerCode};
+use isolet::{Binding, BindingSpec, BoxFuture, Limits, Outbound, Runtime, Value, WorkerCode};
 
 use crate::common::read;
 
@@ -32,6 +34,8 @@ fn parent() -> WorkerCode {
         .binding("UNIQUE", loader(Some("unique")))
         .binding("GREETER", service("greeter"))
         .binding("GATEWAY", service("gateway"))
+        .binding("TAILER", service("tailer"))
+        .binding("RENDEZVOUS", BindingSpec::Capability("rendezvous".into()))
         .global_outbound(Outbound::GatewayWorker {
             worker: "default-outbound".into(),
             entrypoint: None,
@@ -40,9 +44,56 @@ fn parent() -> WorkerCode {
         .limits(Limits::new().cpu_time(Duration::from_millis(200)))
 }
 
+/// Where a tail consumer leaves what it got for the parent's test (workerd's
+/// test bounces it through a Durable Object): `put(v)`, then `wait()` gives
+/// the oldest value not yet taken, waiting for one (a few seconds at most:
+/// tail deliveries run after the traced call).
+#[derive(Default)]
+struct Rendezvous {
+    values: Mutex<VecDeque<Value>>,
+    arrived: tokio::sync::Notify,
+}
+
+impl Binding for Rendezvous {
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        args: Vec<Value>,
+    ) -> BoxFuture<'a, Result<Value, String>> {
+        Box::pin(async move {
+            match method {
+                "put" => {
+                    self.values.lock().unwrap().extend(args.into_iter().take(1));
+                    self.arrived.notify_one();
+                    Ok(Value::Undefined)
+                }
+                "wait" => {
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                    loop {
+                        if let Some(v) = self.values.lock().unwrap().pop_front() {
+                            return Ok(v);
+                        }
+                        if tokio::time::timeout_at(deadline, self.arrived.notified())
+                            .await
+                            .is_err()
+                        {
+                            return Err("nothing arrived".to_string());
+                        }
+                    }
+                }
+                _ => Err(format!("no method {method}")),
+            }
+        })
+    }
+}
+
 /// A runtime that knows the workers the parent reaches.
 async fn runtime() -> Runtime {
-    let rt = Runtime::builder().build().await.unwrap();
+    let rt = Runtime::builder()
+        .capability("rendezvous", Arc::new(Rendezvous::default()))
+        .build()
+        .await
+        .unwrap();
     // Defined, so its children can call back its entrypoints (ctx.exports
     // passed to them) as a service.
     rt.define("parent", parent());
@@ -58,6 +109,11 @@ async fn runtime() -> Runtime {
         WorkerCode::js(
             "export default { fetch(req) { return new Response('hello from gateway: ' + req.url) } }",
         ),
+    );
+    rt.define(
+        "tailer",
+        WorkerCode::js("export default { async tail(events, env) { await env.RENDEZVOUS.put({ event: events }) } }")
+            .binding("RENDEZVOUS", BindingSpec::Capability("rendezvous".into())),
     );
     rt.define(
         "default-outbound",
@@ -121,6 +177,16 @@ async fn children_take_the_parents_own_entrypoints() {
         run(&rt, "overrideGlobalOutboundExports").await,
         Value::from("ok")
     );
+}
+
+/// workerd's tails: a child's traces go to the parent's own entrypoint
+/// (with props) or to a service binding of the parent, each a tail
+/// consumer's `tail(events)`; nothing else of the parent is one.
+#[tokio::test]
+async fn a_childs_tails_are_the_parents_entrypoints_or_services() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "tails").await, Value::from("ok"));
+    assert_eq!(run(&rt, "tailsThroughBindings").await, Value::from("ok"));
 }
 
 /// RpcTargets, functions and stubs in a call to a child go by reference:

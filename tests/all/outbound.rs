@@ -654,7 +654,7 @@ async fn global_outbound_json_forms() {
     )
     .unwrap();
     assert!(c.validate().is_ok());
-    assert_eq!(c.tails, ["t"]);
+    assert_eq!(c.tails, [isolet::TailConsumer::from("t")]);
 }
 
 // ---- The forward policy's documented limits, end to end ----

@@ -28,6 +28,7 @@ pub mod binding;
 pub mod jsx;
 pub mod limits;
 pub mod outbound;
+pub mod tail;
 pub mod wire;
 mod worker_code;
 
@@ -35,6 +36,7 @@ pub use binding::BindingSpec;
 pub use jsx::{Jsx, JsxMode};
 pub use limits::Limits;
 pub use outbound::{ForwardConfig, Outbound};
+pub use tail::TailConsumer;
 pub use wire::Value;
 pub use worker_code::{
     COMPATIBILITY_FLAGS, Expose, ID_RULE, MAX_TAILS, ModuleSource, WorkerCode, normalize_path,

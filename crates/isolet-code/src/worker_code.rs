@@ -12,6 +12,7 @@ use crate::binding::BindingSpec;
 use crate::jsx::Jsx;
 use crate::limits::Limits;
 use crate::outbound::Outbound;
+use crate::tail::TailConsumer;
 
 /// The source of one module.
 ///
@@ -130,7 +131,7 @@ struct RawWorkerCode {
     #[serde(default)]
     bindings: BTreeMap<String, BindingSpec>,
     #[serde(default)]
-    tails: Vec<String>,
+    tails: Vec<TailConsumer>,
     #[serde(default)]
     fresh_instance_per_request: bool,
     #[serde(default)]
@@ -224,10 +225,11 @@ pub struct WorkerCode {
     /// Capability and service bindings, visible as `env.NAME`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bindings: BTreeMap<String, BindingSpec>,
-    /// Tail workers (by id) whose `tail(events)` receives this worker's traces
-    /// (at most [`MAX_TAILS`] distinct ones).
+    /// Tail workers whose `tail(events)` receives this worker's traces
+    /// (at most [`MAX_TAILS`] distinct ones): ids in JSON (`"logger"`), or
+    /// an entrypoint with props (see [`TailConsumer`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tails: Vec<String>,
+    pub tails: Vec<TailConsumer>,
     /// Every invocation (fetch or RPC) of a warm worker (`Runtime::get`, a
     /// deployed worker of `isolet serve`) runs in a new instance that is
     /// dropped afterwards: no module state, timer or global survives from one
@@ -419,14 +421,16 @@ impl WorkerCode {
         self
     }
 
-    /// Adds a tail worker (by id).
+    /// Adds a tail worker (by id, or a [`TailConsumer`] naming an
+    /// entrypoint and props).
     ///
     /// ```
-    /// let code = isolet_code::WorkerCode::js("export default {}").tail("logger").tail("audit");
-    /// assert_eq!(code.tails, ["logger", "audit"]);
+    /// use isolet_code::{TailConsumer, WorkerCode};
+    /// let code = WorkerCode::js("export default {}").tail("logger").tail("audit");
+    /// assert_eq!(code.tails, [TailConsumer::from("logger"), TailConsumer::from("audit")]);
     /// assert!(code.validate().is_ok());
     /// ```
-    pub fn tail(mut self, worker_id: impl Into<String>) -> Self {
+    pub fn tail(mut self, worker_id: impl Into<TailConsumer>) -> Self {
         self.tails.push(worker_id.into());
         self
     }
@@ -590,12 +594,16 @@ impl WorkerCode {
         }
         problems.extend(self.id_problems());
         for tail in &self.tails {
-            if tail.is_empty() {
+            if tail.worker.is_empty() {
                 problems.push("a tail worker id is empty".to_string());
             }
         }
-        let distinct_tails: std::collections::BTreeSet<&str> =
-            self.tails.iter().map(String::as_str).collect();
+        let mut distinct_tails: Vec<&TailConsumer> = Vec::new();
+        for tail in &self.tails {
+            if !distinct_tails.contains(&tail) {
+                distinct_tails.push(tail);
+            }
+        }
         if distinct_tails.len() > MAX_TAILS {
             problems.push(format!(
                 "`tails` names {} workers; the most is {} (each invocation's trace goes to each)",
@@ -719,7 +727,12 @@ impl WorkerCode {
                 ));
             }
         }
-        for tail in self.tails.iter().filter(|t| !t.is_empty()) {
+        for tail in self
+            .tails
+            .iter()
+            .map(|t| &t.worker)
+            .filter(|t| !t.is_empty())
+        {
             if !valid_id(tail) {
                 problems.push(format!("tail worker {tail:?} {ID_RULE}"));
             }

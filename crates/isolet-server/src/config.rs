@@ -648,7 +648,7 @@ impl ServerConfig {
                 }
                 _ => None,
             };
-            let tails = code.tails.iter().map(|t| ("`tails`", t));
+            let tails = code.tails.iter().map(|t| ("`tails`", &t.worker));
             for (where_, id) in services.chain(gateway).chain(tails) {
                 let reachable = self
                     .reachable_ids

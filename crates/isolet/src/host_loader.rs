@@ -8,8 +8,9 @@
 //! network) or names a service binding of the parent (that worker then sees
 //! every request); its `env` holds plain values and the parent's own
 //! bindings the code passes by reference (`env: { AUTH: env.AUTH }`; never a
-//! Worker Loader, so children load no workers), never bindings, tails or
-//! outbound policies named in the code itself; its modules are JavaScript
+//! Worker Loader, so children load no workers), never bindings or outbound
+//! policies named in the code itself (its `tails` are the parent's service
+//! bindings or own entrypoints, by reference); its modules are JavaScript
 //! or Python, no TypeScript; its bytecode stays out of the runtime's shared
 //! cache. `get`'s children are kept in the runtime's warm cache as objects
 //! of the parent's id (one parent's flood of names evicts only its own
@@ -157,6 +158,16 @@ impl loader::Host for HostState {
         };
         // The arguments and props are held (and handed on) until the call ends.
         let held = args_cost.saturating_add(props.len());
+        // Objects in the props go by reference too (`getEntrypoint(name, {
+        // props: { greeter: ctx.exports.Greeter() } })`), numbered with the
+        // arguments' in one link.
+        let props = match stubs_in_props(props, &mut args) {
+            Ok(p) => p,
+            Err(e) => {
+                self.invocation.budget.release(held);
+                return Err(e);
+            }
+        };
         let made = match StubLink::make(&mut args) {
             Ok(Some(_)) if self.invocation.pending.len() >= MAX_PENDING_CALLS => Err(format!(
                 "too many calls passing objects by reference at once: at most {MAX_PENDING_CALLS} may wait for this worker to answer their objects"
@@ -173,6 +184,16 @@ impl loader::Host for HostState {
                 self.invocation.budget.release(held);
                 return Err(e);
             }
+        };
+        let props = match props {
+            PropsText::Plain(text) => text,
+            PropsText::Passing => match args.pop().map(|p| serde_json::to_string(&p.to_wire())) {
+                Some(Ok(text)) => Arc::from(text),
+                _ => {
+                    self.invocation.budget.release(held);
+                    return Err("props: not JSON".to_string());
+                }
+            },
         };
         let Some((link, stub_calls)) = linked else {
             let caller = Caller::nested(chain, Some(props));
@@ -379,6 +400,40 @@ impl HostState {
     }
 }
 
+/// A call's props as they go to the child.
+enum PropsText {
+    /// As the parent gave them (they pass nothing by reference).
+    Plain(Arc<str>),
+    /// Passing objects by reference: the last of the call's arguments until
+    /// their stubs have tokens.
+    Passing,
+}
+
+/// Props that pass objects by reference (the parent's numbers, as in the
+/// arguments) join the call's arguments, last, so one link gives all their
+/// stubs tokens; others stay as they are.
+fn stubs_in_props(props: Arc<str>, args: &mut Vec<Value>) -> Result<PropsText, String> {
+    // Cheap test first: the text of a stub is in any props that pass one.
+    if !props.contains("\"stub\"") {
+        return Ok(PropsText::Plain(props));
+    }
+    let value = serde_json::from_str(&props)
+        .map_err(|e| e.to_string())
+        .and_then(Value::from_wire_with_stubs)
+        .map_err(|e| format!("props: {e}"))?;
+    let mut passes = false;
+    let mut value = value;
+    value.map_stubs(&mut |n| {
+        passes = true;
+        n
+    });
+    if !passes {
+        return Ok(PropsText::Plain(props));
+    }
+    args.push(value);
+    Ok(PropsText::Passing)
+}
+
 /// The loader binding `binding` of `env`: its id (`None`: the binding's own
 /// cache), or why `binding` is not a loader.
 fn loader_id<'e>(env: &'e WorkerEnv, binding: &str) -> Result<Option<&'e str>, String> {
@@ -428,12 +483,15 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
     let Some(obj) = raw.as_object_mut() else {
         return Err("the worker's code must be an object".to_string());
     };
-    for field in ["bindings", "tails", "expose"] {
+    for field in ["bindings", "expose"] {
         if obj.contains_key(field) {
             return Err(format!(
                 "a loaded worker's code cannot set `{field}`: pass it the parent's bindings in `env` instead (env: {{ AUTH: env.AUTH }})"
             ));
         }
+    }
+    if obj.contains_key("tails") {
+        return Err(TAILS_ARE_SERVICES.to_string());
     }
     // Cloudflare's flag for experimental compatibility flags: isolet has none.
     obj.remove("allowExperimental");
@@ -518,29 +576,56 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
         ));
     }
     code.bindings = bindings;
+    code.tails = refs
+        .tails
+        .iter()
+        .map(|target| {
+            let (worker, entrypoint, props) = match target {
+                RefTarget::Exports(exports) => loopback(env, exports, "tails")?,
+                RefTarget::Binding(name) => service_of(env, name)
+                    .ok_or_else(|| format!("tails: env.{name} {NOT_A_SERVICE}"))?,
+            };
+            Ok(isolet_code::TailConsumer {
+                worker,
+                entrypoint,
+                props,
+            })
+        })
+        .collect::<Result<_, String>>()?;
     code.global_outbound = match outbound {
         ChildOutbound::Parent => env.outbound.clone(),
         ChildOutbound::Deny => Outbound::Deny,
         ChildOutbound::Own(outbound) => outbound,
-        ChildOutbound::Through(name) => match env.bindings.get(&name) {
-            Some(BindingSpec::Service {
+        ChildOutbound::Through(name) => match service_of(env, &name) {
+            Some((worker, entrypoint, props)) => Outbound::GatewayWorker {
                 worker,
                 entrypoint,
                 props,
-            }) => Outbound::GatewayWorker {
-                worker: worker.clone(),
-                entrypoint: entrypoint.clone(),
-                props: props.clone(),
             },
-            _ => {
-                return Err(format!(
-                    "globalOutbound: env.{name} is not a service binding of the parent worker"
-                ));
-            }
+            None => return Err(format!("globalOutbound: env.{name} {NOT_A_SERVICE}")),
         },
     };
     code.limits = Some(within(code.limits.unwrap_or_default(), &env.limits));
     Ok((code, granted))
+}
+
+/// What a parent's binding passed where a worker is wanted (a child's
+/// `globalOutbound` or `tails`) must be.
+const NOT_A_SERVICE: &str = "is not a service binding of the parent worker";
+
+/// The refusal of `tails` that are not what the parent holds.
+const TAILS_ARE_SERVICES: &str = "a loaded worker's `tails` are the parent's service bindings (env.NAME) or its own entrypoints (ctx.exports.NAME({ props })), in an array";
+
+/// The parent's binding `name`, if it is a service binding.
+fn service_of(env: &WorkerEnv, name: &str) -> Option<Service> {
+    match env.bindings.get(name)? {
+        BindingSpec::Service {
+            worker,
+            entrypoint,
+            props,
+        } => Some((worker.clone(), entrypoint.clone(), props.clone())),
+        BindingSpec::Capability(_) | BindingSpec::Loader { .. } => None,
+    }
 }
 
 /// Capabilities granted to one worker alone, by name (see
@@ -560,6 +645,9 @@ struct Refs {
     /// What of the parent the child's `fetch()` goes through.
     #[serde(default)]
     global_outbound: Option<RefTarget>,
+    /// What of the parent receives the child's traces.
+    #[serde(default)]
+    tails: Vec<RefTarget>,
 }
 
 /// A part of the parent passed by reference.

@@ -103,8 +103,8 @@ pub use bindings::{Binding, BindingSpec, MAX_CALL_DEPTH, WorkerSource};
 pub use error::{Error, Result, ScriptError};
 pub use http::{BodyStream, Request, Response, StreamingResponse};
 pub use isolet_code::{
-    COMPATIBILITY_FLAGS, Expose, ID_RULE, Jsx, JsxMode, ModuleSource, WorkerCode, normalize_path,
-    today, valid_id,
+    COMPATIBILITY_FLAGS, Expose, ID_RULE, Jsx, JsxMode, ModuleSource, TailConsumer, WorkerCode,
+    normalize_path, today, valid_id,
 };
 pub use limits::DEFAULT_HOST_MEMORY_BYTES;
 pub use limits::{

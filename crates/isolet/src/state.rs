@@ -89,7 +89,7 @@ pub(crate) struct WorkerEnv {
     pub cache_key: String,
     pub outbound: Outbound,
     pub bindings: BTreeMap<String, BindingSpec>,
-    pub tails: Vec<String>,
+    pub tails: Vec<isolet_code::TailConsumer>,
     pub limits: Effective,
     /// Line maps of its TypeScript modules, for stack traces.
     pub source_maps: crate::typescript::SourceMaps,

@@ -403,7 +403,12 @@ impl Worker {
     /// (`chain`, its callers): a tail worker that calls back the worker it
     /// tails makes a chain that grows each round until `MAX_CALL_DEPTH`
     /// stops it, like any loop of calls between workers.
-    fn deliver_to_tail_workers(&self, tails: &[String], trace: &TraceEvent, chain: &[String]) {
+    fn deliver_to_tail_workers(
+        &self,
+        tails: &[isolet_code::TailConsumer],
+        trace: &TraceEvent,
+        chain: &[String],
+    ) {
         let is_tail_call = matches!(&trace.event, EventInfo::Rpc { method } if method == "tail");
         if tails.is_empty() || is_tail_call || matches!(trace.event, EventInfo::Init) {
             return;
@@ -451,8 +456,9 @@ impl Worker {
                     + 1;
                 if dropped.is_power_of_two() {
                     tracing::warn!(
-                        "trace of {:?} not delivered to tail worker {tail:?}: too many deliveries in flight (at most {MAX_TAIL_DELIVERIES_PER_WORKER} per traced worker, {MAX_TAIL_DELIVERIES_PER_RUNTIME} per runtime); {dropped} dropped so far",
-                        self.inner.id.as_deref().unwrap_or("")
+                        "trace of {:?} not delivered to tail worker {:?}: too many deliveries in flight (at most {MAX_TAIL_DELIVERIES_PER_WORKER} per traced worker, {MAX_TAIL_DELIVERIES_PER_RUNTIME} per runtime); {dropped} dropped so far",
+                        self.inner.id.as_deref().unwrap_or(""),
+                        tail.worker
                     );
                 }
                 continue;
@@ -461,15 +467,20 @@ impl Worker {
             let tail = tail.clone();
             let events = events.clone();
             let chain = chain.clone();
+            let props = tail
+                .props
+                .as_ref()
+                .and_then(|p| serde_json::to_string(p).ok())
+                .map(Arc::<str>::from);
             handle.spawn(async move {
                 let _permits = permits;
-                let result = match home.nested_worker(tail.clone(), chain.clone()).await {
+                let result = match home.nested_worker(tail.worker.clone(), chain.clone()).await {
                     Ok(worker) => {
                         let event = EventInfo::Rpc {
                             method: "tail".into(),
                         };
                         worker
-                            .nested(None, Caller::nested(chain, None))
+                            .nested(tail.entrypoint.as_deref(), Caller::nested(chain, props))
                             .call_wire("tail", event, events)
                             .await
                             .0
@@ -479,7 +490,7 @@ impl Worker {
                     Err(e) => Err(e),
                 };
                 if let Err(e) = result {
-                    tracing::warn!("tail worker {tail:?}: {e}");
+                    tracing::warn!("tail worker {:?}: {e}", tail.worker);
                 }
             });
         }

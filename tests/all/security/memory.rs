@@ -173,7 +173,7 @@ async fn tails_are_deduplicated_and_capped() {
     let tailed = || {
         let mut code =
             WorkerCode::js("export default { fetch() { return new Response('tailed') } }");
-        code.tails = vec!["tail-counter".to_string(); 20_000];
+        code.tails = vec![isolet::TailConsumer::from("tail-counter"); 20_000];
         code
     };
     let w = rt.get("tailed", tailed).await.unwrap();

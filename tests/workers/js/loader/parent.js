@@ -7,7 +7,9 @@
 // Bindings (see tests/all/loader.rs): LOADER {"loader": {}}, SHARED1 and
 // SHARED2 {"loader": {"id": "shared"}}, UNIQUE {"loader": {"id": "unique"}},
 // GREETER a service binding to worker "greeter", GATEWAY one to worker
-// "gateway"; globalOutbound: the gateway worker "default-outbound".
+// "gateway", TAILER one to worker "tailer" (a tail consumer), RENDEZVOUS
+// the capability "rendezvous" (put(v), then wait() gives v, once);
+// globalOutbound: the gateway worker "default-outbound".
 
 import { WorkerEntrypoint, RpcTarget } from "cloudflare:workers";
 
@@ -42,6 +44,15 @@ const greeterCode = {
       export class Classy extends WorkerEntrypoint {
         greet(name) { return \`\${this.ctx.props.greeting}, \${name}!\`; }
       }
+      export class FancyPropsEntrypoint extends WorkerEntrypoint {
+        async run() {
+          let greet1 = await this.ctx.props.greeter.greet("Dave");
+          let greet2 = await this.ctx.props.greeter2.greet("Eve");
+          return [greet1, greet2].join("\\n");
+        }
+        async keep() { globalThis.keptProps = this.ctx.props.greeter; return "kept"; }
+        async useKept() { return await globalThis.keptProps.greet("Zed"); }
+      }
     `,
   },
 };
@@ -62,13 +73,22 @@ export class GreetingOutbound extends WorkerEntrypoint {
   }
 }
 
+// A tail consumer a child's `tails` names (tails): it hands what it gets
+// to the test through RENDEZVOUS, as workerd's test does through a Durable
+// Object (this runs in an instance of its own: the parent's is busy).
+export class TestTail extends WorkerEntrypoint {
+  async tail(events) {
+    await this.env.RENDEZVOUS.put({ props: this.ctx.props, event: events });
+  }
+}
+
 export default class Tests extends WorkerEntrypoint {
   fetch(req) {
     return new Response("parent fetch: " + new URL(req.url).pathname);
   }
 
   async basics() {
-    const env = this.env;
+    const { env, ctx } = this;
     const worker = env.LOADER.get("basics", () => greeterCode);
     assertEq(await worker.getEntrypoint().greet("Alice"), "Hello, Alice", "default entrypoint");
     const greeter = worker.getEntrypoint("alternate", { props: { greeting: "Welcome" } });
@@ -77,6 +97,22 @@ export default class Tests extends WorkerEntrypoint {
     assertEq(await greeter2.greet("Carol"), "Howdy, Carol", "other props");
     const classy = worker.getEntrypoint("Classy", { props: { greeting: "G'day" } });
     assertEq(await classy.greet("Dave"), "G'day, Dave!", "this.ctx.props");
+    // workerd's FancyProps: stubs in props go by reference.
+    const fancyProps = worker.getEntrypoint("FancyPropsEntrypoint", {
+      props: {
+        greeter: ctx.exports.GreeterLoopback({ props: { greeting: "G'day" } }),
+        greeter2: ctx.exports.GreeterLoopback({ props: { greeting: "Sup" } }),
+      },
+    });
+    assertEq(await fancyProps.run(), "G'day, Dave!\nSup, Eve!", "stubs in props");
+    // As in a call's arguments, they last as long as the call.
+    assertEq(await fancyProps.keep(), "kept", "a stub in props kept");
+    await assertRejects(fancyProps.useKept(), (e) => e.message.includes("no longer valid"), "a kept stub from props");
+    await assertRejects(fancyProps.fetch("https://example.com"), (e) => e.message.includes("pass objects by reference"), "fetch() with stubs in props");
+    // As workerd: a dynamic worker's entrypoint cannot be handed on.
+    await assertRejects(Promise.resolve().then(() => worker.getEntrypoint("FancyPropsEntrypoint", { props: { greeter, greeter2 } })),
+      (e) => e.name === "DataCloneError" && e.message.startsWith("Entrypoints to dynamically-loaded workers cannot be transferred to other Workers"),
+      "a dynamic worker's entrypoint in props");
     return "ok";
   }
 
@@ -158,6 +194,51 @@ export default class Tests extends WorkerEntrypoint {
     }));
     const resp = await worker.getEntrypoint().fetch("https://example.com");
     assertEq(await resp.text(), "Hello, Alice!\nWelcome, Bob!", "ctx.exports stubs in env");
+    return "ok";
+  }
+
+  // workerd's tails: a child's traces go to the parent's own entrypoint,
+  // with props. (isolet's trace gives each log's message as one formatted
+  // string; Cloudflare's gives the console arguments, message[0] here.)
+  async tails() {
+    const { env, ctx } = this;
+    const worker = env.LOADER.get("tails", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: {
+        "foo.js": `export default { fetch(req, env, ctx) { console.log("hello, tail"); return new Response("OK"); } }`,
+      },
+      tails: [ctx.exports.TestTail({ props: { foo: 123 } })],
+    }));
+    const resp = await worker.getEntrypoint().fetch("https://example.com");
+    assertEq(await resp.text(), "OK", "the tailed child's answer");
+    const { props, event } = await env.RENDEZVOUS.wait();
+    assertEq(JSON.stringify(props), JSON.stringify({ foo: 123 }), "the tail consumer's props");
+    assertEq(event[0].logs[0].message, "hello, tail", "the child's log in its trace");
+    assertEq(event[0].outcome, "ok", "the child's outcome");
+    return "ok";
+  }
+
+  // A child's tails may also be the parent's service bindings; nothing
+  // else of the parent is a tail consumer.
+  async tailsThroughBindings() {
+    const env = this.env;
+    const code = (tails) => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.js",
+      modules: { "foo.js": `export default { fetch() { console.log("to the tailer"); return new Response("OK"); } }` },
+      tails,
+    });
+    const resp = await env.LOADER.load(code([env.TAILER])).getEntrypoint().fetch("https://example.com");
+    assertEq(await resp.text(), "OK", "the tailed child's answer");
+    const got = await env.RENDEZVOUS.wait();
+    assertEq(got.event[0].logs[0].message, "to the tailer", "the tailer's event");
+    await assertRejects(env.LOADER.load(code([env.LOADER])).getEntrypoint().fetch("https://example.com"),
+      (e) => e.message.includes("tails: env.LOADER is not a service binding"), "a loader as a tail");
+    await assertRejects(Promise.resolve().then(() => env.LOADER.load(code(["tailer"]))),
+      (e) => e.message.includes("tails[0] must be a service binding"), "a worker id as a tail");
+    await assertRejects(Promise.resolve().then(() => env.LOADER.load(code(env.TAILER))),
+      (e) => e.message.includes("tails must be an array"), "tails not an array");
     return "ok";
   }
 
@@ -475,8 +556,8 @@ export default class Tests extends WorkerEntrypoint {
     });
     await assertRejects(env.LOADER.load(code({ bindings: { X: { capability: "secret" } } })).getEntrypoint().hi(),
       (e) => e.message.includes("cannot set `bindings`"), "bindings in a child's code");
-    await assertRejects(env.LOADER.load(code({ tails: ["spy"] })).getEntrypoint().hi(),
-      (e) => e.message.includes("cannot set `tails`"), "tails in a child's code");
+    await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ tails: ["spy"] }))),
+      (e) => e.message.includes("tails[0] must be a service binding"), "a worker id in a child's tails");
     await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ globalOutbound: { forward: {} } }))),
       (e) => e.message.includes("globalOutbound must be null"), "an outbound policy in a child's code");
     await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ env: { f() {} } }))),
@@ -669,7 +750,7 @@ export default class Tests extends WorkerEntrypoint {
     // A loaded worker's entrypoint cannot be handed on.
     const other = env.LOADER.load(greeterCode);
     await assertRejects(child.getEntrypoint().probe(other.getEntrypoint()),
-      (e) => e.name === "DataCloneError" && e.message.includes("dynamic worker's entrypoint"), "passing a child's entrypoint");
+      (e) => e.name === "DataCloneError" && e.message.startsWith("Entrypoints to dynamically-loaded workers cannot be transferred"), "passing a child's entrypoint");
     return "ok";
   }
 }
