@@ -157,6 +157,13 @@ async fn workerd_worker_loader_tests() {
     }
 }
 
+/// workerd's pythonBasics: a JavaScript parent loads a Python child.
+#[tokio::test]
+async fn a_python_child() {
+    let rt = runtime().await;
+    assert_eq!(run(&rt, "pythonBasics").await, Value::from("ok"));
+}
+
 /// workerd's passEnvCaps and overrideGlobalOutbound pass `ctx.exports`
 /// stubs; isolet's children take the parent's own bindings by reference.
 #[tokio::test]

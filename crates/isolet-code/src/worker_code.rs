@@ -673,6 +673,10 @@ pub const COMPATIBILITY_FLAGS: &[(&str, &str)] = &[
         "accepted for Python workers, as Cloudflare requires it; isolet runs Python workers without it",
     ),
     (
+        "python_no_global_handlers",
+        "accepted: isolet's Python workers never take module-level handlers (on_fetch); their entrypoints are classes (Default, or a WorkerEntrypoint named as the entrypoint)",
+    ),
+    (
         "enable_ctx_exports",
         "accepted, as Cloudflare asks for it: ctx.exports (the worker's own entrypoints) is always on in isolet",
     ),

@@ -461,6 +461,31 @@ export default class Tests extends WorkerEntrypoint {
     return "ok";
   }
 
+  // workerd's pythonBasics: a Python child, its default entrypoint and a
+  // named one.
+  async pythonBasics() {
+    const env = this.env;
+    const worker = env.LOADER.get("pythonBasics", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "foo.py",
+      compatibilityFlags: ["python_workers", "python_no_global_handlers"],
+      modules: {
+        "foo.py": `
+from workers import WorkerEntrypoint
+class Default(WorkerEntrypoint):
+  async def greet(self, name):
+    return "Hello, " + name
+class alternate(WorkerEntrypoint):
+  async def greet(self, name):
+    return "Welcome, " + name
+`,
+      },
+    }));
+    assertEq(await worker.getEntrypoint().greet("Stacey"), "Hello, Stacey", "a Python child's default entrypoint");
+    assertEq(await worker.getEntrypoint("alternate").greet("Anthony"), "Welcome, Anthony", "a Python child's named entrypoint");
+    return "ok";
+  }
+
   async noMixedJsPythonModules() {
     const env = this.env;
     const worker = env.LOADER.get("noMixedJsPythonModules", () => ({
