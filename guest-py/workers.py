@@ -5,6 +5,8 @@ import json as _json
 from urllib.parse import urlsplit as _urlsplit
 
 import wire as _wire
+import worker_loader as _worker_loader
+from wit_world.imports import context as _context
 from wit_world.imports import bindings as _bindings
 from wit_world.imports import outbound as _outbound
 from wit_world.imports import types as _types
@@ -337,10 +339,19 @@ def _ctx_storage():
 class ExecutionContext:
     def __init__(self):
         self._pending = []
+        self._props = None
 
     @property
     def storage(self):
         return _ctx_storage()
+
+    @property
+    def props(self):
+        """What the caller gave this entrypoint (a service binding's or a
+        loader's `props`); `{}` when nothing was given."""
+        if self._props is None:
+            self._props = _wire.decode(_json.loads(_context.props()))
+        return self._props
 
     def wait_until(self, awaitable):
         self._pending.append(awaitable)
@@ -368,12 +379,20 @@ async def fetch(resource, method=None, headers=None, body=None, redirect="follow
     wit_req = types.Request(method=(method or "GET").upper(), url=url, headers=h.items(), body=_to_bytes(body), body_streams=False)
     try:
         fetched = outbound.fetch(wit_req, types.FetchOptions(redirect=modes.get(redirect, types.RedirectMode.FOLLOW)))
-        resp = fetched.response
-        body = resp.body
+    except Exception as e:  # componentize_py_types.Err carries the message
+        raise RuntimeError(getattr(e, "value", str(e))) from None
+    return _fetched_response(fetched)
+
+
+def _fetched_response(fetched):
+    """The Response of a fetch answer (outbound, or a loaded worker's): a
+    body still arriving is read whole (Python workers get it whole)."""
+    resp = fetched.response
+    body = resp.body
+    try:
         if fetched.body is not None:
-            # A body still arriving: Python workers get it whole.
             parts = [body]
-            while (chunk := outbound.read_body(fetched.body)) is not None:
+            while (chunk := _outbound.read_body(fetched.body)) is not None:
                 parts.append(chunk)
             body = b"".join(parts)
     except Exception as e:  # componentize_py_types.Err carries the message
@@ -413,6 +432,39 @@ class _Binding:
         return r
 
 
+class _Stub:
+    """An object the caller passed by reference (an RpcTarget, a function, a
+    stub): each method call, or a call of the object itself, runs where the
+    object lives, while the call that passed it lasts."""
+
+    def __init__(self, token):
+        self._token = token
+
+    def __getattr__(self, method):
+        if method.startswith("__"):
+            raise AttributeError(method)
+        token = self._token
+
+        async def call(*args):
+            return _stub_call(token, method, list(args))
+
+        return call
+
+    async def __call__(self, *args):
+        return _stub_call(self._token, "", list(args))
+
+
+def _stub_call(token, method, args):
+    try:
+        out = _context.call_stub(token, method, _json.dumps(_wire.encode(args)))
+    except Exception as e:
+        raise RuntimeError(getattr(e, "value", str(e))) from None
+    return _wire.decode(_json.loads(out))
+
+
+_wire.stub_maker = _Stub
+
+
 def _binding_call(name, method, args):
     try:
         out = _bindings.call(name, method, _json.dumps(_wire.encode(args)))
@@ -430,8 +482,19 @@ class Env:
         for name, kind in bindings:
             if name == _STORAGE_BINDING:
                 _storage_enabled = True
+            elif kind == "loader":
+                self._values[name] = _worker_loader.Loader(name, self._binding_name)
             else:
                 self._values[name] = _Binding(name, kind)
+
+    def _binding_name(self, value):
+        """Which of this worker's bindings `value` is (its name), or None."""
+        if not isinstance(value, (_Binding, _worker_loader.Loader)):
+            return None
+        for name, v in self._values.items():
+            if v is value:
+                return name
+        return None
 
     def __getattr__(self, name):
         try:
@@ -448,6 +511,8 @@ class Env:
     def get(self, name, default=None):
         return self._values.get(name, default)
 
+
+_worker_loader.http = (Request, _to_bytes, _fetched_response)
 
 __all__ = ["WorkerEntrypoint", "DurableObject", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
 _ = _urlsplit

@@ -59,6 +59,7 @@ fn build_python_engine(root: &Path, cache_dir: &Path) {
         guest.join("app.py"),
         guest.join("workers.py"),
         guest.join("wire.py"),
+        guest.join("worker_loader.py"),
         root.join("wit"),
     ];
     let key = inputs_key(root, &inputs, COMPONENTIZE_PY.as_bytes());

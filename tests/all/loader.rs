@@ -157,11 +157,54 @@ async fn workerd_worker_loader_tests() {
     }
 }
 
-/// workerd's pythonBasics: a JavaScript parent loads a Python child.
+/// workerd's pythonBasics: a JavaScript parent loads a Python child; it
+/// calls the objects passed to it, as a JavaScript child does.
 #[tokio::test]
 async fn a_python_child() {
     let rt = runtime().await;
     assert_eq!(run(&rt, "pythonBasics").await, Value::from("ok"));
+    assert_eq!(run(&rt, "passedObjectsToPython").await, Value::from("ok"));
+}
+
+/// A Python parent: `env.LOADER` in a Python worker loads JavaScript and
+/// Python children, calls and fetches them, with props, the parent's
+/// bindings in their env and its service as their tail; bad code and
+/// refusals raise.
+#[tokio::test]
+async fn a_python_parent() {
+    let rt = runtime().await;
+    let code = || {
+        let mut code = WorkerCode::new("main.py").compatibility_date("2025-06-01");
+        code.modules.insert(
+            "main.py".into(),
+            isolet::ModuleSource::Python(read("workers/py/loader_parent.py")),
+        );
+        code.binding("LOADER", BindingSpec::Loader { id: None })
+            .binding(
+                "GREETER",
+                BindingSpec::Service {
+                    worker: "greeter".into(),
+                    entrypoint: None,
+                    props: None,
+                },
+            )
+            .binding(
+                "TAILER",
+                BindingSpec::Service {
+                    worker: "tailer".into(),
+                    entrypoint: None,
+                    props: None,
+                },
+            )
+            .binding("RENDEZVOUS", BindingSpec::Capability("rendezvous".into()))
+    };
+    let parent = rt.get("py-parent", code).await.unwrap();
+    for name in ["basics", "loads", "failures", "tails"] {
+        match parent.entrypoint(None).call(name, vec![]).await {
+            Ok(v) => assert_eq!(v, Value::from("ok"), "{name}"),
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
 }
 
 /// workerd's passEnvCaps and overrideGlobalOutbound pass `ctx.exports`

@@ -686,6 +686,33 @@ class alternate(WorkerEntrypoint):
     return "ok";
   }
 
+  // The same for a Python child: objects in its arguments and props are
+  // stubs it calls (methods, or the object itself for a function).
+  async passedObjectsToPython() {
+    const { env, ctx } = this;
+    class Tools extends RpcTarget {
+      async lookup(key) { return `tool:${key}`; }
+    }
+    const child = env.LOADER.get("py-tools-user", () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "main.py",
+      modules: {
+        "main.py": `
+from workers import WorkerEntrypoint
+class Default(WorkerEntrypoint):
+    async def run(self, tools, callback):
+        a = await tools.lookup("a")
+        b = await callback("b")
+        c = await self.ctx.props["greeter"].greet("Py")
+        return " ".join([a, b, c])
+`,
+      },
+    }));
+    const ep = child.getEntrypoint(undefined, { props: { greeter: ctx.exports.GreeterLoopback({ props: { greeting: "Hi" } }) } });
+    assertEq(await ep.run(new Tools(), async (x) => `called ${x}`), "tool:a called b Hi, Py!", "a Python child's calls on passed objects");
+    return "ok";
+  }
+
   // At most 4 calls wait at once for this worker to answer an object's
   // method (each holds a child's instance meanwhile).
   async pendingCap() {
