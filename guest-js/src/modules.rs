@@ -181,6 +181,7 @@ const BUILTINS: &[(&str, &str)] = &[
          export const WorkerEntrypoint = w.WorkerEntrypoint;\n\
          export const RpcTarget = w.RpcTarget;\n\
          export const DurableObject = w.DurableObject;\n\
+         export const abortIsolate = w.abortIsolate;\n\
          export const env = w.env;\n\
          export default w;\n",
     ),

@@ -152,9 +152,44 @@ async fn workerd_worker_loader_tests() {
         "noMixedJsPythonModules",
         "startupException",
         "ctxExports",
+        "abortIsolateDynamic",
+        "abortIsolateDynamicAnonymous",
     ] {
         assert_eq!(run(&rt, name).await, Value::from("ok"), "{name}");
     }
+}
+
+/// `abortIsolate(reason)` in a worker of its own: the call fails with the
+/// reason, the worker's instances go, and its next call starts from
+/// scratch; its neighbours go on.
+#[tokio::test]
+async fn abort_isolate_discards_the_workers_instances() {
+    let rt = runtime().await;
+    let code = || {
+        WorkerCode::js(
+            r#"import { WorkerEntrypoint, abortIsolate } from "cloudflare:workers";
+            let counter = 0;
+            export default class extends WorkerEntrypoint {
+                ping() { return ++counter; }
+                crash() { try { abortIsolate("bye"); } catch { return "caught"; } return "returned"; }
+            }"#,
+        )
+    };
+    let call = |name: &'static str| {
+        let rt = rt.clone();
+        async move {
+            let worker = rt.get("aborter", code).await.unwrap();
+            worker.entrypoint(None).call(name, vec![]).await
+        }
+    };
+    assert_eq!(call("ping").await.unwrap(), Value::from(1));
+    assert_eq!(call("ping").await.unwrap(), Value::from(2));
+    match call("crash").await {
+        Err(isolet::Error::Crashed(m)) => assert!(m.contains(r#"abortIsolate("bye")"#), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(call("ping").await.unwrap(), Value::from(1));
+    assert_eq!(run(&rt, "basics").await, Value::from("ok"));
 }
 
 /// workerd's pythonBasics: a JavaScript parent loads a Python child; it

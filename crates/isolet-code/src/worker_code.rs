@@ -677,6 +677,10 @@ pub const COMPATIBILITY_FLAGS: &[(&str, &str)] = &[
         "accepted: isolet's Python workers never take module-level handlers (on_fetch); their entrypoints are classes (Default, or a WorkerEntrypoint named as the entrypoint)",
     ),
     (
+        "experimental",
+        "accepted, as Cloudflare asks for it for experimental APIs (abortIsolate): isolet gates nothing behind it",
+    ),
+    (
         "enable_ctx_exports",
         "accepted, as Cloudflare asks for it: ctx.exports (the worker's own entrypoints) is always on in isolet",
     ),

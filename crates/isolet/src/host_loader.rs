@@ -261,7 +261,34 @@ impl loader::Host for HostState {
     }
 }
 
+/// What a worker's `abortIsolate(reason)` traps its guest with: the
+/// invocation ends as a crash does (the worker's instances are discarded),
+/// with the reason in its error.
+#[derive(Debug)]
+pub(crate) struct IsolateAborted(pub String);
+
+impl std::fmt::Display for IsolateAborted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the worker called abortIsolate({:?}): its instances were discarded, and its next call starts from scratch",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for IsolateAborted {}
+
+/// Longest reason of an `abortIsolate` kept (the rest is cut).
+const MAX_ABORT_REASON_BYTES: usize = 1024;
+
 impl context::Host for HostState {
+    async fn abort_isolate(&mut self, reason: String) -> wasmtime::Result<()> {
+        Err(wasmtime::Error::new(IsolateAborted(
+            crate::tail::clip(&reason, MAX_ABORT_REASON_BYTES).to_string(),
+        )))
+    }
+
     async fn props(&mut self) -> String {
         match &self.invocation.props {
             Some(props) => props.to_string(),

@@ -5,7 +5,11 @@
 wasmtime::component::bindgen!({
     path: "../../wit",
     world: "worker",
-    imports: { default: async },
+    imports: {
+        // Ends the guest: a trap, not a return.
+        "isolet:worker/context.abort-isolate": async | trappable,
+        default: async,
+    },
     exports: { default: async },
 });
 

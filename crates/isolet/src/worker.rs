@@ -1480,6 +1480,9 @@ fn classify_trap(err: &wasmtime::Error, memory_hit: bool, limits: &Effective) ->
         Some(Stop::Deadline) => return Error::Timeout(limits.timeout),
         None => {}
     }
+    if let Some(aborted) = err.downcast_ref::<crate::host_loader::IsolateAborted>() {
+        return Error::Crashed(aborted.to_string());
+    }
     // The guest's Wasm backtrace, for whoever debugs a crash.
     tracing::debug!("instance trapped: {err:?}");
     match err.downcast_ref::<wasmtime::Trap>() {

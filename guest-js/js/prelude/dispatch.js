@@ -109,6 +109,9 @@
     WorkerEntrypoint, RpcTarget, DurableObject,
     get env() { return env; },
     get fs() { return lib.fs; },
+    // Ends this worker's instances (the host traps the guest): its next
+    // call starts from scratch.
+    abortIsolate(reason) { native.abortIsolate(reason === undefined ? "" : String(reason)); },
     dataModule: (name) => native.dataModule(name),
     commonjs,
     nodeModule: (name) => lib.node.load(name),

@@ -134,3 +134,9 @@ fn loader_fetch<'js>(
 pub(super) fn props() -> String {
     context::props()
 }
+
+/// `abortIsolate(reason)`: the host ends the invocation (a trap), so this
+/// never returns.
+pub(super) fn abort_isolate(reason: String) {
+    context::abort_isolate(&reason)
+}

@@ -50,6 +50,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     )?;
     n.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
     n.set("props", Function::new(ctx.clone(), loader::props)?)?;
+    n.set(
+        "abortIsolate",
+        Function::new(ctx.clone(), loader::abort_isolate)?,
+    )?;
     n.set("stubCall", Function::new(ctx.clone(), bindings::stub_call)?)?;
     n.set("cacheLookup", Function::new(ctx.clone(), cache_lookup)?)?;
     n.set("cachePut", Function::new(ctx.clone(), cache_put)?)?;

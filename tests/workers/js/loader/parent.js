@@ -461,6 +461,76 @@ export default class Tests extends WorkerEntrypoint {
     return "ok";
   }
 
+  // workerd's abortIsolateDynamic: abortIsolate() ends the child's
+  // instance (not the parent), and the next get() loads it from scratch.
+  // isolet's error names abortIsolate where workerd's says "internal error".
+  async abortIsolateDynamic() {
+    const env = this.env;
+    let loadCount = 0;
+    const getWorkerEntrypoint = () =>
+      env.LOADER.get("abort-test", () => {
+        loadCount++;
+        return {
+          compatibilityDate: "2025-01-01",
+          compatibilityFlags: ["experimental"],
+          allowExperimental: true,
+          mainModule: "worker.js",
+          modules: {
+            "worker.js": `
+              import {WorkerEntrypoint, abortIsolate} from "cloudflare:workers";
+              let counter = 0;
+              export class TestEntrypoint extends WorkerEntrypoint {
+                async crash() {
+                  abortIsolate('Dynamic worker abort test');
+                }
+                async ping() {
+                  return ++counter;
+                }
+              }
+            `,
+          },
+        };
+      }).getEntrypoint("TestEntrypoint");
+    let entrypoint = getWorkerEntrypoint();
+    assertEq(await entrypoint.ping(), 1, "first ping");
+    assertEq(await entrypoint.ping(), 2, "second ping");
+    assertEq(loadCount, 1, "loads");
+    entrypoint = getWorkerEntrypoint();
+    assertEq(await entrypoint.ping(), 3, "the same child again");
+    assertEq(loadCount, 1, "loads");
+    await assertRejects(entrypoint.crash(), (e) => e.message.includes('abortIsolate("Dynamic worker abort test")'), "abortIsolate");
+    entrypoint = getWorkerEntrypoint();
+    assertEq(await entrypoint.ping(), 1, "a fresh child");
+    assertEq(await entrypoint.ping(), 2, "the fresh child again");
+    assertEq(loadCount, 2, "loads after the abort");
+    return "ok";
+  }
+
+  // workerd's abortIsolateDynamicAnonymous: the same for get(null, ...).
+  async abortIsolateDynamicAnonymous() {
+    const env = this.env;
+    const worker = env.LOADER.get(null, () => ({
+      compatibilityDate: "2025-01-01",
+      mainModule: "worker.js",
+      modules: {
+        "worker.js": `
+          import {WorkerEntrypoint, abortIsolate} from "cloudflare:workers";
+          let counter = 0;
+          export class TestEntrypoint extends WorkerEntrypoint {
+            async crash() { abortIsolate('Anonymous dynamic worker abort test'); }
+            async ping() { return ++counter; }
+          }
+        `,
+      },
+    }));
+    const entrypoint = worker.getEntrypoint("TestEntrypoint");
+    assertEq(await entrypoint.ping(), 1, "first ping");
+    assertEq(await entrypoint.ping(), 2, "second ping");
+    await assertRejects(entrypoint.crash(), (e) => e.message.includes("abortIsolate"), "abortIsolate");
+    // The parent goes on.
+    return "ok";
+  }
+
   // workerd's pythonBasics: a Python child, its default entrypoint and a
   // named one.
   async pythonBasics() {
