@@ -146,7 +146,12 @@ def _target(entrypoint, ctx):
     cls = getattr(main, name, None)
     if cls is None and entrypoint is None:
         cls = getattr(main, "default", None)
-    if cls is None:
+    # An entrypoint is a class of the Workers API (WorkerEntrypoint,
+    # DurableObject), or the default one (`Default`, or a `default` object):
+    # never any other name of the module (an imported module, a helper, a
+    # value), whoever names it (a service binding, a loader's getEntrypoint).
+    is_api_class = isinstance(cls, type) and issubclass(cls, (workers.WorkerEntrypoint, workers.DurableObject))
+    if cls is None or (entrypoint is not None and not is_api_class):
         raise TypeError(f"the worker has no entrypoint named {name!r}")
     if isinstance(cls, type) and issubclass(cls, workers.DurableObject):
         # One instance per object, kept across requests; its ctx is the

@@ -283,6 +283,24 @@ async fn objects_pass_to_a_child_by_reference() {
     assert_eq!(run(&rt, "passedObjects").await, Value::from("ok"));
     assert_eq!(run(&rt, "passedObjectLimits").await, Value::from("ok"));
     assert_eq!(run(&rt, "pendingCap").await, Value::from("ok"));
+    let small = rt
+        .get("parent-small-budget", || {
+            parent().limits(
+                Limits::new()
+                    .cpu_time(Duration::from_secs(2))
+                    .host_memory_bytes(4 << 20),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        small
+            .entrypoint(None)
+            .call("propsCharged", vec![])
+            .await
+            .unwrap(),
+        Value::from("ok")
+    );
 }
 
 /// `ctx.exports`: a worker's own entrypoints, with props, in-process.

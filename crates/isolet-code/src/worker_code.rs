@@ -598,17 +598,20 @@ impl WorkerCode {
                 problems.push("a tail worker id is empty".to_string());
             }
         }
+        // Counted up to one past the most (a long list costs a pass, not a
+        // comparison of every pair).
         let mut distinct_tails: Vec<&TailConsumer> = Vec::new();
         for tail in &self.tails {
             if !distinct_tails.contains(&tail) {
                 distinct_tails.push(tail);
+                if distinct_tails.len() > MAX_TAILS {
+                    break;
+                }
             }
         }
         if distinct_tails.len() > MAX_TAILS {
             problems.push(format!(
-                "`tails` names {} workers; the most is {} (each invocation's trace goes to each)",
-                distinct_tails.len(),
-                MAX_TAILS
+                "`tails` names more than {MAX_TAILS} workers; the most is {MAX_TAILS} (each invocation's trace goes to each)"
             ));
         }
         if problems.is_empty() {

@@ -10,6 +10,7 @@
 //! cargo run --release -p isolet --features full --example probe -- 100000 cold  # cold load+fetch only
 //! cargo run --release -p isolet --features full --example probe -- 20000 cold --json  # and a JSON line
 //! cargo run --release -p isolet --features full --example probe -- 1000 fuel    # wasm instructions per request
+//! cargo run --release -p isolet --features full --example probe -- 20000 loader # a parent's calls to a child (benches/loader.rs)
 //! PROBE_PY=1 cargo run --release -p isolet --features full --example probe -- 2000 cold  # the Python hello worker
 //! PROBE_EXACT_FUEL=1 cargo run --release -p isolet --features full --example probe -- 100000 warm  # with exact fuel
 //! ```
@@ -84,6 +85,9 @@ async fn main() -> isolet::Result<()> {
 
     if mode == "fuel" {
         return fuel(&rt, &code, &init_fuel, &rpc_fuel).await;
+    }
+    if mode == "loader" {
+        return loader(&rt, n).await;
     }
     if mode != "cold" {
         warm(&rt, &code, n, mode == "warm").await?;
@@ -242,6 +246,54 @@ async fn fuel(
     println!(
         "{{\"warm_fetch_fuel\":{warm},\"first_fetch_fuel\":{first},\"init_fuel\":{init},\"init_cached_fuel\":{cached},\"rpc_fuel\":{rpc}}}"
     );
+    Ok(())
+}
+
+/// A parent worker's calls to a child through `env.LOADER` (the paths
+/// benches/loader.rs measures): a warm call to a kept child, one that calls
+/// back a function passed by reference, and a child of distinct code
+/// loaded and called once.
+async fn loader(rt: &Runtime, n: usize) -> isolet::Result<()> {
+    const PARENT: &str = r#"
+import { WorkerEntrypoint } from "cloudflare:workers";
+const child = "export default { add(a, b) { return a + b }, async twice(f) { return await f(2) } }";
+const code = { compatibilityDate: "2025-06-01", mainModule: "c.js", modules: { "c.js": child } };
+export default class extends WorkerEntrypoint {
+  viaChild() { return this.env.LOADER.get("c", () => code).getEntrypoint().add(1, 2); }
+  stubBack() { return this.env.LOADER.get("c", () => code).getEntrypoint().twice((x) => x + 1); }
+  loadOnce(n) {
+    const modules = { "c.js": child + "\n// " + n };
+    return this.env.LOADER.load({ ...code, modules }).getEntrypoint().add(1, 2);
+  }
+}
+"#;
+    let parent = rt
+        .get("probe-parent", || {
+            WorkerCode::js(PARENT).binding("LOADER", isolet::BindingSpec::Loader { id: None })
+        })
+        .await?;
+    let only = std::env::var("PROBE_LOADER").unwrap_or_default();
+    let mut i = 0u64;
+    for method in ["viaChild", "stubBack", "loadOnce"] {
+        if !only.is_empty() && only != method {
+            continue;
+        }
+        let ep = parent.entrypoint(None);
+        let m = if method == "loadOnce" { n / 10 } else { n };
+        for _ in 0..m.min(500) {
+            i += 1;
+            ep.call(method, vec![(i as f64).into()]).await?;
+        }
+        let c0 = cpu(libc::RUSAGE_THREAD);
+        let t = Instant::now();
+        for _ in 0..m {
+            i += 1;
+            ep.call(method, vec![(i as f64).into()]).await?;
+        }
+        let us = per_op(t, m);
+        let thread_cpu = (cpu(libc::RUSAGE_THREAD) - c0) * 1e6 / m as f64;
+        println!("{method}: {us:.2} us ({thread_cpu:.1} us CPU on this thread)");
+    }
     Ok(())
 }
 

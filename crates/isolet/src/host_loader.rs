@@ -121,6 +121,18 @@ impl loader::Host for HostState {
         request_headers_problem(&req.headers)?;
         let props = self.props_for_call(props)?;
         let held = props.len();
+        // A fetch has no link for objects passed by reference.
+        match self.props_passing(props.clone(), &mut Vec::new()) {
+            Ok((PropsText::Plain(_), _)) => {}
+            Ok((PropsText::Passing, cost)) => {
+                self.invocation.budget.release(held.saturating_add(cost));
+                return Err("fetch() on an entrypoint whose props pass objects by reference is not supported: call an RPC method of it".to_string());
+            }
+            Err(e) => {
+                self.invocation.budget.release(held);
+                return Err(e);
+            }
+        }
         let result = match self.before_child_call(&env).await {
             Ok(chain) => {
                 let caller = Caller::nested(chain, Some(props));
@@ -157,12 +169,15 @@ impl loader::Host for HostState {
             }
         };
         // The arguments and props are held (and handed on) until the call ends.
-        let held = args_cost.saturating_add(props.len());
+        let mut held = args_cost.saturating_add(props.len());
         // Objects in the props go by reference too (`getEntrypoint(name, {
         // props: { greeter: ctx.exports.Greeter() } })`), numbered with the
         // arguments' in one link.
-        let props = match stubs_in_props(props, &mut args) {
-            Ok(p) => p,
+        let props = match self.props_passing(props, &mut args) {
+            Ok((p, cost)) => {
+                held = held.saturating_add(cost);
+                p
+            }
             Err(e) => {
                 self.invocation.budget.release(held);
                 return Err(e);
@@ -412,6 +427,46 @@ impl HostState {
     /// `props` (wire JSON from the guest) as the callee's `ctx.props`,
     /// charged to the budget until the call ends (the caller releases
     /// `props.len()`).
+    /// Props that pass objects by reference (the parent's numbers, as in
+    /// the arguments) join `args`, last, so one link gives all their stubs
+    /// tokens; others stay as they are. The parsed props are charged (the
+    /// cost is returned: it is held until the call ends).
+    fn props_passing(
+        &mut self,
+        props: Arc<str>,
+        args: &mut Vec<Value>,
+    ) -> Result<(PropsText, usize), String> {
+        if !may_pass_stubs(&props) {
+            return Ok((PropsText::Plain(props), 0));
+        }
+        let cost = crate::wire::parse_cost(&props);
+        self.invocation
+            .budget
+            .charge(cost, "the props of a call to a loaded worker")
+            .map_err(|e| e.to_string())?;
+        let parsed = serde_json::from_str(&props)
+            .map_err(|e| e.to_string())
+            .and_then(Value::from_wire_with_stubs);
+        let mut value = match parsed {
+            Ok(v) => v,
+            Err(e) => {
+                self.invocation.budget.release(cost);
+                return Err(format!("props: {e}"));
+            }
+        };
+        let mut passes = false;
+        value.map_stubs(&mut |n| {
+            passes = true;
+            n
+        });
+        if !passes {
+            self.invocation.budget.release(cost);
+            return Ok((PropsText::Plain(props), 0));
+        }
+        args.push(value);
+        Ok((PropsText::Passing, cost))
+    }
+
     fn props_for_call(&mut self, props: String) -> Result<Arc<str>, String> {
         self.invocation
             .budget
@@ -436,29 +491,10 @@ enum PropsText {
     Passing,
 }
 
-/// Props that pass objects by reference (the parent's numbers, as in the
-/// arguments) join the call's arguments, last, so one link gives all their
-/// stubs tokens; others stay as they are.
-fn stubs_in_props(props: Arc<str>, args: &mut Vec<Value>) -> Result<PropsText, String> {
-    // Cheap test first: the text of a stub is in any props that pass one.
-    if !props.contains("\"stub\"") {
-        return Ok(PropsText::Plain(props));
-    }
-    let value = serde_json::from_str(&props)
-        .map_err(|e| e.to_string())
-        .and_then(Value::from_wire_with_stubs)
-        .map_err(|e| format!("props: {e}"))?;
-    let mut passes = false;
-    let mut value = value;
-    value.map_stubs(&mut |n| {
-        passes = true;
-        n
-    });
-    if !passes {
-        return Ok(PropsText::Plain(props));
-    }
-    args.push(value);
-    Ok(PropsText::Passing)
+/// Whether wire JSON text may hold a stub (`{"$t":"stub",...}`): its tag
+/// written plainly, or anything written with an escape.
+fn may_pass_stubs(text: &str) -> bool {
+    text.contains('\\') || text.contains("\"stub\"")
 }
 
 /// The loader binding `binding` of `env`: its id (`None`: the binding's own
@@ -520,13 +556,21 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
     if obj.contains_key("tails") {
         return Err(TAILS_ARE_SERVICES.to_string());
     }
-    // Cloudflare's flag for experimental compatibility flags: isolet has none.
+    // Cloudflare's switch for experimental compatibility flags: isolet
+    // gates nothing behind it.
     obj.remove("allowExperimental");
     let refs = match obj.remove(REFS) {
         None => Refs::default(),
         Some(v) => serde_json::from_value::<Refs>(v)
             .map_err(|e| format!("the worker's code: bad references ({e})"))?,
     };
+    if refs.tails.len() > isolet_code::MAX_TAILS {
+        return Err(format!(
+            "a loaded worker's `tails` name at most {} consumers (this code names {})",
+            isolet_code::MAX_TAILS,
+            refs.tails.len()
+        ));
+    }
     let outbound = match (obj.remove("globalOutbound"), refs.global_outbound) {
         (_, Some(RefTarget::Binding(name))) => ChildOutbound::Through(name),
         (_, Some(RefTarget::Exports(exports))) => {
@@ -769,6 +813,13 @@ mod tests {
         assert_eq!(got.memory_bytes, Some(16 << 20));
         assert_eq!(got.timeout, Some(parent.timeout));
         assert_eq!(within(Limits::new(), &parent).memory_bytes, Some(64 << 20));
+    }
+
+    #[test]
+    fn a_stub_tag_is_found_however_it_is_written() {
+        assert!(may_pass_stubs(r#"{"g":{"$t":"stub","v":1}}"#));
+        assert!(may_pass_stubs(r#"{"g":{"$t":"\u0073tub","v":1}}"#));
+        assert!(!may_pass_stubs(r#"{"greeting":"hi","n":[1,2]}"#));
     }
 
     #[test]

@@ -21,6 +21,7 @@ export default class extends WorkerEntrypoint {
 """
 
 PY_CHILD = """
+import workers
 from workers import WorkerEntrypoint, Response
 class Default(WorkerEntrypoint):
     async def greet(self, name):
@@ -97,6 +98,10 @@ class Default(WorkerEntrypoint):
         check(await py.getEntrypoint().greet("Cy"), "Hello from Python, Cy", "a Python child")
         check(await py.getEntrypoint("Other", {"props": {"greeting": "Howdy"}}).greet("Di"), "Howdy, Di", "a Python child's entrypoint and props")
         check(await py.getEntrypoint().props(), {}, "no props")
+        # Only classes of the Workers API are entrypoints, not any name of
+        # the module (here the imported module `workers`).
+        await raises_async(py.getEntrypoint("workers").fetch("https://example.com/"), "no entrypoint named 'workers'", "a module as an entrypoint")
+        await raises_async(py.getEntrypoint("WorkerEntrypoint").greet("x"), "greet", "the base class as an entrypoint")
         resp = await py.getEntrypoint().fetch("https://example.com/x")
         check(await resp.text(), "py child: https://example.com/x", "a Python child's fetch")
         return "ok"

@@ -775,11 +775,19 @@ class Default(WorkerEntrypoint):
         b = await callback("b")
         c = await self.ctx.props["greeter"].greet("Py")
         return " ".join([a, b, c])
+    async def keep(self, tools):
+        global kept
+        kept = tools
+        return "kept"
+    async def use_kept(self):
+        return await kept.lookup("late")
 `,
       },
     }));
     const ep = child.getEntrypoint(undefined, { props: { greeter: ctx.exports.GreeterLoopback({ props: { greeting: "Hi" } }) } });
     assertEq(await ep.run(new Tools(), async (x) => `called ${x}`), "tool:a called b Hi, Py!", "a Python child's calls on passed objects");
+    assertEq(await child.getEntrypoint().keep(new Tools()), "kept", "a Python child keeps a stub");
+    await assertRejects(child.getEntrypoint().use_kept(), (e) => e.message.includes("no longer valid"), "a kept stub in a Python child");
     return "ok";
   }
 
@@ -809,6 +817,18 @@ class Default(WorkerEntrypoint):
 
   // What the child may not do with a passed object, and what reaches it
   // when the object throws.
+  // Props the host parses (they may pass objects) are charged as parsed:
+  // run with a 4 MiB host memory budget (tests/all/loader.rs).
+  async propsCharged() {
+    const worker = this.env.LOADER.load(greeterCode);
+    const props = { s: "stub", a: new Array(100000).fill(0) };
+    await assertRejects(worker.getEntrypoint("Classy", { props }).greet("x"),
+      (e) => e.message.includes("host memory budget"), "props parsed on the host");
+    // Small props that look the same still go.
+    assertEq(await worker.getEntrypoint("Classy", { props: { s: "stub", greeting: "Yo" } }).greet("x"), "Yo, x!", "small props");
+    return "ok";
+  }
+
   async passedObjectLimits() {
     const { env } = this;
     class Secretive extends RpcTarget {
