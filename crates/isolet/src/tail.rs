@@ -238,6 +238,127 @@ pub struct TraceEvent {
     pub event_timestamp_ms: u64,
 }
 
+/// A trace as a tail worker's `tail(events)` handler gets it: Cloudflare's
+/// `TraceItem` shape (`scriptName`, `entrypoint`, `event.request` or
+/// `event.rpcMethod`, `eventTimestamp`, `logs` with `message` as an array,
+/// `exceptions` with a `timestamp`, `outcome`, `truncated`), so a tail
+/// worker written for Cloudflare reads it as it is; plus isolet's own
+/// fields (`workerId`, `outbound`, `cpuTime`, `wallTime`, `fuelUsed`, and
+/// `event.type`). A log's `message` holds one string, the console's
+/// arguments formatted as isolet keeps them (Cloudflare keeps each
+/// argument).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TailItem<'a> {
+    script_name: Option<&'a str>,
+    worker_id: Option<&'a str>,
+    entrypoint: Option<&'a str>,
+    event: TailEventInfo<'a>,
+    event_timestamp: u64,
+    logs: Vec<TailLog<'a>>,
+    exceptions: Vec<TailException<'a>>,
+    outcome: Outcome,
+    truncated: bool,
+    outbound: &'a [OutboundRecord],
+    fuel_used: u64,
+    cpu_time: Duration,
+    wall_time: Duration,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TailEventInfo<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<TailRequest<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rpc_method: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TailRequest<'a> {
+    url: &'a str,
+    method: &'a str,
+    headers: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct TailLog<'a> {
+    message: [&'a str; 1],
+    level: LogLevel,
+    timestamp: u64,
+}
+
+#[derive(Serialize)]
+struct TailException<'a> {
+    name: &'a str,
+    message: &'a str,
+    stack: &'a str,
+    timestamp: u64,
+}
+
+impl<'a> TailItem<'a> {
+    pub(crate) fn of(trace: &'a TraceEvent) -> TailItem<'a> {
+        let event = match &trace.event {
+            EventInfo::Init => TailEventInfo {
+                kind: "init",
+                request: None,
+                rpc_method: None,
+            },
+            EventInfo::Fetch { method, url } => TailEventInfo {
+                kind: "fetch",
+                request: Some(TailRequest {
+                    url,
+                    method,
+                    headers: serde_json::Map::new(),
+                }),
+                rpc_method: None,
+            },
+            EventInfo::Rpc { method } => TailEventInfo {
+                kind: "rpc",
+                request: None,
+                rpc_method: Some(method),
+            },
+        };
+        let end = trace
+            .event_timestamp_ms
+            .saturating_add(trace.wall_time.as_millis() as u64);
+        TailItem {
+            script_name: trace.worker_id.as_deref(),
+            worker_id: trace.worker_id.as_deref(),
+            entrypoint: trace.entrypoint.as_deref(),
+            event,
+            event_timestamp: trace.event_timestamp_ms,
+            logs: trace
+                .logs
+                .iter()
+                .map(|l| TailLog {
+                    message: [&l.message],
+                    level: l.level,
+                    timestamp: l.timestamp_ms,
+                })
+                .collect(),
+            exceptions: trace
+                .exceptions
+                .iter()
+                .map(|e| TailException {
+                    name: &e.name,
+                    message: &e.message,
+                    stack: &e.stack,
+                    timestamp: end,
+                })
+                .collect(),
+            outcome: trace.outcome,
+            truncated: trace.logs.iter().any(|l| l.message == LOGS_TRUNCATED),
+            outbound: &trace.outbound,
+            fuel_used: trace.fuel_used,
+            cpu_time: trace.cpu_time,
+            wall_time: trace.wall_time,
+        }
+    }
+}
+
 /// Receives trace events. Called after each invocation, off the worker's
 /// response path; implementations should be quick (queue, don't block).
 ///
@@ -273,6 +394,10 @@ pub(crate) struct LogBuffer {
     truncated: bool,
 }
 
+/// The log entry that ends an invocation's logs past their caps.
+const LOGS_TRUNCATED: &str =
+    "[isolet] log output truncated: this invocation exceeded the log limit";
+
 impl LogBuffer {
     /// Keeps one message, charged to `budget`; past the caps or the budget,
     /// a truncation marker ends the invocation's logs.
@@ -287,8 +412,7 @@ impl LogBuffer {
             self.truncated = true;
             self.entries.push(LogEntry {
                 level: LogLevel::Warn,
-                message: "[isolet] log output truncated: this invocation exceeded the log limit"
-                    .into(),
+                message: LOGS_TRUNCATED.into(),
                 timestamp_ms: now_ms(),
             });
             return;

@@ -427,9 +427,10 @@ impl Worker {
             return;
         };
         // One wire text of the trace (the `tail` method's one argument, a
-        // list of one event) shared by all deliveries; each copies it
+        // list of one event, in Cloudflare's TraceItem shape) shared by all
+        // deliveries; each copies it
         // only into its tail worker's memory while its call runs.
-        let events: Arc<str> = match serde_json::to_string(&[[trace]]) {
+        let events: Arc<str> = match serde_json::to_string(&[[crate::tail::TailItem::of(trace)]]) {
             Ok(text) => Arc::from(text),
             Err(e) => {
                 tracing::warn!("trace not delivered to tail workers: {e}");

@@ -147,5 +147,5 @@ class Default(WorkerEntrypoint):
         resp = await worker.getEntrypoint().fetch("https://example.com")
         check(await resp.text(), "OK", "the tailed child")
         got = await env.RENDEZVOUS.wait()
-        check(got["event"][0]["logs"][0]["message"], "from the python parent's child", "its trace")
+        check(got["event"][0]["logs"][0]["message"], ["from the python parent's child"], "its trace")
         return "ok"

@@ -198,8 +198,8 @@ export default class Tests extends WorkerEntrypoint {
   }
 
   // workerd's tails: a child's traces go to the parent's own entrypoint,
-  // with props. (isolet's trace gives each log's message as one formatted
-  // string; Cloudflare's gives the console arguments, message[0] here.)
+  // with props, in Cloudflare's TraceItem shape (a log's message is an
+  // array: isolet's holds the formatted line, Cloudflare's each argument).
   async tails() {
     const { env, ctx } = this;
     const worker = env.LOADER.get("tails", () => ({
@@ -214,7 +214,11 @@ export default class Tests extends WorkerEntrypoint {
     assertEq(await resp.text(), "OK", "the tailed child's answer");
     const { props, event } = await env.RENDEZVOUS.wait();
     assertEq(JSON.stringify(props), JSON.stringify({ foo: 123 }), "the tail consumer's props");
-    assertEq(event[0].logs[0].message, "hello, tail", "the child's log in its trace");
+    assertEq(event[0].logs[0].message[0], "hello, tail", "the child's log in its trace");
+    assertEq(event[0].scriptName, event[0].workerId, "scriptName");
+    assertEq(event[0].event.request.url, "https://example.com/", "the traced request");
+    assertEq(typeof event[0].eventTimestamp, "number", "eventTimestamp");
+    assertEq(event[0].truncated, false, "truncated");
     assertEq(event[0].outcome, "ok", "the child's outcome");
     return "ok";
   }
@@ -232,7 +236,7 @@ export default class Tests extends WorkerEntrypoint {
     const resp = await env.LOADER.load(code([env.TAILER])).getEntrypoint().fetch("https://example.com");
     assertEq(await resp.text(), "OK", "the tailed child's answer");
     const got = await env.RENDEZVOUS.wait();
-    assertEq(got.event[0].logs[0].message, "to the tailer", "the tailer's event");
+    assertEq(got.event[0].logs[0].message[0], "to the tailer", "the tailer's event");
     await assertRejects(env.LOADER.load(code([env.LOADER])).getEntrypoint().fetch("https://example.com"),
       (e) => e.message.includes("tails: env.LOADER is not a service binding"), "a loader as a tail");
     await assertRejects(Promise.resolve().then(() => env.LOADER.load(code(["tailer"]))),
