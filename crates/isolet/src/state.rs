@@ -80,6 +80,25 @@ pub(crate) trait Surroundings: Send + Sync {
     ) -> BoxFuture<'a, Result<Value, String>>;
 }
 
+/// A tail consumer as deliveries use it: its props' wire text made once.
+pub(crate) struct TailTarget {
+    pub consumer: isolet_code::TailConsumer,
+    pub props: Option<Arc<str>>,
+}
+
+impl TailTarget {
+    pub fn of(consumer: &isolet_code::TailConsumer) -> TailTarget {
+        TailTarget {
+            consumer: consumer.clone(),
+            props: consumer
+                .props
+                .as_ref()
+                .and_then(|p| serde_json::to_string(p).ok())
+                .map(Arc::from),
+        }
+    }
+}
+
 /// What a worker was granted: fixed for the life of its instance.
 pub(crate) struct WorkerEnv {
     pub surroundings: Arc<dyn Surroundings>,
@@ -89,7 +108,7 @@ pub(crate) struct WorkerEnv {
     pub cache_key: String,
     pub outbound: Outbound,
     pub bindings: BTreeMap<String, BindingSpec>,
-    pub tails: Vec<isolet_code::TailConsumer>,
+    pub tails: Vec<Arc<TailTarget>>,
     pub limits: Effective,
     /// Line maps of its TypeScript modules, for stack traces.
     pub source_maps: crate::typescript::SourceMaps,

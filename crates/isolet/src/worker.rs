@@ -208,10 +208,10 @@ impl Worker {
             bindings: code.bindings.clone(),
             // Each tail worker once, however often it is listed.
             tails: {
-                let mut tails = Vec::new();
+                let mut tails: Vec<Arc<crate::state::TailTarget>> = Vec::new();
                 for t in &code.tails {
-                    if !tails.contains(t) {
-                        tails.push(t.clone());
+                    if !tails.iter().any(|have| have.consumer == *t) {
+                        tails.push(Arc::new(crate::state::TailTarget::of(t)));
                     }
                 }
                 tails
@@ -405,7 +405,7 @@ impl Worker {
     /// stops it, like any loop of calls between workers.
     fn deliver_to_tail_workers(
         &self,
-        tails: &[isolet_code::TailConsumer],
+        tails: &[Arc<crate::state::TailTarget>],
         trace: &TraceEvent,
         chain: &[String],
     ) {
@@ -459,7 +459,7 @@ impl Worker {
                     tracing::warn!(
                         "trace of {:?} not delivered to tail worker {:?}: too many deliveries in flight (at most {MAX_TAIL_DELIVERIES_PER_WORKER} per traced worker, {MAX_TAIL_DELIVERIES_PER_RUNTIME} per runtime); {dropped} dropped so far",
                         self.inner.id.as_deref().unwrap_or(""),
-                        tail.worker
+                        tail.consumer.worker
                     );
                 }
                 continue;
@@ -468,20 +468,21 @@ impl Worker {
             let tail = tail.clone();
             let events = events.clone();
             let chain = chain.clone();
-            let props = tail
-                .props
-                .as_ref()
-                .and_then(|p| serde_json::to_string(p).ok())
-                .map(Arc::<str>::from);
             handle.spawn(async move {
                 let _permits = permits;
-                let result = match home.nested_worker(tail.worker.clone(), chain.clone()).await {
+                let result = match home
+                    .nested_worker(tail.consumer.worker.clone(), chain.clone())
+                    .await
+                {
                     Ok(worker) => {
                         let event = EventInfo::Rpc {
                             method: "tail".into(),
                         };
                         worker
-                            .nested(tail.entrypoint.as_deref(), Caller::nested(chain, props))
+                            .nested(
+                                tail.consumer.entrypoint.as_deref(),
+                                Caller::nested(chain, tail.props.clone()),
+                            )
                             .call_wire("tail", event, events)
                             .await
                             .0
@@ -491,7 +492,7 @@ impl Worker {
                     Err(e) => Err(e),
                 };
                 if let Err(e) = result {
-                    tracing::warn!("tail worker {:?}: {e}", tail.worker);
+                    tracing::warn!("tail worker {:?}: {e}", tail.consumer.worker);
                 }
             });
         }
