@@ -9,6 +9,33 @@ _MAX_SAFE = 2**53 - 1
 # by reference (set by workers.py).
 stub_maker = None
 
+# Whether a value goes by reference in a call to a loaded worker (set by
+# workers.py: functions, RpcTargets, bindings and stubs), and, while
+# encode_passing encodes such a call, the list of what it passes: each is
+# `{"$t":"stub","v":n}` on the wire, its place in the list.
+passable = None
+_passed = None
+
+
+def encode_passing(v, passed):
+    """`encode(v)`, with the objects `v` passes by reference appended to
+    `passed` (the same object once) and numbered by their place there."""
+    global _passed
+    outer = _passed
+    _passed = passed
+    try:
+        return encode(v)
+    finally:
+        _passed = outer
+
+
+def _passed_stub(v):
+    for n, have in enumerate(_passed):
+        if have is v:
+            return {"$t": "stub", "v": n}
+    _passed.append(v)
+    return {"$t": "stub", "v": len(_passed) - 1}
+
 
 def encode(v):
     if v is None or isinstance(v, (bool, str)):
@@ -38,6 +65,8 @@ def encode(v):
             obj = {k: encode(x) for k, x in v.items()}
             return {"$t": "object", "v": obj} if "$t" in v else obj
         return {"$t": "map", "v": [[encode(k), encode(x)] for k, x in v.items()]}
+    if _passed is not None and passable is not None and passable(v):
+        return _passed_stub(v)
     if isinstance(v, BaseException):
         return {"$t": "error", "name": type(v).__name__, "message": str(v)}
     raise TypeError(f"cannot send a {type(v).__name__} over RPC")

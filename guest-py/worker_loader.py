@@ -13,13 +13,17 @@ Cloudflare's WorkerCode as a dict: `modules` as strings or {"js"}, {"cjs"},
 worker's own bindings (`{"AUTH": self.env.AUTH}`) by reference;
 `globalOutbound` None (no network), left out (this worker's own) or a service
 binding of this worker; `tails` (service bindings of this worker); `limits`
-(never above this worker's). The host side is crates/isolet/src/host_loader.rs.
+(never above this worker's). Functions, `RpcTarget`s, this worker's bindings
+and stubs in a call's arguments go by reference: the child's calls on them
+run here while the call lasts. The host side is
+crates/isolet/src/host_loader.rs.
 """
 import base64 as _base64
 import json as _json
 
 import wire as _wire
 from componentize_py_types import Err as _Err
+from componentize_py_types import Ok as _Ok
 from wit_world.imports import loader as _loader
 from wit_world.imports import types as _types
 
@@ -165,15 +169,65 @@ class _Entrypoint:
             raise AttributeError(method)
 
         async def call(*args):
-            json = _json.dumps(_wire.encode(list(args)))
+            # Functions, RpcTargets, bindings and stubs in the arguments go
+            # by reference (into `passed`); while the child calls them, each
+            # step of the call is one such call to answer before it goes on.
+            passed = []
+            json = _json.dumps(_wire.encode_passing(list(args), passed))
             step = self._target.attempt(lambda child: _host(_loader.call, child, self._entrypoint, self._props, method, json))
-            # A Python worker passes no objects by reference, so the child
-            # has none to call back; answer any such step with an error.
             while isinstance(step, _loader.Step_Callback):
-                step = _host(_loader.resume, step.value.call, _Err("a Python worker passes no objects by reference"))
+                step = _host(_loader.resume, step.value.call, _answer(passed, step.value))
             return _wire.decode(_json.loads(step.value))
 
         return call
+
+
+# The Workers API's RpcTarget class and the classes whose methods are calls
+# (bindings, stubs), set by workers.py.
+kinds = None
+
+
+def _answer(passed, callback):
+    """Runs what the child asked of an object the call passed by reference
+    (method "" calls a function), as the host's answer: the wire JSON of
+    `[result]`, or the message of what it raised."""
+    try:
+        receiver = passed[callback.object]
+        args = _wire.decode(_json.loads(callback.args))
+        method = callback.method
+        fn = _passed_method(receiver, method)
+        if fn is None:
+            raise TypeError("The RPC receiver is not a function." if method == "" else f'The RPC receiver does not implement the method "{method}".')
+        return _Ok(_json.dumps([_wire.encode(_resolve(fn(*args)))]))
+    except Exception as e:
+        return _Err(str(e) or type(e).__name__)
+
+
+def _passed_method(receiver, method):
+    """The method `method` of an object passed by reference: a binding's or
+    stub's (its methods are calls), or one defined by an RpcTarget's class
+    (never `_private`, an instance attribute or a property); `""` calls a
+    function itself."""
+    rpc_target, callers = kinds
+    if method == "":
+        if isinstance(receiver, (rpc_target, type)) or isinstance(receiver, callers):
+            return None
+        return receiver if callable(receiver) else None
+    if method.startswith("_") or method == "constructor":
+        return None
+    if isinstance(receiver, callers):
+        return getattr(receiver, method)
+    if not isinstance(receiver, rpc_target):
+        return None
+    for cls in type(receiver).__mro__:
+        if cls is rpc_target or cls is object:
+            return None
+        if method in cls.__dict__:
+            attr = cls.__dict__[method]
+            if isinstance(attr, (staticmethod, classmethod, property)) or not callable(attr):
+                return None
+            return attr.__get__(receiver, type(receiver))
+    return None
 
 
 class WorkerStub:

@@ -465,6 +465,23 @@ def _stub_call(token, method, args):
 _wire.stub_maker = _Stub
 
 
+class RpcTarget:
+    """A class whose instances go by reference in a call to a loaded worker
+    (`await child.getEntrypoint().run(Tools())`): the child calls its public
+    methods (not `_private` ones), and they run here, while the call lasts."""
+
+
+def _passable(v):
+    """What goes by reference to a loaded worker: functions, RpcTargets,
+    this worker's bindings and the stubs it was passed."""
+    if isinstance(v, (RpcTarget, _Binding, _Stub)):
+        return True
+    return callable(v) and not isinstance(v, type)
+
+
+_wire.passable = _passable
+
+
 def _binding_call(name, method, args):
     try:
         out = _bindings.call(name, method, _json.dumps(_wire.encode(args)))
@@ -513,6 +530,7 @@ class Env:
 
 
 _worker_loader.http = (Request, _to_bytes, _fetched_response)
+_worker_loader.kinds = (RpcTarget, (_Binding, _Stub))
 
-__all__ = ["WorkerEntrypoint", "DurableObject", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
+__all__ = ["WorkerEntrypoint", "DurableObject", "RpcTarget", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
 _ = _urlsplit

@@ -203,8 +203,9 @@ async fn a_python_child() {
 
 /// A Python parent: `env.LOADER` in a Python worker loads JavaScript and
 /// Python children, calls and fetches them, with props, the parent's
-/// bindings in their env and its service as their tail; bad code and
-/// refusals raise.
+/// bindings in their env and its service as their tail, and passes them
+/// functions, RpcTargets and bindings by reference; bad code and refusals
+/// raise.
 #[tokio::test]
 async fn a_python_parent() {
     let rt = runtime().await;
@@ -234,7 +235,7 @@ async fn a_python_parent() {
             .binding("RENDEZVOUS", BindingSpec::Capability("rendezvous".into()))
     };
     let parent = rt.get("py-parent", code).await.unwrap();
-    for name in ["basics", "loads", "failures", "tails"] {
+    for name in ["basics", "loads", "failures", "tails", "passing"] {
         match parent.entrypoint(None).call(name, vec![]).await {
             Ok(v) => assert_eq!(v, Value::from("ok"), "{name}"),
             Err(e) => panic!("{name}: {e}"),

@@ -7,7 +7,7 @@
 # "greeter" (greet(name) -> "Hello, name!"), TAILER one to "tailer" (a tail
 # consumer that hands what it gets to RENDEZVOUS), RENDEZVOUS the capability
 # "rendezvous" (put(v), then wait() gives v).
-from workers import Response, WorkerEntrypoint
+from workers import Response, RpcTarget, WorkerEntrypoint
 
 JS_CHILD = """
 import { WorkerEntrypoint } from "cloudflare:workers";
@@ -61,9 +61,74 @@ async def raises_async(coro, needle, what):
     raise AssertionError(f"{what}: expected an error")
 
 
+TOOLS_CHILD = """
+export default {
+  async run(tools, callback, service) {
+    const a = await tools.lookup("a");
+    const n = await tools.sum(2, 3);
+    const c = await callback("c", n);
+    const g = await service.greet("Gil");
+    return [a, n, c, g].join(" ");
+  },
+  async probe(tools) {
+    async function error(p) { try { await p; return "no error"; } catch (e) { return e.message; } }
+    globalThis.kept = tools;
+    return [await error(tools._secret()), await error(tools.token()), await error(tools.missing()), await error(tools.fail()), await error(tools.prop())];
+  },
+  async late() { return await globalThis.kept.lookup("late"); },
+}
+"""
+
+
+class Tools(RpcTarget):
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.calls = []
+        self.token = lambda: "s3cret"
+
+    async def lookup(self, key):
+        self.calls.append(key)
+        return f"{self.prefix}:{key}"
+
+    def sum(self, a, b):
+        return a + b
+
+    def _secret(self):
+        return "leaked"
+
+    def fail(self):
+        raise ValueError("tool failed")
+
+    @property
+    def prop(self):
+        return "a property ran"
+
+
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
         return Response("python parent")
+
+    async def passing(self):
+        env = self.env
+        child = env.LOADER.get("tools-user", lambda: {"compatibilityDate": "2025-01-01", "mainModule": "main.js", "modules": {"main.js": TOOLS_CHILD}})
+        tools = Tools("main")
+
+        async def callback(x, n):
+            return f"called {x} {n}"
+
+        out = await child.getEntrypoint().run(tools, callback, env.GREETER)
+        check(out, "main:a 5 called c 5 Hello, Gil!", "the child's calls on the parent's objects")
+        check(tools.calls, ["a"], "the parent's object ran here")
+        probed = await child.getEntrypoint().probe(Tools("x"))
+        check(probed, [
+            'The RPC receiver does not implement the method "_secret".',
+            'The RPC receiver does not implement the method "token".',
+            'The RPC receiver does not implement the method "missing".',
+            "tool failed",
+            'The RPC receiver does not implement the method "prop".',
+        ], "what a child cannot reach")
+        await raises_async(child.getEntrypoint().late(), "no longer valid", "a kept stub")
+        return "ok"
 
     async def basics(self):
         env = self.env
