@@ -167,9 +167,21 @@ def _target(entrypoint, ctx):
     return cls
 
 
+# Cloudflare's folder for vendored packages: its contents import as top-level
+# packages (`python_modules/pkg/__init__.py` is `import pkg`).
+_VENDORED = "python_modules/"
+
+
 def _module_name(filename):
+    """A module file's import name, and whether it is a package's
+    `__init__.py` (then the name is the package's)."""
+    if filename.startswith(_VENDORED):
+        filename = filename[len(_VENDORED):]
     name = filename[:-3] if filename.endswith(".py") else filename
-    return name.replace("/", ".")
+    name = name.replace("/", ".")
+    if name.endswith(".__init__"):
+        return name[: -len(".__init__")], True
+    return name, False
 
 
 def _exec_module(name):
@@ -177,7 +189,7 @@ def _exec_module(name):
     if name in _FINDER.executed:
         return
     _FINDER.executed.add(name)
-    mod, src, filename = _FINDER.modules[name]
+    mod, src, filename, _ = _FINDER.modules[name]
     exec(compile(src.decode("utf-8"), filename, "exec"), mod.__dict__)
 
 
@@ -210,7 +222,7 @@ class _UserFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         entry = self.modules.get(fullname)
         if entry is not None:
-            return importlib.machinery.ModuleSpec(fullname, _UserLoader(), origin=entry[2])
+            return importlib.machinery.ModuleSpec(fullname, _UserLoader(), origin=entry[2], is_package=entry[3])
         if fullname in self.packages:
             return importlib.machinery.ModuleSpec(fullname, _PackageLoader(), is_package=True)
         return None
@@ -239,16 +251,16 @@ class WitWorld(wit_world.WitWorld):
             for m in spec.modules:
                 if m.kind != types.ModuleKind.PYTHON:
                     continue
-                name = _module_name(m.name)
+                name, is_package = _module_name(m.name)
                 mod = pytypes.ModuleType(name)
                 mod.__file__ = m.name
-                modules[name] = [mod, m.source, m.name]
+                modules[name] = [mod, m.source, m.name, is_package]
             packages = _FINDER.packages
             for n in modules:
                 while "." in n:
                     n = n.rsplit(".", 1)[0]
                     packages.add(n)
-            main_name = _module_name(spec.main_module)
+            main_name = _module_name(spec.main_module)[0]
             if main_name not in modules:
                 raise ModuleNotFoundError(f"the main module {spec.main_module!r} is not a Python module")
             # The main module runs directly; it imports the others, which

@@ -199,6 +199,7 @@ async fn a_python_child() {
     let rt = runtime().await;
     assert_eq!(run(&rt, "pythonBasics").await, Value::from("ok"));
     assert_eq!(run(&rt, "passedObjectsToPython").await, Value::from("ok"));
+    assert_eq!(run(&rt, "minimalPythonPackage").await, Value::from("ok"));
 }
 
 /// A Python parent: `env.LOADER` in a Python worker loads JavaScript and

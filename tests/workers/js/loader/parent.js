@@ -560,6 +560,34 @@ class alternate(WorkerEntrypoint):
     return "ok";
   }
 
+  // workerd's minimalPythonPackage: a package under python_modules/.
+  async minimalPythonPackage() {
+    const worker = this.env.LOADER.get("minimalPythonPackage", () => ({
+      compatibilityDate: "2026-05-15",
+      mainModule: "main.py",
+      compatibilityFlags: ["python_workers"],
+      modules: {
+        "main.py": `
+from workers import WorkerEntrypoint
+class Default(WorkerEntrypoint):
+  async def main(self):
+    import testpkg
+    return testpkg.testfunc()
+`,
+        "python_modules/testpkg/pkgmodule.py": `
+def testfunc():
+  return "Hello dynamic worker package"
+`,
+        "python_modules/testpkg/__init__.py": `
+from . import pkgmodule
+testfunc = pkgmodule.testfunc
+`,
+      },
+    }));
+    assertEq(await worker.getEntrypoint().main(), "Hello dynamic worker package", "a package in python_modules");
+    return "ok";
+  }
+
   async noMixedJsPythonModules() {
     const env = this.env;
     const worker = env.LOADER.get("noMixedJsPythonModules", () => ({
