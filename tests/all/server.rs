@@ -1427,6 +1427,71 @@ async fn cloudflare_codemode_runs_unmodified_in_a_deployed_parent() {
     s.shutdown().await;
 }
 
+/// The bounds of objects passed by reference, through `isolet serve` as a
+/// tenant reaches them: a child calls its parent's RpcTarget (not its
+/// `_private` methods) while the call lasts and not after, stubs in props
+/// reach it, at most 4 calls wait on the parent's objects at once, and
+/// `abortIsolate` in a child ends the child only.
+#[tokio::test]
+async fn a_deployed_parent_passes_objects_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {}).await;
+    let t = Some(s.token.as_str());
+    let body = json!({
+        "mainModule": "parent.js",
+        "modules": {"parent.js": std::fs::read_to_string(format!("{}/../../tests/workers/js/loader/served_parent.js", env!("CARGO_MANIFEST_DIR"))).unwrap()},
+        "compatibilityDate": "2025-06-01",
+        "bindings": {"LOADER": {"loader": {}}},
+    });
+    let put = send("PUT", &s.url("/workers/served"), t, body.to_string()).await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    let rpc = |method: &'static str| {
+        let url = s.url(&format!("/w/served/rpc/default/{method}"));
+        async move { send("POST", &url, t, "[]").await }
+    };
+    let r = rpc("objects").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let stale = "this stub is no longer valid";
+    let result = &r.json()["result"];
+    assert_eq!(result["used"][0], "tool:a", "{result}");
+    assert!(
+        result["used"][1]
+            .as_str()
+            .is_some_and(|m| m.contains("does not implement the method \"_secret\"")),
+        "{result}"
+    );
+    assert!(
+        result["late"].as_str().is_some_and(|m| m.contains(stale)),
+        "{result}"
+    );
+    assert_eq!(rpc("props").await.json(), json!({"result": "Hello, Ada"}));
+    let r = rpc("pending").await;
+    let result = &r.json()["result"];
+    let all = result.as_array().expect("an array");
+    assert_eq!(
+        all[..4],
+        [json!("done"), json!("done"), json!("done"), json!("done")],
+        "{result}"
+    );
+    assert!(
+        result[4].as_str().is_some_and(|m| m.contains("at most 4")),
+        "{result}"
+    );
+    assert_eq!(rpc("count").await.json(), json!({"result": 1}));
+    assert_eq!(rpc("count").await.json(), json!({"result": 2}));
+    let r = rpc("crash").await;
+    assert!(
+        r.json()["result"]
+            .as_str()
+            .is_some_and(|m| m.contains("abortIsolate(\"served\")")),
+        "{}",
+        r.text()
+    );
+    // The child starts again; the parent goes on.
+    assert_eq!(rpc("count").await.json(), json!({"result": 1}));
+    s.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_deployed_parent_loads_a_child_per_user() {
     let dir = tempfile::tempdir().unwrap();

@@ -254,19 +254,7 @@ async fn fuel(
 /// back a function passed by reference, and a child of distinct code
 /// loaded and called once.
 async fn loader(rt: &Runtime, n: usize) -> isolet::Result<()> {
-    const PARENT: &str = r#"
-import { WorkerEntrypoint } from "cloudflare:workers";
-const child = "export default { add(a, b) { return a + b }, async twice(f) { return await f(2) } }";
-const code = { compatibilityDate: "2025-06-01", mainModule: "c.js", modules: { "c.js": child } };
-export default class extends WorkerEntrypoint {
-  viaChild() { return this.env.LOADER.get("c", () => code).getEntrypoint().add(1, 2); }
-  stubBack() { return this.env.LOADER.get("c", () => code).getEntrypoint().twice((x) => x + 1); }
-  loadOnce(n) {
-    const modules = { "c.js": child + "\n// " + n };
-    return this.env.LOADER.load({ ...code, modules }).getEntrypoint().add(1, 2);
-  }
-}
-"#;
+    const PARENT: &str = include_str!("../../../benches/loader_parent.js");
     let parent = rt
         .get("probe-parent", || {
             WorkerCode::js(PARENT).binding("LOADER", isolet::BindingSpec::Loader { id: None })

@@ -18,6 +18,11 @@ pub(crate) const MAX_LOADED_PER_INVOCATION: usize = 8;
 /// much as `isolet serve` takes in one deploy by default.
 pub(crate) const MAX_CHILD_CODE_BYTES: usize = 10 << 20;
 
+/// Most bindings a child's `env` may hold (the parent's bindings and own
+/// entrypoints it passes by reference): as many as `isolet serve` lets a
+/// deployed worker have by default, twice over.
+pub(crate) const MAX_CHILD_BINDINGS: usize = 64;
+
 /// Longest name a loader keeps a child under (`LOADER.get(name, ...)`).
 pub(crate) const MAX_CHILD_NAME_BYTES: usize = 256;
 

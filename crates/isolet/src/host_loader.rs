@@ -26,7 +26,10 @@ use isolet_code::{BindingSpec, Limits, ModuleSource, Outbound, WorkerCode};
 use serde_json::Value as Json;
 
 use crate::bindings::Binding;
-use crate::child::{Child, MAX_CHILD_CODE_BYTES, MAX_CHILD_NAME_BYTES, MAX_LOADED_PER_INVOCATION};
+use crate::child::{
+    Child, MAX_CHILD_BINDINGS, MAX_CHILD_CODE_BYTES, MAX_CHILD_NAME_BYTES,
+    MAX_LOADED_PER_INVOCATION,
+};
 use crate::http::Request;
 use crate::invocation::Caller;
 use crate::limits::Effective;
@@ -160,7 +163,7 @@ impl loader::Host for HostState {
             return Ok(None);
         };
         let what = format!("{}()", crate::tail::clip(&method, 64));
-        let (mut args, args_cost) = self.parse_guest_args_with(&args, &what, true)?;
+        let (mut args, args_cost) = self.parse_call_args_passing(&args, &what)?;
         let props = match self.props_for_call(props) {
             Ok(p) => p,
             Err(e) => {
@@ -261,10 +264,7 @@ impl loader::Host for HostState {
         // What the parent wrote is committed before the child (and through
         // it, anyone) sees the answer: the output gate, as for any call
         // that leaves the worker.
-        self.invocation.cpu.pause();
-        let gate = self.storage_gate(true).await;
-        self.invocation.cpu.resume();
-        if let Err(e) = gate {
+        if let Err(e) = self.output_gate().await {
             answer = Err(e);
         }
         if let Some(reply) = pending.reply.take() {
@@ -359,10 +359,7 @@ impl HostState {
     async fn before_child_call(&mut self, env: &WorkerEnv) -> Result<Vec<String>, String> {
         self.take_sub_request(env)?;
         let chain = self.nested_chain(env)?;
-        self.invocation.cpu.pause();
-        let gate = self.storage_gate(true).await;
-        self.invocation.cpu.resume();
-        gate.map(|()| chain)
+        self.output_gate().await.map(|()| chain)
     }
 
     /// Runs a call that passed objects by reference until it ends or the
@@ -564,6 +561,12 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
         Some(v) => serde_json::from_value::<Refs>(v)
             .map_err(|e| format!("the worker's code: bad references ({e})"))?,
     };
+    if refs.env.len() > MAX_CHILD_BINDINGS {
+        return Err(format!(
+            "a loaded worker's `env` passes at most {MAX_CHILD_BINDINGS} bindings by reference (this code passes {})",
+            refs.env.len()
+        ));
+    }
     if refs.tails.len() > isolet_code::MAX_TAILS {
         return Err(format!(
             "a loaded worker's `tails` name at most {} consumers (this code names {})",
@@ -574,12 +577,7 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
     let outbound = match (obj.remove("globalOutbound"), refs.global_outbound) {
         (_, Some(RefTarget::Binding(name))) => ChildOutbound::Through(name),
         (_, Some(RefTarget::Exports(exports))) => {
-            let (worker, entrypoint, props) = loopback(env, &exports, "globalOutbound")?;
-            ChildOutbound::Own(Outbound::GatewayWorker {
-                worker,
-                entrypoint,
-                props,
-            })
+            ChildOutbound::Own(loopback(env, &exports, "globalOutbound")?.gateway())
         }
         (None, None) => ChildOutbound::Parent,
         (Some(Json::Null), None) => ChildOutbound::Deny,
@@ -600,15 +598,8 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
         let name = match target {
             RefTarget::Binding(name) => name,
             RefTarget::Exports(exports) => {
-                let (worker, entrypoint, props) = loopback(env, &exports, &format!("env.{key}"))?;
-                bindings.insert(
-                    key,
-                    BindingSpec::Service {
-                        worker,
-                        entrypoint,
-                        props,
-                    },
-                );
+                let service = loopback(env, &exports, &format!("env.{key}"))?;
+                bindings.insert(key, service.binding());
                 continue;
             }
         };
@@ -651,16 +642,12 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
         .tails
         .iter()
         .map(|target| {
-            let (worker, entrypoint, props) = match target {
+            let service = match target {
                 RefTarget::Exports(exports) => loopback(env, exports, "tails")?,
                 RefTarget::Binding(name) => service_of(env, name)
                     .ok_or_else(|| format!("tails: env.{name} {NOT_A_SERVICE}"))?,
             };
-            Ok(isolet_code::TailConsumer {
-                worker,
-                entrypoint,
-                props,
-            })
+            Ok(service.tail())
         })
         .collect::<Result<_, String>>()?;
     code.global_outbound = match outbound {
@@ -668,11 +655,7 @@ fn child_code(env: &WorkerEnv, json: &str) -> Result<(WorkerCode, Grants), Strin
         ChildOutbound::Deny => Outbound::Deny,
         ChildOutbound::Own(outbound) => outbound,
         ChildOutbound::Through(name) => match service_of(env, &name) {
-            Some((worker, entrypoint, props)) => Outbound::GatewayWorker {
-                worker,
-                entrypoint,
-                props,
-            },
+            Some(service) => service.gateway(),
             None => return Err(format!("globalOutbound: env.{name} {NOT_A_SERVICE}")),
         },
     };
@@ -694,7 +677,11 @@ fn service_of(env: &WorkerEnv, name: &str) -> Option<Service> {
             worker,
             entrypoint,
             props,
-        } => Some((worker.clone(), entrypoint.clone(), props.clone())),
+        } => Some(Service {
+            worker: worker.clone(),
+            entrypoint: entrypoint.clone(),
+            props: props.clone(),
+        }),
         BindingSpec::Capability(_) | BindingSpec::Loader { .. } => None,
     }
 }
@@ -731,13 +718,40 @@ enum RefTarget {
     Exports(Exports),
 }
 
-/// A worker's id, entrypoint and props, as a service binding or gateway
-/// names them.
-type Service = (
-    String,
-    Option<String>,
-    Option<serde_json::Map<String, Json>>,
-);
+/// A worker's id, entrypoint and props: what a child may be given of its
+/// parent where a worker is wanted (a binding in its env, its gateway, a
+/// tail consumer).
+struct Service {
+    worker: String,
+    entrypoint: Option<String>,
+    props: Option<serde_json::Map<String, Json>>,
+}
+
+impl Service {
+    fn binding(self) -> BindingSpec {
+        BindingSpec::Service {
+            worker: self.worker,
+            entrypoint: self.entrypoint,
+            props: self.props,
+        }
+    }
+
+    fn gateway(self) -> Outbound {
+        Outbound::GatewayWorker {
+            worker: self.worker,
+            entrypoint: self.entrypoint,
+            props: self.props,
+        }
+    }
+
+    fn tail(self) -> isolet_code::TailConsumer {
+        isolet_code::TailConsumer {
+            worker: self.worker,
+            entrypoint: self.entrypoint,
+            props: self.props,
+        }
+    }
+}
 
 /// `ctx.exports.NAME({ props })` of the parent.
 #[derive(serde::Deserialize)]
@@ -759,8 +773,11 @@ fn loopback(env: &WorkerEnv, exports: &Exports, what: &str) -> Result<Service, S
             crate::tail::clip(&exports.exports, 64)
         ));
     };
-    let entrypoint = (exports.exports != "default").then(|| exports.exports.clone());
-    Ok((id, entrypoint, Some(exports.props.clone())))
+    Ok(Service {
+        worker: id,
+        entrypoint: (exports.exports != "default").then(|| exports.exports.clone()),
+        props: Some(exports.props.clone()),
+    })
 }
 
 /// Where a child's `fetch()` goes, as its code says.

@@ -228,6 +228,15 @@ impl HostState {
         }
     }
 
+    /// The output gate before a call that leaves the worker, the wait for
+    /// the commit not counted as the guest's CPU time.
+    pub async fn output_gate(&mut self) -> Result<(), String> {
+        self.invocation.cpu.pause();
+        let gate = self.storage_gate(true).await;
+        self.invocation.cpu.resume();
+        gate
+    }
+
     /// A `ctx.storage` operation of the guest. Its arguments are charged
     /// to the budget before they are parsed (for what they expand to), a
     /// call that returns rows or entries has the most such a result may
@@ -300,12 +309,20 @@ impl HostState {
         args: &str,
         what: &str,
     ) -> Result<(Vec<Value>, usize), String> {
-        self.parse_guest_args_with(args, what, false)
+        self.parse_args(args, what, false)
     }
 
-    /// As `parse_guest_args`, with objects passed by reference
-    /// ([`Value::Stub`]) where `stubs` (a call to a child).
-    pub(crate) fn parse_guest_args_with(
+    /// As `parse_guest_args`, for a call to a child: the arguments may pass
+    /// objects by reference ([`Value::Stub`]).
+    pub(crate) fn parse_call_args_passing(
+        &mut self,
+        args: &str,
+        what: &str,
+    ) -> Result<(Vec<Value>, usize), String> {
+        self.parse_args(args, what, true)
+    }
+
+    fn parse_args(
         &mut self,
         args: &str,
         what: &str,

@@ -691,6 +691,10 @@ testfunc = pkgmodule.testfunc
       (e) => e.name === "DataCloneError", "a function in a child's env");
     await assertRejects(env.LOADER.load(code({ env: { L: env.LOADER } })).getEntrypoint().hi(),
       (e) => e.message.includes("cannot be passed to a loaded worker"), "a Worker Loader passed on");
+    const many = {};
+    for (let i = 0; i < 65; i++) many[`G${i}`] = env.GREETER;
+    await assertRejects(env.LOADER.load(code({ env: many })).getEntrypoint().hi(),
+      (e) => e.message.includes("at most 64 bindings"), "too many bindings in a child's env");
     await assertRejects(env.LOADER.load(code({ mainModule: "main.ts", modules: { "main.ts": "export default { hi(): string { return 'hi'; } }" } })).getEntrypoint().hi(),
       (e) => e.message.includes("is TypeScript or JSX"), "TypeScript in a child");
     await assertRejects(Promise.resolve().then(() => env.LOADER.load(code({ $refs: { env: { G: "GREETER" } } }))),
@@ -847,8 +851,6 @@ class Default(WorkerEntrypoint):
     return "ok";
   }
 
-  // What the child may not do with a passed object, and what reaches it
-  // when the object throws.
   // Props the host parses (they may pass objects) are charged as parsed:
   // run with a 4 MiB host memory budget (tests/all/loader.rs).
   async propsCharged() {
@@ -861,6 +863,8 @@ class Default(WorkerEntrypoint):
     return "ok";
   }
 
+  // What the child may not do with a passed object, and what reaches it
+  // when the object throws.
   async passedObjectLimits() {
     const { env } = this;
     class Secretive extends RpcTarget {
