@@ -4,8 +4,9 @@
 // kept by the host in the object's SQLite database (crates/isolet/src/storage/);
 // each call is one `bindings.call` on the internal "isolet:storage" binding.
 //
-// Evaluated at build time after the prelude; takes the engine's internal
-// `lib` object and the natives.
+// Evaluated the first time a worker the host gave storage reaches for
+// `ctx.storage`, `ctx.id` or `isolet:fs` (dispatch.js's storageApi), not at
+// init; takes the engine's internal `lib` object and the natives.
 (function (lib, native) {
   "use strict";
 

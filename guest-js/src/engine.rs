@@ -64,9 +64,18 @@ const JS_FILES: &[(&str, &str)] = &[
 ];
 
 /// `ctx.storage` and `isolet:fs`: kept out of the snapshot (every instance
-/// would map and reset its pages) and evaluated by `init` only for workers
-/// the host gave storage.
+/// would map and reset its pages) and evaluated only when a worker the host
+/// gave storage first reaches for it (`storageApi`, dispatch.js).
 const STORAGE_JS: &str = include_str!("../js/storage.js");
+
+/// `storageApi()`: storage.js evaluated, the function that installs it
+/// (dispatch.js calls it with `lib` and the natives).
+pub(crate) fn storage_api<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Function<'js>> {
+    let mut options = rquickjs::context::EvalOptions::default();
+    options.filename = Some("isolet:storage".into());
+    options.strict = true;
+    ctx.eval_with_options(STORAGE_JS, options)
+}
 
 /// `env.LOADER` (the Worker Loader's stubs): kept out of the snapshot, as
 /// storage.js, and evaluated by `init` only for workers with a loader
@@ -360,9 +369,6 @@ pub fn init(mut spec: WorkerSpec) -> Result<Vec<CompiledModule>, ScriptError> {
         } else {
             ""
         };
-        if spec.bindings.iter().any(|b| b.name == "isolet:storage") {
-            load_api(ctx, &call("loadApi")?, "isolet:storage", STORAGE_JS, None)?;
-        }
         if spec
             .bindings
             .iter()

@@ -25,7 +25,12 @@
   // Looked up on `lib` when they run, from files evaluated after the
   // prelude: lib.bodyReader (streams.js), lib.acceptSocket, lib.socketClock,
   // lib.socketEvent and lib.socketDone (websocket.js), lib.node (node.js),
-  // and lib.storage, lib.objectId and lib.fs (storage.js, at init).
+  // and lib.storage, lib.objectId and lib.fs (storage.js, evaluated the
+  // first time a worker the host gave storage reaches for it: most
+  // workers never do, and its parse was most of a fresh instance's init).
+  function storageApi() {
+    if (lib.hasStorage && lib.storage === undefined) native.storageApi()(lib, native);
+  }
 
   // Set once node:async_hooks is loaded: an invocation then starts outside
   // any AsyncLocalStorage store. node:async_hooks calls lib.useAsyncContext,
@@ -74,7 +79,7 @@
       return props;
     }
     // The worker's durable storage (storage.js), when the host gave it one.
-    get storage() { return lib.storage === undefined ? undefined : lib.storage(); }
+    get storage() { storageApi(); return lib.storage === undefined ? undefined : lib.storage(); }
     // This worker's own entrypoints, as workerd's loopback stubs.
     get exports() { return ownExports(); }
   }
@@ -84,8 +89,8 @@
   // on the invocation running now.
   let currentCtx = null;
   class DurableObjectState {
-    get storage() { return lib.storage === undefined ? undefined : lib.storage(); }
-    get id() { return lib.objectId === undefined ? undefined : lib.objectId(); }
+    get storage() { storageApi(); return lib.storage === undefined ? undefined : lib.storage(); }
+    get id() { storageApi(); return lib.objectId === undefined ? undefined : lib.objectId(); }
     waitUntil(promise) {
       if (currentCtx === null) throw new TypeError("waitUntil() needs a running request");
       currentCtx.waitUntil(promise);
@@ -108,7 +113,7 @@
   globalThis[workersSymbol] = Object.freeze({
     WorkerEntrypoint, RpcTarget, DurableObject,
     get env() { return env; },
-    get fs() { return lib.fs; },
+    get fs() { storageApi(); return lib.fs; },
     // Ends this worker's instances (the host traps the guest): its next
     // call starts from scratch.
     abortIsolate(reason) { native.abortIsolate(reason === undefined ? "" : String(reason)); },

@@ -51,6 +51,10 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     n.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
     n.set("props", Function::new(ctx.clone(), loader::props)?)?;
     n.set(
+        "storageApi",
+        Function::new(ctx.clone(), crate::engine::storage_api)?,
+    )?;
+    n.set(
         "abortIsolate",
         Function::new(ctx.clone(), loader::abort_isolate)?,
     )?;
