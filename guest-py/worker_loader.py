@@ -182,8 +182,8 @@ class _Entrypoint:
         return call
 
 
-# The Workers API's RpcTarget class and the classes whose methods are calls
-# (bindings, stubs), set by workers.py.
+# The Workers API's RpcTarget class and the class of objects whose methods
+# are calls (bindings, stubs), set by workers.py.
 kinds = None
 
 
@@ -210,7 +210,7 @@ def _passed_method(receiver, method):
     function itself."""
     rpc_target, callers = kinds
     if method == "":
-        if isinstance(receiver, (rpc_target, type)) or isinstance(receiver, callers):
+        if isinstance(receiver, (rpc_target, type, callers)):
             return None
         return receiver if callable(receiver) else None
     if method.startswith("_") or method == "constructor":

@@ -402,22 +402,40 @@ def _fetched_response(fetched):
     return r
 
 
-class _Binding:
+def _rpc(host_call, target, method, args):
+    """A method call through the host in the wire encoding (`host_call` is
+    the binding's or the passed object's import); its refusal raised as a
+    RuntimeError."""
+    try:
+        out = host_call(target, method, _json.dumps(_wire.encode(args)))
+    except Exception as e:  # componentize_py_types.Err carries the message
+        raise RuntimeError(getattr(e, "value", str(e))) from None
+    return _wire.decode(_json.loads(out))
+
+
+class _Remote:
+    """An object whose methods run elsewhere: each `await obj.method(args)`
+    is one `_call`."""
+
+    def __getattr__(self, method):
+        if method.startswith("__"):
+            raise AttributeError(method)
+
+        async def call(*args):
+            return self._call(method, list(args))
+
+        return call
+
+
+class _Binding(_Remote):
     """`env.NAME`: each method call goes to the host binding."""
 
     def __init__(self, name, kind):
         self._name = name
         self._kind = kind
 
-    def __getattr__(self, method):
-        if method.startswith("__"):
-            raise AttributeError(method)
-        name = self._name
-
-        async def call(*args):
-            return _binding_call(name, method, list(args))
-
-        return call
+    def _call(self, method, args):
+        return _binding_call(self._name, method, args)
 
     async def fetch(self, resource, method="GET", headers=None, body=None):
         if self._kind != "service":
@@ -432,7 +450,7 @@ class _Binding:
         return r
 
 
-class _Stub:
+class _Stub(_Remote):
     """An object the caller passed by reference (an RpcTarget, a function, a
     stub): each method call, or a call of the object itself, runs where the
     object lives, while the call that passed it lasts."""
@@ -440,26 +458,11 @@ class _Stub:
     def __init__(self, token):
         self._token = token
 
-    def __getattr__(self, method):
-        if method.startswith("__"):
-            raise AttributeError(method)
-        token = self._token
-
-        async def call(*args):
-            return _stub_call(token, method, list(args))
-
-        return call
+    def _call(self, method, args):
+        return _rpc(_context.call_stub, self._token, method, args)
 
     async def __call__(self, *args):
-        return _stub_call(self._token, "", list(args))
-
-
-def _stub_call(token, method, args):
-    try:
-        out = _context.call_stub(token, method, _json.dumps(_wire.encode(args)))
-    except Exception as e:
-        raise RuntimeError(getattr(e, "value", str(e))) from None
-    return _wire.decode(_json.loads(out))
+        return self._call("", list(args))
 
 
 _wire.stub_maker = _Stub
@@ -474,7 +477,7 @@ class RpcTarget:
 def _passable(v):
     """What goes by reference to a loaded worker: functions, RpcTargets,
     this worker's bindings and the stubs it was passed."""
-    if isinstance(v, (RpcTarget, _Binding, _Stub)):
+    if isinstance(v, (RpcTarget, _Remote)):
         return True
     return callable(v) and not isinstance(v, type)
 
@@ -483,11 +486,7 @@ _wire.passable = _passable
 
 
 def _binding_call(name, method, args):
-    try:
-        out = _bindings.call(name, method, _json.dumps(_wire.encode(args)))
-    except Exception as e:
-        raise RuntimeError(getattr(e, "value", str(e))) from None
-    return _wire.decode(_json.loads(out))
+    return _rpc(_bindings.call, name, method, args)
 
 
 class Env:
@@ -530,7 +529,7 @@ class Env:
 
 
 _worker_loader.http = (Request, _to_bytes, _fetched_response)
-_worker_loader.kinds = (RpcTarget, (_Binding, _Stub))
+_worker_loader.kinds = (RpcTarget, _Remote)
 
 __all__ = ["WorkerEntrypoint", "DurableObject", "RpcTarget", "Response", "Request", "Headers", "fetch", "Env", "ExecutionContext"]
 _ = _urlsplit

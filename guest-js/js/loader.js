@@ -11,7 +11,8 @@
 // own bindings by reference; `globalOutbound` null (no network), left out
 // (this worker's own) or a service binding of this worker; `tails` (service
 // bindings or ctx.exports entrypoints of this worker, whose `tail(events)`
-// gets the child's traces); `limits` (never above this worker's). The host side is crates/isolet/src/host_loader.rs.
+// gets the child's traces); `limits` (never above this worker's). The host
+// side is crates/isolet/src/host_loader.rs.
 //
 // Evaluated by init, not in the snapshot, and only for a worker with a
 // loader binding (src/engine.rs, LOADER_JS): before setEnv makes its env.

@@ -421,9 +421,6 @@ impl HostState {
         }
     }
 
-    /// `props` (wire JSON from the guest) as the callee's `ctx.props`,
-    /// charged to the budget until the call ends (the caller releases
-    /// `props.len()`).
     /// Props that pass objects by reference (the parent's numbers, as in
     /// the arguments) join `args`, last, so one link gives all their stubs
     /// tokens; others stay as they are. The parsed props are charged (the
@@ -464,6 +461,9 @@ impl HostState {
         Ok((PropsText::Passing, cost))
     }
 
+    /// `props` (wire JSON from the guest) as the callee's `ctx.props`,
+    /// charged to the budget until the call ends (the caller releases
+    /// `props.len()`).
     fn props_for_call(&mut self, props: String) -> Result<Arc<str>, String> {
         self.invocation
             .budget
